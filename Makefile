@@ -1,0 +1,43 @@
+# Two commands: `make run` (set up and serve) and `make test` (set up and test).
+# Both are idempotent: the installs rerun only when the pinned requirements change.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test install bench lint migrate seed clean
+
+install: $(VENV)/.stamp-python node_modules/.stamp-npm
+
+$(VENV)/.stamp-python: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.stamp-npm: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask demo seed --cases 300 --if-empty
+
+run: seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

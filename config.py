@@ -1,0 +1,133 @@
+"""Configuration classes, read from the environment (Development, Test, Production)."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# Secrets shorter than this, or in this list, are refused in production.
+WEAK_SECRETS = {"", "dev", "changeme", "secret", "development-only-secret-key", "test"}
+MIN_SECRET_LENGTH = 32
+
+
+def _bool(name, default=False):
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(default=None):
+    """The database URL, defaulting to SQLite under instance/; postgres:// is normalised."""
+    sqlite_default = f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite'}"
+    url = os.environ.get("DATABASE_URL") or default or sqlite_default
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SERVICE_NAME = "Child death and practice review tracker"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-secret-key")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    TIMEZONE = "Europe/London"
+
+    # Sessions: idle timeout (minutes of inactivity) and cookie flags.
+    IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    # Login lockout: this many failures in a row locks the account for the given minutes.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout already bounds a form's life
+
+    # Outgoing e-mail (reminders): real SMTP.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")  # STARTTLS
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")  # implicit TLS
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+
+    # Deadlines: how many working days before the due date a deadline shows "due soon".
+    DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))
+
+    PAGE_SIZE = 50
+    DEBUG = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    """Local development: plain HTTP on 127.0.0.1, so cookies cannot be Secure."""
+
+    DEBUG = _bool("FLASK_DEBUG", False)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    """The test suite: an isolated database per test (set by the fixtures)."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-only-used-by-the-test-suite"  # noqa: S105
+    # DATABASE_URL runs the suite on PostgreSQL (tests/conftest.py refuses a database whose
+    # name does not contain "test", so it can never wipe a real one); else in-memory SQLite.
+    SQLALCHEMY_DATABASE_URI = _database_url(default="sqlite://")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    # Argon2 at production cost would make each login in the suite take ~50 ms; tests use less.
+    PASSWORD_HASH_FAST = True
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start with debug on or a missing or weak secret key."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls):
+        """Raise RuntimeError when the environment is not safe to serve real data."""
+        secret = os.environ.get("SECRET_KEY", "")
+        if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production "
+                '(for example: python -c "import secrets; print(secrets.token_hex(32))").'
+            )
+        if _bool("FLASK_DEBUG") or cls.DEBUG:
+            raise RuntimeError("Debug mode must be off in production (unset FLASK_DEBUG).")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must point at the production PostgreSQL database.")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    """The config class named by TRACKER_ENV (default development)."""
+    name = os.environ.get("TRACKER_ENV", "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"TRACKER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    return CONFIGS[name]

@@ -1,0 +1,59 @@
+"""Sign-in and password forms."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, ValidationError
+
+from forms.base import StripWhitespaceForm
+from tracker.passwords import password_problems
+
+
+class LoginForm(StripWhitespaceForm):
+    """Email and password."""
+
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter your email address")],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired(message="Enter your password")],
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(StripWhitespaceForm):
+    """Current password, then the new one twice."""
+
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired(message="Enter your current password")],
+    )
+    new_password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="Use 12 characters or more. A few unrelated words work well.",
+        validators=[DataRequired(message="Enter a new password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[
+            DataRequired(message="Confirm your new password"),
+            EqualTo("new_password", message="Passwords must match"),
+        ],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+    def __init__(self, *args, email=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._email = email
+
+    def validate_new_password(self, field):
+        """Apply the password policy."""
+        problems = password_problems(field.data or "", email=self._email)
+        if problems:
+            raise ValidationError(problems[0])

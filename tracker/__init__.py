@@ -1,0 +1,170 @@
+"""The tracker's application factory."""
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, render_template
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+import config as config_module
+from tracker.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+
+
+def create_app(config=None):
+    """Build the Flask app. `config` is a config class, a name, or a dict of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    _load_config(app, config)
+    register_extensions(app)
+    register_templates(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def _load_config(app, config):
+    """Apply the config class, then any overrides; check production safety."""
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = config
+        config = overrides.pop("CONFIG_CLASS", None)
+    if isinstance(config, str):
+        config = config_module.CONFIGS[config]
+    config = config or config_module.config_from_env()
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if hasattr(config, "check"):
+        config.check()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+
+
+def register_extensions(app):
+    """Bind the extensions to the app."""
+    # Import every model so SQLAlchemy and Alembic know the whole schema.
+    import cdr.models  # noqa: F401
+    import reviews.models  # noqa: F401
+    from tracker import deadline_models, models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    _sqlite_foreign_keys(app)
+
+
+def _load_user(session_id):
+    """Flask-Login: the user for a session id '<id>:<session_version>'."""
+    from tracker.models import User
+
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or str(user.session_version) != version or not user.active:
+        return None
+    return user
+
+
+def _sqlite_foreign_keys(app):
+    """SQLite enforces foreign keys only when asked, on each connection."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Engine
+
+    @sa.event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+
+def register_templates(app):
+    """GOV.UK Frontend macros and WTForms widgets, our filters, strict undefined in tests."""
+    from tracker import templating
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+    if app.testing:
+        app.jinja_env.undefined = templating.StrictNameUndefined
+    templating.init_app(app)
+    # GOV.UK Frontend's compiled CSS and JS (/govuk) and its fonts and images (/assets, the
+    # path its CSS expects), served straight from the npm package rather than copied.
+    for name, folder, url in (
+        ("govuk_assets", GOVUK_DIST, "/govuk"),
+        ("govuk_fonts", GOVUK_DIST / "assets", "/assets"),
+    ):
+        app.register_blueprint(
+            Blueprint(name, __name__, static_folder=str(folder), static_url_path=url)
+        )
+
+
+def register_blueprints(app):
+    """The shell's pages; the two domains add theirs in later issues."""
+    from tracker.views import audit, auth, home, partnerships, timescales, users
+
+    for module in (auth, home, users, audit, timescales, partnerships):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app):
+    """Plain GOV.UK error pages that say nothing about the record asked for."""
+
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        template = f"errors/{code}.html" if code in (400, 403, 404, 405) else "errors/500.html"
+        return render_template(template), code
+
+    for code in (400, 403, 404, 405, 500):
+        app.errorhandler(code)(render_error)
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html"), 400
+
+
+def register_request_hooks(app):
+    """Login requirement, idle timeout and security headers on every request."""
+    from tracker import security
+
+    app.before_request(security.require_login)
+    app.before_request(security.enforce_idle_timeout)
+    app.after_request(security.set_security_headers)
+
+    @app.teardown_appcontext
+    def _no_half_saved_records(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+def register_commands(app):
+    """The `flask users`, `flask demo` and `flask deadlines` commands."""
+    from tracker import commands
+
+    commands.init_app(app)

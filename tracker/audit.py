@@ -1,0 +1,233 @@
+"""The append-only audit trail: who did what to which record, and when.
+
+Changes to any model that inherits `Audited` are recorded automatically, in the same
+transaction as the change (an `after_flush` hook inserts the rows on the flush's own
+connection). Views, exports and sign-ins are recorded explicitly with `record()`.
+"""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from tracker.extensions import db
+from tracker.timeutil import utcnow
+
+
+class Action(enum.StrEnum):
+    """What happened."""
+
+    VIEW = "view"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    LOGIN = "login"
+    LOGOUT = "logout"
+    FAILED_LOGIN = "failed_login"
+    LOCKED_OUT = "locked_out"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action name)
+    TIMED_OUT = "timed_out"
+
+    @property
+    def label(self):
+        """The action as shown on the audit page."""
+        return self.value.replace("_", " ").capitalize()
+
+
+class AuditEvent(db.Model):
+    """One audit row. Rows are never updated or deleted (a database trigger refuses it)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    occurred_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    user_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    action: so.Mapped[str] = so.mapped_column(sa.String(32), index=True)
+    object_type: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    object_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    object_label: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    partnership_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="SET NULL"), index=True
+    )
+    changes: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    detail: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+
+    user = so.relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def action_label(self):
+        """The action as users read it."""
+        try:
+            return Action(self.action).label
+        except ValueError:
+            return self.action
+
+
+# The trigger DDL is shared by the migration and by create_all() in the tests.
+APPEND_ONLY_DDL = {
+    "sqlite": [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ],
+}
+
+for _dialect, _statements in APPEND_ONLY_DDL.items():
+    for _statement in _statements:
+        sa.event.listen(
+            AuditEvent.__table__,
+            "after_create",
+            sa.DDL(_statement).execute_if(dialect=_dialect),
+        )
+
+
+class Audited:
+    """Mixin: inserts, updates and deletes of this model are written to the audit trail.
+
+    `__audit_label__` names the attribute used as the record's readable label;
+    `__audit_redact__` lists attributes whose values are never copied into the trail.
+    """
+
+    __audit_label__ = None
+    __audit_redact__ = frozenset()
+
+
+def _actor():
+    """The signed-in user (or a CLI-set actor) responsible for the current change."""
+    actor = g.get("audit_actor") if has_request_context() or _has_app_g() else None
+    if actor is not None:
+        return actor
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user
+    return None
+
+
+def _has_app_g():
+    """Whether flask.g is usable (an app context is pushed)."""
+    try:
+        g.get("audit_actor")
+    except RuntimeError:
+        return False
+    return True
+
+
+def _jsonable(value):
+    """A value as it should appear in the changes column."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _column_changes(obj, only_modified):
+    """{column: [old, new]} for an object's column attributes, redacting where asked."""
+    changes = {}
+    state = sa.inspect(obj)
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if only_modified and not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else (history.unchanged or [None])[0]
+        if only_modified and old == new:
+            continue
+        if attr.key in obj.__audit_redact__:
+            changes[attr.key] = ["(redacted)", "(redacted)"]
+        else:
+            changes[attr.key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _row_for(obj, action, changes):
+    """An audit_event row (a dict) describing a change to obj."""
+    label_attr = obj.__audit_label__
+    label = getattr(obj, label_attr, None) if label_attr else None
+    partnership_id = getattr(obj, "audit_partnership_id", None)
+    if partnership_id is None and obj.__class__.__name__ == "Partnership":
+        partnership_id = obj.id
+    return {
+        "action": action,
+        "object_type": obj.__class__.__name__,
+        "object_id": str(sa.inspect(obj).identity[0]) if sa.inspect(obj).identity else None,
+        "object_label": str(label)[:200] if label is not None else None,
+        "partnership_id": partnership_id,
+        "changes": changes,
+    }
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _audit_after_flush(session, flush_context):
+    """Write audit rows for every audited insert, update and delete in this flush."""
+    rows = []
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            rows.append(_row_for(obj, Action.CREATE, _column_changes(obj, only_modified=False)))
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            changes = _column_changes(obj, only_modified=True)
+            if changes:
+                rows.append(_row_for(obj, Action.UPDATE, changes))
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            rows.append(_row_for(obj, Action.DELETE, None))
+    if rows:
+        base = _base_row()
+        session.connection().execute(
+            sa.insert(AuditEvent.__table__), [{**base, **row} for row in rows]
+        )
+
+
+def _base_row():
+    """Who and where, common to every row written now."""
+    actor = _actor()
+    return {
+        "occurred_at": utcnow(),
+        "user_id": actor.id if actor is not None else None,
+        "user_email": actor.email if actor is not None else None,
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "detail": None,
+    }
+
+
+def record(action, obj=None, *, detail=None, user=None, partnership_id=None, object_type=None,
+           object_id=None, object_label=None):
+    """Add an explicit audit row (view, export, sign-in…) to the current transaction."""
+    row = _base_row()
+    if user is not None:
+        row["user_id"], row["user_email"] = user.id, user.email
+    row.update(
+        action=Action(action).value,
+        object_type=object_type or (obj.__class__.__name__ if obj is not None else None),
+        object_id=str(object_id if object_id is not None else getattr(obj, "id", "")) or None,
+        object_label=object_label
+        or (str(getattr(obj, obj.__audit_label__)) if isinstance(obj, Audited)
+            and obj.__audit_label__ else None),
+        partnership_id=partnership_id
+        if partnership_id is not None
+        else getattr(obj, "audit_partnership_id", None),
+        changes=None,
+        detail=detail[:500] if detail else None,
+    )
+    db.session.add(AuditEvent(**row))

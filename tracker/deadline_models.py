@@ -1,0 +1,67 @@
+"""Stored deadlines: one row per deadline of a case, with its due date indexed.
+
+Due dates are computed by tracker.deadlines (the rules) and stored, so lists, the
+dashboard and reminders can filter by due date in SQL. Status is never stored: it is
+derived from the dates each time (tracker.deadlines.deadline_status).
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.audit import Audited
+from tracker.extensions import db
+from tracker.timeutil import utcnow
+
+
+class Deadline(Audited, db.Model):
+    """One statutory or local deadline of a child death case, an incident, or a partnership."""
+
+    __tablename__ = "deadline"
+    __audit_label__ = "rule_key"
+    __table_args__ = (
+        # Several deadlines of one rule on one case are told apart by `item` (e.g. per agency).
+        sa.UniqueConstraint("cdr_case_id", "rule_key", "item", name="uq_deadline_cdr_case_rule"),
+        sa.UniqueConstraint("incident_id", "rule_key", "item", name="uq_deadline_incident_rule"),
+        sa.CheckConstraint(
+            "NOT (cdr_case_id IS NOT NULL AND incident_id IS NOT NULL)", name="one_owner"
+        ),
+        # Open deadlines by due date, per partnership: the dashboard's and reminders' query.
+        sa.Index(
+            "ix_deadline_open_due",
+            "partnership_id",
+            "due_date",
+            postgresql_where=sa.text("met_on IS NULL"),
+            sqlite_where=sa.text("met_on IS NULL"),
+        ),
+        sa.Index("ix_deadline_partnership_due", "partnership_id", "due_date"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partnership_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partnership.id"), index=True)
+    cdr_case_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), index=True
+    )
+    incident_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("serious_incident.id", ondelete="CASCADE"), index=True
+    )
+    rule_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    edition: so.Mapped[str] = so.mapped_column(sa.String(16), default="WT2018")
+    item: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    trigger_date: so.Mapped[date | None]
+    earliest_date: so.Mapped[date | None]
+    due_date: so.Mapped[date | None] = so.mapped_column(index=True)
+    met_on: so.Mapped[date | None]
+    not_applicable_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    paused_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    extended_to: so.Mapped[date | None]
+    extension_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The partnership's rules_version when due_date was computed.
+    rules_version: so.Mapped[int] = so.mapped_column(default=0)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def audit_partnership_id(self):
+        """The partnership an audit row about this deadline belongs to."""
+        return self.partnership_id

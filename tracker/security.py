@@ -1,0 +1,120 @@
+"""Security baseline: response headers, idle timeout, permission checks, partnership scope."""
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from tracker import audit
+from tracker.extensions import db
+from tracker.timeutil import utcnow
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+# Pages that work without signing in.
+PUBLIC_ENDPOINTS = {
+    "auth.login", "static", "govuk_assets.static", "govuk_fonts.static", "main.healthcheck"
+}
+
+
+def set_security_headers(response):
+    """Add the security headers to every response."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if current_user and current_user.is_authenticated:
+        # Pages about children must not linger in shared browser caches.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def enforce_idle_timeout():
+    """Sign the user out after IDLE_TIMEOUT_MINUTES without a request."""
+    if not current_user.is_authenticated:
+        return None
+    limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
+    now = utcnow()
+    last_seen = session.get("last_seen")
+    if last_seen is not None and now - _parse(last_seen) > limit:
+        audit.record(audit.Action.TIMED_OUT, user=current_user, object_type="User",
+                     object_id=current_user.id, object_label=current_user.email)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("You were signed out because you had not done anything for "
+              f"{current_app.config['IDLE_TIMEOUT_MINUTES']} minutes.", "info")
+        return redirect(url_for("auth.login", next=request.full_path
+                                if request.method == "GET" else None))
+    session["last_seen"] = now.isoformat()
+    session.permanent = True
+    return None
+
+
+def _parse(value):
+    """A stored ISO timestamp back into a datetime."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(value)
+
+
+def require_login():
+    """Every page except the public ones needs a signed-in user."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path
+                                if request.method == "GET" else None))
+    return None
+
+
+def permission_required(permission):
+    """View decorator: 403 unless the signed-in user's role carries the permission."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login"))
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_partnership_ids():
+    """Ids of the partnerships the signed-in user may see (cached for the request)."""
+    if "visible_partnership_ids" not in g:
+        g.visible_partnership_ids = (
+            frozenset(current_user.partnership_ids) if current_user.is_authenticated
+            else frozenset()
+        )
+    return g.visible_partnership_ids
+
+
+def scoped(query, partnership_column):
+    """Restrict a select() to rows of the signed-in user's partnerships."""
+    return query.where(partnership_column.in_(visible_partnership_ids()))
+
+
+def get_scoped_or_404(model, ident, partnership_attr="partnership_id"):
+    """A record by id, or 404 when it is missing or in another partnership.
+
+    Both cases answer the same, so nobody learns that a record exists elsewhere.
+    """
+    obj = db.session.get(model, ident)
+    if obj is None or getattr(obj, partnership_attr) not in visible_partnership_ids():
+        abort(404)
+    return obj

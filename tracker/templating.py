@@ -1,0 +1,75 @@
+"""Template filters and the navigation shown to each role."""
+
+from flask import request, url_for
+from flask_login import current_user
+from jinja2 import Undefined
+from jinja2.utils import missing
+
+from tracker.roles import Permission
+from tracker.timeutil import format_date, format_datetime
+
+# (label, endpoint, permission needed or None for every signed-in user)
+NAVIGATION = [
+    ("Home", "main.home", None),
+    ("Statutory timescales", "timescales.index", Permission.VIEW_TIMESCALES),
+    ("Users", "users.index", Permission.MANAGE_USERS),
+    ("Partnerships", "partnerships.index", Permission.MANAGE_PARTNERSHIP_SETTINGS),
+    ("Audit trail", "audit.index", Permission.VIEW_AUDIT),
+]
+
+
+class StrictNameUndefined(Undefined):
+    """In tests, an undefined template variable fails the test.
+
+    A missing key of a dict stays falsy, as the GOV.UK Frontend macros expect
+    (`params.classes`); only a name that was never defined fails.
+    """
+
+    __slots__ = ()
+
+    def _check(self):
+        if self._undefined_obj is missing:
+            self._fail_with_undefined_error()
+
+    def __str__(self):
+        self._check()
+        return ""
+
+    def __bool__(self):
+        self._check()
+        return False
+
+    def __iter__(self):
+        self._check()
+        return iter(())
+
+    def __len__(self):
+        self._check()
+        return 0
+
+
+def navigation_items():
+    """Service navigation for the signed-in user, marking the current section."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    current_bp = (request.endpoint or "").split(".")[0]
+    for label, endpoint, permission in NAVIGATION:
+        if permission is not None and not current_user.can(permission):
+            continue
+        items.append(
+            {
+                "text": label,
+                "href": url_for(endpoint),
+                "active": endpoint.split(".")[0] == current_bp,
+            }
+        )
+    return items
+
+
+def init_app(app):
+    """Register the filters and globals used by every template."""
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_global(navigation_items)
+    app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]

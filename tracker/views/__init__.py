@@ -1,0 +1,1 @@
+"""The shell's pages, one blueprint per feature."""

@@ -1,0 +1,88 @@
+"""Sign in, sign out and change password."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forms.auth import ChangePasswordForm, LoginForm
+from tracker import audit
+from tracker.auth import LOCKED, OK, authenticate, change_password
+from tracker.extensions import db
+from tracker.passwords import verify_password
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target):
+    """Only follow a ?next= that stays on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def login():
+    """The sign-in page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        outcome, user = authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if outcome == OK:
+            session.clear()  # a fresh session on sign-in: no fixation
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        if outcome == LOCKED:
+            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+            form.email.errors.append(
+                "Your account is locked because of too many failed sign-in attempts. "
+                f"Try again in {minutes} minutes or ask your system administrator."
+            )
+        else:
+            form.email.errors.append("Enter a correct email address and password")
+    return render_template("tracker/auth/login.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@login_required
+def logout():
+    """Sign out (a POST, so another site cannot sign a user out)."""
+    audit.record(audit.Action.LOGOUT, user=current_user, object_type="User",
+                 object_id=current_user.id, object_label=current_user.email)
+    db.session.commit()
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/change-password", methods=["GET", "POST"], endpoint="change_password")
+@login_required
+def change_password_page():
+    """Change your own password; signs out your other sessions."""
+    form = ChangePasswordForm(email=current_user.email)
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append("Your current password is not correct")
+        else:
+            change_password(current_user, form.new_password.data)
+            db.session.commit()
+            login_user(current_user)  # the session id changed with the session version
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("main.home"))
+    status = 400 if form.errors else 200
+    return render_template("tracker/auth/change_password.html", form=form), status
+
