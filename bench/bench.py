@@ -1,0 +1,166 @@
+"""Benchmark: page times and query counts at 1,000 and 100,000 cases, and the rules engine.
+
+Run with `make bench` (or `python -m bench.bench --sizes 1000 100000 --repeat 30`).
+It prints figures and never fails on a slow machine. Each size gets a throwaway SQLite
+database in a temporary folder, or PostgreSQL when BENCH_DATABASE_URL is set (that database
+is emptied first).
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+from tracker import calendar, create_app, deadline_service, demo
+from tracker.extensions import db
+from tracker.models import Partnership
+
+# (label, signed-in demo user, path). Later issues add their pages here.
+PAGES = [
+    ("Home (CDOP administrator)", "cdop.admin@example.org", "/"),
+    ("Statutory timescales", "cdop.admin@example.org", "/timescales/"),
+    (
+        "Deadline calculator",
+        "cdop.admin@example.org",
+        "/timescales/calculator?rule=panel_notification&trigger-day=23&trigger-month=12"
+        "&trigger-year=2024",
+    ),
+    ("Users (system administrator)", "admin@example.org", "/users/"),
+    ("Partnership settings", "admin@example.org", "/partnerships/NSP"),
+    ("Audit trail (auditor)", "auditor@example.org", "/audit/"),
+]
+
+
+def main(argv=None):
+    """Run every benchmark and print the figures."""
+    args = _parse(argv)
+    _bench_calendar(args.calls)
+    for size in args.sizes:
+        with _throwaway_app() as app, app.app_context():
+            _seed(size)
+            _bench_recompute(size)
+            _bench_pages(app, size, args.repeat)
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page")
+    parser.add_argument("--calls", type=int, default=1_000_000, help="add_working_days calls")
+    return parser.parse_args(argv)
+
+
+@contextmanager
+def _throwaway_app():
+    """An app on an empty database that disappears afterwards."""
+    import os
+
+    url = os.environ.get("BENCH_DATABASE_URL")
+    with tempfile.TemporaryDirectory() as folder:
+        uri = url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+        app = create_app({"CONFIG_CLASS": "development", "SQLALCHEMY_DATABASE_URI": uri,
+                          "WTF_CSRF_ENABLED": True})
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _seed(size):
+    """Demo users and `size` synthetic cases, with their stored deadlines."""
+    started = time.perf_counter()
+    demo.seed_people()
+    demo.seed_cases(size, today=date(2026, 11, 23))
+    elapsed = time.perf_counter() - started
+    deadlines = db.session.execute(sa.text("SELECT count(*) FROM deadline")).scalar()
+    print(f"\n== {size:,} cases ({deadlines:,} stored deadlines): seeded in {elapsed:.1f} s")
+
+
+def _bench_calendar(calls):
+    """One million add_working_days calls, with and without a partnership's closure days."""
+    print("== Rules engine")
+    starts = [date(2020, 1, 1).toordinal() + (i * 7919) % 3000 for i in range(1000)]
+    starts = [date.fromordinal(o) for o in starts]
+
+    class _Closures:
+        closure_dates = frozenset({date(2024, 12, 24), date(2025, 12, 24)})
+
+    for label, partnership in (("no partnership", None), ("partnership closures", _Closures())):
+        calendar.add_working_days(starts[0], 5, partnership)  # build caches outside the timing
+        began = time.perf_counter()
+        for i in range(calls):
+            calendar.add_working_days(starts[i % 1000], 5 + i % 20, partnership)
+        elapsed = time.perf_counter() - began
+        print(f"  {calls:,} add_working_days calls ({label}): {elapsed:.2f} s")
+
+
+def _bench_recompute(size):
+    """Recompute every stored deadline, as after a closure day or override changes."""
+    partnerships = db.session.scalars(sa.select(Partnership)).all()
+    began = time.perf_counter()
+    changed = deadline_service.recompute_all()
+    elapsed = time.perf_counter() - began
+    print(f"  recompute every stored deadline ({len(partnerships)} partnerships): "
+          f"{elapsed:.2f} s ({changed} rows changed)")
+
+
+def _bench_pages(app, size, repeat):
+    """Median and 95th percentile of repeated requests, and SQL queries per request."""
+    counter = _QueryCounter(db.engine)
+    print(f"  {'page':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+    clients = {}
+    for label, email, path in PAGES:
+        client = clients.get(email) or _signed_in(app, email)
+        clients[email] = client
+        timings, queries = [], []
+        for _ in range(repeat):
+            counter.count = 0
+            began = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - began) * 1000)
+            queries.append(counter.count)
+        status = "" if response.status_code == 200 else f"  (HTTP {response.status_code})"
+        p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
+        print(f"  {label:<34}{statistics.median(timings):>10.1f}{p95:>10.1f}"
+              f"{max(queries):>9}{status}")
+    counter.remove()
+
+
+def _signed_in(app, email):
+    """A test client signed in through the real sign-in form."""
+    client = app.test_client()
+    html = client.get("/sign-in").get_data(as_text=True)
+    token = BeautifulSoup(html, "html.parser").find("input", {"name": "csrf_token"})["value"]
+    response = client.post("/sign-in", data={"email": email, "password": demo.DEMO_PASSWORD,
+                                             "csrf_token": token})
+    if response.status_code != 302:
+        raise RuntimeError(f"Could not sign in as {email}")
+    return client
+
+
+class _QueryCounter:
+    """Counts SQL statements sent to the database."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, *args, **kwargs):
+        self.count += 1
+
+    def remove(self):
+        sa.event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+if __name__ == "__main__":
+    main()
