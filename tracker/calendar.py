@@ -71,21 +71,15 @@ def _calendar_with_closures(closures: frozenset[date]) -> _Calendar:
     return _Calendar(working)
 
 
-def _closures(partnership) -> frozenset[date]:
-    """A partnership's closure dates as a frozenset (empty for None or no closures)."""
-    if partnership is None:
-        return frozenset()
-    closures = getattr(partnership, "closure_dates", None)
-    if not closures:
-        return frozenset()
-    return closures if type(closures) is frozenset else frozenset(closures)
-
-
 def _calendar_for(partnership) -> _Calendar:
     """The precomputed calendar that applies to a partnership (or to nobody)."""
-    closures = _closures(partnership)
+    if partnership is None:
+        return _base_calendar()
+    closures = getattr(partnership, "closure_dates", None)
     if not closures:
         return _base_calendar()
+    if type(closures) is not frozenset:
+        closures = frozenset(closures)
     return _calendar_with_closures(closures)
 
 
