@@ -30,7 +30,9 @@ class _Calendar:
         # before[i]: how many working days fall strictly before day i of the range. It is the
         # position in working_dates of day i when i is a working day, or of the next working
         # day when it is not, which is exactly the "day 0" of a count started on day i.
-        self.before = [0, *accumulate(working)]
+        # The counts are drawn from one shared tuple of ints: a calendar then holds pointers
+        # only, about 0.6 MB instead of 1.9 MB, which matters with 64 cached per process.
+        self.before = list(map(_counts().__getitem__, accumulate(working, initial=0)))
         self.working_dates = list(compress(_all_days(), working))
 
 
@@ -38,6 +40,12 @@ class _Calendar:
 def _all_days() -> tuple[date, ...]:
     """Every date in the supported range, in order (built once, shared by every calendar)."""
     return tuple(date.fromordinal(_ORD0 + i) for i in range(_SPAN))
+
+
+@lru_cache(maxsize=1)
+def _counts() -> tuple[int, ...]:
+    """The ints 0 to the number of days in the range, shared by every calendar."""
+    return tuple(range(_SPAN + 1))
 
 
 @lru_cache(maxsize=1)
