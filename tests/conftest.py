@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import g, request_started
 from sqlalchemy.engine import make_url
 
 from tests.factories import PASSWORD, make_partnership, make_user
@@ -38,10 +39,22 @@ def _fresh_database(app):
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def _fresh_g(sender, **extra):
+    """Empty `g` at the start of each test request, as on a real server.
+
+    The fixture keeps one app context pushed so tests can use the database, and Flask reuses
+    it for every request, so `g` (Flask-Login's user, the CSRF token, cached partnership
+    ids) would otherwise leak from one request, or one signed-in client, into the next.
+    """
+    for key in list(g):
+        g.pop(key)
+
+
 @pytest.fixture
 def app():
     """The app on an empty database."""
     app = create_app({"CONFIG_CLASS": "test"})
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         _fresh_database(app)
         yield app

@@ -18,6 +18,9 @@ NAVIGATION = [
 ]
 
 
+_MACRO_NAMES = frozenset({"caller", "undefined"})
+
+
 class StrictNameUndefined(Undefined):
     """In tests, an undefined template variable fails the test.
 
@@ -28,7 +31,9 @@ class StrictNameUndefined(Undefined):
     __slots__ = ()
 
     def _check(self):
-        if self._undefined_obj is missing:
+        # GOV.UK Frontend's macros test `caller` (undefined without {% call %}) and use the
+        # name `undefined` on purpose as an empty value: both must stay falsy.
+        if self._undefined_obj is missing and self._undefined_name not in _MACRO_NAMES:
             self._fail_with_undefined_error()
 
     def __str__(self):
