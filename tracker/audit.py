@@ -160,6 +160,13 @@ def _column_changes(obj, only_modified):
     return changes
 
 
+def _object_id(obj):
+    """The record's primary key as text. (In after_flush a new object has its id but not yet
+    an identity key, so read the key from the instance.)"""
+    key = sa.inspect(obj).mapper.primary_key_from_instance(obj)
+    return str(key[0]) if key and key[0] is not None else None
+
+
 def _row_for(obj, action, changes):
     """An audit_event row (a dict) describing a change to obj."""
     label_attr = obj.__audit_label__
@@ -170,7 +177,7 @@ def _row_for(obj, action, changes):
     return {
         "action": action,
         "object_type": obj.__class__.__name__,
-        "object_id": str(sa.inspect(obj).identity[0]) if sa.inspect(obj).identity else None,
+        "object_id": _object_id(obj),
         "object_label": str(label)[:200] if label is not None else None,
         "partnership_id": partnership_id,
         "changes": changes,
