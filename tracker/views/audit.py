@@ -1,9 +1,23 @@
-"""The audit trail page (system administrators and auditors)."""
+"""The audit trail page (system administrators and auditors).
 
-from flask import Blueprint, render_template
+Opening this page is deliberately not itself audited: every visit and every filter change
+would add rows, flooding the trail with entries about reading the trail.
+"""
 
+import re
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
+
+from forms.audit import AuditFilterForm
+from tracker.audit import Action, Audited, AuditEvent
+from tracker.extensions import db
+from tracker.models import User, user_partnership
 from tracker.roles import Permission
-from tracker.security import permission_required
+from tracker.security import permission_required, visible_partnership_ids
+from tracker.timeutil import LONDON
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -11,5 +25,143 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.route("/")
 @permission_required(Permission.VIEW_AUDIT)
 def index():
-    """Audit events, newest first."""
-    return render_template("tracker/audit/index.html")
+    """Audit events the viewer may see, newest first, filtered by the form."""
+    form = AuditFilterForm(
+        formdata=request.args,
+        meta={"csrf": False},
+        users=_user_choices(),
+        actions=[(a.value, a.label) for a in Action],
+        record_types=record_type_choices(),
+    )
+    valid = form.validate()
+    query = _filtered(_scoped_events(), form) if valid else _scoped_events()
+    pagination = db.paginate(
+        query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "tracker/audit/index.html",
+        form=form,
+        events=pagination.items,
+        total=pagination.total,
+        pagination=pagination_params(pagination, "audit.index", request.args),
+        type_label=type_label,
+        field_label=field_label,
+    ), (200 if valid else 400)
+
+
+def _scoped_user_ids():
+    """A subquery: ids of the users who belong to one of the viewer's partnerships."""
+    return sa.select(user_partnership.c.user_id).where(
+        user_partnership.c.partnership_id.in_(visible_partnership_ids())
+    )
+
+
+def _scope():
+    """Rows of the viewer's partnerships, plus rows with no partnership about their users.
+
+    Rows with no partnership are sign-ins and changes to users. They are shown when they are
+    about a user of the viewer's partnerships, or about or by the viewer; never otherwise,
+    so nobody learns about the users of a partnership they are not part of.
+    """
+    scoped_ids = sa.select(sa.cast(user_partnership.c.user_id, sa.String)).where(
+        user_partnership.c.partnership_id.in_(visible_partnership_ids())
+    )
+    about_a_user = sa.and_(
+        AuditEvent.object_type == "User",
+        sa.or_(AuditEvent.object_id.in_(scoped_ids), AuditEvent.object_id == str(current_user.id)),
+    )
+    return sa.or_(
+        AuditEvent.partnership_id.in_(visible_partnership_ids()),
+        sa.and_(
+            AuditEvent.partnership_id.is_(None),
+            sa.or_(about_a_user, AuditEvent.user_id == current_user.id),
+        ),
+    )
+
+
+def _scoped_events():
+    """A select() of the audit events the viewer may see."""
+    return sa.select(AuditEvent).where(_scope())
+
+
+def _filtered(query, form):
+    """Apply the filter form's choices to a select() of audit events."""
+    start, end = form.date_from.data, form.date_to.data
+    conditions = [
+        (form.user.data, lambda: AuditEvent.user_id == int(form.user.data)),
+        (form.action.data, lambda: AuditEvent.action == form.action.data),
+        (form.record_type.data, lambda: AuditEvent.object_type == form.record_type.data),
+        (form.record_id.data, lambda: AuditEvent.object_id == form.record_id.data),
+        (form.record_text.data,
+         lambda: AuditEvent.object_label.icontains(form.record_text.data, autoescape=True)),
+        (start, lambda: AuditEvent.occurred_at >= _london_midnight(start)),
+        (end, lambda: AuditEvent.occurred_at < _london_midnight(end + timedelta(days=1))),
+    ]
+    return query.where(*[condition() for wanted, condition in conditions if wanted])
+
+
+def _london_midnight(day):
+    """The start of a day in London, as the naive UTC stored in the database."""
+    local = datetime.combine(day, time(), tzinfo=LONDON)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _user_choices():
+    """(id, email) of the users of the viewer's partnerships, and the viewer, for the filter."""
+    query = (
+        sa.select(User.id, User.email)
+        .where(sa.or_(User.id.in_(_scoped_user_ids()), User.id == current_user.id))
+        .order_by(User.email)
+    )
+    return [(str(user_id), email) for user_id, email in db.session.execute(query)]
+
+
+def _audited_classes(cls=Audited):
+    """Every model class that writes audit rows."""
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _audited_classes(sub)
+
+
+def record_type_choices():
+    """(class name, readable name) of every audited model, for the filter."""
+    names = {c.__name__ for c in _audited_classes() if hasattr(c, "__table__")}
+    return sorted(((name, type_label(name)) for name in names), key=lambda c: c[1])
+
+
+def type_label(name):
+    """'ClosureDay' as 'Closure day'."""
+    if not name:
+        return ""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).capitalize()
+
+
+def field_label(name):
+    """'full_name' as 'Full name'."""
+    return name.replace("_", " ").capitalize()
+
+
+def pagination_params(pagination, endpoint, args):
+    """Parameters for govukPagination, keeping the other query-string arguments."""
+    if pagination.pages <= 1:
+        return None
+    kept = {key: values for key, values in args.lists() if key != "page"}
+
+    def href(number):
+        return url_for(endpoint, **kept, page=number)
+
+    items = [
+        {"ellipsis": True} if number is None
+        else {"number": number, "href": href(number), "current": number == pagination.page}
+        for number in pagination.iter_pages(left_edge=1, left_current=1, right_current=2,
+                                            right_edge=1)
+    ]
+    params = {"items": items}
+    if pagination.has_prev:
+        params["previous"] = {"href": href(pagination.prev_num)}
+    if pagination.has_next:
+        params["next"] = {"href": href(pagination.next_num)}
+    return params

@@ -1,9 +1,18 @@
-"""Managing users (system administrators)."""
+"""Managing users (system administrators): list, add, edit, unlock and reset passwords.
 
-from flask import Blueprint, render_template
+An administrator manages only the users who share a partnership with them or who have none;
+any other user answers 404, the same as a user who does not exist.
+"""
 
-from tracker.roles import Permission
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+
+from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
+from tracker import users as service
+from tracker.extensions import db
+from tracker.roles import Permission, Role
 from tracker.security import permission_required
+from tracker.views.audit import pagination_params
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -11,5 +20,119 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 @bp.route("/")
 @permission_required(Permission.MANAGE_USERS)
 def index():
-    """Every user."""
-    return render_template("tracker/users/index.html")
+    """The users this administrator manages, by name."""
+    pagination = db.paginate(
+        service.manageable_users(current_user),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "tracker/users/index.html",
+        users=pagination.items,
+        pagination=pagination_params(pagination, "users.index", request.args),
+        status=service.status,
+        partnerships_summary=service.partnerships_summary,
+        Role=Role,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def new():
+    """Add a user."""
+    form = NewUserForm(partnerships=service.assignable_partnerships(current_user))
+    if form.validate_on_submit():
+        user = service.create_user(
+            email=form.email.data,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            partnership_ids=form.partnerships.data,
+            password=form.password.data,
+        )
+        db.session.commit()
+        flash(f"{user.full_name} ({user.email}) can now sign in.", "success")
+        return redirect(url_for("users.index"))
+    return render_template("tracker/users/new.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def edit(user_id):
+    """Change a user's name, role, partnerships and whether they can sign in."""
+    user = service.get_manageable_or_404(current_user, user_id)
+    form = _edit_form(user)
+    if form.validate_on_submit():
+        service.update_user(
+            current_user,
+            user,
+            full_name=form.full_name.data,
+            role=form.role.data,
+            partnership_ids=form.partnerships.data or [],
+            active=form.active.data == "yes",
+        )
+        db.session.commit()
+        flash(f"The changes to {user.full_name} have been saved.", "success")
+        return redirect(url_for("users.index"))
+    status = 400 if form.errors else 200
+    return _render_edit(user, form), status
+
+
+def _edit_form(user):
+    """The edit form, filled from the user on GET and from the request on POST."""
+    data = None
+    if request.method == "GET":
+        visible = current_user.partnership_ids
+        data = {
+            "full_name": user.full_name,
+            "role": user.role,
+            "partnerships": [p.id for p in user.partnerships if p.id in visible],
+            "active": "yes" if user.active else "no",
+        }
+    return EditUserForm(
+        data=data,
+        partnerships=service.assignable_partnerships(current_user),
+        kept=service.kept_partnerships(current_user, user),
+        editing_self=user.id == current_user.id,
+    )
+
+
+def _render_edit(user, form):
+    """The edit page, with the unlock and reset password actions."""
+    return render_template(
+        "tracker/users/edit.html",
+        user=user,
+        form=form,
+        status=service.status(user),
+        locked=service.status(user) == service.LOCKED,
+        kept=service.kept_partnerships(current_user, user),
+    )
+
+
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+@permission_required(Permission.MANAGE_USERS)
+def unlock(user_id):
+    """Let a locked-out user try to sign in again."""
+    user = service.get_manageable_or_404(current_user, user_id)
+    service.unlock(user)
+    db.session.commit()
+    flash(f"{user.full_name} can sign in again.", "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/reset-password", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_USERS)
+def reset_password(user_id):
+    """Set a new password for a user; it signs them out everywhere."""
+    user = service.get_manageable_or_404(current_user, user_id)
+    form = ResetPasswordForm(email=user.email)
+    if form.validate_on_submit():
+        service.reset_password(user, form.password.data)
+        db.session.commit()
+        if user.id == current_user.id:
+            login_user(user)  # keep this session: the session version just changed
+        flash(f"The password of {user.full_name} has been reset. "
+              "They have been signed out everywhere.", "success")
+        return redirect(url_for("users.edit", user_id=user.id))
+    status = 400 if form.errors else 200
+    return render_template("tracker/users/reset_password.html", user=user, form=form), status

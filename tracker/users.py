@@ -1,0 +1,141 @@
+"""User management rules: who an administrator may manage, and the changes they can make.
+
+Every change goes through the ORM, so the Audited mixin on User writes the audit rows in the
+same transaction. Membership of partnerships lives in a link table the mixin does not see, so
+changes to it are recorded here explicitly.
+"""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+
+from tracker import audit
+from tracker.extensions import db
+from tracker.models import Partnership, User, user_partnership
+from tracker.passwords import hash_password
+from tracker.roles import Role
+from tracker.timeutil import utcnow
+
+ACTIVE = "Active"
+LOCKED = "Locked"
+DEACTIVATED = "Deactivated"
+
+
+def manageable_filter(admin):
+    """SQL condition: users sharing a partnership with `admin`, or belonging to none."""
+    shared = sa.select(user_partnership.c.user_id).where(
+        user_partnership.c.partnership_id.in_(admin.partnership_ids)
+    )
+    any_membership = sa.select(user_partnership.c.user_id)
+    return sa.or_(User.id.in_(shared), User.id.not_in(any_membership))
+
+
+def manageable_users(admin):
+    """A select() of the users `admin` may manage, by name, partnerships loaded with them."""
+    return (
+        sa.select(User)
+        .where(manageable_filter(admin))
+        .options(so.selectinload(User.partnerships))
+        .order_by(User.full_name, User.id)
+    )
+
+
+def get_manageable_or_404(admin, user_id):
+    """A user `admin` may manage, or 404 (the same answer as for a user who does not exist)."""
+    user = db.session.scalar(sa.select(User).where(User.id == user_id, manageable_filter(admin)))
+    if user is None:
+        abort(404)
+    return user
+
+
+def assignable_partnerships(admin):
+    """The partnerships `admin` may put users in: their own."""
+    return sorted(admin.partnerships, key=lambda p: p.name)
+
+
+def email_taken(email):
+    """Whether any user already has this email address (ignoring case)."""
+    query = sa.select(User.id).where(sa.func.lower(User.email) == email.lower())
+    return db.session.scalar(query) is not None
+
+
+def status(user, now=None):
+    """Active, Locked or Deactivated, as shown in the users table."""
+    now = now or utcnow()
+    if not user.active:
+        return DEACTIVATED
+    if user.locked_until is not None and user.locked_until > now:
+        return LOCKED
+    return ACTIVE
+
+
+def create_user(*, email, full_name, role, partnership_ids, password):
+    """Add a new user (not committed)."""
+    user = User(
+        email=email.lower(),
+        full_name=full_name,
+        role=Role(role).value,
+        password_hash=hash_password(password),
+    )
+    user.partnerships = _partnerships(partnership_ids)
+    db.session.add(user)
+    return user
+
+
+def kept_partnerships(admin, user):
+    """The user's partnerships that `admin` cannot see: an edit leaves them alone."""
+    return [p for p in user.partnerships if p.id not in admin.partnership_ids]
+
+
+def partnerships_summary(admin, user):
+    """The user's partnerships as `admin` may see them: names of shared ones, a count of others."""
+    names = [p.name for p in user.partnerships if p.id in admin.partnership_ids]
+    others = len(user.partnerships) - len(names)
+    if others:
+        names.append(f"{others} other partnership{'s' if others > 1 else ''}")
+    return ", ".join(names) or "None"
+
+
+def update_user(admin, user, *, full_name, role, partnership_ids, active):
+    """Apply an administrator's edit (not committed); a new role or deactivation signs out."""
+    if role != user.role or (user.active and not active):
+        user.session_version += 1
+    user.full_name = full_name
+    user.role = Role(role).value
+    user.active = active
+    new = kept_partnerships(admin, user) + _partnerships(partnership_ids)
+    _set_partnerships(user, new)
+
+
+def unlock(user):
+    """Let a locked-out user try to sign in again (not committed)."""
+    user.locked_until = None
+    user.failed_logins = 0
+
+
+def reset_password(user, password):
+    """Set a new password chosen by an administrator and end the user's sessions."""
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(audit.Action.PASSWORD_CHANGE, user, detail="Reset by a system administrator")
+
+
+def _partnerships(ids):
+    """Partnerships by id, in name order."""
+    if not ids:
+        return []
+    query = sa.select(Partnership).where(Partnership.id.in_(ids)).order_by(Partnership.name)
+    return list(db.session.scalars(query))
+
+
+def _set_partnerships(user, partnerships):
+    """Change a user's partnerships, recording the change in the audit trail."""
+    old = sorted(p.code for p in user.partnerships)
+    new = sorted(p.code for p in partnerships)
+    if old == new:
+        return
+    user.partnerships = partnerships
+    detail = f"Partnerships changed from {', '.join(old) or 'none'} to {', '.join(new) or 'none'}"
+    audit.record(audit.Action.UPDATE, user, detail=detail)
