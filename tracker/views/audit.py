@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
@@ -83,8 +84,12 @@ def _scope():
 
 
 def _scoped_events():
-    """A select() of the audit events the viewer may see."""
-    return sa.select(AuditEvent).where(_scope())
+    """A select() of the audit events the viewer may see.
+
+    The page shows the stored email, so the user relationship is never loaded: raiseload
+    makes any per-row lazy load (an N+1) fail loudly instead of running quietly.
+    """
+    return sa.select(AuditEvent).where(_scope()).options(so.raiseload(AuditEvent.user))
 
 
 def _filtered(query, form):
