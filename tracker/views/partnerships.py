@@ -1,15 +1,173 @@
-"""Partnership settings: local closure days and timescale overrides."""
+"""Partnership settings: local closure days and timescale overrides (system administrators).
 
-from flask import Blueprint, render_template
+Every change bumps the partnership's rules_version and recomputes its stored deadlines in
+the same transaction as the change and its audit rows.
+"""
 
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.partnerships import ClosureDayForm, RuleOverrideForm
+from tracker import deadline_service, deadlines
+from tracker.extensions import db
+from tracker.models import ClosureDay, Partnership, RuleOverride
 from tracker.roles import Permission
-from tracker.security import permission_required
+from tracker.security import permission_required, visible_partnership_ids
+from tracker.views.timescales import DUTY_TAGS, long_date, timescale_words
 
 bp = Blueprint("partnerships", __name__, url_prefix="/partnerships")
+
+
+def _own_partnership_or_404(code):
+    """One of the signed-in administrator's partnerships; 404 for any other code."""
+    partnership = db.session.scalar(sa.select(Partnership).where(Partnership.code == code))
+    if partnership is None or partnership.id not in visible_partnership_ids():
+        abort(404)
+    return partnership
+
+
+def _rule_or_404(rule_key):
+    try:
+        return deadlines.get_rule(rule_key)
+    except KeyError:
+        abort(404)
+
+
+def _confirmed():
+    """Whether this is the confirming POST (CSRFProtect has already checked its token)."""
+    return request.method == "POST"
+
+
+def _recalculated(count):
+    """How many stored deadlines moved, as the success message says it."""
+    if count == 0:
+        return "No stored deadlines needed to change."
+    return f"{count} deadline{'' if count == 1 else 's'} recalculated."
+
+
+def _save_rules_change(partnership, message):
+    """Recompute the partnership's deadlines, commit with the change, and say what happened."""
+    moved = deadline_service.rules_changed(partnership)
+    db.session.commit()
+    flash(f"{message} {_recalculated(moved)}", "success")
+    return redirect(url_for("partnerships.show", code=partnership.code))
 
 
 @bp.route("/")
 @permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
 def index():
-    """Every partnership."""
-    return render_template("tracker/partnerships/index.html")
+    """The administrator's partnerships, with how many closure days and overrides each has."""
+    partnerships = sorted(current_user.partnerships, key=lambda p: p.name)
+    ids = [p.id for p in partnerships]
+    counts = {}
+    for model in (ClosureDay, RuleOverride):
+        counts[model] = dict(
+            db.session.execute(
+                sa.select(model.partnership_id, sa.func.count())
+                .where(model.partnership_id.in_(ids))
+                .group_by(model.partnership_id)
+            ).all()
+        )
+    return render_template(
+        "tracker/partnerships/index.html",
+        partnerships=partnerships,
+        closure_counts=counts[ClosureDay],
+        override_counts=counts[RuleOverride],
+    )
+
+
+@bp.route("/<code>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def show(code):
+    """The partnership's closure days (with the form to add one) and its timescales."""
+    partnership = _own_partnership_or_404(code)
+    form = ClosureDayForm(partnership=partnership)
+    if form.validate_on_submit():
+        closure = ClosureDay(
+            day=form.day.data, description=form.description.data, created_by_id=current_user.id
+        )
+        partnership.closure_days.append(closure)
+        return _save_rules_change(
+            partnership, f"Closure day added: {long_date(closure.day)}, {closure.description}."
+        )
+    return render_template(
+        "tracker/partnerships/show.html",
+        partnership=partnership,
+        form=form,
+        rules=deadlines.all_rules(),
+        overrides=partnership.rule_overrides,
+        timescale_words=timescale_words,
+        long_date=long_date,
+        duty_tags=DUTY_TAGS,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<code>/closure-days/<int:closure_id>/remove", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def remove_closure_day(code, closure_id):
+    """Confirm, then remove a closure day."""
+    partnership = _own_partnership_or_404(code)
+    closure = db.session.get(ClosureDay, closure_id)
+    if closure is None or closure.partnership_id != partnership.id:
+        abort(404)
+    if _confirmed():
+        day = closure.day
+        db.session.delete(closure)
+        return _save_rules_change(partnership, f"Closure day removed: {long_date(day)}.")
+    return render_template(
+        "tracker/partnerships/remove_closure_day.html",
+        partnership=partnership,
+        closure=closure,
+        long_date=long_date,
+    )
+
+
+@bp.route("/<code>/timescales/<rule_key>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def override(code, rule_key):
+    """Set the partnership's own amount for one rule, with the reason."""
+    partnership = _own_partnership_or_404(code)
+    rule = _rule_or_404(rule_key)
+    existing = partnership.rule_overrides.get(rule.key)
+    form = RuleOverrideForm(obj=existing, rule=rule)
+    if form.validate_on_submit():
+        row = existing or RuleOverride(rule_key=rule.key, partnership=partnership)
+        row.amount = int(form.amount.data)
+        row.earliest_amount = int(form.earliest_amount.data) if rule.is_window else None
+        row.reason = form.reason.data
+        row.created_by_id = row.created_by_id or current_user.id
+        db.session.add(row)
+        words = timescale_words(rule, row.amount, row.earliest_amount)
+        return _save_rules_change(partnership, f"{rule.label}: now {words}.")
+    return render_template(
+        "tracker/partnerships/override.html",
+        partnership=partnership,
+        rule=rule,
+        existing=existing,
+        form=form,
+        timescale_words=timescale_words,
+        duty_tags=DUTY_TAGS,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<code>/timescales/<rule_key>/remove", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def remove_override(code, rule_key):
+    """Confirm, then go back to the standard timescale for a rule."""
+    partnership = _own_partnership_or_404(code)
+    rule = _rule_or_404(rule_key)
+    existing = partnership.rule_overrides.get(rule.key)
+    if existing is None:
+        abort(404)
+    if _confirmed():
+        db.session.delete(existing)
+        words = timescale_words(rule)
+        return _save_rules_change(partnership, f"{rule.label}: back to {words}.")
+    return render_template(
+        "tracker/partnerships/remove_override.html",
+        partnership=partnership,
+        rule=rule,
+        existing=existing,
+        timescale_words=timescale_words,
+    )

@@ -1,15 +1,144 @@
-"""The statutory timescales page and deadline calculator."""
+"""The statutory timescales page and the deadline calculator."""
 
-from flask import Blueprint, render_template
+from datetime import date, timedelta
+from typing import NamedTuple
 
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from forms.timescales import CalculatorForm
+from tracker import deadlines
+from tracker.calendar import non_working_days
+from tracker.deadline_service import load_rules
+from tracker.extensions import db
+from tracker.models import Partnership, RuleOverride
 from tracker.roles import Permission
-from tracker.security import permission_required
+from tracker.security import permission_required, visible_partnership_ids
 
 bp = Blueprint("timescales", __name__, url_prefix="/timescales")
+
+DOMAIN_HEADINGS = {
+    "cdr": "Child death reviews",
+    "reviews": "Practice reviews",
+    "partnership": "Partnership",
+}
+# The duty as a tag: (text, GOV.UK tag colour). Status colours (red, yellow, green) are kept
+# for deadline status, so a duty is never mistaken for one.
+DUTY_TAGS = {
+    "must": ("Statutory duty", "govuk-tag--purple"),
+    "should": ("Statutory guidance", "govuk-tag--blue"),
+    "local": ("Local practice", "govuk-tag--grey"),
+}
+
+
+def timescale_words(rule, amount=None, earliest_amount=None):
+    """A rule's timescale in words with the given amounts: "10 working days after"."""
+    amount = rule.amount if amount is None else amount
+    if rule.is_window:
+        earliest = rule.earliest_amount if earliest_amount is None else earliest_amount
+        text = f"{earliest} to {amount}"
+    else:
+        text = str(amount)
+    units = deadlines.UNIT_SINGULAR_LABELS[rule.unit] if text == "1" else rule.unit_label
+    return f"{text} {units} {rule.direction}"
+
+
+def long_date(value):
+    """A date with its weekday, as the calculator shows it: "Thursday 2 January 2025"."""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+@bp.app_template_global()
+def duty_tag(rule):
+    """(text, tag class) for a rule's duty."""
+    return DUTY_TAGS[rule.duty]
 
 
 @bp.route("/")
 @permission_required(Permission.VIEW_TIMESCALES)
 def index():
-    """Every rule with its source."""
-    return render_template("tracker/timescales/index.html")
+    """Every rule with its source, grouped by domain, with the user's partnership overrides."""
+    groups = {}
+    for rule in deadlines.all_rules():
+        groups.setdefault(rule.domain, []).append(rule)
+    return render_template(
+        "tracker/timescales/index.html",
+        groups=[(DOMAIN_HEADINGS[domain], rules) for domain, rules in groups.items()],
+        overrides=_visible_overrides(),
+        timescale_words=timescale_words,
+    )
+
+
+def _visible_overrides():
+    """rule_key -> [(partnership name, override)] for the user's partnerships (one query)."""
+    rows = db.session.execute(
+        sa.select(Partnership.name, RuleOverride)
+        .join(RuleOverride.partnership)
+        .where(RuleOverride.partnership_id.in_(visible_partnership_ids()))
+        .order_by(Partnership.name)
+    ).all()
+    found = {}
+    for name, override in rows:
+        found.setdefault(override.rule_key, []).append((name, override))
+    return found
+
+
+class Calculation(NamedTuple):
+    """What the calculator shows."""
+
+    rule: deadlines.Rule
+    trigger: date
+    partnership: Partnership | None
+    amounts: deadlines.EffectiveAmounts
+    override: RuleOverride | None
+    earliest: date | None
+    due: date
+    skipped: list[tuple[date, str]]
+    starts_late: bool
+
+
+@bp.route("/calculator")
+@permission_required(Permission.VIEW_TIMESCALES)
+def calculator():
+    """Due date (or window) for a rule from a date, and the non-working days skipped."""
+    partnerships = sorted(current_user.partnerships, key=lambda p: p.name)
+    form = CalculatorForm(
+        formdata=request.args or None, meta={"csrf": False}, partnerships=partnerships
+    )
+    result = None
+    if request.args and form.validate():
+        chosen = next((p for p in partnerships if p.code == form.partnership.data), None)
+        try:
+            result = _calculate(deadlines.get_rule(form.rule.data), form.trigger.data, chosen)
+        except ValueError:
+            form.trigger.errors.append(
+                "The due date would fall outside the calendar (1990 to 2100): enter an "
+                "earlier date"
+            )
+    return render_template(
+        "tracker/timescales/calculator.html",
+        form=form,
+        result=result,
+        long_date=long_date,
+        timescale_words=timescale_words,
+    ), (400 if form.errors else 200)
+
+
+def _calculate(rule, trigger, partnership):
+    """Work out the calculator's answer (ValueError when it falls outside the calendar)."""
+    rules = load_rules([partnership.id])[partnership.id] if partnership else None
+    earliest, due = deadlines.window(rule.key, trigger, rules)
+    amounts = deadlines.effective_amounts(rule, rules)
+    override = None
+    if amounts.overridden:
+        override = next(o for o in partnership.overrides if o.rule_key == rule.key)
+    counts_working_days = rule.unit == "working_days"
+    skipped, starts_late = [], False
+    if counts_working_days and rule.direction == "after":
+        skipped = non_working_days(trigger, due, rules)
+        starts_late = bool(skipped) and skipped[0][0] == trigger
+    elif counts_working_days and due < trigger:
+        skipped = non_working_days(due, trigger - timedelta(days=1), rules)
+    return Calculation(rule, trigger, partnership, amounts, override, earliest, due, skipped,
+                       starts_late)

@@ -1,0 +1,289 @@
+"""Partnership settings: closure days and timescale overrides move stored deadlines."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from reviews.models import SeriousIncident
+from tests.conftest import page, submit
+from tracker import deadline_service
+from tracker.audit import AuditEvent
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+from tracker.models import ClosureDay, Partnership, RuleOverride
+
+SETTINGS = "/partnerships/NSP"
+
+
+def christmas_incident(partnership):
+    """An incident the local authority heard of on Monday 22 December 2025."""
+    incident = SeriousIncident(
+        partnership_id=partnership.id,
+        reference="CSPR-NSP-2025-000001",
+        incident_date=date(2025, 12, 20),
+        la_aware_on=date(2025, 12, 22),
+    )
+    db.session.add(incident)
+    deadline_service.sync_case(incident)
+    db.session.commit()
+    return incident
+
+
+def due(rule_key):
+    return db.session.scalar(sa.select(Deadline.due_date).where(Deadline.rule_key == rule_key))
+
+
+def audit_rows(object_type, action):
+    return db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.object_type == object_type, AuditEvent.action == action
+        )
+    ).all()
+
+
+def success_banner(response):
+    banner = page(response).find(class_="govuk-notification-banner--success")
+    return banner.get_text(" ", strip=True) if banner else ""
+
+
+def error_summary(response):
+    summary = page(response).find(class_="govuk-error-summary")
+    return summary.get_text(" ", strip=True) if summary else ""
+
+
+def add_closure_day(client, day, month, year, description="Office closed", code="NSP"):
+    return submit(
+        client,
+        f"/partnerships/{code}",
+        {"day": [str(day), str(month), str(year)], "description": description},
+        page_url=SETTINGS,
+        follow_redirects=True,
+    )
+
+
+# --- Who may see what ------------------------------------------------------------------------
+
+
+def test_the_list_shows_only_the_administrators_partnerships(admin_client, other_partnership):
+    response = admin_client.get("/partnerships/")
+
+    assert response.status_code == 200
+    text = page(response).find("main").get_text()
+    assert "Northshire Partnership" in text
+    assert "Southvale Partnership" not in text
+
+
+@pytest.mark.parametrize(
+    "url", ["/partnerships/SVP", "/partnerships/SVP/timescales/panel_notification",
+            "/partnerships/NOPE", "/partnerships/NSP/timescales/not_a_rule"]
+)
+def test_another_partnerships_settings_are_not_found(admin_client, other_partnership, url):
+    assert admin_client.get(url).status_code == 404
+
+
+def test_another_partnerships_closure_day_cannot_be_removed(admin_client, other_partnership):
+    theirs = ClosureDay(day=date(2025, 12, 24), description="Closed")
+    other_partnership.closure_days.append(theirs)
+    db.session.commit()
+
+    response = submit(
+        admin_client, f"/partnerships/NSP/closure-days/{theirs.id}/remove", {},
+        page_url=SETTINGS,
+    )
+
+    assert response.status_code == 404
+    assert db.session.get(ClosureDay, theirs.id) is not None
+
+
+def test_posting_to_another_partnership_changes_nothing(admin_client, other_partnership):
+    response = submit(
+        admin_client, "/partnerships/SVP",
+        {"day": ["24", "12", "2025"], "description": "Closed"}, page_url=SETTINGS,
+    )
+
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosureDay)) == 0
+
+
+@pytest.mark.parametrize("url", ["/partnerships/", SETTINGS,
+                                 "/partnerships/NSP/timescales/panel_notification"])
+def test_other_roles_are_refused(cdop_client, auditor_client, url):
+    assert cdop_client.get(url).status_code == 403
+    assert auditor_client.get(url).status_code == 403
+
+
+def test_other_roles_cannot_post_a_closure_day(cdop_client):
+    response = submit(
+        cdop_client, SETTINGS, {"day": ["24", "12", "2025"], "description": "Closed"},
+        page_url="/change-password",
+    )
+
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosureDay)) == 0
+
+
+# --- Closure days ------------------------------------------------------------------------
+
+
+def test_a_closure_day_moves_stored_deadlines_and_is_audited(admin_client, partnership):
+    christmas_incident(partnership)
+    # 23, 24, 29, 30, 31 December 2025.
+    assert due("panel_notification") == date(2025, 12, 31)
+
+    response = add_closure_day(admin_client, 24, 12, 2025, "Office closed")
+
+    assert response.status_code == 200
+    assert "2 deadlines recalculated" in success_banner(response)
+    # One working day later: 1 January is a bank holiday, so Friday 2 January 2026.
+    assert due("panel_notification") == date(2026, 1, 2)
+    row = page(response).find("td", string="Wednesday 24 December 2025").find_parent("tr")
+    assert "Office closed" in row.get_text()
+    created = audit_rows("ClosureDay", "create")
+    assert len(created) == 1 and created[0].user_id == admin_client.user.id
+    assert created[0].changes["description"] == [None, "Office closed"]
+    bumped = audit_rows("Partnership", "update")
+    assert bumped[-1].changes["rules_version"] == [0, 1]
+
+
+def test_removing_the_closure_day_moves_them_back(admin_client, partnership):
+    christmas_incident(partnership)
+    add_closure_day(admin_client, 24, 12, 2025)
+    closure = db.session.scalar(sa.select(ClosureDay))
+
+    confirm = admin_client.get(f"/partnerships/NSP/closure-days/{closure.id}/remove")
+    assert "Wednesday 24 December 2025" in page(confirm).find("h1").get_text()
+    response = submit(
+        admin_client, f"/partnerships/NSP/closure-days/{closure.id}/remove", {},
+        follow_redirects=True,
+    )
+
+    assert "2 deadlines recalculated" in success_banner(response)
+    assert due("panel_notification") == date(2025, 12, 31)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosureDay)) == 0
+    assert len(audit_rows("ClosureDay", "delete")) == 1
+    assert db.session.get(Partnership, partnership.id).rules_version == 2
+
+
+def test_a_closure_day_with_no_deadlines_to_move_says_so(admin_client):
+    response = add_closure_day(admin_client, 5, 8, 2026)
+
+    assert "No stored deadlines needed to change" in success_banner(response)
+
+
+@pytest.mark.parametrize(
+    ("day", "description", "message"),
+    [
+        (["25", "12", "2025"], "Closed", "This day is already a non-working day (Christmas Day)"),
+        (["27", "12", "2025"], "Closed", "This day is already a non-working day (Saturday)"),
+        (["24", "12", "2025"], "Closed", "There is already a closure day on 24 December 2025"),
+        (["", "", ""], "Closed", "Enter the date of the closure day"),
+        (["30", "2", "2026"], "Closed", "Enter a real date"),
+        (["24", "12", "2025"], "", "Enter a description of the closure day"),
+        (["24", "12", "2025"], "x" * 201, "Description must be 200 characters or fewer"),
+    ],
+)
+def test_a_wrong_closure_day_is_refused_and_the_input_kept(
+    admin_client, partnership, day, description, message
+):
+    partnership.closure_days.append(ClosureDay(day=date(2025, 12, 24), description="Existing"))
+    db.session.commit()
+
+    response = submit(admin_client, SETTINGS, {"day": day, "description": description})
+
+    assert response.status_code == 400
+    assert message in error_summary(response)
+    html = page(response)
+    assert [box["value"] for box in html.find_all("input", attrs={"name": "day"})] == day
+    assert html.find("input", attrs={"name": "description"})["value"] == description
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosureDay)) == 1
+    assert db.session.get(Partnership, partnership.id).rules_version == 0
+
+
+# --- Timescale overrides -----------------------------------------------------------------
+
+
+def test_an_override_moves_stored_deadlines_and_shows_on_the_timescales_page(
+    admin_client, partnership
+):
+    christmas_incident(partnership)
+
+    response = submit(
+        admin_client, "/partnerships/NSP/timescales/panel_notification",
+        {"amount": "10", "reason": "Agreed by the three partners in March"},
+        follow_redirects=True,
+    )
+
+    assert "1 deadline recalculated" in success_banner(response)
+    assert "10 working days after" in success_banner(response)
+    # 23, 24, 29, 30, 31 Dec, 2, 5, 6, 7, 8 Jan.
+    assert due("panel_notification") == date(2026, 1, 8)
+    assert due("partners_notification") == date(2025, 12, 31)
+    saved = db.session.scalar(sa.select(RuleOverride))
+    assert (saved.amount, saved.reason) == (10, "Agreed by the three partners in March")
+    assert len(audit_rows("RuleOverride", "create")) == 1
+    row = page(admin_client.get("/timescales/")).find("tr", id="rule-panel_notification")
+    assert "Northshire Partnership: 10 working days after" in row.get_text(" ", strip=True)
+
+
+def test_changing_and_removing_an_override(admin_client, partnership):
+    christmas_incident(partnership)
+    url = "/partnerships/NSP/timescales/panel_notification"
+    submit(admin_client, url, {"amount": "10", "reason": "First"})
+
+    form = page(admin_client.get(url))
+    assert form.find("input", attrs={"name": "amount"})["value"] == "10"
+    submit(admin_client, url, {"amount": "6", "reason": "Second thoughts"})
+    assert due("panel_notification") == date(2026, 1, 2)
+    assert len(audit_rows("RuleOverride", "update")) == 1
+
+    response = submit(admin_client, f"{url}/remove", {}, follow_redirects=True)
+
+    assert "back to 5 working days after" in success_banner(response)
+    assert due("panel_notification") == date(2025, 12, 31)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
+    assert len(audit_rows("RuleOverride", "delete")) == 1
+
+
+def test_a_window_override_takes_an_earliest_and_a_latest_amount(admin_client, partnership):
+    response = submit(
+        admin_client, "/partnerships/NSP/timescales/rr_meeting_1",
+        {"earliest_amount": "2", "amount": "6", "reason": "Coroner's office hours"},
+        follow_redirects=True,
+    )
+
+    assert "2 to 6 calendar days after" in success_banner(response)
+    saved = db.session.scalar(sa.select(RuleOverride))
+    assert (saved.earliest_amount, saved.amount) == (2, 6)
+
+
+def test_a_statutory_timescale_cannot_change_without_a_reason(admin_client, partnership):
+    url = "/partnerships/NSP/timescales/cspr_prepublication_copies"
+    assert "statutory duty" in page(admin_client.get(url)).get_text()
+
+    response = submit(admin_client, url, {"amount": "5", "reason": "  "})
+
+    assert response.status_code == 400
+    assert "Enter the reason for changing a statutory timescale" in error_summary(response)
+    assert page(response).find("input", attrs={"name": "amount"})["value"] == "5"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
+
+
+@pytest.mark.parametrize(
+    ("rule", "data", "message"),
+    [
+        ("panel_notification", {"amount": "", "reason": "x"}, "Enter the number of working days"),
+        ("panel_notification", {"amount": "ten", "reason": "x"}, "must be a whole number"),
+        ("panel_notification", {"amount": "999", "reason": "x"}, "must be between 0 and 260"),
+        ("rapid_review", {"amount": "20", "reason": ""}, "Enter the reason for changing this"),
+        ("rr_meeting_1", {"earliest_amount": "6", "amount": "2", "reason": "x"},
+         "must be the same as or less than"),
+    ],
+)
+def test_a_wrong_override_is_refused(admin_client, partnership, rule, data, message):
+    response = submit(admin_client, f"/partnerships/NSP/timescales/{rule}", data)
+
+    assert response.status_code == 400
+    assert message in error_summary(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
+    assert db.session.get(Partnership, partnership.id).rules_version == 0
