@@ -80,7 +80,9 @@ def change_password_page():
         else:
             change_password(current_user, form.new_password.data)
             db.session.commit()
-            login_user(current_user)  # the session id changed with the session version
+            # The session id changed with the session version. Pass the user, not the
+            # current_user proxy: Flask-Login stores it in g, and a proxy to itself recurses.
+            login_user(current_user._get_current_object())
             flash("Your password has been changed.", "success")
             return redirect(url_for("main.home"))
     status = 400 if form.errors else 200
