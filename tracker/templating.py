@@ -1,5 +1,10 @@
 """Template filters and the navigation shown to each role."""
 
+import sys
+from pathlib import Path
+
+import govuk_frontend_jinja
+import govuk_frontend_wtf
 from flask import request, url_for
 from flask_login import current_user
 from jinja2 import Undefined
@@ -18,22 +23,35 @@ NAVIGATION = [
 ]
 
 
-_MACRO_NAMES = frozenset({"caller", "undefined"})
+# GOV.UK Frontend's own macros lean on undefined names being falsy (`{% if caller %}`,
+# `{% if successBanner %}`, `describedBy = undefined`): the strict check spares them.
+_LIBRARY_TEMPLATES = tuple(
+    str(Path(package.__file__).parent) for package in (govuk_frontend_jinja, govuk_frontend_wtf)
+)
+
+
+def _rendering_library_template():
+    """Whether the innermost template being rendered is one of the GOV.UK libraries'."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.endswith(".html"):
+            return filename.startswith(_LIBRARY_TEMPLATES)
+        frame = frame.f_back
+    return False
 
 
 class StrictNameUndefined(Undefined):
     """In tests, an undefined template variable fails the test.
 
     A missing key of a dict stays falsy, as the GOV.UK Frontend macros expect
-    (`params.classes`); only a name that was never defined fails.
+    (`params.classes`); only a name that was never defined fails, in our own templates.
     """
 
     __slots__ = ()
 
     def _check(self):
-        # GOV.UK Frontend's macros test `caller` (undefined without {% call %}) and use the
-        # name `undefined` on purpose as an empty value: both must stay falsy.
-        if self._undefined_obj is missing and self._undefined_name not in _MACRO_NAMES:
+        if self._undefined_obj is missing and not _rendering_library_template():
             self._fail_with_undefined_error()
 
     def __str__(self):
