@@ -11,6 +11,7 @@ class DateInput(GovDateInput):
     """The GOV.UK date input, safe when the query string has fewer or more than 3 parts."""
 
     def map_gov_params(self, field, **kwargs):
+        """Pad or trim the submitted parts to day, month and year before rendering."""
         if field.raw_data:
             field.raw_data = (list(field.raw_data) + ["", "", ""])[:3]
         else:
@@ -22,6 +23,7 @@ class OptionalDate:
     """Stop validating a date left empty (day, month and year all blank)."""
 
     def __call__(self, form, field):
+        """Clear errors and stop when nothing was entered."""
         if not any((part or "").strip() for part in field.raw_data or []):
             field.errors[:] = []
             raise StopValidation()
@@ -76,6 +78,7 @@ class AuditFilterForm(StripWhitespaceForm):
         self.record_type.choices = _choices("Any type", record_types)
 
     def _check_choice(self, field, message):
+        """GOV.UK wording for a value that is not one of the options."""
         if field.data and field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(message)
 
