@@ -59,8 +59,7 @@ def app():
         _fresh_database(app)
         yield app
         db.session.remove()
-        if not _is_postgres(app):
-            db.engine.dispose()
+        db.engine.dispose()  # each app has its own pool: close it, or psycopg warns at GC
 
 
 @pytest.fixture
