@@ -17,7 +17,7 @@ can be recomputed from it at any time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -40,6 +40,11 @@ BATCH_SIZE = 5000
 MINIMUM_PERIOD_RULES = frozenset({"cspr_public_until", "national_public_until"})
 
 
+def when(**conditions) -> tuple[tuple[str, object], ...]:
+    """A DeadlineSpec condition: every named column of the case must hold the given value."""
+    return tuple(sorted(conditions.items()))
+
+
 @dataclass(frozen=True)
 class DeadlineSpec:
     """One stored deadline of a case type: its rule, what starts it, meets it, and when."""
@@ -47,14 +52,20 @@ class DeadlineSpec:
     rule_key: str
     trigger: str
     met: str | None = None
-    # Given the case (an ORM object or a Core row: both read by attribute); None: always.
-    applies: Callable[[object], bool] | None = None
+    # (column, value) pairs the case must match, from when(); empty: always applies.
+    applies_when: tuple[tuple[str, object], ...] = ()
 
     def wanted_for(self, case) -> bool:
-        """Whether this case should have this deadline now."""
+        """Whether this case (an ORM object or a Core row) should have this deadline now."""
         if getattr(case, self.trigger) is None:
             return False
-        return self.applies is None or bool(self.applies(case))
+        return all(getattr(case, name) == value for name, value in self.applies_when)
+
+    @property
+    def columns(self) -> set[str]:
+        """The case columns this deadline reads."""
+        names = {self.trigger, *(name for name, _ in self.applies_when)}
+        return names | ({self.met} if self.met else set())
 
 
 @dataclass(frozen=True)
@@ -70,24 +81,17 @@ class CaseDeadlines:
         """The rules this mapping manages (other rows of a case are left alone)."""
         return tuple(spec.rule_key for spec in self.specs)
 
-
-def _jar_required(case) -> bool:
-    return case.jar_required
-
-
-def _looked_after_child_died(case) -> bool:
-    # Paragraph 13 ([003] L1378) is about the death of a looked-after child only.
-    return case.looked_after and case.child_died
+    @property
+    def columns(self) -> list[str]:
+        """Every case column the mapping reads, for the bulk query."""
+        names = set().union(*(spec.columns for spec in self.specs))
+        return ["id", "partnership_id", *sorted(names)]
 
 
-def _decided(kind: str) -> Callable[[object], bool]:
-    def applies(case) -> bool:
-        return case.decision == kind
-
-    return applies
-
-
-_LOCAL, _NATIONAL = _decided("local"), _decided("national")
+_JAR = when(jar_required=True)
+# Paragraph 13 ([003] L1378) is about the death of a looked-after child only.
+_LOOKED_AFTER_CHILD_DIED = when(looked_after=True, child_died=True)
+_LOCAL, _NATIONAL = when(decision="local"), when(decision="national")
 
 CASE_DEADLINES = (
     CaseDeadlines(
@@ -96,9 +100,9 @@ CASE_DEADLINES = (
         (
             DeadlineSpec("registrar_notification", "death_registered_on", "registrar_notified_on"),
             DeadlineSpec("coroner_notification", "coroner_decision_on", "coroner_notified_on"),
-            DeadlineSpec("rr_meeting_1", "date_of_death", applies=_jar_required),
-            DeadlineSpec("rr_meeting_2", "date_of_death", applies=_jar_required),
-            DeadlineSpec("rr_meeting_3", "date_of_death", applies=_jar_required),
+            DeadlineSpec("rr_meeting_1", "date_of_death", applies_when=_JAR),
+            DeadlineSpec("rr_meeting_2", "date_of_death", applies_when=_JAR),
+            DeadlineSpec("rr_meeting_3", "date_of_death", applies_when=_JAR),
         ),
     ),
     CaseDeadlines(
@@ -111,19 +115,16 @@ CASE_DEADLINES = (
                 "sos_ofsted_lac_notification",
                 "la_aware_on",
                 "sos_ofsted_notified_on",
-                applies=_looked_after_child_died,
+                applies_when=_LOOKED_AFTER_CHILD_DIED,
             ),
             DeadlineSpec("rapid_review", "panel_notified_on", "rapid_review_sent_on"),
-            DeadlineSpec("cspr_publication", "decision_on", "published_on", applies=_LOCAL),
+            DeadlineSpec("cspr_publication", "decision_on", "published_on", _LOCAL),
             DeadlineSpec(
-                "cspr_prepublication_copies",
-                "planned_publication_on",
-                "copies_sent_on",
-                applies=_LOCAL,
+                "cspr_prepublication_copies", "planned_publication_on", "copies_sent_on", _LOCAL
             ),
-            DeadlineSpec("cspr_public_until", "published_on", applies=_LOCAL),
-            DeadlineSpec("national_publication", "decision_on", "published_on", applies=_NATIONAL),
-            DeadlineSpec("national_public_until", "published_on", applies=_NATIONAL),
+            DeadlineSpec("cspr_public_until", "published_on", applies_when=_LOCAL),
+            DeadlineSpec("national_publication", "decision_on", "published_on", _NATIONAL),
+            DeadlineSpec("national_public_until", "published_on", applies_when=_NATIONAL),
         ),
     ),
 )
@@ -422,16 +423,16 @@ def rebuild_all() -> Rebuilt:
 
 
 def _rebuild(case_type: CaseDeadlines, dates: _Dates) -> Rebuilt:
-    table = Deadline.__table__
+    table, cases = Deadline.__table__, case_type.model.__table__
     owner = table.c[case_type.owner]
     stored: dict[int, dict] = {}
     for row in db.session.execute(
-        sa.select(table.c.id, owner, table.c.rule_key, *(table.c[name] for name in _COMPARED))
+        sa.select(owner, table.c.rule_key, table.c.id, *(table.c[name] for name in _COMPARED))
         .where(owner.is_not(None), table.c.item == "", table.c.rule_key.in_(case_type.rule_keys))
     ):
-        stored.setdefault(row[1], {})[row.rule_key] = row
+        stored.setdefault(row[0], {})[row[1]] = row
     inserts, updates, deletes = [], [], []
-    for case in db.session.execute(sa.select(case_type.model.__table__)):
+    for case in db.session.execute(sa.select(*(cases.c[name] for name in case_type.columns))):
         current = stored.get(case.id, {})
         wanted = _wanted(case, case_type, {k: r.edition for k, r in current.items()}, dates)
         deletes += [row.id for key, row in current.items() if key not in wanted]
@@ -441,8 +442,8 @@ def _rebuild(case_type: CaseDeadlines, dates: _Dates) -> Rebuilt:
                 inserts.append({"met_on": None, **values, "rule_key": key, "item": "",
                                 case_type.owner: case.id})
                 continue
-            values = {"met_on": row.met_on, **values}
-            if any(getattr(row, name) != values[name] for name in _COMPARED):
+            values.setdefault("met_on", row.met_on)
+            if tuple(row[3:]) != tuple(values[name] for name in _COMPARED):
                 updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
     _write(inserts, updates, deletes)
     return Rebuilt(len(inserts), len(updates), len(deletes))
