@@ -49,12 +49,6 @@ def long_date(value):
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
-@bp.app_template_global()
-def duty_tag(rule):
-    """(text, tag class) for a rule's duty."""
-    return DUTY_TAGS[rule.duty]
-
-
 @bp.route("/")
 @permission_required(Permission.VIEW_TIMESCALES)
 def index():
@@ -67,6 +61,7 @@ def index():
         groups=[(DOMAIN_HEADINGS[domain], rules) for domain, rules in groups.items()],
         overrides=_visible_overrides(),
         timescale_words=timescale_words,
+        duty_tags=DUTY_TAGS,
     )
 
 
