@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
-from flask import g, request_started
+from flask import g, request_started, request_tearing_down
 from sqlalchemy.engine import make_url
 
 from tests.factories import PASSWORD, make_partnership, make_user
@@ -40,7 +40,7 @@ def _fresh_database(app):
 
 
 def _fresh_g(sender, **extra):
-    """Empty `g` at the start of each test request, as on a real server.
+    """Empty `g` at the start and end of each test request, as on a real server.
 
     The fixture keeps one app context pushed so tests can use the database, and Flask reuses
     it for every request, so `g` (Flask-Login's user, the CSRF token, cached partnership
@@ -55,6 +55,7 @@ def app():
     """The app on an empty database."""
     app = create_app({"CONFIG_CLASS": "test"})
     request_started.connect(_fresh_g, app)
+    request_tearing_down.connect(_fresh_g, app)
     with app.app_context():
         _fresh_database(app)
         yield app

@@ -101,12 +101,29 @@ for _dialect, _statements in APPEND_ONLY_DDL.items():
 class Audited:
     """Mixin: inserts, updates and deletes of this model are written to the audit trail.
 
+    Every column keeps its old value when set (active history), even when it was expired
+    by a commit and set without being read, so an update row always shows old and new.
+
     `__audit_label__` names the attribute used as the record's readable label;
     `__audit_redact__` lists attributes whose values are never copied into the trail.
     """
 
     __audit_label__ = None
     __audit_redact__ = frozenset()
+
+
+def _keep_old_value(target, value, oldvalue, initiator):
+    """A no-op 'set' listener: registering it with active_history loads the old value."""
+    return value
+
+
+@sa.event.listens_for(so.Mapper, "mapper_configured")
+def _active_history_for_audited(mapper, class_):
+    """Make every column of an audited model load its old value before it is replaced."""
+    if issubclass(class_, Audited):
+        for attr in mapper.column_attrs:
+            sa.event.listen(getattr(class_, attr.key), "set", _keep_old_value,
+                            active_history=True, retval=True)
 
 
 def _actor():

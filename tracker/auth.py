@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from tracker import audit
 from tracker.extensions import db
@@ -20,6 +20,8 @@ def authenticate(email, password, now=None):
     """Check a sign-in attempt; returns (outcome, user). Records the audit row, no commit."""
     now = now or utcnow()
     user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if user is not None:
+        g.audit_actor = user  # changes to the account during sign-in are theirs, not "System"
     if user is None:
         verify_password(None, password)  # same cost as a real check: no user enumeration
         audit.record(audit.Action.FAILED_LOGIN, detail="Unknown email address",

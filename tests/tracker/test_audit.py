@@ -278,3 +278,43 @@ def test_the_audit_page_runs_the_same_number_of_queries_for_5_or_50_rows(
 
 def test_the_audit_page_needs_the_audit_permission(cdop_client):
     assert cdop_client.get("/audit/").status_code == 403
+
+
+def test_update_of_a_value_expired_by_commit_still_records_the_old_value(app, partnership):
+
+
+    user = make_user(Role.CDOP_ADMIN, [partnership], full_name="Before Name")
+    db.session.expire(user, ["full_name"])  # as after a commit, and then set without reading
+    user.full_name = "After Name"
+    db.session.commit()
+    row = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "update").order_by(AuditEvent.id.desc())
+    ).first()
+    assert row.changes["full_name"] == ["Before Name", "After Name"]
+
+
+def test_a_sign_in_is_attributed_to_the_person_signing_in(client, partnership):
+    from tests.conftest import sign_in
+
+
+    user = make_user(Role.CDOP_ADMIN, [partnership])
+    sign_in(client, user.email)
+    rows = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "User",
+                                    AuditEvent.object_id == str(user.id),
+                                    AuditEvent.action.in_(["login", "update"]))
+    ).all()
+    assert {r.action for r in rows} >= {"login", "update"}
+    assert {r.user_email for r in rows} == {user.email}
+
+
+def test_unknown_email_sign_in_failures_are_shown_to_system_administrators_only(
+    client, admin_client, auditor_client
+):
+    from tests.conftest import sign_in
+
+    sign_in(client, "nobody-by-this-name@example.org", password="guess-guess-guess")
+    admin_page = page(admin_client.get("/audit/?action=failed_login")).get_text()
+    auditor_page = page(auditor_client.get("/audit/?action=failed_login")).get_text()
+    assert "Unknown email address" in admin_page
+    assert "Unknown email address" not in auditor_page

@@ -74,12 +74,16 @@ def _scope():
         AuditEvent.object_type == "User",
         sa.or_(AuditEvent.object_id.in_(scoped_ids), AuditEvent.object_id == str(current_user.id)),
     )
+    no_partnership = [about_a_user, AuditEvent.user_id == current_user.id]
+    if current_user.can(Permission.MANAGE_USERS):
+        # Sign-in attempts with an unknown email belong to nobody; the system administrators
+        # are the ones who must see them (someone guessing addresses).
+        no_partnership.append(
+            sa.and_(AuditEvent.user_id.is_(None), AuditEvent.object_id.is_(None))
+        )
     return sa.or_(
         AuditEvent.partnership_id.in_(visible_partnership_ids()),
-        sa.and_(
-            AuditEvent.partnership_id.is_(None),
-            sa.or_(about_a_user, AuditEvent.user_id == current_user.id),
-        ),
+        sa.and_(AuditEvent.partnership_id.is_(None), sa.or_(*no_partnership)),
     )
 
 
