@@ -1,43 +1,15 @@
 """The audit page's filter form (a GET form: no CSRF token, read from the query string)."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
-from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional, StopValidation, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
 
 from forms.base import StripWhitespaceForm
-
-
-class DateInput(GovDateInput):
-    """The GOV.UK date input, safe when the query string has fewer or more than 3 parts."""
-
-    def map_gov_params(self, field, **kwargs):
-        """Pad or trim the submitted parts to day, month and year before rendering."""
-        if field.raw_data:
-            field.raw_data = (list(field.raw_data) + ["", "", ""])[:3]
-        else:
-            field.raw_data = None
-        return super().map_gov_params(field, **kwargs)
-
-
-class OptionalDate:
-    """Stop validating a date left empty (day, month and year all blank)."""
-
-    def __call__(self, form, field):
-        """Clear errors and stop when nothing was entered."""
-        if not any((part or "").strip() for part in field.raw_data or []):
-            field.errors[:] = []
-            raise StopValidation()
+from forms.fields import GovDateField
 
 
 def _date_field(label):
-    return DateField(
-        label,
-        format="%d %m %Y",
-        widget=DateInput(),
-        description="For example, 27 3 2025",
-        invalid_value_message=f"{label} must be a real date",
-        validators=[OptionalDate()],
-    )
+    return GovDateField(label, description="For example, 27 3 2025")
 
 
 def _select(label):

@@ -1,67 +1,13 @@
-"""The deadline calculator form, and the GOV.UK date field the partnership forms share."""
+"""The deadline calculator form."""
 
-from datetime import date
-
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect
-from wtforms import DateField, SelectField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from wtforms import SelectField
 
 from forms.base import StripWhitespaceForm
-from tracker.calendar import FIRST_DAY, LAST_DAY
+from forms.fields import GovDateField
 from tracker.deadlines import all_rules
 
 BANK_HOLIDAYS_ONLY = ""
-_PARTS = ("day", "month", "year")
-
-
-class _DateInput(GovDateInput):
-    """The GOV.UK date input; its wrapper takes the field's name so the field id can point
-    at the day box, which is where the error summary's link should land."""
-
-    def map_gov_params(self, field, **kwargs):
-        params = super().map_gov_params(field, **kwargs)
-        params["id"] = field.name
-        return params
-
-
-class GovDateField(DateField):
-    """A date typed as day, month and year, with GOV.UK error messages.
-
-    The three boxes post the same name, so the values arrive as a list. Whatever arrives
-    (nothing, one part, letters) is kept to show back to the user, never a 500.
-    """
-
-    widget = _DateInput()
-
-    def __init__(self, label=None, validators=None, *, required_message, **kwargs):
-        super().__init__(label, validators, format="%d %m %Y", **kwargs)
-        self.required_message = required_message
-        if not kwargs.get("id"):
-            self.id = f"{self.name}-day"
-
-    def process_formdata(self, valuelist):
-        """Parse day, month and year; raise ValueError with the GOV.UK message when wrong."""
-        parts = [str(value).strip() for value in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        missing = [name for name, value in zip(_PARTS, parts, strict=True) if not value]
-        if len(missing) == 3:
-            raise ValueError(self.required_message)
-        if missing:
-            raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
-        if not all(part.isdigit() for part in parts):
-            raise ValueError("Enter a real date")
-        if len(parts[2]) != 4:
-            raise ValueError("Year must include 4 numbers")
-        try:
-            value = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
-            raise ValueError("Enter a real date") from None
-        if not FIRST_DAY <= value <= LAST_DAY:
-            raise ValueError(
-                f"{self.label.text} must be between {FIRST_DAY.year} and {LAST_DAY.year}"
-            )
-        self.data = value
 
 
 def rule_choices():

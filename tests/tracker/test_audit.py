@@ -227,10 +227,10 @@ def test_filter_by_dates_is_inclusive_in_london_time(auditor_client, partnership
     ("query", "messages"),
     [
         (_dates("date_from", 31, 2, 2025), ["From date must be a real date"]),
-        (_dates("date_to", 1, "", 2025), ["To date must be a real date"]),
+        (_dates("date_to", 1, "", 2025), ["To date must include a month"]),
         (_dates("date_from", 2, 7, 2025) + "&" + _dates("date_to", 1, 7, 2025),
          ["To date must be the same as or after the from date"]),
-        ("date_from=1", ["From date must be a real date"]),
+        ("date_from=1", ["From date must include a month and year"]),
         ("action=erase", ["Select an action from the list"]),
     ],
 )

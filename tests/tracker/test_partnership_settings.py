@@ -178,7 +178,7 @@ def test_a_closure_day_with_no_deadlines_to_move_says_so(admin_client):
         (["27", "12", "2025"], "Closed", "This day is already a non-working day (Saturday)"),
         (["24", "12", "2025"], "Closed", "There is already a closure day on 24 December 2025"),
         (["", "", ""], "Closed", "Enter the date of the closure day"),
-        (["30", "2", "2026"], "Closed", "Enter a real date"),
+        (["30", "2", "2026"], "Closed", "Date of the closure day must be a real date"),
         (["24", "12", "2025"], "", "Enter a description of the closure day"),
         (["24", "12", "2025"], "x" * 201, "Description must be 200 characters or fewer"),
     ],

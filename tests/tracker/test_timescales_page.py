@@ -189,8 +189,8 @@ def test_the_calculator_defaults_to_the_users_first_partnership(cdop_client):
 @pytest.mark.parametrize(
     ("day", "month", "year", "message"),
     [
-        (31, 2, 2025, "Enter a real date"),
-        ("x", 2, 2025, "Enter a real date"),
+        (31, 2, 2025, "Date the clock starts must be a real date"),
+        ("x", 2, 2025, "Date the clock starts must be a real date"),
         ("", "", "", "Enter the date the clock starts"),
         (1, "", 2025, "must include a month"),
         (1, 2, 25, "Year must include 4 numbers"),
