@@ -20,6 +20,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 # Console errors (CSP violations included), uncaught exceptions and failed requests, per page.
 _problems = weakref.WeakKeyDictionary()
+_checked = weakref.WeakKeyDictionary()  # how many of them assert_page_healthy has reported
 
 
 def watch_console(page):
@@ -27,7 +28,7 @@ def watch_console(page):
     found = _problems.setdefault(page, [])
 
     def on_console(message):
-        # A failed download is reported by on_response, which knows what was asked for.
+        # A failed request is reported by on_response, which knows what was asked for.
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             found.append(f"console error on {page.url}: {message.text}")
 
@@ -50,7 +51,7 @@ def console_problems(page):
 
 
 def assert_page_healthy(page):
-    """GOV.UK Frontend's JavaScript ran and nothing went to the console as an error.
+    """GOV.UK Frontend's JavaScript ran, and nothing went wrong since the last check.
 
     The Content-Security-Policy stays enforced in these tests, so a CSP violation (inline
     script, a style= attribute, a resource from another origin) shows up here as an error.
@@ -60,7 +61,8 @@ def assert_page_healthy(page):
     assert "govuk-frontend-supported" in classes, (
         f"GOV.UK Frontend's JavaScript did not run on {page.url} (body class: {classes})"
     )
-    problems = console_problems(page)
+    problems = console_problems(page)[_checked.get(page, 0):]
+    _checked[page] = len(console_problems(page))  # report each problem once
     assert not problems, "\n".join(problems)
 
 
