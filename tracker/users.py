@@ -87,6 +87,33 @@ def kept_partnerships(admin, user):
     return [p for p in user.partnerships if p.id not in admin.partnership_ids]
 
 
+def fully_managed(admin, user):
+    """Whether every partnership of `user` is one of `admin`'s.
+
+    Only then may `admin` change the user's name, role, account status or password: otherwise
+    an administrator of one partnership could take over an account that also sees another
+    partnership's records. For a shared user they may change only which of their own
+    partnerships the user is in.
+    """
+    return not kept_partnerships(admin, user)
+
+
+def shared_user_problems(admin, user, *, full_name, role, active):
+    """Errors for changes `admin` may not make to a user shared with another partnership."""
+    if fully_managed(admin, user):
+        return {}
+    problems = {}
+    message = ("You cannot change the {} of a user who also works for a partnership "
+               "you are not part of")
+    if full_name != user.full_name:
+        problems["full_name"] = message.format("name")
+    if Role(role).value != user.role:
+        problems["role"] = message.format("role")
+    if active != user.active:
+        problems["active"] = message.format("account status")
+    return problems
+
+
 def partnerships_summary(admin, user):
     """The user's partnerships as `admin` may see them: names of shared ones, a count of others."""
     names = [p.name for p in user.partnerships if p.id in admin.partnership_ids]

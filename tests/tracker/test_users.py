@@ -367,3 +367,42 @@ def test_an_admin_resetting_their_own_password_stays_signed_in(admin_client, par
     response = submit(admin_client, f"/users/{me.id}/reset-password", {"password": NEW_PASSWORD})
     assert response.status_code == 302
     assert admin_client.get("/users/").status_code == 200
+
+
+def _shared_user(partnership, other_partnership):
+    return make_user(Role.CDOP_ADMIN, [partnership, other_partnership],
+                     email="shared@example.org", full_name="Shared Person")
+
+
+def test_an_admin_cannot_take_over_a_user_shared_with_another_partnership(
+    admin_client, partnership, other_partnership
+):
+    shared = _shared_user(partnership, other_partnership)
+    response = submit(admin_client, f"/users/{shared.id}/edit", {
+        "full_name": "Shared Person", "role": "auditor",
+        "partnerships": [str(partnership.id)], "active": "yes",
+    })
+    assert response.status_code == 400
+    assert "You cannot change the role of a user who also works for a partnership" in (
+        page(response).get_text())
+    db.session.refresh(shared)
+    assert shared.role == "cdop_admin"
+    reset = admin_client.get(f"/users/{shared.id}/reset-password", follow_redirects=True)
+    assert "You cannot reset the password" in page(reset).get_text()
+    assert page(reset).find("a", string="Reset password") is None
+
+
+def test_an_admin_may_still_change_a_shared_users_membership_of_their_partnership(
+    admin_client, partnership, other_partnership
+):
+    third = make_partnership(code="TRD", name="Third Partnership")
+    admin_client.user.partnerships.append(third)
+    db.session.commit()
+    shared = _shared_user(partnership, other_partnership)
+    response = submit(admin_client, f"/users/{shared.id}/edit", {
+        "full_name": "Shared Person", "role": "cdop_admin",
+        "partnerships": [str(partnership.id), str(third.id)], "active": "yes",
+    })
+    assert response.status_code == 302
+    db.session.refresh(shared)
+    assert {p.code for p in shared.partnerships} == {"NSP", "SVP", "TRD"}

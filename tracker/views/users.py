@@ -62,7 +62,7 @@ def edit(user_id):
     """Change a user's name, role, partnerships and whether they can sign in."""
     user = service.get_manageable_or_404(current_user, user_id)
     form = _edit_form(user)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _refuse_shared_changes(user, form):
         service.update_user(
             current_user,
             user,
@@ -76,6 +76,17 @@ def edit(user_id):
         return redirect(url_for("users.index"))
     status = 400 if form.errors else 200
     return _render_edit(user, form), status
+
+
+def _refuse_shared_changes(user, form):
+    """Add form errors for changes not allowed to a shared user; True when there are any."""
+    problems = service.shared_user_problems(
+        current_user, user, full_name=form.full_name.data, role=form.role.data,
+        active=form.active.data == "yes",
+    )
+    for name, message in problems.items():
+        form[name].errors = [*form[name].errors, message]
+    return bool(problems)
 
 
 def _edit_form(user):
@@ -106,6 +117,7 @@ def _render_edit(user, form):
         status=service.status(user),
         locked=service.status(user) == service.LOCKED,
         kept=service.kept_partnerships(current_user, user),
+        fully_managed=service.fully_managed(current_user, user),
     )
 
 
@@ -125,6 +137,10 @@ def unlock(user_id):
 def reset_password(user_id):
     """Set a new password for a user; it signs them out everywhere."""
     user = service.get_manageable_or_404(current_user, user_id)
+    if not service.fully_managed(current_user, user):
+        flash("You cannot reset the password of a user who also works for a partnership you "
+              "are not part of. Ask an administrator of all their partnerships.", "info")
+        return redirect(url_for("users.edit", user_id=user.id))
     form = ResetPasswordForm(email=user.email)
     if form.validate_on_submit():
         service.reset_password(user, form.password.data)
