@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
+# The app defaults to production (fail safe); these targets are for a developer's machine.
+export TRACKER_ENV ?= development
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test install bench lint migrate seed clean

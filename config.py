@@ -71,6 +71,11 @@ class Config:
     PAGE_SIZE = 50
     DEBUG = False
     TESTING = False
+    # `flask demo seed` (fake users with a published password) is refused where this is False.
+    DEMO_DATA_ALLOWED = True
+    # How many reverse proxies (e.g. nginx) set X-Forwarded-For/-Proto in front of the app, so
+    # the audit trail records the user's address rather than the proxy's.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
 
 class DevelopmentConfig(Config):
@@ -101,6 +106,9 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    DEMO_DATA_ALLOWED = False
+    # Database errors in logs must not carry the values of a query (names, NHS numbers).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     @classmethod
     def check(cls):
@@ -126,8 +134,13 @@ CONFIGS = {
 
 
 def config_from_env():
-    """The config class named by TRACKER_ENV (default development)."""
-    name = os.environ.get("TRACKER_ENV", "development").lower()
+    """The config class named by TRACKER_ENV.
+
+    The default is production, so a server started without the variable fails safe (it
+    refuses to start without a strong SECRET_KEY) rather than running with development's
+    well-known key. `make run` sets TRACKER_ENV=development.
+    """
+    name = os.environ.get("TRACKER_ENV", "production").lower()
     if name not in CONFIGS:
         raise RuntimeError(f"TRACKER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
     return CONFIGS[name]

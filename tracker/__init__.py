@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 import config as config_module
 from tracker.extensions import csrf, db, login_manager, migrate
@@ -22,6 +23,8 @@ def create_app(config=None):
         instance_path=str(ROOT / "instance"),
     )
     _load_config(app, config)
+    _trust_proxies(app)
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -29,6 +32,27 @@ def create_app(config=None):
     register_request_hooks(app)
     register_commands(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in a URL: a positive id that fits the database's 64-bit integers.
+
+    Anything larger answers 404 like any unknown id, instead of overflowing the driver.
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def _trust_proxies(app):
+    """Behind PROXY_COUNT reverse proxies, take the client's address and scheme from them."""
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _load_config(app, config):

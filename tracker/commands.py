@@ -11,6 +11,8 @@ from tracker.roles import Role
 
 users_cli = AppGroup("users", help="Create users and change their roles.")
 demo_cli = AppGroup("demo", help="Demonstration data (plainly fake, never real people).")
+partnerships_cli = AppGroup("partnerships", help="Create and list partnerships.")
+deadlines_cli = AppGroup("deadlines", help="Recompute stored deadlines.")
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
@@ -64,6 +66,47 @@ def set_role(email, role):
     click.echo(f"{user.email} is now {Role(role).label}.")
 
 
+@partnerships_cli.command("create")
+@click.option("--code", required=True, help="A short code, e.g. NSP (used in case references).")
+@click.option("--name", required=True, help="The partnership's full name.")
+def create_partnership(code, name):
+    """Create a partnership (a CDOP footprint and/or safeguarding partnership)."""
+    code = code.strip().upper()
+    if not code.isalnum() or len(code) > 16:
+        raise click.BadParameter("Use up to 16 letters and digits.", param_hint="--code")
+    if db.session.scalar(sa.select(Partnership).where(Partnership.code == code)):
+        raise click.ClickException(f"A partnership with the code {code} already exists.")
+    db.session.add(Partnership(code=code, name=name.strip()))
+    db.session.commit()
+    click.echo(f"Created partnership {code}: {name.strip()}.")
+
+
+@partnerships_cli.command("list")
+def list_partnerships():
+    """List every partnership with its code."""
+    for p in db.session.scalars(sa.select(Partnership).order_by(Partnership.code)):
+        click.echo(f"{p.code:<8} {p.name}")
+
+
+@deadlines_cli.command("recompute")
+def recompute_deadlines():
+    """Recompute every stored deadline (e.g. after upgrading the bank-holiday calendar)."""
+    from tracker import deadline_service
+
+    moved = deadline_service.recompute_all()
+    click.echo(f"{moved} stored deadlines changed.")
+
+
+@deadlines_cli.command("rebuild")
+def rebuild_deadlines():
+    """Rebuild every case's stored deadlines from its dates (after changing the rules)."""
+    from tracker import deadline_service
+
+    result = deadline_service.rebuild_all()
+    click.echo(f"Deadlines: {result.inserted} added, {result.updated} updated, "
+               f"{result.deleted} removed.")
+
+
 @demo_cli.command("seed")
 @click.option("--cases", default=0, show_default=True, type=click.IntRange(min=0),
               help="How many synthetic cases to add across both domains.")
@@ -71,7 +114,13 @@ def set_role(email, role):
 @click.option("--if-empty", is_flag=True, help="Add cases only when there are none yet.")
 def seed(cases, random_seed, if_empty):
     """Load the demo partnership and one demo user per role (only into an empty database)."""
+    from flask import current_app
+
     from tracker import demo
+
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        raise click.ClickException("Demo data is refused in production: its users share a "
+                                   "published password.")
 
     created = demo.seed_people()
     if created:
@@ -89,5 +138,5 @@ def seed(cases, random_seed, if_empty):
 
 def init_app(app):
     """Register the command groups and make CLI changes auditable as 'system'."""
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
+    for group in (users_cli, partnerships_cli, deadlines_cli, demo_cli):
+        app.cli.add_command(group)

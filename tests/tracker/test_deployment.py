@@ -1,0 +1,70 @@
+"""Setting up a real deployment: partnerships, production defaults, proxies, big ids."""
+
+import pytest
+import sqlalchemy as sa
+
+import config
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import Partnership
+
+
+def test_a_deployment_creates_its_partnerships_from_the_command_line(runner):
+    result = runner.invoke(args=["partnerships", "create", "--code", "nsp", "--name",
+                                 "Northshire Safeguarding Partnership"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(Partnership.name).where(Partnership.code == "NSP")) == (
+        "Northshire Safeguarding Partnership")
+    again = runner.invoke(args=["partnerships", "create", "--code", "NSP", "--name", "Other"])
+    assert again.exit_code != 0
+    assert "already exists" in again.output
+    listed = runner.invoke(args=["partnerships", "list"])
+    assert "NSP" in listed.output and "Northshire" in listed.output
+
+
+def test_demo_data_is_refused_in_production(app, runner):
+    app.config["DEMO_DATA_ALLOWED"] = False
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code != 0
+    assert "refused in production" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Partnership)) == 0
+
+
+def test_without_tracker_env_the_app_is_production_and_refuses_a_weak_key(monkeypatch):
+    monkeypatch.delenv("TRACKER_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "development-only-secret-key")
+    assert config.config_from_env() is config.ProductionConfig
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_hides_query_values_from_logs():
+    assert config.ProductionConfig.SQLALCHEMY_ENGINE_OPTIONS["hide_parameters"] is True
+
+
+def test_behind_a_proxy_the_app_sees_the_users_address(app):
+    proxied = create_app({"CONFIG_CLASS": "test", "PROXY_COUNT": 1,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    seen = {}
+
+    @proxied.route("/__address")
+    def _address():
+        from flask import request
+
+        seen["address"] = request.remote_addr
+        return "ok"
+
+    from tracker import security
+
+    security.PUBLIC_ENDPOINTS.add("_address")
+    try:
+        proxied.test_client().get("/__address", headers={"X-Forwarded-For": "203.0.113.9"},
+                                  environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    finally:
+        security.PUBLIC_ENDPOINTS.discard("_address")
+    assert seen["address"] == "203.0.113.9"
+
+
+def test_an_id_too_big_for_the_database_is_not_found(admin_client):
+    response = admin_client.get("/users/99999999999999999999999/edit")
+    assert response.status_code == 404
