@@ -215,7 +215,10 @@ def _audit_after_flush(session, flush_context):
                 rows.append(_row_for(obj, Action.UPDATE, changes))
     for obj in session.deleted:
         if isinstance(obj, Audited):
-            rows.append(_row_for(obj, Action.DELETE, None))
+            # What the record held, as [old, None], so a deletion can be read back later.
+            kept = {key: [new, None] for key, (_, new) in
+                    _column_changes(obj, only_modified=False).items()}
+            rows.append(_row_for(obj, Action.DELETE, kept))
     if rows:
         base = _base_row()
         session.connection().execute(

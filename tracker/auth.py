@@ -19,7 +19,10 @@ OK = "ok"
 def authenticate(email, password, now=None):
     """Check a sign-in attempt; returns (outcome, user). Records the audit row, no commit."""
     now = now or utcnow()
-    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    # FOR UPDATE: parallel attempts on one account queue up, so none of them escapes the count.
+    user = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == email.lower()).with_for_update()
+    )
     if user is not None:
         g.audit_actor = user  # changes to the account during sign-in are theirs, not "System"
     if user is None:
@@ -53,6 +56,14 @@ def _register_failure(user, now):
         detail += "; account locked"
     audit.record(audit.Action.FAILED_LOGIN, user=user, object_type="User", object_id=user.id,
                  object_label=user.email, detail=detail)
+
+
+def register_wrong_password(user, now=None):
+    """Count a wrong current password (e.g. on the change-password page); True if now locked."""
+    now = now or utcnow()
+    db.session.refresh(user, with_for_update=True)
+    _register_failure(user, now)
+    return user.locked_until is not None and user.locked_until > now
 
 
 def change_password(user, new_password):

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from tracker.extensions import db
 from tracker.models import Partnership, User
-from tracker.passwords import hash_password, password_problems
+from tracker.passwords import password_problems
 from tracker.roles import Role
 
 users_cli = AppGroup("users", help="Create users and change their roles.")
@@ -38,16 +38,16 @@ def _partnerships_by_code(codes):
 @click.password_option("--password", help="Prompted for when not given.")
 def create_user(email, full_name, role, partnerships, password):
     """Create a user."""
+    from tracker import users as service
+
     email = email.strip().lower()
-    if db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email)):
+    if service.email_taken(email):
         raise click.ClickException(f"A user with the email {email} already exists.")
     problems = password_problems(password, email=email)
     if problems:
         raise click.ClickException("; ".join(problems))
-    user = User(email=email, full_name=full_name.strip(), role=role,
-                password_hash=hash_password(password))
-    user.partnerships = _partnerships_by_code(partnerships)
-    db.session.add(user)
+    service.create_user(email=email, full_name=full_name.strip(), role=role, password=password,
+                        partnership_ids=[p.id for p in _partnerships_by_code(partnerships)])
     db.session.commit()
     click.echo(f"Created {email} ({Role(role).label}).")
 

@@ -79,6 +79,9 @@ def create_user(*, email, full_name, role, partnership_ids, password):
     )
     user.partnerships = _partnerships(partnership_ids)
     db.session.add(user)
+    db.session.flush()  # the user's id, for the audit row about their partnerships
+    codes = ", ".join(sorted(p.code for p in user.partnerships)) or "none"
+    audit.record(audit.Action.UPDATE, user, detail=f"Partnerships set to {codes}")
     return user
 
 

@@ -318,3 +318,29 @@ def test_unknown_email_sign_in_failures_are_shown_to_system_administrators_only(
     auditor_page = page(auditor_client.get("/audit/?action=failed_login")).get_text()
     assert "Unknown email address" in admin_page
     assert "Unknown email address" not in auditor_page
+
+
+def test_a_deleted_record_keeps_what_it_held_in_the_trail(app, partnership):
+    from datetime import date
+
+    from tracker.models import ClosureDay
+
+    day = ClosureDay(partnership=partnership, day=date(2025, 12, 24), description="Office shut")
+    db.session.add(day)
+    db.session.commit()
+    db.session.delete(day)
+    db.session.commit()
+    row = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "delete")).one()
+    assert row.changes["description"] == ["Office shut", None]
+    assert row.changes["day"] == ["2025-12-24", None]
+    assert row.partnership_id == partnership.id
+
+
+def test_creating_a_user_records_their_partnerships(runner, partnership):
+    result = runner.invoke(args=["users", "create", "--email", "new@example.org", "--name",
+                                 "New Person", "--role", "auditor", "--partnership", "NSP",
+                                 "--password", "a long enough passphrase"])
+    assert result.exit_code == 0, result.output
+    details = db.session.scalars(sa.select(AuditEvent.detail).where(
+        AuditEvent.object_type == "User", AuditEvent.detail.is_not(None))).all()
+    assert "Partnerships set to NSP" in details

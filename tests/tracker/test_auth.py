@@ -76,12 +76,13 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(app, cli
     for _ in range(limit - 1):
         assert error_messages(sign_in(client, user.email, "guess")) == [WRONG]
     locked = sign_in(client, user.email, "guess")
-    [message] = error_messages(locked)
-    assert message.startswith("Your account is locked because of too many failed sign-in")
-    assert f"Try again in {app.config['LOGIN_LOCKOUT_MINUTES']} minutes" in message
+    # The same answer as any wrong password: the page never confirms an account exists.
+    assert error_messages(locked) == [WRONG]
+    minutes = app.config["LOGIN_LOCKOUT_MINUTES"]
+    assert f"you will not be able to sign in for {minutes} minutes" in page(locked).get_text()
     right = sign_in(client, user.email, PASSWORD)
     assert right.status_code == 400
-    assert error_messages(right) == [message]
+    assert error_messages(right) == [WRONG]
     assert is_sign_in_redirect(client.get("/"))
     assert len(audit_rows("locked_out", user_id=user.id)) == 1
 
@@ -209,3 +210,27 @@ def test_a_session_used_within_the_timeout_stays_signed_in(client, user):
     _last_seen(client, 29)
     assert client.get("/").status_code == 200
     assert audit_rows("timed_out") == []
+
+
+def test_wrong_current_passwords_on_change_password_count_towards_the_lockout(
+    app, cdop_client
+):
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    data = {"current_password": "not it", "new_password": "a brand new passphrase",
+            "confirm_password": "a brand new passphrase"}
+    for _ in range(limit - 1):
+        response = submit(cdop_client, "/change-password", data)
+        assert "Your current password is not correct" in page(response).get_text()
+    last = submit(cdop_client, "/change-password", data, follow_redirects=True)
+    assert "signed out after too many wrong passwords" in page(last).get_text()
+    assert is_sign_in_redirect(cdop_client.get("/"))
+    assert sign_in(cdop_client, cdop_client.user.email).status_code == 400  # locked
+
+
+def test_signing_out_also_ends_a_copied_session(app, cdop_client):
+    copy = app.test_client()
+    with cdop_client.session_transaction() as original, copy.session_transaction() as stolen:
+        stolen.update(dict(original))
+    assert copy.get("/").status_code == 200
+    submit(cdop_client, "/sign-out", {}, page_url="/")
+    assert is_sign_in_redirect(copy.get("/"))

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.auth import ChangePasswordForm, LoginForm
 from tracker import audit
-from tracker.auth import LOCKED, OK, authenticate, change_password
+from tracker.auth import OK, authenticate, change_password, register_wrong_password
 from tracker.extensions import db
 from tracker.passwords import verify_password
 
@@ -46,15 +46,15 @@ def login():
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        if outcome == LOCKED:
-            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-            form.email.errors.append(
-                "Your account is locked because of too many failed sign-in attempts. "
-                f"Try again in {minutes} minutes or ask your system administrator."
-            )
-        else:
-            form.email.errors.append("Enter a correct email address and password")
-    return render_template("tracker/auth/login.html", form=form), (400 if form.errors else 200)
+        # One answer for a wrong password, an unknown email and a locked account, so the page
+        # never tells anyone which accounts exist. The page states the lockout rule.
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template(
+        "tracker/auth/login.html",
+        form=form,
+        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+        lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -63,6 +63,8 @@ def logout():
     """Sign out (a POST, so another site cannot sign a user out)."""
     audit.record(audit.Action.LOGOUT, user=current_user, object_type="User",
                  object_id=current_user.id, object_label=current_user.email)
+    # Signing out ends every session of this user, so a copied session cookie stops working.
+    current_user.session_version += 1
     db.session.commit()
     logout_user()
     flash("You have signed out.", "success")
@@ -76,6 +78,13 @@ def change_password_page():
     form = ChangePasswordForm(email=current_user.email)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
+            if register_wrong_password(current_user._get_current_object()):
+                db.session.commit()
+                logout_user()
+                session.clear()
+                flash("You have been signed out after too many wrong passwords.", "info")
+                return redirect(url_for("auth.login"))
+            db.session.commit()
             form.current_password.errors.append("Your current password is not correct")
         else:
             change_password(current_user, form.new_password.data)
