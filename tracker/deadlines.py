@@ -22,7 +22,7 @@ CURRENT_EDITION = "WT2018"
 
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("after", "before")
-DUTIES = ("must", "should", "local")
+DUTIES = ("must", "should", "panel", "local")
 DOMAINS = ("cdr", "reviews", "partnership")
 
 UNIT_SINGULAR_LABELS = {
@@ -40,8 +40,10 @@ UNIT_LABELS = {
     "years": "years",
 }
 DUTY_LABELS = {
-    "must": "Statutory",
+    "must": "Statutory duty",
     "should": "Statutory guidance",
+    # The national Panel's own guidance, which Working Together defers to (not statutory).
+    "panel": "Panel guidance",
     "local": "Local practice",
 }
 
@@ -110,7 +112,7 @@ class Rule:
 
     @property
     def duty_label(self) -> str:
-        """The duty in words: statutory, statutory guidance or local practice."""
+        """The duty in words: statutory duty, statutory guidance, Panel guidance or local."""
         return DUTY_LABELS[self.duty]
 
     @property
@@ -260,7 +262,7 @@ _WT2018_RULES = (
         unit="working_days",
         amount=15,
         direction="after",
-        duty="should",
+        duty="panel",
         citation=f"{_WT}, chapter 4 paragraphs 20 and 9 ([003] L1418, L1359)",
         note="The guidance says 'promptly' and leaves the timescale to the Panel's guidance. "
         "15 working days from the notification is the Panel's published expectation, not "

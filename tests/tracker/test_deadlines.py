@@ -505,7 +505,7 @@ def test_panel_notification_is_guidance_on_timing_of_a_statutory_duty():
         ("yearly_report", "must", "12 months after"),
         ("rr_meeting_1", "local", "1 to 5 calendar days after"),
         ("rr_meeting_3", "local", "8 to 12 weeks after"),
-        ("rapid_review", "should", "15 working days after"),
+        ("rapid_review", "panel", "15 working days after"),
         ("sos_ofsted_lac_notification", "local", "5 working days after"),
     ],
 )

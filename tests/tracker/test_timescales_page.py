@@ -70,6 +70,8 @@ def test_every_rule_is_listed_with_its_timescale_duty_and_source(cdop_client):
     assert "Statutory guidance" in panel
     copies = html.find("tr", id="rule-cspr_prepublication_copies").get_text(" ", strip=True)
     assert "7 working days before" in copies and "Statutory duty" in copies
+    rapid = html.find("tr", id="rule-rapid_review").get_text(" ", strip=True)
+    assert "Panel guidance" in rapid and "Statutory guidance" not in rapid
     publication = html.find("tr", id="rule-cspr_publication").get_text(" ", strip=True)
     assert "6 months after" in publication
     meeting = html.find("tr", id="rule-rr_meeting_1").get_text(" ", strip=True)

@@ -25,11 +25,13 @@ DOMAIN_HEADINGS = {
 }
 # The duty as a tag: (text, GOV.UK tag colour). Status colours (red, yellow, green) are kept
 # for deadline status, so a duty is never mistaken for one.
-DUTY_TAGS = {
-    "must": ("Statutory duty", "govuk-tag--purple"),
-    "should": ("Statutory guidance", "govuk-tag--blue"),
-    "local": ("Local practice", "govuk-tag--grey"),
+_DUTY_COLOURS = {
+    "must": "govuk-tag--purple",
+    "should": "govuk-tag--blue",
+    "panel": "govuk-tag--turquoise",
+    "local": "govuk-tag--grey",
 }
+DUTY_TAGS = {duty: (deadlines.DUTY_LABELS[duty], colour) for duty, colour in _DUTY_COLOURS.items()}
 
 
 def timescale_words(rule, amount=None, earliest_amount=None):
