@@ -118,9 +118,15 @@ class Rule:
     @property
     def timescale(self) -> str:
         """In words, such as "5 working days after" or "1 to 5 calendar days after"."""
-        amount = f"{self.earliest_amount} to {self.amount}" if self.is_window else str(self.amount)
-        units = UNIT_SINGULAR_LABELS[self.unit] if amount == "1" else self.unit_label
-        return f"{amount} {units} {self.direction}"
+        return self.timescale_with()
+
+    def timescale_with(self, amount=None, earliest_amount=None) -> str:
+        """The timescale in words with other amounts, such as a partnership's override."""
+        amount = self.amount if amount is None else amount
+        earliest = self.earliest_amount if earliest_amount is None else earliest_amount
+        text = f"{earliest} to {amount}" if self.is_window else str(amount)
+        units = UNIT_SINGULAR_LABELS[self.unit] if text == "1" else self.unit_label
+        return f"{text} {units} {self.direction}"
 
 
 def _wt(chapter: int, paragraph: str, lines: str) -> str:

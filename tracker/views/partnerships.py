@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
-from tracker.views.timescales import DUTY_TAGS, long_date, timescale_words
+from tracker.views.timescales import DUTY_TAGS, long_date
 
 bp = Blueprint("partnerships", __name__, url_prefix="/partnerships")
 
@@ -97,7 +97,6 @@ def show(code):
         form=form,
         rules=deadlines.all_rules(),
         overrides=partnership.rule_overrides,
-        timescale_words=timescale_words,
         long_date=long_date,
         duty_tags=DUTY_TAGS,
     ), (400 if form.errors else 200)
@@ -138,7 +137,7 @@ def override(code, rule_key):
         row.reason = form.reason.data
         row.created_by_id = row.created_by_id or current_user.id
         db.session.add(row)
-        words = timescale_words(rule, row.amount, row.earliest_amount)
+        words = rule.timescale_with(row.amount, row.earliest_amount)
         return _save_rules_change(partnership, f"{rule.label}: now {words}.")
     return render_template(
         "tracker/partnerships/override.html",
@@ -146,7 +145,6 @@ def override(code, rule_key):
         rule=rule,
         existing=existing,
         form=form,
-        timescale_words=timescale_words,
         duty_tags=DUTY_TAGS,
     ), (400 if form.errors else 200)
 
@@ -162,12 +160,11 @@ def remove_override(code, rule_key):
         abort(404)
     if _confirmed():
         db.session.delete(existing)
-        words = timescale_words(rule)
+        words = rule.timescale
         return _save_rules_change(partnership, f"{rule.label}: back to {words}.")
     return render_template(
         "tracker/partnerships/remove_override.html",
         partnership=partnership,
         rule=rule,
         existing=existing,
-        timescale_words=timescale_words,
     )

@@ -34,18 +34,6 @@ _DUTY_COLOURS = {
 DUTY_TAGS = {duty: (deadlines.DUTY_LABELS[duty], colour) for duty, colour in _DUTY_COLOURS.items()}
 
 
-def timescale_words(rule, amount=None, earliest_amount=None):
-    """A rule's timescale in words with the given amounts: "10 working days after"."""
-    amount = rule.amount if amount is None else amount
-    if rule.is_window:
-        earliest = rule.earliest_amount if earliest_amount is None else earliest_amount
-        text = f"{earliest} to {amount}"
-    else:
-        text = str(amount)
-    units = deadlines.UNIT_SINGULAR_LABELS[rule.unit] if text == "1" else rule.unit_label
-    return f"{text} {units} {rule.direction}"
-
-
 def long_date(value):
     """A date with its weekday, as the calculator shows it: "Thursday 2 January 2025"."""
     return f"{value:%A} {value.day} {value:%B %Y}"
@@ -62,7 +50,6 @@ def index():
         "tracker/timescales/index.html",
         groups=[(DOMAIN_HEADINGS[domain], rules) for domain, rules in groups.items()],
         overrides=_visible_overrides(),
-        timescale_words=timescale_words,
         duty_tags=DUTY_TAGS,
     )
 
@@ -118,7 +105,6 @@ def calculator():
         form=form,
         result=result,
         long_date=long_date,
-        timescale_words=timescale_words,
     ), (400 if form.errors else 200)
 
 
