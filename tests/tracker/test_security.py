@@ -95,9 +95,20 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client, partnership):
     assert attributes["samesite"].lower() == "samesite=lax"
 
 
-def test_production_cookies_are_secure():
-    assert config.ProductionConfig.SESSION_COOKIE_SECURE is True
-    assert config.ProductionConfig.REMEMBER_COOKIE_SECURE is True
+def test_a_production_server_sets_a_secure_cookie_and_hsts(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app({"CONFIG_CLASS": "production",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite'}"})
+    response = app.test_client().get("/sign-in", base_url="https://tracker.example")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    with app.app_context():
+        from tracker.extensions import db
+
+        db.engine.dispose()
 
 
 def test_signed_in_pages_are_not_cached(cdop_client):
