@@ -1,5 +1,6 @@
 """Fields shared by the tracker's forms."""
 
+import re
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
@@ -8,6 +9,10 @@ from wtforms import DateField
 from tracker.calendar import FIRST_DAY, LAST_DAY
 
 _PARTS = ("day", "month", "year")
+# One or two ASCII digits for the day and month, four for the year. Anything longer would
+# only be a typo (or 20 digits, too big for the C int behind date(): an OverflowError).
+_DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 class _DateInput(GovDateInput):
@@ -38,7 +43,7 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist):
         """Parse day, month and year; raise ValueError with the GOV.UK message when wrong."""
-        parts = [str(value).strip() for value in valuelist[:3]]
+        parts = [str(value).replace("\x00", "").strip() for value in valuelist[:3]]
         parts += [""] * (3 - len(parts))
         self.raw_data = parts
         self.data = None
@@ -49,13 +54,16 @@ class GovDateField(DateField):
             raise ValueError(self.required_message)
         if missing:
             raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
-        if not all(part.isdigit() for part in parts):
+        day, month, year = parts
+        if not (year.isdigit() and year.isascii()) or not all(
+            _DAY_OR_MONTH.fullmatch(part) for part in (day, month)
+        ):
             raise ValueError(f"{self.label.text} must be a real date")
-        if len(parts[2]) != 4:
+        if not _YEAR.fullmatch(year):
             raise ValueError("Year must include 4 numbers")
         try:
-            value = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
+            value = date(int(year), int(month), int(day))
+        except (ValueError, OverflowError):
             raise ValueError(f"{self.label.text} must be a real date") from None
         if not FIRST_DAY <= value <= LAST_DAY:
             raise ValueError(
