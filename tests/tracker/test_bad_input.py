@@ -3,9 +3,12 @@
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import page, submit
+from tests.conftest import page, sign_in, submit
+from tests.factories import make_user
+from tracker.audit import AuditEvent
 from tracker.extensions import db
-from tracker.models import ClosureDay, Partnership
+from tracker.models import ClosureDay, Partnership, User
+from tracker.roles import Role
 
 HUGE = "99999999999999999999"
 
@@ -84,3 +87,58 @@ def test_an_audit_filter_date_that_is_not_a_real_date_is_explained(
     assert message in error_summary(response)
     assert date_boxes(response, field) == day
     assert page(response).find("input", attrs={"name": "record_text"})["value"] == "CDOP-NSP"
+
+
+# --- NUL bytes never reach the database (PostgreSQL refuses them in text) --------------------
+
+
+def test_a_nul_byte_in_the_sign_in_email_is_dropped(client, partnership):
+    user = make_user(Role.CDOP_ADMIN, [partnership], email="nul.test@example.org")
+
+    wrong = sign_in(client, "nul.test\x00@example.org", password="wrong\x00password")
+    assert wrong.status_code == 400
+    assert "Enter a correct email address and password" in error_summary(wrong)
+    failure = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "failed_login")
+    )
+    assert failure.user_id == user.id
+
+    right = sign_in(client, "\x00nul.test@example.org\x00")
+    assert right.status_code == 302
+
+
+def test_nul_bytes_in_a_new_users_details_are_dropped(admin_client, partnership):
+    response = submit(admin_client, "/users/new", {
+        "email": "new.\x00person@example.org",
+        "full_name": "New\x00 Person\x00",
+        "role": Role.CDOP_ADMIN.value,
+        "partnerships": [str(partnership.id)],
+        "password": "a brand new passphrase",
+    })
+
+    assert response.status_code == 302
+    saved = db.session.scalar(sa.select(User).where(User.email == "new.person@example.org"))
+    assert saved.full_name == "New Person"
+
+
+def test_nul_bytes_in_the_audit_filters_are_dropped(auditor_client, partnership):
+    response = auditor_client.get(
+        "/audit/",
+        query_string={"record_text": "CDOP\x00", "record_type": "User\x00", "record_id": "1\x00"},
+    )
+
+    assert response.status_code == 200
+    html = page(response)
+    assert html.find("input", attrs={"name": "record_text"})["value"] == "CDOP"
+    assert html.find("input", attrs={"name": "record_id"})["value"] == "1"
+
+
+def test_a_nul_byte_in_a_closure_day_description_is_dropped(admin_client, partnership):
+    response = submit(
+        admin_client,
+        "/partnerships/NSP",
+        {"day": ["24", "12", "2025"], "description": "Office\x00 closed"},
+    )
+
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(ClosureDay.description)) == "Office closed"
