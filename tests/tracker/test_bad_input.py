@@ -142,3 +142,79 @@ def test_a_nul_byte_in_a_closure_day_description_is_dropped(admin_client, partne
 
     assert response.status_code == 302
     assert db.session.scalar(sa.select(ClosureDay.description)) == "Office closed"
+
+
+# --- Page numbers: always a page that exists ------------------------------------------------
+
+
+def add_audit_rows(partnership, n):
+    db.session.add_all(
+        AuditEvent(action="update", object_type="ClosureDay", object_id=str(i),
+                   object_label=f"Row {i:03d}", partnership_id=partnership.id)
+        for i in range(n)
+    )
+    db.session.commit()
+
+
+def current_page(response):
+    """The number the pagination marks as the current page ('1' when there is one page)."""
+    current = page(response).select_one(".govuk-pagination__item--current")
+    return current.get_text(strip=True) if current else "1"
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [(HUGE, "3"), ("4", "3"), ("-5", "1"), ("0", "1"), ("abc", "1"), ("2", "2"),
+     ("9" * 400, "3")],
+)
+def test_any_audit_page_number_shows_a_page_that_exists(
+    app, auditor_client, partnership, asked, shown
+):
+    app.config["PAGE_SIZE"] = 5
+    add_audit_rows(partnership, 12)
+
+    response = auditor_client.get(
+        "/audit/", query_string={"record_type": "ClosureDay", "page": asked}
+    )
+
+    assert response.status_code == 200
+    assert current_page(response) == shown
+    assert len(page(response).select("#audit-events tbody tr")) == (2 if shown == "3" else 5)
+
+
+@pytest.mark.parametrize(("asked", "shown"), [(HUGE, "2"), ("-5", "1"), ("abc", "1")])
+def test_any_users_page_number_shows_a_page_that_exists(
+    app, admin_client, partnership, asked, shown
+):
+    app.config["PAGE_SIZE"] = 3
+    for _ in range(4):
+        make_user(Role.PANEL_MEMBER, [partnership])
+
+    response = admin_client.get("/users/", query_string={"page": asked})
+
+    assert response.status_code == 200
+    assert current_page(response) == shown
+
+
+def test_a_page_number_on_an_empty_list_shows_the_empty_list(auditor_client):
+    response = auditor_client.get(
+        "/audit/", query_string={"record_type": "RuleOverride", "page": HUGE}
+    )
+
+    assert response.status_code == 200
+    assert "No events match these filters." in page(response).get_text()
+
+
+# --- Ids in the path too big for the database -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/users/{HUGE}999/edit",
+        f"/users/{HUGE}999/reset-password",
+        f"/partnerships/NSP/closure-days/{HUGE}999/remove",
+    ],
+)
+def test_an_id_too_big_for_the_database_is_not_found(admin_client, url):
+    assert admin_client.get(url).status_code == 404

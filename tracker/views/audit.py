@@ -36,12 +36,7 @@ def index():
     )
     valid = form.validate()
     query = _filtered(_scoped_events(), form) if valid else _scoped_events()
-    pagination = db.paginate(
-        query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    pagination = page_of(query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
     return render_template(
         "tracker/audit/index.html",
         form=form,
@@ -151,6 +146,25 @@ def type_label(name):
 def field_label(name):
     """'full_name' as 'Full name'."""
     return name.replace("_", " ").capitalize()
+
+
+# Far beyond any real list, and small enough that (page - 1) * PAGE_SIZE fits a 64-bit OFFSET.
+_MAX_PAGE = 1_000_000
+
+
+def page_of(query):
+    """The page of a select() that ?page= asks for, always one that exists.
+
+    A number below 1 or not a number shows the first page; one beyond the last page (an old
+    link, a list that got shorter, or 20 digits that would overflow the OFFSET) shows the last.
+    """
+    per_page = current_app.config["PAGE_SIZE"]
+    asked = min(max(request.args.get("page", 1, type=int), 1), _MAX_PAGE)
+    pagination = db.paginate(query, page=asked, per_page=per_page, error_out=False)
+    last = max(pagination.pages, 1)
+    if pagination.page > last:
+        pagination = db.paginate(query, page=last, per_page=per_page, error_out=False)
+    return pagination
 
 
 def pagination_params(pagination, endpoint, args):

@@ -4,7 +4,7 @@ An administrator manages only the users who share a partnership with them or who
 any other user answers 404, the same as a user who does not exist.
 """
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
@@ -12,7 +12,7 @@ from tracker import users as service
 from tracker.extensions import db
 from tracker.roles import Permission, Role
 from tracker.security import permission_required
-from tracker.views.audit import pagination_params
+from tracker.views.audit import page_of, pagination_params
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -21,12 +21,7 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 @permission_required(Permission.MANAGE_USERS)
 def index():
     """The users this administrator manages, by name."""
-    pagination = db.paginate(
-        service.manageable_users(current_user),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    pagination = page_of(service.manageable_users(current_user))
     return render_template(
         "tracker/users/index.html",
         users=pagination.items,
