@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from reviews.models import SeriousIncident
-from tests.conftest import page, submit
+from tests.conftest import csrf_token_from, page, submit
 from tracker import deadline_service
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
@@ -287,3 +287,104 @@ def test_a_wrong_override_is_refused(admin_client, partnership, rule, data, mess
     assert message in error_summary(response)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
     assert db.session.get(Partnership, partnership.id).rules_version == 0
+
+
+# --- The same closure day or override saved twice --------------------------------------------
+
+
+def post_after_someone_else_saved(client, url, data, save_first):
+    """Open the page, let `save_first` commit a row as another request would, then post."""
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    save_first()
+    return client.post(url, data={**data, "csrf_token": token})
+
+
+def save_christmas_eve(partnership):
+    def save():
+        db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2025, 12, 24),
+                                  description="Office closed"))
+        db.session.commit()
+    return save
+
+
+def save_panel_override(partnership):
+    def save():
+        db.session.add(RuleOverride(partnership_id=partnership.id, rule_key="panel_notification",
+                                    amount=7, reason="First click"))
+        db.session.commit()
+    return save
+
+
+def nothing_else_saved(partnership, model):
+    """Only the other request's row is there, with its audit row; no rules_version bump."""
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 1
+    assert len(audit_rows(model.__name__, "create")) == 1
+    assert audit_rows("Partnership", "update") == []
+    assert db.session.get(Partnership, partnership.id).rules_version == 0
+
+
+def test_a_closure_day_saved_between_opening_and_posting_the_form_is_refused(
+    admin_client, partnership
+):
+    response = post_after_someone_else_saved(
+        admin_client, SETTINGS, {"day": ["24", "12", "2025"], "description": "Second click"},
+        save_christmas_eve(partnership),
+    )
+
+    assert response.status_code == 400
+    assert "There is already a closure day on 24 December 2025" in error_summary(response)
+    assert page(response).find("input", attrs={"name": "description"})["value"] == "Second click"
+    nothing_else_saved(partnership, ClosureDay)
+
+
+def test_a_closure_day_saved_at_the_same_moment_is_refused_whole(
+    admin_client, partnership, monkeypatch
+):
+    christmas_incident(partnership)
+    before = due("panel_notification")
+    # The other request commits after this one has checked the partnership's closure days.
+    monkeypatch.setattr(Partnership, "closure_dates", property(lambda self: frozenset()))
+
+    response = post_after_someone_else_saved(
+        admin_client, SETTINGS, {"day": ["24", "12", "2025"], "description": "Second click"},
+        save_christmas_eve(partnership),
+    )
+
+    assert response.status_code == 400
+    assert "There is already a closure day on 24 December 2025" in error_summary(response)
+    assert page(response).find("input", attrs={"name": "description"})["value"] == "Second click"
+    nothing_else_saved(partnership, ClosureDay)
+    assert due("panel_notification") == before
+
+
+def test_an_override_saved_between_opening_and_posting_the_form_is_replaced(
+    admin_client, partnership
+):
+    url = "/partnerships/NSP/timescales/panel_notification"
+    response = post_after_someone_else_saved(
+        admin_client, url, {"amount": "10", "reason": "Second click"},
+        save_panel_override(partnership),
+    )
+
+    assert response.status_code == 302
+    saved = db.session.scalars(sa.select(RuleOverride)).all()
+    assert [(o.amount, o.reason) for o in saved] == [(10, "Second click")]
+
+
+def test_an_override_saved_at_the_same_moment_is_refused_whole(
+    admin_client, partnership, monkeypatch
+):
+    url = "/partnerships/NSP/timescales/panel_notification"
+    # The other request commits after this one has looked for an existing override.
+    monkeypatch.setattr(Partnership, "rule_overrides", property(lambda self: {}))
+
+    response = post_after_someone_else_saved(
+        admin_client, url, {"amount": "10", "reason": "Second click"},
+        save_panel_override(partnership),
+    )
+
+    assert response.status_code == 400
+    assert "was saved at the same moment" in error_summary(response)
+    assert page(response).find("input", attrs={"name": "amount"})["value"] == "10"
+    nothing_else_saved(partnership, RuleOverride)
+    assert db.session.scalar(sa.select(RuleOverride.amount)) == 7

@@ -14,6 +14,7 @@ from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
+from tracker.timeutil import format_date
 from tracker.views.timescales import DUTY_TAGS, long_date
 
 bp = Blueprint("partnerships", __name__, url_prefix="/partnerships")
@@ -50,8 +51,30 @@ def _save_rules_change(partnership, message):
     """Recompute the partnership's deadlines, commit with the change, and say what happened."""
     moved = deadline_service.rules_changed(partnership)
     db.session.commit()
+    return _saved(partnership, moved, message)
+
+
+def _saved(partnership, moved, message):
+    """Say what changed and how many deadlines moved, back on the settings page."""
     flash(f"{message} {_recalculated(moved)}", "success")
     return redirect(url_for("partnerships.show", code=partnership.code))
+
+
+def _add_rules_change(partnership):
+    """Recompute and commit a new closure day or override: how many deadlines moved, or None.
+
+    Two people, or a double click, can add the same day or rule at the same moment: both pass
+    the form's checks and the database's unique constraint refuses the second. That second
+    change is rolled back whole (the row, the recomputed deadlines and the audit rows), so
+    nothing is half-saved, and None tells the view to say why.
+    """
+    try:
+        moved = deadline_service.rules_changed(partnership)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return None
+    return moved
 
 
 @bp.route("/")
@@ -88,9 +111,12 @@ def show(code):
             day=form.day.data, description=form.description.data, created_by_id=current_user.id
         )
         partnership.closure_days.append(closure)
-        return _save_rules_change(
-            partnership, f"Closure day added: {long_date(closure.day)}, {closure.description}."
-        )
+        message = f"Closure day added: {long_date(closure.day)}, {closure.description}."
+        moved = _add_rules_change(partnership)
+        if moved is not None:
+            return _saved(partnership, moved, message)
+        # The form's own message for a day that is already closed.
+        form.day.errors.append(f"There is already a closure day on {format_date(form.day.data)}")
     return render_template(
         "tracker/partnerships/show.html",
         partnership=partnership,
@@ -138,7 +164,14 @@ def override(code, rule_key):
         row.created_by_id = row.created_by_id or current_user.id
         db.session.add(row)
         words = rule.timescale_with(row.amount, row.earliest_amount)
-        return _save_rules_change(partnership, f"{rule.label}: now {words}.")
+        moved = _add_rules_change(partnership)
+        if moved is not None:
+            return _saved(partnership, moved, f"{rule.label}: now {words}.")
+        form.amount.errors.append(
+            "Another timescale for this rule was saved at the same moment. "
+            "Check the number and save again to replace it"
+        )
+        existing = partnership.rule_overrides.get(rule.key)
     return render_template(
         "tracker/partnerships/override.html",
         partnership=partnership,
