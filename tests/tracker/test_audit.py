@@ -1,11 +1,12 @@
 """The audit trail: append-only, written with each change, and the page that shows it."""
 
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from cdr.models import ChildDeathCase
 from tests.conftest import page
 from tests.factories import make_user
 from tracker import audit
@@ -344,3 +345,67 @@ def test_creating_a_user_records_their_partnerships(runner, partnership):
     details = db.session.scalars(sa.select(AuditEvent.detail).where(
         AuditEvent.object_type == "User", AuditEvent.detail.is_not(None))).all()
     assert "Partnerships set to NSP" in details
+
+
+# Case values are for those who may see case records ----------------------------------------
+
+
+def changed_case(partnership):
+    """A child death case whose date of death was corrected (the trail keeps old and new)."""
+    case = ChildDeathCase(partnership_id=partnership.id, reference="CDOP-NSP-2026-000042",
+                          date_of_death=date(2026, 1, 2),
+                          notification_received_on=date(2026, 1, 5))
+    db.session.add(case)
+    db.session.commit()
+    case.date_of_death = date(2026, 1, 3)
+    db.session.commit()
+    return case
+
+
+def changes_shown(response, action):
+    """For each row of the action in the audit table: its record and its list of changes."""
+    shown = []
+    for tr in page(response).select("#audit-events tbody tr"):
+        cells = tr.find_all("td")
+        if cells[2].get_text(strip=True) == action:
+            shown.append((cells[3].get_text(strip=True),
+                          [li.get_text() for li in cells[4].select("details li")]))
+    return shown
+
+
+def test_an_auditor_sees_the_old_and_new_values_of_a_case(auditor_client, partnership):
+    changed_case(partnership)
+
+    response = auditor_client.get("/audit/?record_type=ChildDeathCase")
+
+    assert changes_shown(response, "Update") == [
+        ("Child death case: CDOP-NSP-2026-000042", ["Date of death: 2026-01-02 → 2026-01-03"])
+    ]
+
+
+def test_a_system_administrator_sees_which_case_fields_changed_but_no_values(
+    admin_client, partnership
+):
+    changed_case(partnership)
+
+    response = admin_client.get("/audit/?record_type=ChildDeathCase")
+
+    assert changes_shown(response, "Update") == [
+        ("Child death case: CDOP-NSP-2026-000042", ["Date of death changed"])
+    ]
+    [(record, created)] = changes_shown(response, "Create")
+    assert record == "Child death case: CDOP-NSP-2026-000042"
+    assert "Notification received on changed" in created
+    assert all(item.endswith(" changed") and "2026" not in item for item in created)
+
+
+def test_a_system_administrator_still_sees_the_values_of_the_shells_own_records(
+    admin_client, partnership
+):
+    add_event(partnership_id=partnership.id, changes={"description": ["Closed", "Office closed"]})
+
+    response = admin_client.get("/audit/?record_type=ClosureDay")
+
+    assert changes_shown(response, "Update") == [
+        ("Closure day: 2025-12-24", ["Description: Closed → Office closed"])
+    ]

@@ -22,6 +22,11 @@ from tracker.timeutil import LONDON
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+# The application shell's own records. Their values (names, emails, closure days, timescales)
+# are for anyone who may read the trail; every other record is case data (child death cases,
+# incidents, their deadlines) and its values only for those who may see identifying details.
+SHELL_RECORD_TYPES = frozenset({"User", "Partnership", "ClosureDay", "RuleOverride"})
+
 
 @bp.route("/")
 @permission_required(Permission.VIEW_AUDIT)
@@ -45,7 +50,20 @@ def index():
         pagination=pagination_params(pagination, "audit.index", request.args),
         type_label=type_label,
         field_label=field_label,
+        shows_values=_values_shown_to(current_user),
     ), (200 if valid else 400)
+
+
+def _values_shown_to(viewer):
+    """Whether a row's old and new values may be shown to the viewer, as a test for each row.
+
+    A system administrator "sees no case records": for a case's rows they see which fields
+    changed, never what they changed from or to. The record's label is a case reference,
+    which does not identify the child, so it stays.
+    """
+    if viewer.can(Permission.VIEW_IDENTIFYING_DETAILS):
+        return lambda event: True
+    return lambda event: event.object_type in SHELL_RECORD_TYPES
 
 
 def _scoped_user_ids():
