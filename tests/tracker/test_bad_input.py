@@ -218,3 +218,10 @@ def test_a_page_number_on_an_empty_list_shows_the_empty_list(auditor_client):
 )
 def test_an_id_too_big_for_the_database_is_not_found(admin_client, url):
     assert admin_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/partnerships/N%00SP", "/partnerships/NSP%00/timescales/panel_notification"]
+)
+def test_a_nul_byte_in_a_partnership_code_is_not_found(admin_client, url):
+    assert admin_client.get(url).status_code == 404
