@@ -11,15 +11,19 @@ import statistics
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from tracker import calendar, create_app, deadline_service, demo
+from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership
+
+# Audit rows seeded per case, so the audit page is measured on a trail of realistic size.
+AUDIT_ROWS_PER_CASE = 5
 
 # (label, signed-in demo user, path). Later issues add their pages here.
 PAGES = [
@@ -82,9 +86,36 @@ def _seed(size):
     started = time.perf_counter()
     demo.seed_people()
     demo.seed_cases(size, today=date(2026, 11, 23))
+    _seed_audit_trail(size * AUDIT_ROWS_PER_CASE)
     elapsed = time.perf_counter() - started
     deadlines = db.session.execute(sa.text("SELECT count(*) FROM deadline")).scalar()
-    print(f"\n== {size:,} cases ({deadlines:,} stored deadlines): seeded in {elapsed:.1f} s")
+    print(f"\n== {size:,} cases ({deadlines:,} stored deadlines, "
+          f"{size * AUDIT_ROWS_PER_CASE:,} audit rows): seeded in {elapsed:.1f} s")
+
+
+def _seed_audit_trail(count, batch=20_000):
+    """A realistic audit trail: views and updates of cases spread over three years."""
+    partnership_ids = db.session.scalars(sa.select(Partnership.id)).all()
+    user_ids = db.session.execute(sa.text('SELECT id, email FROM "user"')).all()
+    start = datetime(2023, 11, 23)
+    rows = []
+    for n in range(count):
+        user_id, email = user_ids[n % len(user_ids)]
+        rows.append({
+            "occurred_at": start + timedelta(minutes=n * 3 * 365 * 24 * 60 // max(count, 1)),
+            "user_id": user_id, "user_email": email,
+            "action": "view" if n % 3 else "update", "object_type": "ChildDeathCase",
+            "object_id": str(n // AUDIT_ROWS_PER_CASE + 1),
+            "object_label": f"CDOP-BENCH-{n // AUDIT_ROWS_PER_CASE:06d}",
+            "partnership_id": partnership_ids[n % len(partnership_ids)],
+            "changes": None if n % 3 else {"stage": ["notified", "information"]},
+        })
+        if len(rows) == batch:
+            db.session.execute(sa.insert(AuditEvent.__table__), rows)
+            rows = []
+    if rows:
+        db.session.execute(sa.insert(AuditEvent.__table__), rows)
+    db.session.commit()
 
 
 def _bench_calendar(calls):

@@ -409,3 +409,17 @@ def test_a_system_administrator_still_sees_the_values_of_the_shells_own_records(
     assert changes_shown(response, "Update") == [
         ("Closure day: 2025-12-24", ["Description: Closed → Office closed"])
     ]
+
+
+def test_a_long_trail_is_counted_only_up_to_the_cap(auditor_client, partnership, monkeypatch):
+    from tracker.views import audit as audit_view
+
+    monkeypatch.setattr(audit_view, "COUNT_CAP", 3)
+    for n in range(5):
+        add_event(partnership_id=partnership.id, object_label=f"Row {n}")
+    url = "/audit/?record_type=ClosureDay"
+    text = page(auditor_client.get(url)).select_one("#audit-count").get_text(" ", strip=True)
+    assert text.startswith("More than 3 events")
+    monkeypatch.setattr(audit_view, "COUNT_CAP", 100)
+    text = page(auditor_client.get(url)).select_one("#audit-count").get_text(" ", strip=True)
+    assert text == "5 events"

@@ -4,6 +4,7 @@ Opening this page is deliberately not itself audited: every visit and every filt
 would add rows, flooding the trail with entries about reading the trail.
 """
 
+import math
 import re
 from datetime import UTC, datetime, time, timedelta
 
@@ -26,6 +27,8 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 # are for anyone who may read the trail; every other record is case data (child death cases,
 # incidents, their deadlines) and its values only for those who may see identifying details.
 SHELL_RECORD_TYPES = frozenset({"User", "Partnership", "ClosureDay", "RuleOverride"})
+# The page counts matching rows only up to this many; past it, it asks for narrower filters.
+COUNT_CAP = 10_000
 
 
 @bp.route("/")
@@ -41,12 +44,14 @@ def index():
     )
     valid = form.validate()
     query = _filtered(_scoped_events(), form) if valid else _scoped_events()
-    pagination = page_of(query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
+    ordered = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    pagination = page_of(ordered, count_cap=COUNT_CAP)
     return render_template(
         "tracker/audit/index.html",
         form=form,
         events=pagination.items,
         total=pagination.total,
+        capped=pagination.capped,
         pagination=pagination_params(pagination, "audit.index", request.args),
         type_label=type_label,
         field_label=field_label,
@@ -170,19 +175,33 @@ def field_label(name):
 _MAX_PAGE = 1_000_000
 
 
-def page_of(query):
+def page_of(query, count_cap=None):
     """The page of a select() that ?page= asks for, always one that exists.
 
     A number below 1 or not a number shows the first page; one beyond the last page (an old
     link, a list that got shorter, or 20 digits that would overflow the OFFSET) shows the last.
+    With `count_cap`, rows are counted only up to cap + 1, so a long list (the audit trail)
+    costs the same to show however long it grows; `pagination.capped` says the list goes on
+    past the cap, and `total` is then the cap.
     """
     per_page = current_app.config["PAGE_SIZE"]
     asked = min(max(request.args.get("page", 1, type=int), 1), _MAX_PAGE)
-    pagination = db.paginate(query, page=asked, per_page=per_page, error_out=False)
-    last = max(pagination.pages, 1)
-    if pagination.page > last:
-        pagination = db.paginate(query, page=last, per_page=per_page, error_out=False)
+    total = _count(query, count_cap)
+    capped = count_cap is not None and total > count_cap
+    shown = count_cap if capped else total
+    last = max(math.ceil(shown / per_page), 1)
+    pagination = db.paginate(query, page=min(asked, last), per_page=per_page,
+                             error_out=False, count=False)
+    pagination.total, pagination.capped = shown, capped
     return pagination
+
+
+def _count(query, cap):
+    """How many rows a select() gives, counting no further than cap + 1."""
+    rows = query.order_by(None)
+    if cap is not None:
+        rows = rows.limit(cap + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))
 
 
 def pagination_params(pagination, endpoint, args):
