@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 import config as config_module
 from tracker.extensions import csrf, db, login_manager, migrate
@@ -25,6 +25,7 @@ def create_app(config=None):
     _load_config(app, config)
     _trust_proxies(app)
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = NoNulConverter
     register_extensions(app)
     register_templates(app)
     register_blueprints(app)
@@ -44,6 +45,12 @@ class DatabaseIdConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+class NoNulConverter(UnicodeConverter):
+    """A path segment without NUL characters (PostgreSQL refuses them in a query): 404."""
+
+    regex = "[^/\x00]+"
 
 
 def _trust_proxies(app):

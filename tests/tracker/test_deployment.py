@@ -68,3 +68,7 @@ def test_behind_a_proxy_the_app_sees_the_users_address(app):
 def test_an_id_too_big_for_the_database_is_not_found(admin_client):
     response = admin_client.get("/users/99999999999999999999999/edit")
     assert response.status_code == 404
+
+
+def test_a_nul_character_in_any_path_segment_is_not_found(admin_client):
+    assert admin_client.get("/partnerships/N%00SP").status_code == 404
