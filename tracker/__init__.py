@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
-from werkzeug.routing import IntegerConverter, UnicodeConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 import config as config_module
 from tracker.extensions import csrf, db, login_manager, migrate
@@ -47,8 +47,11 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-class NoNulConverter(UnicodeConverter):
-    """A path segment without NUL characters (PostgreSQL refuses them in a query): 404."""
+class NoNulConverter(BaseConverter):
+    """A path segment without NUL characters (PostgreSQL refuses them in a query): 404.
+
+    Based on BaseConverter: UnicodeConverter rebuilds its regex in __init__, losing this one.
+    """
 
     regex = "[^/\x00]+"
 
