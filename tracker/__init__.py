@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.engine import Engine
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 import config as config_module
@@ -98,7 +100,6 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
-    _sqlite_foreign_keys(app)
 
 
 def _load_user(session_id):
@@ -114,17 +115,14 @@ def _load_user(session_id):
     return user
 
 
-def _sqlite_foreign_keys(app):
+# Registered once at import (not per create_app, which would stack a listener per app).
+@sa.event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
     """SQLite enforces foreign keys only when asked, on each connection."""
-    import sqlalchemy as sa
-    from sqlalchemy.engine import Engine
-
-    @sa.event.listens_for(Engine, "connect")
-    def _on_connect(dbapi_connection, connection_record):
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 def register_templates(app):

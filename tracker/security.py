@@ -1,6 +1,6 @@
 """Security baseline: response headers, idle timeout, permission checks, partnership scope."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
@@ -45,7 +45,7 @@ def enforce_idle_timeout():
     limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
     now = utcnow()
     last_seen = session.get("last_seen")
-    if last_seen is not None and now - _parse(last_seen) > limit:
+    if last_seen is not None and now - datetime.fromisoformat(last_seen) > limit:
         audit.record(audit.Action.TIMED_OUT, user=current_user, object_type="User",
                      object_id=current_user.id, object_label=current_user.email)
         db.session.commit()
@@ -58,13 +58,6 @@ def enforce_idle_timeout():
     session["last_seen"] = now.isoformat()
     session.permanent = True
     return None
-
-
-def _parse(value):
-    """A stored ISO timestamp back into a datetime."""
-    from datetime import datetime
-
-    return datetime.fromisoformat(value)
 
 
 def require_login():
