@@ -1,6 +1,10 @@
 """The base form every form in the tracker inherits."""
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto  # FlaskForm's default formdata: "read the request"
+from werkzeug.datastructures import ImmutableMultiDict
+from wtforms import FileField
 
 
 def _clean_text(value):
@@ -17,6 +21,19 @@ def _strip(value):
     return value
 
 
+def _posted_fields(form):
+    """The posted form fields: text from the form body, and uploads only for file fields.
+
+    Flask-WTF would mix every uploaded file (and a JSON body) into the form's data, so a file
+    part named `email` reached the text validators and crashed them: a 500. A file sent in a
+    text field is simply not that field's input, so the field reads as missing (a form error).
+    """
+    file_fields = {name for name, field in form._fields.items() if isinstance(field, FileField)}
+    items = list(request.form.items(multi=True))
+    items += [(k, v) for k, v in request.files.items(multi=True) if k in file_fields]
+    return ImmutableMultiDict(items) if items else None
+
+
 class StripWhitespaceForm(FlaskForm):
     """A CSRF-protected form whose text fields are stripped of surrounding whitespace.
 
@@ -30,3 +47,8 @@ class StripWhitespaceForm(FlaskForm):
             if _strip not in filters:
                 filters = [_strip, *filters]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto:
+                return _posted_fields(form) if form.is_submitted() else None
+            return super().wrap_formdata(form, formdata)

@@ -1,10 +1,12 @@
 """Bad input gives a GOV.UK error or a sensible page, never a 500 or a half-saved record."""
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import page, sign_in, submit
-from tests.factories import make_user
+from tests.conftest import csrf_token_from, page, sign_in, submit
+from tests.factories import PASSWORD, make_user
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, User
@@ -225,3 +227,91 @@ def test_an_id_too_big_for_the_database_is_not_found(admin_client, url):
 )
 def test_a_nul_byte_in_a_partnership_code_is_not_found(admin_client, url):
     assert admin_client.get(url).status_code == 404
+
+
+# --- A file uploaded in a text field --------------------------------------------------------
+
+
+def post_with_a_file(client, url, data, field):
+    """Post a form as multipart, with `field` sent as an uploaded file instead of text."""
+    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    data = {**data, "csrf_token": token, field: (io.BytesIO(b"not text"), "upload.txt")}
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def password_hash_of(email):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User.password_hash).where(User.email == email))
+
+
+@pytest.mark.parametrize("field", ["email", "password"])
+def test_a_file_in_a_sign_in_field_is_a_form_error(client, partnership, field):
+    user = make_user(Role.CDOP_ADMIN, [partnership], email="file.test@example.org")
+    data = {"email": user.email, "password": PASSWORD}
+
+    response = post_with_a_file(client, "/sign-in", data, field)
+
+    assert response.status_code == 400
+    assert error_summary(response)
+    assert client.get("/").status_code == 302  # still signed out
+
+
+@pytest.mark.parametrize("field", ["email", "full_name", "password", "role", "partnerships"])
+def test_a_file_in_a_new_users_field_saves_nothing(admin_client, partnership, field):
+    data = {"email": "file.person@example.org", "full_name": "File Person",
+            "role": Role.CDOP_ADMIN.value, "partnerships": str(partnership.id),
+            "password": "a brand new passphrase"}
+    users_before = count(User)
+
+    response = post_with_a_file(admin_client, "/users/new", data, field)
+
+    assert response.status_code == 400
+    assert error_summary(response)
+    assert count(User) == users_before
+
+
+@pytest.mark.parametrize("field", ["full_name", "role", "active"])
+def test_a_file_in_a_user_edit_field_saves_nothing(admin_client, partnership, field):
+    user = make_user(Role.CDOP_ADMIN, [partnership], full_name="Kept Name")
+    data = {"full_name": "New Name", "role": Role.AUDITOR.value,
+            "partnerships": str(partnership.id), "active": "yes"}
+
+    response = post_with_a_file(admin_client, f"/users/{user.id}/edit", data, field)
+
+    assert response.status_code == 400
+    db.session.refresh(user)
+    assert (user.full_name, user.role) == ("Kept Name", Role.CDOP_ADMIN.value)
+
+
+def test_a_file_as_a_reset_password_saves_nothing(admin_client, partnership):
+    user = make_user(Role.CDOP_ADMIN, [partnership], email="reset.file@example.org")
+    before = password_hash_of(user.email)
+
+    response = post_with_a_file(
+        admin_client, f"/users/{user.id}/reset-password", {}, "password"
+    )
+
+    assert response.status_code == 400
+    assert password_hash_of(user.email) == before
+
+
+@pytest.mark.parametrize("field", ["current_password", "new_password", "confirm_password"])
+def test_a_file_in_a_change_password_field_saves_nothing(cdop_client, field):
+    before = password_hash_of(cdop_client.user.email)
+    data = {"current_password": PASSWORD, "new_password": "a brand new passphrase",
+            "confirm_password": "a brand new passphrase"}
+
+    response = post_with_a_file(cdop_client, "/change-password", data, field)
+
+    assert response.status_code == 400
+    assert password_hash_of(cdop_client.user.email) == before
+
+
+@pytest.mark.parametrize("field", ["description", "day"])
+def test_a_file_in_a_closure_day_field_saves_nothing(admin_client, partnership, field):
+    data = {"day": ["24", "12", "2025"], "description": "Staff training day"}
+
+    response = post_with_a_file(admin_client, "/partnerships/NSP", data, field)
+
+    assert response.status_code == 400
+    assert count(ClosureDay) == 0
