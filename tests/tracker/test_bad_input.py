@@ -315,3 +315,46 @@ def test_a_file_in_a_closure_day_field_saves_nothing(admin_client, partnership, 
 
     assert response.status_code == 400
     assert count(ClosureDay) == 0
+
+
+# --- Query names that mean something to url_for ---------------------------------------------
+
+RESERVED_NAMES = ["_anchor", "_scheme", "_method", "_external", "endpoint", "values", "zzz"]
+
+
+def pagination_links(response):
+    return [a["href"] for a in page(response).select(".govuk-pagination a")]
+
+
+@pytest.mark.parametrize("name", RESERVED_NAMES)
+def test_any_query_name_on_a_paginated_audit_page_is_ignored(
+    app, auditor_client, partnership, name
+):
+    app.config["PAGE_SIZE"] = 5
+    add_audit_rows(partnership, 12)
+
+    response = auditor_client.get(
+        "/audit/", query_string={"record_type": "ClosureDay", name: "x", "page": "2"}
+    )
+
+    assert response.status_code == 200
+    assert current_page(response) == "2"
+    links = pagination_links(response)
+    assert links, "no pagination links"
+    assert all("record_type=ClosureDay" in link for link in links)
+    assert not any(f"{name}=" in link for link in links)
+
+
+@pytest.mark.parametrize("name", RESERVED_NAMES)
+def test_any_query_name_on_a_paginated_users_page_is_ignored(
+    app, admin_client, partnership, name
+):
+    app.config["PAGE_SIZE"] = 3
+    for _ in range(4):
+        make_user(Role.PANEL_MEMBER, [partnership])
+
+    response = admin_client.get("/users/", query_string={name: "x", "page": "2"})
+
+    assert response.status_code == 200
+    assert current_page(response) == "2"
+    assert "/users/?page=1" in pagination_links(response)

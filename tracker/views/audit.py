@@ -7,6 +7,7 @@ would add rows, flooding the trail with entries about reading the trail.
 import math
 import re
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -52,7 +53,8 @@ def index():
         events=pagination.items,
         total=pagination.total,
         capped=pagination.capped,
-        pagination=pagination_params(pagination, "audit.index", request.args),
+        pagination=pagination_params(pagination, "audit.index", request.args,
+                                     kept_names={field.name for field in form}),
         type_label=type_label,
         field_label=field_label,
         shows_values=_values_shown_to(current_user),
@@ -207,14 +209,20 @@ def _count(query, cap):
     return db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))
 
 
-def pagination_params(pagination, endpoint, args):
-    """Parameters for govukPagination, keeping the other query-string arguments."""
+def pagination_params(pagination, endpoint, args, kept_names=()):
+    """Parameters for govukPagination; each link keeps the query arguments in `kept_names`.
+
+    Only those: every other name (`_anchor`, `_external`, `endpoint`…) would reach url_for
+    as one of its own arguments (a 500), and unknown ones have no business in the links. The
+    query string is encoded here, never by url_for, so no name can be taken as one of them.
+    """
     if pagination.pages <= 1:
         return None
-    kept = {key: values for key, values in args.lists() if key != "page"}
+    kept = [(key, value) for key, value in args.items(multi=True) if key in kept_names]
+    base = url_for(endpoint)
 
     def href(number):
-        return url_for(endpoint, **kept, page=number)
+        return f"{base}?{urlencode([*kept, ('page', number)])}"
 
     items = [
         {"ellipsis": True} if number is None
