@@ -89,7 +89,7 @@ def test_scottish_only_holidays_are_working_days_in_england():
 
 
 def test_add_working_days_skips_christmas_boxing_day_and_new_year():
-    # Day 0 Mon 23 Dec 2024; Tue 24 (1), Fri 27 (2), Mon 30 (3), Tue 31 (4), Thu 2 Jan (5).
+    # From Mon 23 Dec 2024: Tue 24 (1), Fri 27 (2), Mon 30 (3), Tue 31 (4), Thu 2 Jan (5).
     assert add_working_days(date(2024, 12, 23), 5) == date(2025, 1, 2)
 
 
@@ -113,16 +113,77 @@ def test_add_working_days_skips_the_moved_may_day_2020():
     assert add_working_days(date(2020, 5, 7), 3) == date(2020, 5, 13)
 
 
-def test_a_saturday_trigger_counts_from_the_next_working_day():
-    # Sat 21 Dec 2024: day 0 is Mon 23 Dec, so 5 working days is Thu 2 Jan 2025.
-    assert add_working_days(date(2024, 12, 21), 5) == date(2025, 1, 2)
-    assert add_working_days(date(2024, 12, 21), 1) == date(2024, 12, 24)
+# "Within N working days of X" is the N-th working day strictly after X, whatever day X is:
+# a trigger on a weekend, bank holiday or closure day counts as one on the working day before.
 
 
-def test_a_bank_holiday_trigger_counts_from_the_next_working_day():
-    # Christmas Day 2025 is a Thursday; Fri 26 is Boxing Day, so day 0 is Mon 29 Dec.
-    assert add_working_days(date(2025, 12, 25), 0) == date(2025, 12, 29)
-    assert add_working_days(date(2025, 12, 25), 1) == date(2025, 12, 30)
+@pytest.mark.parametrize(
+    ("trigger", "n", "expected"),
+    [
+        # Mon 23, Tue 24, Fri 27, Mon 30, Tue 31 December 2024.
+        pytest.param(date(2024, 12, 21), 5, date(2024, 12, 31), id="Saturday 21 Dec 2024 + 5"),
+        # Tue 22 (1), Wed 23 (2), Thu 24 (3): Easter Monday 21 April is skipped.
+        pytest.param(date(2025, 4, 18), 3, date(2025, 4, 24), id="Good Friday 2025 + 3"),
+        # Mon 5 May 2025 was a bank holiday: Tue 6 (1) ... Fri 9 (4), Mon 12 (5).
+        pytest.param(date(2025, 5, 4), 5, date(2025, 5, 12), id="Sunday 4 May 2025 + 5"),
+        pytest.param(date(2024, 12, 20), 5, date(2024, 12, 31), id="Friday 20 Dec 2024 + 5"),
+    ],
+)
+def test_the_issue_examples_count_from_the_first_working_day_after_the_trigger(
+    trigger, n, expected
+):
+    assert add_working_days(trigger, n) == expected
+    assert working_days_between(trigger, expected) == n
+
+
+def test_a_saturday_or_sunday_trigger_gives_the_same_date_as_the_friday_before():
+    friday, saturday, sunday = date(2024, 12, 20), date(2024, 12, 21), date(2024, 12, 22)
+    for n in range(1, 30):
+        assert add_working_days(saturday, n) == add_working_days(friday, n)
+        assert add_working_days(sunday, n) == add_working_days(friday, n)
+    assert add_working_days(saturday, 1) == date(2024, 12, 23)  # Monday is day 1, not day 0
+
+
+@pytest.mark.parametrize(
+    ("holiday", "working_day_before", "day_1"),
+    [
+        pytest.param(date(2025, 12, 25), date(2025, 12, 24), date(2025, 12, 29),
+                     id="fixed: Christmas Day 2025 (Boxing Day after it)"),
+        pytest.param(date(2025, 4, 21), date(2025, 4, 17), date(2025, 4, 22),
+                     id="Easter: Easter Monday 2025"),
+        pytest.param(date(2022, 12, 27), date(2022, 12, 23), date(2022, 12, 28),
+                     id="substitute: Christmas 2022 observed"),
+        pytest.param(date(2023, 5, 8), date(2023, 5, 5), date(2023, 5, 9),
+                     id="one-off: Coronation 2023"),
+        pytest.param(date(2022, 9, 19), date(2022, 9, 16), date(2022, 9, 20),
+                     id="one-off: State Funeral 2022"),
+    ],
+)
+def test_a_bank_holiday_trigger_counts_as_the_working_day_before_it(
+    holiday, working_day_before, day_1
+):
+    assert not is_working_day(holiday) and is_working_day(working_day_before)
+    assert add_working_days(holiday, 1) == day_1
+    for n in (1, 2, 5, 15):
+        assert add_working_days(holiday, n) == add_working_days(working_day_before, n)
+        assert working_days_between(holiday, add_working_days(holiday, n)) == n
+
+
+def test_a_closure_day_trigger_counts_as_the_working_day_before_it():
+    # Christmas Eve 2025 (Wednesday) is closed: a trigger then counts as one on Tue 23 Dec.
+    closed = date(2025, 12, 24)
+    assert add_working_days(closed, 1, CHRISTMAS_EVE_CLOSED) == date(2025, 12, 29)
+    for n in (1, 3, 5):
+        assert add_working_days(closed, n, CHRISTMAS_EVE_CLOSED) == add_working_days(
+            date(2025, 12, 23), n, CHRISTMAS_EVE_CLOSED
+        )
+    # For a partnership without the closure, 24 December is day 0 and Mon 29 is day 1.
+    assert add_working_days(closed, 1, NO_CLOSURES) == date(2025, 12, 29)
+    assert add_working_days(date(2025, 12, 23), 1, NO_CLOSURES) == date(2025, 12, 24)
+
+
+def test_zero_working_days_from_a_non_working_day_is_the_same_day():
+    assert add_working_days(date(2025, 12, 25), 0) == date(2025, 12, 25)
 
 
 def test_zero_working_days_from_a_working_day_is_the_same_day():
@@ -327,7 +388,8 @@ def test_dates_outside_the_supported_range_are_refused(call):
 
 
 def test_the_edges_of_the_supported_range_work():
-    assert add_working_days(date(1990, 1, 1), 0) == date(1990, 1, 2)  # New Year's Day 1990
+    # New Year's Day 1990, the first day, counts like a working day before it: Tue 2 is day 1.
+    assert add_working_days(date(1990, 1, 1), 1) == date(1990, 1, 2)
     # Fri 31 Dec 2100 is the last day: reachable, but nothing after it is.
     assert add_working_days(date(2100, 12, 30), 1) == date(2100, 12, 31)
     assert subtract_working_days(date(2100, 12, 31), 1) == date(2100, 12, 30)

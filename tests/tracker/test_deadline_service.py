@@ -357,3 +357,55 @@ def test_a_report_kept_public_long_enough_is_never_overdue(partnership):
     ).all()
     assert "cspr_public_until" not in open_rules
     assert "panel_notification" in open_rules
+
+
+# --- Upgrading a database stored under the old weekend rule ----------------------------------
+
+
+def test_flask_deadlines_recompute_corrects_deadlines_stored_from_non_working_triggers(
+    partnership, runner
+):
+    """Before issue 11 a non-working trigger counted from the next working day (one too late).
+
+    A database written then holds those later dates; the documented upgrade step is
+    `flask deadlines recompute`, which must move exactly the rows whose trigger was not a
+    working day, and say how many it moved.
+    """
+    partnership.closure_days.append(ClosureDay(day=date(2025, 12, 24), description="Closed"))
+    db.session.commit()
+    saturday = make_incident(partnership, incident_date=date(2024, 12, 20),
+                             la_aware_on=date(2024, 12, 21))
+    holiday = make_incident(partnership, incident_date=date(2025, 4, 17),
+                            la_aware_on=date(2025, 4, 18))  # Good Friday
+    closure = make_incident(partnership, incident_date=date(2025, 12, 23),
+                            la_aware_on=date(2025, 12, 24))  # the partnership's closure day
+    weekday = make_incident(partnership, la_aware_on=date(2024, 12, 23))
+    # What the old calendar stored (day 0 was the next working day, so one working day later).
+    old = {
+        saturday.id: date(2025, 1, 2),  # was Tue 31 Dec 2024
+        holiday.id: date(2025, 4, 29),  # was Mon 28 Apr 2025
+        closure.id: date(2026, 1, 6),  # was Mon 5 Jan 2026 (closed 24 Dec, holidays 25-26 Dec)
+    }
+    expected = {incident.id: stored(incident)["panel_notification"].due_date
+                for incident in (saturday, holiday, closure, weekday)}
+    assert expected[saturday.id] == date(2024, 12, 31)
+    assert expected[holiday.id] == date(2025, 4, 28)
+    assert expected[closure.id] == date(2026, 1, 5)
+    for incident_id, due in old.items():
+        db.session.execute(
+            sa.update(Deadline)
+            .where(Deadline.incident_id == incident_id, Deadline.rule_key == "panel_notification")
+            .values(due_date=due)
+        )
+    db.session.commit()
+
+    result = runner.invoke(args=["deadlines", "recompute"])
+
+    assert result.exit_code == 0, result.output
+    assert "3 stored deadlines changed." in result.output
+    db.session.expire_all()
+    for incident in (saturday, holiday, closure, weekday):
+        assert stored(incident)["panel_notification"].due_date == expected[incident.id]
+    assert runner.invoke(args=["deadlines", "recompute"]).output.startswith(
+        "0 stored deadlines changed."
+    )

@@ -103,13 +103,16 @@ def test_the_examples_in_the_issue(key, trigger, expected):
     assert due_date(key, trigger) == expected
 
 
-def test_a_saturday_trigger_counts_from_the_monday():
-    assert due_date("panel_notification", date(2024, 12, 21)) == date(2025, 1, 2)
+def test_a_saturday_trigger_counts_as_the_friday_before():
+    # Aware Sat 21 Dec 2024: Mon 23, Tue 24, Fri 27, Mon 30, Tue 31 December.
+    assert due_date("panel_notification", date(2024, 12, 21)) == date(2024, 12, 31)
+    assert due_date("panel_notification", date(2024, 12, 20)) == date(2024, 12, 31)
 
 
-def test_a_bank_holiday_trigger_counts_from_the_next_working_day():
-    # Aware on Boxing Day 2024 (Thu): day 0 is Fri 27 Dec; Mon 30, Tue 31, Thu 2, Fri 3, Mon 6.
-    assert due_date("panel_notification", date(2024, 12, 26)) == date(2025, 1, 6)
+def test_a_bank_holiday_trigger_counts_as_the_working_day_before():
+    # Aware on Boxing Day 2024 (Thu): Fri 27 (1), Mon 30, Tue 31, Thu 2, Fri 3 Jan (5).
+    assert due_date("panel_notification", date(2024, 12, 26)) == date(2025, 1, 3)
+    assert due_date("panel_notification", date(2024, 12, 24)) == date(2025, 1, 3)
 
 
 # --- Windows --------------------------------------------------------------------------------

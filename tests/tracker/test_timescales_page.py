@@ -79,7 +79,9 @@ def test_every_rule_is_listed_with_its_timescale_duty_and_source(cdop_client):
     rapid = html.find("tr", id="rule-rapid_review").get_text(" ", strip=True)
     assert "Inferred" in rapid
     assert "Inferred" not in panel
-    assert "day 0" in html.get_text()
+    counting = html.get_text(" ", strip=True)
+    assert "the first working day after it is day 1" in counting
+    assert "counts exactly as if it happened on the Friday before" in counting
 
 
 def test_the_users_partnership_override_is_shown_beside_the_rule(
@@ -150,11 +152,41 @@ def test_the_calculator_shows_a_window_and_that_calendar_days_skip_nothing(cdop_
     assert "weekends and bank holidays count" in html.get_text()
 
 
-def test_a_weekend_start_is_explained(cdop_client):
+def test_a_weekend_start_counts_as_the_friday_before_and_is_explained(cdop_client):
     html = page(calculate(cdop_client, "panel_notification", 21, 12, 2024))
 
-    assert "Saturday 21 December 2024 is not a working day" in html.get_text()
-    assert skipped_days(html)[0] == ("Saturday 21 December 2024", "Saturday")
+    assert html.find("h2", id="result").get_text(" ", strip=True) == (
+        "Due date: Tuesday 31 December 2024"
+    )
+    explained = html.find(id="trigger-not-working").get_text(" ", strip=True)
+    assert "Saturday 21 December 2024 is not a working day (Saturday)" in explained
+    assert "counts exactly as Friday 20 December 2024" in explained
+    assert "Day 1 is Monday 23 December 2024" in html.find(id="day-one").get_text()
+    # The trigger itself is not a skipped day: only days after it are.
+    assert skipped_days(html) == [
+        ("Sunday 22 December 2024", "Sunday"),
+        ("Wednesday 25 December 2024", "Christmas Day"),
+        ("Thursday 26 December 2024", "Boxing Day"),
+        ("Saturday 28 December 2024", "Saturday"),
+        ("Sunday 29 December 2024", "Sunday"),
+    ]
+
+
+def test_a_bank_holiday_start_counts_as_the_working_day_before(cdop_client):
+    html = page(calculate(cdop_client, "panel_notification", 18, 4, 2025))  # Good Friday
+
+    # Tue 22 (1), Wed 23, Thu 24, Fri 25, Mon 28 April (5): Easter Monday is skipped.
+    assert "Monday 28 April 2025" in html.find("h2", id="result").get_text()
+    explained = html.find(id="trigger-not-working").get_text(" ", strip=True)
+    assert "(Good Friday)" in explained and "Thursday 17 April 2025" in explained
+    assert ("Friday 18 April 2025", "Good Friday") not in skipped_days(html)
+
+
+def test_a_working_day_start_is_not_explained_as_non_working(cdop_client):
+    html = page(calculate(cdop_client, "panel_notification", 23, 12, 2024))
+
+    assert html.find(id="trigger-not-working") is None
+    assert "Day 1 is Tuesday 24 December 2024" in html.find(id="day-one").get_text()
 
 
 def test_the_calculator_uses_the_partnerships_closure_days_and_override(

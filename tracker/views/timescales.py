@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from forms.timescales import CalculatorForm
 from tracker import deadlines
-from tracker.calendar import non_working_days
+from tracker.calendar import add_working_days, non_working_days, subtract_working_days
 from tracker.deadline_service import load_rules
 from tracker.extensions import db
 from tracker.models import Partnership, RuleOverride
@@ -79,7 +79,8 @@ class Calculation(NamedTuple):
     earliest: date | None
     due: date
     skipped: list[tuple[date, str]]
-    starts_late: bool
+    day_one: date | None  # the first working day counted, for a working-day count forwards
+    trigger_counts_as: tuple[str, date] | None  # (why not a working day, the day it counts as)
 
 
 @bp.route("/calculator")
@@ -117,11 +118,15 @@ def _calculate(rule, trigger, partnership):
     if amounts.overridden:
         override = next(o for o in partnership.overrides if o.rule_key == rule.key)
     counts_working_days = rule.unit == "working_days"
-    skipped, starts_late = [], False
-    if counts_working_days and rule.direction == "after":
-        skipped = non_working_days(trigger, due, rules)
-        starts_late = bool(skipped) and skipped[0][0] == trigger
+    skipped, day_one, counts_as = [], None, None
+    if counts_working_days and rule.direction == "after" and due > trigger:
+        # The trigger itself is never counted: day 1 is the first working day after it.
+        skipped = non_working_days(trigger + timedelta(days=1), due, rules)
+        day_one = add_working_days(trigger, 1, rules)
+        reasons = non_working_days(trigger, trigger, rules)
+        if reasons:
+            counts_as = (reasons[0][1], subtract_working_days(trigger, 1, rules))
     elif counts_working_days and due < trigger:
         skipped = non_working_days(due, trigger - timedelta(days=1), rules)
     return Calculation(rule, trigger, partnership, amounts, override, earliest, due, skipped,
-                       starts_late)
+                       day_one, counts_as)
