@@ -1,0 +1,117 @@
+"""Due dates and windows from the rules, with a partnership's own amounts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from tracker.calendar import (
+    add_calendar_days,
+    add_months,
+    add_working_days,
+    subtract_calendar_days,
+    subtract_months,
+    subtract_working_days,
+)
+from tracker.deadlines import wt2018
+from tracker.deadlines.rule import CURRENT_EDITION, DOMAINS, Rule
+
+
+# Edition -> key -> Rule. A case keeps the edition in force when it started, so a later
+# edition (Working Together 2023) is added alongside, never by editing these rules.
+def _edition(name: str, rules: tuple[Rule, ...]) -> dict[str, Rule]:
+    """Rules keyed by key, refusing a rule filed under the wrong edition or a repeated key."""
+    keyed = {rule.key: rule for rule in rules}
+    if len(keyed) != len(rules) or any(rule.edition != name for rule in rules):
+        raise ValueError(f"Edition {name} has a repeated rule key or a rule of another edition")
+    return keyed
+
+
+RULESETS: dict[str, dict[str, Rule]] = {
+    "WT2018": _edition("WT2018", wt2018.RULES),
+}
+
+_DOMAIN_ORDER = {domain: position for position, domain in enumerate(DOMAINS)}
+
+
+def _ruleset(edition: str) -> dict[str, Rule]:
+    try:
+        return RULESETS[edition]
+    except KeyError:
+        known = ", ".join(RULESETS)
+        raise KeyError(f"Unknown rules edition {edition!r} (known editions: {known})") from None
+
+
+def get_rule(key: str, edition: str = CURRENT_EDITION) -> Rule:
+    """The rule with this key in an edition; KeyError naming the key if there is none."""
+    try:
+        return _ruleset(edition)[key]
+    except KeyError as error:
+        if edition not in RULESETS:
+            raise
+        raise KeyError(f"There is no deadline rule {key!r} in edition {edition}") from error
+
+
+def all_rules(edition: str = CURRENT_EDITION) -> list[Rule]:
+    """Every rule in an edition: child death rules, then practice reviews, then partnership."""
+    return sorted(_ruleset(edition).values(), key=lambda rule: _DOMAIN_ORDER[rule.domain])
+
+
+class EffectiveAmounts(NamedTuple):
+    """The amounts used for one partnership, and whether they are the partnership's own."""
+
+    amount: int
+    earliest_amount: int | None
+    overridden: bool
+
+
+def effective_amounts(rule: Rule, partnership=None) -> EffectiveAmounts:
+    """The rule's amounts, or the partnership's override of them (same unit and direction)."""
+    overrides = getattr(partnership, "rule_overrides", None) if partnership is not None else None
+    override = overrides.get(rule.key) if overrides else None
+    if override is None:
+        return EffectiveAmounts(rule.amount, rule.earliest_amount, False)
+    # Only a window rule has an earliest date; a stray earliest on a single deadline is ignored.
+    earliest = override.earliest_amount if rule.is_window else None
+    if override.amount < 0 or (earliest is not None and not 0 <= earliest <= override.amount):
+        raise ValueError(
+            f"The override of {rule.key!r} has invalid amounts "
+            f"({earliest!r} to {override.amount!r})"
+        )
+    return EffectiveAmounts(override.amount, earliest, True)
+
+
+def _shift(rule: Rule, trigger_date: date, amount: int, partnership) -> date:
+    """The date `amount` units after (or before) the trigger date, per the rule's unit."""
+    forwards = rule.direction == "after"
+    unit = rule.unit
+    if unit == "working_days":
+        move = add_working_days if forwards else subtract_working_days
+        return move(trigger_date, amount, partnership)
+    if unit in ("calendar_days", "weeks"):
+        days = amount * 7 if unit == "weeks" else amount
+        move = add_calendar_days if forwards else subtract_calendar_days
+        return move(trigger_date, days)
+    months = amount * 12 if unit == "years" else amount
+    move = add_months if forwards else subtract_months
+    return move(trigger_date, months)
+
+
+def window(
+    rule_key: str, trigger_date: date, partnership=None, edition: str = CURRENT_EDITION
+) -> tuple[date | None, date]:
+    """(earliest, latest) dates for a rule; earliest is None unless the rule is a window."""
+    rule = get_rule(rule_key, edition)
+    amounts = effective_amounts(rule, partnership)
+    latest = _shift(rule, trigger_date, amounts.amount, partnership)
+    if amounts.earliest_amount is None:
+        return None, latest
+    return _shift(rule, trigger_date, amounts.earliest_amount, partnership), latest
+
+
+def due_date(
+    rule_key: str, trigger_date: date, partnership=None, edition: str = CURRENT_EDITION
+) -> date:
+    """The date a rule falls due (the latest date of a window)."""
+    return window(rule_key, trigger_date, partnership, edition)[1]
+
