@@ -1,4 +1,13 @@
-"""Signing in: password check, lockout after repeated failures, audit of every attempt."""
+"""Signing in: password check, lockout after repeated failures, audit of every attempt.
+
+Every attempt runs Argon2 exactly once, whatever the account's state (unknown, deactivated,
+locked, wrong or right password), so the time an answer takes says nothing about the account.
+
+The failure count is changed by single UPDATE statements whose RETURNING decides the outcome,
+never by reading the count into Python and writing it back: parallel attempts on one account
+(on SQLite, where there are no row locks, as on PostgreSQL) each see the count their own
+increment made, so exactly LOGIN_MAX_FAILURES wrong passwords lock the account.
+"""
 
 from datetime import timedelta
 
@@ -19,51 +28,91 @@ OK = "ok"
 def authenticate(email, password, now=None):
     """Check a sign-in attempt; returns (outcome, user). Records the audit row, no commit."""
     now = now or utcnow()
-    # FOR UPDATE: parallel attempts on one account queue up, so none of them escapes the count.
-    user = db.session.scalar(
-        sa.select(User).where(sa.func.lower(User.email) == email.lower()).with_for_update()
-    )
-    if user is not None:
-        g.audit_actor = user  # changes to the account during sign-in are theirs, not "System"
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    # Argon2 first, whatever the account's state: the same work for every answer.
+    right = verify_password(user.password_hash if user else None, password)
     if user is None:
-        verify_password(None, password)  # same cost as a real check: no user enumeration
         audit.record(audit.Action.FAILED_LOGIN, detail="Unknown email address",
                      object_type="User")
         return BAD, None
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(audit.Action.LOCKED_OUT, user=user, object_type="User",
-                     object_id=user.id, object_label=user.email,
-                     detail="Sign-in refused: account locked")
+    g.audit_actor = user  # changes to the account during sign-in are theirs, not "System"
+    if not (right and user.active):
+        return (LOCKED if _register_failure(user, now) else BAD), user
+    if not _sign_in_if_unlocked(user, now):
+        _record_locked_out(user)
         return LOCKED, user
-    if not user.active or not verify_password(user.password_hash, password):
-        _register_failure(user, now)
-        return (LOCKED if user.locked_until and user.locked_until > now else BAD), user
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
     audit.record(audit.Action.LOGIN, user=user, object_type="User", object_id=user.id,
                  object_label=user.email)
     return OK, user
 
 
+def _sign_in_if_unlocked(user, now):
+    """Clear the failure count unless the account is locked (atomic); note the sign-in."""
+    signed_in = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, _unlocked(now))
+        .values(failed_logins=0, locked_until=None)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    _reload_lockout_columns(user)
+    if signed_in is None:
+        return False
+    user.last_login_at = now  # through the ORM, so the audit trail records it
+    return True
+
+
 def _register_failure(user, now):
-    """Count a failed attempt and lock the account when the limit is reached."""
-    user.failed_logins += 1
+    """Count a failed attempt, locking the account at the limit; True if it is now locked.
+
+    One UPDATE both counts and locks, and only while the account is unlocked: an attempt on a
+    locked account changes nothing and is recorded as refused.
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    reaches_limit = User.failed_logins + 1 >= limit
+    counted = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, _unlocked(now))
+        .values(
+            # The count starts again after a lockout, so it is reset as the lock is set.
+            failed_logins=sa.case((reaches_limit, 0), else_=User.failed_logins + 1),
+            locked_until=sa.case((reaches_limit, until), else_=User.locked_until),
+        )
+        .returning(User.locked_until)
+        .execution_options(synchronize_session=False)
+    ).first()
+    _reload_lockout_columns(user)
+    if counted is None:
+        _record_locked_out(user)
+        return True
+    just_locked = counted.locked_until is not None and counted.locked_until > now
     detail = "Wrong password" if user.active else "Account deactivated"
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-        detail += "; account locked"
     audit.record(audit.Action.FAILED_LOGIN, user=user, object_type="User", object_id=user.id,
-                 object_label=user.email, detail=detail)
+                 object_label=user.email,
+                 detail=detail + ("; account locked" if just_locked else ""))
+    return just_locked
+
+
+def _unlocked(now):
+    """SQL condition: the account is not locked at `now`."""
+    return sa.or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+def _reload_lockout_columns(user):
+    """The UPDATE bypassed the ORM: read these columns afresh next time they are used."""
+    db.session.expire(user, ["failed_logins", "locked_until"])
+
+
+def _record_locked_out(user):
+    audit.record(audit.Action.LOCKED_OUT, user=user, object_type="User",
+                 object_id=user.id, object_label=user.email,
+                 detail="Sign-in refused: account locked")
 
 
 def register_wrong_password(user, now=None):
     """Count a wrong current password (e.g. on the change-password page); True if now locked."""
-    now = now or utcnow()
-    db.session.refresh(user, with_for_update=True)
-    _register_failure(user, now)
-    return user.locked_until is not None and user.locked_until > now
+    return _register_failure(user, now or utcnow())
 
 
 def change_password(user, new_password):
