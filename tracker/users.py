@@ -22,12 +22,16 @@ DEACTIVATED = "Deactivated"
 
 
 def manageable_filter(admin):
-    """SQL condition: users sharing a partnership with `admin`, or belonging to none."""
+    """SQL condition: `admin` themselves, and the users sharing a partnership with them.
+
+    A user in no partnership is nobody's to manage: were they open to every administrator,
+    any of them could reset their password, or add them to their own partnership and then
+    reset it, and so take the account over.
+    """
     shared = sa.select(user_partnership.c.user_id).where(
         user_partnership.c.partnership_id.in_(admin.partnership_ids)
     )
-    any_membership = sa.select(user_partnership.c.user_id)
-    return sa.or_(User.id.in_(shared), User.id.not_in(any_membership))
+    return sa.or_(User.id == admin.id, User.id.in_(shared))
 
 
 def manageable_users(admin):
@@ -91,14 +95,35 @@ def kept_partnerships(admin, user):
 
 
 def fully_managed(admin, user):
-    """Whether every partnership of `user` is one of `admin`'s.
+    """Whether `admin` may act on `user`'s account, not only on their membership.
 
-    Only then may `admin` change the user's name, role, account status or password: otherwise
-    an administrator of one partnership could take over an account that also sees another
-    partnership's records. For a shared user they may change only which of their own
-    partnerships the user is in.
+    Only when the user is the admin, or has at least one partnership and every one of them
+    is one of `admin`'s, may `admin` change the user's name, role, account status or password
+    or unlock them: otherwise an administrator of one partnership could take over an account
+    that also sees another partnership's records. For a shared user they may change only which
+    of their own partnerships the user is in.
     """
-    return not kept_partnerships(admin, user)
+    if user.id == admin.id:
+        return True
+    return bool(user.partnerships) and not kept_partnerships(admin, user)
+
+
+def may_reset_password(admin, user):
+    """Whether `admin` may set `user`'s password (and clear their failed sign-ins).
+
+    Never their own: an administrator changes their own password on the change-password page,
+    which asks for the current one, so a borrowed session cannot take the account over.
+    """
+    return user.id != admin.id and fully_managed(admin, user)
+
+
+def may_unlock(admin, user):
+    """Whether `admin` may clear `user`'s lockout and failed sign-in count.
+
+    Not their own: the count also holds wrong current passwords on the change-password page,
+    and resetting it would let someone in a borrowed session keep guessing.
+    """
+    return may_reset_password(admin, user)
 
 
 def shared_user_problems(admin, user, *, full_name, role, active):

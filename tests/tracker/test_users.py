@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import page, sign_in, submit
+from tests.conftest import csrf_token_from, page, sign_in, submit
 from tests.factories import PASSWORD, make_partnership, make_user
 from tracker.audit import AuditEvent
 from tracker.extensions import db
@@ -68,15 +68,15 @@ def test_users_list_shows_the_users_of_the_admins_partnerships(
 ):
     colleague = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Ada Jones")
     make_user(Role.CDOP_ADMIN, [other_partnership], full_name="Someone Elsewhere")
-    unassigned = make_user(Role.AUDITOR, [], full_name="No Partnership Yet")
+    make_user(Role.AUDITOR, [], full_name="No Partnership Yet")
     rows = table_rows(admin_client.get("/users/"))
     by_name = {row[0]: row for row in rows}
     assert by_name["Dr Ada Jones"] == [
         "Dr Ada Jones", colleague.email, "Designated doctor for child deaths",
         "Northshire Partnership", "Active", "Never",
     ]
-    assert by_name["No Partnership Yet"][1:4] == [unassigned.email, "Read-only auditor", "None"]
     assert "Someone Elsewhere" not in by_name
+    assert "No Partnership Yet" not in by_name  # nobody's to manage: none may take it over
     assert by_name[admin_client.user.full_name][5] != "Never"
 
 
@@ -362,11 +362,22 @@ def test_a_weak_reset_password_is_refused(admin_client, partnership):
     assert audit_rows(action="password_change") == []
 
 
-def test_an_admin_resetting_their_own_password_stays_signed_in(admin_client, partnership):
+def test_an_admin_changes_their_own_password_only_on_the_change_password_page(
+    admin_client, partnership
+):
     me = admin_client.user
-    response = submit(admin_client, f"/users/{me.id}/reset-password", {"password": NEW_PASSWORD})
+    edit_page = admin_client.get(f"/users/{me.id}/edit")
+    assert page(edit_page).find("a", string="Reset password") is None
+    assert page(edit_page).find("a", string="Change your password")["href"] == "/change-password"
+
+    response = admin_client.post(f"/users/{me.id}/reset-password", data={
+        "password": NEW_PASSWORD, "csrf_token": csrf_token_from(edit_page.get_data(as_text=True))})
+
     assert response.status_code == 302
-    assert admin_client.get("/users/").status_code == 200
+    assert response.headers["Location"] == "/change-password"
+    assert audit_rows(action="password_change") == []
+    assert sign_in(admin_client.application.test_client(), me.email, NEW_PASSWORD
+                   ).status_code == 400
 
 
 def _shared_user(partnership, other_partnership):

@@ -1,11 +1,13 @@
 """Managing users (system administrators): list, add, edit, unlock and reset passwords.
 
-An administrator manages only the users who share a partnership with them or who have none;
-any other user answers 404, the same as a user who does not exist.
+An administrator sees only themselves and the users who share a partnership with them; any
+other user (one of another partnership, or of none) answers 404, the same as a user who does
+not exist. Of a user shared with a partnership they are not part of, they may change only
+the membership of their own partnerships; their own password only on the change-password page.
 """
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
 from tracker import users as service
@@ -112,15 +114,27 @@ def _render_edit(user, form):
         status=service.status(user),
         locked=service.status(user) == service.LOCKED,
         kept=service.kept_partnerships(current_user, user),
-        fully_managed=service.fully_managed(current_user, user),
+        may_unlock=service.may_unlock(current_user, user),
+        may_reset_password=service.may_reset_password(current_user, user),
+        editing_self=user.id == current_user.id,
     )
 
 
 @bp.route("/<int:user_id>/unlock", methods=["POST"])
 @permission_required(Permission.MANAGE_USERS)
 def unlock(user_id):
-    """Let a locked-out user try to sign in again."""
+    """Let a locked-out user try to sign in again.
+
+    Not on one's own account: the failed count it clears also holds wrong current passwords
+    on the change-password page, so someone in a borrowed session could keep guessing.
+    """
     user = service.get_manageable_or_404(current_user, user_id)
+    if user.id == current_user.id:
+        return _refused(url_for("users.edit", user_id=user.id),
+                        "You cannot unlock your own account.")
+    if not service.may_unlock(current_user, user):
+        return _refused(url_for("users.edit", user_id=user.id),
+                        SHARED_REFUSED.format("unlock the account"))
     service.unlock(user)
     db.session.commit()
     flash(f"{user.full_name} can sign in again.", "success")
@@ -130,20 +144,34 @@ def unlock(user_id):
 @bp.route("/<int:user_id>/reset-password", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_USERS)
 def reset_password(user_id):
-    """Set a new password for a user; it signs them out everywhere."""
+    """Set a new password for a user; it signs them out everywhere.
+
+    Not one's own: that is changed on the change-password page, which asks for the current
+    password, so a borrowed session cannot take the account over.
+    """
     user = service.get_manageable_or_404(current_user, user_id)
-    if not service.fully_managed(current_user, user):
-        flash("You cannot reset the password of a user who also works for a partnership you "
-              "are not part of. Ask an administrator of all their partnerships.", "info")
-        return redirect(url_for("users.edit", user_id=user.id))
+    if user.id == current_user.id:
+        return _refused(url_for("auth.change_password"),
+                        "Change your own password here: it asks for your current password.")
+    if not service.may_reset_password(current_user, user):
+        return _refused(url_for("users.edit", user_id=user.id),
+                        SHARED_REFUSED.format("reset the password"))
     form = ResetPasswordForm(email=user.email)
     if form.validate_on_submit():
         service.reset_password(user, form.password.data)
         db.session.commit()
-        if user.id == current_user.id:
-            login_user(user)  # keep this session: the session version just changed
         flash(f"The password of {user.full_name} has been reset. "
               "They have been signed out everywhere.", "success")
         return redirect(url_for("users.edit", user_id=user.id))
     status = 400 if form.errors else 200
     return render_template("tracker/users/reset_password.html", user=user, form=form), status
+
+
+SHARED_REFUSED = ("You cannot {} of a user who also works for a partnership you are not part "
+                  "of. Ask an administrator of all their partnerships.")
+
+
+def _refused(target, message):
+    """Send the administrator to `target`, saying why the action was not done."""
+    flash(message, "info")
+    return redirect(target)
