@@ -6,6 +6,7 @@ connection). Views, exports and sign-ins are recorded explicitly with `record()`
 """
 
 import enum
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -265,3 +266,35 @@ def record(action, obj=None, *, detail=None, user=None, partnership_id=None, obj
         detail=detail[:500] if detail else None,
     )
     db.session.add(AuditEvent(**row))
+
+
+# The details tracker/users.py writes when a user's partnerships are set or changed.
+_PARTNERSHIPS_DETAIL = re.compile(
+    r"Partnerships (?:set to (?P<set>.+)|changed from (?P<old>.+?) to (?P<new>.+))"
+)
+
+
+def detail_for_viewer(detail, own_codes):
+    """An audit row's detail as a viewer in the partnerships `own_codes` may read it.
+
+    A detail listing a user's partnerships names only the viewer's own; the others are a
+    count ("NSP, 1 other partnership"), as on the users pages, so an administrator of one
+    partnership does not learn which other partnerships a shared user works for.
+    """
+    match = _PARTNERSHIPS_DETAIL.fullmatch(detail or "")
+    if match is None:
+        return detail
+    if match["set"] is not None:
+        return f"Partnerships set to {_codes_for_viewer(match['set'], own_codes)}"
+    old, new = (_codes_for_viewer(match[name], own_codes) for name in ("old", "new"))
+    return f"Partnerships changed from {old} to {new}"
+
+
+def _codes_for_viewer(listed, own_codes):
+    """'NSP, SVP' as 'NSP, 1 other partnership' for a viewer in NSP only; 'none' stays."""
+    codes = [] if listed == "none" else listed.split(", ")
+    shown = [code for code in codes if code in own_codes]
+    others = len(codes) - len(shown)
+    if others:
+        shown.append(f"{others} other partnership{'s' if others > 1 else ''}")
+    return ", ".join(shown) or "none"

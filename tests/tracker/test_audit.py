@@ -8,10 +8,11 @@ import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase
 from tests.conftest import page
-from tests.factories import make_user
+from tests.factories import make_partnership, make_user
 from tracker import audit
 from tracker.audit import AuditEvent
 from tracker.extensions import db
+from tracker.models import User
 from tracker.roles import Role
 
 
@@ -423,3 +424,65 @@ def test_a_long_trail_is_counted_only_up_to_the_cap(auditor_client, partnership,
     monkeypatch.setattr(audit_view, "COUNT_CAP", 100)
     text = page(auditor_client.get(url)).select_one("#audit-count").get_text(" ", strip=True)
     assert text == "5 events"
+
+
+# Partnerships a viewer is not part of are counted, not named --------------------------------
+
+
+def partnership_details(response):
+    """The details cells of the page's rows that are about partnerships."""
+    return [row[4] for row in rows(response) if row[4].startswith("Partnerships")]
+
+
+@pytest.fixture
+def shared_user_history(runner, partnership, other_partnership):
+    """A user created in NSP and SVP, then moved from SVP to WMP, as the trail records it."""
+    make_partnership(code="WMP", name="Westmere Partnership")
+    result = runner.invoke(args=["users", "create", "--email", "shared@example.org", "--name",
+                                 "Shared Person", "--role", "auditor", "--partnership", "NSP",
+                                 "--partnership", "SVP", "--password",
+                                 "a long enough passphrase"])
+    assert result.exit_code == 0, result.output
+    shared = db.session.scalar(sa.select(User).where(User.email == "shared@example.org"))
+    add_event(object_type="User", object_id=str(shared.id), object_label=shared.email,
+              occurred_at=datetime(2099, 1, 1),
+              detail="Partnerships changed from NSP, SVP to NSP, WMP")
+    return shared
+
+
+def test_the_trail_names_only_the_viewers_own_partnerships(admin_client, shared_user_history):
+    details = partnership_details(admin_client.get("/audit/"))
+
+    assert details == [
+        "Partnerships changed from NSP, 1 other partnership to NSP, 1 other partnership",
+        "Partnerships set to NSP, 1 other partnership",
+    ]
+
+
+def test_a_viewer_of_every_partnership_sees_every_name(
+    admin_client, shared_user_history, other_partnership
+):
+    admin_client.user.partnerships.append(other_partnership)
+    db.session.commit()
+
+    details = partnership_details(admin_client.get("/audit/"))
+
+    assert details == [
+        "Partnerships changed from NSP, SVP to NSP, 1 other partnership",
+        "Partnerships set to NSP, SVP",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("detail", "shown"),
+    [
+        ("Partnerships set to none", "Partnerships set to none"),
+        ("Partnerships set to SVP, WMP", "Partnerships set to 2 other partnerships"),
+        ("Partnerships changed from none to NSP", "Partnerships changed from none to NSP"),
+        ("Partnerships changed from NSP, SVP to none",
+         "Partnerships changed from NSP, 1 other partnership to none"),
+        ("Reset by a system administrator", "Reset by a system administrator"),
+    ],
+)
+def test_partnership_details_for_a_viewer_in_nsp(detail, shown):
+    assert audit.detail_for_viewer(detail, {"NSP"}) == shown

@@ -15,9 +15,9 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from forms.audit import AuditFilterForm
-from tracker.audit import Action, Audited, AuditEvent
+from tracker.audit import Action, Audited, AuditEvent, detail_for_viewer
 from tracker.extensions import db
-from tracker.models import User, user_partnership
+from tracker.models import Partnership, User, user_partnership
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import LONDON
@@ -58,6 +58,7 @@ def index():
         type_label=type_label,
         field_label=field_label,
         shows_values=_values_shown_to(current_user),
+        detail_for=_details_for_viewer(),
     ), (200 if valid else 400)
 
 
@@ -71,6 +72,14 @@ def _values_shown_to(viewer):
     if viewer.can(Permission.VIEW_IDENTIFYING_DETAILS):
         return lambda event: True
     return lambda event: event.object_type in SHELL_RECORD_TYPES
+
+
+def _details_for_viewer():
+    """A row's detail as the viewer may read it: only their own partnerships by name."""
+    own_codes = frozenset(db.session.scalars(
+        sa.select(Partnership.code).where(Partnership.id.in_(visible_partnership_ids()))
+    ))
+    return lambda detail: detail_for_viewer(detail, own_codes)
 
 
 def _scoped_user_ids():
