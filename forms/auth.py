@@ -35,7 +35,8 @@ class ChangePasswordForm(StripWhitespaceForm):
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        description="Use 12 characters or more. A few unrelated words work well.",
+        description="Use 12 characters or more: 3 or more random words work well. Nothing "
+        "about you, such as your name.",
         validators=[DataRequired(message="Enter a new password")],
     )
     confirm_password = PasswordField(
@@ -48,12 +49,14 @@ class ChangePasswordForm(StripWhitespaceForm):
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
-    def __init__(self, *args, email=None, **kwargs):
+    def __init__(self, *args, email=None, full_name=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._email = email
+        self._full_name = full_name
 
     def validate_new_password(self, field):
-        """Apply the password policy."""
-        problems = password_problems(field.data or "", email=self._email)
+        """Apply the password policy, with the user's name and email as guessable words."""
+        problems = password_problems(field.data or "", email=self._email,
+                                     full_name=self._full_name)
         if problems:
             raise ValidationError(problems[0])

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp, Vali
 from forms.base import StripWhitespaceForm
 from tracker.passwords import password_problems
 from tracker.roles import ROLE_DESCRIPTIONS, Role
-from tracker.users import email_taken
+from tracker.users import email_taken, full_name_of
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 ACTIVE_CHOICES = [
@@ -85,8 +85,9 @@ def _password_field(label):
     return PasswordField(
         label,
         widget=GovPasswordInput(),
-        description="Use 12 characters or more. Give it to the user in person or by phone, "
-        "not by email.",
+        description="Use 12 characters or more: 3 or more random words work well. Nothing "
+        "about the user, such as their name. Give it to them in person or by phone, not by "
+        "email.",
         validators=[DataRequired(message="Enter a password")],
     )
 
@@ -129,7 +130,8 @@ class NewUserForm(_UserFieldsMixin, StripWhitespaceForm):
 
     def validate_password(self, field):
         """Apply the password policy."""
-        problems = password_problems(field.data, email=self.email.data)
+        problems = password_problems(field.data, email=self.email.data,
+                                     full_name=self.full_name.data)
         if problems:
             raise ValidationError(problems[0])
 
@@ -171,12 +173,14 @@ class ResetPasswordForm(StripWhitespaceForm):
     password = _password_field("New password")
     submit = SubmitField("Reset password", widget=GovSubmitInput())
 
-    def __init__(self, *args, email=None, **kwargs):
+    def __init__(self, *args, email=None, full_name=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._email = email
+        self._full_name = full_name
 
     def validate_password(self, field):
-        """Apply the password policy."""
-        problems = password_problems(field.data, email=self._email)
+        """Apply the password policy, with the user's name and email as guessable words."""
+        full_name = self._full_name or (full_name_of(self._email) if self._email else None)
+        problems = password_problems(field.data, email=self._email, full_name=full_name)
         if problems:
             raise ValidationError(problems[0])

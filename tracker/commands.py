@@ -43,7 +43,7 @@ def create_user(email, full_name, role, partnerships, password):
     email = email.strip().lower()
     if service.email_taken(email):
         raise click.ClickException(f"A user with the email {email} already exists.")
-    problems = password_problems(password, email=email)
+    problems = password_problems(password, email=email, full_name=full_name)
     if problems:
         raise click.ClickException("; ".join(problems))
     service.create_user(email=email, full_name=full_name.strip(), role=role, password=password,
@@ -91,18 +91,18 @@ def list_partnerships():
 @deadlines_cli.command("recompute")
 def recompute_deadlines():
     """Recompute every stored deadline (e.g. after upgrading the bank-holiday calendar)."""
-    from tracker import deadline_service
+    from tracker import deadline_bulk
 
-    moved = deadline_service.recompute_all()
+    moved = deadline_bulk.recompute_all()
     click.echo(f"{moved} stored deadlines changed.")
 
 
 @deadlines_cli.command("rebuild")
 def rebuild_deadlines():
     """Rebuild every case's stored deadlines from its dates (after changing the rules)."""
-    from tracker import deadline_service
+    from tracker import deadline_bulk
 
-    result = deadline_service.rebuild_all()
+    result = deadline_bulk.rebuild_all()
     click.echo(f"Deadlines: {result.inserted} added, {result.updated} updated, "
                f"{result.deleted} removed.")
 

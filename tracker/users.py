@@ -63,6 +63,12 @@ def email_taken(email):
     return db.session.scalar(query) is not None
 
 
+def full_name_of(email):
+    """The full name of the user with this email address (ignoring case), or None."""
+    query = sa.select(User.full_name).where(sa.func.lower(User.email) == email.lower())
+    return db.session.scalar(query)
+
+
 def status(user, now=None):
     """Active, Locked or Deactivated, as shown in the users table."""
     now = now or utcnow()

@@ -75,7 +75,7 @@ def logout():
 @login_required
 def change_password_page():
     """Change your own password; signs out your other sessions."""
-    form = ChangePasswordForm(email=current_user.email)
+    form = ChangePasswordForm(email=current_user.email, full_name=current_user.full_name)
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.current_password.data):
             if register_wrong_password(current_user._get_current_object()):
