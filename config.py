@@ -40,9 +40,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     TIMEZONE = "Europe/London"
 
-    # Sessions: idle timeout (minutes of inactivity) and cookie flags.
+    # Sessions: idle timeout (minutes of inactivity), absolute lifetime (hours since signing
+    # in, however active the user has been) and cookie flags.
     IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)

@@ -9,7 +9,7 @@ never by reading the count into Python and writing it back: parallel attempts on
 increment made, so exactly LOGIN_MAX_FAILURES wrong passwords lock the account.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -121,3 +121,36 @@ def change_password(user, new_password):
     user.session_version += 1
     audit.record(audit.Action.PASSWORD_CHANGE, user=user, object_type="User",
                  object_id=user.id, object_label=user.email)
+
+
+# Session lifetime ---------------------------------------------------------------------------
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN = "last_seen"
+
+
+def start_session(session, now):
+    """Note when a session began and was last used: both limits count from here."""
+    session[SIGNED_IN_AT] = session[LAST_SEEN] = now.isoformat()
+    session.permanent = True
+
+
+def session_end_reason(session, now, config):
+    """Why a signed-in session must end now (a sentence for the user), or None if it may go on.
+
+    A session without its times (made before they were recorded, or by anything but the
+    sign-in page) is treated as expired, never as fresh.
+    """
+    idle_minutes, max_hours = config["IDLE_TIMEOUT_MINUTES"], config["SESSION_MAX_HOURS"]
+    try:
+        signed_in = datetime.fromisoformat(session[SIGNED_IN_AT])
+        last_seen = datetime.fromisoformat(session[LAST_SEEN])
+    except (KeyError, TypeError, ValueError):
+        return "You were signed out. Sign in again to continue."
+    if now - signed_in > timedelta(hours=max_hours):
+        return (f"You were signed out because you signed in more than {max_hours} hours "
+                "ago. Sign in again to continue.")
+    if now - last_seen > timedelta(minutes=idle_minutes):
+        return ("You were signed out because you had not done anything for "
+                f"{idle_minutes} minutes.")
+    return None

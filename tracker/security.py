@@ -1,12 +1,12 @@
 """Security baseline: response headers, idle timeout, permission checks, partnership scope."""
 
-from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from tracker import audit
+from tracker.auth import LAST_SEEN, session_end_reason
 from tracker.extensions import db
 from tracker.timeutil import utcnow
 
@@ -39,23 +39,21 @@ def set_security_headers(response):
 
 
 def enforce_idle_timeout():
-    """Sign the user out after IDLE_TIMEOUT_MINUTES without a request."""
+    """Sign the user out of an idle or too old session (tracker.auth.session_end_reason)."""
     if not current_user.is_authenticated:
         return None
-    limit = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
     now = utcnow()
-    last_seen = session.get("last_seen")
-    if last_seen is not None and now - datetime.fromisoformat(last_seen) > limit:
+    reason = session_end_reason(session, now, current_app.config)
+    if reason:
         audit.record(audit.Action.TIMED_OUT, user=current_user, object_type="User",
                      object_id=current_user.id, object_label=current_user.email)
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You were signed out because you had not done anything for "
-              f"{current_app.config['IDLE_TIMEOUT_MINUTES']} minutes.", "info")
+        flash(reason, "info")
         return redirect(url_for("auth.login", next=request.full_path
                                 if request.method == "GET" else None))
-    session["last_seen"] = now.isoformat()
+    session[LAST_SEEN] = now.isoformat()
     session.permanent = True
     return None
 

@@ -16,9 +16,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.auth import ChangePasswordForm, LoginForm
 from tracker import audit
-from tracker.auth import OK, authenticate, change_password, register_wrong_password
+from tracker.auth import (
+    OK,
+    authenticate,
+    change_password,
+    register_wrong_password,
+    start_session,
+)
 from tracker.extensions import db
 from tracker.passwords import verify_password
+from tracker.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -45,6 +52,7 @@ def login():
         if outcome == OK:
             session.clear()  # a fresh session on sign-in: no fixation
             login_user(user)
+            start_session(session, utcnow())
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         # One answer for a wrong password, an unknown email and a locked account, so the page
         # never tells anyone which accounts exist. The page states the lockout rule.
