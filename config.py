@@ -126,6 +126,12 @@ class ProductionConfig(Config):
             raise RuntimeError("Debug mode must be off in production (unset FLASK_DEBUG).")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must point at the production PostgreSQL database.")
+        if _database_url().startswith("sqlite") and not _bool("ALLOW_SQLITE_IN_PRODUCTION"):
+            # SQLite has no row locks and one writer at a time: safe for a single process only.
+            raise RuntimeError(
+                "DATABASE_URL points at SQLite. Production runs on PostgreSQL; for a "
+                "single-process install on SQLite, set ALLOW_SQLITE_IN_PRODUCTION=1."
+            )
 
 
 CONFIGS = {

@@ -72,3 +72,37 @@ def test_an_id_too_big_for_the_database_is_not_found(admin_client):
 
 def test_a_nul_character_in_any_path_segment_is_not_found(admin_client):
     assert admin_client.get("/partnerships/N%00SP").status_code == 404
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    """The environment of a production server whose DATABASE_URL points at SQLite."""
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a" * 64)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.delenv("ALLOW_SQLITE_IN_PRODUCTION", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.sqlite'}")
+
+
+def test_production_refuses_to_start_on_sqlite(production_env):
+    with pytest.raises(RuntimeError, match="ALLOW_SQLITE_IN_PRODUCTION=1"):
+        create_app()
+
+
+@pytest.mark.parametrize("value", ["0", "no", ""])
+def test_production_on_sqlite_needs_the_setting_switched_on(production_env, monkeypatch,
+                                                            value):
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", value)
+    with pytest.raises(RuntimeError, match="SQLite"):
+        create_app()
+
+
+def test_a_single_process_install_on_sqlite_starts_when_it_says_so(production_env,
+                                                                   monkeypatch):
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
+    assert create_app().config["DEMO_DATA_ALLOWED"] is False  # production, started
+
+
+def test_production_on_postgresql_needs_no_setting(production_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tracker:secret@db.internal:5432/tracker")
+    assert create_app().config["DEMO_DATA_ALLOWED"] is False
