@@ -115,6 +115,16 @@ def test_a_deactivated_user_cannot_sign_in(client, partnership):
         ("https://evil.example/steal", "/"),
         ("//evil.example/steal", "/"),
         ("javascript:alert(1)", "/"),
+        ("/timescales/?view=all", "/timescales/?view=all"),
+        # Control characters: urlsplit drops them, so the raw value once reached redirect().
+        ("/\r\nx", "/"),
+        ("/\r\nSet-Cookie: a=b", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\x00x", "/"),
+        ("/\x7fx", "/"),
+        # Browsers read a backslash as a slash: /\evil.example is //evil.example.
+        ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
     ],
 )
 def test_next_is_followed_only_for_local_paths(client, user, next_url, lands_on):
@@ -122,6 +132,14 @@ def test_next_is_followed_only_for_local_paths(client, user, next_url, lands_on)
                       {"email": user.email, "password": PASSWORD}, page_url="/sign-in")
     assert response.status_code == 302
     assert response.headers["Location"] == lands_on
+    assert client.get("/").status_code == 200  # signed in
+
+
+def test_a_line_break_in_next_signs_in_and_goes_home(client, user):
+    response = submit(client, "/sign-in?next=/%0D%0Ax",
+                      {"email": user.email, "password": PASSWORD}, page_url="/sign-in")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 def test_an_anonymous_visit_comes_back_after_signing_in(client, user):

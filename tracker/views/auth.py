@@ -31,11 +31,18 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target):
-    """Only follow a ?next= that stays on this site."""
-    if not target:
+    """The ?next= to go to after signing in, if it is a path on this site; else None.
+
+    The value checked is the value returned, whole: urlsplit quietly drops tabs and line
+    breaks, so anything with a control character or a backslash (which browsers read as a
+    slash) is refused before it is parsed.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in target):
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc:
         return None
     return target
 
