@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from tracker import calendar, create_app, deadline_service, demo
+from tracker import calendar, create_app, deadline_bulk, demo
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership
@@ -158,7 +158,7 @@ def _bench_recompute(size):
 def _timed_recompute(label):
     """Time one recompute_all and print how many stored deadlines moved."""
     began = time.perf_counter()
-    changed = deadline_service.recompute_all()
+    changed = deadline_bulk.recompute_all()
     elapsed = time.perf_counter() - began
     print(f"  recompute every stored deadline, {label}: {elapsed:.2f} s ({changed:,} moved)")
 

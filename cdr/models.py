@@ -1,26 +1,22 @@
 """The child death case: the dates that start its statutory clocks."""
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.audit import Audited
+from tracker.case_records import CaseRecord
 from tracker.extensions import db
-from tracker.timeutil import utcnow
 
 
-class ChildDeathCase(Audited, db.Model):
+class ChildDeathCase(CaseRecord, Audited, db.Model):
     """One child's death, reviewed by one partnership (where the child normally lived)."""
 
     __tablename__ = "cdr_case"
     __audit_label__ = "reference"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    partnership_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partnership.id"), index=True)
-    # Readable, unique: CDOP-<partnership code>-<year>-<sequence>.
-    reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
-    stage: so.Mapped[str] = so.mapped_column(sa.String(32), index=True, default="notified")
     date_of_death: so.Mapped[date] = so.mapped_column(index=True)
     notification_received_on: so.Mapped[date]
     # Registration, correction or certificate of no liability: starts the registrar's 7 days.
@@ -33,10 +29,3 @@ class ChildDeathCase(Audited, db.Model):
     designated_doctor_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id"), index=True
     )
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
-
-    @property
-    def audit_partnership_id(self):
-        """The partnership an audit row about this case belongs to."""
-        return self.partnership_id

@@ -1,26 +1,22 @@
 """The serious incident and its review: the dates that start their statutory clocks."""
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.audit import Audited
+from tracker.case_records import CaseRecord
 from tracker.extensions import db
-from tracker.timeutil import utcnow
 
 
-class SeriousIncident(Audited, db.Model):
+class SeriousIncident(CaseRecord, Audited, db.Model):
     """A serious child safeguarding incident and the review that may follow it."""
 
     __tablename__ = "serious_incident"
     __audit_label__ = "reference"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    partnership_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partnership.id"), index=True)
-    # Readable, unique: CSPR-<partnership code>-<year>-<sequence>.
-    reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
-    stage: so.Mapped[str] = so.mapped_column(sa.String(32), index=True, default="notified")
     incident_date: so.Mapped[date]
     # The local authority became aware: this, not the incident, starts the 5 working days.
     la_aware_on: so.Mapped[date] = so.mapped_column(index=True)
@@ -36,10 +32,3 @@ class SeriousIncident(Audited, db.Model):
     planned_publication_on: so.Mapped[date | None]
     copies_sent_on: so.Mapped[date | None]
     published_on: so.Mapped[date | None]
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
-
-    @property
-    def audit_partnership_id(self):
-        """The partnership an audit row about this incident belongs to."""
-        return self.partnership_id

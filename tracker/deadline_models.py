@@ -16,17 +16,18 @@ from tracker.timeutil import utcnow
 
 
 class Deadline(Audited, db.Model):
-    """One statutory or local deadline of a child death case, an incident, or a partnership."""
+    """One statutory or local deadline of a case (of any domain) or of a partnership.
+
+    The owner is named by `owner_type` (the owning table's name, such as "cdr_case") and
+    `owner_id`, so the shell holds every domain's deadlines without knowing the domains.
+    """
 
     __tablename__ = "deadline"
     __audit_label__ = "rule_key"
     __table_args__ = (
         # Several deadlines of one rule on one case are told apart by `item` (e.g. per agency).
-        sa.UniqueConstraint("cdr_case_id", "rule_key", "item", name="uq_deadline_cdr_case_rule"),
-        sa.UniqueConstraint("incident_id", "rule_key", "item", name="uq_deadline_incident_rule"),
-        sa.CheckConstraint(
-            "NOT (cdr_case_id IS NOT NULL AND incident_id IS NOT NULL)", name="one_owner"
-        ),
+        sa.UniqueConstraint("owner_type", "owner_id", "rule_key", "item",
+                            name="uq_deadline_owner_rule_item"),
         # Open deadlines by due date, per partnership: the dashboard's and reminders' query.
         sa.Index(
             "ix_deadline_open_due",
@@ -40,12 +41,8 @@ class Deadline(Audited, db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     partnership_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partnership.id"), index=True)
-    cdr_case_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), index=True
-    )
-    incident_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("serious_incident.id", ondelete="CASCADE"), index=True
-    )
+    owner_type: so.Mapped[str] = so.mapped_column(sa.String(32))
+    owner_id: so.Mapped[int]
     rule_key: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
     edition: so.Mapped[str] = so.mapped_column(sa.String(16), default="WT2018")
     item: so.Mapped[str] = so.mapped_column(sa.String(64), default="")

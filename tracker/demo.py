@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from cdr.models import ChildDeathCase
-from reviews.models import SeriousIncident
+from tracker.domains import registered_domains
 from tracker.extensions import db
 from tracker.models import Partnership, User
 from tracker.passwords import hash_password
@@ -52,91 +51,48 @@ def seed_people():
 
 
 def seed_cases(count, random_seed=2018, today=None, batch_size=5000):
-    """Add `count` synthetic cases, split between child deaths and serious incidents."""
+    """Add `count` synthetic cases, shared in turn between the domains that seed demo data."""
     rng = random.Random(random_seed)
     today = today or london_today()
     partnerships = db.session.scalars(sa.select(Partnership).order_by(Partnership.id)).all()
     if not partnerships:
         raise RuntimeError("Run `flask demo seed` without --cases first: there is no partnership.")
-    start = _next_sequence()
-    cdr_rows, incident_rows = [], []
-    for n in range(start, start + count):
-        partnership = partnerships[n % len(partnerships)]
-        if n % 2 == 0:
-            cdr_rows.append(_fake_death(rng, partnership, n, today))
-        else:
-            incident_rows.append(_fake_incident(rng, partnership, n, today))
-    for table, rows in ((ChildDeathCase.__table__, cdr_rows),
-                        (SeriousIncident.__table__, incident_rows)):
-        for i in range(0, len(rows), batch_size):
-            db.session.execute(sa.insert(table), rows[i : i + batch_size])
+    seeders = [domain.demo for domain in registered_domains() if domain.demo is not None]
+    if not seeders:
+        return 0
+    start = _next_sequence(seeders)
+    numbers = range(start, start + count)
+    for position, seeder in enumerate(seeders):
+        seeder.seed(rng, partnerships, numbers[position :: len(seeders)], today)
     db.session.commit()
     _after_cases_seeded()
     return count
 
 
+def insert_rows(table, rows, batch_size=5000):
+    """Bulk-insert demo rows in batches (a domain's seeder builds them as plain dicts)."""
+    for i in range(0, len(rows), batch_size):
+        db.session.execute(sa.insert(table), rows[i : i + batch_size])
+
+
 def _after_cases_seeded():
     """Compute the stored deadlines of every case (bulk, not one by one)."""
-    from tracker import deadline_service
+    from tracker import deadline_bulk
 
-    deadline_service.rebuild_all()
+    deadline_bulk.rebuild_all()
 
 
 def has_cases():
-    """Whether any child death case or incident exists."""
-    return _next_sequence() > 1
+    """Whether any domain holds a case."""
+    return any(domain.demo.count() for domain in registered_domains() if domain.demo)
 
 
-def _next_sequence():
+def _next_sequence(seeders):
     """The number after the highest demo case so far, so seeding twice adds more."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) or 0
-    total += db.session.scalar(sa.select(sa.func.count()).select_from(SeriousIncident)) or 0
-    return total + 1
+    return sum(seeder.count() for seeder in seeders) + 1
 
 
-def _fake_death(rng, partnership, n, today):
-    """A synthetic child death case row: dates only, nobody real."""
-    died = today - timedelta(days=rng.randint(0, 3 * 365))
-    notified = died + timedelta(days=rng.randint(0, 3))
-    registered = died + timedelta(days=rng.randint(1, 10)) if rng.random() < 0.8 else None
-    coroner = died + timedelta(days=rng.randint(0, 4)) if rng.random() < 0.4 else None
-    return {
-        "partnership_id": partnership.id,
-        "reference": f"CDOP-{partnership.code}-{died.year}-{n:06d}",
-        "stage": rng.choice(["notified", "information", "cdrm", "panel", "closed"]),
-        "date_of_death": died,
-        "notification_received_on": notified,
-        "death_registered_on": registered,
-        "registrar_notified_on": _maybe_met(rng, registered, 3, 12),
-        "coroner_decision_on": coroner,
-        "coroner_notified_on": _maybe_met(rng, coroner, 0, 6),
-        "jar_required": rng.random() < 0.35,
-    }
-
-
-def _fake_incident(rng, partnership, n, today):
-    """A synthetic serious incident row: dates only, nobody real."""
-    aware = today - timedelta(days=rng.randint(0, 3 * 365))
-    decided = rng.random() < 0.6 and aware + timedelta(days=rng.randint(20, 40)) < today
-    decision_on = aware + timedelta(days=rng.randint(20, 40)) if decided else None
-    return {
-        "partnership_id": partnership.id,
-        "reference": f"CSPR-{partnership.code}-{aware.year}-{n:06d}",
-        "stage": rng.choice(["notified", "rapid_review", "decision", "review", "published"]),
-        "incident_date": aware - timedelta(days=rng.randint(0, 5)),
-        "la_aware_on": aware,
-        "child_died": rng.random() < 0.4,
-        "looked_after": rng.random() < 0.15,
-        "panel_notified_on": _maybe_met(rng, aware, 1, 8),
-        "partners_notified_on": _maybe_met(rng, aware, 1, 8),
-        "rapid_review_sent_on": _maybe_met(rng, aware, 10, 30),
-        "decision": (rng.choice(["local", "national", "none"]) if decided else None),
-        "decision_on": decision_on,
-        "planned_publication_on": decision_on + timedelta(days=180) if decision_on else None,
-    }
-
-
-def _maybe_met(rng, trigger, low, high):
+def maybe_met(rng, trigger, low, high):
     """Most deadlines were met a few days after their trigger; some are still open."""
     if trigger is None or rng.random() < 0.2:
         return None

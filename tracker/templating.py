@@ -10,6 +10,7 @@ from flask_login import current_user
 from jinja2 import Undefined
 from jinja2.utils import missing
 
+from tracker.domains import registered_domains
 from tracker.roles import Permission
 from tracker.timeutil import format_date, format_datetime
 
@@ -71,13 +72,23 @@ class StrictNameUndefined(Undefined):
         return 0
 
 
+def _navigation():
+    """Home, then each registered domain's entries, then the shell's own pages."""
+    domain_items = [
+        (item.text, item.endpoint, item.permission)
+        for domain in registered_domains()
+        for item in domain.navigation
+    ]
+    return [NAVIGATION[0], *domain_items, *NAVIGATION[1:]]
+
+
 def navigation_items():
     """Service navigation for the signed-in user, marking the current section."""
     if not current_user.is_authenticated:
         return []
     items = []
     current_bp = (request.endpoint or "").split(".")[0]
-    for label, endpoint, permission in NAVIGATION:
+    for label, endpoint, permission in _navigation():
         if permission is not None and not current_user.can(permission):
             continue
         items.append(

@@ -8,7 +8,7 @@ from flask import render_template_string
 
 from cdr.models import ChildDeathCase
 from reviews.models import SeriousIncident
-from tracker import deadline_service
+from tracker import deadline_bulk, deadline_service
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.deadlines import DeadlineStatus
@@ -61,8 +61,7 @@ def update(case, **fields):
 
 def stored(case):
     """The case's stored deadlines, by rule."""
-    column = Deadline.cdr_case_id if isinstance(case, ChildDeathCase) else Deadline.incident_id
-    rows = db.session.scalars(sa.select(Deadline).where(column == case.id)).all()
+    rows = db.session.scalars(sa.select(Deadline).where(deadline_service.deadlines_of(case))).all()
     return {row.rule_key: row for row in rows}
 
 
@@ -236,7 +235,7 @@ def test_recompute_partnership_moves_only_that_partnerships_deadlines(
     theirs = make_incident(other_partnership, la_aware_on=date(2024, 12, 23))
     partnership.closure_days.append(ClosureDay(day=date(2024, 12, 24), description="Closed"))
 
-    moved = deadline_service.rules_changed(partnership)
+    moved = deadline_bulk.rules_changed(partnership)
     db.session.commit()
 
     assert moved == 2  # panel and partners notification
@@ -247,7 +246,7 @@ def test_recompute_partnership_moves_only_that_partnerships_deadlines(
 
 def test_recompute_all_reports_only_the_deadlines_that_moved(partnership):
     make_incident(partnership, la_aware_on=date(2024, 12, 23))
-    assert deadline_service.recompute_all() == 0
+    assert deadline_bulk.recompute_all() == 0
 
     db.session.add(
         RuleOverride(partnership=partnership, rule_key="panel_notification", amount=3,
@@ -255,7 +254,7 @@ def test_recompute_all_reports_only_the_deadlines_that_moved(partnership):
     )
     db.session.commit()
 
-    assert deadline_service.recompute_all() == 1
+    assert deadline_bulk.recompute_all() == 1
     due = db.session.scalar(
         sa.select(Deadline.due_date).where(Deadline.rule_key == "panel_notification")
     )
@@ -267,7 +266,7 @@ def test_recompute_all_reports_only_the_deadlines_that_moved(partnership):
 
 def _all_rows():
     columns = (
-        Deadline.cdr_case_id, Deadline.incident_id, Deadline.rule_key, Deadline.partnership_id,
+        Deadline.owner_type, Deadline.owner_id, Deadline.rule_key, Deadline.partnership_id,
         Deadline.edition, Deadline.trigger_date, Deadline.earliest_date, Deadline.due_date,
         Deadline.met_on, Deadline.rules_version,
     )
@@ -300,7 +299,7 @@ def test_rebuild_all_gives_the_same_rows_as_syncing_each_case(partnership, other
 
 def test_rebuild_all_is_idempotent_and_repairs_stale_rows(partnership):
     incident = make_incident(partnership, la_aware_on=date(2024, 12, 23))
-    assert deadline_service.rebuild_all() == (0, 0, 0)
+    assert deadline_bulk.rebuild_all() == (0, 0, 0)
 
     db.session.execute(
         sa.update(Deadline)
@@ -310,7 +309,7 @@ def test_rebuild_all_is_idempotent_and_repairs_stale_rows(partnership):
     db.session.execute(sa.delete(Deadline).where(Deadline.rule_key == "partners_notification"))
     db.session.commit()
 
-    assert deadline_service.rebuild_all() == (1, 1, 0)
+    assert deadline_bulk.rebuild_all() == (1, 1, 0)
     rows = stored(incident)
     assert rows["panel_notification"].due_date == date(2025, 1, 2)
     assert rows["partners_notification"].due_date == date(2025, 1, 2)
@@ -394,7 +393,8 @@ def test_flask_deadlines_recompute_corrects_deadlines_stored_from_non_working_tr
     for incident_id, due in old.items():
         db.session.execute(
             sa.update(Deadline)
-            .where(Deadline.incident_id == incident_id, Deadline.rule_key == "panel_notification")
+            .where(Deadline.owner_type == "serious_incident", Deadline.owner_id == incident_id,
+                   Deadline.rule_key == "panel_notification")
             .values(due_date=due)
         )
     db.session.commit()

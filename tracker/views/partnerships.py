@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from forms.partnerships import ClosureDayForm, RuleOverrideForm
-from tracker import deadline_service, deadlines
+from tracker import deadline_bulk, deadlines
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
 from tracker.roles import Permission
@@ -49,7 +49,7 @@ def _recalculated(count):
 
 def _save_rules_change(partnership, message):
     """Recompute the partnership's deadlines, commit with the change, and say what happened."""
-    moved = deadline_service.rules_changed(partnership)
+    moved = deadline_bulk.rules_changed(partnership)
     db.session.commit()
     return _saved(partnership, moved, message)
 
@@ -69,7 +69,7 @@ def _add_rules_change(partnership):
     nothing is half-saved, and None tells the view to say why.
     """
     try:
-        moved = deadline_service.rules_changed(partnership)
+        moved = deadline_bulk.rules_changed(partnership)
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()

@@ -1,0 +1,21 @@
+"""Which dates of a child death case start and meet which stored deadlines.
+
+Registered with the shell in cdr.init_app; the rules themselves (and their citations) are
+in tracker.deadlines.
+"""
+
+from cdr.models import ChildDeathCase
+from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
+
+_JAR = when(jar_required=True)
+
+CHILD_DEATH_DEADLINES = CaseDeadlines(
+    ChildDeathCase,
+    (
+        DeadlineSpec("registrar_notification", "death_registered_on", "registrar_notified_on"),
+        DeadlineSpec("coroner_notification", "coroner_decision_on", "coroner_notified_on"),
+        DeadlineSpec("rr_meeting_1", "date_of_death", applies_when=_JAR),
+        DeadlineSpec("rr_meeting_2", "date_of_death", applies_when=_JAR),
+        DeadlineSpec("rr_meeting_3", "date_of_death", applies_when=_JAR),
+    ),
+)

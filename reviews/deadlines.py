@@ -1,0 +1,34 @@
+"""Which dates of a serious incident and its review start and meet which stored deadlines.
+
+Registered with the shell in reviews.init_app; the rules themselves (and their citations)
+are in tracker.deadlines.
+"""
+
+from reviews.models import SeriousIncident
+from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
+
+# Paragraph 13 ([003] L1378) is about the death of a looked-after child only.
+_LOOKED_AFTER_CHILD_DIED = when(looked_after=True, child_died=True)
+_LOCAL, _NATIONAL = when(decision="local"), when(decision="national")
+
+INCIDENT_DEADLINES = CaseDeadlines(
+    SeriousIncident,
+    (
+        DeadlineSpec("panel_notification", "la_aware_on", "panel_notified_on"),
+        DeadlineSpec("partners_notification", "la_aware_on", "partners_notified_on"),
+        DeadlineSpec(
+            "sos_ofsted_lac_notification",
+            "la_aware_on",
+            "sos_ofsted_notified_on",
+            applies_when=_LOOKED_AFTER_CHILD_DIED,
+        ),
+        DeadlineSpec("rapid_review", "panel_notified_on", "rapid_review_sent_on"),
+        DeadlineSpec("cspr_publication", "decision_on", "published_on", _LOCAL),
+        DeadlineSpec(
+            "cspr_prepublication_copies", "planned_publication_on", "copies_sent_on", _LOCAL
+        ),
+        DeadlineSpec("cspr_public_until", "published_on", applies_when=_LOCAL),
+        DeadlineSpec("national_publication", "decision_on", "published_on", _NATIONAL),
+        DeadlineSpec("national_public_until", "published_on", applies_when=_NATIONAL),
+    ),
+)

@@ -1,0 +1,81 @@
+"""How a domain tells the shell which of its case columns start and meet which deadlines.
+
+A domain registers a `CaseDeadlines` per case model (see tracker.domains); the shell checks
+it against the model's table and the rules when it registers, so a typo fails at start-up,
+not at the first sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker import deadlines
+
+
+class DeadlineMappingError(ValueError):
+    """A domain's deadline mapping names a column or rule that does not exist."""
+
+
+def when(**conditions) -> tuple[tuple[str, object], ...]:
+    """A DeadlineSpec condition: every named column of the case must hold the given value."""
+    return tuple(sorted(conditions.items()))
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    """One stored deadline of a case type: its rule, what starts it, meets it, and when."""
+
+    rule_key: str
+    trigger: str
+    met: str | None = None
+    # (column, value) pairs the case must match, from when(); empty: always applies.
+    applies_when: tuple[tuple[str, object], ...] = ()
+
+    def wanted_for(self, case) -> bool:
+        """Whether this case (an ORM object or a Core row) should have this deadline now."""
+        if getattr(case, self.trigger) is None:
+            return False
+        return all(getattr(case, name) == value for name, value in self.applies_when)
+
+    @property
+    def columns(self) -> set[str]:
+        """The case columns this deadline reads."""
+        names = {self.trigger, *(name for name, _ in self.applies_when)}
+        return names | ({self.met} if self.met else set())
+
+
+@dataclass(frozen=True)
+class CaseDeadlines:
+    """The stored deadlines of one case model; its table name is the deadlines' owner type."""
+
+    model: type
+    specs: tuple[DeadlineSpec, ...]
+
+    @property
+    def owner_type(self) -> str:
+        """What Deadline.owner_type holds for this model's deadlines: its table name."""
+        return self.model.__tablename__
+
+    @property
+    def rule_keys(self) -> tuple[str, ...]:
+        """The rules this mapping manages (other rows of a case are left alone)."""
+        return tuple(spec.rule_key for spec in self.specs)
+
+    @property
+    def columns(self) -> list[str]:
+        """Every case column the mapping reads, for the bulk query."""
+        names = set().union(*(spec.columns for spec in self.specs))
+        return ["id", "partnership_id", "rules_edition", *sorted(names)]
+
+    def check(self) -> None:
+        """Refuse a mapping that names a missing column or rule, or repeats a rule."""
+        table_columns = set(self.model.__table__.columns.keys())
+        problems = [f"no column {name!r}" for name in sorted(set(self.columns) - table_columns)]
+        known_rules = set().union(*(set(rules) for rules in deadlines.RULESETS.values()))
+        problems += [f"no rule {key!r}" for key in self.rule_keys if key not in known_rules]
+        if len(set(self.rule_keys)) != len(self.rule_keys):
+            problems.append("a rule mapped twice")
+        if problems:
+            raise DeadlineMappingError(
+                f"The deadline mapping of {self.model.__name__} has " + ", ".join(problems)
+            )

@@ -1,0 +1,96 @@
+"""Domains register with the shell, as blueprints do.
+
+The shell (`tracker/`) knows nothing of child death reviews or practice reviews. Each domain
+package has an `init_app(app)` that calls `register_domain` with what it adds: its
+blueprints, its navigation entries, the mapping of its case columns to stored deadlines, and
+its demo-data seeder. The app factory is the only place that names the domains, so a third
+domain could be added without touching the shell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app
+
+from tracker.deadline_mapping import CaseDeadlines
+from tracker.roles import Permission
+
+EXTENSION_KEY = "tracker.domains"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry in the service navigation, shown to users who have the permission."""
+
+    text: str
+    endpoint: str
+    permission: Permission | None = None
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """How a domain adds synthetic cases to the demo data.
+
+    `seed(rng, partnerships, numbers, today)` inserts one case per number in `numbers` (the
+    demo's running case numbers, for unique references) and returns how many it added;
+    `count()` says how many cases the domain holds.
+    """
+
+    seed: Callable
+    count: Callable[[], int]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """What one domain adds to the shell."""
+
+    name: str
+    title: str
+    blueprints: Sequence[Blueprint] = ()
+    navigation: Sequence[NavItem] = ()
+    case_deadlines: Sequence[CaseDeadlines] = ()
+    demo: DemoSeeder | None = None
+    extras: dict = field(default_factory=dict)
+
+
+def register_domain(app, domain: Domain) -> None:
+    """Add a domain to the app: check its deadline mapping, register its blueprints."""
+    registered = app.extensions.setdefault(EXTENSION_KEY, {})
+    if domain.name in registered:
+        raise ValueError(f"The domain {domain.name!r} is registered twice")
+    owners = {mapping.owner_type for other in registered.values()
+              for mapping in other.case_deadlines}
+    for mapping in domain.case_deadlines:
+        mapping.check()
+        if mapping.owner_type in owners:
+            raise ValueError(f"Two domains map deadlines of {mapping.owner_type!r}")
+    for blueprint in domain.blueprints:
+        app.register_blueprint(blueprint)
+    registered[domain.name] = domain
+
+
+def registered_domains(app=None) -> list[Domain]:
+    """The domains registered with the app, in registration order."""
+    app = app or current_app
+    return list(app.extensions.get(EXTENSION_KEY, {}).values())
+
+
+def all_case_deadlines(app=None) -> list[CaseDeadlines]:
+    """Every registered case model's deadline mapping."""
+    return [mapping for domain in registered_domains(app) for mapping in domain.case_deadlines]
+
+
+def case_deadlines_for(case) -> CaseDeadlines:
+    """The deadline mapping of a case's model; TypeError when no domain registered one."""
+    for mapping in all_case_deadlines():
+        if isinstance(case, mapping.model):
+            return mapping
+    raise TypeError(f"No stored deadlines are registered for {type(case).__name__}")
+
+
+def domain_title(name: str) -> str | None:
+    """The title of a registered domain (such as "Child death reviews"), or None."""
+    domain = current_app.extensions.get(EXTENSION_KEY, {}).get(name)
+    return domain.title if domain else None
