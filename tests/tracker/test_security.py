@@ -98,6 +98,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client, partnership):
 def test_a_production_server_sets_a_secure_cookie_and_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")  # a single-process install
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     app = create_app({"CONFIG_CLASS": "production",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite'}"})
