@@ -1,22 +1,32 @@
 """Child death reviews: notification to CDOP panel review and closure.
 
-`init_app` registers the domain with the shell (tracker.domains): its stored-deadline
-mapping and demo data now; its blueprint and navigation entry with the case pages.
+`init_app` registers the domain with the shell (tracker.domains): its blueprint and
+navigation entries, its stored-deadline mappings and its demo data.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("cdr", __name__, url_prefix="/child-deaths")
 
 
 def init_app(app):
     """Register child death reviews with the app."""
-    from cdr import demo
-    from cdr.deadlines import CHILD_DEATH_DEADLINES
-    from tracker.domains import DemoSeeder, Domain, register_domain
+    from cdr import demo, views  # noqa: F401 (views attach their routes to bp)
+    from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
+    from tracker.domains import DemoSeeder, Domain, NavItem, register_domain
+    from tracker.roles import Permission
 
     register_domain(
         app,
         Domain(
             name="cdr",
             title="Child death reviews",
-            case_deadlines=(CHILD_DEATH_DEADLINES,),
+            blueprints=(bp,),
+            navigation=(
+                NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
+                NavItem("CDOP panel", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
+            ),
+            case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
         ),
     )

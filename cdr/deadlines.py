@@ -4,7 +4,7 @@ Registered with the shell in cdr.init_app; the rules themselves (and their citat
 in tracker.deadlines.
 """
 
-from cdr.models import ChildDeathCase
+from cdr.models import AgencyRequest, ChildDeathCase
 from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
 
 _JAR = when(jar_required=True)
@@ -16,6 +16,13 @@ CHILD_DEATH_DEADLINES = CaseDeadlines(
         DeadlineSpec("coroner_notification", "coroner_decision_on", "coroner_notified_on"),
         DeadlineSpec("rr_meeting_1", "date_of_death", applies_when=_JAR),
         DeadlineSpec("rr_meeting_2", "date_of_death", applies_when=_JAR),
-        DeadlineSpec("rr_meeting_3", "date_of_death", applies_when=_JAR),
+        # Met when the meeting is held: the meetings service records it on the deadline.
+        DeadlineSpec("rr_meeting_3", "post_mortem_results_on", applies_when=_JAR),
     ),
+)
+
+# Each agency's request has its own deadline, owned by the request (owner cdr_agency_request).
+AGENCY_REQUEST_DEADLINES = CaseDeadlines(
+    AgencyRequest,
+    (DeadlineSpec("agency_information_request", "sent_on", "returned_on"),),
 )

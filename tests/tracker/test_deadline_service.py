@@ -76,6 +76,7 @@ def test_a_child_death_with_a_joint_agency_response_gets_every_deadline(partners
         registrar_notified_on=date(2025, 12, 22),
         coroner_decision_on=date(2020, 5, 7),
         jar_required=True,
+        post_mortem_results_on=date(2025, 4, 17),
     )
 
     rows = stored(case)
@@ -94,7 +95,9 @@ def test_a_child_death_with_a_joint_agency_response_gets_every_deadline(partners
     assert windows == {
         "rr_meeting_1": (date(2025, 3, 2), date(2025, 3, 6)),
         "rr_meeting_2": (date(2025, 3, 6), date(2025, 3, 8)),
-        "rr_meeting_3": (date(2025, 4, 26), date(2025, 5, 24)),
+        # 10 working days from the post-mortem results (Thu 17 Apr 2025): Easter and the
+        # early May bank holiday skipped.
+        "rr_meeting_3": (None, date(2025, 5, 6)),
     }
     assert all(row.partnership_id == partnership.id for row in rows.values())
     assert all(row.edition == "WT2018" for row in rows.values())
@@ -115,7 +118,10 @@ def test_rapid_response_meetings_come_and_go_with_the_joint_agency_response(part
     assert "rr_meeting_1" not in stored(case)
 
     update(case, jar_required=True)
-    assert {"rr_meeting_1", "rr_meeting_2", "rr_meeting_3"} <= set(stored(case))
+    assert {"rr_meeting_1", "rr_meeting_2"} <= set(stored(case))
+    assert "rr_meeting_3" not in stored(case)  # waits for the post-mortem results
+    update(case, post_mortem_results_on=date(2025, 5, 20))
+    assert "rr_meeting_3" in stored(case)
 
     update(case, jar_required=False)
     assert set(stored(case)) == {"registrar_notification"}

@@ -77,16 +77,17 @@ RULES = (
         key="rr_meeting_3",
         label="Third rapid response meeting",
         domain="cdr",
-        trigger="Child died",
-        unit="weeks",
-        amount=12,
-        earliest_amount=8,
+        trigger="All post-mortem results received",
+        unit="working_days",
+        amount=10,
         direction="after",
         duty="local",
         citation=f"{_HANTS}, paragraph 5.15 ([004] L257)",
-        note="Held once all post-mortem results have been received; 8 to 12 weeks after the "
-        "death is the usual timing, not a limit. It agrees the report for the CDOP and, if "
-        "there is an inquest, the coroner.",
+        note="Held 'after all post mortem results have been received, usually 8-12 weeks' "
+        "after the death, so the clock starts when the last result arrives. The source gives "
+        "no limit; 10 working days is a local default to confirm. It agrees the report for "
+        "the CDOP and, if there is an inquest, the coroner.",
+        inferred=True,
     ),
     Rule(
         key="agency_information_request",

@@ -1,0 +1,44 @@
+"""Child death review records, one module per feature.
+
+Every table holds case data and so carries its partnership through
+tracker.case_records.PartnershipScoped (a guard test checks it). The child's identifying
+details live only in `ChildIdentity`, which anonymised pages and exports never load.
+"""
+
+from cdr.models.case import (
+    CATEGORIES,
+    EXPECTED,
+    JAR_CRITERIA,
+    MODIFIABLE,
+    NOTIFIER_SOURCES,
+    PLACES_OF_DEATH,
+    SEXES,
+    STAGES,
+    ChildDeathCase,
+)
+from cdr.models.identity import ChildIdentity
+from cdr.models.meetings import RapidResponseMeeting
+from cdr.models.notifications import CaseNotification, CaseTransfer, TimelineEntry
+from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
+from cdr.models.requests import AgencyRequest
+
+__all__ = [
+    "CATEGORIES",
+    "EXPECTED",
+    "MODIFIABLE",
+    "NOTIFIER_SOURCES",
+    "STAGES",
+    "JAR_CRITERIA",
+    "PLACES_OF_DEATH",
+    "SEXES",
+    "AgencyRequest",
+    "CaseAction",
+    "CaseNotification",
+    "CaseTransfer",
+    "ChildDeathCase",
+    "ChildIdentity",
+    "PanelItem",
+    "PanelMeeting",
+    "RapidResponseMeeting",
+    "TimelineEntry",
+]

@@ -1,0 +1,43 @@
+"""The child's identifying details, apart from the case so anonymised views never load them.
+
+Only pages for users with Permission.VIEW_IDENTIFYING_DETAILS read this table. The panel
+agenda, the panel's case summaries and anonymised exports query ChildDeathCase alone (a test
+proves no identifying value reaches them).
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.audit import Audited
+from tracker.case_records import PartnershipScoped
+from tracker.extensions import db
+
+
+class ChildIdentity(PartnershipScoped, Audited, db.Model):
+    """Who the child was: name, date of birth, NHS number, address and postcode."""
+
+    __tablename__ = "cdr_child_identity"
+    __audit_label__ = "case_id"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    case_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), unique=True
+    )
+    given_names: so.Mapped[str] = so.mapped_column(sa.String(200))
+    family_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # Lower-case "given family" for searching by part of the name.
+    name_search: so.Mapped[str] = so.mapped_column(sa.String(401), index=True)
+    date_of_birth: so.Mapped[date | None]
+    nhs_number: so.Mapped[str | None] = so.mapped_column(sa.String(10), index=True)
+    address: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    postcode: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+
+    case = so.relationship("ChildDeathCase", lazy="raise",
+                           backref=so.backref("identity", uselist=False, lazy="raise"))
+
+    @property
+    def full_name(self) -> str:
+        """Given names then family name."""
+        return f"{self.given_names} {self.family_name}".strip()

@@ -1,0 +1,62 @@
+"""CDOP panel meetings, the cases on their agenda, and actions from a review."""
+
+from datetime import date, time
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.audit import Audited
+from tracker.case_records import PartnershipScoped
+from tracker.extensions import db
+
+
+class PanelMeeting(PartnershipScoped, Audited, db.Model):
+    """A CDOP panel meeting of one partnership."""
+
+    __tablename__ = "cdr_panel_meeting"
+    __audit_label__ = "meeting_on"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_on: so.Mapped[date] = so.mapped_column(index=True)
+    starts_at: so.Mapped[time | None]
+    place_or_link: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    items = so.relationship("PanelItem", lazy="raise", back_populates="meeting",
+                            order_by="PanelItem.position")
+
+
+class PanelItem(PartnershipScoped, Audited, db.Model):
+    """A case on a panel meeting's agenda, in order."""
+
+    __tablename__ = "cdr_panel_item"
+    __audit_label__ = "case_id"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "case_id", name="uq_cdr_panel_item"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    meeting_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cdr_panel_meeting.id", ondelete="CASCADE"), index=True
+    )
+    case_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), index=True
+    )
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    meeting = so.relationship("PanelMeeting", lazy="raise", back_populates="items")
+    case = so.relationship("ChildDeathCase", lazy="raise")
+
+
+class CaseAction(PartnershipScoped, Audited, db.Model):
+    """An action agreed at the panel review: who, what, by when, and when it was done."""
+
+    __tablename__ = "cdr_action"
+    __audit_label__ = "description"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    case_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), index=True
+    )
+    description: so.Mapped[str] = so.mapped_column(sa.Text)
+    owner: so.Mapped[str] = so.mapped_column(sa.String(200))
+    due_on: so.Mapped[date | None] = so.mapped_column(index=True)
+    completed_on: so.Mapped[date | None]

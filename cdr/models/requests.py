@@ -1,0 +1,35 @@
+"""Agency information requests (Agency Form B, the reporting forms) for a case."""
+
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.audit import Audited
+from tracker.case_records import PartnershipScoped
+from tracker.extensions import db
+
+
+class AgencyRequest(PartnershipScoped, Audited, db.Model):
+    """One agency asked for what it knows of the child and family; its deadline is its own."""
+
+    __tablename__ = "cdr_agency_request"
+    __audit_label__ = "agency"
+    __table_args__ = (
+        # The outstanding list across cases, oldest first.
+        sa.Index("ix_cdr_agency_request_open", "partnership_id", "returned_on", "sent_on"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    case_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), index=True
+    )
+    agency: so.Mapped[str] = so.mapped_column(sa.String(200))
+    sent_on: so.Mapped[date]
+    chased_on: so.Mapped[date | None]
+    returned_on: so.Mapped[date | None]
+    summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The rules edition of the case, so the request's deadline follows the same rules.
+    rules_edition: so.Mapped[str] = so.mapped_column(sa.String(16), default="WT2018")
+
+    case = so.relationship("ChildDeathCase", lazy="raise")

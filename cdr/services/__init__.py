@@ -1,0 +1,1 @@
+"""Child death review workflow rules: plain functions that take `today` as an argument."""

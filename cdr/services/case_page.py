@@ -1,0 +1,90 @@
+"""Everything the case page shows, in a fixed number of queries whatever the case holds."""
+
+from datetime import date
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
+from cdr.services import stages, timeline
+from cdr.services.access import identity_of
+from tracker import deadline_service, deadlines
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+
+
+class DeadlineRow(NamedTuple):
+    """A stored deadline as the case page lists it."""
+
+    deadline: Deadline
+    label: str
+    duty_label: str
+    status: deadlines.DeadlineStatus
+    about: str  # "" for the case itself, or the agency a request went to
+
+
+def case_deadlines(case, today: date) -> list[DeadlineRow]:
+    """The case's stored deadlines and its agency requests', by due date (two queries)."""
+    requests = dict(
+        db.session.execute(
+            sa.select(AgencyRequest.id, AgencyRequest.agency)
+            .where(AgencyRequest.case_id == case.id)
+        ).all()
+    )
+    owners = sa.or_(
+        sa.and_(Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id),
+        sa.and_(Deadline.owner_type == "cdr_agency_request",
+                Deadline.owner_id.in_(list(requests) or [-1])),
+    )
+    rows = db.session.scalars(
+        sa.select(Deadline).where(owners).order_by(Deadline.due_date, Deadline.rule_key)
+    ).all()
+    rules = deadline_service.load_rules([case.partnership_id]).get(case.partnership_id)
+    found = []
+    for row in rows:
+        rule = deadlines.get_rule(row.rule_key, row.edition)
+        about = requests.get(row.owner_id, "") if row.owner_type == "cdr_agency_request" else ""
+        found.append(DeadlineRow(row, rule.label, rule.duty_label,
+                                 deadline_service.status_of(row, today, rules), about))
+    return found
+
+
+class CasePage(NamedTuple):
+    """What the case page needs."""
+
+    case: object
+    identity: object
+    deadlines: list[DeadlineRow]
+    tasks: list[stages.Task]
+    timeline: list
+    counts: dict
+
+
+def load(case, today: date) -> CasePage:
+    """The case page's data."""
+    counts = _counts(case)
+    return CasePage(
+        case=case,
+        identity=identity_of(case),
+        deadlines=case_deadlines(case, today),
+        tasks=stages.tasks(case, **counts),
+        timeline=timeline.entries(case),
+        counts=counts,
+    )
+
+
+def _counts(case) -> dict:
+    """Meetings held, requests open and in all, and whether the case is on a panel agenda."""
+    held = sa.select(sa.func.count()).where(
+        RapidResponseMeeting.case_id == case.id, RapidResponseMeeting.held.is_(True)
+    ).scalar_subquery()
+    open_requests = sa.select(sa.func.count()).where(
+        AgencyRequest.case_id == case.id, AgencyRequest.returned_on.is_(None)
+    ).scalar_subquery()
+    all_requests = sa.select(sa.func.count()).where(
+        AgencyRequest.case_id == case.id
+    ).scalar_subquery()
+    on_panel = sa.select(sa.func.count()).where(PanelItem.case_id == case.id).scalar_subquery()
+    row = db.session.execute(sa.select(held, open_requests, all_requests, on_panel)).one()
+    return {"meetings_held": row[0], "requests_open": row[1], "requests_total": row[2],
+            "on_panel": bool(row[3])}

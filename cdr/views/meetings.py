@@ -1,0 +1,1 @@
+"""Joint Agency Response criteria and the rapid response meetings."""

@@ -1,0 +1,1 @@
+"""Notifying a death, further notifications, registrar and coroner, transfers."""

@@ -1,0 +1,1 @@
+"""Agency information requests and the child death review meeting."""

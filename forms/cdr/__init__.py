@@ -1,0 +1,1 @@
+"""Forms of the child death review pages, one module per feature."""

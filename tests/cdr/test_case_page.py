@@ -1,0 +1,62 @@
+"""The case page: the child and the death, stages, deadlines and timeline."""
+
+from datetime import date
+
+from cdr.services import timeline
+from tests.cdr.factories import make_case
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+
+
+def test_the_case_page_shows_the_child_the_deadlines_and_the_stages(cdop_client, partnership,
+                                                                    call):
+    case = make_case(partnership, jar_required=True, date_of_death=date(2025, 3, 1))
+
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+
+    assert page.text("h1") == case.reference
+    summary = page.text("#child + .govuk-summary-list")
+    assert "Invented" in summary and "26 January 2024" in summary
+    deadlines = page.text("#deadline-table")
+    assert "First rapid response meeting" in deadlines and "6 March 2025" in deadlines
+    assert "Joint Agency Response" in page.text(".govuk-task-list")
+
+
+def test_viewing_a_case_writes_a_view_audit_row(cdop_client, partnership, call):
+    case = make_case(partnership)
+
+    call(cdop_client, "cdr.case", case_id=case.id)
+
+    views = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.action == "view", AuditEvent.object_type == "ChildDeathCase")).all()
+    assert [(v.object_id, v.partnership_id) for v in views] == [(str(case.id), partnership.id)]
+
+
+def test_another_partnerships_case_answers_404_like_a_missing_one(cdop_client,
+                                                                  other_partnership, call):
+    theirs = make_case(other_partnership)
+
+    other = call(cdop_client, "cdr.case", case_id=theirs.id, status=404)
+    missing = call(cdop_client, "cdr.case", case_id=theirs.id + 1000, status=404)
+
+    assert other.response.get_data() == missing.response.get_data()
+
+
+def test_a_user_who_may_not_see_identifying_details_never_gets_them(auditor_client, panel_client,
+                                                                   partnership, call):
+    case = make_case(partnership)
+    call(panel_client, "cdr.case", case_id=case.id, status=403)
+    # The auditor may: their page shows the name (the rule is the permission, not the role).
+    assert "Invented" in call(auditor_client, "cdr.case", case_id=case.id).text()
+
+
+def test_the_timeline_lists_what_happened_newest_first(cdop_client, partnership, call):
+    case = make_case(partnership)
+    timeline.add(case, "note", "First thing", happened_on=date(2025, 3, 2))
+    timeline.add(case, "note", "Second thing", happened_on=date(2025, 3, 3))
+    db.session.commit()
+
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+    items = [li.get_text(" ", strip=True) for li in page.html.select("#timeline + ol li")]
+
+    assert items[0].endswith("Second thing") and items[1].endswith("First thing")
