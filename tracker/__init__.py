@@ -89,7 +89,7 @@ def register_extensions(app):
     """Bind the extensions to the app."""
     # Import the shell's models so SQLAlchemy and Alembic know them; each domain imports
     # its own in its init_app (register_domains).
-    from tracker import deadline_models, models  # noqa: F401
+    from tracker import deadline_models, models, timeline  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

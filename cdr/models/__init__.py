@@ -18,7 +18,7 @@ from cdr.models.case import (
 )
 from cdr.models.identity import ChildIdentity
 from cdr.models.meetings import RapidResponseMeeting
-from cdr.models.notifications import CaseNotification, CaseTransfer, TimelineEntry
+from cdr.models.notifications import CaseNotification, CaseTransfer
 from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
 from cdr.models.requests import AgencyRequest
 
@@ -40,5 +40,4 @@ __all__ = [
     "PanelItem",
     "PanelMeeting",
     "RapidResponseMeeting",
-    "TimelineEntry",
 ]

@@ -1,4 +1,4 @@
-"""Each notification of a death, transfers between partnerships, and the case timeline."""
+"""Each notification of a death, and transfers between partnerships."""
 
 from datetime import date, datetime
 
@@ -47,19 +47,3 @@ class CaseTransfer(PartnershipScoped, Audited, db.Model):
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     transferred_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     transferred_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
-
-
-class TimelineEntry(PartnershipScoped, Audited, db.Model):
-    """One line of a case's timeline: what happened, when, in words without the child's name."""
-
-    __tablename__ = "cdr_timeline"
-    __table_args__ = (sa.Index("ix_cdr_timeline_case_at", "case_id", "occurred_at"),)
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    case_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cdr_case.id", ondelete="CASCADE"))
-    occurred_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    # The date it happened, when that differs from when it was recorded.
-    happened_on: so.Mapped[date | None]
-    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
-    text: so.Mapped[str] = so.mapped_column(sa.String(500))
-    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))

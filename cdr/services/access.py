@@ -1,22 +1,16 @@
-"""Finding a case for the signed-in user: scoped, audited, and refusing a stale save."""
+"""Finding a case for the signed-in user: scoped, audited, and refusing a stale save.
+
+StaleCase and check_version come from the shell (tracker.case_access), shared with reviews.
+"""
 
 from flask import abort
 from flask_login import current_user
 
 from cdr.models import ChildDeathCase, ChildIdentity
-from tracker import audit
+from tracker.case_access import StaleCase, check_version, view_record
 from tracker.extensions import db
 from tracker.roles import Permission
 from tracker.security import get_scoped_or_404
-
-
-class StaleCase(Exception):
-    """Someone else saved the case after this user opened it: their save is refused."""
-
-    def __init__(self, case, changed_fields):
-        super().__init__(case.reference)
-        self.case = case
-        self.changed_fields = changed_fields
 
 
 def case_or_404(case_id: int) -> ChildDeathCase:
@@ -26,10 +20,7 @@ def case_or_404(case_id: int) -> ChildDeathCase:
 
 def view_case(case_id: int, what: str = "case page") -> ChildDeathCase:
     """The case for a page that shows it, with a VIEW audit row saying which page."""
-    case = case_or_404(case_id)
-    audit.record(audit.Action.VIEW, case, detail=f"Viewed the {what}")
-    db.session.commit()
-    return case
+    return view_record(ChildDeathCase, case_id, what)
 
 
 def may_see_identity() -> bool:
@@ -50,16 +41,5 @@ def require_edit(permission=Permission.EDIT_CDR_CASES):
         abort(403)
 
 
-def check_version(case, submitted_version, changed_fields=()) -> None:
-    """Refuse a save based on an older version of the case (optimistic locking).
-
-    `submitted_version` is the version the form was opened at (a hidden field). When the
-    case has moved on, StaleCase says so; the ORM's version_id_col catches the rarer race of
-    two saves in the same instant.
-    """
-    try:
-        opened_at = int(submitted_version)
-    except (TypeError, ValueError):
-        opened_at = -1
-    if opened_at != case.version:
-        raise StaleCase(case, list(changed_fields))
+__all__ = ["StaleCase", "case_or_404", "check_version", "identity_of", "may_see_identity",
+           "require_edit", "view_case"]
