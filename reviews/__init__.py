@@ -1,22 +1,31 @@
-"""Safeguarding practice reviews: serious incident to published review and actions.
+"""Safeguarding practice reviews: serious incident to published review and completed actions.
 
-`init_app` registers the domain with the shell (tracker.domains): its stored-deadline
-mapping and demo data now; its blueprint and navigation entry with the review pages.
+`init_app` registers the domain with the shell (tracker.domains): its blueprint and
+navigation entries, its stored-deadline mappings and its demo data.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("reviews", __name__, url_prefix="/practice-reviews")
 
 
 def init_app(app):
     """Register practice reviews with the app."""
-    from reviews import demo
-    from reviews.deadlines import INCIDENT_DEADLINES
-    from tracker.domains import DemoSeeder, Domain, register_domain
+    from reviews import demo, views  # noqa: F401 (views attach their routes to bp)
+    from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
+    from tracker.domains import DemoSeeder, Domain, NavItem, register_domain
+    from tracker.roles import Permission
 
     register_domain(
         app,
         Domain(
             name="reviews",
             title="Practice reviews",
-            case_deadlines=(INCIDENT_DEADLINES,),
+            blueprints=(bp,),
+            navigation=(
+                NavItem("Practice reviews", "reviews.tracker", Permission.VIEW_REVIEWS),
+            ),
+            case_deadlines=(INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
         ),
     )

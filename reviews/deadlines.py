@@ -4,7 +4,7 @@ Registered with the shell in reviews.init_app; the rules themselves (and their c
 are in tracker.deadlines.
 """
 
-from reviews.models import SeriousIncident
+from reviews.models import SeriousIncident, YearlyReport
 from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
 
 # Paragraph 13 ([003] L1378) is about the death of a looked-after child only.
@@ -29,6 +29,19 @@ INCIDENT_DEADLINES = CaseDeadlines(
         ),
         DeadlineSpec("cspr_public_until", "published_on", applies_when=_LOCAL),
         DeadlineSpec("national_publication", "decision_on", "published_on", _NATIONAL),
+        DeadlineSpec(
+            "national_prepublication_copies", "planned_publication_on", "copies_sent_on",
+            _NATIONAL,
+        ),
         DeadlineSpec("national_public_until", "published_on", applies_when=_NATIONAL),
+    ),
+)
+
+# A yearly report starts the next one's 12 months and its own copies' 7 days.
+YEARLY_REPORT_DEADLINES = CaseDeadlines(
+    YearlyReport,
+    (
+        DeadlineSpec("yearly_report", "published_on", "next_published_on"),
+        DeadlineSpec("yearly_report_copies", "published_on", "copies_sent_on"),
     ),
 )

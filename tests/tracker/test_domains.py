@@ -29,7 +29,8 @@ def test_the_app_registers_both_domains_with_their_deadline_mappings(app):
     names = [domain.name for domain in registered_domains(app)]
     assert names == ["cdr", "reviews"]
     owners = {m.owner_type for d in registered_domains(app) for m in d.case_deadlines}
-    assert owners == {"cdr_case", "cdr_agency_request", "serious_incident"}
+    assert owners == {"cdr_case", "cdr_agency_request", "serious_incident",
+                      "reviews_yearly_report"}
 
 
 def test_every_table_of_case_data_is_scoped_to_a_partnership_and_audited(app):

@@ -1,0 +1,1 @@
+"""Forms of the practice review pages, one module per feature."""

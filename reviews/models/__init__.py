@@ -1,0 +1,46 @@
+"""Practice review records, one module per feature.
+
+Every table holds case data and so carries its partnership through
+tracker.case_records.PartnershipScoped (a guard test checks it).
+"""
+
+from reviews.models.actions import ACTION_STATUSES, ActionUpdate, Recommendation, ReviewAction
+from reviews.models.identity import IncidentChild
+from reviews.models.incident import (
+    CP_PLAN,
+    DECISIONS,
+    LOCATIONS,
+    PUBLISH_TYPES,
+    RECOMMENDATIONS,
+    STAGES,
+    SeriousIncident,
+)
+from reviews.models.review import (
+    DELAY_REASONS,
+    PublicationDelay,
+    RapidReviewMeeting,
+    Reviewer,
+    ReviewRequest,
+)
+from reviews.models.yearly import YearlyReport
+
+__all__ = [
+    "ACTION_STATUSES",
+    "CP_PLAN",
+    "DECISIONS",
+    "DELAY_REASONS",
+    "LOCATIONS",
+    "PUBLISH_TYPES",
+    "RECOMMENDATIONS",
+    "STAGES",
+    "ActionUpdate",
+    "IncidentChild",
+    "PublicationDelay",
+    "RapidReviewMeeting",
+    "Recommendation",
+    "ReviewAction",
+    "ReviewRequest",
+    "Reviewer",
+    "SeriousIncident",
+    "YearlyReport",
+]

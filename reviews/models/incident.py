@@ -1,0 +1,115 @@
+"""The serious incident and the review that follows it: every date its clocks hang on.
+
+The child is named by a pseudonymous reference ("Child P"); a real name, when recorded, is in
+reviews.models.identity and shown only to users who may see identifying details.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.audit import Audited
+from tracker.case_records import CaseRecord
+from tracker.extensions import db
+
+LOCATIONS = {
+    "in_area": "In the local authority's area",
+    "outside_england": "Outside England, for a child normally resident in the area",
+}
+CP_PLAN = {"on_plan": "On a child protection plan",
+           "recently_removed": "Recently removed from a child protection plan",
+           "no": "No"}
+RECOMMENDATIONS = {"local": "A local child safeguarding practice review",
+                   "national": "A national review may be appropriate",
+                   "none": "No review"}
+DECISIONS = {"local": "Local child safeguarding practice review",
+             "national": "National review by the Panel",
+             "none": "No review"}
+PUBLISH_TYPES = {"full": "The full report",
+                 "improvements": "Information about improvements only"}
+STAGES = {
+    "notified": "Notified",
+    "rapid_review": "Rapid review",
+    "decision": "Decision",
+    "review": "Review under way",
+    "published": "Published",
+    "actions": "Actions under way",
+    "complete": "Complete",
+    "no_review": "No review",
+}
+
+
+class SeriousIncident(CaseRecord, Audited, db.Model):
+    """A serious child safeguarding incident and the review that may follow it."""
+
+    __tablename__ = "serious_incident"
+    __audit_label__ = "reference"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+
+    # --- The incident ---
+    child_reference: so.Mapped[str] = so.mapped_column(sa.String(40), default="Child")
+    child_died: so.Mapped[bool] = so.mapped_column(default=False)  # else seriously harmed
+    incident_date: so.Mapped[date]
+    # The local authority became aware: this, not the incident, starts the 5 working days.
+    la_aware_on: so.Mapped[date] = so.mapped_column(index=True)
+    abuse_or_neglect_suspected: so.Mapped[bool] = so.mapped_column(default=True)
+    location: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    looked_after: so.Mapped[bool] = so.mapped_column(default=False)
+    cp_plan: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    other_areas: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The child death case, when the child died (reviews may point at cdr; never the reverse).
+    cdr_case_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cdr_case.id", ondelete="SET NULL"), index=True
+    )
+
+    # --- Notifications ---
+    panel_notified_on: so.Mapped[date | None]
+    panel_reference: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    panel_late_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    partners_notified_on: so.Mapped[date | None]
+    partners_late_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    sos_ofsted_notified_on: so.Mapped[date | None]
+    sos_ofsted_late_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    # --- Rapid review ---
+    rr_participants: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    rr_agencies: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    rr_facts: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    rr_safety_actions: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    rr_learning: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    rr_recommendation: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    rr_rationale: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    rapid_review_sent_on: so.Mapped[date | None]
+    # The Panel's response.
+    panel_response_on: so.Mapped[date | None]
+    panel_national_review: so.Mapped[bool | None]
+    panel_info_requested: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    panel_info_requested_on: so.Mapped[date | None]
+    panel_info_supplied_on: so.Mapped[date | None]
+
+    # --- Decision ---
+    # "local", "national" or "none"; the decision date starts the six-month clock.
+    decision: so.Mapped[str | None] = so.mapped_column(sa.String(16), index=True)
+    decision_on: so.Mapped[date | None]
+    decision_rationale: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    family_told: so.Mapped[bool | None]
+    family_told_on: so.Mapped[date | None]
+    # The Panel, Ofsted and DfE informed of a local review, with the reviewer's name.
+    decision_informed_on: so.Mapped[date | None]
+    # A rapid review that became a local review (reported on).
+    converted: so.Mapped[bool] = so.mapped_column(default=False, index=True)
+    terms_of_reference: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    methodology: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    # --- Publication ---
+    planned_publication_on: so.Mapped[date | None]
+    # Copies to the Panel and the Secretary of State (and Ofsted) before publication.
+    copies_sent_on: so.Mapped[date | None]
+    ofsted_copy_sent_on: so.Mapped[date | None]
+    publish_type: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    publish_justification: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    justification_sent_on: so.Mapped[date | None]
+    published_on: so.Mapped[date | None]
+    published_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))

@@ -1,0 +1,1 @@
+"""Practice review workflow rules: plain functions that take `today` as an argument."""

@@ -1,0 +1,56 @@
+"""Everything the review page shows, in a fixed number of queries."""
+
+from datetime import date
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from reviews.services.access import child_of
+from tracker import deadline_service, deadlines, timeline
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+
+
+class DeadlineRow(NamedTuple):
+    """A stored deadline as the review page lists it."""
+
+    deadline: Deadline
+    label: str
+    duty_label: str
+    inferred: bool
+    status: deadlines.DeadlineStatus
+
+
+class ReviewPage(NamedTuple):
+    """What the review page needs."""
+
+    incident: object
+    child: object
+    deadlines: list[DeadlineRow]
+    timeline: list
+
+
+def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
+    """The incident's stored deadlines by due date, with their status (two queries)."""
+    rows = db.session.scalars(
+        sa.select(Deadline)
+        .where(Deadline.owner_type == "serious_incident", Deadline.owner_id == incident.id)
+        .order_by(Deadline.due_date, Deadline.rule_key)
+    ).all()
+    rules = deadline_service.load_rules([incident.partnership_id]).get(incident.partnership_id)
+    found = []
+    for row in rows:
+        rule = deadlines.get_rule(row.rule_key, row.edition)
+        found.append(DeadlineRow(row, rule.label, rule.duty_label, rule.inferred,
+                                 deadline_service.status_of(row, today, rules)))
+    return found
+
+
+def load(incident, today: date) -> ReviewPage:
+    """The review page's data."""
+    return ReviewPage(
+        incident=incident,
+        child=child_of(incident),
+        deadlines=incident_deadlines(incident, today),
+        timeline=timeline.entries(incident),
+    )

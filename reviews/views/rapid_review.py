@@ -1,0 +1,1 @@
+"""Rapid review pages."""

@@ -1,0 +1,48 @@
+"""The review page: the incident, its deadlines and timeline."""
+
+from datetime import date
+
+from tests.reviews.factories import make_incident
+from tracker import timeline
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+
+
+def test_the_review_page_shows_the_panel_notification_deadline(business_client, partnership,
+                                                               call):
+    incident = make_incident(partnership, la_aware_on=date(2024, 12, 21))
+
+    page = call(business_client, "reviews.incident", incident_id=incident.id)
+
+    assert incident.reference in page.text("h1")
+    row = page.text("#deadline-panel_notification")
+    assert "Notify the Child Safeguarding Practice Review Panel" in row
+    assert "31 December 2024" in row  # Saturday awareness: counts as the Friday before
+
+
+def test_the_real_name_only_for_users_who_may_see_it(business_client, partnership, call):
+    incident = make_incident(partnership, child_name="Invented Person")
+
+    assert "Invented Person" in call(business_client, "reviews.incident",
+                                     incident_id=incident.id).text("#incident + dl")
+
+
+def test_viewing_writes_a_view_audit_row_and_other_partnerships_get_404(
+    business_client, partnership, other_partnership, call
+):
+    ours, theirs = make_incident(partnership), make_incident(other_partnership)
+    call(business_client, "reviews.incident", incident_id=ours.id)
+    call(business_client, "reviews.incident", incident_id=theirs.id, status=404)
+
+    views = db.session.scalars(db.select(AuditEvent.object_id).where(
+        AuditEvent.action == "view", AuditEvent.object_type == "SeriousIncident")).all()
+    assert views == [str(ours.id)]
+
+
+def test_the_timeline_shows_what_was_recorded(business_client, partnership, call):
+    incident = make_incident(partnership)
+    timeline.add(incident, "note", "Panel notified", happened_on=date(2024, 12, 27))
+    db.session.commit()
+
+    assert "Panel notified" in call(business_client, "reviews.incident",
+                                    incident_id=incident.id).text("#timeline + ol")
