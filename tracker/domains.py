@@ -43,6 +43,14 @@ class DemoSeeder:
 
 
 @dataclass(frozen=True)
+class RelatedLink:
+    """A link from one domain's record to another domain's, shown on the record's page."""
+
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Domain:
     """What one domain adds to the shell."""
 
@@ -52,6 +60,10 @@ class Domain:
     navigation: Sequence[NavItem] = ()
     case_deadlines: Sequence[CaseDeadlines] = ()
     demo: DemoSeeder | None = None
+    # related(record) -> [RelatedLink]: links this domain offers on any record's page (a
+    # serious incident linked to a child death case, say), so a domain can link to another
+    # without importing it.
+    related: Callable | None = None
     extras: dict = field(default_factory=dict)
 
 
@@ -94,3 +106,9 @@ def domain_title(name: str) -> str | None:
     """The title of a registered domain (such as "Child death reviews"), or None."""
     domain = current_app.extensions.get(EXTENSION_KEY, {}).get(name)
     return domain.title if domain else None
+
+
+def related_links(record) -> list[RelatedLink]:
+    """Links every registered domain offers for a record of any domain (one query each)."""
+    return [link for domain in registered_domains() if domain.related
+            for link in domain.related(record)]
