@@ -80,9 +80,15 @@ def permission_required(permission):
                 abort(403)
             return view(*args, **kwargs)
 
+        # Read by the guard test over the URL map: every page names the permission it needs.
+        wrapped.required_permission = permission
         return wrapped
 
     return decorator
+
+
+# Pages any signed-in user may open, whatever their role (they need no permission).
+SIGNED_IN_ENDPOINTS = {"main.home", "auth.logout", "auth.change_password"}
 
 
 def visible_partnership_ids():

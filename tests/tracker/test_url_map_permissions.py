@@ -1,0 +1,119 @@
+"""Guard tests over the URL map: every page needs a permission, and records of another
+partnership answer 404 on every page that takes an id, in every domain."""
+
+from datetime import date
+
+import pytest
+
+from tests.cdr.factories import make_case
+from tests.factories import make_user
+from tests.reviews.factories import make_incident
+from tracker.extensions import db
+from tracker.roles import Role
+from tracker.security import PUBLIC_ENDPOINTS, SIGNED_IN_ENDPOINTS
+
+
+def _view_functions(app):
+    return {rule.endpoint: app.view_functions[rule.endpoint] for rule in app.url_map.iter_rules()}
+
+
+def test_every_endpoint_names_its_permission_or_is_on_a_short_list(app):
+    missing = [
+        endpoint
+        for endpoint, view in _view_functions(app).items()
+        if endpoint not in PUBLIC_ENDPOINTS
+        and endpoint not in SIGNED_IN_ENDPOINTS
+        and not hasattr(view, "required_permission")
+    ]
+    assert missing == [], "pages without @permission_required"
+    assert len(SIGNED_IN_ENDPOINTS) <= 3
+
+
+def _records_elsewhere(partnership):
+    """One record of each kind a URL can name, all in `partnership`."""
+    from cdr.models import AgencyRequest, CaseAction, PanelItem, PanelMeeting
+    from reviews.models import Recommendation, ReviewAction, Reviewer, ReviewRequest
+
+    case = make_case(partnership, jar_required=True)
+    incident = make_incident(partnership, decision="local", decision_on=date(2025, 1, 10))
+    meeting = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2025, 6, 1))
+    request = AgencyRequest(partnership_id=partnership.id, case_id=case.id, agency="School",
+                            sent_on=date(2025, 3, 3))
+    action = CaseAction(partnership_id=partnership.id, case_id=case.id, description="Do it",
+                        owner="Someone")
+    reviewer = Reviewer(partnership_id=partnership.id, incident_id=incident.id, name="R")
+    review_request = ReviewRequest(partnership_id=partnership.id, incident_id=incident.id,
+                                   agency="Police", sent_on=date(2025, 2, 1))
+    recommendation = Recommendation(partnership_id=partnership.id, incident_id=incident.id,
+                                    number=1, text="Improve")
+    db.session.add_all([meeting, request, action, reviewer, review_request, recommendation])
+    db.session.flush()
+    item = PanelItem(partnership_id=partnership.id, meeting_id=meeting.id, case_id=case.id)
+    review_action = ReviewAction(partnership_id=partnership.id, incident_id=incident.id,
+                                 recommendation_id=recommendation.id, description="Act",
+                                 agency="LA", lead="L", due_on=date(2025, 9, 1))
+    db.session.add_all([item, review_action])
+    db.session.commit()
+    return {
+        "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
+        "request_id": request.id, "action_id": action.id, "item_id": item.id,
+        "reviewer_id": reviewer.id, "recommendation_id": recommendation.id,
+        "review_action_id": review_action.id, "review_request_id": review_request.id,
+        # Not records: a meeting number, or a position.
+        "number": 1,
+    }
+
+
+# URL argument -> the record kind it names (a new argument name must be added here).
+ARGUMENTS = {
+    "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
+    "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
+    # The shell's own: users and partnership settings have their own tests.
+    "user_id", "code", "closure_id", "rule_key", "filename",
+}
+SHELL_PREFIXES = ("users.", "partnerships.", "static", "govuk_")
+
+
+@pytest.fixture
+def everyone_client(app, partnership, call):
+    """A user with every case permission: a CDOP administrator who is also a business unit
+    manager is not a role, so two clients: one per domain."""
+    from tests.conftest import sign_in
+
+    clients = []
+    for role in (Role.CDOP_ADMIN, Role.BUSINESS_UNIT):
+        user = make_user(role, [partnership])
+        client = app.test_client()
+        assert sign_in(client, user.email).status_code == 302
+        clients.append(client)
+    return clients
+
+
+def test_every_page_that_names_a_record_of_another_partnership_answers_404(
+    app, other_partnership, everyone_client
+):
+    from tests.conftest import csrf_token_from
+
+    values = _records_elsewhere(other_partnership)
+    tokens = [csrf_token_from(c.get("/change-password").get_data(as_text=True))
+              for c in everyone_client]
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments or rule.endpoint.startswith(SHELL_PREFIXES):
+            continue
+        unknown = set(rule.arguments) - ARGUMENTS
+        assert not unknown, f"{rule.endpoint}: add {unknown} to this guard test"
+        url = rule.build({name: values[name] for name in rule.arguments})[1]
+        for client, token in zip(everyone_client, tokens, strict=True):
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                data = {"csrf_token": token} if method == "POST" else None
+                response = client.open(url, method=method, data=data)
+                # 404 for the other partnership's record, the same as a missing one; 403 when
+                # the role lacks the page's permission. Never 200, 400 or a redirect: the
+                # record is looked up, and refused, before anything else happens.
+                assert response.status_code in (403, 404), (
+                    f"{method} {url} ({rule.endpoint}) answered {response.status_code}"
+                )
+                if method == "GET":
+                    checked.append(rule.endpoint)
+    assert "cdr.case" in checked and "reviews.incident" in checked
