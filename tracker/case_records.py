@@ -4,7 +4,7 @@
 requests, panel items, outcomes): it carries the partnership the row belongs to, which
 `tracker.security` scopes lists and lookups by and `tracker.audit` files audit rows under.
 `CaseRecord` adds what a case itself has: a readable reference, a stage, the guidance edition
-its clocks started under, and a version that refuses a stale save.
+its clocks started under, the user who owns it, and a version that refuses a stale save.
 """
 
 from datetime import datetime
@@ -46,6 +46,11 @@ class CaseRecord(PartnershipScoped):
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    @so.declared_attr
+    def owner_id(cls) -> so.Mapped[int | None]:  # noqa: N805
+        """The user who owns the case: the one reminders go to (the reminders issue)."""
+        return so.mapped_column(sa.ForeignKey("user.id"), index=True)
 
     @so.declared_attr.directive
     def __mapper_args__(cls):  # noqa: N805
