@@ -139,4 +139,4 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     review_completed_on: so.Mapped[date | None]
     closed_on: so.Mapped[date | None] = so.mapped_column(index=True)
 
-    designated_doctor = so.relationship("User", lazy="raise")
+    designated_doctor = so.relationship("User", lazy="raise", foreign_keys=[designated_doctor_id])
