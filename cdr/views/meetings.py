@@ -1,1 +1,262 @@
-"""Joint Agency Response criteria and the rapid response meetings."""
+"""Joint Agency Response criteria, the rapid response meetings, the designated doctor."""
+
+import contextlib
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from cdr import bp
+from cdr.services import access
+from cdr.services import meetings as service
+from forms.cdr.meetings import DesignatedDoctorForm, JointAgencyResponseForm, MeetingForm
+from tracker import deadline_service
+from tracker.extensions import db
+from tracker.roles import Permission
+from tracker.security import permission_required, visible_partnership_ids
+from tracker.timeutil import format_date, london_today
+from tracker.views.audit import page_of, pagination_params
+
+_STALE = ("Someone else changed this case after you opened this page, so your changes have "
+          "not been saved.")
+
+
+def _case_for(case_id, what):
+    """The case: with a VIEW audit row when the page is shown, without one when it is saved."""
+    access.require_edit()
+    if request.method == "POST":
+        return access.case_or_404(case_id)
+    return access.view_case(case_id, what)
+
+
+def _stale_message(changed):
+    if not changed:
+        return f"{_STALE} Check the case and save again."
+    return f"{_STALE} The saved {', '.join(changed)} now differ from yours: check and save again."
+
+
+def _refuse_stale(form, stale, field):
+    """Refuse a save made on an older version of the case, saying what differs."""
+    changed = getattr(stale, "changed_fields", None) or []
+    _refuse(form, service.Refused(_stale_message(changed)), field)
+
+
+def _refuse(form, error, default_field):
+    """Show a workflow rule's refusal on the form, as a GOV.UK error."""
+    db.session.rollback()
+    getattr(form, error.field or default_field).errors.append(error.message)
+
+
+def _back_to_case(case, anchor="meetings"):
+    return redirect(url_for("cdr.case", case_id=case.id, _anchor=anchor))
+
+
+# --- The Joint Agency Response checklist ----------------------------------------------------
+
+
+@bp.route("/<int:case_id>/joint-agency-response", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_CDR_CASES)
+def joint_agency_response(case_id):
+    """Tick the criteria that make a Joint Agency Response required; post-mortem results."""
+    case = _case_for(case_id, "Joint Agency Response form")
+    form = JointAgencyResponseForm()
+    if request.method == "GET":
+        form.criteria.data = service.jar_reasons_keys(case)
+        form.post_mortem_results_on.data = case.post_mortem_results_on
+        form.version.data = case.version
+    elif form.validate_on_submit():
+        try:
+            access.check_version(case, form.version.data, _jar_changes(case, form))
+            changed = service.record_jar(case, form.criteria.data or [],
+                                         form.post_mortem_results_on.data, london_today())
+            db.session.commit()
+        except (access.StaleCase, StaleDataError) as stale:
+            _refuse_stale(form, stale, "criteria")
+            return _render_jar(case, form, 409)
+        except service.Refused as error:
+            _refuse(form, error, "criteria")
+        else:
+            flash("Joint Agency Response saved." if changed else "Nothing changed.", "success")
+            return _back_to_case(case)
+    return _render_jar(case, form, 400 if form.errors else 200)
+
+
+def _jar_changes(case, form):
+    changed = []
+    if set(service.jar_reasons_keys(case)) != set(form.criteria.data or []):
+        changed.append("criteria")
+    if case.post_mortem_results_on != form.post_mortem_results_on.data:
+        changed.append("date post-mortem results were received")
+    return changed
+
+
+def _render_jar(case, form, status):
+    return render_template("cdr/meetings/joint_agency_response.html", case=case,
+                           form=form), status
+
+
+# --- One rapid response meeting -------------------------------------------------------------
+
+
+def _number_or_404(number):
+    if number not in service.MEETING_NUMBERS:
+        abort(404)
+    return number
+
+
+@bp.route("/<int:case_id>/meetings/<int:number>", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_CDR_CASES)
+def meeting(case_id, number):
+    """Schedule a rapid response meeting, change it, or record that it was held."""
+    _number_or_404(number)
+    case = _case_for(case_id, f"rapid response meeting {number} form")
+    today = london_today()
+    deadline = service.stored_deadline(case, number)
+    window = service.window_of(deadline)
+    existing = service.meeting_of(case, number)
+    form = MeetingForm(obj=existing if request.method == "GET" else None)
+    outside = False
+    blocked = service.why_not_schedulable(case, number)
+    proposals = service.proposed_dates(window, today, service.partnership_rules(case))
+    if blocked:
+        return _render_meeting(case, number, form, window, deadline, proposals, blocked, False,
+                               200 if request.method == "GET" else 400)
+    if request.method == "GET":
+        _fill_meeting_form(form, case, existing, proposals)
+    elif form.validate_on_submit():
+        try:
+            access.check_version(case, form.version.data, _meeting_changes(existing, form))
+            service.save_meeting(case, number, _details(form), window, today)
+            db.session.commit()
+        except (access.StaleCase, StaleDataError) as stale:
+            _refuse_stale(form, stale, "meeting_on")
+            return _render_meeting(case, number, form, window, deadline, proposals, blocked,
+                                   False, 409)
+        except service.Refused as error:
+            outside = error.outside_window
+            _refuse(form, error, "meeting_on")
+        else:
+            flash(f"{service.meeting_label(number)} saved.", "success")
+            return _back_to_case(case)
+    outside = outside or _outside(form, window)
+    return _render_meeting(case, number, form, window, deadline, proposals, blocked, outside,
+                           400 if form.errors else 200)
+
+
+def _fill_meeting_form(form, case, existing, proposals):
+    """The saved meeting, or a proposed date; ?date= (a suggested date's link) sets the date."""
+    form.version.data = case.version
+    if existing is None and proposals:
+        form.meeting_on.data = proposals[0].day
+    if existing is not None and existing.starts_at is not None:
+        form.starts_at.data = existing.starts_at.strftime("%H:%M")
+    with contextlib.suppress(ValueError):
+        form.meeting_on.data = date.fromisoformat(request.args.get("date", ""))
+
+
+def _outside(form, window):
+    """Whether the date on the form (a valid one) falls outside the window."""
+    day = form.meeting_on.data
+    return day is not None and not form.meeting_on.errors and not window.contains(day)
+
+
+def _details(form):
+    return service.MeetingDetails(
+        meeting_on=form.meeting_on.data, starts_at=form.start_time,
+        place_or_link=form.place_or_link.data or None, chair=form.chair.data or None,
+        attendees=form.attendees.data or None, agencies=form.agencies.data or None,
+        actions=form.actions.data or None, notes=form.notes.data or None,
+        outside_window_reason=form.outside_window_reason.data or None,
+        held=bool(form.held.data))
+
+
+def _meeting_changes(existing, form):
+    """The fields whose saved values differ from what was posted (for a stale save)."""
+    if existing is None:
+        return ["meeting"]
+    posted = _details(form)._asdict()
+    return [getattr(form, name).label.text.lower() for name, value in posted.items()
+            if getattr(existing, name) != value]
+
+
+def _render_meeting(case, number, form, window, deadline, proposals, blocked, outside, status):
+    return render_template(
+        "cdr/meetings/meeting.html", case=case, number=number, form=form, window=window,
+        deadline=deadline, proposals=proposals, blocked=blocked, outside=outside,
+        label=service.meeting_label(number),
+    ), status
+
+
+@bp.route("/<int:case_id>/meetings/<int:number>.ics")
+@permission_required(Permission.VIEW_CDR_CASES)
+def meeting_ics(case_id, number):
+    """The meeting as an iCalendar invitation, with nothing that identifies the child."""
+    _number_or_404(number)
+    case = access.view_case(case_id, f"rapid response meeting {number} invitation")
+    found = service.meeting_of(case, number)
+    if found is None:
+        abort(404)
+    body = service.invitation(case, found, url_for("cdr.case", case_id=case.id, _external=True),
+                              request.host.split(":")[0] or "tracker")
+    filename = f"{case.reference}-rapid-response-meeting-{number}.ics"
+    return current_app.response_class(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- The designated doctor ---------------------------------------------------------------------
+
+
+@bp.route("/<int:case_id>/designated-doctor", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_CDR_CASES)
+def designated_doctor(case_id):
+    """Record the designated doctor for child deaths on a case."""
+    case = _case_for(case_id, "designated doctor form")
+    doctors = service.doctor_choices(case)
+    current = case.designated_doctor_id
+    if current is not None and current not in dict(doctors):
+        doctors.append((current, f"{service.doctor_name(case)} (no longer a designated "
+                                 "doctor here)"))
+    form = DesignatedDoctorForm(doctors=doctors)
+    if request.method == "GET":
+        form.doctor.data = str(current) if current else ""
+        form.version.data = case.version
+    elif form.validate_on_submit():
+        try:
+            access.check_version(case, form.version.data,
+                                 ["designated doctor"] if form.doctor_id != current else [])
+            changed = service.assign_doctor(case, form.doctor_id, london_today())
+            db.session.commit()
+        except (access.StaleCase, StaleDataError) as stale:
+            _refuse_stale(form, stale, "doctor")
+            return _render_doctor(case, form, 409)
+        except service.Refused as error:
+            _refuse(form, error, "doctor")
+        else:
+            flash("Designated doctor saved." if changed else "Nothing changed.", "success")
+            return _back_to_case(case, "designated-doctor")
+    return _render_doctor(case, form, 400 if form.errors else 200)
+
+
+def _render_doctor(case, form, status):
+    return render_template("cdr/meetings/designated_doctor.html", case=case,
+                           form=form), status
+
+
+@bp.route("/my-cases")
+@permission_required(Permission.VIEW_CDR_CASES)
+def my_cases():
+    """The signed-in designated doctor's open cases that need their action."""
+    today = london_today()
+    ids = visible_partnership_ids()
+    rules = deadline_service.load_rules(ids)
+    query = service.my_cases(current_user.id, ids, today, rules,
+                             current_app.config["DUE_SOON_WORKING_DAYS"])
+    pagination = page_of(query)
+    return render_template(
+        "cdr/meetings/my_cases.html",
+        rows=service.my_case_rows(pagination.items, today, rules),
+        total=pagination.total,
+        pagination=pagination_params(pagination, "cdr.my_cases", request.args),
+        today=format_date(today),
+    )
