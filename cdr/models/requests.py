@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
+from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
 
@@ -33,3 +34,17 @@ class AgencyRequest(PartnershipScoped, Audited, db.Model):
     rules_edition: so.Mapped[str] = so.mapped_column(sa.String(16), default="WT2018")
 
     case = so.relationship("ChildDeathCase", lazy="raise")
+    # Its stored deadline (owned by owner_type/owner_id, so no foreign key), read-only here:
+    # tracker.deadline_service.sync_case writes it. Lists load it with contains_eager.
+    deadline = so.relationship(
+        Deadline,
+        primaryjoin=lambda: sa.and_(
+            so.foreign(Deadline.owner_id) == AgencyRequest.id,
+            Deadline.owner_type == AgencyRequest.__tablename__,
+            Deadline.rule_key == "agency_information_request",
+            Deadline.item == "",
+        ),
+        viewonly=True,
+        uselist=False,
+        lazy="raise",
+    )

@@ -1,1 +1,146 @@
-"""Agency information requests and the child death review meeting."""
+"""Agency information requests, information complete, and the child death review meeting."""
+
+from flask import flash, redirect, render_template, request, url_for
+
+from cdr import bp
+from cdr.services import access
+from cdr.services import requests as service
+from forms.cdr.requests import (
+    EditRequestForm,
+    InformationCompleteForm,
+    NewRequestForm,
+    ReviewMeetingForm,
+)
+from tracker.extensions import db
+from tracker.roles import Permission
+from tracker.security import permission_required, visible_partnership_ids
+from tracker.timeutil import london_today
+from tracker.views.audit import page_of, pagination_params
+
+
+def _case_url(case, anchor="information"):
+    return url_for("cdr.case", case_id=case.id, _anchor=anchor)
+
+
+@bp.route("/requests")
+@permission_required(Permission.VIEW_CDR_CASES)
+def outstanding_requests():
+    """Every request not yet returned, across the user's cases, oldest sent first."""
+    pagination = page_of(service.outstanding_query(visible_partnership_ids()))
+    return render_template(
+        "cdr/requests/outstanding.html",
+        rows=service.with_status(pagination.items, london_today()),
+        total=pagination.total,
+        pagination=pagination_params(pagination, "cdr.outstanding_requests", request.args),
+    )
+
+
+@bp.route("/<int:case_id>/requests/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def new_request(case_id):
+    """Record a request for information sent to an agency."""
+    case = access.case_or_404(case_id)
+    form = NewRequestForm(date_of_death=case.date_of_death, today=london_today())
+    if form.validate_on_submit():
+        service.add_request(case, agency=form.agency.data, sent_on=form.sent_on.data)
+        db.session.commit()
+        flash(f"Request to {form.agency.data} added", "success")
+        return redirect(_case_url(case))
+    return render_template("cdr/requests/new.html", case=case, form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def edit_request(case_id, request_id):
+    """Record that a request was chased or returned, and a summary of what came back."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    form = EditRequestForm(obj=_on_get(agency_request), date_of_death=case.date_of_death,
+                           today=london_today())
+    if form.validate_on_submit():
+        service.update_request(
+            case, agency_request, agency=form.agency.data, sent_on=form.sent_on.data,
+            chased_on=form.chased_on.data, returned_on=form.returned_on.data,
+            summary=form.summary.data,
+        )
+        db.session.commit()
+        flash(f"Request to {agency_request.agency} saved", "success")
+        return redirect(_case_url(case))
+    return render_template("cdr/requests/edit.html", case=case, agency_request=agency_request,
+                           form=form), (400 if form.errors else 200)
+
+
+@bp.route("/<int:case_id>/information-complete", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def information_complete(case_id):
+    """Mark the information for the review as complete, or as not complete again."""
+    case = access.case_or_404(case_id)
+    form = InformationCompleteForm()
+    if not form.validate_on_submit():
+        return render_template("cdr/requests/information_complete.html", case=case,
+                               form=form), 400
+    try:
+        access.check_version(case, form.version.data)
+    except access.StaleCase:
+        flash("Someone else changed this case after you opened it, so nothing was saved. "
+              "Check the case and try again.", "error")
+        return redirect(_case_url(case))
+    complete = form.complete.data == "yes"
+    service.set_information_complete(case, complete, today=london_today())
+    db.session.commit()
+    flash("Information marked complete" if complete else "Information marked as not complete",
+          "success")
+    return redirect(_case_url(case))
+
+
+@bp.route("/<int:case_id>/review-meeting", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def review_meeting(case_id):
+    """Record the child death review meeting and its draft analysis."""
+    if request.method == "GET":
+        case = access.view_case(case_id, "child death review meeting form")
+    else:
+        case = access.case_or_404(case_id)
+    form = ReviewMeetingForm(obj=_on_get(case), date_of_death=case.date_of_death,
+                             today=london_today(), identifies=service.identifying_check(case))
+    if request.method == "GET":
+        form.version.data = case.version
+    if form.validate_on_submit():
+        submitted = {name: getattr(form, name).data for name in service.REVIEW_MEETING_FIELDS}
+        try:
+            access.check_version(case, form.version.data)
+        except access.StaleCase:
+            _stale(form, service.review_meeting_differences(case, submitted), case.version)
+        else:
+            service.record_review_meeting(
+                case, held_on=form.review_meeting_on.data,
+                attendees=form.review_meeting_attendees.data,
+                summary=form.analysis_summary.data, factors=form.analysis_factors.data,
+                learning=form.analysis_learning.data,
+            )
+            db.session.commit()
+            flash("Child death review meeting saved", "success")
+            return redirect(_case_url(case))
+    status = 409 if form.version.errors else (400 if form.errors else 200)
+    return render_template("cdr/requests/review_meeting.html", case=case, form=form), status
+
+
+def _on_get(record):
+    """The record to fill a form from: only when showing it, so a post is read as posted."""
+    return record if request.method == "GET" else None
+
+
+def _stale(form, differences, current_version):
+    """Tell the user their save was refused, and what the saved case now says differently."""
+    if differences:
+        what = "the " + ", ".join(differences)
+        message = (f"Someone else changed this case after you opened this page, so nothing "
+                   f"was saved. The saved version has a different {what}. "
+                   "Check your answers and save again")
+    else:
+        message = ("Someone else changed other details of this case after you opened this "
+                   "page, so nothing was saved. Check your answers and save again")
+    form.version.errors = [message]
+    # Saving again now overwrites knowingly: the user has been told what changed.
+    form.version.data = current_version

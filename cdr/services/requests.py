@@ -1,0 +1,224 @@
+"""Gathering information: agency requests (Agency Form B), and the child death review meeting.
+
+Each request owns its stored deadline (`agency_information_request`, cdr.deadlines), synced
+whenever its dates change; returning the information meets it. The review meeting's draft
+analysis is written anonymised, because the CDOP panel reads it.
+"""
+
+import re
+from datetime import date
+from typing import NamedTuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+
+from cdr.models import AgencyRequest, ChildDeathCase, ChildIdentity
+from cdr.services import timeline
+from tracker import deadline_service, deadlines
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+
+# The case's fields the review meeting form saves, and what to call each in a message.
+REVIEW_MEETING_FIELDS = {
+    "review_meeting_on": "date of the meeting",
+    "review_meeting_attendees": "attendees",
+    "analysis_summary": "summary",
+    "analysis_factors": "factors identified",
+    "analysis_learning": "learning",
+}
+
+
+class RequestRow(NamedTuple):
+    """An agency request with its stored deadline and that deadline's status (or None)."""
+
+    request: AgencyRequest
+    deadline: Deadline | None
+    status: deadlines.DeadlineStatus | None
+
+
+# --- Agency requests ---------------------------------------------------------------------
+
+
+def request_or_404(case, request_id: int) -> AgencyRequest:
+    """One of this case's requests; 404 for any other (another case's, or missing)."""
+    found = db.session.scalar(
+        sa.select(AgencyRequest).where(AgencyRequest.id == request_id,
+                                       AgencyRequest.case_id == case.id)
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def add_request(case, *, agency: str, sent_on: date) -> AgencyRequest:
+    """Record a request for information sent to an agency, with its deadline (no commit)."""
+    request = AgencyRequest(case_id=case.id, partnership_id=case.partnership_id,
+                            rules_edition=case.rules_edition, agency=agency, sent_on=sent_on)
+    db.session.add(request)
+    deadline_service.sync_case(request)
+    timeline.add(case, "request", f"Information requested from {agency}", happened_on=sent_on)
+    return request
+
+
+def update_request(case, request, *, agency: str, sent_on: date, chased_on: date | None,
+                   returned_on: date | None, summary: str | None) -> None:
+    """Change a request (chased, returned, summary…), resync its deadline, say what happened."""
+    before = (request.agency, request.sent_on, request.chased_on, request.returned_on,
+              request.summary)
+    request.agency, request.sent_on, request.summary = agency, sent_on, summary or None
+    request.chased_on, request.returned_on = chased_on, returned_on
+    deadline_service.sync_case(request)
+    for text, happened_on in _request_events(before, request):
+        timeline.add(case, "request", text, happened_on=happened_on)
+
+
+def _request_events(before, request) -> list[tuple[str, date | None]]:
+    """Timeline lines for what changed on a request: chased, returned, or other details."""
+    _, _, chased_before, returned_before, _ = before
+    events = []
+    if request.chased_on and request.chased_on != chased_before:
+        events.append((f"Request to {request.agency} chased", request.chased_on))
+    if request.returned_on and request.returned_on != returned_before:
+        events.append((f"Information returned by {request.agency}", request.returned_on))
+    if returned_before and request.returned_on is None:
+        events.append((f"Request to {request.agency} marked as not returned", None))
+    after = (request.agency, request.sent_on, request.chased_on, request.returned_on,
+             request.summary)
+    if not events and after != before:
+        events.append((f"Request to {request.agency} updated", None))
+    return events
+
+
+def case_requests(case, deadline_rows) -> list[RequestRow]:
+    """A case's requests, oldest first, each with its deadline from the case page's rows.
+
+    `deadline_rows` are cdr.services.case_page.DeadlineRow (already with their status), so
+    this adds one query whatever the number of requests.
+    """
+    by_owner = {
+        row.deadline.owner_id: row for row in deadline_rows
+        if row.deadline.owner_type == AgencyRequest.__tablename__
+    }
+    found = db.session.scalars(
+        sa.select(AgencyRequest).where(AgencyRequest.case_id == case.id)
+        .order_by(AgencyRequest.sent_on, AgencyRequest.id)
+    ).all()
+    rows = []
+    for request in found:
+        row = by_owner.get(request.id)
+        rows.append(RequestRow(request, row.deadline if row else None,
+                               row.status if row else None))
+    return rows
+
+
+def outstanding_query(partnership_ids):
+    """Requests not yet returned in these partnerships, oldest sent first (one query).
+
+    Each comes with its stored deadline and its case's reference loaded in the same query
+    (contains_eager), so a page of them costs one query whatever its length.
+    """
+    ids = list(partnership_ids)
+    return (
+        sa.select(AgencyRequest)
+        .join(AgencyRequest.case)
+        .outerjoin(AgencyRequest.deadline)
+        .where(AgencyRequest.partnership_id.in_(ids),
+               ChildDeathCase.partnership_id.in_(ids),
+               AgencyRequest.returned_on.is_(None))
+        .options(
+            so.contains_eager(AgencyRequest.case).load_only(
+                ChildDeathCase.id, ChildDeathCase.reference, ChildDeathCase.version
+            ),
+            so.contains_eager(AgencyRequest.deadline),
+        )
+        .order_by(AgencyRequest.sent_on, AgencyRequest.id)
+    )
+
+
+def with_status(requests, today: date) -> list[RequestRow]:
+    """Requests (their deadline loaded) with each deadline's status on `today`.
+
+    Reads the partnerships' closure days once (a fixed number of queries), so "due soon"
+    counts the same working days as everywhere else.
+    """
+    rules = deadline_service.load_rules({request.partnership_id for request in requests})
+    rows = []
+    for request in requests:
+        deadline = request.deadline
+        status = (deadline_service.status_of(deadline, today, rules.get(request.partnership_id))
+                  if deadline is not None else None)
+        rows.append(RequestRow(request, deadline, status))
+    return rows
+
+
+# --- Information complete ----------------------------------------------------------------
+
+
+def set_information_complete(case, complete: bool, *, today: date) -> None:
+    """Say whether all the information the review needs is in (no commit)."""
+    if case.information_complete == complete:
+        return
+    case.information_complete = complete
+    text = ("Information gathering marked complete" if complete
+            else "Information gathering marked as not complete")
+    timeline.add(case, "information", text, happened_on=today)
+
+
+# --- Child death review meeting ------------------------------------------------------------
+
+
+def record_review_meeting(case, *, held_on: date, attendees: str, summary: str | None,
+                          factors: str | None, learning: str | None) -> None:
+    """Record the child death review meeting and its draft analysis (no commit)."""
+    first = case.review_meeting_on is None
+    case.review_meeting_on = held_on
+    case.review_meeting_attendees = attendees
+    case.analysis_summary = summary or None
+    case.analysis_factors = factors or None
+    case.analysis_learning = learning or None
+    text = ("Child death review meeting held" if first
+            else "Child death review meeting details updated")
+    timeline.add(case, "review_meeting", text, happened_on=held_on)
+
+
+def review_meeting_differences(case, submitted: dict) -> list[str]:
+    """What the saved review meeting now says differently from what was submitted."""
+    return [label for name, label in REVIEW_MEETING_FIELDS.items()
+            if (getattr(case, name) or None) != (submitted.get(name) or None)]
+
+
+def identifying_check(case):
+    """A function telling whether a text names the child or gives their NHS number or postcode.
+
+    The draft analysis goes to the panel, which must not see who the child is. Reads the
+    child's identity once; the function never says which detail matched, so nothing
+    identifying reaches an error message.
+    """
+    identity = db.session.scalar(sa.select(ChildIdentity).where(ChildIdentity.case_id == case.id))
+    if identity is None:
+        return lambda text: False
+    names = {part for part in f"{identity.given_names} {identity.family_name}".split()
+             if len(part) >= 3}
+    name = (re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b",
+                       re.IGNORECASE) if names else None)
+    nhs_number = identity.nhs_number or ""
+    postcode = _squash(identity.postcode or "")
+
+    def identifies(text: str | None) -> bool:
+        if not text:
+            return False
+        # Digits typed in groups ("999 000 0018") count as one number.
+        numbers = re.findall(r"\d+", re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text))
+        return bool(
+            (name is not None and name.search(text))
+            or (nhs_number and nhs_number in numbers)
+            or (postcode and postcode in _squash(text))
+        )
+
+    return identifies
+
+
+def _squash(text: str) -> str:
+    """Lower case without spaces, to find a postcode however it is spaced."""
+    return re.sub(r"\s+", "", text).lower()
