@@ -6,7 +6,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
-from cdr.services import stages, timeline
+from cdr.services import panel, stages, timeline
 from cdr.services.access import identity_of
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -58,6 +58,8 @@ class CasePage(NamedTuple):
     tasks: list[stages.Task]
     timeline: list
     counts: dict
+    # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
+    panel: object = None
 
 
 def load(case, today: date) -> CasePage:
@@ -70,6 +72,7 @@ def load(case, today: date) -> CasePage:
         tasks=stages.tasks(case, **counts),
         timeline=timeline.entries(case),
         counts=counts,
+        panel=panel.case_section(case, today),
     )
 
 

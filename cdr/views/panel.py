@@ -1,14 +1,285 @@
-"""CDOP panel meetings, the anonymised agenda, outcomes, closing and reopening a case."""
+"""CDOP panel meetings, the anonymised agenda, outcomes, closing and reopening a case.
 
-from flask import render_template
+The meeting pages and the panel's case summaries are anonymised for everyone who may open
+them (panel members included): they read the case table only (cdr.services.panel).
+"""
+
+from urllib.parse import urlencode
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from cdr import bp
+from cdr.services import access
+from cdr.services import panel as service
+from forms.cdr.panel import (
+    ActionForm,
+    AddToAgendaForm,
+    CompleteActionForm,
+    MoveItemForm,
+    OutcomeForm,
+    PanelMeetingForm,
+    ReopenForm,
+)
+from tracker.extensions import db
 from tracker.roles import Permission
 from tracker.security import permission_required
+from tracker.timeutil import format_date, london_today
+from tracker.views.audit import page_of, pagination_params
 
 
 @bp.route("/panel-meetings")
 @permission_required(Permission.VIEW_PANEL_PACK)
 def panel_meetings():
-    """The partnership's CDOP panel meetings (filled in by the panel work)."""
-    return render_template("cdr/panel/index.html")
+    """The partnership's CDOP panel meetings: upcoming first, then past."""
+    today = london_today()
+    pagination = page_of(service.meetings_query(today))
+    return render_template(
+        "cdr/panel/index.html",
+        meetings=pagination.items,
+        counts=service.item_counts(pagination.items),
+        pagination=pagination_params(pagination, "cdr.panel_meetings", request.args),
+        today=today,
+        time_label=service.time_label,
+        may_edit=current_user.can(Permission.EDIT_CDR_CASES),
+    )
+
+
+@bp.route("/panel-meetings/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def new_panel_meeting():
+    """Schedule a panel meeting."""
+    form = PanelMeetingForm(partnerships=sorted(current_user.partnerships, key=lambda p: p.name),
+                            today=london_today())
+    if form.validate_on_submit():
+        meeting = service.create_meeting(
+            partnership_id=form.partnership.data, meeting_on=form.meeting_on.data,
+            starts_at=form.start_time, place_or_link=form.place_or_link.data,
+            notes=form.notes.data,
+        )
+        db.session.commit()
+        flash(f"{service.meeting_title(meeting)} scheduled.", "success")
+        return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
+    return render_template("cdr/panel/new.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/panel-meetings/<int:meeting_id>")
+@permission_required(Permission.VIEW_PANEL_PACK)
+def panel_meeting(meeting_id):
+    """A meeting and its anonymised agenda, with the agenda's buttons for editors."""
+    meeting = service.meeting_or_404(meeting_id)
+    return _render_meeting(meeting)
+
+
+def _render_meeting(meeting, status=200):
+    return render_template(
+        "cdr/panel/meeting.html",
+        meeting=meeting,
+        agenda=service.agenda(meeting),
+        title=service.meeting_title(meeting),
+        time_label=service.time_label,
+        may_edit=current_user.can(Permission.EDIT_CDR_CASES),
+        move_form=MoveItemForm(formdata=None),
+    ), status
+
+
+@bp.route("/panel-meetings/<int:meeting_id>/ready-cases", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def panel_ready_cases(meeting_id):
+    """Cases ready for the panel, each with a button that adds it to this meeting."""
+    meeting = service.meeting_or_404(meeting_id)
+    today = london_today()
+    form = AddToAgendaForm()
+    if form.validate_on_submit():
+        try:
+            item = service.add_to_agenda(meeting, form.case_id.data, today)
+        except service.AgendaError as error:
+            form.case_id.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Case added to the agenda, number {item.position}.", "success")
+            return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
+    pagination = page_of(service.ready_cases_query(meeting, today))
+    return render_template(
+        "cdr/panel/ready.html",
+        form=form,
+        meeting=meeting,
+        title=service.meeting_title(meeting),
+        ready=service.ready_rows(pagination.items),
+        total=pagination.total,
+        pagination=_pagination(pagination, url_for("cdr.panel_ready_cases",
+                                                    meeting_id=meeting.id)),
+    ), (400 if form.errors else 200)
+
+
+def _pagination(pagination, base):
+    """govukPagination parameters for a list at `base` whose only query argument is ?page=
+    (tracker.views.audit.pagination_params serves lists whose URL has no arguments)."""
+    if pagination.pages <= 1:
+        return None
+
+    def href(number):
+        return f"{base}?{urlencode([('page', number)])}"
+
+    params = {"items": [
+        {"ellipsis": True} if number is None
+        else {"number": number, "href": href(number), "current": number == pagination.page}
+        for number in pagination.iter_pages(left_edge=1, left_current=1, right_current=2,
+                                            right_edge=1)
+    ]}
+    if pagination.has_prev:
+        params["previous"] = {"href": href(pagination.prev_num)}
+    if pagination.has_next:
+        params["next"] = {"href": href(pagination.next_num)}
+    return params
+
+
+@bp.route("/panel-meetings/<int:meeting_id>/items/<int:item_id>/move", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def move_panel_item(meeting_id, item_id):
+    """Move a case one place up or down the agenda."""
+    meeting = service.meeting_or_404(meeting_id)
+    item = service.item_or_404(meeting, item_id)
+    form = MoveItemForm()
+    if not form.validate_on_submit():
+        return _render_meeting(meeting, status=400)
+    if service.move(meeting, item, form.direction.data):
+        db.session.commit()
+        flash("Agenda order changed.", "success")
+    return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id, _anchor="agenda"))
+
+
+@bp.route("/panel-meetings/<int:meeting_id>/items/<int:item_id>/remove",
+          methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def remove_panel_item(meeting_id, item_id):
+    """Confirm, then take a case off the agenda."""
+    meeting = service.meeting_or_404(meeting_id)
+    item = service.item_or_404(meeting, item_id)
+    reference = db.session.get(service.ChildDeathCase, item.case_id).reference
+    if request.method == "POST":
+        service.remove_from_agenda(meeting, item)
+        db.session.commit()
+        flash(f"{reference} removed from the agenda.", "success")
+        return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
+    return render_template("cdr/panel/remove.html", meeting=meeting, reference=reference,
+                           item=item, title=service.meeting_title(meeting))
+
+
+@bp.route("/panel-meetings/<int:meeting_id>/cases/<int:case_id>")
+@permission_required(Permission.VIEW_PANEL_PACK)
+def panel_case_summary(meeting_id, case_id):
+    """The anonymised summary of a case on the agenda (what panel members read)."""
+    meeting = service.meeting_or_404(meeting_id)
+    case = service.summary_case_or_404(meeting, case_id)
+    db.session.commit()
+    row = service.ready_rows([case])[0]
+    return render_template("cdr/panel/summary.html", meeting=meeting, case=case, row=row,
+                           title=service.meeting_title(meeting),
+                           may_edit=current_user.can(Permission.EDIT_CDR_CASES))
+
+
+# --- The outcome of a case, its actions, reopening ---------------------------------------
+
+@bp.route("/<int:case_id>/outcome", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def case_outcome(case_id):
+    """Record the panel's outcome; saving it closes the case."""
+    case = access.case_or_404(case_id)
+    today = london_today()
+    form = OutcomeForm(obj=case, date_of_death=case.date_of_death, today=today)
+    status = 200
+    if case.closed_on is None and service.is_ready(case) and form.validate_on_submit():
+        try:
+            access.check_version(case, form.version.data)
+        except access.StaleCase:
+            form.version.errors.append(_stale_message(case, form.version.data))
+            form.version.data = str(case.version)
+            status = 409
+        else:
+            service.record_outcome(case, **_outcome_values(form), today=today)
+            db.session.commit()
+            flash(f"Outcome recorded. {case.reference} is closed.", "success")
+            return redirect(url_for("cdr.case", case_id=case.id, _anchor="panel"))
+    elif request.method == "POST" and form.errors:
+        status = 400
+    elif request.method == "GET":
+        form.version.data = str(case.version)
+    return render_template("cdr/panel/outcome.html", form=form, case=case,
+                           ready=service.is_ready(case),
+                           outcome_labels=service.outcome_labels(case),
+                           actions=service.actions(case, today),
+                           complete_form=CompleteActionForm(formdata=None)), status
+
+
+def _outcome_values(form):
+    return {name: getattr(form, name).data for name in (
+        "category", "factors_child", "factors_social", "factors_physical", "factors_service",
+        "modifiable_factors", "learning_points", "review_completed_on")}
+
+
+def _stale_message(case, opened_at):
+    """What the user is told when someone saved the case after they opened the form."""
+    changed = service.changed_since(case, opened_at)
+    what = f" ({', '.join(changed)})" if changed else ""
+    return ("Someone else changed this case after you opened this page" + what + ". "
+            "Check the case and enter your changes again")
+
+
+@bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def new_case_action(case_id):
+    """Add an action agreed at the panel review."""
+    case = access.case_or_404(case_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        service.add_action(case, description=form.description.data, owner=form.owner.data,
+                           due_on=form.due_on.data)
+        db.session.commit()
+        flash(f"Action for {form.owner.data} added, due {format_date(form.due_on.data)}.",
+              "success")
+        return redirect(url_for("cdr.case_outcome", case_id=case.id, _anchor="actions"))
+    return render_template("cdr/panel/action.html", form=form, case=case), (
+        400 if form.errors else 200)
+
+
+@bp.route("/<int:case_id>/actions/<int:action_id>/complete", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def complete_case_action(case_id, action_id):
+    """Mark an action completed today."""
+    case = access.case_or_404(case_id)
+    action = service.action_or_404(case, action_id)
+    if CompleteActionForm().validate_on_submit() and service.complete_action(
+            case, action, london_today()):
+        db.session.commit()
+        flash("Action marked as completed.", "success")
+    return redirect(url_for("cdr.case_outcome", case_id=case.id, _anchor="actions"))
+
+
+@bp.route("/<int:case_id>/reopen", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def reopen_case(case_id):
+    """Reopen a closed case, with the reason."""
+    case = access.case_or_404(case_id)
+    if case.closed_on is None:
+        flash(f"{case.reference} is open: there is nothing to reopen.", "info")
+        return redirect(url_for("cdr.case", case_id=case.id))
+    form = ReopenForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            access.check_version(case, form.version.data)
+        except access.StaleCase:
+            form.version.errors.append(_stale_message(case, form.version.data))
+            form.version.data = str(case.version)
+            status = 409
+        else:
+            service.reopen(case, form.reason.data, london_today())
+            db.session.commit()
+            flash(f"{case.reference} reopened.", "success")
+            return redirect(url_for("cdr.case", case_id=case.id, _anchor="panel"))
+    elif form.errors:
+        status = 400
+    else:
+        form.version.data = str(case.version)
+    return render_template("cdr/panel/reopen.html", form=form, case=case), status

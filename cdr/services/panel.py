@@ -1,0 +1,413 @@
+"""CDOP panel review: meetings, their anonymised agenda, the outcome, closing and reopening.
+
+The agenda and the panel's case summaries read ChildDeathCase alone, never ChildIdentity, so
+nothing that identifies a child can reach a panel member's page (tests/cdr/test_anonymity.py
+proves it by the SQL the pages issue). Functions that depend on the date take `today`.
+"""
+
+from datetime import date, time
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from cdr.models import (
+    CATEGORIES,
+    MODIFIABLE,
+    SEXES,
+    CaseAction,
+    ChildDeathCase,
+    PanelItem,
+    PanelMeeting,
+)
+from cdr.services import timeline
+from tracker import audit, deadline_service
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+from tracker.roles import Permission
+from tracker.security import get_scoped_or_404, scoped
+from tracker.timeutil import format_date
+
+# (lowest age in whole years, band) from oldest down; below 1 year it goes by days.
+_YEAR_BANDS = ((15, "15 to 17 years"), (10, "10 to 14 years"), (5, "5 to 9 years"),
+               (1, "1 to 4 years"))
+NEONATAL_DAYS = 28
+
+
+class AgendaRow(NamedTuple):
+    """A case on an agenda as every viewer of the agenda may see it (anonymised)."""
+
+    item: PanelItem
+    case: ChildDeathCase
+    age_band: str
+    sex: str
+    category: str | None
+
+
+class ActionRow(NamedTuple):
+    """An action with its status worked out for today."""
+
+    action: CaseAction
+    status: str
+    tag_class: str
+
+
+class PanelSection(NamedTuple):
+    """What the case page's panel section shows."""
+
+    meetings: list[PanelMeeting]
+    actions: list[ActionRow]
+    outcome_labels: dict
+    ready: bool
+    may_edit: bool
+
+
+class AgendaError(Exception):
+    """A change to an agenda that cannot be made, with the message to show."""
+
+
+# --- Anonymised descriptions -------------------------------------------------------------
+
+def _days_in_years(years: int) -> int:
+    """The fewest days `years` whole years can span (one leap day in every four years)."""
+    return 365 * years + years // 4
+
+
+def age_band(age_at_death_days: int | None) -> str:
+    """The age band shown instead of the date of birth ("1 to 4 years").
+
+    The case keeps only the age in days, so a death within a day of a birthday may fall in
+    the band above: a band, unlike a date of birth, does not need that day.
+    """
+    if age_at_death_days is None or age_at_death_days < 0:
+        return "Not known"
+    if age_at_death_days < NEONATAL_DAYS:
+        return "Under 28 days"
+    if age_at_death_days >= _days_in_years(18):
+        return "18 years or over"
+    for years, band in _YEAR_BANDS:
+        if age_at_death_days >= _days_in_years(years):
+            return band
+    return "28 days to under 1 year"
+
+
+def _sex_label(case) -> str:
+    return SEXES.get(case.sex or "", "Not known")
+
+
+def _agenda_row(item, case) -> AgendaRow:
+    return AgendaRow(item, case, age_band(case.age_at_death_days), _sex_label(case),
+                     CATEGORIES.get(case.category or ""))
+
+
+def time_label(value: time | None) -> str:
+    """'2:30pm' as GOV.UK writes times, or '' for no time."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    return f"{hour}:{value.minute:02d}{suffix}"
+
+
+def meeting_title(meeting) -> str:
+    """How a meeting is named in headings, messages and the timeline."""
+    return f"CDOP panel meeting of {format_date(meeting.meeting_on)}"
+
+
+# --- Meetings ----------------------------------------------------------------------------
+
+def meetings_query(today: date):
+    """The user's partnerships' meetings: upcoming first (soonest first), then past (latest
+    first). A select() for pagination and exports."""
+    upcoming = PanelMeeting.meeting_on >= today
+    return scoped(sa.select(PanelMeeting), PanelMeeting.partnership_id).order_by(
+        sa.case((upcoming, 0), else_=1),
+        sa.case((upcoming, PanelMeeting.meeting_on)),
+        PanelMeeting.meeting_on.desc(),
+        PanelMeeting.id,
+    )
+
+
+def item_counts(meetings) -> dict[int, int]:
+    """How many cases each meeting's agenda holds (one query for the whole page)."""
+    ids = [m.id for m in meetings]
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(PanelItem.meeting_id, sa.func.count())
+        .where(PanelItem.meeting_id.in_(ids))
+        .group_by(PanelItem.meeting_id)
+    ).all())
+
+
+def create_meeting(*, partnership_id: int, meeting_on: date, starts_at: time | None,
+                   place_or_link: str | None, notes: str | None) -> PanelMeeting:
+    """Schedule a meeting (no commit)."""
+    meeting = PanelMeeting(partnership_id=partnership_id, meeting_on=meeting_on,
+                           starts_at=starts_at, place_or_link=place_or_link or None,
+                           notes=notes or None)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def meeting_or_404(meeting_id: int) -> PanelMeeting:
+    """A meeting of the user's partnerships, or 404 (another partnership's looks missing)."""
+    return get_scoped_or_404(PanelMeeting, meeting_id)
+
+
+def agenda(meeting) -> list[AgendaRow]:
+    """The meeting's agenda in order, anonymised (one query, case table only)."""
+    rows = db.session.execute(
+        sa.select(PanelItem, ChildDeathCase)
+        .join(ChildDeathCase, ChildDeathCase.id == PanelItem.case_id)
+        .where(PanelItem.meeting_id == meeting.id)
+        .order_by(PanelItem.position, PanelItem.id)
+    ).all()
+    return [_agenda_row(item, case) for item, case in rows]
+
+
+def _on_open_agenda(today: date):
+    """Cases on the agenda of a meeting not yet held (today's or later)."""
+    return (sa.select(PanelItem.case_id)
+            .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
+            .where(PanelMeeting.meeting_on >= today))
+
+
+def is_ready(case) -> bool:
+    """Whether the case can go to the panel: information complete, review meeting held, and
+    not closed."""
+    return bool(case.information_complete and case.review_meeting_on is not None
+                and case.closed_on is None)
+
+
+def ready_cases_query(meeting, today: date):
+    """Cases of the meeting's partnership ready for the panel and not already on this
+    agenda or an open one, longest waiting first."""
+    on_this = sa.select(PanelItem.case_id).where(PanelItem.meeting_id == meeting.id)
+    return (
+        sa.select(ChildDeathCase)
+        .where(ChildDeathCase.partnership_id == meeting.partnership_id,
+               ChildDeathCase.information_complete.is_(True),
+               ChildDeathCase.review_meeting_on.is_not(None),
+               ChildDeathCase.closed_on.is_(None),
+               ChildDeathCase.id.not_in(_on_open_agenda(today)),
+               ChildDeathCase.id.not_in(on_this))
+        .order_by(ChildDeathCase.review_meeting_on, ChildDeathCase.id)
+    )
+
+
+def ready_rows(cases) -> list[AgendaRow]:
+    """Ready cases described as the agenda describes them."""
+    return [_agenda_row(None, case) for case in cases]
+
+
+def add_to_agenda(meeting, case_id: int, today: date) -> PanelItem:
+    """Put a ready case at the end of the agenda (no commit); AgendaError if it is not ready."""
+    case = db.session.scalar(ready_cases_query(meeting, today)
+                             .where(ChildDeathCase.id == case_id))
+    if case is None:
+        raise AgendaError("That case cannot be added: it is not ready for the panel, "
+                          "or it is already on an agenda")
+    last = db.session.scalar(sa.select(sa.func.max(PanelItem.position))
+                             .where(PanelItem.meeting_id == meeting.id))
+    item = PanelItem(meeting_id=meeting.id, case_id=case.id,
+                     partnership_id=meeting.partnership_id, position=(last or 0) + 1)
+    db.session.add(item)
+    timeline.add(case, "panel", f"Added to the agenda of the {meeting_title(meeting)}")
+    return item
+
+
+def item_or_404(meeting, item_id: int) -> PanelItem:
+    """An item of this meeting's agenda, or 404."""
+    item = db.session.get(PanelItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+def move(meeting, item, direction: str) -> bool:
+    """Swap an item with the one above or below it (no commit); False at either end."""
+    items = db.session.scalars(
+        sa.select(PanelItem).where(PanelItem.meeting_id == meeting.id)
+        .order_by(PanelItem.position, PanelItem.id)
+    ).all()
+    index = items.index(item)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(items):
+        return False
+    items[index], items[other] = items[other], items[index]
+    for position, each in enumerate(items, start=1):
+        each.position = position
+    return True
+
+
+def remove_from_agenda(meeting, item) -> None:
+    """Take a case off the agenda (no commit), saying so on its timeline."""
+    case = db.session.get(ChildDeathCase, item.case_id)
+    db.session.delete(item)
+    timeline.add(case, "panel", f"Removed from the agenda of the {meeting_title(meeting)}")
+
+
+def summary_case_or_404(meeting, case_id: int) -> ChildDeathCase:
+    """A case on this meeting's agenda, for its anonymised summary (VIEW audit row); 404 if
+    the case is not on the agenda."""
+    case = db.session.scalar(
+        sa.select(ChildDeathCase)
+        .join(PanelItem, PanelItem.case_id == ChildDeathCase.id)
+        .where(PanelItem.meeting_id == meeting.id, ChildDeathCase.id == case_id)
+    )
+    if case is None:
+        abort(404)
+    audit.record(audit.Action.VIEW, case,
+                 detail=f"Viewed the anonymised panel summary ({meeting_title(meeting)})")
+    return case
+
+
+# --- The outcome, closing and reopening --------------------------------------------------
+
+OUTCOME_FIELDS = {
+    "category": "Category of death",
+    "factors_child": "Factors in the child",
+    "factors_social": "Factors in the social environment",
+    "factors_physical": "Factors in the physical environment",
+    "factors_service": "Factors in service provision",
+    "modifiable_factors": "Modifiable factors identified",
+    "learning_points": "Learning points",
+    "review_completed_on": "Date the review was completed",
+    "closed_on": "Date closed",
+}
+
+
+def changed_since(case, opened_at_version, labels=None) -> list[str]:
+    """What others changed on the case after version `opened_at_version`, as field labels
+    (read from the audit trail, whose update rows carry the version they moved from)."""
+    labels = labels or OUTCOME_FIELDS
+    try:
+        opened_at = int(opened_at_version)
+    except (TypeError, ValueError):
+        return []
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "ChildDeathCase",
+                                    AuditEvent.object_id == str(case.id),
+                                    AuditEvent.action == audit.Action.UPDATE.value)
+    ).all()
+    changed = []
+    for event in events:
+        changes = event.changes or {}
+        old_version = (changes.get("version") or [None])[0]
+        if isinstance(old_version, int) and old_version >= opened_at:
+            changed += [key for key in changes if key not in changed]
+    return [labels.get(key, key.replace("_", " ").capitalize()) for key in changed
+            if key not in ("version", "updated_at")]
+
+
+def outcome_labels(case) -> dict:
+    """The outcome's category and modifiable-factors answer as users read them."""
+    return {"category": CATEGORIES.get(case.category or ""),
+            "modifiable": MODIFIABLE.get(case.modifiable_factors or "")}
+
+
+def record_outcome(case, *, category, factors_child, factors_social, factors_physical,
+                   factors_service, modifiable_factors, learning_points,
+                   review_completed_on: date, today: date) -> None:
+    """Record the panel's outcome and close the case on the day the review was completed
+    (no commit). The form has checked the values against `today` and the date of death."""
+    case.category = category
+    case.factors_child = factors_child or None
+    case.factors_social = factors_social or None
+    case.factors_physical = factors_physical or None
+    case.factors_service = factors_service or None
+    case.modifiable_factors = modifiable_factors
+    case.learning_points = learning_points or None
+    case.review_completed_on = review_completed_on
+    case.closed_on = review_completed_on
+    case.stage = "closed"
+    deadline_service.sync_case(case)
+    timeline.add(case, "closed",
+                 f"CDOP panel review completed ({CATEGORIES[category]}; modifiable factors: "
+                 f"{MODIFIABLE[modifiable_factors].lower()}). Case closed.",
+                 happened_on=review_completed_on)
+
+
+def reopen(case, reason: str, today: date) -> None:
+    """Reopen a closed case with the reason, audited and on the timeline (no commit)."""
+    closed_on = case.closed_on
+    case.closed_on = None
+    case.review_completed_on = None
+    case.stage = "panel" if case.review_meeting_on is not None else "review_meeting"
+    deadline_service.sync_case(case)
+    audit.record(audit.Action.UPDATE, case,
+                 detail=f"Reopened (closed on {format_date(closed_on)}). Reason: {reason}")
+    timeline.add(case, "reopened", f"Case reopened. Reason: {reason}", happened_on=today)
+
+
+# --- Actions -----------------------------------------------------------------------------
+
+def action_status(action, today: date) -> tuple[str, str]:
+    """The status of an action today and its tag colour."""
+    if action.completed_on is not None:
+        return "Completed", "govuk-tag--green"
+    if action.due_on is not None and action.due_on < today:
+        return "Overdue", "govuk-tag--red"
+    if action.due_on == today:
+        return "Due today", "govuk-tag--yellow"
+    return "Not yet due", "govuk-tag--grey"
+
+
+def actions(case, today: date) -> list[ActionRow]:
+    """A case's actions by due date, each with its status (one query)."""
+    rows = db.session.scalars(
+        sa.select(CaseAction).where(CaseAction.case_id == case.id)
+        .order_by(CaseAction.due_on.is_(None), CaseAction.due_on, CaseAction.id)
+    ).all()
+    return [ActionRow(row, *action_status(row, today)) for row in rows]
+
+
+def add_action(case, *, description: str, owner: str, due_on: date) -> CaseAction:
+    """Record an action agreed at the review (no commit)."""
+    action = CaseAction(case_id=case.id, partnership_id=case.partnership_id,
+                        description=description, owner=owner, due_on=due_on)
+    db.session.add(action)
+    timeline.add(case, "action", f"Action agreed for {owner}, due {format_date(due_on)}: "
+                 f"{description}")
+    return action
+
+
+def action_or_404(case, action_id: int) -> CaseAction:
+    """One of the case's actions, or 404."""
+    action = db.session.get(CaseAction, action_id)
+    if action is None or action.case_id != case.id:
+        abort(404)
+    return action
+
+
+def complete_action(case, action, today: date) -> bool:
+    """Mark an action completed today (no commit); False if it already was."""
+    if action.completed_on is not None:
+        return False
+    action.completed_on = today
+    timeline.add(case, "action", f"Action completed: {action.description}", happened_on=today)
+    return True
+
+
+# --- The case page's section -------------------------------------------------------------
+
+def case_section(case, today: date) -> PanelSection:
+    """The meetings the case is on, its outcome's labels, and its actions (two queries)."""
+    meetings = db.session.scalars(
+        sa.select(PanelMeeting).join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
+        .where(PanelItem.case_id == case.id)
+        .order_by(PanelMeeting.meeting_on, PanelMeeting.id)
+    ).all()
+    return PanelSection(
+        meetings=meetings,
+        actions=actions(case, today),
+        outcome_labels=outcome_labels(case),
+        ready=is_ready(case),
+        may_edit=current_user.can(Permission.EDIT_CDR_CASES),
+    )
+

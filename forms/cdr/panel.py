@@ -1,0 +1,180 @@
+"""CDOP panel forms: a meeting, the agenda's buttons, the outcome, actions, reopening."""
+
+import re
+from datetime import time
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from cdr.models import CATEGORIES, MODIFIABLE
+from forms.base import StripWhitespaceForm
+from forms.fields import GovDateField
+from tracker.timeutil import format_date
+
+_TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
+TEXT_MAX = 5000
+
+
+def _text_area(label, description=None, max_length=TEXT_MAX):
+    return TextAreaField(
+        label, widget=GovTextArea(), description=description,
+        validators=[Length(max=max_length,
+                           message=f"{label} must be {max_length} characters or fewer")],
+    )
+
+
+class PanelMeetingForm(StripWhitespaceForm):
+    """Schedule a CDOP panel meeting."""
+
+    partnership = RadioField(
+        "Partnership", coerce=int, widget=GovRadioInput(),
+        invalid_choice_message="Select a partnership from the list",
+        validators=[InputRequired(message="Select the partnership holding the meeting")],
+    )
+    meeting_on = GovDateField("Date of the meeting", description="For example, 27 3 2026",
+                              required_message="Enter the date of the meeting")
+    starts_at = StringField(
+        "Start time (optional)", widget=GovTextInput(),
+        description="Use the 24-hour clock, for example, 14:30",
+        validators=[Optional()],
+    )
+    place_or_link = StringField(
+        "Place or link (optional)", widget=GovTextInput(),
+        description="The room and building, or the link to join online",
+        validators=[Length(max=500, message="Place or link must be 500 characters or fewer")],
+    )
+    notes = _text_area("Notes (optional)",
+                       "Panel members see these notes: never write a child's name in them.")
+    submit = SubmitField("Schedule meeting", widget=GovSubmitInput())
+
+    def __init__(self, *args, partnerships=(), today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partnership.choices = [(p.id, p.name) for p in partnerships]
+        if len(self.partnership.choices) == 1:
+            # One partnership: nothing to choose, so no question.
+            self.partnership.data = self.partnership.choices[0][0]
+            self.partnership.validators = []
+        self._today = today
+
+    @property
+    def asks_partnership(self) -> bool:
+        """Whether the user belongs to more than one partnership and must pick one."""
+        return len(self.partnership.choices) > 1
+
+    def validate_meeting_on(self, field):
+        """A meeting is scheduled for today or later."""
+        if field.data is not None and field.data < self._today:
+            raise ValidationError("Date of the meeting must be today or in the future")
+
+    def validate_starts_at(self, field):
+        """Hours and minutes, 00:00 to 23:59."""
+        if field.data and not _TIME.fullmatch(field.data):
+            raise ValidationError("Enter the start time using the 24-hour clock, like 14:30")
+
+    @property
+    def start_time(self) -> time | None:
+        """The start time typed, as a time (after validation)."""
+        match = _TIME.fullmatch(self.starts_at.data or "")
+        return time(int(match[1]), int(match[2])) if match else None
+
+
+class AddToAgendaForm(StripWhitespaceForm):
+    """The "Add to agenda" button beside a ready case."""
+
+    case_id = IntegerField(widget=HiddenInput(),
+                           validators=[InputRequired(message="Select a case to add")])
+
+
+class MoveItemForm(StripWhitespaceForm):
+    """The move up and move down buttons of an agenda item."""
+
+    direction = HiddenField(validators=[AnyOf(("up", "down"), message="Choose up or down")])
+
+
+class OutcomeForm(StripWhitespaceForm):
+    """The panel's outcome, after the national child death analysis form."""
+
+    version = HiddenField()
+    category = RadioField(
+        "Category of death", choices=list(CATEGORIES.items()), widget=GovRadioInput(),
+        invalid_choice_message="Select a category of death from the list",
+        validators=[InputRequired(message="Select the category of death")],
+    )
+    factors_child = _text_area("Factors in the child",
+                               "Factors intrinsic to the child, for example health or "
+                               "development")
+    factors_social = _text_area("Factors in the social environment",
+                                "Including family and parenting capacity")
+    factors_physical = _text_area("Factors in the physical environment")
+    factors_service = _text_area("Factors in service provision")
+    modifiable_factors = RadioField(
+        "Were modifiable factors identified?", choices=list(MODIFIABLE.items()),
+        widget=GovRadioInput(),
+        invalid_choice_message="Select whether modifiable factors were identified",
+        validators=[InputRequired(message="Select whether modifiable factors were identified")],
+    )
+    learning_points = _text_area("Learning points")
+    review_completed_on = GovDateField(
+        "Date the review was completed", description="For example, 27 3 2026",
+        required_message="Enter the date the review was completed",
+    )
+    submit = SubmitField("Save outcome and close the case", widget=GovSubmitInput())
+
+    def __init__(self, *args, date_of_death, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._date_of_death = date_of_death
+        self._today = today
+
+    def validate_review_completed_on(self, field):
+        """Not in the future, and not before the death."""
+        if field.data is None:
+            return
+        if field.data > self._today:
+            raise ValidationError("Date the review was completed must be today or in the past")
+        if field.data < self._date_of_death:
+            raise ValidationError("Date the review was completed must be on or after the "
+                                  f"date of death ({format_date(self._date_of_death)})")
+
+
+class ActionForm(StripWhitespaceForm):
+    """An action agreed at the review: what, who, by when."""
+
+    description = TextAreaField(
+        "What is the action?", widget=GovTextArea(),
+        validators=[InputRequired(message="Enter what the action is"),
+                    Length(max=2000, message="Action must be 2000 characters or fewer")],
+    )
+    owner = StringField(
+        "Who owns it?", widget=GovTextInput(),
+        description="The person, agency or team responsible",
+        validators=[InputRequired(message="Enter who owns the action"),
+                    Length(max=200, message="Owner must be 200 characters or fewer")],
+    )
+    due_on = GovDateField("Due date", description="For example, 27 3 2026",
+                          required_message="Enter the date the action is due")
+    submit = SubmitField("Add action", widget=GovSubmitInput())
+
+
+class CompleteActionForm(StripWhitespaceForm):
+    """The "Mark as completed" button of an action."""
+
+
+class ReopenForm(StripWhitespaceForm):
+    """Reopen a closed case: the reason is kept in the audit trail and on the timeline."""
+
+    version = HiddenField()
+    reason = TextAreaField(
+        "Why is the case being reopened?", widget=GovTextArea(),
+        description="This is kept in the audit trail and on the case's timeline. Do not "
+        "write the child's name.",
+        validators=[InputRequired(message="Enter why the case is being reopened"),
+                    Length(max=400, message="Reason must be 400 characters or fewer")],
+    )
+    submit = SubmitField("Reopen case", widget=GovSubmitInput())
