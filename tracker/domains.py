@@ -43,6 +43,19 @@ class DemoSeeder:
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    """A panel on the home page, shown to users who have the permission.
+
+    `render(user, today)` returns (template name, context) for the panel's template, which
+    the home page includes, or None to show nothing; it must issue a fixed number of queries
+    whatever the case count.
+    """
+
+    permission: Permission
+    render: Callable
+
+
+@dataclass(frozen=True)
 class RelatedLink:
     """A link from one domain's record to another domain's, shown on the record's page."""
 
@@ -64,6 +77,8 @@ class Domain:
     # serious incident linked to a child death case, say), so a domain can link to another
     # without importing it.
     related: Callable | None = None
+    # Panels on the home page (overdue and due-soon deadlines, say), in order.
+    home_panels: Sequence[HomePanel] = ()
     extras: dict = field(default_factory=dict)
 
 
@@ -100,6 +115,13 @@ def case_deadlines_for(case) -> CaseDeadlines:
         if isinstance(case, mapping.model):
             return mapping
     raise TypeError(f"No stored deadlines are registered for {type(case).__name__}")
+
+
+def home_panels_for(user, today) -> list[tuple[str, dict]]:
+    """(template name, context) of every registered domain's home panel the user may see."""
+    rendered = (panel.render(user, today) for domain in registered_domains()
+                for panel in domain.home_panels if user.can(panel.permission))
+    return [panel for panel in rendered if panel is not None]
 
 
 def domain_title(name: str) -> str | None:

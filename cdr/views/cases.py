@@ -1,19 +1,112 @@
 """The case page and the case list."""
 
-from flask import render_template
+from urllib.parse import urlencode
+
+from flask import current_app, render_template, request, url_for
 
 from cdr import bp
-from cdr.services import access, case_page
+from cdr.services import access, case_page, lists
+from forms.cdr.cases import CaseFilterForm
+from tracker.extensions import db
 from tracker.roles import Permission
-from tracker.security import permission_required
+from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
 
 
 @bp.route("/")
 @permission_required(Permission.VIEW_CDR_CASES)
 def cases():
-    """Every child death case of the user's partnerships (filters come with the list work)."""
-    return render_template("cdr/cases/index.html")
+    """The child death cases of the user's partnerships: filters, search, sort and pages.
+
+    A search writes a VIEW audit row saying who searched and how many cases matched, never
+    what was searched for (it may be a child's name or NHS number).
+    """
+    ids = visible_partnership_ids()
+    with_identity = access.may_see_identity()
+    form = CaseFilterForm(formdata=request.args, meta={"csrf": False},
+                          doctors=lists.designated_doctors(ids),
+                          search_hint=SEARCH_HINTS[with_identity])
+    valid = form.validate()
+    filters = _filters(form, with_identity) if valid else lists.CaseFilters(
+        with_identity=with_identity)
+    found = lists.case_list(filters, ids, request.args.get("page", 1, type=int),
+                            london_today(), per_page=current_app.config["PAGE_SIZE"])
+    if filters.search:
+        lists.record_search(found, ids)
+        db.session.commit()
+    kept = [(key, value) for key, value in request.args.items(multi=True)
+            if key in {field.name for field in form} and key != "page"]
+    return render_template(
+        "cdr/cases/index.html", form=form, found=found, filters=filters,
+        sort_header=_sort_header_maker(kept, filters),
+        pagination=_pagination(found, kept),
+    ), (200 if valid else 400)
+
+
+SEARCH_HINTS = {
+    True: "Reference, NHS number or part of the child's name",
+    False: "Case reference, such as CDOP-NSP-2026-0042",
+}
+
+
+def _filters(form, with_identity) -> lists.CaseFilters:
+    """The form's choices as list filters."""
+    sort = form.sort.data if form.sort.data in lists.SORTS else "date_of_death"
+    order = form.order.data or ("desc" if sort == "date_of_death" else "asc")
+    return lists.CaseFilters(
+        search=form.q.data or "",
+        stage=form.stage.data or None,
+        overdue=bool(form.overdue.data),
+        jar={"yes": True, "no": False}.get(form.jar.data),
+        doctor=form.doctor.data or None,
+        died_from=form.died_from.data,
+        died_to=form.died_to.data,
+        sort=sort,
+        descending=order == "desc",
+        with_identity=with_identity,
+    )
+
+
+def _href(kept, **changes):
+    """The list's URL with the kept filters and these changes (encoded here, not by url_for)."""
+    params = [(key, value) for key, value in kept if key not in changes]
+    params += [(key, value) for key, value in changes.items() if value is not None]
+    return f"{url_for('cdr.cases')}?{urlencode(params)}"
+
+
+def _sort_header_maker(kept, filters):
+    """sort_header(column) -> (href, aria-sort) for a sortable column heading."""
+
+    def sort_header(column):
+        if column == filters.sort:
+            aria = "descending" if filters.descending else "ascending"
+            order = "asc" if filters.descending else "desc"
+        else:
+            aria, order = "none", "desc" if column == "date_of_death" else "asc"
+        return _href(kept, sort=column, order=order, page=None), aria
+
+    return sort_header
+
+
+def _pagination(found, kept):
+    """Parameters for govukPagination (None for a single page)."""
+    if found.pages <= 1:
+        return None
+    numbers = sorted({1, found.pages, *range(max(found.page - 1, 1),
+                                             min(found.page + 2, found.pages + 1))})
+    items, previous = [], 0
+    for number in numbers:
+        if number > previous + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": _href(kept, page=number),
+                      "current": number == found.page})
+        previous = number
+    params = {"items": items}
+    if found.page > 1:
+        params["previous"] = {"href": _href(kept, page=found.page - 1)}
+    if found.page < found.pages:
+        params["next"] = {"href": _href(kept, page=found.page + 1)}
+    return params
 
 
 @bp.route("/<int:case_id>")

@@ -1,0 +1,104 @@
+"""The home page's child death panel: overdue and due-soon deadlines to act on.
+
+A CDOP administrator sees every open child death deadline of their partnerships' open cases;
+a designated doctor those of the cases they are the designated doctor for. Read from the
+stored deadlines through the open-deadline index (ix_deadline_open_due), in a fixed number of
+queries.
+"""
+
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from cdr.models import AgencyRequest, ChildDeathCase
+from tracker import deadline_service, deadlines
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+from tracker.roles import Role
+
+TEMPLATE = "cdr/home/_deadlines.html"
+# Deadlines due within this many calendar days count as due soon on the home page.
+DUE_SOON_DAYS = 14
+# Rows shown per section; the rest are counted (up to COUNT_CAP) and reached from the list.
+SHOWN = 10
+COUNT_CAP = 1000
+
+
+class HomeDeadline(NamedTuple):
+    """One deadline as the panel lists it."""
+
+    case_id: int
+    reference: str
+    label: str
+    agency: str | None
+    due: date
+    status: deadlines.DeadlineStatus
+
+
+class Section(NamedTuple):
+    """Overdue, or due soon: the first rows and how many there are in all."""
+
+    rows: list[HomeDeadline]
+    total: int
+    capped: bool
+
+
+def panel(user, today: date):
+    """(template, context) of the child death deadlines panel for `user` on `today`."""
+    ids = sorted(user.partnership_ids)
+    # A designated doctor acts on the cases they are the doctor for, not every case.
+    doctor_id = user.id if user.role_enum is Role.DESIGNATED_DOCTOR else None
+    rules = deadline_service.load_rules(ids)
+    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    overdue = _open(ids, doctor_id).where(Deadline.due_date < today, effective < today)
+    # An extension only moves a date later, so due_date <= horizon keeps the index usable.
+    soon = _open(ids, doctor_id).where(effective >= today, Deadline.due_date <= horizon,
+                                       effective <= horizon)
+    return TEMPLATE, {
+        "overdue": _section(overdue, rules, today),
+        "due_soon": _section(soon, rules, today),
+        "days": DUE_SOON_DAYS,
+        "doctor_id": doctor_id,
+    }
+
+
+def _open(partnership_ids, doctor_id):
+    """A select() of open, unpaused child death deadlines (of cases and of agency requests)."""
+    case_id = sa.case((Deadline.owner_type == "cdr_case", Deadline.owner_id),
+                      else_=AgencyRequest.case_id)
+    query = (
+        sa.select(Deadline, ChildDeathCase.id, ChildDeathCase.reference, AgencyRequest.agency)
+        .outerjoin(AgencyRequest, sa.and_(Deadline.owner_type == "cdr_agency_request",
+                                          AgencyRequest.id == Deadline.owner_id))
+        .join(ChildDeathCase, ChildDeathCase.id == case_id)
+        .where(
+            Deadline.partnership_id.in_(partnership_ids),
+            Deadline.owner_type.in_(("cdr_case", "cdr_agency_request")),
+            deadline_service.open_deadlines(),
+            Deadline.paused_reason.is_(None),
+            # A closed review's leftover deadlines are for the case page, not today's work.
+            ChildDeathCase.closed_on.is_(None),
+        )
+    )
+    if doctor_id is not None:
+        query = query.where(ChildDeathCase.designated_doctor_id == doctor_id)
+    return query
+
+
+def _section(query, rules, today) -> Section:
+    """The first SHOWN deadlines, soonest due first, and the (capped) count: two queries."""
+    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    ordered = query.order_by(effective, Deadline.id).limit(SHOWN)
+    rows = [
+        HomeDeadline(
+            case_id, reference, deadlines.get_rule(row.rule_key, row.edition).label, agency,
+            row.extended_to or row.due_date,
+            deadline_service.status_of(row, today, rules.get(row.partnership_id)),
+        )
+        for row, case_id, reference, agency in db.session.execute(ordered)
+    ]
+    limited = query.with_only_columns(Deadline.id).order_by(None).limit(COUNT_CAP + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(limited.subquery()))
+    return Section(rows, min(total, COUNT_CAP), total > COUNT_CAP)

@@ -1,0 +1,239 @@
+"""The case list: filters, search, sort, pages, scoping, and the search's audit row."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tests.cdr.factories import make_case
+from tests.factories import make_user
+from tracker.audit import AuditEvent
+from tracker.extensions import db
+from tracker.roles import Role
+
+TODAY = date(2025, 6, 2)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+
+
+def references(page):
+    """The references listed, in order."""
+    cells = page.html.select("#case-list tbody tr td:first-child a")
+    return [a.get_text(strip=True) for a in cells]
+
+
+def test_the_list_shows_each_case_with_its_next_deadline_and_the_childs_name(cdop_client,
+                                                                            partnership, call):
+    jar = make_case(partnership, jar_required=True, date_of_death=date(2025, 5, 30))
+    quiet = make_case(partnership, date_of_death=date(2025, 5, 1))
+
+    page = call(cdop_client, "cdr.cases")
+
+    assert references(page) == [jar.reference, quiet.reference]  # newest death first
+    first, second = page.html.select("#case-list tbody tr")
+    cells = [td.get_text(" ", strip=True) for td in first.select("td")]
+    assert cells[1].startswith("Testchild") and cells[1].endswith("Invented")
+    assert cells[2] == "30 May 2025" and cells[4] == "Required"
+    # 30 May + 1 to 5 days: the first rapid response meeting is due 4 June, 2 days away.
+    assert cells[5] == "First rapid response meeting, 4 June 2025 Due soon"
+    assert second.select("td")[5].get_text(strip=True) == "None open"
+    assert page.text("#case-count") == "2 cases"
+
+
+def test_a_panel_member_cannot_reach_the_list(panel_client, call):
+    call(panel_client, "cdr.cases", status=403)
+
+
+def test_only_the_users_partnerships_cases_are_listed(cdop_client, partnership,
+                                                      other_partnership, call):
+    ours = make_case(partnership)
+    theirs = make_case(other_partnership)
+
+    page = call(cdop_client, "cdr.cases")
+    assert references(page) == [ours.reference]
+    # Not even by searching for its exact reference.
+    assert references(call(cdop_client, "cdr.cases", q=theirs.reference)) == []
+
+
+def test_filters_by_stage_jar_doctor_overdue_and_date_of_death(cdop_client, partnership, call):
+    doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Invented")
+    overdue = make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1),
+                        designated_doctor_id=doctor.id)
+    at_panel = make_case(partnership, stage="panel", date_of_death=date(2025, 2, 1))
+    recent = make_case(partnership, jar_required=True, date_of_death=date(2025, 6, 1))
+
+    def listed(**args):
+        return set(references(call(cdop_client, "cdr.cases", **args)))
+
+    assert listed(stage="panel") == {at_panel.reference}
+    assert listed(jar="yes") == {overdue.reference, recent.reference}
+    assert listed(jar="no") == {at_panel.reference}
+    assert listed(doctor=str(doctor.id)) == {overdue.reference}
+    assert listed(doctor="none") == {at_panel.reference, recent.reference}
+    # Its rapid response meetings were due in April: overdue. The other JAR case's are not yet.
+    assert listed(overdue="y") == {overdue.reference}
+    assert listed(died_from=["1", "3", "2025"], died_to=["30", "4", "2025"]) == {
+        overdue.reference}
+    assert listed(died_from=["1", "5", "2025"]) == {recent.reference}
+
+
+def test_bad_filters_show_gov_uk_errors_and_the_whole_list(cdop_client, partnership, call):
+    case = make_case(partnership)
+
+    page = call(cdop_client, "cdr.cases", status=400, stage="nonsense",
+                died_from=["1", "5", "2025"], died_to=["1", "4", "2025"])
+
+    assert page.errors == [
+        "Select a stage from the list",
+        "Died on or before must be the same as or after the died on or after date",
+    ]
+    assert references(page) == [case.reference]
+
+
+def test_sort_by_each_column_both_ways_with_aria_sort(cdop_client, partnership, call):
+    closed = make_case(partnership, stage="closed", date_of_death=date(2025, 1, 1),
+                       reference="CDOP-NSP-2025-0003")
+    notified = make_case(partnership, stage="notified", date_of_death=date(2025, 3, 1),
+                         reference="CDOP-NSP-2025-0001")
+    panel = make_case(partnership, stage="panel", date_of_death=date(2025, 2, 1),
+                      reference="CDOP-NSP-2025-0002")
+
+    page = call(cdop_client, "cdr.cases")
+    assert references(page) == [notified.reference, panel.reference, closed.reference]
+    assert page.html.select_one("th[aria-sort=descending]").get_text(strip=True) == (
+        "Date of death")
+
+    # The column headings are the links a user follows.
+    link = page.html.select_one("th:-soup-contains('Reference') a")["href"]
+    by_reference = Page_get(cdop_client, link)
+    assert references(by_reference) == [notified.reference, panel.reference, closed.reference]
+    assert by_reference.html.select_one("th[aria-sort=ascending]").get_text(strip=True) == (
+        "Reference")
+    again = Page_get(cdop_client,
+                     by_reference.html.select_one("th[aria-sort=ascending] a")["href"])
+    assert references(again) == [closed.reference, panel.reference, notified.reference]
+
+    # Stages sort in the order a case goes through them, not alphabetically.
+    assert references(call(cdop_client, "cdr.cases", sort="stage", order="asc")) == [
+        notified.reference, panel.reference, closed.reference]
+    assert references(call(cdop_client, "cdr.cases", sort="date_of_death", order="asc")) == [
+        closed.reference, panel.reference, notified.reference]
+
+
+def Page_get(client, href):  # noqa: N802 (reads like the Page it returns)
+    from tests.conftest import Page
+
+    response = client.get(href)
+    assert response.status_code == 200
+    return Page(response)
+
+
+def test_pages_keep_the_filters_and_a_page_past_the_end_shows_the_last(app, cdop_client,
+                                                                       partnership, call):
+    app.config["PAGE_SIZE"] = 2
+    made = [make_case(partnership, jar_required=True, date_of_death=date(2025, 1, day))
+            for day in range(1, 6)]
+    make_case(partnership, date_of_death=date(2025, 1, 9))  # filtered out
+
+    first = call(cdop_client, "cdr.cases", jar="yes")
+    assert references(first) == [made[4].reference, made[3].reference]
+    assert first.text("#case-count") == "5 cases"
+    next_href = first.html.select_one(".govuk-pagination__next a")["href"]
+    assert "jar=yes" in next_href
+    second = Page_get(cdop_client, next_href)
+    assert references(second) == [made[2].reference, made[1].reference]
+    beyond = call(cdop_client, "cdr.cases", jar="yes", page="99")
+    assert references(beyond) == [made[0].reference]
+    assert beyond.text(".govuk-pagination__item--current") == "3"
+
+
+def test_search_by_reference_nhs_number_and_part_of_the_name(cdop_client, partnership, call):
+    case = make_case(partnership)
+    other = make_case(partnership)
+    identity = db.session.execute(sa.text(
+        "SELECT nhs_number, given_names FROM cdr_child_identity WHERE case_id = :id"),
+        {"id": case.id}).one()
+
+    assert references(call(cdop_client, "cdr.cases", q=case.reference.lower())) == [
+        case.reference]
+    spaced = f"{identity[0][:3]} {identity[0][3:6]} {identity[0][6:]}"
+    assert references(call(cdop_client, "cdr.cases", q=spaced)) == [case.reference]
+    # Part of the given name, in any case.
+    part = identity[1][2:].upper()
+    assert references(call(cdop_client, "cdr.cases", q=part)) == [case.reference]
+    assert set(references(call(cdop_client, "cdr.cases", q="invented"))) == {
+        case.reference, other.reference}
+    assert references(call(cdop_client, "cdr.cases", q="Nobody at all")) == []
+
+
+def test_without_identifying_details_search_is_by_reference_only(auditor_client, app,
+                                                                 partnership, call):
+    case = make_case(partnership)
+    # The auditor may see identifying details; a user who may not is simulated by the role's
+    # permission being the only rule: take it away from the auditor's role for this test.
+    from tracker import roles
+
+    app_permissions = roles.PERMISSIONS[Role.AUDITOR]
+    roles.PERMISSIONS[Role.AUDITOR] = app_permissions - {roles.Permission.VIEW_IDENTIFYING_DETAILS}
+    try:
+        page = call(auditor_client, "cdr.cases", q="invented")
+        assert references(page) == []
+        assert "Invented" not in call(auditor_client, "cdr.cases").text()
+        assert references(call(auditor_client, "cdr.cases", q=case.reference)) == [
+            case.reference]
+    finally:
+        roles.PERMISSIONS[Role.AUDITOR] = app_permissions
+
+
+def test_a_search_is_audited_with_the_count_never_the_text(cdop_client, partnership, call):
+    make_case(partnership)
+    make_case(partnership)
+
+    call(cdop_client, "cdr.cases", q="Invented")
+    call(cdop_client, "cdr.cases", stage="notified")  # filtering alone is not a search
+
+    rows = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.object_type == "ChildDeathCase search")).all()
+    assert [(r.action, r.detail, r.partnership_id, r.user_id) for r in rows] == [
+        ("view", "Searched child death cases: 2 matched", partnership.id, cdop_client.user.id)]
+    searched = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "view")).all()
+    assert not [r for r in searched if "nvented" in f"{r.detail} {r.object_label}"]
+
+
+class _Statements:
+    """Counts SQL statements sent to the database."""
+
+    def __init__(self, engine):
+        self.count = 0
+        self.engine = engine
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args, **kwargs):
+        self.count += 1
+
+
+def _statements(client, **args):
+    with _Statements(db.engine) as counter:
+        assert client.get("/child-deaths/", query_string=args).status_code == 200
+    return counter.count
+
+
+def test_the_list_issues_the_same_number_of_queries_for_3_and_30_cases(cdop_client,
+                                                                       partnership):
+    for n in range(3):
+        make_case(partnership, jar_required=True, date_of_death=date(2025, 5, 1 + n))
+    few = (_statements(cdop_client), _statements(cdop_client, q="Invented", overdue="y"))
+    for n in range(27):
+        make_case(partnership, jar_required=n % 2 == 0, date_of_death=date(2025, 4, 1 + n))
+    many = (_statements(cdop_client), _statements(cdop_client, q="Invented", overdue="y"))
+    assert few == many
