@@ -121,7 +121,7 @@ def review_meeting(case_id):
             )
             db.session.commit()
             flash("Child death review meeting saved", "success")
-            return redirect(_case_url(case))
+            return redirect(_case_url(case, "review-meeting"))
     status = 409 if form.version.errors else (400 if form.errors else 200)
     return render_template("cdr/requests/review_meeting.html", case=case, form=form), status
 

@@ -2,7 +2,7 @@
 
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
@@ -18,7 +18,7 @@ _ANONYMISED_HINT = (
 
 def _text(label, message_name, *, required=None, max_length=MAX_TEXT, hint=None):
     """An optional (or, with `required`, required) text area with a length limit."""
-    checks = [InputRequired(message=required)] if required else [Optional()]
+    checks = [DataRequired(message=required)] if required else [Optional()]
     checks.append(Length(max=max_length, message=(
         f"{message_name} must be {max_length:,} characters or fewer")))
     return TextAreaField(label, widget=GovTextArea(), description=hint, validators=checks)
@@ -53,7 +53,7 @@ class NewRequestForm(_CaseDatesForm):
         description="For example, GP practice, health visiting, children's social care, "
         "police or school",
         validators=[
-            InputRequired(message="Enter the name of the agency"),
+            DataRequired(message="Enter the name of the agency"),
             Length(max=200, message="Agency must be 200 characters or fewer"),
         ],
     )

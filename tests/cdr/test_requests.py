@@ -146,6 +146,7 @@ def test_changing_the_date_sent_moves_the_due_date(cdop_client, partnership, cal
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"agency": "", "sent_on": ["3", "3", "2025"]}, "Enter the name of the agency"),
+    ({"agency": "   ", "sent_on": ["3", "3", "2025"]}, "Enter the name of the agency"),
     ({"agency": "x" * 201, "sent_on": ["3", "3", "2025"]},
      "Agency must be 200 characters or fewer"),
     ({"agency": "Police", "sent_on": ["", "", ""]}, "Enter the date the request was sent"),
