@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
 from cdr.services import panel, stages, timeline
+from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -58,6 +59,8 @@ class CasePage(NamedTuple):
     tasks: list[stages.Task]
     timeline: list
     counts: dict
+    # Agency requests with their deadlines (cdr.services.requests.RequestRow), oldest first.
+    requests: list | tuple = ()
     # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
     panel: object = None
 
@@ -65,13 +68,15 @@ class CasePage(NamedTuple):
 def load(case, today: date) -> CasePage:
     """The case page's data."""
     counts = _counts(case)
+    deadline_rows = case_deadlines(case, today)
     return CasePage(
         case=case,
         identity=identity_of(case),
-        deadlines=case_deadlines(case, today),
+        deadlines=deadline_rows,
         tasks=stages.tasks(case, **counts),
         timeline=timeline.entries(case),
         counts=counts,
+        requests=agency_requests.case_requests(case, deadline_rows),
         panel=panel.case_section(case, today),
     )
 
