@@ -6,6 +6,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
+from cdr.services import notifications as case_notifications
 from cdr.services import panel, stages, timeline
 from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
@@ -63,6 +64,8 @@ class CasePage(NamedTuple):
     requests: list | tuple = ()
     # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
     panel: object = None
+    # Notifications received and transfers (cdr.services.notifications.Section).
+    notifications: object = None
 
 
 def load(case, today: date) -> CasePage:
@@ -78,6 +81,7 @@ def load(case, today: date) -> CasePage:
         counts=counts,
         requests=agency_requests.case_requests(case, deadline_rows),
         panel=panel.case_section(case, today),
+        notifications=case_notifications.section(case),
     )
 
 

@@ -1,0 +1,473 @@
+"""Notifying a death (after the national child death notification form), changing a case's
+details, the registrar's and coroner's dates, and transferring a case."""
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from cdr.models import EXPECTED, NOTIFIER_SOURCES, PLACES_OF_DEATH, SEXES
+from cdr.services.notifications import (
+    BIRTH_OUTCOMES,
+    DEATH_FIELDS,
+    FLAGS,
+    IDENTITY_FIELDS,
+    NOTIFIER_FIELDS,
+    scope_problems,
+)
+from forms.base import StripWhitespaceForm
+from forms.cdr.validators import (
+    NhsNumber,
+    Postcode,
+    TimeOfDay,
+    blank_to_none,
+    nhs_digits,
+    parse_time,
+    postcode,
+)
+from forms.fields import GovDateField
+
+# --- Fields, made by functions so each form lists them in the order its page shows them ---
+
+
+def _text(label, *, required=None, max_length=200, description=None, area=False):
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    validators.append(Length(max=max_length,
+                             message=f"{label} must be {max_length} characters or fewer"))
+    field = TextAreaField if area else StringField
+    return field(label, widget=GovTextArea() if area else GovTextInput(),
+                 description=description, validators=validators,
+                 filters=[] if required else [blank_to_none])
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _radios(label, choices, required):
+    return RadioField(label, choices=_choices(choices), widget=GovRadioInput(),
+                      validators=[InputRequired(message=required)],
+                      invalid_choice_message=required)
+
+
+def _given_names():
+    return _text("Given names", required="Enter the child's given names",
+                 description="If the baby was not named, enter Baby")
+
+
+def _family_name():
+    return _text("Family name", required="Enter the child's family name")
+
+
+def _date_of_birth():
+    return GovDateField("Date of birth", description="For example, 27 3 2012")
+
+
+def _age_uncertain():
+    return BooleanField("Date of birth not known: the child was or may have been under 18",
+                        widget=GovCheckboxInput())
+
+
+def _sex():
+    return _radios("Sex", SEXES, "Select the child's sex, or not known")
+
+
+def _nhs_number():
+    return StringField("NHS number (if known)", widget=GovTextInput(),
+                       description="10 digits, like 943 476 5919",
+                       filters=[nhs_digits], validators=[Optional(), NhsNumber()])
+
+
+def _address():
+    return _text("Address where the child normally lived (if known)", max_length=1000,
+                 area=True)
+
+
+def _postcode():
+    return StringField("Postcode (if known)", widget=GovTextInput(), filters=[postcode],
+                       validators=[Optional(), Postcode()])
+
+
+def _la_of_residence():
+    return _text("Local authority where the child normally lived", max_length=100,
+                 required="Enter the local authority where the child normally lived",
+                 description="The partnership for this area reviews the death")
+
+
+def _date_of_death():
+    return GovDateField("Date of death", description="For example, 27 3 2025",
+                        required_message="Enter the date of death")
+
+
+def _time_of_death():
+    return StringField("Time of death (if known)", widget=GovTextInput(),
+                       description="On the 24-hour clock, like 14:30",
+                       validators=[Optional(), TimeOfDay()])
+
+
+def _place_of_death():
+    return _radios("Where did the child die?", PLACES_OF_DEATH,
+                   "Select where the child died")
+
+
+def _place_of_death_other():
+    return _text("Describe the place", max_length=200)
+
+
+def _la_of_death():
+    return _text("Local authority where the child died (if known)", max_length=100)
+
+
+def _death_expected():
+    return _radios("Was the death expected?", EXPECTED,
+                   "Select whether the death was expected, or not known")
+
+
+def _received_on(label="Date the notification was received"):
+    return GovDateField(label, description="For example, 28 3 2025",
+                        required_message="Enter the date the notification was received")
+
+
+def _flags():
+    return SelectMultipleField("Flags", choices=_choices(FLAGS),
+                               widget=GovCheckboxesInput(),
+                               description="Select all that apply",
+                               invalid_choice_message="Select flags from the list")
+
+
+class _ChildAndDeath:
+    """Checks shared by the notification form and the case details form."""
+
+    today = None
+
+    def _check_date_of_birth(self):
+        """A date of birth, or 'not known' ticked: one or the other."""
+        if "date_of_birth" not in self._fields or self.date_of_birth.errors:
+            return True
+        if self.date_of_birth.data is None and not self.age_uncertain.data:
+            self.date_of_birth.errors.append(
+                "Enter the date of birth, or select that it is not known")
+            return False
+        if self.date_of_birth.data is not None and self.age_uncertain.data:
+            self.age_uncertain.errors.append(
+                "Leave the date of birth empty if you select that it is not known")
+            return False
+        return True
+
+    def _check_place(self):
+        if self.place_of_death.data == "other" and not self.place_of_death_other.data:
+            self.place_of_death_other.errors.append("Describe the place where the child died")
+            return False
+        return True
+
+    def _check_scope(self, received_field, birth_outcome=None):
+        """The rules of cdr.services.notifications.scope_problems, shown on their fields."""
+        born = self.date_of_birth.data if "date_of_birth" in self._fields else self._born
+        problems = scope_problems(
+            date_of_birth=born, date_of_death=self.date_of_death.data,
+            received_on=received_field.data, birth_outcome=birth_outcome, today=self.today,
+        )
+        for name, message in problems.items():
+            name = received_field.name if name == "received_on" else name
+            field = self[name] if name in self._fields else self.date_of_death
+            if not field.errors:
+                field.errors.append(message)
+        return not problems
+
+    def death_values(self) -> dict:
+        """The case columns this form sets (without the notification date)."""
+        flags = set(self.flags.data or [])
+        values = {
+            "date_of_death": self.date_of_death.data,
+            "time_of_death": parse_time(self.time_of_death.data),
+            "place_of_death": self.place_of_death.data,
+            "place_of_death_other": self.place_of_death_other.data
+            if self.place_of_death.data == "other" else None,
+            "la_of_residence": self.la_of_residence.data,
+            "la_of_death": self.la_of_death.data,
+            "sex": self.sex.data,
+            "death_expected": self.death_expected.data,
+            **{name: name in flags for name in FLAGS},
+        }
+        if "age_uncertain" in self._fields:
+            values["age_uncertain"] = bool(self.age_uncertain.data)
+        return values
+
+    def identity_values(self) -> dict | None:
+        """The child's identifying details, or None when this form does not hold them."""
+        if "given_names" not in self._fields:
+            return None
+        return {name: self[name].data for name in IDENTITY_FIELDS}
+
+
+class NotificationForm(_ChildAndDeath, StripWhitespaceForm):
+    """The national child death notification form: the child, the death, the notifier."""
+
+    partnership = SelectField("Which partnership is this notification for?", coerce=int,
+                              widget=GovSelect(),
+                              invalid_choice_message="Select a partnership from the list")
+    given_names = _given_names()
+    family_name = _family_name()
+    date_of_birth = _date_of_birth()
+    age_uncertain = _age_uncertain()
+    sex = _sex()
+    nhs_number = _nhs_number()
+    address = _address()
+    postcode = _postcode()
+    la_of_residence = _la_of_residence()
+    date_of_death = _date_of_death()
+    time_of_death = _time_of_death()
+    birth_outcome = RadioField(
+        "Was this a stillbirth or a termination of pregnancy?",
+        choices=_choices(BIRTH_OUTCOMES), widget=GovRadioInput(),
+        description="Child death reviews cover a baby of any gestation who showed signs of "
+        "life after birth, and a stillbirth where no healthcare professional was present. "
+        "They do not cover a stillbirth with a healthcare professional present, or a "
+        "termination of pregnancy carried out within the law.",
+        validators=[InputRequired(
+            message="Select whether this was a stillbirth or a termination of pregnancy")],
+        invalid_choice_message="Select whether this was a stillbirth or a termination of "
+        "pregnancy",
+    )
+    place_of_death = _place_of_death()
+    place_of_death_other = _place_of_death_other()
+    la_of_death = _la_of_death()
+    death_expected = _death_expected()
+    notifier_name = _text("Name", required="Enter the notifier's name")
+    notifier_role = _text("Role (if known)")
+    notifier_agency = _text("Agency", required="Enter the notifier's agency",
+                            description="For example, Northshire Hospitals NHS Trust")
+    notifier_contact = _text("Telephone or email (if known)")
+    received_on = _received_on()
+    source = _radios("Who told the CDOP?", NOTIFIER_SOURCES, "Select who told the CDOP")
+    flags = _flags()
+    circumstances = _text("Circumstances of the death (if known)", max_length=10000,
+                          area=True, description="What is known of how the child died. "
+                          "This is not shown to panel members.")
+    # Set on the page that shows a duplicate, to record this as a further notification.
+    further_of = HiddenField()
+
+    def __init__(self, *args, partnerships, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.partnership.choices = [SelectChoice(p.id, p.name) for p in partnerships]
+        self.single_partnership = partnerships[0] if len(partnerships) == 1 else None
+        if self.single_partnership is not None:
+            del self.partnership
+        elif self.partnership.data is None:
+            self.partnership.data = partnerships[0].id
+
+    def validate(self, extra_validators=None):
+        """Field checks, then the date of birth, the place, and the scope of the review."""
+        valid = super().validate(extra_validators)
+        valid = self._check_date_of_birth() and valid
+        valid = self._check_place() and valid
+        if self.date_of_death.data is not None:
+            valid = self._check_scope(self.received_on, self.birth_outcome.data) and valid
+        return valid
+
+    def chosen_partnership_id(self) -> int:
+        """The partnership the case is for."""
+        if self.single_partnership is not None:
+            return self.single_partnership.id
+        return self.partnership.data
+
+    def notification_data(self) -> dict:
+        """Everything the notification service needs, by column name."""
+        return {
+            **self.identity_values(),
+            **self.death_values(),
+            "received_on": self.received_on.data,
+            "birth_outcome": self.birth_outcome.data,
+            **{name: self[name].data for name in NOTIFIER_FIELDS},
+        }
+
+    def hidden_items(self) -> list[tuple[str, str]]:
+        """(name, value) of every answer as posted, to post them again from the duplicate
+        page (further_of and the CSRF token are added there)."""
+        items = []
+        for field in self:
+            if field.name in ("csrf_token", "further_of"):
+                continue
+            if isinstance(field, BooleanField):
+                items += [(field.name, "y")] if field.data else []
+            elif isinstance(field, GovDateField | SelectMultipleField):
+                items += [(field.name, str(value)) for value in field.raw_data or []]
+            else:
+                items += [(field.name, value) for value in (field.raw_data or [])[:1]]
+        return items
+
+
+class CaseDetailsForm(_ChildAndDeath, StripWhitespaceForm):
+    """Change the child's details (for users who may see them), the death and the flags."""
+
+    version = HiddenField()
+    given_names = _given_names()
+    family_name = _family_name()
+    date_of_birth = _date_of_birth()
+    age_uncertain = _age_uncertain()
+    sex = _sex()
+    nhs_number = _nhs_number()
+    address = _address()
+    postcode = _postcode()
+    la_of_residence = _la_of_residence()
+    date_of_death = _date_of_death()
+    time_of_death = _time_of_death()
+    place_of_death = _place_of_death()
+    place_of_death_other = _place_of_death_other()
+    la_of_death = _la_of_death()
+    death_expected = _death_expected()
+    notification_received_on = _received_on("Date the first notification was received")
+    flags = _flags()
+
+    def __init__(self, *args, show_identity, born, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self._born = born
+        if not show_identity:
+            for name in (*IDENTITY_FIELDS, "age_uncertain"):
+                delattr(self, name)
+
+    def validate(self, extra_validators=None):
+        """Field checks, then the date of birth, the place, and the dates of the death."""
+        valid = super().validate(extra_validators)
+        valid = self._check_date_of_birth() and valid
+        valid = self._check_place() and valid
+        if self.date_of_death.data is not None:
+            valid = self._check_scope(self.notification_received_on) and valid
+        return valid
+
+    def case_values(self) -> dict:
+        """The case columns to save."""
+        return {**self.death_values(),
+                "notification_received_on": self.notification_received_on.data}
+
+    @staticmethod
+    def data_from(case, identity) -> dict:
+        """The form's answers as the case holds them now."""
+        data = {name: getattr(case, name) for name in DEATH_FIELDS if name not in FLAGS}
+        data["time_of_death"] = case.time_of_death.strftime("%H:%M") \
+            if case.time_of_death else ""
+        data["flags"] = [name for name in FLAGS if getattr(case, name)]
+        data["version"] = str(case.version)
+        if identity is not None:
+            data.update({name: getattr(identity, name) for name in IDENTITY_FIELDS})
+        return data
+
+
+class RegistrarCoronerForm(StripWhitespaceForm):
+    """The registrar's and the coroner's dates, and what the coroner decided."""
+
+    version = HiddenField()
+    death_registered_on = GovDateField(
+        "Date the death was registered",
+        description="Or the date the register entry was corrected, or a certificate of no "
+        "liability to register was issued. For example, 27 3 2025")
+    registrar_notified_on = GovDateField("Date the registrar notified the CDOP",
+                                         description="For example, 28 3 2025")
+    coroner_decision_on = GovDateField(
+        "Date the coroner decided to investigate or to commission a post-mortem",
+        description="For example, 27 3 2025")
+    coroner_notified_on = GovDateField("Date the coroner notified the CDOP",
+                                       description="For example, 28 3 2025")
+    coroner_flags = SelectMultipleField(
+        "What the coroner decided",
+        choices=[SelectChoice("coroner_investigating", FLAGS["coroner_investigating"]),
+                 SelectChoice("post_mortem_ordered", FLAGS["post_mortem_ordered"])],
+        widget=GovCheckboxesInput(), description="Select all that apply",
+        invalid_choice_message="Select from the list")
+
+    def __init__(self, *args, today, date_of_death, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.date_of_death = date_of_death
+
+    def validate(self, extra_validators=None):
+        """Each date today or earlier, on or after the death; each notice on or after what
+        started it; a coroner's decision says what was decided."""
+        valid = super().validate(extra_validators)
+        pairs = ((self.registrar_notified_on, self.death_registered_on, "registration"),
+                 (self.coroner_notified_on, self.coroner_decision_on, "coroner's decision"))
+        for field in (self.death_registered_on, self.registrar_notified_on,
+                      self.coroner_decision_on, self.coroner_notified_on):
+            valid = self._check_date(field) and valid
+        for later, earlier, what in pairs:
+            if later.data and earlier.data and later.data < earlier.data and not later.errors:
+                later.errors.append(f"{later.label.text} must be the same as or after the "
+                                    f"date of the {what}")
+                valid = False
+        if self.coroner_decision_on.data and not self.coroner_flags.data:
+            self.coroner_flags.errors.append("Select what the coroner decided")
+            valid = False
+        return valid
+
+    def _check_date(self, field):
+        if field.data is None or field.errors:
+            return True
+        if field.data > self.today:
+            field.errors.append(f"{field.label.text} must be today or in the past")
+        elif field.data < self.date_of_death:
+            field.errors.append(f"{field.label.text} must be the same as or after the date "
+                                "of death")
+        return not field.errors
+
+    def values(self) -> dict:
+        """The case columns to save."""
+        flags = set(self.coroner_flags.data or [])
+        return {
+            "death_registered_on": self.death_registered_on.data,
+            "registrar_notified_on": self.registrar_notified_on.data,
+            "coroner_decision_on": self.coroner_decision_on.data,
+            "coroner_notified_on": self.coroner_notified_on.data,
+            "coroner_investigating": "coroner_investigating" in flags,
+            "post_mortem_ordered": "post_mortem_ordered" in flags,
+        }
+
+    @staticmethod
+    def data_from(case) -> dict:
+        """The form's answers as the case holds them now."""
+        return {
+            "version": str(case.version),
+            "death_registered_on": case.death_registered_on,
+            "registrar_notified_on": case.registrar_notified_on,
+            "coroner_decision_on": case.coroner_decision_on,
+            "coroner_notified_on": case.coroner_notified_on,
+            "coroner_flags": [name for name in ("coroner_investigating", "post_mortem_ordered")
+                              if getattr(case, name)],
+        }
+
+
+class TransferForm(StripWhitespaceForm):
+    """Send a case to the partnership responsible for reviewing it, with the reason."""
+
+    partnership = SelectField(
+        "Partnership to transfer the case to", widget=GovSelect(),
+        description="The partnership for the area where the child normally lived",
+        validators=[InputRequired(message="Select the partnership to transfer the case to")],
+        invalid_choice_message="Select the partnership to transfer the case to")
+    reason = TextAreaField(
+        "Reason for the transfer", widget=GovTextArea(),
+        description="For example, the child normally lived in the other partnership's area. "
+        "This is kept in both partnerships' audit trails.",
+        validators=[InputRequired(message="Enter the reason for the transfer"),
+                    Length(max=2000, message="Reason must be 2000 characters or fewer")])
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.partnership.choices = [SelectChoice("", "Choose a partnership")] + [
+            SelectChoice(str(ident), label) for ident, label in choices]
