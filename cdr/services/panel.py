@@ -283,24 +283,29 @@ OUTCOME_FIELDS = {
 
 
 def changed_since(case, opened_at_version, labels=None) -> list[str]:
-    """What others changed on the case after version `opened_at_version`, as field labels
-    (read from the audit trail, whose update rows carry the version they moved from)."""
+    """What others changed on the case after the version the user opened, as field labels.
+
+    Each save of the case bumps its version once and writes one audit row of its changes,
+    so the last (current version - opened version) update rows are the saves the user missed.
+    """
     labels = labels or OUTCOME_FIELDS
     try:
-        opened_at = int(opened_at_version)
+        missed = case.version - int(opened_at_version)
     except (TypeError, ValueError):
+        return []
+    if missed <= 0:
         return []
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.object_type == "ChildDeathCase",
                                     AuditEvent.object_id == str(case.id),
                                     AuditEvent.action == audit.Action.UPDATE.value)
+        .order_by(AuditEvent.id.desc()).limit(2 * missed + 5)
     ).all()
+    # Explicit rows (a reopening's reason) have no changes and are not saves.
+    saves = [event for event in events if event.changes][:missed]
     changed = []
-    for event in events:
-        changes = event.changes or {}
-        old_version = (changes.get("version") or [None])[0]
-        if isinstance(old_version, int) and old_version >= opened_at:
-            changed += [key for key in changes if key not in changed]
+    for event in reversed(saves):
+        changed += [key for key in event.changes or {} if key not in changed]
     return [labels.get(key, key.replace("_", " ").capitalize()) for key in changed
             if key not in ("version", "updated_at")]
 

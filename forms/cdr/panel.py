@@ -9,8 +9,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from cdr.models import CATEGORIES, MODIFIABLE
@@ -20,6 +28,10 @@ from tracker.timeutil import format_date
 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
 TEXT_MAX = 5000
+
+
+def _choices(vocabulary):
+    return [SelectChoice(key, label) for key, label in vocabulary.items()]
 
 
 def _text_area(label, description=None, max_length=TEXT_MAX):
@@ -56,10 +68,10 @@ class PanelMeetingForm(StripWhitespaceForm):
 
     def __init__(self, *args, partnerships=(), today, **kwargs):
         super().__init__(*args, **kwargs)
-        self.partnership.choices = [(p.id, p.name) for p in partnerships]
+        self.partnership.choices = [SelectChoice(p.id, p.name) for p in partnerships]
         if len(self.partnership.choices) == 1:
             # One partnership: nothing to choose, so no question.
-            self.partnership.data = self.partnership.choices[0][0]
+            self.partnership.data = self.partnership.choices[0].value
             self.partnership.validators = []
         self._today = today
 
@@ -103,7 +115,7 @@ class OutcomeForm(StripWhitespaceForm):
 
     version = HiddenField()
     category = RadioField(
-        "Category of death", choices=list(CATEGORIES.items()), widget=GovRadioInput(),
+        "Category of death", choices=_choices(CATEGORIES), widget=GovRadioInput(),
         invalid_choice_message="Select a category of death from the list",
         validators=[InputRequired(message="Select the category of death")],
     )
@@ -115,7 +127,7 @@ class OutcomeForm(StripWhitespaceForm):
     factors_physical = _text_area("Factors in the physical environment")
     factors_service = _text_area("Factors in service provision")
     modifiable_factors = RadioField(
-        "Were modifiable factors identified?", choices=list(MODIFIABLE.items()),
+        "Were modifiable factors identified?", choices=_choices(MODIFIABLE),
         widget=GovRadioInput(),
         invalid_choice_message="Select whether modifiable factors were identified",
         validators=[InputRequired(message="Select whether modifiable factors were identified")],
@@ -148,13 +160,13 @@ class ActionForm(StripWhitespaceForm):
 
     description = TextAreaField(
         "What is the action?", widget=GovTextArea(),
-        validators=[InputRequired(message="Enter what the action is"),
+        validators=[DataRequired(message="Enter what the action is"),
                     Length(max=2000, message="Action must be 2000 characters or fewer")],
     )
     owner = StringField(
         "Who owns it?", widget=GovTextInput(),
         description="The person, agency or team responsible",
-        validators=[InputRequired(message="Enter who owns the action"),
+        validators=[DataRequired(message="Enter who owns the action"),
                     Length(max=200, message="Owner must be 200 characters or fewer")],
     )
     due_on = GovDateField("Due date", description="For example, 27 3 2026",
@@ -174,7 +186,7 @@ class ReopenForm(StripWhitespaceForm):
         "Why is the case being reopened?", widget=GovTextArea(),
         description="This is kept in the audit trail and on the case's timeline. Do not "
         "write the child's name.",
-        validators=[InputRequired(message="Enter why the case is being reopened"),
+        validators=[DataRequired(message="Enter why the case is being reopened"),
                     Length(max=400, message="Reason must be 400 characters or fewer")],
     )
     submit = SubmitField("Reopen case", widget=GovSubmitInput())
