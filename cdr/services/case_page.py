@@ -6,7 +6,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
-from cdr.services import notifications as case_notifications
+from cdr.services import meetings as rr_meetings
 from cdr.services import panel, stages, timeline
 from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
@@ -64,8 +64,8 @@ class CasePage(NamedTuple):
     requests: list | tuple = ()
     # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
     panel: object = None
-    # Notifications received and transfers (cdr.services.notifications.Section).
-    notifications: object = None
+    # JAR criteria, the three rapid response meetings, the designated doctor.
+    meetings: object = None
 
 
 def load(case, today: date) -> CasePage:
@@ -81,7 +81,7 @@ def load(case, today: date) -> CasePage:
         counts=counts,
         requests=agency_requests.case_requests(case, deadline_rows),
         panel=panel.case_section(case, today),
-        notifications=case_notifications.section(case),
+        meetings=rr_meetings.section(case, deadline_rows),
     )
 
 

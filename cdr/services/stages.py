@@ -30,8 +30,9 @@ def stage_of(case, *, meetings_held: int, requests_open: int, requests_total: in
         return "review_meeting"
     if requests_total:
         return "information"
-    if case.jar_required and meetings_held < 3:
-        return "rapid_response"
+    if case.jar_required:
+        # Once the three rapid response meetings are held, gathering information comes next.
+        return "rapid_response" if meetings_held < 3 else "information"
     return "notified"
 
 
