@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
 from cdr.services import meetings as rr_meetings
+from cdr.services import notifications as case_notifications
 from cdr.services import panel, stages, timeline
 from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
@@ -62,10 +63,12 @@ class CasePage(NamedTuple):
     counts: dict
     # Agency requests with their deadlines (cdr.services.requests.RequestRow), oldest first.
     requests: list | tuple = ()
-    # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
-    panel: object = None
     # JAR criteria, the three rapid response meetings, the designated doctor.
     meetings: object = None
+    # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
+    panel: object = None
+    # Notifications received and transfers (cdr.services.notifications.Section).
+    notifications: object = None
 
 
 def load(case, today: date) -> CasePage:
@@ -80,8 +83,9 @@ def load(case, today: date) -> CasePage:
         timeline=timeline.entries(case),
         counts=counts,
         requests=agency_requests.case_requests(case, deadline_rows),
-        panel=panel.case_section(case, today),
         meetings=rr_meetings.section(case, deadline_rows),
+        panel=panel.case_section(case, today),
+        notifications=case_notifications.section(case),
     )
 
 
