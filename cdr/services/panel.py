@@ -164,7 +164,9 @@ def agenda(meeting) -> list[AgendaRow]:
     rows = db.session.execute(
         sa.select(PanelItem, ChildDeathCase)
         .join(ChildDeathCase, ChildDeathCase.id == PanelItem.case_id)
-        .where(PanelItem.meeting_id == meeting.id)
+        # A case since transferred to another partnership leaves this one's agenda.
+        .where(PanelItem.meeting_id == meeting.id,
+               ChildDeathCase.partnership_id == meeting.partnership_id)
         .order_by(PanelItem.position, PanelItem.id)
     ).all()
     return [_agenda_row(item, case) for item, case in rows]
@@ -229,6 +231,12 @@ def item_or_404(meeting, item_id: int) -> PanelItem:
     return item
 
 
+def reference_of(item) -> str:
+    """The reference of the case an agenda item is about."""
+    return db.session.scalar(sa.select(ChildDeathCase.reference)
+                             .where(ChildDeathCase.id == item.case_id))
+
+
 def move(meeting, item, direction: str) -> bool:
     """Swap an item with the one above or below it (no commit); False at either end."""
     items = db.session.scalars(
@@ -258,7 +266,8 @@ def summary_case_or_404(meeting, case_id: int) -> ChildDeathCase:
     case = db.session.scalar(
         sa.select(ChildDeathCase)
         .join(PanelItem, PanelItem.case_id == ChildDeathCase.id)
-        .where(PanelItem.meeting_id == meeting.id, ChildDeathCase.id == case_id)
+        .where(PanelItem.meeting_id == meeting.id, ChildDeathCase.id == case_id,
+               ChildDeathCase.partnership_id == meeting.partnership_id)
     )
     if case is None:
         abort(404)

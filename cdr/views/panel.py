@@ -156,7 +156,7 @@ def remove_panel_item(meeting_id, item_id):
     """Confirm, then take a case off the agenda."""
     meeting = service.meeting_or_404(meeting_id)
     item = service.item_or_404(meeting, item_id)
-    reference = db.session.get(service.ChildDeathCase, item.case_id).reference
+    reference = service.reference_of(item)
     if request.method == "POST":
         service.remove_from_agenda(meeting, item)
         db.session.commit()

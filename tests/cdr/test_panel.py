@@ -278,3 +278,17 @@ def test_the_agenda_issues_the_same_queries_however_many_cases(cdop_client, part
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(agenda_references(page)) == 6
     assert len(statements) == few
+
+
+def test_a_case_transferred_away_leaves_the_agenda(panel_client, partnership, other_partnership,
+                                                   call):
+    meeting = make_meeting(partnership)
+    stays, leaves = ready_case(partnership), ready_case(partnership)
+    on_agenda(meeting, stays, leaves)
+    leaves.partnership_id = other_partnership.id
+    db.session.commit()
+
+    page = call(panel_client, "cdr.panel_meeting", meeting_id=meeting.id)
+    assert agenda_references(page) == [stays.reference]
+    call(panel_client, "cdr.panel_case_summary", meeting_id=meeting.id, case_id=leaves.id,
+         status=404)
