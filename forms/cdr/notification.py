@@ -464,7 +464,7 @@ class TransferForm(StripWhitespaceForm):
         "Reason for the transfer", widget=GovTextArea(),
         description="For example, the child normally lived in the other partnership's area. "
         "This is kept in both partnerships' audit trails.",
-        validators=[InputRequired(message="Enter the reason for the transfer"),
+        validators=[DataRequired(message="Enter the reason for the transfer"),
                     Length(max=2000, message="Reason must be 2000 characters or fewer")])
 
     def __init__(self, *args, choices, **kwargs):
