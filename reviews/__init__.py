@@ -13,7 +13,8 @@ def init_app(app):
     """Register practice reviews with the app."""
     from reviews import demo, views  # noqa: F401 (views attach their routes to bp)
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
-    from tracker.domains import DemoSeeder, Domain, NavItem, register_domain
+    from reviews.services import home, incidents
+    from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
     from tracker.roles import Permission
 
     register_domain(
@@ -27,5 +28,8 @@ def init_app(app):
             ),
             case_deadlines=(INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
+            # A serious incident and its child death case link to each other.
+            related=incidents.related,
+            home_panels=(HomePanel(Permission.EDIT_REVIEWS, home.panel),),
         ),
     )

@@ -10,7 +10,7 @@ from flask_login import current_user
 from jinja2 import Undefined
 from jinja2.utils import missing
 
-from tracker.domains import registered_domains
+from tracker.domains import registered_domains, related_links
 from tracker.roles import Permission
 from tracker.timeutil import format_date, format_datetime
 
@@ -106,4 +106,5 @@ def init_app(app):
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(navigation_items)
+    app.add_template_global(related_links)
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]

@@ -1,19 +1,221 @@
-"""The review page and the tracker list."""
+"""The tracker list, recording a serious incident, its notifications, and the review page."""
 
-from flask import render_template
+from urllib.parse import urlencode
 
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms.reviews.incident import IncidentForm, NotificationsForm, add_problems
+from forms.reviews.tracker import TrackerFilterForm
 from reviews import bp
-from reviews.services import access, review_page
+from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, RECOMMENDATIONS, STAGES
+from reviews.services import access, lists, review_page
+from reviews.services import incidents as service
+from reviews.services import notifications as notices
+from tracker.extensions import db
+from tracker.models import Partnership
 from tracker.roles import Permission
-from tracker.security import permission_required
+from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
+
+# The vocabularies every practice review page shows in words.
+VOCABULARIES = {"stages": STAGES, "locations": LOCATIONS, "cp_plan": CP_PLAN,
+                "recommendations": RECOMMENDATIONS, "decisions": DECISIONS}
+
+
+@bp.context_processor
+def vocabularies():
+    """`review_vocab` in the practice review templates."""
+    return {"review_vocab": VOCABULARIES}
+
+
+# --- The tracker list ------------------------------------------------------------------------
 
 
 @bp.route("/")
 @permission_required(Permission.VIEW_REVIEWS)
 def tracker():
-    """Every incident and review of the user's partnerships (filters come with the list)."""
-    return render_template("reviews/tracker/index.html")
+    """Every serious incident and review of the user's partnerships: filters, sort, pages."""
+    form = TrackerFilterForm(formdata=request.args, meta={"csrf": False})
+    valid = form.validate()
+    filters = _filters(form) if valid else lists.TrackerFilters()
+    found = lists.tracker_list(filters, visible_partnership_ids(),
+                               request.args.get("page", 1, type=int), london_today(),
+                               per_page=current_app.config["PAGE_SIZE"])
+    kept = [(key, value) for key, value in request.args.items(multi=True)
+            if key in {field.name for field in form} and key != "page"]
+    return render_template(
+        "reviews/tracker/index.html", form=form, found=found, filters=filters,
+        sort_header=_sort_header_maker(kept, filters), pagination=_pagination(found, kept),
+        may_edit=current_user.can(Permission.EDIT_REVIEWS),
+    ), (200 if valid else 400)
+
+
+def _filters(form) -> lists.TrackerFilters:
+    """The form's choices as list filters."""
+    sort = form.sort.data if form.sort.data in lists.SORTS else "la_aware_on"
+    order = form.order.data or ("desc" if sort == "la_aware_on" else "asc")
+    return lists.TrackerFilters(
+        stage=form.stage.data or None,
+        overdue=bool(form.overdue.data),
+        due_soon=bool(form.due_soon.data),
+        decision=form.decision.data or None,
+        reviewer=form.reviewer.data or "",
+        converted={"yes": True, "no": False}.get(form.converted.data),
+        sort=sort,
+        descending=order == "desc",
+    )
+
+
+def _href(kept, **changes):
+    """The list's URL with the kept filters and these changes (encoded here, not by url_for)."""
+    params = [(key, value) for key, value in kept if key not in changes]
+    params += [(key, value) for key, value in changes.items() if value is not None]
+    return f"{url_for('reviews.tracker')}?{urlencode(params)}"
+
+
+def _sort_header_maker(kept, filters):
+    """sort_header(column) -> (href, aria-sort) for a sortable column heading."""
+
+    def sort_header(column):
+        if column == filters.sort:
+            aria = "descending" if filters.descending else "ascending"
+            order = "asc" if filters.descending else "desc"
+        else:
+            aria, order = "none", "desc" if column == "la_aware_on" else "asc"
+        return _href(kept, sort=column, order=order, page=None), aria
+
+    return sort_header
+
+
+def _pagination(found, kept):
+    """Parameters for govukPagination (None for a single page)."""
+    if found.pages <= 1:
+        return None
+    numbers = sorted({1, found.pages, *range(max(found.page - 1, 1),
+                                             min(found.page + 2, found.pages + 1))})
+    items, previous = [], 0
+    for number in numbers:
+        if number > previous + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": _href(kept, page=number),
+                      "current": number == found.page})
+        previous = number
+    params = {"items": items}
+    if found.page > 1:
+        params["previous"] = {"href": _href(kept, page=found.page - 1)}
+    if found.page < found.pages:
+        params["next"] = {"href": _href(kept, page=found.page + 1)}
+    return params
+
+
+# --- Recording an incident -------------------------------------------------------------------
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def new_incident():
+    """Record a serious incident; from a child death case (?cdr_case=), its dates carried over."""
+    partnerships = sorted(current_user.partnerships, key=lambda p: p.name)
+    if not partnerships:
+        abort(403)
+    today = london_today()
+    form = IncidentForm(partnerships=partnerships, show_name=access.may_see_identity(),
+                        data=None if request.method == "POST" else _prefill())
+    if not form.validate_on_submit():
+        return _render_new(form, 400 if form.errors else 200)
+    case = None
+    if form.cdr_reference.data:
+        case = service.child_death_case(reference=form.cdr_reference.data,
+                                        partnership_ids=visible_partnership_ids())
+        if case is None:
+            add_problems(form, {"cdr_reference": "There is no child death case with this "
+                                                 "reference in your partnerships"})
+            return _render_new(form, 400)
+    partnership = db.session.get(Partnership, form.chosen_partnership_id())
+    try:
+        incident = service.record_and_commit({**form.values(), "cdr_case": case}, partnership,
+                                             current_user, today)
+    except service.Problems as refused:
+        db.session.rollback()
+        add_problems(form, refused.problems)
+        return _render_new(form, 400)
+    flash(f"Serious incident recorded: the reference is {incident.reference}", "success")
+    return redirect(url_for("reviews.incident", incident_id=incident.id))
+
+
+def _prefill() -> dict | None:
+    """Answers carried over from the child death case named by ?cdr_case= (scoped)."""
+    case_id = request.args.get("cdr_case", type=int)
+    if case_id is None:
+        return None
+    case = service.child_death_case(case_id=case_id, partnership_ids=visible_partnership_ids())
+    return service.answers_from_case(case) if case is not None else None
+
+
+def _render_new(form, status):
+    return render_template("reviews/incidents/new.html", form=form), status
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:incident_id>/notifications", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def notifications(incident_id):
+    """Record when the Panel, the partners (and the Secretary of State and Ofsted) were told."""
+    incident = _incident_for(incident_id, "notifications form")
+
+    def make_form(fresh=False):
+        posted = request.method == "POST" and not fresh
+        return NotificationsForm(**({} if posted else {"formdata": None}),
+                                 data=None if posted else NotificationsForm.data_from(incident),
+                                 lac_death=notices.lac_death(incident))
+
+    def render(form, status, stale=False):
+        return render_template("reviews/incidents/notifications.html", incident=incident,
+                               form=form, due=notices.due_dates(incident),
+                               stale=stale), status
+
+    return save_form(incident, make_form, render,
+                     lambda form: notices.record(incident, form.values(), london_today()),
+                     "The notifications have been saved", "notifications")
+
+
+# --- Shared by the forms that change an incident ---------------------------------------------
+
+
+def _incident_for(incident_id, what):
+    """The incident, with a VIEW audit row when its form is shown."""
+    if request.method == "POST":
+        return access.incident_or_404(incident_id)
+    return access.view_incident(incident_id, what)
+
+
+def save_form(incident, make_form, render, apply, saved_message, anchor):
+    """GET shows the form as the incident is; POST validates, checks the version, applies,
+    commits and goes back to the review page. A refused save is a 400 with the reasons; a
+    stale one (someone else saved first) is a 409 showing the form as the incident is now."""
+    form = make_form()
+    if request.method == "GET" or not form.validate_on_submit():
+        return render(form, 400 if form.errors else 200)
+    try:
+        access.check_version(incident, form.version.data)
+        changed = apply(form)
+        db.session.commit()
+    except service.Problems as refused:
+        db.session.rollback()
+        add_problems(form, refused.problems)
+        return render(form, 400)
+    except (access.StaleCase, StaleDataError):
+        db.session.rollback()
+        return render(make_form(fresh=True), 409, stale=True)
+    flash(saved_message if changed else "Nothing was changed", "success")
+    return redirect(url_for("reviews.incident", incident_id=incident.id, _anchor=anchor))
+
+
+# --- The review page -------------------------------------------------------------------------
 
 
 @bp.route("/<int:incident_id>")

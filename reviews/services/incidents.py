@@ -1,0 +1,217 @@
+"""Recording a serious incident: its dates checked, a unique reference, the child's real name
+apart, the linked child death case, and the links between the two domains' pages.
+
+Plain functions that take `today`; none commits except `record_and_commit`, which must (a
+clash of references is only found at commit, and is then retried with the next number).
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_login import current_user
+
+from cdr.models import ChildDeathCase
+from reviews.models import STAGES, IncidentChild, SeriousIncident
+from tracker import deadline_service, timeline
+from tracker.domains import RelatedLink
+from tracker.extensions import db
+from tracker.roles import Permission
+from tracker.security import visible_partnership_ids
+
+# The incident's own answers, by column (the form gives them under these names).
+INCIDENT_FIELDS = ("child_reference", "child_died", "incident_date", "la_aware_on",
+                   "abuse_or_neglect_suspected", "location", "looked_after", "cp_plan",
+                   "other_areas")
+_STAGE_ORDER = list(STAGES)
+
+
+class Problems(ValueError):
+    """What cannot be recorded, and why: {form field name: GOV.UK message}."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def check(problems: dict[str, str]) -> None:
+    """Raise Problems when there are any."""
+    if problems:
+        raise Problems(problems)
+
+
+def not_future(problems, field, value, label, today):
+    """A date today or earlier (the problem is filed under `field`). Returns whether it is."""
+    if value is not None and value > today and field not in problems:
+        problems[field] = f"{label} must be today or in the past"
+    return field not in problems
+
+
+def not_before(problems, field, value, label, earliest, earliest_words):
+    """A date on or after `earliest` (when both are known)."""
+    if value is not None and earliest is not None and value < earliest \
+            and field not in problems:
+        problems[field] = f"{label} must be the same as or after {earliest_words}"
+
+
+def date_problems(*, incident_date, la_aware_on, today) -> dict[str, str]:
+    """{field: message} for incident and awareness dates that cannot be right."""
+    problems = {}
+    not_future(problems, "incident_date", incident_date, "Incident date", today)
+    not_future(problems, "la_aware_on", la_aware_on,
+               "Date the local authority became aware", today)
+    not_before(problems, "la_aware_on", la_aware_on, "Date the local authority became aware",
+               incident_date, "the incident date")
+    return problems
+
+
+def advance(incident, stage: str) -> None:
+    """Move the incident on to `stage`, never back (a later step already recorded stands)."""
+    current = _STAGE_ORDER.index(incident.stage) if incident.stage in STAGES else 0
+    if _STAGE_ORDER.index(stage) > current:
+        incident.stage = stage
+
+
+# --- The linked child death case -------------------------------------------------------------
+
+
+def child_death_case(*, reference=None, case_id=None, partnership_ids) -> ChildDeathCase | None:
+    """A child death case of these partnerships, by reference or id (None when not there)."""
+    condition = (ChildDeathCase.reference == reference.strip().upper()) if reference \
+        else (ChildDeathCase.id == case_id)
+    return db.session.scalar(
+        sa.select(ChildDeathCase)
+        .where(condition, ChildDeathCase.partnership_id.in_(list(partnership_ids)))
+    )
+
+
+def answers_from_case(case: ChildDeathCase) -> dict:
+    """The form's answers carried over from a child death case: the death is the incident,
+    and the notification received is when the local authority became aware."""
+    return {
+        "partnership": case.partnership_id,
+        "outcome": "died",
+        "incident_date": case.date_of_death,
+        "la_aware_on": case.notification_received_on,
+        "abuse_or_neglect": "yes" if case.abuse_or_neglect_suspected else None,
+        "looked_after": "yes" if case.looked_after else "no",
+        "cp_plan": "on_plan" if case.child_protection_plan else None,
+        "cdr_reference": case.reference,
+    }
+
+
+# --- A new incident --------------------------------------------------------------------------
+
+
+def next_reference(partnership, year: int) -> str:
+    """The partnership's next reference for incidents it became aware of in `year`, such as
+    CSPR-NSP-2026-0042."""
+    prefix = f"CSPR-{partnership.code}-{year}-"
+    number = sa.cast(sa.func.substr(SeriousIncident.reference, len(prefix) + 1), sa.Integer)
+    highest = db.session.scalar(
+        sa.select(sa.func.max(number)).where(SeriousIncident.reference.startswith(prefix))
+    )
+    return f"{prefix}{(highest or 0) + 1:04d}"
+
+
+def record(data: dict, partnership, user, today: date) -> SeriousIncident:
+    """Record a new serious incident: the incident, the child's name when given, the
+    timeline and its deadlines (no commit). Raises Problems for dates that cannot be right."""
+    problems = date_problems(incident_date=data["incident_date"],
+                             la_aware_on=data["la_aware_on"], today=today)
+    case = data.get("cdr_case")
+    if case is not None and not data["child_died"]:
+        problems["outcome"] = ("A child death case is linked: select that the child died, "
+                               "or remove the child death case reference")
+    check(problems)
+    reference = next_reference(partnership, data["la_aware_on"].year)
+    values = {name: data[name] for name in INCIDENT_FIELDS}
+    if not values["child_reference"]:
+        # A pseudonym by default: Child A, Child B… by the reference's number.
+        values["child_reference"] = f"Child {chr(ord('A') + (int(reference[-4:]) - 1) % 26)}"
+    incident = SeriousIncident(
+        partnership_id=partnership.id,
+        owner_id=user.id if user is not None else None,
+        reference=reference,
+        stage="notified",
+        cdr_case_id=case.id if case is not None else None,
+        **values,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    if data.get("child_name"):
+        db.session.add(IncidentChild(incident_id=incident.id, partnership_id=partnership.id,
+                                     full_name=data["child_name"]))
+    words = "died" if incident.child_died else "was seriously harmed"
+    linked = f", linked to child death case {case.reference}" if case is not None else ""
+    timeline.add(incident, "incident",
+                 f"Serious incident recorded: the child {words}{linked}",
+                 happened_on=incident.la_aware_on)
+    deadline_service.sync_case(incident)
+    return incident
+
+
+def record_and_commit(data: dict, partnership, user, today: date, attempts: int = 5):
+    """`record` and commit; when someone else took the same reference at the same moment
+    (the unique constraint says so), roll back and try again with the next number."""
+    for attempt in range(attempts):
+        try:
+            # The insert is flushed inside `record`: a clash can show there or at commit.
+            incident = record(data, partnership, user, today)
+            db.session.commit()
+        except sa.exc.IntegrityError as error:
+            db.session.rollback()
+            if "reference" not in str(error.orig) or attempt == attempts - 1:
+                raise
+            continue
+        return incident
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --- Links between the two domains' pages (registered as Domain.related) --------------------
+
+
+def related(record) -> list[RelatedLink]:
+    """Links on a child death case to its serious incidents (or an offer to open one), and
+    on a serious incident to its child death case. A link the user could not follow is
+    shown as text (href empty). One query."""
+    if isinstance(record, ChildDeathCase):
+        return _links_for_case(record)
+    if isinstance(record, SeriousIncident) and record.cdr_case_id is not None:
+        return _links_for_incident(record)
+    return []
+
+
+def _links_for_case(case) -> list[RelatedLink]:
+    incidents = db.session.execute(
+        sa.select(SeriousIncident.id, SeriousIncident.reference)
+        .where(SeriousIncident.cdr_case_id == case.id,
+               SeriousIncident.partnership_id.in_(list(visible_partnership_ids())))
+        .order_by(SeriousIncident.id)
+    ).all()
+    may_view = current_user.can(Permission.VIEW_REVIEWS)
+    if incidents:
+        return [RelatedLink(f"Linked serious incident {reference}",
+                            url_for("reviews.incident", incident_id=ident) if may_view else "")
+                for ident, reference in incidents]
+    if not case.abuse_or_neglect_suspected:
+        return []
+    if current_user.can(Permission.EDIT_REVIEWS):
+        return [RelatedLink("Open the linked serious incident",
+                            url_for("reviews.new_incident", cdr_case=case.id))]
+    return [RelatedLink("Abuse or neglect is known or suspected: the local authority must "
+                        "notify the Child Safeguarding Practice Review Panel. No serious "
+                        "incident is linked to this case yet.", "")]
+
+
+def _links_for_incident(incident) -> list[RelatedLink]:
+    reference = db.session.scalar(
+        sa.select(ChildDeathCase.reference)
+        .where(ChildDeathCase.id == incident.cdr_case_id,
+               ChildDeathCase.partnership_id.in_(list(visible_partnership_ids())))
+    )
+    if reference is None:
+        return []
+    may_view = current_user.can(Permission.VIEW_CDR_CASES)
+    return [RelatedLink(f"Child death case {reference}",
+                        url_for("cdr.case", case_id=incident.cdr_case_id) if may_view else "")]

@@ -1,0 +1,210 @@
+"""The tracker list: every serious incident and review of the user's partnerships, with
+filters, sort and pages.
+
+`tracker_list` issues a fixed number of queries whatever the number of incidents: a capped
+count, the partnerships' calendar settings, then one query for the page with each incident's
+next open deadline and the reason of its latest publication delay.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from reviews.models import (
+    DECISIONS,
+    DELAY_REASONS,
+    STAGES,
+    PublicationDelay,
+    Reviewer,
+    SeriousIncident,
+)
+from tracker import deadline_service, deadlines
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+
+# Rows are counted only up to this many; past it the list says "more than".
+COUNT_CAP = 10_000
+# Far beyond any real list, and small enough that the OFFSET never overflows.
+_MAX_PAGE = 1_000_000
+# "Due soon" on this list: due in the next this many calendar days.
+DUE_WITHIN_DAYS = 14
+SORTS = {"la_aware_on": "Date aware", "reference": "Reference", "stage": "Stage"}
+OWNER = SeriousIncident.__tablename__
+
+
+@dataclass(frozen=True)
+class TrackerFilters:
+    """What the user asked the list for; empty values filter nothing."""
+
+    stage: str | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    decision: str | None = None
+    reviewer: str = ""
+    converted: bool | None = None
+    sort: str = "la_aware_on"
+    descending: bool = True
+
+
+class NextDeadline(NamedTuple):
+    """An incident's soonest open deadline."""
+
+    label: str
+    due: date
+    status: deadlines.DeadlineStatus
+
+
+class TrackerRow(NamedTuple):
+    """One incident as the list shows it."""
+
+    id: int
+    reference: str
+    child_reference: str
+    child_died: bool
+    la_aware_on: date
+    stage_label: str
+    decision_label: str | None
+    converted: bool
+    next_deadline: NextDeadline | None
+    delay_reason: str | None
+
+
+class TrackerList(NamedTuple):
+    """One page of the list."""
+
+    rows: list[TrackerRow]
+    total: int
+    capped: bool
+    page: int
+    pages: int
+    per_page: int
+
+
+def filtered_incidents(filters: TrackerFilters, partnership_ids, today: date):
+    """A select() of the incidents of these partnerships that match the filters."""
+    incident = SeriousIncident
+    conditions = [incident.partnership_id.in_(list(partnership_ids))]
+    if filters.stage:
+        conditions.append(incident.stage == filters.stage)
+    if filters.decision == "undecided":
+        conditions.append(incident.decision.is_(None))
+    elif filters.decision:
+        conditions.append(incident.decision == filters.decision)
+    if filters.converted is not None:
+        conditions.append(incident.converted.is_(filters.converted))
+    if filters.reviewer:
+        conditions.append(sa.exists().where(
+            Reviewer.incident_id == incident.id,
+            Reviewer.name.ilike(f"%{_escape(filters.reviewer)}%", escape="\\")))
+    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    if filters.overdue:
+        conditions.append(sa.exists().where(
+            _open_deadlines_of(incident.id), Deadline.due_date < today, effective < today))
+    if filters.due_soon:
+        horizon = today + timedelta(days=DUE_WITHIN_DAYS)
+        conditions.append(sa.exists().where(
+            _open_deadlines_of(incident.id), effective >= today, effective <= horizon))
+    return sa.select(incident).where(*conditions)
+
+
+def tracker_list(filters: TrackerFilters, partnership_ids, page: int, today: date,
+                 per_page: int = 50) -> TrackerList:
+    """The page of matching incidents the user asked for (one that exists), with the count."""
+    ids = sorted(partnership_ids)
+    query = filtered_incidents(filters, ids, today)
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.with_only_columns(SeriousIncident.id).limit(COUNT_CAP + 1).subquery()))
+    capped = counted > COUNT_CAP
+    total = COUNT_CAP if capped else counted
+    pages = max(math.ceil(total / per_page), 1)
+    page = min(max(page, 1), pages, _MAX_PAGE)
+    rules = deadline_service.load_rules(ids)
+    rows = _page_rows(query, filters, (page - 1) * per_page, per_page, rules, today)
+    return TrackerList(rows, total, capped, page, pages, per_page)
+
+
+def _escape(text):
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _open_deadlines_of(incident_id):
+    """A where-clause for an incident's open, unpaused deadlines that have a due date."""
+    return sa.and_(Deadline.owner_type == OWNER, Deadline.owner_id == incident_id,
+                   deadline_service.open_deadlines(), Deadline.paused_reason.is_(None),
+                   Deadline.due_date.is_not(None))
+
+
+def _next_deadline_id(page):
+    """The id of the page row's soonest open deadline (a correlated scalar subquery)."""
+    return (
+        sa.select(Deadline.id)
+        .where(_open_deadlines_of(page.c.id))
+        .order_by(sa.func.coalesce(Deadline.extended_to, Deadline.due_date), Deadline.id)
+        .limit(1)
+        .correlate(page)
+        .scalar_subquery()
+    )
+
+
+def _order(columns, sort, descending):
+    """ORDER BY for the chosen sort, ending in the id so pages never overlap."""
+    if sort == "reference":
+        keys = [columns.reference]
+    elif sort == "stage":
+        stage_order = sa.case({key: n for n, key in enumerate(STAGES)}, value=columns.stage,
+                              else_=len(STAGES))
+        keys = [stage_order, columns.la_aware_on]
+    else:
+        keys = [columns.la_aware_on]
+    keys.append(columns.id)
+    return [key.desc() if descending else key.asc() for key in keys]
+
+
+def _page_rows(query, filters, offset, limit, rules, today) -> list[TrackerRow]:
+    """One query: the page of incidents, each with its next open deadline and delay reason."""
+    sort = filters.sort if filters.sort in SORTS else "la_aware_on"
+    incident = SeriousIncident
+    columns = (incident.id, incident.reference, incident.child_reference, incident.child_died,
+               incident.la_aware_on, incident.stage, incident.decision, incident.converted,
+               incident.partnership_id)
+    page = (
+        query.with_only_columns(*columns)
+        .order_by(*_order(incident, sort, filters.descending))
+        .limit(limit).offset(offset)
+        .subquery("page")
+    )
+    delay = (
+        sa.select(PublicationDelay.reason)
+        .where(PublicationDelay.incident_id == page.c.id)
+        .order_by(PublicationDelay.recorded_on.desc(), PublicationDelay.id.desc())
+        .limit(1)
+        .correlate(page)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.select(page, Deadline, delay.label("delay_reason")).select_from(page)
+        .outerjoin(Deadline, Deadline.id == _next_deadline_id(page))
+    )
+    statement = statement.order_by(*_order(page.c, sort, filters.descending))
+    return [_row(found, rules, today) for found in db.session.execute(statement)]
+
+
+def _row(found, rules, today) -> TrackerRow:
+    """A result row as the list shows it."""
+    deadline = found.Deadline
+    upcoming = None
+    if deadline is not None:
+        upcoming = NextDeadline(
+            deadlines.get_rule(deadline.rule_key, deadline.edition).label,
+            deadline.extended_to or deadline.due_date,
+            deadline_service.status_of(deadline, today, rules.get(found.partnership_id)),
+        )
+    reason = DELAY_REASONS.get(found.delay_reason, found.delay_reason) \
+        if found.delay_reason else None
+    return TrackerRow(found.id, found.reference, found.child_reference, found.child_died,
+                      found.la_aware_on, STAGES.get(found.stage, found.stage),
+                      DECISIONS.get(found.decision) if found.decision else None,
+                      found.converted, upcoming, reason)
