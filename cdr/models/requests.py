@@ -17,8 +17,18 @@ class AgencyRequest(PartnershipScoped, Audited, db.Model):
     __tablename__ = "cdr_agency_request"
     __audit_label__ = "agency"
     __table_args__ = (
-        # The outstanding list across cases, oldest first.
-        sa.Index("ix_cdr_agency_request_open", "partnership_id", "returned_on", "sent_on"),
+        # The outstanding list across cases, oldest first: only requests not yet returned,
+        # in the list's order, so a page reads its rows straight off the index. (IS NULL is
+        # no equality to the planner: with returned_on as a key column the list sorted every
+        # open request of the partnership before taking a page.)
+        sa.Index(
+            "ix_cdr_agency_request_open",
+            "partnership_id",
+            "sent_on",
+            "id",
+            postgresql_where=sa.text("returned_on IS NULL"),
+            sqlite_where=sa.text("returned_on IS NULL"),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

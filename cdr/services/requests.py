@@ -113,24 +113,25 @@ def case_requests(case, deadline_rows) -> list[RequestRow]:
 
 
 def outstanding_query(partnership_ids):
-    """Requests not yet returned in these partnerships, oldest sent first (one query).
+    """Requests not yet returned in these partnerships, oldest sent first.
 
-    Each comes with its stored deadline and its case's reference loaded in the same query
-    (contains_eager), so a page of them costs one query whatever its length.
+    Each request's stored deadline comes in the same query (contains_eager) and its case's
+    reference in one more (selectin, for the page's rows only), so a page costs two queries
+    whatever its length. Scoped by the request's own partnership (PartnershipScoped, moved
+    with its case): counting the list is then an index-only count on
+    ix_cdr_agency_request_open, the outer join to the unique deadline being dropped by the
+    planner, with no join to the cases.
     """
-    ids = list(partnership_ids)
     return (
         sa.select(AgencyRequest)
-        .join(AgencyRequest.case)
         .outerjoin(AgencyRequest.deadline)
-        .where(AgencyRequest.partnership_id.in_(ids),
-               ChildDeathCase.partnership_id.in_(ids),
+        .where(AgencyRequest.partnership_id.in_(list(partnership_ids)),
                AgencyRequest.returned_on.is_(None))
         .options(
-            so.contains_eager(AgencyRequest.case).load_only(
+            so.contains_eager(AgencyRequest.deadline),
+            so.selectinload(AgencyRequest.case).load_only(
                 ChildDeathCase.id, ChildDeathCase.reference, ChildDeathCase.version
             ),
-            so.contains_eager(AgencyRequest.deadline),
         )
         .order_by(AgencyRequest.sent_on, AgencyRequest.id)
     )
