@@ -268,27 +268,37 @@ def update_case(case, values: dict, today: date, identity=None, identity_values=
     Bumps the case's version whenever anything changed, so an edit of the child's details
     alone also refuses another user's stale save. No commit.
     """
-    born = identity_values["date_of_birth"] if identity_values else (
-        identity.date_of_birth if identity is not None else None)
+    born = identity_values["date_of_birth"] if identity_values else _born(case, identity)
     problems = scope_problems(date_of_birth=born, date_of_death=values.get(
         "date_of_death", case.date_of_death), received_on=values.get(
         "notification_received_on"), today=today)
     if problems:
         raise OutOfScope(problems)
     changed = []
-    if identity is not None and identity_values:
+    if identity_values:
+        if identity is None:
+            # A case recorded without the child's details (an import, the demo) gets them now.
+            identity = ChildIdentity(case_id=case.id, partnership_id=case.partnership_id)
+            db.session.add(identity)
         identity_values = {**identity_values, "name_search": f"{identity_values['given_names']} "
                            f"{identity_values['family_name']}".lower()}
         changed += _assign(identity, identity_values)
     changed += _assign(case, values)
-    if identity is not None:
-        case.age_at_death_days = age_at_death_days(identity.date_of_birth, case.date_of_death)
+    case.age_at_death_days = age_at_death_days(born, case.date_of_death)
     labels = _labels(changed)
     if labels:
         case.updated_at = utcnow()
         timeline.add(case, "change", f"Changed: {', '.join(labels)}", happened_on=today)
         deadline_service.sync_case(case)
     return labels
+
+
+def _born(case, identity):
+    """The child's date of birth, even when the user changing the case may not see it."""
+    if identity is not None:
+        return identity.date_of_birth
+    return db.session.scalar(sa.select(ChildIdentity.date_of_birth)
+                             .where(ChildIdentity.case_id == case.id))
 
 
 def _assign(record, values):

@@ -86,7 +86,7 @@ def _details_form(case, identity, today, fresh=False):
     posted = request.method == "POST" and not fresh
     return CaseDetailsForm(**({} if posted else {"formdata": None}),
                            data=None if posted else CaseDetailsForm.data_from(case, identity),
-                           show_identity=identity is not None,
+                           show_identity=access.may_see_identity(),
                            born=identity.date_of_birth if identity is not None else None,
                            today=today)
 

@@ -126,7 +126,8 @@ def _place_of_death():
 
 
 def _place_of_death_other():
-    return _text("Describe the place", max_length=200)
+    return _text("If the child died somewhere other than a hospital or home, describe the "
+                 "place", max_length=200)
 
 
 def _la_of_death():

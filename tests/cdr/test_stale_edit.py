@@ -181,3 +181,21 @@ def test_another_partnerships_case_cannot_be_changed(cdop_client, other_partners
 def test_only_editors_may_change_a_case(auditor_client, call, case):
     call(auditor_client, "cdr.edit_case", case_id=case.id, status=403)
     assert db.session.get(ChildDeathCase, case.id).version == 1
+
+
+def test_a_case_recorded_without_the_childs_details_gets_them(cdop_client, call, partnership):
+    bare = make_case(partnership, identity=False, date_of_death=date(2025, 3, 1),
+                     place_of_death="home", death_expected="no")
+    answers = open_form(cdop_client, call, bare)
+
+    refused = save(cdop_client, bare, answers)
+    assert refused.status == 400
+    assert "Enter the child's given names" in refused.errors
+    saved = save(cdop_client, bare, answers, given_names="Added", family_name="Later",
+                 age_uncertain="y")
+
+    assert saved.status == 302
+    identity = db.session.scalar(db.select(ChildIdentity).where(ChildIdentity.case_id == bare.id))
+    assert identity.name_search == "added later" and identity.partnership_id == partnership.id
+    assert "Added Later" in call(cdop_client, "cdr.case", case_id=bare.id).text(
+        "#child + .govuk-summary-list")
