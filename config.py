@@ -55,6 +55,10 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
 
+    # The largest request body: a huge form is refused (413) before it is parsed. Spreadsheet
+    # imports are the largest uploads the tracker takes.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout already bounds a form's life
 
@@ -113,8 +117,11 @@ class ProductionConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     @classmethod
-    def check(cls):
-        """Raise RuntimeError when the environment is not safe to serve real data."""
+    def check(cls, database_uri=None):
+        """Raise RuntimeError when the environment is not safe to serve real data.
+
+        `database_uri` is the URI the app will really use (after any overrides).
+        """
         secret = os.environ.get("SECRET_KEY", "")
         if secret.lower() in WEAK_SECRETS or len(secret) < MIN_SECRET_LENGTH:
             raise RuntimeError(
@@ -126,7 +133,8 @@ class ProductionConfig(Config):
             raise RuntimeError("Debug mode must be off in production (unset FLASK_DEBUG).")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must point at the production PostgreSQL database.")
-        if _database_url().startswith("sqlite") and not _bool("ALLOW_SQLITE_IN_PRODUCTION"):
+        uri = database_uri or _database_url()
+        if uri.lower().startswith("sqlite") and not _bool("ALLOW_SQLITE_IN_PRODUCTION"):
             # SQLite has no row locks and one writer at a time: safe for a single process only.
             raise RuntimeError(
                 "DATABASE_URL points at SQLite. Production runs on PostgreSQL; for a "

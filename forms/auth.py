@@ -2,10 +2,10 @@
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from forms.base import StripWhitespaceForm
-from tracker.passwords import password_problems
+from tracker.passwords import MAX_LENGTH, password_problems
 
 
 class LoginForm(StripWhitespaceForm):
@@ -14,12 +14,19 @@ class LoginForm(StripWhitespaceForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
-        validators=[DataRequired(message="Enter your email address")],
+        validators=[
+            DataRequired(message="Enter your email address"),
+            # Nothing longer reaches the database or Argon2: a huge field is refused first.
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
     )
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[DataRequired(message="Enter your password")],
+        validators=[
+            DataRequired(message="Enter your password"),
+            Length(max=MAX_LENGTH, message=f"Password must be {MAX_LENGTH:,} characters or fewer"),
+        ],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
@@ -30,7 +37,11 @@ class ChangePasswordForm(StripWhitespaceForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
-        validators=[DataRequired(message="Enter your current password")],
+        validators=[
+            DataRequired(message="Enter your current password"),
+            Length(max=MAX_LENGTH,
+                   message=f"Current password must be {MAX_LENGTH:,} characters or fewer"),
+        ],
     )
     new_password = PasswordField(
         "New password",

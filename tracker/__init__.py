@@ -80,7 +80,8 @@ def _load_config(app, config):
     app.config.from_object(config)
     app.config.update(overrides)
     if hasattr(config, "check"):
-        config.check()
+        # An override names the database the app will really use: check that one.
+        config.check(overrides.get("SQLALCHEMY_DATABASE_URI"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(exist_ok=True)
 

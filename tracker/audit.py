@@ -283,7 +283,8 @@ def detail_for_viewer(detail, own_codes):
     """
     match = _PARTNERSHIPS_DETAIL.fullmatch(detail or "")
     if match is None:
-        return detail
+        # A detail cut at 500 characters no longer matches: say what happened, name nobody.
+        return "Partnerships changed" if (detail or "").startswith("Partnerships ") else detail
     if match["set"] is not None:
         return f"Partnerships set to {_codes_for_viewer(match['set'], own_codes)}"
     old, new = (_codes_for_viewer(match[name], own_codes) for name in ("old", "new"))
