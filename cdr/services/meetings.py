@@ -97,7 +97,7 @@ def _jar_text(case) -> str:
 
 def _check_results_date(case, results_on, today):
     if results_on is None:
-        if case.post_mortem_results_on is not None and _meeting(case, 3) is not None:
+        if case.post_mortem_results_on is not None and meeting_of(case, 3) is not None:
             raise Refused("The third rapid response meeting is recorded, so the date all "
                           "post-mortem results were received cannot be removed",
                           "post_mortem_results_on")
@@ -175,14 +175,10 @@ def partnership_rules(case):
     return deadline_service.load_rules([case.partnership_id]).get(case.partnership_id)
 
 
-def _meeting(case, number) -> RapidResponseMeeting | None:
-    return db.session.scalar(sa.select(RapidResponseMeeting).where(
-        RapidResponseMeeting.case_id == case.id, RapidResponseMeeting.number == number))
-
-
 def meeting_of(case, number: int) -> RapidResponseMeeting | None:
     """Meeting `number` of a case, if recorded (one query)."""
-    return _meeting(case, number)
+    return db.session.scalar(sa.select(RapidResponseMeeting).where(
+        RapidResponseMeeting.case_id == case.id, RapidResponseMeeting.number == number))
 
 
 def meetings_of(case) -> dict[int, RapidResponseMeeting]:
@@ -229,7 +225,7 @@ def save_meeting(case, number: int, details: MeetingDetails, window: Window,
     stored deadline. Raises Refused with the message for the user.
     """
     _check_meeting(case, number, details, window, today)
-    meeting = _meeting(case, number)
+    meeting = meeting_of(case, number)
     is_new = meeting is None
     if is_new:
         meeting = RapidResponseMeeting(case_id=case.id, partnership_id=case.partnership_id,
