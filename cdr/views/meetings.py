@@ -33,7 +33,7 @@ def _case_for(case_id, what):
 def _stale_message(changed):
     if not changed:
         return f"{_STALE} Check the case and save again."
-    return f"{_STALE} The saved {', '.join(changed)} now differ from yours: check and save again."
+    return f"{_STALE} It now has a different {', '.join(changed)}: check and save again."
 
 
 def _refuse_stale(form, stale, field):

@@ -376,8 +376,7 @@ def test_a_stale_save_is_refused_and_says_what_differs(cdop_client, doctor_clien
 
     assert page.errors == [
         "Someone else changed this case after you opened this page, so your changes have "
-        "not been saved. The saved date of the meeting now differ from yours: check and save "
-        "again."]
+        "not been saved. It now has a different date of the meeting: check and save again."]
     assert service.meeting_of(case, 1).meeting_on == date(2025, 3, 5)
 
 
