@@ -5,6 +5,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from reviews.services import actions, local_review
 from reviews.services.access import child_of
 from tracker import deadline_service, deadlines, timeline
 from tracker.deadline_models import Deadline
@@ -28,6 +29,10 @@ class ReviewPage(NamedTuple):
     child: object
     deadlines: list[DeadlineRow]
     timeline: list
+    # The local review (reviewers, requests, publication) and the recommendations and
+    # actions: None unless a local or national review was decided.
+    local_review: object = None
+    actions: object = None
 
 
 def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
@@ -48,9 +53,13 @@ def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
 
 def load(incident, today: date) -> ReviewPage:
     """The review page's data."""
+    rows = incident_deadlines(incident, today)
+    reviewed = incident.decision in ("local", "national")
     return ReviewPage(
         incident=incident,
         child=child_of(incident),
-        deadlines=incident_deadlines(incident, today),
+        deadlines=rows,
         timeline=timeline.entries(incident),
+        local_review=local_review.section(incident, today, rows),
+        actions=actions.section(incident, today) if reviewed else None,
     )

@@ -1,0 +1,71 @@
+"""Recommendations of a final report, their actions and progress updates."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+from forms.base import StripWhitespaceForm
+from forms.fields import GovDateField
+from forms.reviews.incident import radios, text
+from reviews.models import ACTION_STATUSES
+from reviews.services.actions import ACTION_FIELDS
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box, with a GOV.UK message when it is not one."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        value = str(valuelist[0]).strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 6:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number, like 3")
+        self.data = int(value)
+
+
+class RecommendationForm(StripWhitespaceForm):
+    """A recommendation of the final report: its number and text."""
+
+    number = WholeNumberField("Recommendation number", widget=GovTextInput(),
+                          validators=[InputRequired(message="Enter the recommendation number"),
+                                      NumberRange(min=1, max=999, message="Recommendation "
+                                                  "number must be between 1 and 999")])
+    text = text("Recommendation", area=True, max_length=10000,
+                required="Enter the recommendation")
+
+
+class ActionForm(StripWhitespaceForm):
+    """An action: what, the owning agency, the named lead, the due date, status, evidence."""
+
+    description = text("Action", area=True, max_length=10000, required="Enter the action")
+    agency = text("Owning agency", required="Enter the agency that owns the action")
+    lead = text("Named lead", required="Enter the name of the lead for the action",
+                description="The person responsible in the owning agency")
+    due_on = GovDateField("Due date", required_message="Enter the due date",
+                          description="For example, 30 9 2025")
+    status = radios("Status", ACTION_STATUSES, required="Select the status of the action")
+    evidence = text("Evidence of completion", area=True, max_length=10000,
+                    description="Required to mark the action complete")
+    completed_on = GovDateField("Completion date",
+                                description="Required to mark the action complete. "
+                                "For example, 15 9 2025")
+
+    def values(self) -> dict:
+        """The action's columns."""
+        return {name: self[name].data for name in ACTION_FIELDS}
+
+    @staticmethod
+    def data_from(action) -> dict:
+        """The form's answers as the action holds them now."""
+        return {name: getattr(action, name) for name in ACTION_FIELDS}
+
+
+class UpdateForm(StripWhitespaceForm):
+    """A dated progress update on an action."""
+
+    update_on = GovDateField("Date of the update", required_message="Enter the date of the "
+                             "update", description="For example, 1 8 2025")
+    update_text = text("Progress update", area=True, max_length=10000,
+                       required="Enter the progress update")
