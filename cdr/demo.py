@@ -1,22 +1,68 @@
-"""Demo child death cases: plainly invented, dates only."""
+"""Demo child death cases at every stage: plainly invented children, nobody real.
+
+Names are "Demo Child 12"; NHS numbers come from the range the NHS reserves for testing
+(999 000 0000 to 999 999 9999) with a valid check digit. Rows go in with bulk Core inserts
+(no ORM objects, no audit rows), so 100,000 cases seed in seconds.
+"""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
+from nhs_number import calculate_checksum
 
-from cdr.models import ChildDeathCase
+from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
+from cdr.models import (
+    CATEGORIES,
+    AgencyRequest,
+    CaseAction,
+    CaseNotification,
+    ChildDeathCase,
+    ChildIdentity,
+    PanelItem,
+    PanelMeeting,
+    RapidResponseMeeting,
+)
+from tracker.deadline_models import Deadline
+from tracker.deadline_service import Dates, load_rules, wanted_deadlines
+from tracker.deadlines import CURRENT_EDITION
 from tracker.demo import insert_rows, maybe_met
 from tracker.extensions import db
+from tracker.models import User, user_partnership
+from tracker.roles import Role
+from tracker.timeline import TimelineEntry
+
+# (stage, share of cases, days since the death: fewest, most)
+STAGE_MIX = (
+    ("notified", 10, 0, 6),
+    ("rapid_response", 10, 3, 45),
+    ("information", 25, 20, 150),
+    ("review_meeting", 10, 60, 200),
+    ("panel", 10, 90, 300),
+    ("closed", 35, 180, 3 * 365),
+)
+_ORDER = [stage for stage, *_ in STAGE_MIX]
+AGENCIES = ("GP practice", "Health visiting service", "Children's social care", "Police",
+            "School", "Ambulance service", "Maternity unit")
+SOURCES = ("practitioner", "registrar", "coroner", "other")
+PANEL_ITEMS = 8  # cases on each demo panel meeting's agenda
 
 
 def seed(rng, partnerships, numbers, today):
-    """Insert one synthetic case per number, across the partnerships in turn."""
-    rows = [
-        _fake_death(rng, partnerships[i % len(partnerships)], n, today)
+    """Insert one synthetic case per number, across the partnerships in turn, with its records."""
+    doctors = _doctors([p.id for p in partnerships])
+    cases = [
+        _fake_death(rng, partnerships[i % len(partnerships)], n, today,
+                    doctors.get(partnerships[i % len(partnerships)].id))
         for i, n in enumerate(numbers)
     ]
-    insert_rows(ChildDeathCase.__table__, rows)
-    return len(rows)
+    if not cases:
+        return 0
+    _insert_with_ids(ChildDeathCase.__table__, cases)
+    meetings, requests = _insert_children(rng, cases, numbers, today)
+    _insert_panel_meetings(cases, today)
+    _insert_deadlines(cases, meetings, requests)
+    return len(cases)
 
 
 def count():
@@ -24,21 +70,253 @@ def count():
     return db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) or 0
 
 
-def _fake_death(rng, partnership, n, today):
-    """A synthetic child death case row: dates only, nobody real."""
-    died = today - timedelta(days=rng.randint(0, 3 * 365))
-    notified = died + timedelta(days=rng.randint(0, 3))
+def _doctors(partnership_ids):
+    """Partnership id -> a designated doctor of it (the first), for the demo cases."""
+    rows = db.session.execute(
+        sa.select(user_partnership.c.partnership_id, User.id)
+        .join(User, User.id == user_partnership.c.user_id)
+        .where(User.role == Role.DESIGNATED_DOCTOR.value,
+               user_partnership.c.partnership_id.in_(partnership_ids))
+        .order_by(User.id.desc())
+    )
+    return dict(rows.all())
+
+
+def _insert_with_ids(table, rows):
+    """Bulk insert with ids given here (a plain executemany: fast), and set each row's id."""
+    first = (db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+    for offset, row in enumerate(rows):
+        row["id"] = first + offset
+    insert_rows(table, rows)
+    if db.engine.dialect.name == "postgresql":
+        # Ids given explicitly leave the sequence behind: move it past them.
+        db.session.execute(sa.select(sa.func.setval(
+            sa.func.pg_get_serial_sequence(table.name, "id"),
+            sa.select(sa.func.max(table.c.id)).scalar_subquery(),
+        )))
+
+
+def _insert_deadlines(cases, meetings, requests):
+    """The stored deadlines of the new cases and requests, as deadline_bulk would make them.
+
+    Computed here rather than by a rebuild so that a held rapid response meeting meets its
+    deadline (the meetings page records that, not a case column); the shell's rebuild after
+    seeding then finds them all up to date.
+    """
+    dates = Dates(load_rules())
+    held = {(m["case_id"], f"rr_meeting_{m['number']}"): m["meeting_on"]
+            for m in meetings if m["held"]}
+    rows = []
+    for mapping, owners in ((CHILD_DEATH_DEADLINES, cases), (AGENCY_REQUEST_DEADLINES, requests)):
+        for owner in owners:
+            record = SimpleNamespace(**owner)
+            for key, values in wanted_deadlines(record, mapping, dates).items():
+                values.setdefault("met_on", held.get((owner["id"], key)))
+                rows.append({**values, "rule_key": key, "item": "",
+                             "owner_type": mapping.owner_type, "owner_id": owner["id"]})
+    insert_rows(Deadline.__table__, rows)
+
+
+def _pick_stage(rng):
+    """A stage, in the demo's mix."""
+    roll = rng.randrange(100)
+    for stage, share, *_ in STAGE_MIX:
+        if roll < share:
+            return stage
+        roll -= share
+    return "closed"
+
+
+def _fake_death(rng, partnership, n, today, doctor_id):
+    """A synthetic child death case row at a random stage: dates only, nobody real."""
+    stage = _pick_stage(rng)
+    _, _, fewest, most = STAGE_MIX[_ORDER.index(stage)]
+    level = _ORDER.index(stage)
+    died = today - timedelta(days=rng.randint(fewest, most))
+    notified = min(died + timedelta(days=rng.randint(0, 3)), today)
     registered = died + timedelta(days=rng.randint(1, 10)) if rng.random() < 0.8 else None
+    registered = registered if registered and registered <= today else None
     coroner = died + timedelta(days=rng.randint(0, 4)) if rng.random() < 0.4 else None
+    coroner = coroner if coroner and coroner <= today else None
+    jar = stage == "rapid_response" or rng.random() < 0.35
+    post_mortem = jar and rng.random() < 0.7
+    results = died + timedelta(days=rng.randint(40, 90)) if post_mortem and level >= 2 else None
+    results = results if results and results <= today else None
+    review_on = died + timedelta(days=rng.randint(50, 80)) if level >= 3 else None
+    completed = died + timedelta(days=rng.randint(150, 170)) if stage == "closed" else None
     return {
         "partnership_id": partnership.id,
         "reference": f"CDOP-{partnership.code}-{died.year}-{n:06d}",
-        "stage": rng.choice(["notified", "information", "cdrm", "panel", "closed"]),
+        "stage": stage,
+        "rules_edition": CURRENT_EDITION,
         "date_of_death": died,
+        "time_of_death": None,
+        "place_of_death": rng.choice(("hospital", "home", "other")),
+        "place_of_death_other": None,
+        "la_of_residence": "Demoshire",
+        "la_of_death": "Demoshire",
+        "sex": rng.choice(("female", "male")),
+        "age_at_death_days": rng.randint(0, 17 * 365),
+        "age_uncertain": False,
+        "death_expected": rng.choice(("yes", "no", "not_known")),
         "notification_received_on": notified,
+        "looked_after": rng.random() < 0.05,
+        "child_protection_plan": rng.random() < 0.05,
+        "known_to_social_care": rng.random() < 0.2,
+        "abuse_or_neglect_suspected": rng.random() < 0.05,
+        "coroner_investigating": coroner is not None,
+        "post_mortem_ordered": post_mortem,
         "death_registered_on": registered,
         "registrar_notified_on": maybe_met(rng, registered, 3, 12),
         "coroner_decision_on": coroner,
         "coroner_notified_on": maybe_met(rng, coroner, 0, 6),
-        "jar_required": rng.random() < 0.35,
+        "jar_external_causes": False,
+        "jar_sudden_unexplained": jar,
+        "jar_custody_or_detained": False,
+        "jar_suspicious": False,
+        "jar_unattended_stillbirth": False,
+        "jar_required": jar,
+        "post_mortem_results_on": results,
+        "designated_doctor_id": doctor_id if jar else None,
+        "review_meeting_on": review_on,
+        "review_meeting_attendees": "Designated doctor; CDOP administrator; GP; social worker"
+        if review_on else None,
+        "analysis_summary": "An invented summary for demonstration." if level >= 4 else None,
+        "analysis_factors": "Invented factors for demonstration." if level >= 4 else None,
+        "analysis_learning": "Invented learning for demonstration." if level >= 4 else None,
+        "information_complete": level >= 3,
+        **_outcome(rng, stage, completed),
     }
+
+
+def _outcome(rng, stage, completed):
+    """The panel's outcome columns: filled in for closed cases only."""
+    closed = stage == "closed"
+    return {
+        "category": rng.choice(list(CATEGORIES)) if closed else None,
+        "factors_child": "Invented factors in the child." if closed else None,
+        "factors_social": "Invented factors in the social environment." if closed else None,
+        "factors_physical": None,
+        "factors_service": "Invented factors in service provision." if closed else None,
+        "modifiable_factors": rng.choice(("yes", "no", "insufficient")) if closed else None,
+        "learning_points": "Invented learning points." if closed else None,
+        "review_completed_on": completed,
+        "closed_on": completed,
+    }
+
+
+def _nhs_number(n):
+    """A valid NHS number from the test range, unique to the demo's running number."""
+    for digits in (f"{999_000_000 + 2 * n:09d}", f"{999_000_000 + 2 * n + 1:09d}"):
+        check = calculate_checksum(digits)
+        if check is not None and check < 10:
+            return f"{digits}{check}"
+    return None  # neither has a check digit: that demo child has no NHS number
+
+
+def _insert_children(rng, cases, numbers, today):
+    """Identity, notification and timeline of each case; meetings, requests and actions."""
+    identities, notifications, timeline, meetings, requests, actions = [], [], [], [], [], []
+    for case, n in zip(cases, numbers, strict=True):
+        scope = {"case_id": case["id"], "partnership_id": case["partnership_id"]}
+        born = case["date_of_death"] - timedelta(days=case["age_at_death_days"])
+        identities.append({
+            **scope, "given_names": "Demo", "family_name": f"Child {n}",
+            "name_search": f"demo child {n}", "date_of_birth": born,
+            "nhs_number": _nhs_number(n), "address": f"{n} Invented Road, Demotown",
+            "postcode": "ZZ99 3AA",
+        })
+        source = rng.choice(SOURCES)
+        notifications.append({
+            **scope, "received_on": case["notification_received_on"], "source": source,
+            "notifier_name": "Demo Notifier", "notifier_role": "Demo role",
+            "notifier_agency": "Demo agency", "notifier_contact": "demo.notifier@example.org",
+            "circumstances": "Invented circumstances for demonstration.", "further": False,
+        })
+        timeline.append(_entry(case, "notification", f"Death notified ({source})",
+                               case["notification_received_on"]))
+        meetings += _meetings(case, today)
+        requests += _requests(rng, case, today)
+        if case["stage"] == "closed" and rng.random() < 0.25:
+            actions.append({**scope, "description": "Share the invented learning with GPs",
+                            "owner": "Demo designated doctor",
+                            "due_on": case["closed_on"] + timedelta(days=60),
+                            "completed_on": case["closed_on"] if n % 3 else None})
+    insert_rows(ChildIdentity.__table__, identities)
+    insert_rows(CaseNotification.__table__, notifications)
+    insert_rows(TimelineEntry.__table__, timeline)
+    insert_rows(RapidResponseMeeting.__table__, meetings)
+    _insert_with_ids(AgencyRequest.__table__, requests)
+    insert_rows(CaseAction.__table__, actions)
+    return meetings, requests
+
+
+def _entry(case, kind, text, happened_on):
+    """A timeline row of a case."""
+    return {"owner_type": "cdr_case", "owner_id": case["id"],
+            "partnership_id": case["partnership_id"], "kind": kind, "text": text,
+            "happened_on": happened_on, "user_id": None}
+
+
+def _meetings(case, today):
+    """Rapid response meetings of a JAR case: held once their day has passed."""
+    if not case["jar_required"]:
+        return []
+    days = {1: 2, 2: 6}
+    if case["post_mortem_results_on"]:
+        days[3] = (case["post_mortem_results_on"] - case["date_of_death"]).days + 10
+    rows = []
+    for number, after in days.items():
+        on = case["date_of_death"] + timedelta(days=after)
+        rows.append({
+            "case_id": case["id"], "partnership_id": case["partnership_id"],
+            "number": number, "meeting_on": on, "starts_at": None,
+            "place_or_link": "Demo hospital, meeting room 2", "chair": "Demo Designated Doctor",
+            "attendees": "Designated doctor; police; children's social care",
+            "agencies": "Health; police; social care", "actions": None, "notes": None,
+            "outside_window_reason": None, "held": on < today,
+        })
+    return rows
+
+
+def _requests(rng, case, today):
+    """Agency information requests of a case gathering information or past it."""
+    if _ORDER.index(case["stage"]) < _ORDER.index("information"):
+        return []
+    rows = []
+    for agency in rng.sample(AGENCIES, 3):
+        sent = case["date_of_death"] + timedelta(days=rng.randint(10, 20))
+        returned = sent + timedelta(days=rng.randint(5, 30))
+        still_open = case["stage"] == "information" and rng.random() < 0.5
+        rows.append({
+            "case_id": case["id"], "partnership_id": case["partnership_id"],
+            "agency": agency, "sent_on": sent,
+            "chased_on": sent + timedelta(days=21) if still_open and rng.random() < 0.5
+            and sent + timedelta(days=21) <= today else None,
+            "returned_on": None if still_open or returned > today else returned,
+            "summary": None if still_open else "Invented summary of what the agency knew.",
+            "rules_edition": case["rules_edition"],
+        })
+    return rows
+
+
+def _insert_panel_meetings(cases, today):
+    """Per partnership: a panel meeting soon with cases ready for panel on its agenda."""
+    ready: dict[int, list[int]] = {}
+    for case in cases:
+        if case["stage"] == "panel":
+            ready.setdefault(case["partnership_id"], []).append(case["id"])
+    meetings = [{"partnership_id": pid, "meeting_on": today + timedelta(days=10),
+                 "starts_at": None, "place_or_link": "Demo council offices, room 1",
+                 "notes": None} for pid in sorted(ready)]
+    if not meetings:
+        return
+    _insert_with_ids(PanelMeeting.__table__, meetings)
+    items = [
+        {"meeting_id": meeting["id"], "case_id": case_id,
+         "partnership_id": meeting["partnership_id"], "position": position}
+        for meeting in meetings
+        for position, case_id in enumerate(ready[meeting["partnership_id"]][:PANEL_ITEMS], 1)
+    ]
+    insert_rows(PanelItem.__table__, items)
+
