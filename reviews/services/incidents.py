@@ -199,9 +199,13 @@ def _links_for_case(case) -> list[RelatedLink]:
     if current_user.can(Permission.EDIT_REVIEWS):
         return [RelatedLink("Open the linked serious incident",
                             url_for("reviews.new_incident", cdr_case=case.id))]
-    return [RelatedLink("Abuse or neglect is known or suspected: the local authority must "
-                        "notify the Child Safeguarding Practice Review Panel. No serious "
-                        "incident is linked to this case yet.", "")]
+    # Whoever sees this case but does not record serious incidents hands it to the business
+    # unit, who start the incident from this reference (the dates are carried over).
+    return [RelatedLink("Abuse or neglect is known or suspected, and no serious incident is "
+                        "linked to this case yet: the local authority must notify the Child "
+                        "Safeguarding Practice Review Panel within 5 working days. The "
+                        "partnership business unit can open the linked serious incident from "
+                        f"this case's reference, {case.reference}.", "")]
 
 
 def _links_for_incident(incident) -> list[RelatedLink]:

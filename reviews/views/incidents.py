@@ -146,12 +146,20 @@ def new_incident():
 
 
 def _prefill() -> dict | None:
-    """Answers carried over from the child death case named by ?cdr_case= (scoped)."""
+    """Answers carried over from the child death case named by ?cdr_case= (its id, from the
+    case page) or ?from_case= (its reference, typed here), in the user's partnerships."""
     case_id = request.args.get("cdr_case", type=int)
-    if case_id is None:
+    reference = request.args.get("from_case", "").strip()[:40]
+    if case_id is None and not reference:
         return None
-    case = service.child_death_case(case_id=case_id, partnership_ids=visible_partnership_ids())
-    return service.answers_from_case(case) if case is not None else None
+    case = service.child_death_case(case_id=case_id, reference=reference or None,
+                                    partnership_ids=visible_partnership_ids())
+    if case is None:
+        if reference:
+            flash("There is no child death case with this reference in your partnerships",
+                  "error")
+        return None
+    return service.answers_from_case(case)
 
 
 def _render_new(form, status):

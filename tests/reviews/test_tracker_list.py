@@ -1,0 +1,180 @@
+"""The tracker list: every incident and review of the user's partnerships, its filters, sort
+and pages, each row's next deadline (with the reason a delayed review is late), and a fixed
+number of queries whatever the number of incidents."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from reviews.models import PublicationDelay, Reviewer
+from tests.reviews.factories import make_incident
+from tracker.extensions import db
+
+TODAY = date(2025, 1, 10)
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):
+    """The pages' today is fixed: Friday 10 January 2025."""
+    monkeypatch.setattr("reviews.views.incidents.london_today", lambda: TODAY)
+
+
+def references(page):
+    return [link.get_text(strip=True)
+            for link in page.html.select("#tracker-list tbody tr td:first-child a")]
+
+
+def test_the_list_shows_each_incident_with_its_next_deadline(business_client, partnership,
+                                                             other_partnership, call):
+    overdue = make_incident(partnership, reference="CSPR-NSP-2024-0001",
+                            la_aware_on=date(2024, 12, 23))
+    make_incident(other_partnership, reference="CSPR-SVP-2024-0001")
+
+    page = call(business_client, "reviews.tracker")
+
+    assert references(page) == ["CSPR-NSP-2024-0001"]
+    row = page.text("#tracker-list tbody tr")
+    assert overdue.child_reference in row
+    assert "Notify the Child Safeguarding Practice Review Panel, 2 January 2025 Overdue" in row
+    assert page.text("#incident-count") == "1 incident"
+
+
+def test_a_delayed_review_shows_its_reason_beside_the_overdue_tag(business_client,
+                                                                  partnership, call):
+    incident = make_incident(partnership, la_aware_on=date(2024, 1, 2),
+                             panel_notified_on=date(2024, 1, 3),
+                             partners_notified_on=date(2024, 1, 3),
+                             rapid_review_sent_on=date(2024, 1, 10), decision="local",
+                             decision_on=date(2024, 2, 1), stage="review")
+    for recorded, reason in ((date(2024, 7, 1), "criminal_investigation"),
+                             (date(2024, 9, 1), "inquest")):
+        db.session.add(PublicationDelay(incident_id=incident.id,
+                                        partnership_id=partnership.id, reason=reason,
+                                        revised_on=date(2025, 3, 1), recorded_on=recorded))
+    db.session.commit()
+
+    row = call(business_client, "reviews.tracker").text("#tracker-list tbody tr")
+
+    assert "Publish the local child safeguarding practice review, 1 August 2024 Overdue" in row
+    assert "Publication delayed: Inquest" in row
+
+
+def test_filters(business_client, partnership, call):
+    make_incident(partnership, reference="CSPR-NSP-2024-0001", la_aware_on=date(2024, 12, 23))
+    soon = make_incident(partnership, reference="CSPR-NSP-2025-0001",
+                         incident_date=date(2025, 1, 6), la_aware_on=date(2025, 1, 8))
+    local = make_incident(partnership, reference="CSPR-NSP-2024-0002",
+                          la_aware_on=date(2024, 6, 3), panel_notified_on=date(2024, 6, 4),
+                          partners_notified_on=date(2024, 6, 4),
+                          rapid_review_sent_on=date(2024, 6, 20), decision="local",
+                          decision_on=date(2024, 8, 1), converted=True, stage="review")
+    make_incident(partnership, reference="CSPR-NSP-2024-0003", la_aware_on=date(2024, 5, 1),
+                  panel_notified_on=date(2024, 5, 2), partners_notified_on=date(2024, 5, 2),
+                  rapid_review_sent_on=date(2024, 5, 20), decision="none",
+                  decision_on=date(2024, 6, 1), stage="no_review")
+    db.session.add(Reviewer(incident_id=local.id, partnership_id=partnership.id,
+                            name="Invented Reviewer"))
+    db.session.commit()
+
+    def listed(**args):
+        return sorted(references(call(business_client, "reviews.tracker", **args)))
+
+    assert listed(overdue="y") == ["CSPR-NSP-2024-0001"]
+    assert listed(due_soon="y") == [soon.reference]
+    assert listed(decision="local") == ["CSPR-NSP-2024-0002"]
+    assert listed(decision="undecided") == ["CSPR-NSP-2024-0001", "CSPR-NSP-2025-0001"]
+    assert listed(converted="yes") == ["CSPR-NSP-2024-0002"]
+    assert listed(converted="no") == ["CSPR-NSP-2024-0001", "CSPR-NSP-2024-0003",
+                                      "CSPR-NSP-2025-0001"]
+    assert listed(reviewer="invented") == ["CSPR-NSP-2024-0002"]
+    assert listed(reviewer="50%_") == []
+    assert listed(stage="no_review") == ["CSPR-NSP-2024-0003"]
+    assert "No incidents match these filters." in call(
+        business_client, "reviews.tracker", stage="published").text()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"stage": "nonsense"}, "Select a stage from the list"),
+    ({"decision": "nonsense"}, "Select a decision from the list"),
+    ({"converted": "perhaps"}, "Select whether the review was converted"),
+    ({"reviewer": "x" * 101}, "Reviewer must be 100 characters or fewer"),
+])
+def test_a_bad_filter_says_so_and_shows_everything(business_client, partnership, call, args,
+                                                  message):
+    make_incident(partnership)
+
+    page = call(business_client, "reviews.tracker", status=400, **args)
+
+    assert message in page.errors
+    assert len(references(page)) == 1
+
+
+def test_sort_and_pages(app, business_client, partnership, call, monkeypatch):
+    for n, aware in enumerate((date(2024, 3, 1), date(2024, 1, 1), date(2024, 2, 1)), 1):
+        make_incident(partnership, reference=f"CSPR-NSP-2024-000{n}", la_aware_on=aware,
+                      incident_date=aware)
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+
+    first = call(business_client, "reviews.tracker")
+    assert references(first) == ["CSPR-NSP-2024-0001", "CSPR-NSP-2024-0003"]
+    second = call(business_client, "reviews.tracker", page=2)
+    assert references(second) == ["CSPR-NSP-2024-0002"]
+    assert first.html.select_one(".govuk-pagination__next a")["href"].endswith("page=2")
+    by_reference = call(business_client, "reviews.tracker", sort="reference", order="asc")
+    assert references(by_reference) == ["CSPR-NSP-2024-0001", "CSPR-NSP-2024-0002"]
+    header = by_reference.html.select_one("th[aria-sort=ascending] a")
+    assert header.get_text(strip=True) == "Reference" and "order=desc" in header["href"]
+    assert references(call(business_client, "reviews.tracker", page=99)) == \
+        ["CSPR-NSP-2024-0002"]
+
+
+def _queries_for(client, call):
+    counter = {"n": 0}
+
+    def count(*args, **kwargs):
+        counter["n"] += 1
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        call(client, "reviews.tracker")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return counter["n"]
+
+
+def _incidents(partnership, count):
+    for _ in range(count):
+        incident = make_incident(partnership, la_aware_on=date(2024, 1, 2),
+                                 panel_notified_on=date(2024, 1, 3), decision="local",
+                                 decision_on=date(2024, 2, 1), converted=True)
+        db.session.add(PublicationDelay(incident_id=incident.id, partnership_id=partnership.id,
+                                        reason="inquest", revised_on=date(2025, 3, 1),
+                                        recorded_on=date(2024, 7, 1)))
+        db.session.add(Reviewer(incident_id=incident.id, partnership_id=partnership.id,
+                                name="Invented Reviewer"))
+    db.session.commit()
+
+
+def test_the_list_issues_a_fixed_number_of_queries(business_client, partnership, call):
+    _incidents(partnership, 3)
+    few = _queries_for(business_client, call)
+    _incidents(partnership, 27)
+    many = _queries_for(business_client, call)
+
+    assert few == many
+    assert len(references(call(business_client, "reviews.tracker"))) == 30
+
+
+def test_the_auditor_sees_the_list_but_not_the_record_button(auditor_client, partnership,
+                                                             call):
+    make_incident(partnership)
+
+    page = call(auditor_client, "reviews.tracker")
+
+    assert len(references(page)) == 1
+    assert "Record a serious incident" not in page.text()
+
+
+def test_roles_without_practice_reviews_may_not_see_the_list(cdop_client, call):
+    call(cdop_client, "reviews.tracker", status=403)
