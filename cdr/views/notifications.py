@@ -14,6 +14,7 @@ from forms.cdr.notification import (
     RegistrarCoronerForm,
     TransferForm,
 )
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -40,6 +41,10 @@ def notify():
     data = form.notification_data()
     duplicate = service.find_duplicate(data, visible_partnership_ids())
     if duplicate is not None and form.further_of.data != str(duplicate.id):
+        # The page names an existing case: a view of it, audited like any other.
+        audit.record(audit.Action.VIEW, duplicate, detail="Viewed as the same death as a "
+                     "new notification")
+        db.session.commit()
         return render_template("cdr/notifications/duplicate.html", form=form,
                                duplicate=duplicate)
     if duplicate is not None:

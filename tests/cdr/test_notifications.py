@@ -1,6 +1,7 @@
 """Notifying a child death through the web form: scope, references, duplicates, the case
 page's notifications section, and the registrar's and coroner's dates."""
 
+import threading
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from cdr.services import notifications as service
 from tests.cdr.factories import make_case
 from tests.conftest import sign_in
 from tests.factories import make_user
+from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.roles import Role
 from tracker.timeline import TimelineEntry
@@ -221,6 +223,9 @@ def test_a_second_notification_of_the_same_nhs_number_is_a_further_notification(
     page = call(cdop_client, "cdr.notify", data=second)
 
     assert page.text("h1") == f"This death has already been notified: {case.reference}"
+    viewed = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "view")).all()
+    assert [(v.object_id, v.detail) for v in viewed][-1] == (
+        str(case.id), "Viewed as the same death as a new notification")
     assert len(cases()) == 1
     assert len(db.session.scalars(db.select(CaseNotification)).all()) == 1
     response = _post_duplicate_page(cdop_client, page, "further")
@@ -354,3 +359,50 @@ def test_bad_registrar_and_coroner_dates_are_refused(cdop_client, partnership, c
     db.session.refresh(case)
     assert case.death_registered_on is None and case.coroner_decision_on is None
     assert db.session.scalars(db.select(TimelineEntry)).all() == []
+
+
+def test_two_notifications_at_the_same_moment_get_different_references(app, partnership,
+                                                                       monkeypatch):
+    """On PostgreSQL, two saves that work out the same number at once: one retries."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("needs two connections to one database (PostgreSQL)")
+    real = service.next_reference
+    both_computed = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+
+    def together(p, year):
+        reference = real(p, year)
+        if not getattr(waited, "done", False):
+            waited.done = True
+            both_computed.wait()  # each has its number before either saves
+        return reference
+
+    monkeypatch.setattr(service, "next_reference", together)
+    base = {"date_of_birth": date(2024, 1, 26), "date_of_death": date(2025, 3, 1),
+            "received_on": date(2025, 3, 2), "birth_outcome": "no", "age_uncertain": False,
+            "family_name": "Invented", "nhs_number": None, "address": None, "postcode": None,
+            **dict.fromkeys(service.DEATH_FIELDS), **dict.fromkeys(service.NOTIFIER_FIELDS)}
+    base.update({name: False for name in service.FLAGS}, age_uncertain=False,
+                date_of_death=date(2025, 3, 1), source="practitioner")
+    made, errors = [], []
+    model, partnership_id = type(partnership), partnership.id
+    db.session.remove()  # each thread has its own session; this one stays out of their way
+
+    def save(name):
+        try:
+            with app.app_context():
+                found = db.session.get(model, partnership_id)
+                case = service.notify_and_commit({**base, "given_names": name}, found, None,
+                                                 TODAY)
+                made.append(case.reference)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in ("One", "Two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert sorted(made) == ["CDOP-NSP-2025-0001", "CDOP-NSP-2025-0002"]
