@@ -60,6 +60,8 @@ class PublicationForm(StripWhitespaceForm):
     def __init__(self, *args, national=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.published_url.validators = [*self.published_url.validators, HttpsUrl()]
+        self.publish_type.invalid_choice_message = ("Select the full report or information "
+                                                    "about improvements only")
         if national:
             del self.ofsted_copy_sent_on
             self.copies_sent_on.label.text = "Date the copy was sent to the Secretary of State"
