@@ -54,6 +54,15 @@ PAGES = [
     ("Outstanding requests", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.outstanding_requests")),
     ("Panel agenda", "cdop.admin@example.org", lambda: _panel_agenda_path()),
+    # Practice reviews.
+    ("Practice reviews: tracker list", "business.unit@example.org", "/practice-reviews/"),
+    ("Practice reviews: list, overdue filter", "business.unit@example.org",
+     "/practice-reviews/?overdue=y&decision=local"),
+    ("Practice reviews: review page", "business.unit@example.org",
+     lambda: _review_path()),
+    ("Practice reviews: overdue actions", "business.unit@example.org",
+     lambda: _endpoint_path("reviews.overdue_actions")),
+    ("Home (business unit)", "business.unit@example.org", "/"),
 ]
 
 
@@ -257,6 +266,16 @@ def _panel_agenda_path():
         "SELECT m.id FROM cdr_panel_meeting m JOIN partnership p ON p.id = m.partnership_id "
         "WHERE p.code = 'NSP' ORDER BY m.id LIMIT 1")).scalar()
     return _endpoint_path("cdr.panel_meeting", meeting_id=meeting_id) if meeting_id else None
+
+
+def _review_path():
+    """The review page of a published Northshire review, from the middle of the table."""
+    incident_id = db.session.execute(sa.text(
+        "SELECT s.id FROM serious_incident s JOIN partnership p ON p.id = s.partnership_id "
+        "WHERE p.code = 'NSP' AND s.stage = 'actions' ORDER BY s.id "
+        "LIMIT 1 OFFSET (SELECT count(*) / 4 FROM serious_incident WHERE stage = 'actions')"
+    )).scalar()
+    return _endpoint_path("reviews.incident", incident_id=incident_id) if incident_id else None
 
 
 def _signed_in(app, email):
