@@ -58,16 +58,23 @@ class PublicationForm(StripWhitespaceForm):
                          description="Starting https://")
 
     def __init__(self, *args, national=False, **kwargs):
+        self.national = national
         super().__init__(*args, **kwargs)
         self.published_url.validators = [*self.published_url.validators, HttpsUrl()]
         self.publish_type.invalid_choice_message = ("Select the full report or information "
                                                     "about improvements only")
         if national:
             del self.ofsted_copy_sent_on
+
+    def process(self, *args, **kwargs):
+        """Word the fields for a national review before the posted dates are read (their
+        messages name the field)."""
+        if self.national:
             self.copies_sent_on.label.text = "Date the copy was sent to the Secretary of State"
             self.publish_justification.description = "As set out for the Secretary of State"
             self.justification_sent_on.label.text = ("Date the justification was sent to the "
                                                      "Secretary of State")
+        super().process(*args, **kwargs)
 
     def values(self) -> dict:
         """The incident columns to save."""
@@ -98,12 +105,18 @@ class DelayForm(StripWhitespaceForm):
                               "For example, 15 1 2026")
 
     def __init__(self, *args, national=False, **kwargs):
+        self.national = national
         super().__init__(*args, **kwargs)
-        if national:
+
+    def process(self, *args, **kwargs):
+        """Word the date for a national review before the posted date is read (its messages
+        are raised while reading it)."""
+        if self.national:
             self.told_panel_sos_on.label.text = ("Date the Secretary of State was told of the "
                                                  "delay and its reasons")
             self.told_panel_sos_on.required_message = ("Enter the date the Secretary of State "
                                                        "was told")
+        super().process(*args, **kwargs)
 
     def values(self) -> dict:
         """The delay's answers."""
