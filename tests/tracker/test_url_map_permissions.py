@@ -32,7 +32,7 @@ def test_every_endpoint_names_its_permission_or_is_on_a_short_list(app):
 def _records_elsewhere(partnership):
     """One record of each kind a URL can name, all in `partnership`."""
     from cdr.models import AgencyRequest, CaseAction, PanelItem, PanelMeeting
-    from reviews.models import Recommendation, ReviewAction, Reviewer, ReviewRequest
+    from reviews.models import Recommendation, ReviewAction, Reviewer, ReviewRequest, YearlyReport
 
     case = make_case(partnership, jar_required=True)
     incident = make_incident(partnership, decision="local", decision_on=date(2025, 1, 10))
@@ -52,13 +52,15 @@ def _records_elsewhere(partnership):
     review_action = ReviewAction(partnership_id=partnership.id, incident_id=incident.id,
                                  recommendation_id=recommendation.id, description="Act",
                                  agency="LA", lead="L", due_on=date(2025, 9, 1))
-    db.session.add_all([item, review_action])
+    yearly_report = YearlyReport(partnership_id=partnership.id, published_on=date(2025, 1, 5))
+    db.session.add_all([item, review_action, yearly_report])
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
         "request_id": request.id, "action_id": action.id, "item_id": item.id,
         "reviewer_id": reviewer.id, "recommendation_id": recommendation.id,
         "review_action_id": review_action.id, "review_request_id": review_request.id,
+        "yearly_report_id": yearly_report.id,
         # Not records: a meeting number, or a position.
         "number": 1,
     }
@@ -68,6 +70,7 @@ def _records_elsewhere(partnership):
 ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
+    "yearly_report_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
