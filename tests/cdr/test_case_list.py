@@ -62,7 +62,8 @@ def test_filters_by_stage_jar_doctor_overdue_and_date_of_death(cdop_client, part
     doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Invented")
     overdue = make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1),
                         designated_doctor_id=doctor.id)
-    at_panel = make_case(partnership, stage="panel", date_of_death=date(2025, 2, 1))
+    at_panel = make_case(partnership, review_meeting_on=date(2025, 3, 20),
+                         information_complete=True, date_of_death=date(2025, 2, 1))
     recent = make_case(partnership, jar_required=True, date_of_death=date(2025, 6, 1))
 
     def listed(**args):
@@ -94,12 +95,12 @@ def test_bad_filters_show_gov_uk_errors_and_the_whole_list(cdop_client, partners
 
 
 def test_sort_by_each_column_both_ways_with_aria_sort(cdop_client, partnership, call):
-    closed = make_case(partnership, stage="closed", date_of_death=date(2025, 1, 1),
+    closed = make_case(partnership, closed_on=date(2025, 6, 1), date_of_death=date(2025, 1, 1),
                        reference="CDOP-NSP-2025-0003")
     notified = make_case(partnership, stage="notified", date_of_death=date(2025, 3, 1),
                          reference="CDOP-NSP-2025-0001")
-    panel = make_case(partnership, stage="panel", date_of_death=date(2025, 2, 1),
-                      reference="CDOP-NSP-2025-0002")
+    panel = make_case(partnership, review_meeting_on=date(2025, 3, 20),
+                      date_of_death=date(2025, 2, 1), reference="CDOP-NSP-2025-0002")
 
     page = call(cdop_client, "cdr.cases")
     assert references(page) == [notified.reference, panel.reference, closed.reference]

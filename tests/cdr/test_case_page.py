@@ -64,3 +64,28 @@ def test_the_timeline_lists_what_happened_newest_first(cdop_client, partnership,
     items = [li.get_text(" ", strip=True) for li in page.html.select("#timeline + ol li")]
 
     assert items[0].endswith("Second thing") and items[1].endswith("First thing")
+
+
+def test_the_stored_stage_follows_what_is_recorded_whichever_page_recorded_it(partnership):
+    from cdr.models import AgencyRequest, RapidResponseMeeting
+
+    case = make_case(partnership, jar_required=True)
+    assert case.stage == "rapid_response"
+    for number in (1, 2, 3):
+        db.session.add(RapidResponseMeeting(case_id=case.id, partnership_id=partnership.id,
+                                            number=number, meeting_on=date(2025, 3, 5),
+                                            held=True))
+    db.session.commit()
+    assert case.stage == "information"
+    request = AgencyRequest(case_id=case.id, partnership_id=partnership.id, agency="School",
+                            sent_on=date(2025, 3, 10))
+    db.session.add(request)
+    db.session.commit()
+    assert case.stage == "information"
+    request.returned_on = date(2025, 3, 20)
+    db.session.commit()
+    assert case.stage == "review_meeting"
+    case.review_meeting_on = date(2025, 4, 1)
+    db.session.commit()
+    db.session.expire_all()
+    assert case.stage == "panel"
