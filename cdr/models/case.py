@@ -67,6 +67,12 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     """One child's death, reviewed by one partnership (where the child normally lived)."""
 
     __tablename__ = "cdr_case"
+    # --- Case list (cdr/services/lists.py): its default and reference sorts, per partnership,
+    # read in order off these instead of sorting every case of the partnership.
+    __table_args__ = (
+        sa.Index("ix_cdr_case_partnership_died", "partnership_id", "date_of_death", "id"),
+        sa.Index("ix_cdr_case_partnership_reference", "partnership_id", "reference"),
+    )
     __audit_label__ = "reference"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -25,7 +25,9 @@ COUNT_CAP = 10_000
 # Far beyond any real list, and small enough that the OFFSET never overflows.
 _MAX_PAGE = 1_000_000
 SORTS = {"date_of_death": "Date of death", "reference": "Reference", "stage": "Stage"}
-_NOT_DIGITS = re.compile(r"\s+")
+_SPACES = re.compile(r"\s+")
+# A case reference such as CDOP-NSP-2026-0042 (no name has this shape).
+_REFERENCE = re.compile(r"[A-Za-z]+-[A-Za-z0-9]+-[0-9]{4}-[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def filtered_cases(filters: CaseFilters, partnership_ids, today: date):
     if filters.died_to:
         conditions.append(case.date_of_death <= filters.died_to)
     if filters.overdue:
-        conditions.append(_has_overdue_deadline(today))
+        conditions.append(_has_overdue_deadline(today, ids))
     return sa.select(case).where(*conditions)
 
 
@@ -120,11 +122,16 @@ def case_list(filters: CaseFilters, user_partnership_ids, page: int, today: date
 
 
 def _search(text, with_identity, partnership_ids):
-    """Cases whose reference is the text; with identity, also NHS number or part of the name."""
-    by_reference = ChildDeathCase.reference == text.strip().upper()
-    if not with_identity:
-        return by_reference
-    digits = _NOT_DIGITS.sub("", text)
+    """Cases whose reference is the text; with identity, also NHS number or part of the name.
+
+    The matching ids come from one indexed lookup each (a UNION), so the list reads only the
+    cases found, never the whole table; only a search by part of a name reads every name.
+    """
+    by_reference = sa.select(ChildDeathCase.id).where(
+        ChildDeathCase.reference == text.strip().upper())
+    digits = _SPACES.sub("", text)
+    if not with_identity or _REFERENCE.fullmatch(text.strip()):
+        return ChildDeathCase.id.in_(by_reference)
     if digits.isdigit():
         match = ChildIdentity.nhs_number == digits
     else:
@@ -132,7 +139,7 @@ def _search(text, with_identity, partnership_ids):
                                                    autoescape=True)
     children = sa.select(ChildIdentity.case_id).where(
         match, ChildIdentity.partnership_id.in_(partnership_ids))
-    return sa.or_(by_reference, ChildDeathCase.id.in_(children))
+    return ChildDeathCase.id.in_(sa.union(by_reference, children))
 
 
 def _open_deadlines_of(case_id):
@@ -141,14 +148,20 @@ def _open_deadlines_of(case_id):
                    deadline_service.open_deadlines(), Deadline.due_date.is_not(None))
 
 
-def _has_overdue_deadline(today):
-    """The case has an open, unpaused deadline whose (extended) due date has passed."""
-    return sa.exists().where(
-        _open_deadlines_of(ChildDeathCase.id),
-        Deadline.paused_reason.is_(None),
+def _has_overdue_deadline(today, partnership_ids):
+    """The case has an open, unpaused deadline whose (extended) due date has passed.
+
+    Read from the open-deadline index (ix_deadline_open_due) by partnership and due date.
+    """
+    overdue = sa.select(Deadline.owner_id).where(
+        Deadline.partnership_id.in_(partnership_ids),
         Deadline.due_date < today,
+        Deadline.owner_type == "cdr_case",
+        deadline_service.open_deadlines(),
+        Deadline.paused_reason.is_(None),
         sa.func.coalesce(Deadline.extended_to, Deadline.due_date) < today,
     )
+    return ChildDeathCase.id.in_(overdue)
 
 
 def _order(columns, sort, descending):

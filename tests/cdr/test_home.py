@@ -89,4 +89,4 @@ def test_the_panel_issues_the_same_number_of_queries_however_many_deadlines(cdop
     many = statements()
     assert few == many
     page = cdop_client.get("/").get_data(as_text=True)
-    assert "Showing the first 10 of" in page
+    assert "Showing the 10 most recently overdue" in page
