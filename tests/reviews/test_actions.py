@@ -229,3 +229,47 @@ def test_the_review_page_links_the_lists_and_only_editors_may_change_actions(
     assert page.html.select("a[href$='/recommendations']") == []
     call(auditor_client, "reviews.recommendations", incident_id=review.id, status=403)
     call(auditor_client, "reviews.overdue_actions")
+
+
+def test_the_review_page_costs_the_same_queries_however_much_the_review_holds(
+        business_client, review, call):
+    from reviews.models import PublicationDelay, Reviewer, ReviewRequest
+
+    def queries_for_page():
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            call(business_client, "reviews.incident", incident_id=review.id)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    def add_one_of_each(n):
+        action = _action(review, date(2025, 8, n))
+        db.session.add_all([
+            Reviewer(partnership_id=review.partnership_id, incident_id=review.id,
+                     name=f"Reviewer {n}"),
+            ReviewRequest(partnership_id=review.partnership_id, incident_id=review.id,
+                          agency=f"Agency {n}", sent_on=date(2025, 2, n)),
+            PublicationDelay(partnership_id=review.partnership_id, incident_id=review.id,
+                             reason="inquest", revised_on=date(2025, 7, n),
+                             recorded_on=date(2025, 6, n)),
+            ActionUpdate(partnership_id=review.partnership_id, action_id=action.id,
+                         update_on=date(2025, 9, n), text="Progress"),
+        ])
+        db.session.commit()
+
+    add_one_of_each(1)
+    few = queries_for_page()
+    for n in range(2, 6):
+        add_one_of_each(n)
+    many = queries_for_page()
+
+    assert few == many
+    page = call(business_client, "reviews.incident", incident_id=review.id)
+    assert len(page.html.select("#reviewer-summary tbody tr")) == 5
+    assert len(page.html.select("#delay-table tbody tr")) == 5
