@@ -45,6 +45,10 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
 
     __tablename__ = "serious_incident"
     __audit_label__ = "reference"
+    __table_args__ = (
+        # The tracker list: a partnership's incidents, latest awareness first, read in order.
+        sa.Index("ix_serious_incident_partnership_aware", "partnership_id", "la_aware_on", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
 

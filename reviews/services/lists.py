@@ -86,7 +86,8 @@ class TrackerList(NamedTuple):
 def filtered_incidents(filters: TrackerFilters, partnership_ids, today: date):
     """A select() of the incidents of these partnerships that match the filters."""
     incident = SeriousIncident
-    conditions = [incident.partnership_id.in_(list(partnership_ids))]
+    ids = list(partnership_ids)
+    conditions = [incident.partnership_id.in_(ids)]
     if filters.stage:
         conditions.append(incident.stage == filters.stage)
     if filters.decision == "undecided":
@@ -99,15 +100,29 @@ def filtered_incidents(filters: TrackerFilters, partnership_ids, today: date):
         conditions.append(sa.exists().where(
             Reviewer.incident_id == incident.id,
             Reviewer.name.ilike(f"%{_escape(filters.reviewer)}%", escape="\\")))
-    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
     if filters.overdue:
-        conditions.append(sa.exists().where(
-            _open_deadlines_of(incident.id), Deadline.due_date < today, effective < today))
+        conditions.append(incident.id.in_(_with_deadline("overdue", ids, today)))
     if filters.due_soon:
-        horizon = today + timedelta(days=DUE_WITHIN_DAYS)
-        conditions.append(sa.exists().where(
-            _open_deadlines_of(incident.id), effective >= today, effective <= horizon))
+        conditions.append(incident.id.in_(_with_deadline("due_soon", ids, today)))
     return sa.select(incident).where(*conditions)
+
+
+def _with_deadline(which, partnership_ids, today):
+    """The ids of incidents with an open deadline overdue (or due in the next 14 days),
+    read from the open-deadline index by partnership and due date."""
+    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    query = sa.select(Deadline.owner_id).where(
+        Deadline.partnership_id.in_(partnership_ids), Deadline.owner_type == OWNER,
+        deadline_service.open_deadlines(), Deadline.paused_reason.is_(None))
+    if which == "overdue":
+        return query.where(Deadline.due_date < today, effective < today)
+    if which == "due_soon":
+        horizon = today + timedelta(days=DUE_WITHIN_DAYS)
+        # A range of the open-deadline index: first due from today to the horizon, and not
+        # extended beyond it (as on the home page).
+        query = query.where(Deadline.due_date >= today, Deadline.due_date <= horizon,
+                            effective <= horizon)
+    return query
 
 
 def tracker_list(filters: TrackerFilters, partnership_ids, page: int, today: date,
