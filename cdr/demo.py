@@ -222,7 +222,8 @@ def _insert_children(rng, cases, numbers, today):
         born = case["date_of_death"] - timedelta(days=case["age_at_death_days"])
         identities.append({
             **scope, "given_names": "Demo", "family_name": f"Child {n}",
-            "name_search": f"demo child {n}", "date_of_birth": born,
+            "name_search": f"demo child {n}", "family_search": f"child {n} demo",
+            "date_of_birth": born,
             "nhs_number": _nhs_number(n), "address": f"{n} Invented Road, Demotown",
             "postcode": "ZZ99 3AA",
         })

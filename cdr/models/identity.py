@@ -27,8 +27,10 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     )
     given_names: so.Mapped[str] = so.mapped_column(sa.String(200))
     family_name: so.Mapped[str] = so.mapped_column(sa.String(200))
-    # Lower-case "given family" for searching by part of the name.
+    # Lower-case "given family" and "family given", set from the names whenever they are
+    # saved (search_keys): a search for the start of either name is an indexed range.
     name_search: so.Mapped[str] = so.mapped_column(sa.String(401), index=True)
+    family_search: so.Mapped[str | None] = so.mapped_column(sa.String(401), index=True)
     date_of_birth: so.Mapped[date | None]
     nhs_number: so.Mapped[str | None] = so.mapped_column(sa.String(10), index=True)
     address: so.Mapped[str | None] = so.mapped_column(sa.Text)
@@ -41,3 +43,18 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     def full_name(self) -> str:
         """Given names then family name."""
         return f"{self.given_names} {self.family_name}".strip()
+
+
+def search_keys(given_names: str, family_name: str) -> tuple[str, str]:
+    """("given family", "family given") in lower case with single spaces, for searching."""
+    given = " ".join((given_names or "").lower().split())
+    family = " ".join((family_name or "").lower().split())
+    return f"{given} {family}".strip(), f"{family} {given}".strip()
+
+
+@sa.event.listens_for(ChildIdentity, "before_insert")
+@sa.event.listens_for(ChildIdentity, "before_update")
+def _set_search_keys(mapper, connection, identity):
+    """Whichever page saved the names, the search keys follow them."""
+    identity.name_search, identity.family_search = search_keys(identity.given_names,
+                                                               identity.family_name)
