@@ -13,10 +13,10 @@ from cdr.services import meetings as service
 from forms.cdr.meetings import DesignatedDoctorForm, JointAgencyResponseForm, MeetingForm
 from tracker import deadline_service
 from tracker.extensions import db
+from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import format_date, london_today
-from tracker.views.audit import page_of, pagination_params
 
 _STALE = ("Someone else changed this case after you opened this page, so your changes have "
           "not been saved.")

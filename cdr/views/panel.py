@@ -22,10 +22,10 @@ from forms.cdr.panel import (
     ReopenForm,
 )
 from tracker.extensions import db
+from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required
 from tracker.timeutil import format_date, london_today
-from tracker.views.audit import page_of, pagination_params
 
 
 @bp.route("/panel-meetings")

@@ -12,10 +12,10 @@ from forms.cdr.requests import (
     ReviewMeetingForm,
 )
 from tracker.extensions import db
+from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
-from tracker.views.audit import page_of, pagination_params
 
 
 def _case_url(case, anchor="information"):
@@ -26,11 +26,13 @@ def _case_url(case, anchor="information"):
 @permission_required(Permission.VIEW_CDR_CASES)
 def outstanding_requests():
     """Every request not yet returned, across the user's cases, oldest sent first."""
-    pagination = page_of(service.outstanding_query(visible_partnership_ids()))
+    pagination = page_of(service.outstanding_query(visible_partnership_ids()),
+                         count_cap=COUNT_CAP)
     return render_template(
         "cdr/requests/outstanding.html",
         rows=service.with_status(pagination.items, london_today()),
         total=pagination.total,
+        capped=pagination.capped,
         pagination=pagination_params(pagination, "cdr.outstanding_requests", request.args),
     )
 

@@ -12,10 +12,10 @@ from reviews.services.incidents import Problems
 from reviews.views.incidents import _incident_for
 from reviews.views.local_review import _posted_or, save_record
 from tracker.extensions import db
+from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
-from tracker.views.audit import page_of, pagination_params
 
 
 @bp.context_processor

@@ -12,9 +12,9 @@ from flask_login import current_user
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
 from tracker import users as service
 from tracker.extensions import db
+from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission, Role
 from tracker.security import permission_required
-from tracker.views.audit import page_of, pagination_params
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 

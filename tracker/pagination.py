@@ -1,0 +1,74 @@
+"""Paginating any list: the page ?page= asks for, a count that can stop at a cap, and GOV.UK
+pagination links that keep only the list's own filters. Used by every list in every domain."""
+
+import math
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import current_app, request, url_for
+
+from tracker.extensions import db
+
+# Lists count their rows only up to this many (then say "more than"), so a page costs the
+# same to show however long the list grows.
+COUNT_CAP = 10_000
+# Far beyond any real list, and small enough that (page - 1) * PAGE_SIZE fits a 64-bit OFFSET.
+_MAX_PAGE = 1_000_000
+
+
+def page_of(query, count_cap=None):
+    """The page of a select() that ?page= asks for, always one that exists.
+
+    A number below 1 or not a number shows the first page; one beyond the last page (an old
+    link, a list that got shorter, or 20 digits that would overflow the OFFSET) shows the last.
+    With `count_cap`, rows are counted only up to cap + 1, so a long list (the audit trail)
+    costs the same to show however long it grows; `pagination.capped` says the list goes on
+    past the cap, and `total` is then the cap.
+    """
+    per_page = current_app.config["PAGE_SIZE"]
+    asked = min(max(request.args.get("page", 1, type=int), 1), _MAX_PAGE)
+    total = _count(query, count_cap)
+    capped = count_cap is not None and total > count_cap
+    shown = count_cap if capped else total
+    last = max(math.ceil(shown / per_page), 1)
+    pagination = db.paginate(query, page=min(asked, last), per_page=per_page,
+                             error_out=False, count=False)
+    pagination.total, pagination.capped = shown, capped
+    return pagination
+
+
+def _count(query, cap):
+    """How many rows a select() gives, counting no further than cap + 1."""
+    rows = query.order_by(None)
+    if cap is not None:
+        rows = rows.limit(cap + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))
+
+
+def pagination_params(pagination, endpoint, args, kept_names=()):
+    """Parameters for govukPagination; each link keeps the query arguments in `kept_names`.
+
+    Only those: every other name (`_anchor`, `_external`, `endpoint`…) would reach url_for
+    as one of its own arguments (a 500), and unknown ones have no business in the links. The
+    query string is encoded here, never by url_for, so no name can be taken as one of them.
+    """
+    if pagination.pages <= 1:
+        return None
+    kept = [(key, value) for key, value in args.items(multi=True) if key in kept_names]
+    base = url_for(endpoint)
+
+    def href(number):
+        return f"{base}?{urlencode([*kept, ('page', number)])}"
+
+    items = [
+        {"ellipsis": True} if number is None
+        else {"number": number, "href": href(number), "current": number == pagination.page}
+        for number in pagination.iter_pages(left_edge=1, left_current=1, right_current=2,
+                                            right_edge=1)
+    ]
+    params = {"items": items}
+    if pagination.has_prev:
+        params["previous"] = {"href": href(pagination.prev_num)}
+    if pagination.has_next:
+        params["next"] = {"href": href(pagination.next_num)}
+    return params
