@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from tests.conftest import sign_in
 from tests.factories import make_user
+from tests.tracker.test_url_map_permissions import _records_elsewhere
 from tracker.extensions import db
 from tracker.models import ClosureDay, RuleOverride
 from tracker.roles import Role
@@ -122,11 +123,14 @@ def world(app, partnership):
                      reason="Local agreement"),
     ])
     db.session.commit()
-    return {"user_id": target.id, "closure_id": closure.id, "code": partnership.code,
-            "rule_key": RULE_KEY}
+    # A record of every kind a case page names, so those pages and their forms are reached
+    # with real ids (id 1 of nothing only ever met a 404).
+    records = _records_elsewhere(partnership)
+    return {**records, "user_id": target.id, "closure_id": closure.id,
+            "code": partnership.code, "rule_key": RULE_KEY}
 
 
-ROLES = [None, Role.SYSTEM_ADMIN, Role.AUDITOR, Role.CDOP_ADMIN]
+ROLES = [None, Role.SYSTEM_ADMIN, Role.AUDITOR, Role.CDOP_ADMIN, Role.BUSINESS_UNIT]
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
