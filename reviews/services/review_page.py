@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from reviews.services import actions, local_review
+from reviews.services import actions, local_review, stages
 from reviews.services.access import child_of
 from tracker import deadline_service, deadlines, timeline
 from tracker.deadline_models import Deadline
@@ -33,6 +33,7 @@ class ReviewPage(NamedTuple):
     # actions: None unless a local or national review was decided.
     local_review: object = None
     actions: object = None
+    tasks: list = ()
 
 
 def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
@@ -55,11 +56,13 @@ def load(incident, today: date) -> ReviewPage:
     """The review page's data."""
     rows = incident_deadlines(incident, today)
     reviewed = incident.decision in ("local", "national")
+    actions_section = actions.section(incident, today) if reviewed else None
     return ReviewPage(
         incident=incident,
         child=child_of(incident),
         deadlines=rows,
         timeline=timeline.entries(incident),
         local_review=local_review.section(incident, today, rows),
-        actions=actions.section(incident, today) if reviewed else None,
+        actions=actions_section,
+        tasks=stages.tasks(incident, actions_section),
     )

@@ -46,3 +46,33 @@ def test_the_timeline_shows_what_was_recorded(business_client, partnership, call
 
     assert "Panel notified" in call(business_client, "reviews.incident",
                                     incident_id=incident.id).text("#timeline + ol")
+
+
+def test_the_task_list_shows_each_stage_of_the_incident_and_its_review(business_client,
+                                                                       partnership, call):
+    incident = make_incident(partnership, panel_notified_on=date(2024, 12, 27),
+                             partners_notified_on=date(2024, 12, 27),
+                             rapid_review_sent_on=date(2025, 1, 10), decision="local",
+                             decision_on=date(2025, 1, 20))
+
+    items = call(business_client, "reviews.incident",
+                 incident_id=incident.id).html.select(".govuk-task-list__item")
+    statuses = {item.select_one(".govuk-task-list__name").get_text(strip=True):
+                item.select_one(".govuk-tag").get_text(strip=True) for item in items}
+
+    assert statuses == {
+        "Notify the Panel and the safeguarding partners": "Completed",
+        "Rapid review": "Completed",
+        "Decision on a review": "Completed",
+        "Review": "In progress",
+        "Publication": "Not yet started",
+        "Recommendations and actions": "Not yet started",
+    }
+
+
+def test_no_review_marks_the_review_stages_not_needed(business_client, partnership, call):
+    incident = make_incident(partnership, decision="none", decision_on=date(2025, 1, 20))
+    tags = [tag.get_text(strip=True) for tag in call(
+        business_client, "reviews.incident", incident_id=incident.id).html.select(
+        ".govuk-task-list .govuk-tag")]
+    assert tags[-3:] == ["Not needed"] * 3
