@@ -1,8 +1,8 @@
 """Child death reviews and practice reviews: their records, the child's identity apart, the shared timeline
 
-Revision ID: a3c6eddeeb4e
+Revision ID: 8e0cbb8c97a1
 Revises: 4411d51b9ed5
-Create Date: 2026-11-24 08:34:26.466669
+Create Date: 2026-11-24 09:24:46.603160
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'a3c6eddeeb4e'
+revision = '8e0cbb8c97a1'
 down_revision = '4411d51b9ed5'
 branch_labels = None
 depends_on = None
@@ -98,7 +98,7 @@ def upgrade():
     )
     with op.batch_alter_table('cdr_agency_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cdr_agency_request_case_id'), ['case_id'], unique=False)
-        batch_op.create_index('ix_cdr_agency_request_open', ['partnership_id', 'returned_on', 'sent_on'], unique=False)
+        batch_op.create_index('ix_cdr_agency_request_open', ['partnership_id', 'sent_on', 'id'], unique=False, postgresql_where=sa.text('returned_on IS NULL'), sqlite_where=sa.text('returned_on IS NULL'))
         batch_op.create_index(batch_op.f('ix_cdr_agency_request_partnership_id'), ['partnership_id'], unique=False)
 
     op.create_table('cdr_child_identity',
@@ -107,6 +107,7 @@ def upgrade():
     sa.Column('given_names', sa.String(length=200), nullable=False),
     sa.Column('family_name', sa.String(length=200), nullable=False),
     sa.Column('name_search', sa.String(length=401), nullable=False),
+    sa.Column('family_search', sa.String(length=401), nullable=True),
     sa.Column('date_of_birth', sa.Date(), nullable=True),
     sa.Column('nhs_number', sa.String(length=10), nullable=True),
     sa.Column('address', sa.Text(), nullable=True),
@@ -118,6 +119,7 @@ def upgrade():
     sa.UniqueConstraint('case_id', name=op.f('uq_cdr_child_identity_case_id'))
     )
     with op.batch_alter_table('cdr_child_identity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cdr_child_identity_family_search'), ['family_search'], unique=False)
         batch_op.create_index(batch_op.f('ix_cdr_child_identity_name_search'), ['name_search'], unique=False)
         batch_op.create_index(batch_op.f('ix_cdr_child_identity_nhs_number'), ['nhs_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_cdr_child_identity_partnership_id'), ['partnership_id'], unique=False)
@@ -372,13 +374,18 @@ def upgrade():
         batch_op.add_column(sa.Column('learning_points', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('review_completed_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('closed_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('owner_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_cdr_case_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_cdr_case_closed_on'), ['closed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_cdr_case_jar_required'), ['jar_required'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cdr_case_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_cdr_case_partnership_died', ['partnership_id', 'date_of_death', 'id'], unique=False)
+        batch_op.create_index('ix_cdr_case_partnership_reference', ['partnership_id', 'reference'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_cdr_case_owner_id_user'), 'user', ['owner_id'], ['id'])
 
     with op.batch_alter_table('serious_incident', schema=None) as batch_op:
         batch_op.add_column(sa.Column('child_reference', sa.String(length=40), server_default='Child', nullable=False))
-        batch_op.add_column(sa.Column('abuse_or_neglect_suspected', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('abuse_or_neglect_suspected', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column('location', sa.String(length=24), nullable=True))
         batch_op.add_column(sa.Column('cp_plan', sa.String(length=24), nullable=True))
         batch_op.add_column(sa.Column('other_areas', sa.Text(), nullable=True))
@@ -411,9 +418,13 @@ def upgrade():
         batch_op.add_column(sa.Column('publish_justification', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('justification_sent_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('published_url', sa.String(length=500), nullable=True))
+        batch_op.add_column(sa.Column('owner_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_serious_incident_cdr_case_id'), ['cdr_case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_serious_incident_converted'), ['converted'], unique=False)
         batch_op.create_index(batch_op.f('ix_serious_incident_decision'), ['decision'], unique=False)
+        batch_op.create_index(batch_op.f('ix_serious_incident_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_serious_incident_partnership_aware', ['partnership_id', 'la_aware_on', 'id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_serious_incident_owner_id_user'), 'user', ['owner_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_serious_incident_cdr_case_id_cdr_case'), 'cdr_case', ['cdr_case_id'], ['id'], ondelete='SET NULL')
 
     # ### end Alembic commands ###
@@ -423,9 +434,13 @@ def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('serious_incident', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_serious_incident_cdr_case_id_cdr_case'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_serious_incident_owner_id_user'), type_='foreignkey')
+        batch_op.drop_index('ix_serious_incident_partnership_aware')
+        batch_op.drop_index(batch_op.f('ix_serious_incident_owner_id'))
         batch_op.drop_index(batch_op.f('ix_serious_incident_decision'))
         batch_op.drop_index(batch_op.f('ix_serious_incident_converted'))
         batch_op.drop_index(batch_op.f('ix_serious_incident_cdr_case_id'))
+        batch_op.drop_column('owner_id')
         batch_op.drop_column('published_url')
         batch_op.drop_column('justification_sent_on')
         batch_op.drop_column('publish_justification')
@@ -462,9 +477,14 @@ def downgrade():
         batch_op.drop_column('child_reference')
 
     with op.batch_alter_table('cdr_case', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_cdr_case_owner_id_user'), type_='foreignkey')
+        batch_op.drop_index('ix_cdr_case_partnership_reference')
+        batch_op.drop_index('ix_cdr_case_partnership_died')
+        batch_op.drop_index(batch_op.f('ix_cdr_case_owner_id'))
         batch_op.drop_index(batch_op.f('ix_cdr_case_jar_required'))
         batch_op.drop_index(batch_op.f('ix_cdr_case_closed_on'))
         batch_op.drop_index(batch_op.f('ix_cdr_case_category'))
+        batch_op.drop_column('owner_id')
         batch_op.drop_column('closed_on')
         batch_op.drop_column('review_completed_on')
         batch_op.drop_column('learning_points')
@@ -569,11 +589,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cdr_child_identity_partnership_id'))
         batch_op.drop_index(batch_op.f('ix_cdr_child_identity_nhs_number'))
         batch_op.drop_index(batch_op.f('ix_cdr_child_identity_name_search'))
+        batch_op.drop_index(batch_op.f('ix_cdr_child_identity_family_search'))
 
     op.drop_table('cdr_child_identity')
     with op.batch_alter_table('cdr_agency_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cdr_agency_request_partnership_id'))
-        batch_op.drop_index('ix_cdr_agency_request_open')
+        batch_op.drop_index('ix_cdr_agency_request_open', postgresql_where=sa.text('returned_on IS NULL'), sqlite_where=sa.text('returned_on IS NULL'))
         batch_op.drop_index(batch_op.f('ix_cdr_agency_request_case_id'))
 
     op.drop_table('cdr_agency_request')
