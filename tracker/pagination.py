@@ -72,3 +72,51 @@ def pagination_params(pagination, endpoint, args, kept_names=()):
     if pagination.has_next:
         params["next"] = {"href": href(pagination.next_num)}
     return params
+
+
+class SortableList:
+    """Links of a filtered, sortable, paginated list (a domain's case list or tracker).
+
+    `kept` are the (name, value) query arguments the list keeps (its filters); links are
+    encoded here, never by url_for, so no query name can be taken as one of its arguments.
+    `descending_first` are the columns that sort newest first on their first click.
+    """
+
+    def __init__(self, endpoint, kept, *, sort, descending, descending_first=()):
+        self.base = url_for(endpoint)
+        self.kept, self.sort, self.descending = kept, sort, descending
+        self.descending_first = set(descending_first)
+
+    def href(self, **changes):
+        """The list's URL with the kept filters and these changes (None removes one)."""
+        params = [(key, value) for key, value in self.kept if key not in changes]
+        params += [(key, value) for key, value in changes.items() if value is not None]
+        return f"{self.base}?{urlencode(params)}"
+
+    def sort_header(self, column):
+        """(href, aria-sort) for a sortable column heading: a click sorts by it, or flips it."""
+        if column == self.sort:
+            aria = "descending" if self.descending else "ascending"
+            order = "asc" if self.descending else "desc"
+        else:
+            aria, order = "none", "desc" if column in self.descending_first else "asc"
+        return self.href(sort=column, order=order, page=None), aria
+
+    def pagination(self, page, pages):
+        """Parameters for govukPagination (None for a single page)."""
+        if pages <= 1:
+            return None
+        numbers = sorted({1, pages, *range(max(page - 1, 1), min(page + 2, pages + 1))})
+        items, previous = [], 0
+        for number in numbers:
+            if number > previous + 1:
+                items.append({"ellipsis": True})
+            items.append({"number": number, "href": self.href(page=number),
+                          "current": number == page})
+            previous = number
+        params = {"items": items}
+        if page > 1:
+            params["previous"] = {"href": self.href(page=page - 1)}
+        if page < pages:
+            params["next"] = {"href": self.href(page=page + 1)}
+        return params

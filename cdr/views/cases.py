@@ -1,13 +1,13 @@
 """The case page and the case list."""
 
-from urllib.parse import urlencode
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request
 
 from cdr import bp
 from cdr.services import access, case_page, lists
 from forms.cdr.cases import CaseFilterForm
 from tracker.extensions import db
+from tracker.pagination import SortableList
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
@@ -36,10 +36,12 @@ def cases():
         db.session.commit()
     kept = [(key, value) for key, value in request.args.items(multi=True)
             if key in {field.name for field in form} and key != "page"]
+    links = SortableList("cdr.cases", kept, sort=filters.sort, descending=filters.descending,
+                         descending_first=("date_of_death",))
     return render_template(
         "cdr/cases/index.html", form=form, found=found, filters=filters,
-        sort_header=_sort_header_maker(kept, filters),
-        pagination=_pagination(found, kept),
+        sort_header=links.sort_header,
+        pagination=links.pagination(found.page, found.pages),
     ), (200 if valid else 400)
 
 
@@ -65,48 +67,6 @@ def _filters(form, with_identity) -> lists.CaseFilters:
         descending=order == "desc",
         with_identity=with_identity,
     )
-
-
-def _href(kept, **changes):
-    """The list's URL with the kept filters and these changes (encoded here, not by url_for)."""
-    params = [(key, value) for key, value in kept if key not in changes]
-    params += [(key, value) for key, value in changes.items() if value is not None]
-    return f"{url_for('cdr.cases')}?{urlencode(params)}"
-
-
-def _sort_header_maker(kept, filters):
-    """sort_header(column) -> (href, aria-sort) for a sortable column heading."""
-
-    def sort_header(column):
-        if column == filters.sort:
-            aria = "descending" if filters.descending else "ascending"
-            order = "asc" if filters.descending else "desc"
-        else:
-            aria, order = "none", "desc" if column == "date_of_death" else "asc"
-        return _href(kept, sort=column, order=order, page=None), aria
-
-    return sort_header
-
-
-def _pagination(found, kept):
-    """Parameters for govukPagination (None for a single page)."""
-    if found.pages <= 1:
-        return None
-    numbers = sorted({1, found.pages, *range(max(found.page - 1, 1),
-                                             min(found.page + 2, found.pages + 1))})
-    items, previous = [], 0
-    for number in numbers:
-        if number > previous + 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": _href(kept, page=number),
-                      "current": number == found.page})
-        previous = number
-    params = {"items": items}
-    if found.page > 1:
-        params["previous"] = {"href": _href(kept, page=found.page - 1)}
-    if found.page < found.pages:
-        params["next"] = {"href": _href(kept, page=found.page + 1)}
-    return params
 
 
 @bp.route("/<int:case_id>")

@@ -1,6 +1,5 @@
 """The tracker list, recording a serious incident, its notifications, and the review page."""
 
-from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,6 +14,7 @@ from reviews.services import incidents as service
 from reviews.services import notifications as notices
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.pagination import SortableList
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
@@ -45,9 +45,11 @@ def tracker():
                                per_page=current_app.config["PAGE_SIZE"])
     kept = [(key, value) for key, value in request.args.items(multi=True)
             if key in {field.name for field in form} and key != "page"]
+    links = SortableList("reviews.tracker", kept, sort=filters.sort, descending=filters.descending,
+                         descending_first=("la_aware_on",))
     return render_template(
         "reviews/tracker/index.html", form=form, found=found, filters=filters,
-        sort_header=_sort_header_maker(kept, filters), pagination=_pagination(found, kept),
+        sort_header=links.sort_header, pagination=links.pagination(found.page, found.pages),
         may_edit=current_user.can(Permission.EDIT_REVIEWS),
     ), (200 if valid else 400)
 
@@ -66,48 +68,6 @@ def _filters(form) -> lists.TrackerFilters:
         sort=sort,
         descending=order == "desc",
     )
-
-
-def _href(kept, **changes):
-    """The list's URL with the kept filters and these changes (encoded here, not by url_for)."""
-    params = [(key, value) for key, value in kept if key not in changes]
-    params += [(key, value) for key, value in changes.items() if value is not None]
-    return f"{url_for('reviews.tracker')}?{urlencode(params)}"
-
-
-def _sort_header_maker(kept, filters):
-    """sort_header(column) -> (href, aria-sort) for a sortable column heading."""
-
-    def sort_header(column):
-        if column == filters.sort:
-            aria = "descending" if filters.descending else "ascending"
-            order = "asc" if filters.descending else "desc"
-        else:
-            aria, order = "none", "desc" if column == "la_aware_on" else "asc"
-        return _href(kept, sort=column, order=order, page=None), aria
-
-    return sort_header
-
-
-def _pagination(found, kept):
-    """Parameters for govukPagination (None for a single page)."""
-    if found.pages <= 1:
-        return None
-    numbers = sorted({1, found.pages, *range(max(found.page - 1, 1),
-                                             min(found.page + 2, found.pages + 1))})
-    items, previous = [], 0
-    for number in numbers:
-        if number > previous + 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": _href(kept, page=number),
-                      "current": number == found.page})
-        previous = number
-    params = {"items": items}
-    if found.page > 1:
-        params["previous"] = {"href": _href(kept, page=found.page - 1)}
-    if found.page < found.pages:
-        params["next"] = {"href": _href(kept, page=found.page + 1)}
-    return params
 
 
 # --- Recording an incident -------------------------------------------------------------------
