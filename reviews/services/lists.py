@@ -184,7 +184,7 @@ def _page_rows(query, filters, offset, limit, rules, today) -> list[TrackerRow]:
     incident = SeriousIncident
     columns = (incident.id, incident.reference, incident.child_reference, incident.child_died,
                incident.la_aware_on, incident.stage, incident.decision, incident.converted,
-               incident.partnership_id)
+               incident.partnership_id, incident.published_on)
     page = (
         query.with_only_columns(*columns)
         .order_by(*_order(incident, sort, filters.descending))
@@ -217,8 +217,9 @@ def _row(found, rules, today) -> TrackerRow:
             deadline.extended_to or deadline.due_date,
             deadline_service.status_of(deadline, today, rules.get(found.partnership_id)),
         )
+    # Once published, a delay is history (the review page keeps it): not "delayed" here.
     reason = DELAY_REASONS.get(found.delay_reason, found.delay_reason) \
-        if found.delay_reason else None
+        if found.delay_reason and found.published_on is None else None
     return TrackerRow(found.id, found.reference, found.child_reference, found.child_died,
                       found.la_aware_on, STAGES.get(found.stage, found.stage),
                       DECISIONS.get(found.decision) if found.decision else None,

@@ -19,8 +19,10 @@ def tasks(incident, actions=None) -> list[Task]:
     rows = [
         Task("Notify the Panel and the safeguarding partners",
              *_status(notified, incident.panel_notified_on or incident.partners_notified_on)),
+        # A meeting held moves the incident to the rapid review stage: started.
         Task("Rapid review", *_status(incident.rapid_review_sent_on is not None,
-                                      bool(incident.rr_facts or incident.rr_recommendation))),
+                                      bool(incident.rr_facts or incident.rr_recommendation
+                                           or incident.stage == "rapid_review"))),
         Task("Decision on a review", *_status(incident.decision is not None, False)),
     ]
     if incident.decision == "none":
