@@ -3,11 +3,13 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, Request, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import BaseConverter, IntegerConverter
+from werkzeug.utils import cached_property
 
 import config as config_module
 from tracker.extensions import csrf, db, login_manager, migrate
@@ -24,6 +26,7 @@ def create_app(config=None):
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.request_class = NulFreeRequest
     _load_config(app, config)
     _trust_proxies(app)
     app.url_map.converters["int"] = DatabaseIdConverter
@@ -36,6 +39,23 @@ def create_app(config=None):
     register_request_hooks(app)
     register_commands(app)
     return app
+
+
+class NulFreeRequest(Request):
+    """A request whose query arguments never hold a NUL character.
+
+    PostgreSQL refuses NUL in a query's parameters (a 500), and a query argument can reach one
+    from any page (?from_case=, ?q=, filters). Forms drop it in forms/base.py and path segments
+    in NoNulConverter; this covers every query argument at once, whichever view reads it.
+    """
+
+    @cached_property
+    def args(self):
+        raw = super().args
+        return ImmutableMultiDict(
+            (key.replace("\x00", ""), value.replace("\x00", ""))
+            for key, value in raw.items(multi=True)
+        )
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -358,3 +358,12 @@ def test_any_query_name_on_a_paginated_users_page_is_ignored(
     assert response.status_code == 200
     assert current_page(response) == "2"
     assert "/users/?page=1" in pagination_links(response)
+
+
+def test_a_nul_in_any_query_argument_is_dropped_before_any_view_reads_it(app):
+    with app.test_request_context("/?from_case=CDOP%00-1&q=a%00b&x%00y=1"):
+        from flask import request
+
+        assert request.args["from_case"] == "CDOP-1"
+        assert request.args["q"] == "ab"
+        assert request.args["xy"] == "1"
