@@ -1,0 +1,153 @@
+"""The shared workbook writer: cover sheet, typed and safe cells, frozen header, download."""
+
+import io
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from openpyxl.chart import BarChart, Reference
+
+from tracker import excel
+from tracker.audit import Action, AuditEvent
+from tracker.extensions import db
+
+MADE_AT = datetime(2026, 7, 1, 13, 5)  # naive UTC: 14:05 in London (BST)
+COLUMNS = [excel.Column("Reference"), excel.Column("Date of death", excel.DATE),
+           excel.Column("Recorded at", excel.DATETIME), excel.Column("Count", excel.NUMBER),
+           excel.Column("Notes", width=50), excel.Column("Flag")]
+
+
+def _cover(**extra):
+    return excel.Cover(title="Test export", description="Cases for the test.",
+                       made_by="Ann Admin", made_at=MADE_AT,
+                       filters=[("Stage", "Closed"), ("Search", "smith")],
+                       unrecorded={"Search"}, **extra)
+
+
+def _build(rows, decorate=None):
+    out = io.BytesIO()
+    counts = excel.build_workbook(
+        _cover(), [excel.ExportSheet("Cases", COLUMNS, rows, decorate=decorate)], out)
+    out.seek(0)
+    return counts, openpyxl.load_workbook(out)
+
+
+ROW = ("CDOP-NSP-2026-0001", date(2026, 3, 2), datetime(2026, 3, 2, 9, 30), 3, "Plain", True)
+
+
+def test_the_first_sheet_says_what_the_file_is_who_made_it_when_and_the_filters():
+    counts, book = _build([ROW, ROW])
+    assert book.sheetnames == ["About this file", "Cases"]
+    values = [[c for c in row if c is not None]
+              for row in book["About this file"].iter_rows(values_only=True)]
+    flat = [value for row in values for value in row]
+    assert "OFFICIAL-SENSITIVE" in flat
+    assert "Test export" in flat and "Cases for the test." in flat
+    assert ["Made by", "Ann Admin"] in values
+    assert ["Made on", datetime(2026, 7, 1, 14, 5)] in values  # shown in London time
+    assert ["Stage", "Closed"] in values and ["Search", "smith"] in values
+    assert ["Cases", "2 rows"] in values
+    assert counts == {"Cases": 2}
+    assert book["Cases"].oddHeader.center.text == "OFFICIAL-SENSITIVE"
+
+
+def test_data_sheet_has_a_frozen_bold_header_a_filter_widths_and_real_dates():
+    _, book = _build([ROW] * 3)
+    sheet = book["Cases"]
+    assert [c.value for c in sheet[1]] == [c.header for c in COLUMNS]
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:F4"
+    assert sheet.column_dimensions["E"].width == 50
+    assert sheet.column_dimensions["B"].width >= 13
+    died, recorded = sheet["B2"], sheet["C2"]
+    assert died.is_date and died.value == datetime(2026, 3, 2)
+    assert died.number_format == excel.DATE_FORMAT
+    assert recorded.is_date and recorded.value == datetime(2026, 3, 2, 9, 30)
+    assert recorded.number_format == excel.DATETIME_FORMAT
+    assert sheet["D2"].data_type == "n" and sheet["D2"].value == 3
+    assert sheet["F2"].value == "Yes"
+
+
+def test_aware_datetimes_are_shown_in_london_time():
+    from datetime import UTC
+
+    row = ("R", None, datetime(2026, 1, 15, 23, 30, tzinfo=UTC), None, None, False)
+    _, book = _build([row])
+    assert book["Cases"]["C2"].value == datetime(2026, 1, 15, 23, 30)  # GMT in winter
+    assert book["Cases"]["F2"].value == "No"
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil.example\",\"Click\")", "=1+1",
+                                  "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"])
+def test_text_that_looks_like_a_formula_is_written_as_quoted_text(text):
+    _, book = _build([("R", None, None, None, text, False)])
+    notes = book["Cases"]["E2"]
+    assert notes.data_type == "s"
+    # XML reads a carriage return back as a line feed; the text is otherwise kept as it was.
+    assert notes.value == text.replace("\r", "\n")
+    assert notes.quotePrefix
+
+
+def test_ordinary_text_is_unchanged_and_illegal_characters_are_dropped():
+    _, book = _build([("R", None, None, None, "Fell \x00from\x07 a wall", False),
+                      ("R2", None, None, None, "x" * 40_000, False)])
+    assert book["Cases"]["E2"].value == "Fell from a wall"
+    assert not book["Cases"]["E2"].quotePrefix
+    assert len(book["Cases"]["E3"].value) == excel.CELL_LIMIT
+
+
+def test_an_empty_export_still_has_its_header_and_filter():
+    counts, book = _build([])
+    assert counts == {"Cases": 0}
+    assert book["Cases"].auto_filter.ref == "A1:F1"
+    assert ["Cases", "0 rows"] in [list(r[:2]) for r in
+                                   book["About this file"].iter_rows(values_only=True)]
+
+
+def test_a_sheet_can_carry_an_openpyxl_chart():
+    def chart(worksheet, count):
+        bars = BarChart()
+        bars.title = "Counts"
+        bars.add_data(Reference(worksheet, min_col=4, min_row=1, max_row=count + 1),
+                      titles_from_data=True)
+        worksheet.add_chart(bars, "H2")
+
+    _, book = _build([ROW, ROW], decorate=chart)
+    assert len(book["Cases"]._charts) == 1
+
+
+def test_rows_may_be_a_generator_and_are_read_once():
+    consumed = []
+
+    def rows():
+        for n in range(5):
+            consumed.append(n)
+            yield (f"R{n}", None, None, n, None, False)
+
+    counts, book = _build(rows())
+    assert counts == {"Cases": 5} and consumed == [0, 1, 2, 3, 4]
+    assert book["Cases"]["D6"].value == 4
+
+
+def test_send_workbook_downloads_the_file_and_audits_filters_and_row_count(app, partnership):
+    with app.test_request_context():
+        response = excel.send_workbook(
+            _cover(), [excel.ExportSheet("Cases", COLUMNS, [ROW] * 7)], "cases.xlsx",
+            partnership_ids=[partnership.id], audit_as="Test export")
+        response.direct_passthrough = False
+        body = response.get_data()
+        response.close()  # as the WSGI server does: closes the temporary file
+    assert response.mimetype == excel.XLSX_MIMETYPE
+    assert response.headers["Content-Disposition"] == "attachment; filename=cases.xlsx"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.content_length == len(body)
+    assert openpyxl.load_workbook(io.BytesIO(body))["Cases"].max_row == 8
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == Action.EXPORT.value)).one()
+    assert event.partnership_id == partnership.id
+    assert event.object_type == "Test export"
+    assert "7 rows" in event.detail and "Stage: Closed" in event.detail
+    # A search may be a child's name: the trail says one was given, never what it was.
+    assert "Search: given" in event.detail and "smith" not in event.detail

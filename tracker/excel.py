@@ -1,0 +1,252 @@
+"""Excel workbooks for every export: a cover sheet, streamed data sheets, safe cells, download.
+
+The API, for the domains' exports:
+
+    cover = Cover(title="Child death case list", description="…", made_by=user.full_name,
+                  made_at=utcnow(), filters=[("Stage", "Any"), ("Search", "ann")],
+                  unrecorded={"Search"})
+    sheet = ExportSheet("Cases", [Column("Reference"), Column("Date of death", DATE)], rows)
+    response = send_workbook(cover, [sheet], "child-death-cases.xlsx",
+                             audit_as="Child death case list", partnership_ids=ids)
+
+- `rows` is any iterable of tuples (a generator reading the database in batches keeps a
+  100,000-row export small): the workbook is openpyxl's write-only (streaming) kind, whose rows
+  go to a temporary file as they are written.
+- The first sheet says what the file is, when and by whom it was made, the filters used, how
+  many rows each sheet holds, and "OFFICIAL-SENSITIVE" (also printed in every page header).
+- Data sheets have a bold, frozen header row, an autofilter over the rows written, column
+  widths from each `Column`, and real date cells (dates and datetimes with a number format;
+  stored naive-UTC datetimes are shown in Europe/London).
+- Text that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written as text with
+  Excel's quote prefix (what Excel does when a user types `'=…`), so neither Excel nor
+  LibreOffice ever runs it as a formula, and editing the cell keeps it text. The text itself is
+  unchanged. Characters XML cannot hold are dropped, and text is cut at Excel's cell limit.
+- `ExportSheet(…, decorate=callback)`: `callback(worksheet, row_count)` runs after the rows and
+  before the sheet closes, to add openpyxl charts (write-only sheets support `add_chart`) or
+  anything else that goes at the end of a sheet.
+- `build_workbook(cover, sheets, target)` writes to a file object and returns the row counts;
+  `send_workbook` builds into a spooled temporary file, audits the export (EXPORT, with the
+  filters and row count, `unrecorded` filters named but not their values) and returns the
+  download response, streamed from that file in chunks.
+"""
+
+import enum
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask import send_file
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from tracker import audit
+from tracker.extensions import db
+from tracker.timeutil import LONDON
+
+TEXT, DATE, DATETIME, NUMBER = "text", "date", "datetime", "number"
+MARKING = "OFFICIAL-SENSITIVE"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATE_FORMAT = "d mmm yyyy"
+DATETIME_FORMAT = "d mmm yyyy hh:mm"
+# Characters that make a spreadsheet read text as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel holds at most this many characters in a cell.
+CELL_LIMIT = 32_767
+# Exports up to this size stay in memory; larger ones spill to a temporary file.
+SPOOL_BYTES = 8 * 1024 * 1024
+_DEFAULT_WIDTHS = {DATE: 13, DATETIME: 18, NUMBER: 10}
+_BOLD = Font(bold=True)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A data sheet's column: its header, the kind of value, and its width in characters."""
+
+    header: str
+    kind: str = TEXT
+    width: int | None = None
+
+    @property
+    def display_width(self):
+        """The width to set: the one given, else one that fits the header and the kind."""
+        if self.width:
+            return self.width
+        return max(len(self.header) + 3, _DEFAULT_WIDTHS.get(self.kind, 14))
+
+
+@dataclass
+class ExportSheet:
+    """One data sheet: a title (31 characters at most), its columns, and its rows."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    decorate: Callable | None = None
+
+
+@dataclass
+class Cover:
+    """What the first sheet says about the file."""
+
+    title: str
+    description: str
+    made_by: str
+    made_at: datetime
+    filters: list[tuple[str, str]] = field(default_factory=list)
+    # Filters whose values never go into the audit trail (a search may be a child's name).
+    unrecorded: frozenset | set = frozenset()
+
+    def audit_detail(self, row_count):
+        """The audit row's detail: what was exported, the filters, and how many rows."""
+        shown = [f"{label}: {'given' if label in self.unrecorded else value}"
+                 for label, value in self.filters]
+        return f"{self.title}: {row_count:,} rows. Filters: {'; '.join(shown) or 'none'}"
+
+
+def safe_text(text):
+    """Text as a cell may hold it: no characters XML forbids, no longer than Excel allows."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:CELL_LIMIT]
+
+
+def to_excel_datetime(value):
+    """A datetime as Excel holds it: naive Europe/London (stored naive datetimes are UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LONDON).replace(tzinfo=None)
+
+
+def cell(worksheet, value):
+    """A value as a write-only cell (or plain value) that is safe and typed for Excel."""
+    if isinstance(value, enum.Enum):
+        value = getattr(value, "label", value.value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return _formatted(worksheet, to_excel_datetime(value), DATETIME_FORMAT)
+    if isinstance(value, date):
+        return _formatted(worksheet, value, DATE_FORMAT)
+    if isinstance(value, str):
+        return _text_cell(worksheet, safe_text(value))
+    return value
+
+
+def _formatted(worksheet, value, number_format):
+    """A date or datetime cell with its number format, so Excel sorts and filters it as a date."""
+    result = WriteOnlyCell(worksheet, value)
+    result.number_format = number_format
+    return result
+
+
+def _text_cell(worksheet, text):
+    """Text; one that a spreadsheet would read as a formula becomes quoted text."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    result = WriteOnlyCell(worksheet)
+    result.value = text
+    # openpyxl makes any str starting with "=" a formula: force it back to a string.
+    result.data_type = "s"
+    result.quotePrefix = True
+    return result
+
+
+def _header_cell(worksheet, text):
+    """A bold header cell."""
+    result = WriteOnlyCell(worksheet, safe_text(text))
+    result.font = _BOLD
+    return result
+
+
+def _mark(worksheet):
+    """Print the protective marking at the top of every page."""
+    worksheet.oddHeader.center.text = MARKING
+    worksheet.oddHeader.center.font = "Arial,Bold"
+
+
+def _write_data_sheet(worksheet, sheet: ExportSheet) -> int:
+    """The header, frozen and filtered, then every row; returns how many rows were written."""
+    for index, column in enumerate(sheet.columns, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = column.display_width
+    worksheet.freeze_panes = "A2"
+    _mark(worksheet)
+    worksheet.append([_header_cell(worksheet, column.header) for column in sheet.columns])
+    count = 0
+    for row in sheet.rows:
+        worksheet.append([cell(worksheet, value) for value in row])
+        count += 1
+    last = get_column_letter(max(len(sheet.columns), 1))
+    worksheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    if sheet.decorate is not None:
+        sheet.decorate(worksheet, count)
+    return count
+
+
+def _write_cover(worksheet, cover: Cover, counts: dict[str, int]):
+    """The first sheet: the marking, what the file is, who made it and when, filters, rows."""
+    worksheet.column_dimensions["A"].width = 24
+    worksheet.column_dimensions["B"].width = 80
+    _mark(worksheet)
+    title = WriteOnlyCell(worksheet, safe_text(cover.title))
+    title.font = Font(bold=True, size=16)
+    marking = WriteOnlyCell(worksheet, MARKING)
+    marking.font = Font(bold=True, color="C00000")
+    wrapped = WriteOnlyCell(worksheet, safe_text(cover.description))
+    wrapped.alignment = Alignment(wrap_text=True, vertical="top")
+    rows = [[marking], [title], [_header_cell(worksheet, "What this file is"), wrapped],
+            [_header_cell(worksheet, "Made on"), cell(worksheet, cover.made_at)],
+            [_header_cell(worksheet, "Made by"), cell(worksheet, cover.made_by)], [],
+            [_header_cell(worksheet, "Filters used")]]
+    rows += [[cell(worksheet, label), cell(worksheet, value)] for label, value in cover.filters]
+    if not cover.filters:
+        rows.append(["None: every record you may see"])
+    rows += [[], [_header_cell(worksheet, "Sheets")]]
+    rows += [[cell(worksheet, title), f"{count:,} rows"] for title, count in counts.items()]
+    rows += [[], [f"{MARKING}: handle, store and share this file as the partnership's "
+                  "information-sharing agreement says. Do not e-mail it outside secure mail."]]
+    for row in rows:
+        worksheet.append(row)
+
+
+def build_workbook(cover: Cover, sheets: Sequence[ExportSheet], target) -> dict[str, int]:
+    """Write the workbook to a file object; returns {sheet title: rows written}."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = cover.title
+    workbook.properties.creator = "Child death and practice review tracker"
+    workbook.properties.keywords = MARKING
+    front = workbook.create_sheet("About this file")
+    counts = {}
+    for sheet in sheets:
+        counts[sheet.title] = _write_data_sheet(workbook.create_sheet(sheet.title), sheet)
+    _write_cover(front, cover, counts)
+    workbook.save(target)
+    return counts
+
+
+def audit_export(cover: Cover, row_count: int, partnership_ids=(), object_type=None):
+    """An EXPORT audit row per partnership: what was exported, its filters and row count."""
+    for partnership_id in sorted(partnership_ids) or [None]:
+        audit.record(audit.Action.EXPORT, object_type=object_type or cover.title,
+                     partnership_id=partnership_id, detail=cover.audit_detail(row_count))
+
+
+def send_workbook(cover: Cover, sheets: Sequence[ExportSheet], filename: str, *,
+                  partnership_ids=(), audit_as=None):
+    """Build the workbook, audit the export (committed), and return it as a download."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by the response)
+    try:
+        counts = build_workbook(cover, sheets, spooled)
+    except BaseException:
+        spooled.close()
+        raise
+    audit_export(cover, sum(counts.values()), partnership_ids, object_type=audit_as)
+    db.session.commit()
+    size = spooled.tell()
+    spooled.seek(0)
+    response = send_file(spooled, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=filename, max_age=0, conditional=False, etag=False)
+    response.content_length = size
+    response.headers["Cache-Control"] = "no-store"
+    return response
