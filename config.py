@@ -74,6 +74,18 @@ class Config:
     # Deadlines: how many working days before the due date a deadline shows "due soon".
     DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))
 
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP operation
+    # A send that fails is retried with backoff (1, 2, 4 … minutes), then shown as failed.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    # Where links in e-mails point: the address users open the tracker at.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Reminders (tracker.reminders): the daily pass runs at REMINDER_DIGEST_HOUR (Europe/
+    # London); a deadline due today and still open at REMINDER_DUE_TODAY_HOUR gets an
+    # immediate e-mail. The scheduler sends queued e-mail every MAIL_SEND_MINUTES.
+    REMINDER_DIGEST_HOUR = int(os.environ.get("REMINDER_DIGEST_HOUR", "7"))
+    REMINDER_DUE_TODAY_HOUR = int(os.environ.get("REMINDER_DUE_TODAY_HOUR", "12"))
+    MAIL_SEND_MINUTES = int(os.environ.get("MAIL_SEND_MINUTES", "1"))
     PAGE_SIZE = 50
     DEBUG = False
     TESTING = False
@@ -85,7 +97,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Local development: plain HTTP on 127.0.0.1, so cookies cannot be Secure."""
+    """Local development: plain HTTP on 127.0.0.1, so cookies cannot be Secure.
+
+    Mail goes to the local SMTP server `make run` starts (`flask mail-sink`), which keeps
+    every message as a file under instance/mail/.
+    """
+
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
 
     DEBUG = _bool("FLASK_DEBUG", False)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

@@ -11,7 +11,7 @@ bp = Blueprint("cdr", __name__, url_prefix="/child-deaths")
 
 def init_app(app):
     """Register child death reviews with the app."""
-    from cdr import demo, views  # noqa: F401 (views attach their routes to bp)
+    from cdr import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.services import home
     from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
@@ -30,5 +30,6 @@ def init_app(app):
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
             home_panels=(HomePanel(Permission.EDIT_CDR_CASES, home.panel),),
+            reminders=reminders.SOURCES,
         ),
     )

@@ -11,7 +11,7 @@ bp = Blueprint("reviews", __name__, url_prefix="/practice-reviews")
 
 def init_app(app):
     """Register practice reviews with the app."""
-    from reviews import demo, views  # noqa: F401 (views attach their routes to bp)
+    from reviews import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
     from reviews.services import home, incidents
     from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
@@ -31,5 +31,6 @@ def init_app(app):
             # A serious incident and its child death case link to each other.
             related=incidents.related,
             home_panels=(HomePanel(Permission.EDIT_REVIEWS, home.panel),),
+            reminders=reminders.SOURCES,
         ),
     )

@@ -110,7 +110,8 @@ def register_extensions(app):
     """Bind the extensions to the app."""
     # Import the shell's models so SQLAlchemy and Alembic know them; each domain imports
     # its own in its init_app (register_domains).
-    from tracker import deadline_models, models, timeline  # noqa: F401
+    from tracker import deadline_models, mail, models, timeline  # noqa: F401
+    from tracker.reminders import models as reminder_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -231,5 +232,7 @@ def register_request_hooks(app):
 def register_commands(app):
     """The `flask users`, `flask demo` and `flask deadlines` commands."""
     from tracker import commands
+    from tracker.reminders import commands as reminder_commands
 
     commands.init_app(app)
+    reminder_commands.init_app(app)

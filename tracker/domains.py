@@ -79,6 +79,8 @@ class Domain:
     related: Callable | None = None
     # Panels on the home page (overdue and due-soon deadlines, say), in order.
     home_panels: Sequence[HomePanel] = ()
+    # What reminds whom: tracker.reminders.sources.ReminderSource, one per kind of due thing.
+    reminders: Sequence = ()
     extras: dict = field(default_factory=dict)
 
 

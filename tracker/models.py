@@ -130,6 +130,13 @@ class User(Audited, UserMixin, db.Model):
     # Part of the session identifier: bumping it signs the user out everywhere.
     session_version: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Reminders (tracker.reminders): a daily digest or one e-mail per reminder; e-mail paused
+    # while on leave (in-app notices go on); a manager also gets overdue escalations.
+    reminder_email: so.Mapped[str] = so.mapped_column(
+        sa.String(16), default="digest", server_default="digest")
+    email_paused_until: so.Mapped[date | None]
+    receives_escalations: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false())
 
     partnerships: so.Mapped[list[Partnership]] = so.relationship(
         secondary=user_partnership, order_by=Partnership.name

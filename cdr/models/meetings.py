@@ -33,3 +33,5 @@ class RapidResponseMeeting(PartnershipScoped, Audited, db.Model):
     # Why a date outside the window was chosen, when it was.
     outside_window_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     held: so.Mapped[bool] = so.mapped_column(default=False)
+    # The invitation's SEQUENCE: bumped each time a changed invitation or a cancellation goes.
+    ics_sequence: so.Mapped[int] = so.mapped_column(default=0, server_default="0")

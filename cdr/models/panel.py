@@ -21,6 +21,8 @@ class PanelMeeting(PartnershipScoped, Audited, db.Model):
     starts_at: so.Mapped[time | None]
     place_or_link: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The invitation's SEQUENCE: bumped each time a changed invitation or a cancellation goes.
+    ics_sequence: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     items = so.relationship("PanelItem", lazy="raise", back_populates="meeting",
                             order_by="PanelItem.position")
@@ -59,4 +61,7 @@ class CaseAction(PartnershipScoped, Audited, db.Model):
     description: so.Mapped[str] = so.mapped_column(sa.Text)
     owner: so.Mapped[str] = so.mapped_column(sa.String(200))
     due_on: so.Mapped[date | None] = so.mapped_column(index=True)
+    # The account reminded about the action (tracker.reminders); else the case's owner.
+    owner_user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     completed_on: so.Mapped[date | None]

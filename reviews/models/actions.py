@@ -48,6 +48,9 @@ class ReviewAction(PartnershipScoped, Audited, db.Model):
     agency: so.Mapped[str] = so.mapped_column(sa.String(200))
     lead: so.Mapped[str] = so.mapped_column(sa.String(200))
     due_on: so.Mapped[date]
+    # The account reminded about the action (tracker.reminders); else the case's owner.
+    owner_user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="not_started")
     evidence: so.Mapped[str | None] = so.mapped_column(sa.Text)
     completed_on: so.Mapped[date | None]

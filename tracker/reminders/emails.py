@@ -1,0 +1,109 @@
+"""The reminder e-mails: a daily digest, or one e-mail per reminder; never a child's name.
+
+A reminder carries a case reference, the step that is due, the due date and a link; the
+e-mail is built from those fields only, so it cannot hold a name, NHS number, address,
+postcode or date of birth.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from flask import current_app, render_template
+
+from tracker import mail
+from tracker.extensions import db
+from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
+from tracker.timeutil import format_date
+
+# The order sections appear in a digest: the most pressing first.
+SECTION_ORDER = (ESCALATION, OVERDUE, DUE_NOW, DUE, BEFORE)
+SECTION_TITLES = {
+    ESCALATION: "Escalated to you: overdue",
+    OVERDUE: "Overdue",
+    DUE_NOW: "Due today and still open",
+    DUE: "Due today",
+    BEFORE: "Due soon",
+}
+
+
+def absolute(link: str) -> str:
+    """A reminder's link as a full address, from BASE_URL."""
+    return current_app.config["BASE_URL"].rstrip("/") + link
+
+
+def queue_for(reminders, people, today: date, now: datetime) -> None:
+    """Queue the e-mails that carry newly claimed reminders and link each reminder to one."""
+    by_person = defaultdict(list)
+    for reminder in reminders:
+        by_person[reminder.recipient_id].append(reminder)
+    links = []
+    for person_id, mine in by_person.items():
+        person = people.get(person_id)
+        if person is None or person.paused(today):
+            for reminder in mine:
+                reminder.email_skipped = "paused" if person else "no account"
+            continue
+        single = [r for r in mine if r.stage == DUE_NOW or person.mode == "immediate"]
+        digest = [r for r in mine if r not in single]
+        for reminder in single:
+            links.append(([reminder], _single(person, reminder, now)))
+        if digest:
+            links.append((digest, _digest(person, digest, today, now)))
+    db.session.flush()
+    for carried, email in links:
+        for reminder in carried:
+            reminder.email_id = email.id
+
+
+def _sections(reminders):
+    grouped = defaultdict(list)
+    for reminder in reminders:
+        grouped[reminder.stage].append(reminder)
+    return [(SECTION_TITLES[stage], sorted(grouped[stage], key=lambda r: (r.due_date,
+                                                                          r.reference)))
+            for stage in SECTION_ORDER if grouped[stage]]
+
+
+def digest_subject(reminders) -> str:
+    """Such as "Reminders: 2 overdue, 1 due today, 3 due soon"."""
+    counts = defaultdict(int)
+    for reminder in reminders:
+        key = {ESCALATION: OVERDUE, DUE_NOW: DUE}.get(reminder.stage, reminder.stage)
+        counts[key] += 1
+    parts = [f"{counts[stage]} {STAGE_LABELS[stage].lower()}" for stage in (OVERDUE, DUE, BEFORE)
+             if counts[stage]]
+    return "Reminders: " + ", ".join(parts)
+
+
+def single_subject(reminder) -> str:
+    """Such as "Overdue: CDOP-NSP-2026-0001, Notify the Panel (due 3 March 2026)"."""
+    return (f"{STAGE_LABELS[reminder.stage]}: {reminder.reference}, {reminder.step} "
+            f"(due {format_date(reminder.due_date)})")[:300]
+
+
+def _context(person, reminders, today):
+    return {
+        "sections": _sections(reminders), "today": today, "absolute": absolute,
+        "settings_link": absolute("/account/reminders"),
+        "service_name": current_app.config["SERVICE_NAME"],
+    }
+
+
+def _digest(person, reminders, today, now):
+    context = _context(person, reminders, today)
+    return mail.queue(
+        kind="digest", to_address=person.email, recipient_id=person.id,
+        partnership_id=reminders[0].partnership_id, subject=digest_subject(reminders),
+        text_body=render_template("tracker/reminders/email.txt", **context),
+        html_body=render_template("tracker/reminders/email.html", **context), now=now)
+
+
+def _single(person, reminder, now):
+    context = _context(person, [reminder], reminder.fire_date)
+    return mail.queue(
+        kind="reminder", to_address=person.email, recipient_id=person.id,
+        partnership_id=reminder.partnership_id, subject=single_subject(reminder),
+        text_body=render_template("tracker/reminders/email.txt", **context),
+        html_body=render_template("tracker/reminders/email.html", **context), now=now)

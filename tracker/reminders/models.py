@@ -1,0 +1,100 @@
+"""The reminder policies partnerships edit, the reminder ledger, and the scheduler's runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from tracker.audit import Audited
+from tracker.extensions import db
+from tracker.reminders.policy import Policy
+from tracker.timeutil import utcnow
+
+
+class ReminderPolicy(Audited, db.Model):
+    """A partnership's own reminder stages for one rule (or for actions); else the default."""
+
+    __tablename__ = "reminder_policy"
+    __table_args__ = (sa.UniqueConstraint("partnership_id", "policy_key"),)
+    __audit_label__ = "policy_key"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partnership_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    # A deadline rule's key, or a source's own key for actions (such as "cdr_action").
+    policy_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    before_working_days: so.Mapped[int | None]
+    on_due: so.Mapped[bool] = so.mapped_column(default=True)
+    overdue_daily_days: so.Mapped[int] = so.mapped_column(default=5)
+    overdue_weekly: so.Mapped[bool] = so.mapped_column(default=True)
+    escalate_after: so.Mapped[int | None]
+    updated_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def policy(self) -> Policy:
+        """The stages as a Policy."""
+        return Policy(self.before_working_days, self.on_due, self.overdue_daily_days,
+                      self.overdue_weekly, self.escalate_after)
+
+    @property
+    def audit_partnership_id(self):
+        """The partnership an audit row about this record belongs to."""
+        return self.partnership_id
+
+
+class Reminder(db.Model):
+    """One reminder to one person: claimed once under its unique key, then e-mailed once.
+
+    The key is (subject, stage, recipient, day): a repeated pass, a second scheduler or a
+    restart after a crash inserts the same key, which the database refuses, so nothing is
+    sent twice. The row is also the in-app notice; dismissing it hides only this stage.
+    It holds a case reference and a step, never a name, NHS number or date of birth.
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        sa.UniqueConstraint("subject_type", "subject_id", "stage", "recipient_id", "fire_date",
+                            name="uq_reminder_key"),
+        # The header's count and the notices page: a user's notices not dismissed.
+        sa.Index("ix_reminder_recipient_open", "recipient_id", "dismissed_at", "id"),
+        sa.Index("ix_reminder_created", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    subject_type: so.Mapped[str] = so.mapped_column(sa.String(32))  # "deadline", "cdr_action"
+    subject_id: so.Mapped[int]
+    stage: so.Mapped[str] = so.mapped_column(sa.String(16))
+    recipient_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"))
+    fire_date: so.Mapped[date]
+    partnership_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    policy_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    step: so.Mapped[str] = so.mapped_column(sa.String(300))
+    reference: so.Mapped[str] = so.mapped_column(sa.String(40))
+    link: so.Mapped[str] = so.mapped_column(sa.String(500))
+    due_date: so.Mapped[date]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The e-mail that carries it; None while paused (on leave) or before it is queued.
+    email_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("outbound_email.id", ondelete="SET NULL"), index=True)
+    email_skipped: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    dismissed_at: so.Mapped[datetime | None]
+
+
+class SchedulerRun(db.Model):
+    """One run of a scheduled job: when it started and ended, what it did, when it runs next."""
+
+    __tablename__ = "scheduler_run"
+    __table_args__ = (sa.Index("ix_scheduler_run_job_started", "job", "started_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    job: so.Mapped[str] = so.mapped_column(sa.String(64))
+    started_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    finished_at: so.Mapped[datetime | None]
+    outcome: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")
+    summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    next_run_at: so.Mapped[datetime | None]

@@ -1,0 +1,108 @@
+"""The scheduler: `flask scheduler run`, one blocking process, never inside a web worker.
+
+APScheduler 3.x `BlockingScheduler` in Europe/London with coalescing and one instance of a
+job at a time. Jobs are module-level functions that push an app context and work out what to
+do from the database, so a missed, doubled or repeated run sends nothing twice (the reminder
+ledger's unique key and the mail queue's lease see to it). Each run is recorded in
+`scheduler_run` for the admin page.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import current_app
+
+from tracker import mail
+from tracker.extensions import db
+from tracker.reminders.models import SchedulerRun
+from tracker.reminders.passes import run_pass
+from tracker.timeutil import london_today, utcnow
+
+log = logging.getLogger(__name__)
+
+REMINDERS_JOB = "reminders"
+MAIL_JOB = "send-mail"
+TIMEZONE = "Europe/London"
+
+
+def record_run(job: str, work, next_run_at: datetime | None = None) -> SchedulerRun:
+    """Run `work()` (returning a summary) and record the run, its outcome and the next run."""
+    run = SchedulerRun(job=job, started_at=utcnow(), next_run_at=next_run_at)
+    db.session.add(run)
+    db.session.commit()
+    run_id = run.id
+    try:
+        summary = work()
+    except Exception as error:  # recorded for the admin page, then raised for the log
+        db.session.rollback()
+        _finish(run_id, "failed", f"{type(error).__name__}: {error}"[:1000])
+        raise
+    _finish(run_id, "ok", summary)
+    return db.session.get(SchedulerRun, run_id)
+
+
+def _finish(run_id, outcome, summary):
+    run = db.session.get(SchedulerRun, run_id)
+    run.finished_at, run.outcome, run.summary = utcnow(), outcome, summary
+    db.session.commit()
+
+
+def reminders_trigger(app) -> CronTrigger:
+    """Every hour from the digest hour to 23:00: the digest goes at the first run of the day,
+    due-today e-mails at their hour, and a restart catches up within the hour."""
+    hour = app.config["REMINDER_DIGEST_HOUR"]
+    return CronTrigger(hour=f"{hour}-23", minute=0, timezone=TIMEZONE)
+
+
+def reminders_job(app) -> None:
+    """One reminder pass for today (London), recorded with the time of the next one."""
+    with app.app_context():
+        now = datetime.now(ZoneInfo(TIMEZONE))
+        next_run = reminders_trigger(app).get_next_fire_time(None, now)
+        next_run_at = next_run.astimezone(UTC).replace(tzinfo=None) if next_run else None
+
+        def work():
+            report = run_pass(london_today(), utcnow())
+            return (f"{len(report.claimed)} reminders, {report.emails_queued} e-mails queued, "
+                    f"{report.sent} sent, {report.failed} not sent")
+        record_run(REMINDERS_JOB, work, next_run_at)
+
+
+def mail_job(app) -> None:
+    """Send queued e-mail that is due (new, or due a retry after its backoff)."""
+    with app.app_context():
+        sent, failed = mail.send_due(utcnow())
+        if sent or failed:
+            log.info("Mail: %d sent, %d not sent", sent, failed)
+
+
+def build(app) -> BlockingScheduler:
+    """The scheduler with its two jobs (coalesced, one instance each)."""
+    scheduler = BlockingScheduler(
+        timezone=TIMEZONE,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    first = {}
+    if datetime.now(ZoneInfo(TIMEZONE)).hour >= app.config["REMINDER_DIGEST_HOUR"]:
+        first["next_run_time"] = datetime.now(ZoneInfo(TIMEZONE))  # catch up at once
+    scheduler.add_job(reminders_job, reminders_trigger(app), args=[app], id=REMINDERS_JOB,
+                      name="Reminder pass", **first)
+    scheduler.add_job(mail_job, IntervalTrigger(minutes=app.config["MAIL_SEND_MINUTES"]),
+                      args=[app], id=MAIL_JOB, name="Send queued e-mail")
+    return scheduler
+
+
+def run(app=None) -> None:
+    """Run the scheduler until interrupted (the `flask scheduler run` command)."""
+    app = app or current_app._get_current_object()
+    scheduler = build(app)
+    log.info("Scheduler started (timezone %s)", TIMEZONE)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("Scheduler stopped")

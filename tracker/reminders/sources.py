@@ -1,0 +1,118 @@
+"""How a domain tells the reminder service what it owns that has a due date, and who to tell.
+
+A domain registers `ReminderSource`s in its `Domain` (tracker.domains), as it registers its
+stored deadlines: the shell never imports a domain. Stored deadlines of every domain live in
+the shell's `deadline` table, so `deadline_source` builds their query and the domain only adds
+the join to its own table for the case reference and the people to remind.
+
+Each source's query returns rows with at least: subject_id, partnership_id, policy_key,
+due_date and reference (plus `extended_to` for deadlines, and whatever the domain's `link`,
+`recipients` and `step` callables read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from tracker import deadlines
+from tracker.deadline_models import Deadline
+from tracker.deadline_service import MINIMUM_PERIOD_RULES, open_deadlines
+from tracker.roles import Permission
+
+DEADLINE = "deadline"
+
+
+@dataclass(frozen=True)
+class ReminderSource:
+    """One kind of thing with a due date that reminds someone.
+
+    - `subject_type`: "deadline" for stored deadlines, else the domain's table ("cdr_action").
+    - `permission`: a recipient must hold it (and belong to the row's partnership).
+    - `rows(horizon)`: a select of open rows due on or before `horizon` (one query).
+    - `link(row)`: the path of the page to open (called in a request context, for url_for).
+    - `recipients(row)`: user ids to remind; none means the partnership's managers.
+    - `step(row)`: what is due, with nothing that identifies the child; for deadlines the
+      rule's label by default.
+    - `policy_labels`: the source's own policy keys (for actions) and their labels, so the
+      settings page lists them beside the deadline rules.
+    """
+
+    subject_type: str
+    permission: Permission
+    rows: Callable[[date], sa.Select]
+    link: Callable
+    recipients: Callable[..., Iterable[int | None]]
+    step: Callable | None = None
+    policy_labels: dict[str, str] = field(default_factory=dict)
+
+    def step_of(self, row) -> str:
+        """What is due, as a reminder names it."""
+        if self.step is not None:
+            return self.step(row)
+        return rule_label(row.policy_key)
+
+
+def rule_label(rule_key: str) -> str:
+    """A deadline rule's label, such as "Notify the Child Safeguarding Practice Review Panel"."""
+    try:
+        return deadlines.get_rule(rule_key).label
+    except KeyError:
+        return rule_key.replace("_", " ").capitalize()
+
+
+def deadline_rows(owner_type: str, horizon: date, extend: Callable[[sa.Select], sa.Select]):
+    """Open stored deadlines of one owner type due by `horizon`, joined as the domain says.
+
+    Met, not applicable, paused and minimum-period deadlines remind nobody.
+    """
+    base = (
+        sa.select(
+            Deadline.id.label("subject_id"),
+            Deadline.partnership_id,
+            Deadline.rule_key.label("policy_key"),
+            Deadline.due_date,
+            Deadline.extended_to,
+            Deadline.item,
+        )
+        .where(
+            Deadline.owner_type == owner_type,
+            open_deadlines(),
+            Deadline.paused_reason.is_(None),
+            Deadline.due_date.is_not(None),
+            Deadline.due_date <= horizon,
+        )
+    )
+    return extend(base)
+
+
+def deadline_source(owner_type: str, *, permission: Permission, extend, link, recipients,
+                    step=None) -> ReminderSource:
+    """A source for one domain's stored deadlines of `owner_type` (a table name)."""
+    return ReminderSource(
+        subject_type=DEADLINE,
+        permission=permission,
+        rows=lambda horizon: deadline_rows(owner_type, horizon, extend),
+        link=link,
+        recipients=recipients,
+        step=step,
+    )
+
+
+def all_sources(app=None) -> list[ReminderSource]:
+    """Every registered domain's reminder sources."""
+    from tracker.domains import registered_domains
+
+    return [source for domain in registered_domains(app) for source in domain.reminders]
+
+
+def policy_keys(app=None) -> dict[str, str]:
+    """Every key a reminder policy can be set for, with its label: rules, then actions."""
+    keys = {rule.key: rule.label for rule in deadlines.all_rules()
+            if rule.key not in MINIMUM_PERIOD_RULES}
+    for source in all_sources(app):
+        keys.update(source.policy_labels)
+    return keys
