@@ -7,6 +7,7 @@ from flask import g, request_started, request_tearing_down, url_for
 from sqlalchemy.engine import make_url
 
 from tests.factories import PASSWORD, make_partnership, make_user
+from tests.mail_server import SMTPServer
 from tracker import create_app
 from tracker.extensions import db
 from tracker.roles import Role
@@ -61,6 +62,20 @@ def app():
         yield app
         db.session.remove()
         db.engine.dispose()  # each app has its own pool: close it, or psycopg warns at GC
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on loopback (tests/mail_server.py); the app sends its mail to it.
+
+    `smtp_server.messages` are the received e-mails (email.policy.default), and
+    `smtp_server.stop()` / `start()` take it down and bring it back on the same port.
+    """
+    server = SMTPServer().start()
+    app.config.update(MAIL_SERVER=server.host, MAIL_PORT=server.port, MAIL_USE_TLS=False,
+                      MAIL_USE_SSL=False, MAIL_USERNAME=None, MAIL_PASSWORD=None)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
