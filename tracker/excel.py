@@ -24,6 +24,8 @@ The API, for the domains' exports:
 - `ExportSheet(…, decorate=callback)`: `callback(worksheet, row_count)` runs after the rows and
   before the sheet closes, to add openpyxl charts (write-only sheets support `add_chart`) or
   anything else that goes at the end of a sheet.
+- `describe_form(form, skip)` lists a GET filter form's filled-in fields as (label, value) for
+  the cover, as the user chose them.
 - `build_workbook(cover, sheets, target)` writes to a file object and returns the row counts;
   `send_workbook` builds into a spooled temporary file, audits the export (EXPORT, with the
   filters and row count, `unrecorded` filters named but not their values) and returns the
@@ -45,7 +47,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker import audit
 from tracker.extensions import db
-from tracker.timeutil import LONDON
+from tracker.timeutil import LONDON, format_date
 
 TEXT, DATE, DATETIME, NUMBER = "text", "date", "datetime", "number"
 MARKING = "OFFICIAL-SENSITIVE"
@@ -104,7 +106,12 @@ class Cover:
         """The audit row's detail: what was exported, the filters, and how many rows."""
         shown = [f"{label}: {'given' if label in self.unrecorded else value}"
                  for label, value in self.filters]
-        return f"{self.title}: {row_count:,} rows. Filters: {'; '.join(shown) or 'none'}"
+        return f"{self.title}: {_rows(row_count)}. Filters: {'; '.join(shown) or 'none'}"
+
+
+def _rows(count):
+    """'1 row', '2,500 rows'."""
+    return f"{count:,} row{'' if count == 1 else 's'}"
 
 
 def safe_text(text):
@@ -196,14 +203,15 @@ def _write_cover(worksheet, cover: Cover, counts: dict[str, int]):
     wrapped = WriteOnlyCell(worksheet, safe_text(cover.description))
     wrapped.alignment = Alignment(wrap_text=True, vertical="top")
     rows = [[marking], [title], [_header_cell(worksheet, "What this file is"), wrapped],
-            [_header_cell(worksheet, "Made on"), cell(worksheet, cover.made_at)],
+            [_header_cell(worksheet, "Made on"),
+             cell(worksheet, cover.made_at.replace(microsecond=0))],
             [_header_cell(worksheet, "Made by"), cell(worksheet, cover.made_by)], [],
             [_header_cell(worksheet, "Filters used")]]
     rows += [[cell(worksheet, label), cell(worksheet, value)] for label, value in cover.filters]
     if not cover.filters:
         rows.append(["None: every record you may see"])
     rows += [[], [_header_cell(worksheet, "Sheets")]]
-    rows += [[cell(worksheet, title), f"{count:,} rows"] for title, count in counts.items()]
+    rows += [[cell(worksheet, title), _rows(count)] for title, count in counts.items()]
     rows += [[], [f"{MARKING}: handle, store and share this file as the partnership's "
                   "information-sharing agreement says. Do not e-mail it outside secure mail."]]
     for row in rows:
@@ -225,23 +233,56 @@ def build_workbook(cover: Cover, sheets: Sequence[ExportSheet], target) -> dict[
     return counts
 
 
-def audit_export(cover: Cover, row_count: int, partnership_ids=(), object_type=None):
+def describe_form(form, skip=()) -> list[tuple[str, str]]:
+    """(label, value as the user chose it) for each filled-in field of a filter form."""
+    described = []
+    for each in form:
+        if each.name in skip or each.name == "csrf_token" or not each.data:
+            continue
+        value = each.data
+        choices = dict(_choice_pairs(getattr(each, "choices", None) or ()))
+        if isinstance(value, bool):
+            value = "Yes"
+        elif isinstance(value, date):
+            value = format_date(value)
+        else:
+            value = choices.get(str(value), str(value))
+        described.append((str(each.label.text), value))
+    return described
+
+
+def _choice_pairs(choices):
+    """(value, label) of each of a select field's choices (SelectChoice objects or pairs)."""
+    for choice in choices:
+        if hasattr(choice, "value"):
+            yield str(choice.value), str(choice.label)
+        else:
+            yield str(choice[0]), str(choice[1])
+
+
+def audit_export(cover: Cover, row_count: int, partnership_ids=(), object_type=None,
+                 object_id=None):
     """An EXPORT audit row per partnership: what was exported, its filters and row count."""
     for partnership_id in sorted(partnership_ids) or [None]:
         audit.record(audit.Action.EXPORT, object_type=object_type or cover.title,
-                     partnership_id=partnership_id, detail=cover.audit_detail(row_count))
+                     object_id=object_id, partnership_id=partnership_id,
+                     detail=cover.audit_detail(row_count))
 
 
 def send_workbook(cover: Cover, sheets: Sequence[ExportSheet], filename: str, *,
-                  partnership_ids=(), audit_as=None):
-    """Build the workbook, audit the export (committed), and return it as a download."""
+                  partnership_ids=(), audit_as=None, audit_id=None):
+    """Build the workbook, audit the export (committed), and return it as a download.
+
+    `audit_as` and `audit_id` name the audit row's object (default: the cover's title).
+    """
     spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by the response)
     try:
         counts = build_workbook(cover, sheets, spooled)
     except BaseException:
         spooled.close()
         raise
-    audit_export(cover, sum(counts.values()), partnership_ids, object_type=audit_as)
+    audit_export(cover, sum(counts.values()), partnership_ids, object_type=audit_as,
+                 object_id=audit_id)
     db.session.commit()
     size = spooled.tell()
     spooled.seek(0)

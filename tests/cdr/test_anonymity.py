@@ -1,16 +1,20 @@
 """A panel member finds no identifying detail on any page they can reach, and the pages they
 can reach never read the table that holds those details."""
 
+import io
 from collections import deque
 from datetime import date
 from urllib.parse import urldefrag, urlsplit
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from cdr.models import ChildIdentity, PanelItem, PanelMeeting
 from tests.cdr.factories import make_case
+from tests.workbooks import workbook_text
+from tracker.excel import XLSX_MIMETYPE
 from tracker.extensions import db
 
 TODAY = date(2026, 3, 16)
@@ -89,12 +93,19 @@ def _links(html):
 
 
 def walk(client, start="/"):
-    """Every page reachable by following links from `start`: {url: html}."""
+    """Every page reachable by following links from `start`: {url: html}.
+
+    A spreadsheet download is opened with openpyxl and stands as the text of all its cells.
+    """
     seen, queue, pages = {start}, deque([start]), {}
     while queue:
         url = queue.popleft()
         response = client.get(url)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
+        if response.mimetype == XLSX_MIMETYPE:
+            pages[url] = workbook_text(openpyxl.load_workbook(io.BytesIO(response.get_data())))
+            response.close()
+            continue
         html = response.get_data(as_text=True)
         pages[url] = html
         for link in _links(html):
@@ -124,6 +135,9 @@ def test_a_panel_member_finds_no_identifying_detail_on_any_page(panel_client, pa
         f"/child-deaths/panel-meetings/{upcoming.id}", f"/child-deaths/panel-meetings/{past.id}",
         f"/child-deaths/panel-meetings/{upcoming.id}/cases/{ready.id}",
         f"/child-deaths/panel-meetings/{past.id}/cases/{closed.id}",
+        # The panel packs: downloads a panel member can take away.
+        f"/child-deaths/panel-meetings/{upcoming.id}/panel-pack",
+        f"/child-deaths/panel-meetings/{past.id}/panel-pack",
     }
     assert expected <= set(pages), f"the walk missed {expected - set(pages)}"
     for url, html in pages.items():
@@ -132,6 +146,8 @@ def test_a_panel_member_finds_no_identifying_detail_on_any_page(panel_client, pa
             assert value not in html and value not in text, f"{value!r} is on {url}"
     summary = pages[f"/child-deaths/panel-meetings/{upcoming.id}/cases/{ready.id}"]
     assert "1 to 4 years" in summary and "Unsafe sleeping arrangement." in summary
+    pack = pages[f"/child-deaths/panel-meetings/{upcoming.id}/panel-pack"]
+    assert ready.reference in pack and "Unsafe sleeping arrangement." in pack
     assert statements, "the listener saw no SQL"
     touching = [s for s in statements if "cdr_child_identity" in s]
     assert touching == [], f"a panel member's page read the identity table: {touching[0]}"

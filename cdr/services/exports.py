@@ -1,0 +1,242 @@
+"""Child death spreadsheets: the anonymised CDOP panel pack and the case list export.
+
+The panel pack reads the case and panel tables only, never ChildIdentity, so nothing that
+identifies a child can reach a panel member's download (tests/cdr/test_anonymity.py listens to
+the SQL). The case list export reads the cases the list shows (`lists.filtered_cases`, the same
+filters and order), each with its stored deadlines and their status today; the child's
+identifying details are joined only when the caller asks for them (and may see them).
+Rows are read in batches, so a 100,000-case export stays small in memory.
+"""
+
+from datetime import date
+from typing import NamedTuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from cdr.models import (
+    CATEGORIES,
+    EXPECTED,
+    MODIFIABLE,
+    PLACES_OF_DEATH,
+    SEXES,
+    STAGES,
+    AgencyRequest,
+    ChildDeathCase,
+    ChildIdentity,
+    PanelItem,
+)
+from cdr.services import lists
+from cdr.services.panel import age_band
+from tracker import deadline_service
+from tracker.deadline_models import Deadline
+from tracker.excel import DATE, NUMBER, Column, ExportSheet
+from tracker.extensions import db
+from tracker.models import Partnership, User
+
+BATCH = 2_000
+Case = ChildDeathCase
+
+
+class _Stored(NamedTuple):
+    """The columns of a stored deadline that its status is worked out from."""
+
+    rule_key: str | None
+    due_date: date | None
+    met_on: date | None
+    not_applicable_reason: str | None
+    paused_reason: str | None
+    extended_to: date | None
+
+
+_DEADLINE_COLUMNS = _Stored._fields
+
+
+def _status(stored: _Stored, today, partnership_rules):
+    """(due date, met on, status label) of a stored deadline; blanks when there is none.
+
+    A rule that does not apply (no Joint Agency Response) or has not started (no starting
+    date yet) has no stored deadline, as on the case page.
+    """
+    if stored.rule_key is None:
+        return None, None, None
+    status = deadline_service.status_of(stored, today, partnership_rules)
+    return stored.extended_to or stored.due_date, stored.met_on, status.label
+
+
+# --- The panel pack ------------------------------------------------------------------------
+
+PANEL_PACK_COLUMNS = [
+    Column("Order", NUMBER, 8), Column("Reference", width=22), Column("Age at death", width=22),
+    Column("Sex", width=14), Column("Category of death", width=40),
+    Column("Summary", width=60), Column("Factors identified", width=60),
+    Column("Learning", width=60),
+]
+
+
+def panel_pack(meeting) -> ExportSheet:
+    """The meeting's agenda in order, anonymised: one row per case (case table only)."""
+    statement = (
+        sa.select(Case.reference, Case.age_at_death_days, Case.sex, Case.category,
+                  Case.analysis_summary, Case.analysis_factors, Case.analysis_learning)
+        .join(PanelItem, PanelItem.case_id == Case.id)
+        # A case since transferred to another partnership leaves this one's agenda.
+        .where(PanelItem.meeting_id == meeting.id, Case.partnership_id == meeting.partnership_id)
+        .order_by(PanelItem.position, PanelItem.id)
+    )
+    rows = (
+        (order, row.reference, age_band(row.age_at_death_days),
+         SEXES.get(row.sex or "", "Not known"),
+         CATEGORIES.get(row.category or "", "Not yet decided"), row.analysis_summary,
+         row.analysis_factors, row.analysis_learning)
+        for order, row in enumerate(db.session.execute(statement), start=1)
+    )
+    return ExportSheet("Panel pack", PANEL_PACK_COLUMNS, rows)
+
+
+# --- The case list -------------------------------------------------------------------------
+
+# The case's own deadlines, one group of columns each, in the order they fall.
+CASE_RULES = {
+    "registrar_notification": "Registrar's notification",
+    "coroner_notification": "Coroner's notification",
+    "rr_meeting_1": "First rapid response meeting",
+    "rr_meeting_2": "Second rapid response meeting",
+    "rr_meeting_3": "Third rapid response meeting",
+}
+IDENTITY_COLUMNS = [
+    Column("Given names", width=20), Column("Family name", width=20),
+    Column("Date of birth", DATE), Column("NHS number", width=12),
+    Column("Address", width=40), Column("Postcode", width=10),
+]
+_BEFORE = [
+    Column("Partnership", width=12), Column("Stage", width=26),
+    Column("Date of death", DATE), Column("Notification received", DATE),
+    Column("Age at death", width=22), Column("Sex", width=12),
+    Column("Place of death", width=14), Column("Death expected", width=15),
+    Column("Joint Agency Response required"), Column("Designated doctor", width=24),
+    Column("Death registered", DATE), Column("Coroner's decision", DATE),
+    Column("Post-mortem results received", DATE),
+]
+_RULE_COLUMNS = [column for label in CASE_RULES.values() for column in (
+    Column(f"{label}: due", DATE, 16), Column(f"{label}: met", DATE, 16),
+    Column(f"{label}: status", width=16))]
+_AFTER = [
+    Column("Information complete"), Column("Review meeting held", DATE),
+    Column("Review completed", DATE), Column("Closed", DATE),
+    Column("Category of death", width=40), Column("Modifiable factors identified"),
+]
+REQUEST_COLUMNS = [
+    Column("Case reference", width=22), Column("Agency", width=30), Column("Sent", DATE),
+    Column("Chased", DATE), Column("Returned", DATE), Column("Due", DATE),
+    Column("Status", width=16),
+]
+
+
+def case_columns(with_identity: bool) -> list[Column]:
+    """The case sheet's columns; the identifying ones only when asked for."""
+    identity = IDENTITY_COLUMNS if with_identity else []
+    return [Column("Reference", width=22), *identity, *_BEFORE, *_RULE_COLUMNS, *_AFTER]
+
+
+def case_sheets(filters: lists.CaseFilters, partnership_ids, today: date, *,
+                with_identity: bool) -> list[ExportSheet]:
+    """The cases the list shows (its filters and order), and their agency requests."""
+    ids = sorted(partnership_ids)
+    rules = deadline_service.load_rules(ids)
+    codes = dict(db.session.execute(
+        sa.select(Partnership.id, Partnership.code).where(Partnership.id.in_(ids))).all())
+    matching = lists.filtered_cases(filters, ids, today)
+    return [
+        ExportSheet("Cases", case_columns(with_identity),
+                    _case_rows(matching, filters, today, rules, codes, with_identity)),
+        ExportSheet("Agency requests", REQUEST_COLUMNS,
+                    _request_rows(matching, filters, today, rules)),
+    ]
+
+
+def _case_statement(matching, filters, with_identity):
+    """One select: the matching cases in the list's order, each with its own deadlines."""
+    page = matching.subquery("matching")
+    row = so.aliased(Case, page)
+    stored = {key: so.aliased(Deadline, name=f"d_{key}") for key in CASE_RULES}
+    statement = sa.select(row, User.full_name.label("doctor")).outerjoin(
+        User, User.id == row.designated_doctor_id)
+    for key, alias in stored.items():
+        statement = statement.add_columns(
+            *(getattr(alias, name).label(f"{key}__{name}") for name in _DEADLINE_COLUMNS))
+        statement = statement.outerjoin(alias, sa.and_(
+            alias.owner_type == Case.__tablename__, alias.owner_id == row.id,
+            alias.rule_key == key, alias.item == ""))
+    if with_identity:
+        statement = statement.add_columns(ChildIdentity).outerjoin(
+            ChildIdentity, ChildIdentity.case_id == row.id)
+    sort = filters.sort if filters.sort in lists.SORTS else "date_of_death"
+    # The list's own order (reference, stage or date of death, then id).
+    return statement.order_by(*lists._order(row, sort, filters.descending))  # noqa: SLF001
+
+
+def _case_rows(matching, filters, today, rules, codes, with_identity):
+    """Each case as a row of the case sheet (read in batches)."""
+    statement = _case_statement(matching, filters, with_identity)
+    for found in db.session.execute(statement.execution_options(yield_per=BATCH)):
+        case = found[0]
+        identity = _identity_values(found.ChildIdentity) if with_identity else []
+        deadlines = []
+        for key in CASE_RULES:
+            stored = _Stored(*(getattr(found, f"{key}__{name}") for name in _DEADLINE_COLUMNS))
+            deadlines += _status(stored, today, rules.get(case.partnership_id))
+        yield (case.reference, *identity, *_case_values(case, codes, found.doctor),
+               *deadlines, *_outcome_values(case))
+        db.session.expunge(case)  # keep the session's identity map small
+
+
+def _identity_values(identity) -> list:
+    """The child's identifying details (blanks when none were recorded)."""
+    if identity is None:
+        return [None] * len(IDENTITY_COLUMNS)
+    values = [identity.given_names, identity.family_name, identity.date_of_birth,
+              identity.nhs_number, identity.address, identity.postcode]
+    db.session.expunge(identity)
+    return values
+
+
+def _case_values(case, codes, doctor) -> list:
+    """The case's stage, the death and the dates that start its clocks."""
+    return [codes.get(case.partnership_id), STAGES.get(case.stage, case.stage),
+            case.date_of_death, case.notification_received_on,
+            age_band(case.age_at_death_days), SEXES.get(case.sex or "", "Not known"),
+            PLACES_OF_DEATH.get(case.place_of_death or "", case.place_of_death),
+            EXPECTED.get(case.death_expected or "", case.death_expected),
+            case.jar_required, doctor, case.death_registered_on, case.coroner_decision_on,
+            case.post_mortem_results_on]
+
+
+def _outcome_values(case) -> list:
+    """The review meeting and the panel's outcome."""
+    return [case.information_complete, case.review_meeting_on, case.review_completed_on,
+            case.closed_on, CATEGORIES.get(case.category or ""),
+            MODIFIABLE.get(case.modifiable_factors or "")]
+
+
+def _request_rows(matching, filters, today, rules):
+    """Each agency request of the matching cases, with its own deadline's due date and status."""
+    cases = matching.with_only_columns(Case.id).subquery("matching_ids")
+    statement = (
+        sa.select(Case.reference, Case.partnership_id, AgencyRequest.agency,
+                  AgencyRequest.sent_on, AgencyRequest.chased_on, AgencyRequest.returned_on,
+                  *(getattr(Deadline, name) for name in _DEADLINE_COLUMNS))
+        .join(Case, Case.id == AgencyRequest.case_id)
+        .join(cases, cases.c.id == AgencyRequest.case_id)
+        .outerjoin(Deadline, sa.and_(
+            Deadline.owner_type == AgencyRequest.__tablename__,
+            Deadline.owner_id == AgencyRequest.id,
+            Deadline.rule_key == "agency_information_request", Deadline.item == ""))
+        .order_by(Case.reference, AgencyRequest.sent_on, AgencyRequest.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for found in db.session.execute(statement):
+        stored = _Stored(*(getattr(found, name) for name in _DEADLINE_COLUMNS))
+        due, _, status = _status(stored, today, rules.get(found.partnership_id))
+        yield (found.reference, found.agency, found.sent_on, found.chased_on,
+               found.returned_on, due, status)
