@@ -58,6 +58,10 @@ class Config:
     # The largest request body: a huge form is refused (413) before it is parsed. Spreadsheet
     # imports are the largest uploads the tracker takes.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)))
+    # Spreadsheet imports: the largest .xlsx taken (checked before it is opened) and the most
+    # rows of records in one file.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the session's idle timeout already bounds a form's life

@@ -13,6 +13,7 @@ def init_app(app):
     """Register child death reviews with the app."""
     from cdr import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
+    from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home
     from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
     from tracker.roles import Permission
@@ -30,6 +31,7 @@ def init_app(app):
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
             home_panels=(HomePanel(Permission.EDIT_CDR_CASES, home.panel),),
+            imports=(CHILD_DEATH_IMPORT,),
             reminders=reminders.SOURCES,
         ),
     )

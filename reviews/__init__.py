@@ -13,6 +13,7 @@ def init_app(app):
     """Register practice reviews with the app."""
     from reviews import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
+    from reviews.imports import PRACTICE_REVIEW_IMPORT
     from reviews.services import home, incidents
     from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
     from tracker.roles import Permission
@@ -31,6 +32,7 @@ def init_app(app):
             # A serious incident and its child death case link to each other.
             related=incidents.related,
             home_panels=(HomePanel(Permission.EDIT_REVIEWS, home.panel),),
+            imports=(PRACTICE_REVIEW_IMPORT,),
             reminders=reminders.SOURCES,
         ),
     )

@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     EXPORT = "export"
+    IMPORT = "import"
     LOGIN = "login"
     LOGOUT = "logout"
     FAILED_LOGIN = "failed_login"

@@ -79,6 +79,8 @@ class Domain:
     related: Callable | None = None
     # Panels on the home page (overdue and due-soon deadlines, say), in order.
     home_panels: Sequence[HomePanel] = ()
+    # Spreadsheet imports of existing records: tracker.imports.spec.ImportSpec, one per kind.
+    imports: Sequence = ()
     # What reminds whom: tracker.reminders.sources.ReminderSource, one per kind of due thing.
     reminders: Sequence = ()
     extras: dict = field(default_factory=dict)

@@ -55,6 +55,8 @@ class Permission(enum.StrEnum):
     EDIT_REVIEWS = "edit_reviews"
     VIEW_IDENTIFYING_DETAILS = "view_identifying_details"
     EXPORT = "export"
+    # Importing existing records from a spreadsheet (with the domain's edit permission).
+    IMPORT = "import"
 
 
 P = Permission
@@ -72,6 +74,7 @@ PERMISSIONS = {
         P.VIEW_PANEL_PACK,
         P.VIEW_IDENTIFYING_DETAILS,
         P.EXPORT,
+        P.IMPORT,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,
@@ -86,6 +89,7 @@ PERMISSIONS = {
         P.EDIT_REVIEWS,
         P.VIEW_IDENTIFYING_DETAILS,
         P.EXPORT,
+        P.IMPORT,
     },
     Role.PANEL_MEMBER: {P.VIEW_TIMESCALES, P.VIEW_PANEL_PACK},
     Role.AUDITOR: {

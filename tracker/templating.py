@@ -21,6 +21,7 @@ NAVIGATION = [
     ("Users", "users.index", Permission.MANAGE_USERS),
     ("Partnerships", "partnerships.index", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("Audit trail", "audit.index", Permission.VIEW_AUDIT),
+    ("Import", "imports.index", Permission.IMPORT),
 ]
 
 

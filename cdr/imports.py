@@ -1,0 +1,257 @@
+"""The spreadsheet import of existing child death cases, registered with the shell.
+
+The scope rules are the notification form's (cdr.services.notifications.scope_problems), the
+NHS number and postcode are checked by the form's own validators, and a new case gets its
+reference the usual way. The child's identifying details go into cdr_child_identity only.
+"""
+
+from datetime import date
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from wtforms.validators import ValidationError
+
+from cdr.models import CATEGORIES, EXPECTED, MODIFIABLE, PLACES_OF_DEATH, SEXES, ChildDeathCase
+from cdr.models.identity import ChildIdentity, search_keys
+from cdr.services import timeline
+from cdr.services.notifications import age_at_death_days, next_reference, scope_problems
+from forms.cdr.validators import NhsNumber, Postcode, nhs_digits, postcode
+from tracker import deadline_service
+from tracker.extensions import db
+from tracker.imports.spec import CHOICE, DATE, Column, ImportSpec
+from tracker.roles import Permission
+
+NOT_KNOWN = "not_known"
+# Dates of the case's stages: (column key, label), each today or earlier, on or after death.
+STAGE_DATES = {
+    "notification_received_on": "Date the notification was received",
+    "death_registered_on": "Date the death was registered",
+    "registrar_notified_on": "Date the registrar notified the CDOP",
+    "coroner_decision_on": "Date of the coroner's decision",
+    "coroner_notified_on": "Date the coroner notified the CDOP",
+    "review_meeting_on": "Date of the child death review meeting",
+    "review_completed_on": "Date the CDOP panel review was completed",
+}
+IDENTITY = ("given_names", "family_name", "nhs_number", "address", "postcode")
+CASE_FIELDS = ("date_of_death", "sex", "place_of_death", "place_of_death_other",
+               "la_of_residence", "death_expected", "category", "modifiable_factors",
+               *STAGE_DATES)
+
+
+def _validator(validator, normalise):
+    """A form validator as a column check: the message it raises, or None."""
+
+    def check(value):
+        try:
+            validator(None, SimpleNamespace(data=normalise(value)))
+        except ValidationError as problem:
+            return str(problem)
+        return None
+
+    return check
+
+
+def _date(key, label, required=None, notes=""):
+    return Column(label, key, DATE, required=required, notes=notes, example="27/03/2025")
+
+
+COLUMNS = (
+    Column("Reference", "reference", max_length=40, example="CDOP-NSP-2024-0007",
+           notes="Leave empty to give the case a new reference, like CDOP-NSP-2025-0042; "
+           "a reference from your old records is kept as it is"),
+    _date("date_of_death", "Date of death", "Enter the date of death"),
+    Column("Date of birth", "date_of_birth", DATE, words={"Not known": NOT_KNOWN},
+           required="Enter the date of birth, or Not known", identifying=True,
+           example="14/02/2019", notes="Not known: the child was or may have been under 18. "
+           "A person 18 or over at death is refused"),
+    Column("Sex", "sex", CHOICE, choices=SEXES, required="Enter the child's sex, or Not known"),
+    Column("Place of death", "place_of_death", CHOICE, choices=PLACES_OF_DEATH,
+           required="Enter where the child died"),
+    Column("Place of death (other)", "place_of_death_other",
+           notes="Where the child died, when it was not a hospital or home"),
+    Column("Local authority where the child normally lived", "la_of_residence",
+           max_length=100, required="Enter the local authority where the child normally lived"),
+    Column("Expected death", "death_expected", CHOICE, choices=EXPECTED,
+           required="Enter whether the death was expected, or Not known"),
+    _date("notification_received_on", STAGE_DATES["notification_received_on"],
+          "Enter the date the notification was received"),
+    _date("death_registered_on", STAGE_DATES["death_registered_on"]),
+    _date("registrar_notified_on", STAGE_DATES["registrar_notified_on"]),
+    _date("coroner_decision_on", STAGE_DATES["coroner_decision_on"],
+          notes="The decision to investigate or to commission a post-mortem"),
+    _date("coroner_notified_on", STAGE_DATES["coroner_notified_on"]),
+    _date("review_meeting_on", STAGE_DATES["review_meeting_on"]),
+    _date("review_completed_on", STAGE_DATES["review_completed_on"],
+          notes="The case is closed on this date; give the category and modifiable factors"),
+    Column("Category of death", "category", CHOICE, choices=CATEGORIES),
+    Column("Modifiable factors identified", "modifiable_factors", CHOICE, choices=MODIFIABLE),
+    Column("Given names", "given_names", identifying=True, example="Baby",
+           notes="With the family name, or leave both empty"),
+    Column("Family name", "family_name", identifying=True, example="Smith"),
+    Column("NHS number", "nhs_number", max_length=20, identifying=True, example="9434765919",
+           check=_validator(NhsNumber(), nhs_digits)),
+    Column("Address", "address", max_length=1000, identifying=True),
+    Column("Postcode", "postcode", max_length=10, identifying=True, example="NE1 4ST",
+           check=_validator(Postcode(), postcode)),
+)
+
+
+def row_problems(values: dict, today: date) -> dict[str, str]:
+    """{column key: message}: the notification form's scope rules and the stages' dates."""
+    born = None if values["date_of_birth"] == NOT_KNOWN else values["date_of_birth"]
+    problems = scope_problems(date_of_birth=born, date_of_death=values["date_of_death"],
+                              received_on=values["notification_received_on"], today=today)
+    if "received_on" in problems:
+        problems["notification_received_on"] = problems.pop("received_on")
+    for key, label in STAGE_DATES.items():
+        value = values[key]
+        if value is not None and key not in problems:
+            if value > today:
+                problems[key] = f"{label} must be today or in the past"
+            elif value < values["date_of_death"]:
+                problems[key] = f"{label} must be the same as or after the date of death"
+    problems.update(_outcome_problems(values))
+    problems.update(_identity_problems(values))
+    return problems
+
+
+def _outcome_problems(values):
+    problems = {}
+    completed, meeting = values["review_completed_on"], values["review_meeting_on"]
+    if completed is not None and meeting is not None and completed < meeting:
+        problems["review_completed_on"] = (f"{STAGE_DATES['review_completed_on']} must be the "
+                                           "same as or after the review meeting")
+    if completed is not None:
+        for key, words in (("category", "the category of death"),
+                           ("modifiable_factors", "whether modifiable factors were identified")):
+            if values[key] is None:
+                problems[key] = f"Enter {words}: the CDOP panel review was completed"
+    return problems
+
+
+def _identity_problems(values):
+    """Names with any identifying detail: cdr_child_identity keeps the details with them."""
+    given, family = values["given_names"], values["family_name"]
+    others = [values[key] for key in ("nhs_number", "address", "postcode")]
+    if (given and family) or not (given or family or any(others)
+                                  or values["date_of_birth"] != NOT_KNOWN):
+        return {}
+    key, words = ("family_name", "family name") if given else ("given_names", "given names")
+    return {key: f"Enter the child's {words} (if the baby was not named, enter Baby): the "
+                 "child's other details are kept with the name"}
+
+
+def duplicate_keys(values: dict) -> list[tuple[str, object]]:
+    """What identifies the same death within a file: reference, NHS number, or name with
+    date of birth and date of death (as the notification form's duplicate check)."""
+    keys = []
+    if values["reference"]:
+        keys.append(("reference", ("reference", values["reference"].upper())))
+    if values["nhs_number"]:
+        keys.append(("nhs_number", ("nhs", nhs_digits(values["nhs_number"]))))
+    if values["given_names"] and values["family_name"]:
+        keys.append(("given_names", ("name", _name(values), values["date_of_birth"],
+                                     values["date_of_death"])))
+    return keys
+
+
+def _name(values):
+    return search_keys(values["given_names"], values["family_name"])[0]
+
+
+def existing(rows: list[dict], partnership_ids) -> dict[int, dict[str, str]]:
+    """{row index: {column key: message}} for rows whose death is already recorded (two
+    queries, whatever the number of rows)."""
+    clashes: dict[int, dict[str, str]] = {}
+    references = {row["reference"].upper() for row in rows if row["reference"]}
+    taken = set(db.session.scalars(sa.select(ChildDeathCase.reference).where(
+        sa.func.upper(ChildDeathCase.reference).in_(references)))) if references else set()
+    taken = {reference.upper() for reference in taken}
+    held = _held_identities(rows, partnership_ids)
+    for index, row in enumerate(rows):
+        if row["reference"] and row["reference"].upper() in taken:
+            clashes.setdefault(index, {})["reference"] = "A case with this reference is " \
+                                                         "already recorded"
+        match = _match(row, held)
+        if match is not None:
+            key = "nhs_number" if match[0] else "given_names"
+            clashes.setdefault(index, {})[key] = (f"This death is already recorded as case "
+                                                  f"{match[1]}")
+    return clashes
+
+
+def _held_identities(rows, partnership_ids):
+    """(NHS number, name, date of birth, date of death, reference) of recorded cases that
+    share an NHS number or a name with a row."""
+    numbers = {nhs_digits(row["nhs_number"]) for row in rows if row["nhs_number"]}
+    names = {_name(row) for row in rows if row["given_names"] and row["family_name"]}
+    if not numbers and not names:
+        return []
+    return db.session.execute(
+        sa.select(ChildIdentity.nhs_number, ChildIdentity.name_search,
+                  ChildIdentity.date_of_birth, ChildDeathCase.date_of_death,
+                  ChildDeathCase.reference)
+        .join(ChildDeathCase, ChildDeathCase.id == ChildIdentity.case_id)
+        .where(ChildDeathCase.partnership_id.in_(list(partnership_ids)),
+               sa.or_(ChildIdentity.nhs_number.in_(numbers),
+                      ChildIdentity.name_search.in_(names)))
+    ).all()
+
+
+def _match(row, held):
+    """(matched on NHS number?, reference) of the recorded case of this death, or None."""
+    number = nhs_digits(row["nhs_number"]) if row["nhs_number"] else None
+    name = _name(row) if row["given_names"] and row["family_name"] else None
+    born = None if row["date_of_birth"] == NOT_KNOWN else row["date_of_birth"]
+    for held_number, held_name, held_born, died, reference in held:
+        if number and held_number == number:
+            return True, reference
+        if name and held_name == name and held_born == born and died == row["date_of_death"]:
+            return False, reference
+    return None
+
+
+def create(values: dict, partnership, user, today: date) -> ChildDeathCase:
+    """One imported case, its child's details, a timeline line and its deadlines (no commit)."""
+    born = None if values["date_of_birth"] == NOT_KNOWN else values["date_of_birth"]
+    died = values["date_of_death"]
+    case = ChildDeathCase(
+        partnership_id=partnership.id, owner_id=user.id if user is not None else None,
+        reference=values["reference"] or next_reference(partnership, died.year),
+        age_uncertain=values["date_of_birth"] == NOT_KNOWN,
+        age_at_death_days=age_at_death_days(born, died),
+        closed_on=values["review_completed_on"],
+        **{key: values[key] for key in CASE_FIELDS},
+    )
+    db.session.add(case)
+    db.session.flush()
+    if values["given_names"]:
+        db.session.add(ChildIdentity(
+            case_id=case.id, partnership_id=partnership.id, date_of_birth=born,
+            given_names=values["given_names"], family_name=values["family_name"],
+            name_search=_name(values), address=values["address"],
+            nhs_number=nhs_digits(values["nhs_number"]) if values["nhs_number"] else None,
+            postcode=postcode(values["postcode"]) if values["postcode"] else None,
+        ))
+    timeline.add(case, "import", f"Case {case.reference} imported from a spreadsheet",
+                 happened_on=today)
+    deadline_service.sync_case(case)
+    return case
+
+
+CHILD_DEATH_IMPORT = ImportSpec(
+    name="child-deaths",
+    title="Child death cases",
+    noun="child death cases",
+    permission=Permission.EDIT_CDR_CASES,
+    columns=COLUMNS,
+    row_problems=row_problems,
+    duplicate_keys=duplicate_keys,
+    existing=existing,
+    create=create,
+    sheet_title="Child deaths",
+    done_endpoint="cdr.cases",
+    description="One row per child's death, with the dates of the stages already reached. "
+    "The scope rules of the notification form apply: a person 18 or over at death, and "
+    "dates in the future, are refused. Deadlines are worked out from the dates given.",
+)

@@ -1,0 +1,69 @@
+"""What a domain tells the shell about one import: its columns and its rules.
+
+A domain builds an `ImportSpec` and registers it through `tracker.domains.Domain.imports`;
+the shell reads the file, checks each cell against its `Column`, and calls the domain's
+functions for the rules only it knows (scope, duplicates, how a record is created).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from tracker.roles import Permission
+
+TEXT, DATE, CHOICE, YES_NO = "text", "date", "choice", "yes_no"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the template: its header, what it holds and how it is checked.
+
+    `required` is the GOV.UK message for an empty cell (None: the column is optional).
+    `choices` maps stored values to the words the template uses; a cell may hold either.
+    `words` are extra accepted words with the value each stands for ("Not known": None).
+    `check(value)` returns a message when a parsed value is still wrong (an NHS number's
+    check digit, say). `identifying` keeps the column off the preview.
+    """
+
+    header: str
+    key: str
+    kind: str = TEXT
+    required: str | None = None
+    choices: Mapping[str, str] = field(default_factory=dict)
+    words: Mapping[str, object] = field(default_factory=dict)
+    max_length: int = 200
+    check: Callable[[object], str | None] | None = None
+    identifying: bool = False
+    notes: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """One kind of import (child death cases, practice reviews).
+
+    - `row_problems(values, today)`: {column key: message} for one row's domain rules.
+    - `duplicate_keys(values)`: keys that identify the same record within one file.
+    - `existing(rows, partnership_ids)`: {row index: {column key: message}} for rows whose
+      record is already held; a fixed number of queries whatever the number of rows.
+    - `create(values, partnership, user, today)`: add one record, its deadlines and
+      timeline (no commit); returns the record, whose `reference` the audit row names.
+    """
+
+    name: str
+    title: str
+    noun: str
+    permission: Permission
+    columns: Sequence[Column]
+    row_problems: Callable
+    duplicate_keys: Callable
+    existing: Callable
+    create: Callable
+    sheet_title: str
+    done_endpoint: str
+    description: str = ""
+
+    def column(self, key: str) -> Column:
+        """The column with this key."""
+        return next(column for column in self.columns if column.key == key)
