@@ -15,7 +15,14 @@ def init_app(app):
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home
-    from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
+    from tracker.domains import (
+        DeadlineOwners,
+        DemoSeeder,
+        Domain,
+        HomePanel,
+        NavItem,
+        register_domain,
+    )
     from tracker.roles import Permission
 
     register_domain(
@@ -30,7 +37,14 @@ def init_app(app):
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
-            home_panels=(HomePanel(Permission.EDIT_CDR_CASES, home.panel),),
+            home_panels=(
+                HomePanel(Permission.EDIT_CDR_CASES, home.work_panel),
+                HomePanel(Permission.VIEW_PANEL_PACK, home.next_meeting_panel, "side"),
+                HomePanel(Permission.VIEW_CDR_CASES, home.figures_panel, "side"),
+            ),
+            deadline_owners=DeadlineOwners(Permission.VIEW_CDR_CASES,
+                                           home.describe_deadlines, home.deadline_scope,
+                                           home.deadline_lists),
             imports=(CHILD_DEATH_IMPORT,),
             reminders=reminders.SOURCES,
         ),

@@ -15,7 +15,14 @@ def init_app(app):
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
     from reviews.imports import PRACTICE_REVIEW_IMPORT
     from reviews.services import home, incidents
-    from tracker.domains import DemoSeeder, Domain, HomePanel, NavItem, register_domain
+    from tracker.domains import (
+        DeadlineOwners,
+        DemoSeeder,
+        Domain,
+        HomePanel,
+        NavItem,
+        register_domain,
+    )
     from tracker.roles import Permission
 
     register_domain(
@@ -31,7 +38,12 @@ def init_app(app):
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
             # A serious incident and its child death case link to each other.
             related=incidents.related,
-            home_panels=(HomePanel(Permission.EDIT_REVIEWS, home.panel),),
+            home_panels=(
+                HomePanel(Permission.EDIT_REVIEWS, home.panel),
+                HomePanel(Permission.VIEW_REVIEWS, home.figures_panel, "side"),
+            ),
+            deadline_owners=DeadlineOwners(Permission.VIEW_REVIEWS, home.describe_deadlines,
+                                           lists=home.deadline_lists),
             imports=(PRACTICE_REVIEW_IMPORT,),
             reminders=reminders.SOURCES,
         ),

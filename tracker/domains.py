@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask import Blueprint, current_app
 
@@ -53,6 +54,35 @@ class HomePanel:
 
     permission: Permission
     render: Callable
+    # "main" for what waits on the user, beside the deadlines; "side" for figures at a glance.
+    column: str = "main"
+
+
+class DeadlineOwner(NamedTuple):
+    """What the home page shows of a stored deadline's owner: its case and a link to it."""
+
+    reference: str
+    href: str
+    # More about the deadline's owner, such as the agency an information request went to.
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineOwners:
+    """How the home page's cross-domain deadlines show this domain's stored deadlines.
+
+    Users with `permission` see the deadlines of the domain's registered case models.
+    `describe(keys)` takes (owner_type, owner_id) pairs and returns {pair: DeadlineOwner} in a
+    fixed number of queries; `scope(user)`, when given, returns a SQL condition on
+    tracker.deadline_models.Deadline keeping the deadlines the user acts on (those of open
+    cases, say), or None for all of them.
+    """
+
+    permission: Permission
+    describe: Callable
+    scope: Callable | None = None
+    # lists(user) -> {"overdue" or "soon": (link text, href)}: the domain's lists of them.
+    lists: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +109,8 @@ class Domain:
     related: Callable | None = None
     # Panels on the home page (overdue and due-soon deadlines, say), in order.
     home_panels: Sequence[HomePanel] = ()
+    # The case reference and link of each of its deadlines on the home page.
+    deadline_owners: DeadlineOwners | None = None
     # Spreadsheet imports of existing records: tracker.imports.spec.ImportSpec, one per kind.
     imports: Sequence = ()
     # What reminds whom: tracker.reminders.sources.ReminderSource, one per kind of due thing.
@@ -121,11 +153,21 @@ def case_deadlines_for(case) -> CaseDeadlines:
     raise TypeError(f"No stored deadlines are registered for {type(case).__name__}")
 
 
-def home_panels_for(user, today) -> list[tuple[str, dict]]:
-    """(template name, context) of every registered domain's home panel the user may see."""
+def home_panels_for(user, today, column="main") -> list[tuple[str, dict]]:
+    """(template name, context) of every registered domain's home panel the user may see in
+    one column of the home page."""
     rendered = (panel.render(user, today) for domain in registered_domains()
-                for panel in domain.home_panels if user.can(panel.permission))
+                for panel in domain.home_panels
+                if panel.column == column and user.can(panel.permission))
     return [panel for panel in rendered if panel is not None]
+
+
+def deadline_owners_for(user) -> list[tuple[tuple[str, ...], DeadlineOwners]]:
+    """(owner types, DeadlineOwners) of every domain whose deadlines the user may see."""
+    return [(tuple(mapping.owner_type for mapping in domain.case_deadlines),
+             domain.deadline_owners)
+            for domain in registered_domains()
+            if domain.deadline_owners and user.can(domain.deadline_owners.permission)]
 
 
 def domain_title(name: str) -> str | None:

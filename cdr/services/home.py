@@ -1,102 +1,274 @@
-"""The home page's child death panel: overdue and due-soon deadlines to act on.
+"""The home page's child death panels, and the case of each child death deadline it lists.
 
-A CDOP administrator sees every open child death deadline of their partnerships' open cases;
-a designated doctor those of the cases they are the designated doctor for. Read from the
-stored deadlines through the open-deadline index (ix_deadline_open_due), in a fixed number of
-queries.
+What waits on the user: for a designated doctor, the rapid response meetings to chair and the
+draft analyses to write for the next panel; for a CDOP administrator, the cases to move on
+to their next step; for both, the outstanding agency requests. The next CDOP panel meeting
+for everyone who sees panel material, and the open cases by stage at a glance. Each panel
+issues a fixed number of queries whatever the case count, with counts capped at COUNT_CAP.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask import url_for
 
-from cdr.models import AgencyRequest, ChildDeathCase
-from tracker import deadline_service, deadlines
+from cdr.models import STAGES, AgencyRequest, ChildDeathCase, PanelItem, PanelMeeting
+from cdr.services import panel as panel_service
+from cdr.services import requests as request_service
+from cdr.services.meetings import MEETING_NUMBERS, meeting_label, rule_key
+from tracker import deadline_service
 from tracker.deadline_models import Deadline
+from tracker.domains import DeadlineOwner
 from tracker.extensions import db
 from tracker.roles import Role
 
-TEMPLATE = "cdr/home/_deadlines.html"
-# Deadlines due within this many calendar days count as due soon on the home page.
-DUE_SOON_DAYS = 14
-# Rows shown per section; the rest are reached from the case list.
-SHOWN = 10
+# Rows shown per list; the rest are counted up to COUNT_CAP (then "more than").
+SHOWN = 5
+COUNT_CAP = 100
+CASE = ChildDeathCase.__tablename__
+REQUEST = AgencyRequest.__tablename__
 
 
-class HomeDeadline(NamedTuple):
-    """One deadline as the panel lists it."""
+class Count(NamedTuple):
+    """A count read only up to COUNT_CAP: `capped` when there are more."""
+
+    total: int
+    capped: bool
+
+
+class ToDo(NamedTuple):
+    """One kind of case waiting on the user, how many, and where to see them."""
+
+    text: str
+    count: Count
+    href: str
+
+
+class MeetingToChair(NamedTuple):
+    """A rapid response meeting still to hold, with its deadline and the date arranged."""
 
     case_id: int
     reference: str
     label: str
-    agency: str | None
     due: date
-    status: deadlines.DeadlineStatus
+    status: object  # tracker.deadlines.DeadlineStatus
+    meeting_on: date | None
 
 
-class Section(NamedTuple):
-    """Overdue, or due soon: the first rows, and whether there are more."""
+class AnalysisToWrite(NamedTuple):
+    """A case on an upcoming panel agenda whose draft analysis is not written yet."""
 
-    rows: list[HomeDeadline]
-    more: bool
+    case_id: int
+    reference: str
+    meeting_id: int
+    meeting_on: date
 
 
-def panel(user, today: date):
-    """(template, context) of the child death deadlines panel for `user` on `today`."""
-    ids = sorted(user.partnership_ids)
+def _is_doctor(user) -> bool:
     # A designated doctor acts on the cases they are the doctor for, not every case.
-    doctor_id = user.id if user.role_enum is Role.DESIGNATED_DOCTOR else None
-    rules = deadline_service.load_rules(ids)
-    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
-    overdue = _open(ids, doctor_id).where(Deadline.due_date < today, effective < today)
-    # Read as one range of the open-deadline index. A deadline already extended past its
-    # first due date shows neither here nor as overdue: the case page shows it as extended.
-    soon = _open(ids, doctor_id).where(Deadline.due_date >= today, Deadline.due_date <= horizon,
-                                       effective <= horizon)
-    return TEMPLATE, {
-        # The most recently overdue first: read off the end of the open-deadline index, so
-        # the page costs the same however many old deadlines were never closed.
-        "overdue": _section(overdue, rules, today, Deadline.due_date.desc()),
-        "due_soon": _section(soon, rules, today, Deadline.due_date),
-        "days": DUE_SOON_DAYS,
-        "doctor_id": doctor_id,
-    }
+    return user.role_enum is Role.DESIGNATED_DOCTOR
 
 
-def _open(partnership_ids, doctor_id):
-    """A select() of open, unpaused child death deadlines (of cases and of agency requests)."""
-    case_id = sa.case((Deadline.owner_type == "cdr_case", Deadline.owner_id),
-                      else_=AgencyRequest.case_id)
+def _capped(*queries) -> list[Count]:
+    """How many rows each select() returns, counting no further than COUNT_CAP + 1: one
+    query for them all."""
+    counts = [sa.select(sa.func.count()).select_from(
+        query.order_by(None).limit(COUNT_CAP + 1).subquery()).scalar_subquery()
+        for query in queries]
+    totals = db.session.execute(sa.select(*counts)).one()
+    return [Count(min(total, COUNT_CAP), total > COUNT_CAP) for total in totals]
+
+
+def _on_open_agenda(today):
+    """Cases on the agenda of a panel meeting not yet held (today's or later)."""
+    return (sa.select(PanelItem.case_id)
+            .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
+            .where(PanelMeeting.meeting_on >= today))
+
+
+# --- The case of each deadline on the home page (tracker.dashboard) --------------------------
+
+
+def deadline_scope(user):
+    """Child death deadlines the user acts on: those of open cases (and for a designated
+    doctor, of the cases they are the doctor for)."""
+    case_open = [ChildDeathCase.closed_on.is_(None)]
+    if _is_doctor(user):
+        case_open.append(ChildDeathCase.designated_doctor_id == user.id)
+    of_case = sa.exists().where(ChildDeathCase.id == Deadline.owner_id, *case_open)
+    of_request = sa.exists().where(AgencyRequest.id == Deadline.owner_id,
+                                   ChildDeathCase.id == AgencyRequest.case_id, *case_open)
+    return sa.or_(sa.and_(Deadline.owner_type == CASE, of_case),
+                  sa.and_(Deadline.owner_type == REQUEST, of_request))
+
+
+def describe_deadlines(keys) -> dict:
+    """(owner_type, owner_id) -> DeadlineOwner for cases and agency requests (two queries)."""
+    found = {}
+    case_ids = [owner_id for owner_type, owner_id in keys if owner_type == CASE]
+    request_ids = [owner_id for owner_type, owner_id in keys if owner_type == REQUEST]
+    if case_ids:
+        for case_id, reference in db.session.execute(
+                sa.select(ChildDeathCase.id, ChildDeathCase.reference)
+                .where(ChildDeathCase.id.in_(case_ids))):
+            found[(CASE, case_id)] = DeadlineOwner(reference, url_for("cdr.case", case_id=case_id))
+    if request_ids:
+        for request_id, agency, case_id, reference in db.session.execute(
+                sa.select(AgencyRequest.id, AgencyRequest.agency, ChildDeathCase.id,
+                          ChildDeathCase.reference)
+                .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
+                .where(AgencyRequest.id.in_(request_ids))):
+            found[(REQUEST, request_id)] = DeadlineOwner(
+                reference, url_for("cdr.case", case_id=case_id, _anchor="information"), agency)
+    return found
+
+
+def deadline_lists(user) -> dict[str, tuple[str, str]]:
+    """The case list's views of the overdue and coming deadlines the home page lists."""
+    mine = {"doctor": user.id} if _is_doctor(user) else {}
+    return {"overdue": ("Child death cases with an overdue deadline",
+                        url_for("cdr.cases", overdue="y", **mine)),
+            "soon": ("Every child death case", url_for("cdr.cases", **mine))}
+
+
+# --- What waits on the user --------------------------------------------------------------------
+
+
+def work_panel(user, today: date):
+    """(template, context) of what waits on a CDOP administrator or designated doctor."""
+    ids = sorted(user.partnership_ids)
+    if not ids:
+        return None
+    context = {"requests": _outstanding_requests(ids, today), "doctor": _is_doctor(user)}
+    if _is_doctor(user):
+        context["meetings"] = _meetings_to_chair(user.id, ids, today)
+        context["analyses"] = _analyses_to_write(user.id, ids, today)
+    else:
+        context["to_do"] = _cases_to_move_on(ids, today)
+    return "cdr/home/_work.html", context
+
+
+def _meetings_to_chair(doctor_id, partnership_ids, today) -> tuple[list, Count]:
+    """Rapid response meetings of the doctor's open cases not yet held, due today or later,
+    soonest first: read from their open deadlines (a held meeting meets its deadline)."""
     query = (
-        sa.select(Deadline, ChildDeathCase.id, ChildDeathCase.reference, AgencyRequest.agency)
-        .outerjoin(AgencyRequest, sa.and_(Deadline.owner_type == "cdr_agency_request",
-                                          AgencyRequest.id == Deadline.owner_id))
-        .join(ChildDeathCase, ChildDeathCase.id == case_id)
-        .where(
-            Deadline.partnership_id.in_(partnership_ids),
-            Deadline.owner_type.in_(("cdr_case", "cdr_agency_request")),
-            deadline_service.open_deadlines(),
-            Deadline.paused_reason.is_(None),
-            # A closed review's leftover deadlines are for the case page, not today's work.
-            ChildDeathCase.closed_on.is_(None),
-        )
+        sa.select(Deadline, ChildDeathCase.reference)
+        .join(ChildDeathCase, ChildDeathCase.id == Deadline.owner_id)
+        .where(Deadline.partnership_id.in_(partnership_ids), Deadline.owner_type == CASE,
+               Deadline.rule_key.in_([rule_key(n) for n in MEETING_NUMBERS]),
+               deadline_service.open_deadlines(), Deadline.due_date >= today,
+               ChildDeathCase.designated_doctor_id == doctor_id,
+               ChildDeathCase.closed_on.is_(None))
     )
-    if doctor_id is not None:
-        query = query.where(ChildDeathCase.designated_doctor_id == doctor_id)
-    return query
+    found = db.session.execute(
+        query.order_by(Deadline.due_date, Deadline.id).limit(COUNT_CAP + 1)).all()
+    shown = found[:SHOWN]
+    arranged = _arranged([row.owner_id for row, _ in shown])
+    rules = deadline_service.load_rules(partnership_ids) if shown else {}
+    numbers = {rule_key(n): n for n in MEETING_NUMBERS}
+    rows = [MeetingToChair(row.owner_id, reference, meeting_label(numbers[row.rule_key]),
+                           row.extended_to or row.due_date,
+                           deadline_service.status_of(row, today, rules.get(row.partnership_id)),
+                           arranged.get((row.owner_id, numbers[row.rule_key])))
+            for row, reference in shown]
+    return rows, Count(min(len(found), COUNT_CAP), len(found) > COUNT_CAP)
 
 
-def _section(query, rules, today, order) -> Section:
-    """The first SHOWN deadlines in this order, and whether there are more: one query."""
-    found = db.session.execute(query.order_by(order, Deadline.id).limit(SHOWN + 1)).all()
-    rows = [
-        HomeDeadline(
-            case_id, reference, deadlines.get_rule(row.rule_key, row.edition).label, agency,
-            row.extended_to or row.due_date,
-            deadline_service.status_of(row, today, rules.get(row.partnership_id)),
-        )
-        for row, case_id, reference, agency in found[:SHOWN]
+def _arranged(case_ids) -> dict[tuple[int, int], date]:
+    """(case id, meeting number) -> the date a meeting is arranged for (one query)."""
+    from cdr.models import RapidResponseMeeting
+
+    if not case_ids:
+        return {}
+    return {(case_id, number): on for case_id, number, on in db.session.execute(
+        sa.select(RapidResponseMeeting.case_id, RapidResponseMeeting.number,
+                  RapidResponseMeeting.meeting_on)
+        .where(RapidResponseMeeting.case_id.in_(case_ids)))}
+
+
+def _analyses_to_write(doctor_id, partnership_ids, today) -> tuple[list, Count]:
+    """The doctor's cases on the agenda of a panel meeting still to come whose draft analysis
+    (the summary the panel reads) is not written yet, soonest meeting first."""
+    query = (
+        sa.select(ChildDeathCase.id, ChildDeathCase.reference, PanelMeeting.id,
+                  PanelMeeting.meeting_on)
+        .join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
+        .join(ChildDeathCase, ChildDeathCase.id == PanelItem.case_id)
+        .where(PanelMeeting.partnership_id.in_(partnership_ids),
+               PanelMeeting.meeting_on >= today,
+               ChildDeathCase.designated_doctor_id == doctor_id,
+               ChildDeathCase.closed_on.is_(None),
+               sa.func.coalesce(ChildDeathCase.analysis_summary, "") == "")
+    )
+    found = db.session.execute(
+        query.order_by(PanelMeeting.meeting_on, PanelItem.position, PanelItem.id)
+        .limit(COUNT_CAP + 1)).all()
+    rows = [AnalysisToWrite(*row) for row in found[:SHOWN]]
+    return rows, Count(min(len(found), COUNT_CAP), len(found) > COUNT_CAP)
+
+
+def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
+    """Open cases waiting for the CDOP administrator's next step, by step (capped counts)."""
+    case = ChildDeathCase
+    mine = sa.select(case.id).where(case.partnership_id.in_(partnership_ids),
+                                    case.closed_on.is_(None))
+    heard = (sa.select(PanelItem.case_id)
+             .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
+             .where(PanelMeeting.meeting_on < today))
+    steps = [
+        ("Joint Agency Response with no designated doctor",
+         mine.where(case.jar_required.is_(True), case.designated_doctor_id.is_(None)),
+         url_for("cdr.cases", jar="yes", doctor="none")),
+        ("Information gathered: arrange the child death review meeting",
+         mine.where(case.stage == "review_meeting"),
+         url_for("cdr.cases", stage="review_meeting")),
+        ("Ready for the CDOP panel and on no agenda to come",
+         mine.where(case.stage == "panel",
+                    case.id.not_in(_on_open_agenda(today))),
+         url_for("cdr.panel_meetings")),
+        ("Heard at a panel meeting: record the outcome and close",
+         mine.where(case.id.in_(heard)), url_for("cdr.panel_meetings")),
     ]
-    return Section(rows, len(found) > SHOWN)
+    counts = _capped(*(query for _, query, _ in steps))
+    return [ToDo(text, count, href) for (text, _, href), count in zip(steps, counts, strict=True)]
+
+
+def _outstanding_requests(partnership_ids, today):
+    """The oldest outstanding agency requests with their status, and how many there are."""
+    query = request_service.outstanding_query(partnership_ids)
+    rows = request_service.with_status(db.session.scalars(query.limit(SHOWN)).unique().all(),
+                                       today)
+    [count] = _capped(sa.select(AgencyRequest.id).where(
+        AgencyRequest.partnership_id.in_(partnership_ids), AgencyRequest.returned_on.is_(None)))
+    return rows, count
+
+
+# --- The next panel meeting, and open cases by stage ------------------------------------------
+
+
+def next_meeting_panel(user, today: date):
+    """(template, context) of the next CDOP panel meeting of the user's partnerships."""
+    ids = sorted(user.partnership_ids)
+    meeting = db.session.scalar(
+        sa.select(PanelMeeting).where(PanelMeeting.partnership_id.in_(ids),
+                                      PanelMeeting.meeting_on >= today)
+        .order_by(PanelMeeting.meeting_on, PanelMeeting.starts_at, PanelMeeting.id).limit(1)
+    ) if ids else None
+    cases = panel_service.item_counts([meeting]).get(meeting.id, 0) if meeting else 0
+    return "cdr/home/_next_meeting.html", {"meeting": meeting, "cases": cases,
+                                           "title": panel_service.meeting_title}
+
+
+def figures_panel(user, today: date):
+    """(template, context) of the open child death cases by stage (capped counts)."""
+    ids = sorted(user.partnership_ids)
+    if not ids:
+        return None
+    stages = [key for key in STAGES if key != "closed"]
+    counts = _capped(*(sa.select(ChildDeathCase.id).where(
+        ChildDeathCase.partnership_id.in_(ids), ChildDeathCase.stage == key) for key in stages))
+    return "cdr/home/_figures.html", {
+        "stages": [(STAGES[key], count, url_for("cdr.cases", stage=key))
+                   for key, count in zip(stages, counts, strict=True)],
+    }

@@ -1,39 +1,38 @@
-"""The home page's practice review panel for the business unit: overdue and due-soon
-deadlines of serious incidents and reviews, and overdue actions of published reviews.
+"""The home page's practice review panels: the business unit's overdue actions, the open
+serious incidents by stage, and the incident of each practice review deadline the home page
+lists (tracker.dashboard shows the deadlines of every domain).
 
-Read from the stored deadlines through the open-deadline index and from the open-actions
-index, in a fixed number of queries whatever the number of incidents.
+Read through the open-actions index and capped counts, in a fixed number of queries whatever
+the number of incidents.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from reviews.models import DELAY_REASONS, PublicationDelay, ReviewAction, SeriousIncident
-from tracker import deadline_service, deadlines
-from tracker.deadline_models import Deadline
+from reviews.models import (
+    DELAY_REASONS,
+    STAGES,
+    PublicationDelay,
+    ReviewAction,
+    SeriousIncident,
+    YearlyReport,
+)
+from tracker.domains import DeadlineOwner
 from tracker.extensions import db
+from tracker.timeutil import format_date
 
 TEMPLATE = "reviews/home/_panel.html"
-# Deadlines due within this many calendar days count as due soon on the home page.
-DUE_SOON_DAYS = 14
 # Rows shown per section; the rest are counted up to COUNT_CAP (then "more than"), which keeps
 # the home page as quick at 100,000 incidents as at 1,000, and reached from the lists.
 SHOWN = 10
 COUNT_CAP = 100
-
-
-class HomeDeadline(NamedTuple):
-    """One deadline as the panel lists it."""
-
-    incident_id: int
-    reference: str
-    label: str
-    due: date
-    status: deadlines.DeadlineStatus
-    delay_reason: str | None
+INCIDENT = SeriousIncident.__tablename__
+YEARLY = YearlyReport.__tablename__
+# Stages in which nothing more is tracked: not counted among the open incidents.
+CLOSED_STAGES = ("complete", "no_review")
 
 
 class HomeAction(NamedTuple):
@@ -55,72 +54,88 @@ class Section(NamedTuple):
 
 
 def panel(user, today: date):
-    """(template, context) of the practice review panel for `user` on `today`."""
+    """(template, context) of what waits on the business unit: overdue actions."""
     ids = sorted(user.partnership_ids)
-    rules = deadline_service.load_rules(ids)
-    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
-    overdue = _open(ids).where(Deadline.due_date < today, effective < today)
-    # Read as a range of the open-deadline index: first due from today to the horizon, and
-    # not extended beyond it. (One extended after its first date passed shows in the tracker
-    # list's "due in the next 14 days", which reads the extended date.)
-    soon = _open(ids).where(Deadline.due_date >= today, Deadline.due_date <= horizon,
-                            effective <= horizon)
     return TEMPLATE, {
-        "overdue": _deadlines(overdue, rules, today),
-        "due_soon": _deadlines(soon, rules, today),
         "actions": _overdue_actions(ids, today),
-        "days": DUE_SOON_DAYS,
         # The overdue actions list, when the actions pages offer one.
         "actions_url": (url_for("reviews.overdue_actions")
                         if "reviews.overdue_actions" in current_app.view_functions else None),
     }
 
 
-def _open(partnership_ids):
-    """A select() of open, unpaused deadlines of serious incidents, with the latest delay."""
-    delay = (
+def figures_panel(user, today: date):
+    """(template, context) of the open serious incidents by stage (capped counts)."""
+    ids = sorted(user.partnership_ids)
+    if not ids:
+        return None
+    stages = [key for key in STAGES if key not in CLOSED_STAGES]
+    counts = _capped_counts(*(sa.select(SeriousIncident.id).where(
+        SeriousIncident.partnership_id.in_(ids), SeriousIncident.stage == key)
+        for key in stages))
+    return "reviews/home/_figures.html", {
+        "stages": [(STAGES[key], count, url_for("reviews.tracker", stage=key))
+                   for key, count in zip(stages, counts, strict=True)],
+    }
+
+
+# --- The incident of each practice review deadline on the home page (tracker.dashboard) -----
+
+
+def describe_deadlines(keys) -> dict:
+    """(owner_type, owner_id) -> DeadlineOwner for incidents and yearly reports (two queries)."""
+    found = {}
+    incident_ids = [owner_id for owner_type, owner_id in keys if owner_type == INCIDENT]
+    report_ids = [owner_id for owner_type, owner_id in keys if owner_type == YEARLY]
+    if incident_ids:
+        delay = _latest_delay()
+        for incident_id, reference, reason in db.session.execute(
+                sa.select(SeriousIncident.id, SeriousIncident.reference, delay)
+                .where(SeriousIncident.id.in_(incident_ids))):
+            found[(INCIDENT, incident_id)] = DeadlineOwner(
+                reference, url_for("reviews.incident", incident_id=incident_id),
+                f"Publication delayed: {DELAY_REASONS.get(reason, reason)}" if reason else None)
+    if report_ids:
+        for report_id, partnership_id, published_on in db.session.execute(
+                sa.select(YearlyReport.id, YearlyReport.partnership_id,
+                          YearlyReport.published_on).where(YearlyReport.id.in_(report_ids))):
+            found[(YEARLY, report_id)] = DeadlineOwner(
+                f"Yearly report of {format_date(published_on)}",
+                url_for("reviews.yearly_reports", partnership=partnership_id))
+    return found
+
+
+def deadline_lists(user) -> dict[str, tuple[str, str]]:
+    """The tracker list's views of the overdue and coming deadlines the home page lists."""
+    return {"overdue": ("Practice reviews with an overdue deadline",
+                        url_for("reviews.tracker", overdue="y")),
+            "soon": ("Practice reviews with a deadline in the next 14 days",
+                     url_for("reviews.tracker", due_soon="y"))}
+
+
+def _latest_delay():
+    """The reason of an incident's latest publication delay (a correlated subquery)."""
+    return (
         sa.select(PublicationDelay.reason)
         .where(PublicationDelay.incident_id == SeriousIncident.id)
         .order_by(PublicationDelay.recorded_on.desc(), PublicationDelay.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    return (
-        sa.select(Deadline, SeriousIncident.id, SeriousIncident.reference,
-                  delay.label("delay_reason"))
-        .join(SeriousIncident, SeriousIncident.id == Deadline.owner_id)
-        .where(
-            Deadline.partnership_id.in_(partnership_ids),
-            Deadline.owner_type == SeriousIncident.__tablename__,
-            deadline_service.open_deadlines(),
-            Deadline.paused_reason.is_(None),
-        )
-    )
 
 
 def _capped_count(query, column) -> tuple[int, bool]:
-    limited = query.with_only_columns(column).order_by(None).limit(COUNT_CAP + 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(limited.subquery()))
-    return min(total, COUNT_CAP), total > COUNT_CAP
+    [count] = _capped_counts(query.with_only_columns(column))
+    return count
 
 
-def _deadlines(query, rules, today) -> Section:
-    """The first SHOWN deadlines, soonest due first, and the (capped) count: two queries.
-
-    Ordered by the stored due date, as the open-deadline index runs, so the first rows are
-    read without sorting every open deadline (an extended one sorts by its first date)."""
-    ordered = query.order_by(Deadline.due_date, Deadline.id).limit(SHOWN)
-    rows = [
-        HomeDeadline(
-            incident_id, reference, deadlines.get_rule(row.rule_key, row.edition).label,
-            row.extended_to or row.due_date,
-            deadline_service.status_of(row, today, rules.get(row.partnership_id)),
-            DELAY_REASONS.get(reason, reason) if reason else None,
-        )
-        for row, incident_id, reference, reason in db.session.execute(ordered)
-    ]
-    return Section(rows, *_capped_count(query, Deadline.id))
+def _capped_counts(*queries) -> list[tuple[int, bool]]:
+    """(count, capped) of each select(), counting no further than COUNT_CAP + 1: one query."""
+    counts = [sa.select(sa.func.count()).select_from(
+        query.order_by(None).limit(COUNT_CAP + 1).subquery()).scalar_subquery()
+        for query in queries]
+    totals = db.session.execute(sa.select(*counts)).one()
+    return [(min(total, COUNT_CAP), total > COUNT_CAP) for total in totals]
 
 
 def _overdue_actions(partnership_ids, today) -> Section:

@@ -1,4 +1,4 @@
-"""The home page's child death deadlines: overdue and due soon, per role."""
+"""The home page's child death deadlines (overdue, due soon) and panels, per role."""
 
 from datetime import date
 
@@ -19,7 +19,7 @@ def _today(monkeypatch):
 def rows(page, section):
     """(reference, deadline, due, status) of each row of a section of the panel."""
     return [tuple(td.get_text(" ", strip=True) for td in tr.select("td"))
-            for tr in page.html.select(f"#cdr-{section}-table tbody tr")]
+            for tr in page.html.select(f"#deadlines-{section}-table tbody tr")]
 
 
 def test_the_cdop_administrator_sees_overdue_and_due_soon_deadlines(cdop_client, partnership,
@@ -41,7 +41,7 @@ def test_the_cdop_administrator_sees_overdue_and_due_soon_deadlines(cdop_client,
         (soon.reference, "First rapid response meeting", "4 June 2025", "Due soon"),
         (soon.reference, "Second rapid response meeting", "6 June 2025", "Not yet due"),
     ]
-    link = page.html.select_one("#cdr-due-soon-table a")["href"]
+    link = page.html.select_one("#deadlines-due-soon-table a")["href"]
     assert link == f"/child-deaths/{soon.id}"
 
 
@@ -54,19 +54,30 @@ def test_the_designated_doctor_sees_only_the_cases_they_are_doctor_for(doctor_cl
     page = call(doctor_client, "main.home")
 
     assert {row[0] for row in rows(page, "overdue")} == {theirs.reference}
-    assert "No child death deadline is due in the next 14 days." in page.text()
+    assert "No deadline is due in the next 14 days." in page.text()
 
 
-@pytest.mark.parametrize("role_client", ["panel_client", "auditor_client", "admin_client",
-                                         "business_client"])
-def test_other_roles_see_no_child_death_panel(role_client, request, partnership, call):
-    make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1))
+@pytest.mark.parametrize("role_client", ["panel_client", "admin_client", "business_client"])
+def test_roles_who_do_not_see_cases_get_no_child_death_deadline(role_client, request,
+                                                                 partnership, call):
+    case = make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1))
     client = request.getfixturevalue(role_client)
 
     page = call(client, "main.home")
 
-    assert page.html.select_one("#cdr-deadlines") is None
+    assert page.html.select_one("#cdr-waiting") is None
     assert "rapid response" not in page.text().lower()
+    assert case.reference not in page.text()
+
+
+def test_the_auditor_sees_the_deadlines_but_nothing_waits_on_them(auditor_client, partnership,
+                                                                  call):
+    case = make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1))
+
+    page = call(auditor_client, "main.home")
+
+    assert {row[0] for row in rows(page, "overdue")} == {case.reference}
+    assert page.html.select_one("#cdr-waiting") is None
 
 
 def test_the_panel_issues_the_same_number_of_queries_however_many_deadlines(cdop_client,

@@ -1,5 +1,6 @@
-"""The business unit's home page panel: overdue and due-soon practice review deadlines (a
-delayed review with its reason), and overdue actions, in a fixed number of queries."""
+"""The business unit's home page: overdue and due-soon practice review deadlines (a delayed
+review with its reason), overdue actions and open reviews by stage, in a fixed number of
+queries."""
 
 from datetime import date
 
@@ -52,11 +53,11 @@ def test_the_panel_lists_overdue_and_due_soon_deadlines_and_overdue_actions(
 
     page = call(business_client, "main.home")
 
-    overdue = page.text("#reviews-overdue-table")
+    overdue = page.text("#deadlines-overdue-table")
     assert "CSPR-NSP-2024-0001" in overdue and "CSPR-SVP" not in overdue
     assert "Notify the Child Safeguarding Practice Review Panel" in overdue
-    assert late.reference not in page.text("#reviews-due-soon-table")
-    assert soon.reference in page.text("#reviews-due-soon-table")
+    assert late.reference not in page.text("#deadlines-due-soon-table")
+    assert soon.reference in page.text("#deadlines-due-soon-table")
     actions = page.text("#reviews-overdue-actions-table")
     assert "Audit weekend handovers" in actions and "1 December 2024" in actions
     assert "Already done" not in actions and "Not due yet" not in actions
@@ -74,7 +75,7 @@ def test_a_delayed_review_shows_its_reason_on_the_home_page(business_client, par
                                     recorded_on=date(2024, 7, 1)))
     db.session.commit()
 
-    row = call(business_client, "main.home").text("#reviews-overdue-table tbody tr")
+    row = call(business_client, "main.home").text("#deadlines-overdue-table tbody tr")
 
     assert "Overdue" in row and "Publication delayed: Future prosecution" in row
 
@@ -82,13 +83,38 @@ def test_a_delayed_review_shows_its_reason_on_the_home_page(business_client, par
 def test_nothing_to_do_says_so(business_client, call):
     page = call(business_client, "main.home")
 
-    assert "No practice review deadline is overdue." in page.text()
+    assert "No deadline is overdue." in page.text()
     assert "No action of a practice review is overdue." in page.text()
 
 
 def test_other_roles_do_not_get_the_panel(cdop_client, auditor_client, call):
     for client in (cdop_client, auditor_client):
-        assert call(client, "main.home").html.select_one("#reviews-deadlines") is None
+        assert call(client, "main.home").html.select_one("#reviews-waiting") is None
+
+
+def test_the_cdop_administrator_sees_no_practice_review_deadline(cdop_client, partnership,
+                                                                 call):
+    incident = make_incident(partnership, la_aware_on=date(2024, 12, 23))
+
+    page = call(cdop_client, "main.home")
+
+    assert incident.reference not in page.text()
+    assert page.html.select_one("#reviews-figures") is None
+
+
+def test_open_reviews_are_counted_by_stage(business_client, partnership, other_partnership,
+                                           call):
+    make_incident(partnership, la_aware_on=date(2024, 12, 23))
+    make_incident(partnership, la_aware_on=date(2024, 12, 30))
+    make_incident(other_partnership, la_aware_on=date(2024, 12, 23))
+
+    figures = call(business_client, "main.home").html.select(
+        "#reviews-figures-list .govuk-summary-list__row")
+
+    counts = {row.dt.get_text(strip=True): row.dd.get_text(strip=True) for row in figures}
+    assert counts["Notified"] == "2"
+    assert counts["Published"] == "0"
+    assert "Complete" not in counts and "No review" not in counts
 
 
 def _queries(client, call):

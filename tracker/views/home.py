@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from tracker import dashboard
 from tracker.domains import home_panels_for
 from tracker.roles import ROLE_DESCRIPTIONS, Permission
 from tracker.timeutil import london_today
@@ -12,12 +13,21 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def home():
-    """The dashboard: the user's role, and each domain's panels (deadlines to act on)."""
+    """The dashboard by role: deadlines across the user's partnerships, what waits on them
+    (each domain's panels), and figures at a glance."""
+    today = london_today()
+    partnerships = current_user.partnerships
     return render_template(
         "tracker/home/index.html",
         role_description=ROLE_DESCRIPTIONS[current_user.role_enum],
-        partnerships=current_user.partnerships,
-        panels=home_panels_for(current_user, london_today()),
+        partnerships=partnerships,
+        today=today,
+        deadlines=dashboard.home_deadlines(current_user, today),
+        panels=home_panels_for(current_user, today),
+        side_panels=home_panels_for(current_user, today, "side"),
+        met=dashboard.met_on_time(current_user, today),
+        year_start=dashboard.year_start(today),
+        partnership_names={p.id: p.name for p in partnerships},
         Permission=Permission,
     )
 

@@ -1,0 +1,196 @@
+"""The home page's cross-domain deadlines: overdue, due today and due soon, and how many
+deadlines were met on time this year.
+
+Every domain's stored deadlines are in the `deadline` table, by owner_type; each domain says
+through tracker.domains.DeadlineOwners who may see them, which the user acts on, and what
+case each belongs to. Each section is one ranged read of the open-deadline index
+(ix_deadline_open_due) in stored due-date order, so the page costs the same number of
+queries, and about the same time, at 100,000 cases as at 1,000.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from tracker import deadline_service, deadlines
+from tracker.deadline_models import Deadline
+from tracker.domains import DeadlineOwner, deadline_owners_for
+from tracker.extensions import db
+
+# Deadlines due within this many calendar days count as coming up on the home page.
+DUE_SOON_DAYS = 14
+# Rows shown per section; beyond that the section is counted up to COUNT_CAP ("more than").
+SHOWN = 10
+COUNT_CAP = 100
+# The "met on time this year" figure reads at most this many of the latest deadlines due in
+# each partnership (more than a partnership's whole year of deadlines, in real life).
+MET_CAP = 1000
+
+
+class DeadlineRow(NamedTuple):
+    """One deadline as the home page lists it."""
+
+    owner: DeadlineOwner
+    label: str
+    due: date
+    status: deadlines.DeadlineStatus
+
+
+class Section(NamedTuple):
+    """The first rows of a section and how many there are (at most COUNT_CAP, then capped)."""
+
+    rows: list[DeadlineRow]
+    total: int
+    capped: bool
+
+
+class Deadlines(NamedTuple):
+    """The three sections of the home page's deadlines, and each domain's lists of them."""
+
+    overdue: Section
+    today: Section
+    soon: Section
+    days: int
+    # {"overdue" or "soon": [(link text, href)]}
+    lists: dict
+
+
+class MetOnTime(NamedTuple):
+    """Of the deadlines of one partnership that fell due this year, how many were met on
+    time; `capped` when only the latest MET_CAP were read."""
+
+    partnership_id: int
+    on_time: int
+    due: int
+    capped: bool
+
+    @property
+    def percent(self) -> int:
+        """The share met on time, rounded down to a whole per cent."""
+        return self.on_time * 100 // self.due if self.due else 0
+
+
+def visible_owner_types(user) -> list[str]:
+    """The owner types of the deadlines this user may see (none: no deadline section)."""
+    return [owner for owners, _ in deadline_owners_for(user) for owner in owners]
+
+
+def home_deadlines(user, today: date) -> Deadlines | None:
+    """The user's overdue, due-today and due-soon deadlines, or None if they see none."""
+    domains = deadline_owners_for(user)
+    if not domains or not user.partnership_ids:
+        return None
+    ids = sorted(user.partnership_ids)
+    rules = deadline_service.load_rules(ids)
+    scope = _scope(user, domains, ids)
+    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    # Each is a range of the open-deadline index by stored due date. A deadline extended
+    # after its first due date passed is found only among the overdue ones (see README).
+    found = [
+        # The most recently overdue first: read off the end of the index, so the page
+        # costs the same however many old deadlines were never closed.
+        _read(scope.where(Deadline.due_date < today, effective < today),
+              Deadline.due_date.desc()),
+        _read(scope.where(Deadline.due_date == today, effective == today), Deadline.due_date),
+        _read(scope.where(Deadline.due_date > today, Deadline.due_date <= horizon,
+                          effective <= horizon), Deadline.due_date),
+    ]
+    owners = _describe(domains, [row for rows in found for row in rows[:SHOWN]])
+    return Deadlines(*(_section(rows, owners, rules, today) for rows in found),
+                     days=DUE_SOON_DAYS, lists=_lists(user, domains))
+
+
+def _scope(user, domains, partnership_ids):
+    """A select() of the open, unpaused deadlines of the user's partnerships and domains."""
+    kinds = []
+    for owner_types, owners in domains:
+        condition = Deadline.owner_type.in_(owner_types)
+        limit = owners.scope(user) if owners.scope else None
+        kinds.append(condition if limit is None else sa.and_(condition, limit))
+    return sa.select(Deadline).where(
+        Deadline.partnership_id.in_(partnership_ids),
+        deadline_service.open_deadlines(),
+        Deadline.paused_reason.is_(None),
+        sa.or_(*kinds),
+    )
+
+
+def _read(query, order) -> list[Deadline]:
+    """Up to COUNT_CAP + 1 deadlines in this order: the shown rows and the count, one query."""
+    return list(db.session.scalars(query.order_by(order, Deadline.id).limit(COUNT_CAP + 1)))
+
+
+def _describe(domains, rows) -> dict[tuple[str, int], DeadlineOwner]:
+    """(owner_type, owner_id) -> its case reference and link, one call per domain."""
+    owners = {}
+    for owner_types, registered in domains:
+        keys = sorted({(row.owner_type, row.owner_id) for row in rows
+                       if row.owner_type in owner_types})
+        if keys:
+            owners.update(registered.describe(keys))
+    return owners
+
+
+def _lists(user, domains) -> dict[str, list[tuple[str, str]]]:
+    lists = {"overdue": [], "soon": []}
+    for _, owners in domains:
+        for key, link in (owners.lists(user) if owners.lists else {}).items():
+            lists[key].append(link)
+    return lists
+
+
+def _section(found, owners, rules, today) -> Section:
+    rows = [
+        DeadlineRow(owners[(row.owner_type, row.owner_id)],
+                    deadlines.get_rule(row.rule_key, row.edition).label,
+                    row.extended_to or row.due_date,
+                    deadline_service.status_of(row, today, rules.get(row.partnership_id)))
+        for row in found[:SHOWN]
+        if (row.owner_type, row.owner_id) in owners
+    ]
+    return Section(rows, min(len(found), COUNT_CAP), len(found) > COUNT_CAP)
+
+
+# --- Deadlines met on time this year ---------------------------------------------------------
+
+
+def year_start(today: date) -> date:
+    """1 April of the reporting year `today` falls in (the child death review partners' and
+    safeguarding partners' reporting year runs from 1 April to 31 March)."""
+    start = date(today.year, 4, 1)
+    return start if today >= start else date(today.year - 1, 4, 1)
+
+
+def met_on_time(user, today: date) -> list[MetOnTime]:
+    """Per partnership of the user, of the deadlines due from 1 April to yesterday, how many
+    were met on time (one query); empty when the user sees no deadlines."""
+    owner_types = visible_owner_types(user)
+    if not owner_types or not user.partnership_ids:
+        return []
+    start, yesterday = year_start(today), today - timedelta(days=1)
+    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    on_time = sa.case((sa.and_(Deadline.met_on.is_not(None), Deadline.met_on <= effective), 1),
+                      else_=0)
+    latest = [
+        sa.select(Deadline.partnership_id, on_time.label("on_time"))
+        .where(Deadline.partnership_id == pid, Deadline.due_date.between(start, yesterday),
+               effective <= yesterday, Deadline.owner_type.in_(owner_types),
+               Deadline.not_applicable_reason.is_(None),
+               Deadline.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES),
+               # Paused and still open: neither met nor missed.
+               sa.or_(Deadline.paused_reason.is_(None), Deadline.met_on.is_not(None)))
+        .order_by(Deadline.due_date.desc(), Deadline.id.desc())
+        .limit(MET_CAP)
+        .subquery()
+        for pid in sorted(user.partnership_ids)
+    ]
+    union = sa.union_all(*(sa.select(part) for part in latest)).subquery()
+    counted = db.session.execute(
+        sa.select(union.c.partnership_id, sa.func.count(), sa.func.sum(union.c.on_time))
+        .group_by(union.c.partnership_id)
+    ).all()
+    return [MetOnTime(pid, int(met or 0), due, due >= MET_CAP) for pid, due, met in counted]
