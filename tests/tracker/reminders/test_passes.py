@@ -1,0 +1,228 @@
+"""Reminder passes: who is reminded of what, once, on working days, from the database."""
+
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from cdr.models import CaseAction
+from tests.cdr.factories import make_case
+from tests.factories import make_user
+from tests.reviews.factories import make_incident
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+from tracker.mail import OutboundEmail
+from tracker.models import ClosureDay
+from tracker.reminders.models import Reminder, ReminderPolicy
+from tracker.reminders.passes import run_pass
+from tracker.roles import Role
+
+
+def at(day, hour=8):
+    """A UTC time on `day`: London is on GMT in December, so 8 is after the digest hour
+    and before the due-today hour (12)."""
+    return datetime(day.year, day.month, day.day, hour, 0)
+
+
+def run(day, hour=8, **kwargs):
+    return run_pass(day, at(day, hour), send=False, **kwargs)
+
+
+def reminders(**where):
+    query = sa.select(Reminder).order_by(Reminder.fire_date, Reminder.id)
+    for name, value in where.items():
+        query = query.where(getattr(Reminder, name) == value)
+    return db.session.scalars(query).all()
+
+
+@pytest.fixture
+def owner(partnership):
+    return make_user(Role.BUSINESS_UNIT, [partnership], email="owner@example.org")
+
+
+@pytest.fixture
+def manager(partnership):
+    return make_user(Role.BUSINESS_UNIT, [partnership], email="manager@example.org",
+                     receives_escalations=True)
+
+
+@pytest.fixture
+def incident(partnership, owner):
+    # Aware Monday 7 December 2026: the Panel must be told by Monday 14 December.
+    return make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                         incident_date=date(2026, 12, 5), owner_id=owner.id)
+
+
+def december(start=1, end=31):
+    return [date(2026, 12, d) for d in range(start, end + 1)]
+
+
+def test_a_month_of_daily_passes_reminds_the_owner_once_per_stage(incident, owner, manager):
+    for day in december():
+        run(day)
+    mine = [(r.stage, r.fire_date) for r in reminders(recipient_id=owner.id,
+                                                       policy_key="panel_notification")]
+    assert mine == [
+        ("before", date(2026, 12, 10)), ("due", date(2026, 12, 14)),
+        ("overdue", date(2026, 12, 15)), ("overdue", date(2026, 12, 16)),
+        ("overdue", date(2026, 12, 17)), ("overdue", date(2026, 12, 18)),
+        ("overdue", date(2026, 12, 21)), ("overdue", date(2026, 12, 30)),
+    ]
+    escalated = reminders(recipient_id=manager.id, policy_key="panel_notification")
+    assert [(r.stage, r.fire_date) for r in escalated] == [("escalation", date(2026, 12, 21))]
+    assert escalated[0].reference == incident.reference
+    assert escalated[0].link == f"/practice-reviews/{incident.id}"
+
+
+def test_a_second_pass_on_the_same_day_claims_nothing(incident, owner):
+    first = run(date(2026, 12, 14))
+    second = run(date(2026, 12, 14))
+    assert len(first.claimed) == 2  # the Panel and the partners, both due today
+    assert second.claimed == []
+    assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == 1
+
+
+def test_after_downtime_what_was_missed_comes_once_in_one_digest(incident, owner):
+    run(date(2026, 12, 9))
+    report = run(date(2026, 12, 17))  # the scheduler was down on the 10th to the 16th
+    assert sorted((line["stage"], line["reference"]) for line in report.claimed) == [
+        ("overdue", incident.reference), ("overdue", incident.reference)]
+    emails = db.session.scalars(sa.select(OutboundEmail)).all()
+    assert len(emails) == 1
+    assert emails[0].subject == "Reminders: 2 overdue"
+
+
+def test_met_not_applicable_and_paused_deadlines_remind_nobody(incident, owner):
+    rows = db.session.scalars(sa.select(Deadline).where(
+        Deadline.owner_id == incident.id, Deadline.owner_type == "serious_incident")).all()
+    for row in rows:
+        if row.rule_key == "panel_notification":
+            row.met_on = date(2026, 12, 8)
+        else:
+            row.paused_reason = "Waiting for the police"
+    db.session.commit()
+    for day in december(8, 18):
+        run(day)
+    assert reminders() == []
+
+
+def test_an_unowned_case_reminds_the_partnership_managers(partnership, manager):
+    make_incident(partnership, la_aware_on=date(2026, 12, 7), incident_date=date(2026, 12, 5))
+    run(date(2026, 12, 10))
+    assert {(r.recipient_id, r.stage) for r in reminders()} == {(manager.id, "before")}
+
+
+def test_nobody_outside_the_partnership_or_without_the_permission(
+        partnership, other_partnership, incident, owner):
+    make_user(Role.BUSINESS_UNIT, [other_partnership], receives_escalations=True)
+    make_user(Role.PANEL_MEMBER, [partnership], receives_escalations=True)
+    for day in december(7, 22):
+        run(day)
+    assert {r.recipient_id for r in reminders()} == {owner.id}
+
+
+def test_the_designated_doctor_gets_the_meetings_they_chair(partnership):
+    admin = make_user(Role.CDOP_ADMIN, [partnership])
+    doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership])
+    case = make_case(partnership, date_of_death=date(2026, 12, 3),
+                     notification_received_on=date(2026, 12, 3), jar_required=True,
+                     death_registered_on=date(2026, 12, 4), owner_id=admin.id,
+                     designated_doctor_id=doctor.id)
+    for day in december(3, 18):
+        run(day)
+    doctors = {r.policy_key for r in reminders(recipient_id=doctor.id)}
+    admins = {r.policy_key for r in reminders(recipient_id=admin.id)}
+    assert doctors == {"rr_meeting_1", "rr_meeting_2"}
+    assert {"rr_meeting_1", "rr_meeting_2", "registrar_notification"} <= admins
+    assert all(r.reference == case.reference for r in reminders())
+
+
+def test_an_action_reminds_its_account_else_the_case_owner(partnership):
+    admin = make_user(Role.CDOP_ADMIN, [partnership])
+    doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership])
+    case = make_case(partnership, owner_id=admin.id, closed_on=date(2026, 11, 1))
+    db.session.add_all([
+        CaseAction(case_id=case.id, partnership_id=partnership.id, description="Write a leaflet",
+                   owner="Public health", due_on=date(2026, 12, 14), owner_user_id=doctor.id),
+        CaseAction(case_id=case.id, partnership_id=partnership.id, description="Train staff",
+                   owner="Hospital", due_on=date(2026, 12, 14)),
+        CaseAction(case_id=case.id, partnership_id=partnership.id, description="Done",
+                   owner="Hospital", due_on=date(2026, 12, 14), completed_on=date(2026, 12, 1)),
+    ])
+    db.session.commit()
+    run(date(2026, 12, 14))
+    got = sorted((r.recipient_id, r.subject_type, r.stage) for r in reminders(
+        subject_type="cdr_action"))
+    assert got == sorted([(doctor.id, "cdr_action", "due"), (admin.id, "cdr_action", "due")])
+    assert {r.step for r in reminders(subject_type="cdr_action")} == {
+        "Action agreed at the CDOP panel review"}
+
+
+def test_a_closure_day_sends_nothing_and_the_next_working_day_does(partnership, incident, owner):
+    db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2026, 12, 14),
+                              description="Office move"))
+    db.session.commit()
+    # The closure moves the due date itself only for deadlines computed after it; here the
+    # stored due date stays the 14th, a closure day: its reminder goes on the 15th.
+    assert run(date(2026, 12, 14)).claimed == []
+    claimed = run(date(2026, 12, 15)).claimed
+    assert claimed and {line["stage"] for line in claimed} == {"overdue"}
+
+
+def test_a_partnership_policy_changes_the_stages(partnership, incident, owner):
+    db.session.add(ReminderPolicy(partnership_id=partnership.id, policy_key="panel_notification",
+                                  before_working_days=4, on_due=False, overdue_daily_days=1,
+                                  overdue_weekly=False, escalate_after=None))
+    db.session.commit()
+    for day in december(7, 31):
+        run(day)
+    mine = [(r.stage, r.fire_date) for r in reminders(policy_key="panel_notification")]
+    assert mine == [("before", date(2026, 12, 8)), ("overdue", date(2026, 12, 15))]
+
+
+def test_digest_immediate_and_paused(partnership, incident, owner):
+    other = make_user(Role.BUSINESS_UNIT, [partnership], reminder_email="immediate",
+                      receives_escalations=True)
+    away = make_user(Role.BUSINESS_UNIT, [partnership], receives_escalations=True,
+                     email_paused_until=date(2026, 12, 31))
+    run(date(2026, 12, 21))  # overdue for the owner, escalated to the two managers
+    emails = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    by_address = {}
+    for email in emails:
+        by_address.setdefault(email.to_address, []).append(email)
+    assert len(by_address[owner.email]) == 1  # one digest with both deadlines
+    assert len(by_address[other.email]) == 2  # one e-mail per reminder
+    assert away.email not in by_address  # on leave: no e-mail …
+    notices = reminders(recipient_id=away.id)
+    assert len(notices) == 2 and all(n.email_skipped == "paused" for n in notices)  # … notices
+
+
+def test_due_today_and_still_open_at_the_hour_sends_an_immediate_email(incident, owner):
+    run(date(2026, 12, 14), hour=8)
+    assert [e.kind for e in db.session.scalars(sa.select(OutboundEmail))] == ["digest"]
+    run(date(2026, 12, 14), hour=12)  # 12:00 UTC is 12:00 in London in December
+    kinds = sorted(e.kind for e in db.session.scalars(sa.select(OutboundEmail)))
+    assert kinds == ["digest", "reminder", "reminder"]
+    assert {r.stage for r in reminders(fire_date=date(2026, 12, 14))} == {"due", "due_now"}
+
+
+def test_a_dry_run_records_nothing(incident, owner):
+    report = run(date(2026, 12, 14), dry_run=True)
+    assert len(report.claimed) == 2
+    assert reminders() == []
+    assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == 0
+
+
+def test_emails_never_hold_identifying_details(partnership):
+    admin = make_user(Role.CDOP_ADMIN, [partnership])
+    make_case(partnership, date_of_death=date(2026, 12, 3), jar_required=True,
+              notification_received_on=date(2026, 12, 3), owner_id=admin.id)
+    for day in december(3, 18):
+        run(day)
+    emails = db.session.scalars(sa.select(OutboundEmail)).all()
+    assert emails
+    for email in emails:
+        text = " ".join([email.subject, email.text_body, email.html_body])
+        for forbidden in ("Testchild", "Invented", "999000", "ZZ99", "Imaginary", "2024"):
+            assert forbidden not in text
+
