@@ -102,11 +102,12 @@ class Cover:
     # Filters whose values never go into the audit trail (a search may be a child's name).
     unrecorded: frozenset | set = frozenset()
 
-    def audit_detail(self, row_count):
-        """The audit row's detail: what was exported, the filters, and how many rows."""
+    def audit_detail(self, counts: dict[str, int]):
+        """The audit row's detail: what was exported, rows per sheet, and the filters."""
         shown = [f"{label}: {'given' if label in self.unrecorded else value}"
                  for label, value in self.filters]
-        return f"{self.title}: {_rows(row_count)}. Filters: {'; '.join(shown) or 'none'}"
+        sheets = ", ".join(f"{title} {_rows(count)}" for title, count in counts.items())
+        return f"{self.title}: {sheets}. Filters: {'; '.join(shown) or 'none'}"
 
 
 def _rows(count):
@@ -260,13 +261,13 @@ def _choice_pairs(choices):
             yield str(choice[0]), str(choice[1])
 
 
-def audit_export(cover: Cover, row_count: int, partnership_ids=(), object_type=None,
+def audit_export(cover: Cover, counts: dict[str, int], partnership_ids=(), object_type=None,
                  object_id=None):
-    """An EXPORT audit row per partnership: what was exported, its filters and row count."""
+    """An EXPORT audit row per partnership: what was exported, its filters and row counts."""
     for partnership_id in sorted(partnership_ids) or [None]:
         audit.record(audit.Action.EXPORT, object_type=object_type or cover.title,
                      object_id=object_id, partnership_id=partnership_id,
-                     detail=cover.audit_detail(row_count))
+                     detail=cover.audit_detail(counts))
 
 
 def send_workbook(cover: Cover, sheets: Sequence[ExportSheet], filename: str, *,
@@ -281,7 +282,7 @@ def send_workbook(cover: Cover, sheets: Sequence[ExportSheet], filename: str, *,
     except BaseException:
         spooled.close()
         raise
-    audit_export(cover, sum(counts.values()), partnership_ids, object_type=audit_as,
+    audit_export(cover, counts, partnership_ids, object_type=audit_as,
                  object_id=audit_id)
     db.session.commit()
     size = spooled.tell()

@@ -1,3 +1,10 @@
 """Practice review pages, one module per feature; each adds its routes to reviews.bp."""
 
-from reviews.views import actions, incidents, local_review, rapid_review, yearly  # noqa: F401
+from reviews.views import (  # noqa: F401
+    actions,
+    exports,
+    incidents,
+    local_review,
+    rapid_review,
+    yearly,
+)

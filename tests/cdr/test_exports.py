@@ -130,7 +130,7 @@ def test_the_export_is_filtered_as_on_screen_and_audited_with_filters_and_count(
     assert ["Identifying details", "Not included"] in cover
     (event,) = export_events()
     assert event.object_type == "Child death case list"
-    assert "1 row." in event.detail and "Stage: Closed" in event.detail
+    assert "Cases 1 row, Agency requests 0 rows." in event.detail and "Stage: Closed" in event.detail
 
 
 def test_the_search_filters_the_export_but_never_reaches_the_audit_trail(cdop_client, cases):
@@ -270,7 +270,7 @@ def test_a_panel_member_downloads_the_anonymised_panel_pack(panel_client, meetin
     (event,) = export_events()
     assert event.object_type == "PanelMeeting"
     assert event.object_id == str(meeting["meeting"].id)
-    assert "2 rows" in event.detail
+    assert "Panel pack 2 rows" in event.detail
 
 
 def test_the_meeting_page_links_to_the_panel_pack(panel_client, meeting, call):

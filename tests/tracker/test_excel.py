@@ -148,6 +148,6 @@ def test_send_workbook_downloads_the_file_and_audits_filters_and_row_count(app, 
         AuditEvent.action == Action.EXPORT.value)).one()
     assert event.partnership_id == partnership.id
     assert event.object_type == "Test export"
-    assert "7 rows" in event.detail and "Stage: Closed" in event.detail
+    assert event.detail.startswith("Test export: Cases 7 rows. Filters: Stage: Closed")
     # A search may be a child's name: the trail says one was given, never what it was.
     assert "Search: given" in event.detail and "smith" not in event.detail

@@ -1,0 +1,142 @@
+"""The practice review tracker as a spreadsheet: the incidents the list shows, every date of
+each, and every stored deadline with its due date and status today.
+
+It reads the incidents the tracker list shows (`lists.filtered_incidents`, the same filters
+and order). The child's real name (reviews_child_identity) is joined only when the caller asks
+for it and may see it. Rows are read in batches, so a large export stays small in memory.
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from reviews.models import (
+    CP_PLAN,
+    DECISIONS,
+    DELAY_REASONS,
+    LOCATIONS,
+    STAGES,
+    IncidentChild,
+    PublicationDelay,
+    SeriousIncident,
+)
+from reviews.services import lists
+from tracker import deadline_service, deadlines
+from tracker.deadline_models import Deadline
+from tracker.excel import DATE, Column, ExportSheet
+from tracker.extensions import db
+from tracker.models import Partnership
+
+BATCH = 2_000
+Incident = SeriousIncident
+
+_BEFORE = [
+    Column("Partnership", width=12), Column("Stage", width=20),
+    Column("Died or seriously harmed", width=18), Column("Incident", DATE),
+    Column("Local authority aware", DATE), Column("Abuse or neglect suspected"),
+    Column("Looked after"), Column("Child protection plan", width=24),
+    Column("Where", width=30), Column("Panel notified", DATE),
+    Column("Panel reference", width=16), Column("Partners notified", DATE),
+    Column("Secretary of State and Ofsted notified", DATE),
+    Column("Rapid review sent", DATE), Column("Panel response", DATE),
+    Column("Decision", width=36), Column("Decision made", DATE),
+    Column("Converted from the rapid review"), Column("Planned publication", DATE),
+    Column("Copies sent", DATE), Column("Published", DATE),
+    Column("Publication delayed because", width=30),
+]
+DEADLINE_COLUMNS = [
+    Column("Reference", width=22), Column("Child", width=12),
+    Column("Deadline", width=60), Column("Starts from", DATE), Column("Due", DATE),
+    Column("Met", DATE), Column("Status", width=16), Column("Reason recorded", width=40),
+]
+
+
+def incident_columns(with_identity: bool) -> list[Column]:
+    """The incident sheet's columns; the child's real name only when asked for."""
+    name = [Column("Child's name", width=24)] if with_identity else []
+    return [Column("Reference", width=22), Column("Child", width=12), *name, *_BEFORE]
+
+
+def tracker_sheets(filters: lists.TrackerFilters, partnership_ids, today: date, *,
+                   with_identity: bool) -> list[ExportSheet]:
+    """The incidents the tracker list shows (its filters and order), and their deadlines."""
+    ids = sorted(partnership_ids)
+    matching = lists.filtered_incidents(filters, ids, today)
+    codes = dict(db.session.execute(
+        sa.select(Partnership.id, Partnership.code).where(Partnership.id.in_(ids))).all())
+    return [
+        ExportSheet("Practice reviews", incident_columns(with_identity),
+                    _incident_rows(matching, filters, codes, with_identity)),
+        ExportSheet("Deadlines", DEADLINE_COLUMNS,
+                    _deadline_rows(matching, filters, today, deadline_service.load_rules(ids))),
+    ]
+
+
+def _ordered(matching, filters):
+    """The matching incidents as an aliased entity and the list's order over it."""
+    row = so.aliased(Incident, matching.subquery("matching"))
+    sort = filters.sort if filters.sort in lists.SORTS else "la_aware_on"
+    # The list's own order (reference, stage or date aware, then id).
+    return row, lists._order(row, sort, filters.descending)  # noqa: SLF001
+
+
+def _latest_delay(incident_id):
+    """The reason of an incident's latest publication delay (a correlated subquery)."""
+    return (sa.select(PublicationDelay.reason)
+            .where(PublicationDelay.incident_id == incident_id)
+            .order_by(PublicationDelay.recorded_on.desc(), PublicationDelay.id.desc())
+            .limit(1).scalar_subquery())
+
+
+def _incident_rows(matching, filters, codes, with_identity):
+    """Each incident as a row of the incident sheet (read in batches)."""
+    row, order = _ordered(matching, filters)
+    statement = sa.select(row, _latest_delay(row.id).label("delay"))
+    if with_identity:
+        statement = statement.add_columns(IncidentChild.full_name).outerjoin(
+            IncidentChild, IncidentChild.incident_id == row.id)
+    statement = statement.order_by(*order).execution_options(yield_per=BATCH)
+    for found in db.session.execute(statement):
+        incident = found[0]
+        name = [found.full_name] if with_identity else []
+        # Once published, a delay is history (the review page keeps it), as on the list.
+        delay = None if incident.published_on else DELAY_REASONS.get(found.delay, found.delay)
+        yield (incident.reference, incident.child_reference, *name,
+               *_incident_values(incident, codes), delay)
+        db.session.expunge(incident)  # keep the session's identity map small
+
+
+def _incident_values(incident, codes) -> list:
+    """The incident's stage, its flags and the dates its clocks hang on."""
+    return [codes.get(incident.partnership_id), STAGES.get(incident.stage, incident.stage),
+            "Died" if incident.child_died else "Seriously harmed", incident.incident_date,
+            incident.la_aware_on, incident.abuse_or_neglect_suspected, incident.looked_after,
+            CP_PLAN.get(incident.cp_plan or "", incident.cp_plan),
+            LOCATIONS.get(incident.location or "", incident.location),
+            incident.panel_notified_on, incident.panel_reference,
+            incident.partners_notified_on, incident.sos_ofsted_notified_on,
+            incident.rapid_review_sent_on, incident.panel_response_on,
+            DECISIONS.get(incident.decision or "", incident.decision), incident.decision_on,
+            incident.converted, incident.planned_publication_on, incident.copies_sent_on,
+            incident.published_on]
+
+
+def _deadline_rows(matching, filters, today, rules):
+    """Every stored deadline of the matching incidents, in the list's order then by due date."""
+    row, order = _ordered(matching, filters)
+    statement = (
+        sa.select(row.reference, row.child_reference, Deadline)
+        .join(Deadline, sa.and_(Deadline.owner_type == lists.OWNER,
+                                Deadline.owner_id == row.id))
+        .order_by(*order, Deadline.due_date, Deadline.id)
+        .execution_options(yield_per=BATCH)
+    )
+    for reference, child, stored in db.session.execute(statement):
+        status = deadline_service.status_of(stored, today, rules.get(stored.partnership_id))
+        reason = (stored.not_applicable_reason or stored.paused_reason
+                  or stored.extension_reason)
+        yield (reference, child, deadlines.get_rule(stored.rule_key, stored.edition).label,
+               stored.trigger_date, stored.extended_to or stored.due_date, stored.met_on,
+               status.label, reason)
+        db.session.expunge(stored)
