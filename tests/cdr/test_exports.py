@@ -130,7 +130,8 @@ def test_the_export_is_filtered_as_on_screen_and_audited_with_filters_and_count(
     assert ["Identifying details", "Not included"] in cover
     (event,) = export_events()
     assert event.object_type == "Child death case list"
-    assert "Cases 1 row, Agency requests 0 rows." in event.detail and "Stage: Closed" in event.detail
+    assert "Cases 1 row, Agency requests 0 rows." in event.detail
+    assert "Stage: Closed" in event.detail
 
 
 def test_the_search_filters_the_export_but_never_reaches_the_audit_trail(cdop_client, cases):
