@@ -179,9 +179,18 @@ def register_templates(app):
 
 def register_blueprints(app):
     """The shell's pages (each domain registers its own in register_domains)."""
-    from tracker.views import audit, auth, home, imports, partnerships, timescales, users
+    from tracker.views import (
+        audit,
+        auth,
+        compliance,
+        home,
+        imports,
+        partnerships,
+        timescales,
+        users,
+    )
 
-    for module in (auth, home, users, audit, timescales, partnerships, imports):
+    for module in (auth, home, users, audit, timescales, partnerships, imports, compliance):
         app.register_blueprint(module.bp)
 
 
