@@ -6,26 +6,23 @@ mapping (cdr/deadlines.py) leaves `met_on` of those deadlines to this module: a 
 recorded as held sets it to the meeting's date, and sync_case keeps it.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event
 
 from cdr.models import JAR_CRITERIA, ChildDeathCase, ChildIdentity, RapidResponseMeeting
 from cdr.services import timeline
-from tracker import deadline_service, deadlines
+from tracker import audit, deadline_service, deadlines
 from tracker.calendar import add_working_days, is_working_day
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import User, user_partnership
 from tracker.roles import Role
-from tracker.timeutil import LONDON, format_date, utcnow
+from tracker.timeutil import format_date, utcnow
 
 MEETING_NUMBERS = (1, 2, 3)
 ORDINALS = {1: "First", 2: "Second", 3: "Third"}
-# An invitation lasts an hour unless the meeting says otherwise (the model has no end time).
-DEFAULT_DURATION = timedelta(hours=1)
 # How many dates the meeting form proposes.
 PROPOSALS = 10
 
@@ -312,40 +309,37 @@ def sync_met_dates(case, meetings: dict | None = None) -> None:
             row.met_on = met_on
 
 
-# --- The calendar invitation -----------------------------------------------------------------
+# --- Cancelling a meeting ----------------------------------------------------------------------
 
 
-def invitation(case, meeting, case_url: str, host: str) -> bytes:
-    """An iCalendar invitation to a meeting with nothing that identifies the child.
+def cancel_meeting(case, meeting, reason: str, today: date) -> None:
+    """Cancel a meeting not yet held (no commit): it is deleted, so the case shows it as not
+    scheduled and its stored deadline is open (unmet) again; audited, on the timeline.
 
-    It holds the case reference, the meeting's number, date, time, place and chair: never
-    the name, NHS number, date of birth, address, postcode, notes or actions.
+    The caller queues the cancellation e-mails first (cdr.services.invitations), while the
+    meeting can still be read.
     """
-    calendar = Calendar()
-    calendar.add("prodid", "-//Child death review tracker//Rapid response meetings//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"cdr-case-{case.id}-rr-meeting-{meeting.number}@{host}")
-    event.add("dtstamp", datetime.now(UTC))
-    event.add("summary", f"Rapid response meeting {meeting.number}: {case.reference}")
-    if meeting.starts_at is not None:
-        start = datetime.combine(meeting.meeting_on, meeting.starts_at, tzinfo=LONDON)
-        event.add("dtstart", start)
-        event.add("dtend", start + DEFAULT_DURATION)
-    else:  # no time yet: an all-day event
-        event.add("dtstart", meeting.meeting_on)
-        event.add("dtend", meeting.meeting_on + timedelta(days=1))
-    if meeting.place_or_link:
-        event.add("location", meeting.place_or_link)
-    lines = [f"{meeting_label(meeting.number)} (Joint Agency Response), case {case.reference}."]
-    if meeting.chair:
-        lines.append(f"Chair: {meeting.chair}.")
-    lines.append(f"Details are in the child death review tracker: {case_url}")
-    event.add("description", "\n".join(lines))
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    if meeting.held:
+        raise Refused("This meeting is recorded as held, so it cannot be cancelled. Change "
+                      "the meeting to say it was not held first.", "reason")
+    label = meeting_label(meeting.number)
+    db.session.delete(meeting)
+    db.session.flush()
+    sync_met_dates(case, {meeting.number: _NOT_HELD})
+    case.updated_at = utcnow()
+    audit.record(audit.Action.UPDATE, case,
+                 detail=f"Cancelled the {label.lower()} of {format_date(meeting.meeting_on)}. "
+                 f"Reason: {reason}")
+    timeline.add(case, "meeting", f"{label} of {format_date(meeting.meeting_on)} cancelled. "
+                 f"Reason: {reason}", today)
+
+
+class _NotHeld(NamedTuple):
+    meeting_on: date | None = None
+    held: bool = False
+
+
+_NOT_HELD = _NotHeld()  # a meeting that no longer exists meets nothing
 
 
 # --- The designated doctor ----------------------------------------------------------------------

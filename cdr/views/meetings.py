@@ -1,16 +1,21 @@
 """Joint Agency Response criteria, the rapid response meetings, the designated doctor."""
 
 import contextlib
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from cdr import bp
-from cdr.services import access
+from cdr.services import access, invitations
 from cdr.services import meetings as service
-from forms.cdr.meetings import DesignatedDoctorForm, JointAgencyResponseForm, MeetingForm
+from forms.cdr.meetings import (
+    CancelMeetingForm,
+    DesignatedDoctorForm,
+    JointAgencyResponseForm,
+    MeetingForm,
+)
 from tracker import deadline_service
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
@@ -127,7 +132,9 @@ def meeting(case_id, number):
     elif form.validate_on_submit():
         try:
             access.check_version(case, form.version.data, _meeting_changes(existing, form))
-            service.save_meeting(case, number, _details(form), window, today)
+            before = invitations.snapshot(existing)
+            saved = service.save_meeting(case, number, _details(form), window, today)
+            sent = invitations.meeting_saved(case, saved, before, today, datetime.now(UTC))
             db.session.commit()
         except (access.StaleCase, StaleDataError) as stale:
             _refuse_stale(form, stale, "meeting_on")
@@ -137,11 +144,17 @@ def meeting(case_id, number):
             outside = error.outside_window
             _refuse(form, error, "meeting_on")
         else:
-            flash(f"{service.meeting_label(number)} saved.", "success")
+            flash(f"{service.meeting_label(number)} saved.{_sent_text(sent)}", "success")
             return _back_to_case(case)
     outside = outside or _outside(form, window)
     return _render_meeting(case, number, form, window, deadline, proposals, blocked, outside,
                            400 if form.errors else 200)
+
+
+def _sent_text(sent):
+    if not sent:
+        return ""
+    return f" Invitation e-mailed to {sent} {'person' if sent == 1 else 'people'}."
 
 
 def _fill_meeting_form(form, case, existing, proposals):
@@ -184,8 +197,44 @@ def _render_meeting(case, number, form, window, deadline, proposals, blocked, ou
     return render_template(
         "cdr/meetings/meeting.html", case=case, number=number, form=form, window=window,
         deadline=deadline, proposals=proposals, blocked=blocked, outside=outside,
-        label=service.meeting_label(number),
+        label=service.meeting_label(number), meeting=service.meeting_of(case, number),
     ), status
+
+
+@bp.route("/<int:case_id>/meetings/<int:number>/cancel", methods=["GET", "POST"])
+@permission_required(Permission.VIEW_CDR_CASES)
+def cancel_meeting(case_id, number):
+    """Cancel a scheduled meeting, with a reason; its attendees get a cancellation."""
+    _number_or_404(number)
+    case = _case_for(case_id, f"cancel rapid response meeting {number} page")
+    found = service.meeting_of(case, number)
+    if found is None:
+        abort(404)
+    form = CancelMeetingForm()
+    if request.method == "GET":
+        form.version.data = case.version
+    elif form.validate_on_submit():
+        try:
+            access.check_version(case, form.version.data)
+            sent = invitations.meeting_cancelled(case, found, datetime.now(UTC))
+            service.cancel_meeting(case, found, form.reason.data, london_today())
+            db.session.commit()
+        except (access.StaleCase, StaleDataError) as stale:
+            _refuse_stale(form, stale, "reason")
+            return _render_cancel(case, number, found, form, 409)
+        except service.Refused as error:
+            _refuse(form, error, "reason")
+        else:
+            flash(f"{service.meeting_label(number)} cancelled."
+                  f"{_sent_text(sent).replace('Invitation', 'Cancellation')}", "success")
+            return _back_to_case(case)
+    return _render_cancel(case, number, found, form, 400 if form.errors else 200)
+
+
+def _render_cancel(case, number, found, form, status):
+    return render_template("cdr/meetings/cancel.html", case=case, number=number,
+                           meeting=found, form=form, label=service.meeting_label(number),
+                           ), status
 
 
 @bp.route("/<int:case_id>/meetings/<int:number>.ics")
@@ -197,8 +246,8 @@ def meeting_ics(case_id, number):
     found = service.meeting_of(case, number)
     if found is None:
         abort(404)
-    body = service.invitation(case, found, url_for("cdr.case", case_id=case.id, _external=True),
-                              request.host.split(":")[0] or "tracker")
+    body = invitations.calendar(invitations.rr_invitation(case, found), invitations.PUBLISH,
+                                datetime.now(UTC))
     filename = f"{case.reference}-rapid-response-meeting-{number}.ics"
     return current_app.response_class(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -4,13 +4,14 @@ The meeting pages and the panel's case summaries are anonymised for everyone who
 them (panel members included): they read the case table only (cdr.services.panel).
 """
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cdr import bp
-from cdr.services import access
+from cdr.services import access, invitations
 from cdr.services import panel as service
 from forms.cdr.panel import (
     ActionForm,
@@ -57,8 +58,11 @@ def new_panel_meeting():
             starts_at=form.start_time, place_or_link=form.place_or_link.data,
             notes=form.notes.data,
         )
+        sent = invitations.panel_meeting_scheduled(meeting, datetime.now(UTC))
         db.session.commit()
-        flash(f"{service.meeting_title(meeting)} scheduled.", "success")
+        people = "person" if sent == 1 else "people"
+        flash(f"{service.meeting_title(meeting)} scheduled."
+              + (f" Invitation e-mailed to {sent} {people}." if sent else ""), "success")
         return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
     return render_template("cdr/panel/new.html", form=form), (400 if form.errors else 200)
 

@@ -19,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from cdr.models import JAR_CRITERIA
 from forms.base import StripWhitespaceForm
@@ -76,7 +76,9 @@ class MeetingForm(StripWhitespaceForm):
         "An address or a video call link. Do not include the child's name or home address: "
         "this goes into calendar invitations.")
     chair = _text("Chair", 200, "The name and role of the person chairing the meeting.")
-    attendees = _text("Attendees", _LONG_TEXT, "One person on each line, with their role.",
+    attendees = _text("Attendees", _LONG_TEXT,
+                      "One person on each line, with their role. Include the e-mail addresses "
+                      "of colleagues with an account to send them the invitation.",
                       area=True)
     agencies = _text("Agencies", _LONG_TEXT, "The agencies represented.", area=True)
     actions = _text("Actions", _LONG_TEXT, "Who will do what, and by when.", area=True)
@@ -96,6 +98,20 @@ class MeetingForm(StripWhitespaceForm):
         if match is None:
             raise ValidationError("Enter the start time using the 24-hour clock, like 14:30")
         self.start_time = time(int(match.group(1)), int(match.group(2)))
+
+
+class CancelMeetingForm(StripWhitespaceForm):
+    """Why a scheduled meeting is cancelled."""
+
+    reason = TextAreaField(
+        "Why is the meeting cancelled?",
+        widget=GovTextArea(),
+        description="This goes on the case's timeline and the audit trail, not in the "
+        "e-mail to the attendees. Do not include the child's name.",
+        validators=[DataRequired(message="Enter why the meeting is cancelled"),
+                    Length(max=1000, message="Reason must be 1000 characters or fewer")],
+    )
+    version = HiddenField()
 
 
 class DesignatedDoctorForm(StripWhitespaceForm):
