@@ -108,7 +108,7 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
         if value is not None and key not in problems:
             if value > today:
                 problems[key] = f"{label} must be today or in the past"
-            elif value < values["date_of_death"]:
+            elif values["date_of_death"] is not None and value < values["date_of_death"]:
                 problems[key] = f"{label} must be the same as or after the date of death"
     problems.update(_outcome_problems(values))
     problems.update(_identity_problems(values))

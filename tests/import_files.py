@@ -50,12 +50,16 @@ def upload(client, name, data, filename="cases.xlsx", **fields):
                              **fields})
 
 
-def confirm(client, name, response):
-    """Press the preview's import button."""
+def confirm(client, name, response, *, own_session=False):
+    """Press the preview's import button (`own_session`: as another signed-in user who
+    somehow holds the preview's token, with a CSRF token of their own)."""
     html = page(response)
     form = html.select_one(f"form[action='/imports/{name}/confirm']")
     assert form is not None, "the preview offers no import button"
     values = {field["name"]: field.get("value", "") for field in form.select("input[name]")}
+    if own_session:
+        values["csrf_token"] = csrf_token_from(client.get(f"/imports/{name}")
+                                               .get_data(as_text=True))
     return client.post(f"/imports/{name}/confirm", data=values)
 
 

@@ -74,7 +74,8 @@ ARGUMENTS = {
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
-SHELL_PREFIXES = ("users.", "partnerships.", "static", "govuk_")
+# (An import's pages name the import, never a record: tests/tracker/test_imports.py.)
+SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "static", "govuk_")
 
 
 @pytest.fixture

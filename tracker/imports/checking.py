@@ -97,10 +97,9 @@ def _row(spec, positions, row_cells, today) -> tuple[dict, dict[str, str]]:
         except cells.CellProblem as problem:
             values[column.key] = None
             problems[column.key] = str(problem)
-    if not problems:
-        # The domain's rules need every value; a row already wrong is reported as it is.
-        problems.update(spec.row_problems(values, today))
-    return values, problems
+    # The domain's rules see a cell that could not be read as empty; the cell's own problem
+    # is the one reported for its column.
+    return values, {**spec.row_problems(values, today), **problems}
 
 
 def _add(checked, spec, number, problems):

@@ -43,7 +43,8 @@ class Column:
 class ImportSpec:
     """One kind of import (child death cases, practice reviews).
 
-    - `row_problems(values, today)`: {column key: message} for one row's domain rules.
+    - `row_problems(values, today)`: {column key: message} for one row's domain rules; a
+      value that could not be read (or is missing) is None.
     - `duplicate_keys(values)`: keys that identify the same record within one file.
     - `existing(rows, partnership_ids)`: {row index: {column key: message}} for rows whose
       record is already held; a fixed number of queries whatever the number of rows.

@@ -55,6 +55,8 @@ def check_container(data: bytes, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_members(archive.infolist())
+    except UploadRefused:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         raise UploadRefused("The selected file is damaged and cannot be opened: save it "
                             "again as an Excel workbook (.xlsx)") from None
