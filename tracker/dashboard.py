@@ -85,7 +85,7 @@ def home_deadlines(user, today: date) -> Deadlines | None:
         return None
     ids = sorted(user.partnership_ids)
     rules = deadline_service.load_rules(ids)
-    scope = _scope(user, domains, ids)
+    scope = _scope(user, domains)
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
     horizon = today + timedelta(days=DUE_SOON_DAYS)
     # Each is a range of the open-deadline index by stored due date. A deadline extended
@@ -93,45 +93,54 @@ def home_deadlines(user, today: date) -> Deadlines | None:
     found = [
         # The most recently overdue first: read off the end of the index, so the page
         # costs the same however many old deadlines were never closed.
-        _read(scope.where(Deadline.due_date < today, effective < today),
-              Deadline.due_date.desc()),
-        _read(scope.where(Deadline.due_date == today, effective == today), Deadline.due_date),
-        _read(scope.where(Deadline.due_date > today, Deadline.due_date <= horizon,
-                          effective <= horizon), Deadline.due_date),
+        _read(ids, scope.where(Deadline.due_date < today, effective < today), descending=True),
+        _read(ids, scope.where(Deadline.due_date == today, effective == today)),
+        _read(ids, scope.where(Deadline.due_date > today, Deadline.due_date <= horizon,
+                               effective <= horizon)),
     ]
     owners = _describe(domains, [row for rows in found for row in rows[:SHOWN]])
     return Deadlines(*(_section(rows, owners, rules, today) for rows in found),
                      days=DUE_SOON_DAYS, lists=_lists(user, domains))
 
 
-def _scope(user, domains, partnership_ids):
-    """A select() of the open, unpaused deadlines of the user's partnerships and domains."""
+def _scope(user, domains):
+    """A select() of the open, unpaused deadlines of the user's domains (any partnership)."""
     kinds = []
     for owner_types, owners in domains:
         condition = Deadline.owner_type.in_(owner_types)
         limit = owners.scope(user) if owners.scope else None
         kinds.append(condition if limit is None else sa.and_(condition, limit))
-    return sa.select(Deadline).where(
-        Deadline.partnership_id.in_(partnership_ids),
+    return sa.select(*Deadline.__table__.columns).where(
         deadline_service.open_deadlines(),
         Deadline.paused_reason.is_(None),
         sa.or_(*kinds),
     )
 
 
-def _read(query, order) -> list[Deadline]:
-    """Up to COUNT_CAP + 1 deadlines in this order: the shown rows and the count, one query."""
-    return list(db.session.scalars(query.order_by(order, Deadline.id).limit(COUNT_CAP + 1)))
+def _read(partnership_ids, query, descending=False) -> list:
+    """Up to COUNT_CAP + 1 deadlines (rows with the deadline's columns) in due-date order:
+    the shown rows and the count.
+
+    One query: per partnership, a range of the open-deadline index read in order and cut
+    short, then merged (a single range over several partnerships would be sorted whole)."""
+    due = Deadline.due_date.desc() if descending else Deadline.due_date
+    ident = Deadline.id.desc() if descending else Deadline.id
+    parts = [sa.select(query.where(Deadline.partnership_id == pid)
+                       .order_by(due, ident).limit(COUNT_CAP + 1).subquery())
+             for pid in partnership_ids]
+    merged = sa.union_all(*parts).subquery()
+    order = ((merged.c.due_date.desc(), merged.c.id.desc()) if descending
+             else (merged.c.due_date, merged.c.id))
+    return db.session.execute(sa.select(merged).order_by(*order).limit(COUNT_CAP + 1)).all()
 
 
 def _describe(domains, rows) -> dict[tuple[str, int], DeadlineOwner]:
-    """(owner_type, owner_id) -> its case reference and link, one call per domain."""
+    """(owner_type, owner_id) -> its case reference and link: one call per domain when any
+    row is shown (even a domain with none of them, so the query count stays the same)."""
     owners = {}
-    for owner_types, registered in domains:
-        keys = sorted({(row.owner_type, row.owner_id) for row in rows
-                       if row.owner_type in owner_types})
-        if keys:
-            owners.update(registered.describe(keys))
+    for owner_types, registered in domains if rows else ():
+        owners.update(registered.describe(sorted(
+            {(row.owner_type, row.owner_id) for row in rows if row.owner_type in owner_types})))
     return owners
 
 
@@ -166,20 +175,26 @@ def year_start(today: date) -> date:
 
 
 def met_on_time(user, today: date) -> list[MetOnTime]:
-    """Per partnership of the user, of the deadlines due from 1 April to yesterday, how many
-    were met on time (one query); empty when the user sees no deadlines."""
+    """Per partnership of the user, of the deadlines of the domains they see that fell due
+    from 1 April to yesterday, how many were met on time (one query); empty when the user
+    sees no deadlines.
+
+    Each partnership's latest MET_CAP deadlines due in that time are read (any domain's, in
+    the order of the partnership's due-date index, so the cost is the same at any size) and
+    the user's domains' counted among them."""
     owner_types = visible_owner_types(user)
     if not owner_types or not user.partnership_ids:
         return []
     start, yesterday = year_start(today), today - timedelta(days=1)
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    on_time = sa.case((sa.and_(Deadline.met_on.is_not(None), Deadline.met_on <= effective), 1),
-                      else_=0)
+    visible = Deadline.owner_type.in_(owner_types)
+    on_time = sa.and_(visible, Deadline.met_on.is_not(None), Deadline.met_on <= effective)
     latest = [
-        sa.select(Deadline.partnership_id, on_time.label("on_time"))
+        sa.select(Deadline.partnership_id,
+                  sa.case((visible, 1), else_=0).label("due"),
+                  sa.case((on_time, 1), else_=0).label("on_time"))
         .where(Deadline.partnership_id == pid, Deadline.due_date.between(start, yesterday),
-               effective <= yesterday, Deadline.owner_type.in_(owner_types),
-               Deadline.not_applicable_reason.is_(None),
+               effective <= yesterday, Deadline.not_applicable_reason.is_(None),
                Deadline.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES),
                # Paused and still open: neither met nor missed.
                sa.or_(Deadline.paused_reason.is_(None), Deadline.met_on.is_not(None)))
@@ -188,9 +203,10 @@ def met_on_time(user, today: date) -> list[MetOnTime]:
         .subquery()
         for pid in sorted(user.partnership_ids)
     ]
-    union = sa.union_all(*(sa.select(part) for part in latest)).subquery()
+    # Each part is wrapped in a select(): SQLite takes no LIMIT on a bare member of a UNION.
+    read = sa.union_all(*(sa.select(part) for part in latest)).subquery()
     counted = db.session.execute(
-        sa.select(union.c.partnership_id, sa.func.count(), sa.func.sum(union.c.on_time))
-        .group_by(union.c.partnership_id)
-    ).all()
-    return [MetOnTime(pid, int(met or 0), due, due >= MET_CAP) for pid, due, met in counted]
+        sa.select(read.c.partnership_id, sa.func.count(), sa.func.sum(read.c.due),
+                  sa.func.sum(read.c.on_time)).group_by(read.c.partnership_id)).all()
+    return [MetOnTime(pid, int(met or 0), int(due or 0), total >= MET_CAP)
+            for pid, total, due, met in counted if due]

@@ -17,7 +17,7 @@ from cdr.models import STAGES, AgencyRequest, ChildDeathCase, PanelItem, PanelMe
 from cdr.services import panel as panel_service
 from cdr.services import requests as request_service
 from cdr.services.meetings import MEETING_NUMBERS, meeting_label, rule_key
-from tracker import deadline_service
+from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.domains import DeadlineOwner
 from tracker.extensions import db
@@ -104,23 +104,22 @@ def deadline_scope(user):
 
 
 def describe_deadlines(keys) -> dict:
-    """(owner_type, owner_id) -> DeadlineOwner for cases and agency requests (two queries)."""
-    found = {}
+    """(owner_type, owner_id) -> DeadlineOwner for cases and agency requests: one query,
+    whichever kinds the keys hold."""
     case_ids = [owner_id for owner_type, owner_id in keys if owner_type == CASE]
     request_ids = [owner_id for owner_type, owner_id in keys if owner_type == REQUEST]
-    if case_ids:
-        for case_id, reference in db.session.execute(
-                sa.select(ChildDeathCase.id, ChildDeathCase.reference)
-                .where(ChildDeathCase.id.in_(case_ids))):
-            found[(CASE, case_id)] = DeadlineOwner(reference, url_for("cdr.case", case_id=case_id))
-    if request_ids:
-        for request_id, agency, case_id, reference in db.session.execute(
-                sa.select(AgencyRequest.id, AgencyRequest.agency, ChildDeathCase.id,
-                          ChildDeathCase.reference)
+    cases = sa.select(sa.literal(CASE), ChildDeathCase.id, sa.null(), ChildDeathCase.id,
+                      ChildDeathCase.reference).where(ChildDeathCase.id.in_(case_ids))
+    requests = (sa.select(sa.literal(REQUEST), AgencyRequest.id, AgencyRequest.agency,
+                          ChildDeathCase.id, ChildDeathCase.reference)
                 .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
-                .where(AgencyRequest.id.in_(request_ids))):
-            found[(REQUEST, request_id)] = DeadlineOwner(
-                reference, url_for("cdr.case", case_id=case_id, _anchor="information"), agency)
+                .where(AgencyRequest.id.in_(request_ids)))
+    found = {}
+    for kind, owner_id, agency, case_id, reference in db.session.execute(
+            sa.union_all(cases, requests)):
+        anchor = "information" if kind == REQUEST else None
+        found[(kind, owner_id)] = DeadlineOwner(
+            reference, url_for("cdr.case", case_id=case_id, _anchor=anchor), agency)
     return found
 
 
@@ -149,30 +148,49 @@ def work_panel(user, today: date):
     return "cdr/home/_work.html", context
 
 
-def _meetings_to_chair(doctor_id, partnership_ids, today) -> tuple[list, Count]:
+def _meetings_to_chair(doctor_id, partnership_ids, today) -> tuple[list, bool]:
     """Rapid response meetings of the doctor's open cases not yet held, due today or later,
-    soonest first: read from their open deadlines (a held meeting meets its deadline)."""
+    soonest first, and whether there are more: read from their open deadlines (a held
+    meeting meets its deadline). Not counted: counting them would read every deadline due in
+    the next weeks, and "My cases" lists them all."""
+    rules = deadline_service.load_rules(partnership_ids)
     query = (
         sa.select(Deadline, ChildDeathCase.reference)
         .join(ChildDeathCase, ChildDeathCase.id == Deadline.owner_id)
         .where(Deadline.partnership_id.in_(partnership_ids), Deadline.owner_type == CASE,
-               Deadline.rule_key.in_([rule_key(n) for n in MEETING_NUMBERS]),
-               deadline_service.open_deadlines(), Deadline.due_date >= today,
+               Deadline.rule_key.in_(list(_MEETING_RULES)), deadline_service.open_deadlines(),
+               Deadline.due_date.between(today, _latest_meeting_due(rules, today)),
                ChildDeathCase.designated_doctor_id == doctor_id,
                ChildDeathCase.closed_on.is_(None))
     )
     found = db.session.execute(
-        query.order_by(Deadline.due_date, Deadline.id).limit(COUNT_CAP + 1)).all()
+        query.order_by(Deadline.due_date, Deadline.id).limit(SHOWN + 1)).all()
     shown = found[:SHOWN]
     arranged = _arranged([row.owner_id for row, _ in shown])
-    rules = deadline_service.load_rules(partnership_ids) if shown else {}
-    numbers = {rule_key(n): n for n in MEETING_NUMBERS}
-    rows = [MeetingToChair(row.owner_id, reference, meeting_label(numbers[row.rule_key]),
+    rows = [MeetingToChair(row.owner_id, reference, meeting_label(_MEETING_RULES[row.rule_key]),
                            row.extended_to or row.due_date,
                            deadline_service.status_of(row, today, rules.get(row.partnership_id)),
-                           arranged.get((row.owner_id, numbers[row.rule_key])))
+                           arranged.get((row.owner_id, _MEETING_RULES[row.rule_key])))
             for row, reference in shown]
-    return rows, Count(min(len(found), COUNT_CAP), len(found) > COUNT_CAP)
+    return rows, len(found) > SHOWN
+
+
+_MEETING_RULES = {rule_key(number): number for number in MEETING_NUMBERS}
+
+
+def _latest_meeting_due(rules, today) -> date:
+    """The latest date a rapid response meeting's stored deadline can fall due.
+
+    Its clock starts on the death or the post-mortem results, neither after today, so none
+    is due after its rule's time from today (each partnership's override counted): the
+    range of the open-deadline index read stays a few weeks long however many cases."""
+    latest = today
+    for partnership in [*rules.values(), None]:
+        for edition, ruleset in deadlines.RULESETS.items():
+            for key in _MEETING_RULES:
+                if key in ruleset:
+                    latest = max(latest, deadlines.window(key, today, partnership, edition)[1])
+    return latest
 
 
 def _arranged(case_ids) -> dict[tuple[int, int], date]:
@@ -197,7 +215,9 @@ def _analyses_to_write(doctor_id, partnership_ids, today) -> tuple[list, Count]:
         .join(ChildDeathCase, ChildDeathCase.id == PanelItem.case_id)
         .where(PanelMeeting.partnership_id.in_(partnership_ids),
                PanelMeeting.meeting_on >= today,
-               ChildDeathCase.designated_doctor_id == doctor_id,
+               # An expression, so the planner starts from the few meetings to come rather
+               # than from every case of the doctor.
+               ChildDeathCase.designated_doctor_id + 0 == doctor_id,
                ChildDeathCase.closed_on.is_(None),
                sa.func.coalesce(ChildDeathCase.analysis_summary, "") == "")
     )
@@ -211,27 +231,34 @@ def _analyses_to_write(doctor_id, partnership_ids, today) -> tuple[list, Count]:
 def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
     """Open cases waiting for the CDOP administrator's next step, by step (capped counts)."""
     case = ChildDeathCase
-    mine = sa.select(case.id).where(case.partnership_id.in_(partnership_ids),
-                                    case.closed_on.is_(None))
-    heard = (sa.select(PanelItem.case_id)
-             .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
-             .where(PanelMeeting.meeting_on < today))
     steps = [
-        ("Joint Agency Response with no designated doctor",
-         mine.where(case.jar_required.is_(True), case.designated_doctor_id.is_(None)),
-         url_for("cdr.cases", jar="yes", doctor="none")),
         ("Information gathered: arrange the child death review meeting",
-         mine.where(case.stage == "review_meeting"),
+         _at_stage(partnership_ids, "review_meeting"),
          url_for("cdr.cases", stage="review_meeting")),
         ("Ready for the CDOP panel and on no agenda to come",
-         mine.where(case.stage == "panel",
-                    case.id.not_in(_on_open_agenda(today))),
+         _at_stage(partnership_ids, "panel").where(case.id.not_in(_on_open_agenda(today))),
          url_for("cdr.panel_meetings")),
         ("Heard at a panel meeting: record the outcome and close",
-         mine.where(case.id.in_(heard)), url_for("cdr.panel_meetings")),
+         sa.select(PanelItem.case_id)
+         .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
+         .join(case, case.id == PanelItem.case_id)
+         .where(PanelMeeting.partnership_id.in_(partnership_ids),
+                PanelMeeting.meeting_on < today, case.closed_on.is_(None)).distinct(),
+         url_for("cdr.panel_meetings")),
     ]
     counts = _capped(*(query for _, query, _ in steps))
     return [ToDo(text, count, href) for (text, _, href), count in zip(steps, counts, strict=True)]
+
+
+def _at_stage(partnership_ids, stage):
+    """A select() of the open cases at a stage, read through the stage index.
+
+    The partnership is compared as an expression, so that SQLite reads the stage index
+    rather than every case of the partnership (a stage with few cases would otherwise cost a
+    scan of them all before the count is capped)."""
+    case = ChildDeathCase
+    return sa.select(case.id).where(case.stage == stage, case.closed_on.is_(None),
+                                    (case.partnership_id + 0).in_(partnership_ids))
 
 
 def _outstanding_requests(partnership_ids, today):
@@ -266,8 +293,7 @@ def figures_panel(user, today: date):
     if not ids:
         return None
     stages = [key for key in STAGES if key != "closed"]
-    counts = _capped(*(sa.select(ChildDeathCase.id).where(
-        ChildDeathCase.partnership_id.in_(ids), ChildDeathCase.stage == key) for key in stages))
+    counts = _capped(*(_at_stage(ids, key) for key in stages))
     return "cdr/home/_figures.html", {
         "stages": [(STAGES[key], count, url_for("cdr.cases", stage=key))
                    for key, count in zip(stages, counts, strict=True)],

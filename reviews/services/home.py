@@ -70,8 +70,10 @@ def figures_panel(user, today: date):
     if not ids:
         return None
     stages = [key for key in STAGES if key not in CLOSED_STAGES]
+    # The partnership is compared as an expression so that SQLite reads the stage index, not
+    # every incident of the partnership, for a stage with few incidents.
     counts = _capped_counts(*(sa.select(SeriousIncident.id).where(
-        SeriousIncident.partnership_id.in_(ids), SeriousIncident.stage == key)
+        SeriousIncident.stage == key, (SeriousIncident.partnership_id + 0).in_(ids))
         for key in stages))
     return "reviews/home/_figures.html", {
         "stages": [(STAGES[key], count, url_for("reviews.tracker", stage=key))
@@ -83,26 +85,28 @@ def figures_panel(user, today: date):
 
 
 def describe_deadlines(keys) -> dict:
-    """(owner_type, owner_id) -> DeadlineOwner for incidents and yearly reports (two queries)."""
-    found = {}
+    """(owner_type, owner_id) -> DeadlineOwner for incidents and yearly reports: one query,
+    whichever kinds the keys hold."""
     incident_ids = [owner_id for owner_type, owner_id in keys if owner_type == INCIDENT]
     report_ids = [owner_id for owner_type, owner_id in keys if owner_type == YEARLY]
-    if incident_ids:
-        delay = _latest_delay()
-        for incident_id, reference, reason in db.session.execute(
-                sa.select(SeriousIncident.id, SeriousIncident.reference, delay)
-                .where(SeriousIncident.id.in_(incident_ids))):
-            found[(INCIDENT, incident_id)] = DeadlineOwner(
-                reference, url_for("reviews.incident", incident_id=incident_id),
-                f"Publication delayed: {DELAY_REASONS.get(reason, reason)}" if reason else None)
-    if report_ids:
-        for report_id, partnership_id, published_on in db.session.execute(
-                sa.select(YearlyReport.id, YearlyReport.partnership_id,
-                          YearlyReport.published_on).where(YearlyReport.id.in_(report_ids))):
-            found[(YEARLY, report_id)] = DeadlineOwner(
-                f"Yearly report of {format_date(published_on)}",
-                url_for("reviews.yearly_reports", partnership=partnership_id))
+    incidents = sa.select(sa.literal(INCIDENT), SeriousIncident.id, SeriousIncident.reference,
+                          _latest_delay(), sa.null()).where(SeriousIncident.id.in_(incident_ids))
+    reports = sa.select(sa.literal(YEARLY), YearlyReport.id, sa.null(), sa.null(),
+                        YearlyReport.published_on).where(YearlyReport.id.in_(report_ids))
+    found = {}
+    for kind, owner_id, reference, reason, published_on in db.session.execute(
+            sa.union_all(incidents, reports)):
+        found[(kind, owner_id)] = _owner(kind, owner_id, reference, reason, published_on)
     return found
+
+
+def _owner(kind, owner_id, reference, reason, published_on) -> DeadlineOwner:
+    if kind == YEARLY:
+        return DeadlineOwner(f"Yearly report of {format_date(published_on)}",
+                             url_for("reviews.yearly_reports"))
+    return DeadlineOwner(
+        reference, url_for("reviews.incident", incident_id=owner_id),
+        f"Publication delayed: {DELAY_REASONS.get(reason, reason)}" if reason else None)
 
 
 def deadline_lists(user) -> dict[str, tuple[str, str]]:
