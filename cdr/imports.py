@@ -251,6 +251,8 @@ CHILD_DEATH_IMPORT = ImportSpec(
     create=create,
     sheet_title="Child deaths",
     done_endpoint="cdr.cases",
+    preview=("reference", "date_of_death", "sex", "place_of_death", "death_expected",
+             "notification_received_on", "review_completed_on", "category"),
     description="One row per child's death, with the dates of the stages already reached. "
     "The scope rules of the notification form apply: a person 18 or over at death, and "
     "dates in the future, are refused. Deadlines are worked out from the dates given.",

@@ -247,6 +247,8 @@ PRACTICE_REVIEW_IMPORT = ImportSpec(
     create=create,
     sheet_title="Serious incidents",
     done_endpoint="reviews.tracker",
+    preview=("reference", "child_reference", "outcome", "incident_date", "la_aware_on",
+             "decision", "decision_on", "published_on"),
     description="One row per serious incident, from the incident to the published review. "
     "The fields are those of the new-incident form; the dates are checked as the tracker's "
     "pages check them, and deadlines are worked out from the dates given.",

@@ -66,6 +66,12 @@ def test_a_good_file_is_previewed_then_imported_with_deadlines_and_an_audit_trai
     assert preview.status_code == 200
     html = page(preview)
     assert "Import 3 child death cases?" in html.h1.get_text()
+    assert [th.get_text(strip=True) for th in html.select("#rows th")] == [
+        "Row", "Reference", "Date of death", "Sex", "Place of death", "Expected death",
+        "Date the notification was received", "Date the CDOP panel review was completed",
+        "Category of death"]
+    assert [td.get_text(strip=True) for td in html.select("#rows tbody tr")[0]("td")][:4] == [
+        "2", "CDOP-NSP-2019-0012", "4 May 2019", "Female"]
     # The preview leaves out the child's identifying details.
     assert "Testchild" not in html.get_text() and "0018" not in html.get_text()
     assert cases() == []

@@ -64,6 +64,8 @@ class ImportSpec:
     sheet_title: str
     done_endpoint: str
     description: str = ""
+    # The keys of the columns the preview lists (None: every one not identifying).
+    preview: Sequence[str] | None = None
 
     def column(self, key: str) -> Column:
         """The column with this key."""

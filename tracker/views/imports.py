@@ -111,7 +111,8 @@ def _render_upload(spec, form, status):
 
 
 def _render_preview(spec, checked, token, partnership):
-    shown = [column for column in spec.columns if not column.identifying]
+    shown = [column for column in spec.columns if not column.identifying
+             and (spec.preview is None or column.key in spec.preview)]
     rows = [(number, [display(column, values[column.key]) for column in shown])
             for number, values in checked.rows[:PREVIEW_ROWS]]
     return render_template(
