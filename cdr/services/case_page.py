@@ -12,6 +12,7 @@ from cdr.services import panel, stages, timeline
 from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
 from tracker import deadline_service, deadlines
+from tracker.accounts import name_of
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
@@ -69,6 +70,8 @@ class CasePage(NamedTuple):
     panel: object = None
     # Notifications received and transfers (cdr.services.notifications.Section).
     notifications: object = None
+    # The name of the case owner, who gets its reminders.
+    owner: str | None = None
 
 
 def load(case, today: date) -> CasePage:
@@ -86,6 +89,7 @@ def load(case, today: date) -> CasePage:
         meetings=rr_meetings.section(case, deadline_rows),
         panel=panel.case_section(case, today),
         notifications=case_notifications.section(case),
+        owner=name_of(case.owner_id),
     )
 
 

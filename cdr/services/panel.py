@@ -23,8 +23,10 @@ from cdr.models import (
 )
 from cdr.services import timeline
 from tracker import audit, deadline_service
+from tracker.accounts import accounts_of, choices
 from tracker.audit import AuditEvent
 from tracker.extensions import db
+from tracker.models import User
 from tracker.roles import Permission
 from tracker.security import get_scoped_or_404, scoped
 from tracker.timeutil import format_date
@@ -46,11 +48,12 @@ class AgendaRow(NamedTuple):
 
 
 class ActionRow(NamedTuple):
-    """An action with its status worked out for today."""
+    """An action with its status worked out for today, and the account it reminds."""
 
     action: CaseAction
     status: str
     tag_class: str
+    reminded: str | None = None
 
 
 class PanelSection(NamedTuple):
@@ -65,6 +68,10 @@ class PanelSection(NamedTuple):
 
 class AgendaError(Exception):
     """A change to an agenda that cannot be made, with the message to show."""
+
+
+class ActionRefused(Exception):
+    """An action that cannot be saved as it is, with the message to show."""
 
 
 # --- Anonymised descriptions -------------------------------------------------------------
@@ -373,18 +380,33 @@ def action_status(action, today: date) -> tuple[str, str]:
 
 
 def actions(case, today: date) -> list[ActionRow]:
-    """A case's actions by due date, each with its status (one query)."""
-    rows = db.session.scalars(
-        sa.select(CaseAction).where(CaseAction.case_id == case.id)
+    """A case's actions by due date, each with its status and the name of the account it
+    reminds (one query)."""
+    rows = db.session.execute(
+        sa.select(CaseAction, User.full_name)
+        .outerjoin(User, User.id == CaseAction.owner_user_id)
+        .where(CaseAction.case_id == case.id)
         .order_by(CaseAction.due_on.is_(None), CaseAction.due_on, CaseAction.id)
     ).all()
-    return [ActionRow(row, *action_status(row, today)) for row in rows]
+    return [ActionRow(row, *action_status(row, today), reminded)
+            for row, reminded in rows]
 
 
-def add_action(case, *, description: str, owner: str, due_on: date) -> CaseAction:
-    """Record an action agreed at the review (no commit)."""
+def reminder_accounts(case) -> list[tuple[int, str]]:
+    """The accounts an action of the case may remind: active users of its partnership who
+    may see child death cases (one query)."""
+    return choices(accounts_of(case.partnership_id, permission=Permission.VIEW_CDR_CASES))
+
+
+def add_action(case, *, description: str, owner: str, due_on: date,
+               owner_user_id: int | None = None) -> CaseAction:
+    """Record an action agreed at the review (no commit); `owner_user_id` is the account
+    reminded about it (None: the case owner), one of reminder_accounts(case)."""
+    if owner_user_id is not None and owner_user_id not in dict(reminder_accounts(case)):
+        raise ActionRefused("Select an account from the list")
     action = CaseAction(case_id=case.id, partnership_id=case.partnership_id,
-                        description=description, owner=owner, due_on=due_on)
+                        description=description, owner=owner, due_on=due_on,
+                        owner_user_id=owner_user_id)
     db.session.add(action)
     timeline.add(case, "action", f"Action agreed for {owner}, due {format_date(due_on)}: "
                  f"{description}")

@@ -1,11 +1,12 @@
 """The case page and the case list."""
 
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 
 from cdr import bp
 from cdr.services import access, case_page, lists
 from forms.cdr.cases import CaseFilterForm
+from tracker import case_owner
 from tracker.extensions import db
 from tracker.pagination import SortableList
 from tracker.roles import Permission
@@ -75,3 +76,14 @@ def case(case_id):
     """One case: the child and the death, stages, deadlines, and what happened."""
     found = access.view_case(case_id)
     return render_template("cdr/case.html", page=case_page.load(found, london_today()))
+
+
+@bp.route("/<int:case_id>/owner", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def case_owner_form(case_id):
+    """Choose the case owner: the account the case's reminders go to."""
+    found = (access.case_or_404(case_id) if request.method == "POST"
+             else access.view_case(case_id, "case owner form"))
+    return case_owner.owner_page(found, permission=Permission.EDIT_CDR_CASES,
+                                 back_url=url_for("cdr.case", case_id=found.id),
+                                 today=london_today())

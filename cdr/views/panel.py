@@ -236,13 +236,19 @@ def new_case_action(case_id):
     """Add an action agreed at the panel review."""
     case = access.case_or_404(case_id)
     form = ActionForm()
+    form.reminded.set_accounts(service.reminder_accounts(case), blank="The case owner")
     if form.validate_on_submit():
-        service.add_action(case, description=form.description.data, owner=form.owner.data,
-                           due_on=form.due_on.data)
-        db.session.commit()
-        flash(f"Action for {form.owner.data} added, due {format_date(form.due_on.data)}.",
-              "success")
-        return redirect(url_for("cdr.case_outcome", case_id=case.id, _anchor="actions"))
+        try:
+            service.add_action(case, description=form.description.data, owner=form.owner.data,
+                               due_on=form.due_on.data, owner_user_id=form.reminded.user_id)
+        except service.ActionRefused as refused:
+            db.session.rollback()
+            form.reminded.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(f"Action for {form.owner.data} added, due {format_date(form.due_on.data)}.",
+                  "success")
+            return redirect(url_for("cdr.case_outcome", case_id=case.id, _anchor="actions"))
     return render_template("cdr/panel/action.html", form=form, case=case), (
         400 if form.errors else 200)
 

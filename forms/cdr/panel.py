@@ -22,6 +22,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from wtforms.widgets import HiddenInput
 
 from cdr.models import CATEGORIES, MODIFIABLE
+from forms.accounts import AccountField
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 from tracker.timeutil import format_date
@@ -171,6 +172,10 @@ class ActionForm(StripWhitespaceForm):
     )
     due_on = GovDateField("Due date", description="For example, 27 3 2026",
                           required_message="Enter the date the action is due")
+    reminded = AccountField(
+        "Account to remind (optional)",
+        description="Who gets the reminders when the action is due or overdue. Without one, "
+        "they go to the case owner.")
     submit = SubmitField("Add action", widget=GovSubmitInput())
 
 

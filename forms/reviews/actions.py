@@ -4,6 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
+from forms.accounts import AccountField, selected
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 from forms.reviews.incident import radios, text
@@ -51,15 +52,23 @@ class ActionForm(StripWhitespaceForm):
     completed_on = GovDateField("Completion date",
                                 description="Required to mark the action complete. "
                                 "For example, 15 9 2025")
+    owner_user_id = AccountField(
+        "Account to remind (optional)",
+        description="Who gets the reminders when the action is due or overdue. Without one, "
+        "they go to the case owner.")
 
     def values(self) -> dict:
         """The action's columns."""
-        return {name: self[name].data for name in ACTION_FIELDS}
+        values = {name: self[name].data for name in ACTION_FIELDS}
+        values["owner_user_id"] = self.owner_user_id.user_id
+        return values
 
     @staticmethod
     def data_from(action) -> dict:
         """The form's answers as the action holds them now."""
-        return {name: getattr(action, name) for name in ACTION_FIELDS}
+        data = {name: getattr(action, name) for name in ACTION_FIELDS}
+        data["owner_user_id"] = selected(action.owner_user_id)
+        return data
 
 
 class UpdateForm(StripWhitespaceForm):

@@ -14,11 +14,14 @@ from flask import abort
 from reviews.models import ActionUpdate, Recommendation, ReviewAction, SeriousIncident
 from reviews.services.incidents import Problems, check, not_future
 from tracker import timeline
+from tracker.accounts import accounts_of, choices
 from tracker.extensions import db
+from tracker.models import User
+from tracker.roles import Permission
 from tracker.timeutil import format_date
 
 ACTION_FIELDS = ("description", "agency", "lead", "due_on", "status", "evidence",
-                 "completed_on")
+                 "completed_on", "owner_user_id")
 _AFTER_PUBLICATION = ("published", "actions", "complete")
 
 
@@ -99,7 +102,12 @@ def action_problems(values: dict, today: date) -> dict[str, str]:
 def save_action(incident, recommendation: Recommendation | None, action: ReviewAction | None,
                 values: dict, today: date) -> ReviewAction:
     """Add an action to a recommendation (action None) or change one. Raises Problems."""
-    check(action_problems(values, today))
+    problems = action_problems(values, today)
+    chosen = values.get("owner_user_id")
+    if chosen not in (None, getattr(action, "owner_user_id", None)) and (
+            chosen not in dict(reminder_accounts(incident))):
+        problems["owner_user_id"] = "Select an account from the list"
+    check(problems)
     was_complete = action is not None and action.status == "complete"
     if action is None:
         action = ReviewAction(incident_id=incident.id, recommendation_id=recommendation.id,
@@ -136,6 +144,12 @@ def add_update(incident, action: ReviewAction, update_on: date, text: str,
     return update
 
 
+def reminder_accounts(incident) -> list[tuple[int, str]]:
+    """The accounts an action may remind: active users of the incident's partnership who may
+    see practice reviews (one query)."""
+    return choices(accounts_of(incident.partnership_id, permission=Permission.VIEW_REVIEWS))
+
+
 def updates_of(action: ReviewAction) -> list[ActionUpdate]:
     """An action's progress updates, newest first (one query)."""
     return db.session.scalars(
@@ -155,11 +169,12 @@ def update_stage(incident) -> None:
 
 
 class ActionRow(NamedTuple):
-    """An action with its updates and whether it is overdue."""
+    """An action with its updates, whether it is overdue, and the account it reminds."""
 
     action: ReviewAction
     updates: list[ActionUpdate]
     overdue: bool
+    reminded: str | None = None
 
 
 class RecommendationRow(NamedTuple):
@@ -188,8 +203,10 @@ def section(incident, today: date) -> ActionsSection:
     recommendations = db.session.scalars(
         sa.select(Recommendation).where(Recommendation.incident_id == incident.id)
         .order_by(Recommendation.number, Recommendation.id)).all()
-    actions = db.session.scalars(
-        sa.select(ReviewAction).where(ReviewAction.incident_id == incident.id)
+    actions = db.session.execute(
+        sa.select(ReviewAction, User.full_name)
+        .outerjoin(User, User.id == ReviewAction.owner_user_id)
+        .where(ReviewAction.incident_id == incident.id)
         .order_by(ReviewAction.due_on, ReviewAction.id)).all()
     updates = db.session.scalars(
         sa.select(ActionUpdate)
@@ -200,9 +217,10 @@ def section(incident, today: date) -> ActionsSection:
     for update in updates:
         updates_by_action.setdefault(update.action_id, []).append(update)
     by_recommendation: dict[int, list] = {}
-    for action in actions:
+    for action, reminded in actions:
         by_recommendation.setdefault(action.recommendation_id, []).append(
-            ActionRow(action, updates_by_action.get(action.id, []), is_overdue(action, today)))
+            ActionRow(action, updates_by_action.get(action.id, []), is_overdue(action, today),
+                      reminded))
     rows = []
     for recommendation in recommendations:
         its = by_recommendation.get(recommendation.id, [])

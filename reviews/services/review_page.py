@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from reviews.services import actions, local_review, stages
 from reviews.services.access import child_of
 from tracker import deadline_service, deadlines, timeline
+from tracker.accounts import name_of
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
@@ -34,6 +35,8 @@ class ReviewPage(NamedTuple):
     local_review: object = None
     actions: object = None
     tasks: list = ()
+    # The name of the case owner, who gets the review's reminders.
+    owner: str | None = None
 
 
 def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
@@ -65,4 +68,5 @@ def load(incident, today: date) -> ReviewPage:
         local_review=local_review.section(incident, today, rows),
         actions=actions_section,
         tasks=stages.tasks(incident, actions_section),
+        owner=name_of(incident.owner_id),
     )

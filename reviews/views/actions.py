@@ -11,6 +11,7 @@ from reviews.services import actions as service
 from reviews.services.incidents import Problems
 from reviews.views.incidents import _incident_for
 from reviews.views.local_review import _posted_or, save_record
+from tracker.accounts import name_of
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
@@ -92,6 +93,7 @@ def new_review_action(incident_id, recommendation_id):
     service.reviewed(incident)
     found = service.recommendation_or_404(incident, recommendation_id)
     form = ActionForm(**_posted_or({"status": "not_started"}))
+    form.owner_user_id.set_accounts(service.reminder_accounts(incident), blank="The case owner")
 
     def render(form, status):
         return render_template("reviews/actions/action.html", incident=incident,
@@ -112,6 +114,7 @@ def review_action(incident_id, review_action_id):
     service.reviewed(incident)
     action = service.action_or_404(incident, review_action_id)
     form = ActionForm(**_posted_or(ActionForm.data_from(action)))
+    _reminder_choices(form, incident, action)
 
     def render(form, status):
         return _render_action(incident, action, form, UpdateForm(formdata=None), status)
@@ -143,7 +146,14 @@ def review_action_updates(incident_id, review_action_id):
             return redirect(url_for("reviews.review_action", incident_id=incident.id,
                                     review_action_id=action.id))
     details = ActionForm(formdata=None, data=ActionForm.data_from(action))
+    _reminder_choices(details, incident, action)
     return _render_action(incident, action, details, form, 400)
+
+
+def _reminder_choices(form, incident, action):
+    """The accounts the action may remind, keeping the one it reminds now."""
+    form.owner_user_id.set_accounts(service.reminder_accounts(incident), action.owner_user_id,
+                                    name_of(action.owner_user_id), blank="The case owner")
 
 
 def _render_action(incident, action, form, update_form, status):

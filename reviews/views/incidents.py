@@ -12,6 +12,7 @@ from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, RECOMMENDATIONS, STAGE
 from reviews.services import access, lists, review_page
 from reviews.services import incidents as service
 from reviews.services import notifications as notices
+from tracker import case_owner
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.pagination import SortableList
@@ -192,3 +193,13 @@ def incident(incident_id):
     """One incident and its review: stages, deadlines, timeline and actions."""
     found = access.view_incident(incident_id)
     return render_template("reviews/review.html", page=review_page.load(found, london_today()))
+
+
+@bp.route("/<int:incident_id>/owner", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def incident_owner(incident_id):
+    """Choose the case owner: the account the review's reminders go to."""
+    found = _incident_for(incident_id, "case owner form")
+    return case_owner.owner_page(found, permission=Permission.EDIT_REVIEWS,
+                                 back_url=url_for("reviews.incident", incident_id=found.id),
+                                 today=london_today())
