@@ -63,6 +63,9 @@ PAGES = [
     ("Practice reviews: overdue actions", "business.unit@example.org",
      lambda: _endpoint_path("reviews.overdue_actions")),
     ("Home (business unit)", "business.unit@example.org", "/"),
+    # The dashboard of the other roles (the auditor's spans both domains and partnerships).
+    ("Home (panel member)", "panel.member@example.org", "/"),
+    ("Home (auditor)", "auditor@example.org", "/"),
 ]
 
 

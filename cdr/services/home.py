@@ -80,13 +80,6 @@ def _capped(*queries) -> list[Count]:
     return [Count(min(total, COUNT_CAP), total > COUNT_CAP) for total in totals]
 
 
-def _on_open_agenda(today):
-    """Cases on the agenda of a panel meeting not yet held (today's or later)."""
-    return (sa.select(PanelItem.case_id)
-            .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
-            .where(PanelMeeting.meeting_on >= today))
-
-
 # --- The case of each deadline on the home page (tracker.dashboard) --------------------------
 
 
@@ -235,8 +228,9 @@ def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
         ("Information gathered: arrange the child death review meeting",
          _at_stage(partnership_ids, "review_meeting"),
          url_for("cdr.cases", stage="review_meeting")),
-        ("Ready for the CDOP panel and on no agenda to come",
-         _at_stage(partnership_ids, "panel").where(case.id.not_in(_on_open_agenda(today))),
+        # Those heard at a past meeting wait for their outcome (below), not for an agenda.
+        ("Ready for the CDOP panel and on no agenda",
+         _at_stage(partnership_ids, "panel").where(case.id.not_in(sa.select(PanelItem.case_id))),
          url_for("cdr.panel_meetings")),
         ("Heard at a panel meeting: record the outcome and close",
          sa.select(PanelItem.case_id)

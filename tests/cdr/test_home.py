@@ -101,3 +101,99 @@ def test_the_panel_issues_the_same_number_of_queries_however_many_deadlines(cdop
     assert few == many
     page = cdop_client.get("/").get_data(as_text=True)
     assert "Showing the 10 most recently overdue" in page
+
+
+# --- What waits on the user -----------------------------------------------------------------
+
+
+def _table(page, selector):
+    return [tuple(td.get_text(" ", strip=True) for td in tr.select("td"))
+            for tr in page.html.select(f"{selector} tbody tr")]
+
+
+def test_a_designated_doctor_sees_the_meetings_to_chair_and_analyses_to_write(
+        doctor_client, partnership, call):
+    from cdr.models import PanelItem, PanelMeeting, RapidResponseMeeting
+
+    mine = make_case(partnership, jar_required=True, date_of_death=date(2025, 5, 31),
+                     designated_doctor_id=doctor_client.user.id)
+    theirs = make_case(partnership, jar_required=True, date_of_death=date(2025, 5, 31))
+    db.session.add(RapidResponseMeeting(case_id=mine.id, partnership_id=partnership.id,
+                                        number=1, meeting_on=date(2025, 6, 3)))
+    to_write = make_case(partnership, designated_doctor_id=doctor_client.user.id)
+    written = make_case(partnership, designated_doctor_id=doctor_client.user.id,
+                        analysis_summary="Written, anonymised.")
+    meeting = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2025, 6, 20))
+    db.session.add(meeting)
+    db.session.flush()
+    for position, case in enumerate((to_write, written, theirs)):
+        db.session.add(PanelItem(meeting_id=meeting.id, case_id=case.id,
+                                 partnership_id=partnership.id, position=position))
+    db.session.commit()
+
+    page = call(doctor_client, "main.home")
+
+    meetings = _table(page, "#cdr-meetings-to-chair-table")
+    assert [row[:3] for row in meetings] == [
+        (mine.reference, "First rapid response meeting", "3 June 2025"),
+        (mine.reference, "Second rapid response meeting", "Not arranged yet"),
+    ]
+    assert meetings[0][3].startswith("5 June 2025")
+    assert _table(page, "#cdr-analyses-table") == [(to_write.reference, "20 June 2025")]
+    assert page.html.select_one("#cdr-to-move-on") is None
+
+
+def test_a_cdop_administrator_sees_the_cases_to_move_on(cdop_client, partnership,
+                                                         other_partnership, call):
+    from cdr.models import PanelItem, PanelMeeting
+
+    make_case(partnership, information_complete=True)
+    make_case(other_partnership, information_complete=True)
+    ready = make_case(partnership, information_complete=True,
+                      review_meeting_on=date(2025, 5, 1))
+    on_agenda = make_case(partnership, information_complete=True,
+                          review_meeting_on=date(2025, 5, 1))
+    heard = make_case(partnership, information_complete=True,
+                      review_meeting_on=date(2025, 4, 1))
+    past = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2025, 5, 20))
+    coming = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2025, 6, 20))
+    db.session.add_all([past, coming])
+    db.session.flush()
+    db.session.add_all([
+        PanelItem(meeting_id=past.id, case_id=heard.id, partnership_id=partnership.id),
+        PanelItem(meeting_id=coming.id, case_id=on_agenda.id, partnership_id=partnership.id),
+    ])
+    db.session.commit()
+
+    page = call(cdop_client, "main.home")
+
+    rows = page.html.select("#cdr-to-move-on-list .govuk-summary-list__row")
+    counts = {row.dt.get_text(strip=True): row.select_one(".govuk-summary-list__value")
+              .get_text(strip=True) for row in rows}
+    assert counts == {
+        "Information gathered: arrange the child death review meeting": "1",
+        "Ready for the CDOP panel and on no agenda": "1",
+        "Heard at a panel meeting: record the outcome and close": "1",
+    }
+    assert ready.reference  # the one ready and on no agenda
+    link = page.html.select_one("#cdr-to-move-on-list a")["href"]
+    assert link == "/child-deaths/?stage=review_meeting"
+    assert page.html.select_one("#cdr-meetings-to-chair") is None
+
+
+def test_outstanding_agency_requests_oldest_first(cdop_client, partnership, call):
+    from cdr.services import requests as request_service
+
+    case = make_case(partnership, date_of_death=date(2025, 4, 1))
+    request_service.add_request(case, agency="School", sent_on=date(2025, 5, 20))
+    request_service.add_request(case, agency="Police", sent_on=date(2025, 4, 10))
+    returned = request_service.add_request(case, agency="GP practice",
+                                           sent_on=date(2025, 4, 5))
+    returned.returned_on = date(2025, 4, 20)
+    db.session.commit()
+
+    rows = _table(call(cdop_client, "main.home"), "#cdr-requests-table")
+
+    assert [row[:3] for row in rows] == [(case.reference, "Police", "10 April 2025"),
+                                         (case.reference, "School", "20 May 2025")]
+    assert "Overdue" in rows[0][3]
