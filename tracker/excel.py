@@ -46,6 +46,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from tracker import audit
+from tracker.excel_rows import RowWriter
 from tracker.extensions import db
 from tracker.timeutil import LONDON, format_date
 
@@ -180,11 +181,10 @@ def _write_data_sheet(worksheet, sheet: ExportSheet) -> int:
         worksheet.column_dimensions[get_column_letter(index)].width = column.display_width
     worksheet.freeze_panes = "A2"
     _mark(worksheet)
-    worksheet.append([_header_cell(worksheet, column.header) for column in sheet.columns])
-    count = 0
-    for row in sheet.rows:
-        worksheet.append([cell(worksheet, value) for value in row])
-        count += 1
+    writer = RowWriter(worksheet, date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT,
+                       formula_starts=FORMULA_STARTS, text=safe_text,
+                       to_datetime=to_excel_datetime, header_font=_BOLD)
+    count = writer.write([column.header for column in sheet.columns], sheet.rows)
     last = get_column_letter(max(len(sheet.columns), 1))
     worksheet.auto_filter.ref = f"A1:{last}{count + 1}"
     if sheet.decorate is not None:

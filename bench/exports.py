@@ -1,0 +1,134 @@
+"""Benchmark of the largest export: the child death case list, its time and peak memory.
+
+`bench_exports(app, rows)` tops the database up to `rows` child death cases (the demo shares
+cases between the domains), then downloads the case list export, with the children's
+identifying details, in a fresh Python process signed in as a CDOP administrator of every
+partnership. The process reports its own peak resident memory (ru_maxrss), so the figure is
+the export's whole footprint (interpreter, app and export), not a guess from inside.
+Targets (issue 16): within 60 s and under 300 MB.
+
+The measured process gets the signed-in session cookie in BENCH_SESSION_COOKIE (prints one
+JSON line).
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+
+import sqlalchemy as sa
+
+from tracker import demo
+from tracker.audit import AuditEvent
+from tracker.domains import registered_domains
+from tracker.extensions import db
+from tracker.models import Partnership, User
+from tracker.passwords import hash_password
+from tracker.roles import Role
+
+EXPORTER = "bench.exporter@example.org"
+EXPORT_PATH = "/child-deaths/spreadsheet?identifying=yes"
+TIME_TARGET_S, MEMORY_TARGET_MB = 60, 300
+
+
+def bench_exports(app, rows, today):
+    """Top up to `rows` child death cases, then time the case list export in a subprocess."""
+    from bench.bench import _signed_in
+
+    with app.app_context():
+        added = _top_up_child_deaths(rows, today)
+        _exporter()
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        db.session.remove()
+    if added:
+        print(f"  (added {added:,} child death cases for the export: {rows:,} in all)")
+    # Signed in here, so the measured process never runs Argon2 (its memory would hide the
+    # export's): the session cookie is handed over.
+    cookie = _signed_in(app, EXPORTER).get_cookie("session").value
+    result = subprocess.run(  # noqa: S603 (this same module, with fixed arguments)
+        [sys.executable, "-m", "bench.exports", "--uri", uri],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "BENCH_SESSION_COOKIE": cookie})
+    if result.returncode != 0:
+        print(f"  case list export failed:\n{result.stderr[-3000:]}")
+        return
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    verdict = ("within" if figures["seconds"] <= TIME_TARGET_S
+               and figures["peak_mb"] < MEMORY_TARGET_MB else "OUTSIDE")
+    print(f"  case list export, {figures['rows']:,} cases + {figures['requests']:,} requests:"
+          f" {figures['seconds']:.1f} s, peak memory {figures['peak_mb']:.0f} MB"
+          f" (process before the export {figures['baseline_mb']:.0f} MB),"
+          f" {figures['bytes'] / 1e6:.1f} MB file: {verdict} the targets"
+          f" ({TIME_TARGET_S} s, {MEMORY_TARGET_MB} MB)")
+
+
+def _top_up_child_deaths(rows, today):
+    """Seed more child death cases until there are `rows`; how many were added."""
+    (seeder,) = [domain.demo for domain in registered_domains()
+                 if domain.name == "cdr" and domain.demo is not None]
+    missing = rows - seeder.count()
+    if missing <= 0:
+        return 0
+    partnerships = db.session.scalars(sa.select(Partnership).order_by(Partnership.id)).all()
+    start = sum(domain.demo.count() for domain in registered_domains() if domain.demo) + 1
+    seeder.seed(random.Random(16), partnerships, range(start, start + missing), today)
+    db.session.commit()
+    return missing
+
+
+def _exporter():
+    """A CDOP administrator of every partnership, so the export holds every case."""
+    if db.session.scalar(sa.select(User.id).where(User.email == EXPORTER)):
+        return
+    user = User(email=EXPORTER, full_name="Bench Exporter", role=Role.CDOP_ADMIN.value,
+                password_hash=hash_password(demo.DEMO_PASSWORD))
+    user.partnerships = db.session.scalars(sa.select(Partnership)).all()
+    db.session.add(user)
+    db.session.commit()
+
+
+def _peak_mb():
+    """This process's peak resident memory so far, in MB (ru_maxrss is KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure(uri, session_cookie):
+    """Download the export once; its time, size, rows and this process's peak memory."""
+    from tracker import create_app
+
+    app = create_app({"CONFIG_CLASS": "development", "SQLALCHEMY_DATABASE_URI": uri,
+                      "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    client.set_cookie("session", session_cookie)
+    baseline = _peak_mb()
+    began = time.perf_counter()
+    response = client.get(EXPORT_PATH, buffered=False)
+    size = sum(len(chunk) for chunk in response.response)
+    response.close()
+    elapsed = time.perf_counter() - began
+    if response.status_code != 200:
+        raise RuntimeError(f"The export answered HTTP {response.status_code}")
+    with app.app_context():
+        detail = db.session.scalar(sa.select(AuditEvent.detail).where(
+            AuditEvent.action == "export").order_by(AuditEvent.id.desc()).limit(1))
+    counts = {name: int(n.replace(",", "")) for name, n in
+              re.findall(r"(Cases|Agency requests) ([\d,]+) rows?", detail or "")}
+    return {"seconds": elapsed, "bytes": size, "peak_mb": _peak_mb(), "baseline_mb": baseline,
+            "rows": counts.get("Cases", 0), "requests": counts.get("Agency requests", 0)}
+
+
+def main(argv=None):
+    """Measure one export and print its figures as one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uri", required=True)
+    args = parser.parse_args(argv)
+    print(json.dumps(_measure(args.uri, os.environ["BENCH_SESSION_COOKIE"])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Fast rows for openpyxl's write-only sheets: the cells' XML written as markup, row by row.
+
+openpyxl's own `append` makes a Cell object and several XML calls for every cell (about 40
+microseconds each here): a 100,000-row export of 40 columns would take minutes. This writes
+each row's `<row>` markup in one go into the same stream, after the sheet's top (columns,
+frozen pane) and before its tail (filter, header and footer, charts), which openpyxl still
+writes. Values are typed as `tracker.excel.cell` types them: dates and datetimes as numbers
+with a date format, formula-like text as quote-prefixed inline text, never a formula.
+
+It relies on openpyxl 3.1.5's write-only internals (the sheet's WorksheetWriter and its
+`xf` stream, `_rows`), pinned in requirements.txt; tests/tracker/test_excel.py opens the
+result with openpyxl and tests/cdr/test_exports_libreoffice.py with LibreOffice.
+"""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.xml.functions import fromstring
+
+
+class RowWriter:
+    """Writes a write-only sheet's rows as markup; `write(rows)` returns how many."""
+
+    def __init__(self, worksheet, *, date_format, datetime_format, formula_starts,
+                 text, to_datetime, header_font):
+        self.worksheet = worksheet
+        self.formula_starts = formula_starts
+        self.text = text  # makes text safe for a cell (tracker.excel.safe_text)
+        self.to_datetime = to_datetime  # a datetime as Excel holds it (London, naive)
+        self.styles = {
+            "date": _style_id(worksheet, number_format=date_format),
+            "datetime": _style_id(worksheet, number_format=datetime_format),
+            "quoted": _style_id(worksheet, quotePrefix=True),
+            "header": _style_id(worksheet, font=header_font),
+        }
+        self.letters = []
+
+    def write(self, header, rows) -> int:
+        """The bold header row, then every row; returns the number of rows after the header."""
+        self.letters = [get_column_letter(n) for n in range(1, len(header) + 1)]
+        sheet = self.worksheet
+        sheet._get_writer()  # noqa: SLF001 (writes the sheet's top: columns, panes)
+        stream = sheet._writer.xf  # noqa: SLF001
+        xf = stream.send(True)
+        emit = _emitter(xf)
+        count = 0
+        with xf.element("sheetData"):
+            emit(self._header(header))
+            for count, values in enumerate(rows, start=1):
+                emit(self._row(count + 1, values))
+        stream.send(None)
+        # The rows are written: closing the sheet must not write an empty sheetData again.
+        sheet._rows = (row for row in ())  # noqa: SLF001
+        return count
+
+    def _header(self, header) -> str:
+        style = self.styles["header"]
+        cells = "".join(_text_cell(f"{letter}1", self.text(str(title)), style)
+                        for letter, title in zip(self.letters, header, strict=False))
+        return f'<row r="1">{cells}</row>'
+
+    def _row(self, number, values) -> str:
+        cells = "".join(self._cell(f"{letter}{number}", value)
+                        for letter, value in zip(self.letters, values, strict=False)
+                        if value is not None)
+        return f'<row r="{number}">{cells}</row>'
+
+    def _cell(self, ref, value) -> str:
+        """One cell's markup, typed as tracker.excel.cell types it."""
+        kind = _KINDS.get(type(value)) or _kind_of(value)
+        if kind == "text":
+            text = self.text(value if type(value) is str else str(value))
+            if not text:
+                return ""
+            quoted = self.styles["quoted"] if text.startswith(self.formula_starts) else None
+            return _text_cell(ref, text, quoted)
+        if kind == "date":
+            return f'<c r="{ref}" s="{self.styles["date"]}"><v>{to_excel(value)}</v></c>'
+        if kind == "datetime":
+            serial = to_excel(self.to_datetime(value))
+            return f'<c r="{ref}" s="{self.styles["datetime"]}"><v>{serial!r}</v></c>'
+        if kind == "bool":
+            return _text_cell(ref, "Yes" if value else "No")
+        if kind == "enum":
+            return self._cell(ref, getattr(value, "label", value.value))
+        return f'<c r="{ref}"><v>{value}</v></c>'
+
+
+# The kind of each common type of value, looked up before any isinstance() test (faster).
+_KINDS = {str: "text", date: "date", datetime: "datetime", bool: "bool", int: "number",
+          float: "number", Decimal: "number"}
+
+
+def _kind_of(value) -> str:
+    """The kind of a value of a less common type (a subclass, an enum)."""
+    for kind, types in (("enum", enum.Enum), ("bool", bool), ("datetime", datetime),
+                        ("date", date), ("number", int | float | Decimal)):
+        if isinstance(value, types):
+            return kind
+    return "text"
+
+
+def _text_cell(ref, text, style=None) -> str:
+    """Inline text (spaces at either end kept), with a style when given."""
+    styled = f' s="{style}"' if style is not None else ""
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+
+
+def _escape(text) -> str:
+    """Text escaped for XML; a carriage return kept as one (XML would read it as a line feed)."""
+    return escape(text).replace("\r", "&#13;")
+
+
+def _style_id(worksheet, **style):
+    """The workbook's id of a cell style (registered once, shared by every cell using it)."""
+    prototype = WriteOnlyCell(worksheet)
+    for name, value in style.items():
+        setattr(prototype, name, value)
+    return prototype.style_id
+
+
+def _emitter(xf):
+    """A function writing a row's markup into the sheet's stream.
+
+    openpyxl's pure-Python stream (et_xmlfile) takes markup as it is; lxml's takes elements,
+    so with lxml installed each row is parsed first (still far faster than cell by cell).
+    """
+    raw = getattr(xf, "_file", None)
+    if callable(raw):
+        return raw
+    return lambda markup: xf.write(fromstring(markup))
+
