@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
+from bench.exports import bench_exports
 from tracker import calendar, create_app, deadline_bulk, demo
 from tracker.audit import AuditEvent
 from tracker.extensions import db
@@ -81,6 +82,8 @@ def main(argv=None):
                 engine = db.engine
             # Requests run outside that app context, as on a server: each gets its own `g`.
             _bench_pages(app, engine, args.repeat)
+            # The case list export at this many child death cases: time and peak memory.
+            bench_exports(app, size)
 
 
 def _parse(argv):
