@@ -28,7 +28,12 @@ migrate: install
 seed: migrate
 	$(BIN)/flask demo seed --cases 300 --if-empty
 
+# The web server, the scheduler (its own process: it never runs inside the web server) and a
+# local SMTP server that keeps every e-mail the demo sends under instance/mail/.
 run: seed
+	@$(BIN)/flask mail-sink --port 8025 & sink=$$!; \
+	$(BIN)/flask scheduler run & scheduler=$$!; \
+	trap 'kill $$sink $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from bench.exports import bench_exports
+from bench.reminders import bench_reminders
 from tracker import calendar, create_app, deadline_bulk, demo
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership
 
+# The demo's "today": the cases' dates are seeded around it, and the reminder pass runs on it.
+SEED_TODAY = date(2026, 11, 23)
 # Audit rows seeded per case, so the audit page is measured on a trail of realistic size.
 AUDIT_ROWS_PER_CASE = 5
 
@@ -79,6 +82,7 @@ def main(argv=None):
             with app.app_context():
                 _seed(size)
                 _bench_recompute(size)
+                bench_reminders(app, SEED_TODAY)
                 engine = db.engine
             # Requests run outside that app context, as on a server: each gets its own `g`.
             _bench_pages(app, engine, args.repeat)
@@ -117,7 +121,7 @@ def _seed(size):
     """Demo users and `size` synthetic cases, with their stored deadlines."""
     started = time.perf_counter()
     demo.seed_people()
-    demo.seed_cases(size, today=date(2026, 11, 23))
+    demo.seed_cases(size, today=SEED_TODAY)
     _seed_audit_trail(size * AUDIT_ROWS_PER_CASE)
     elapsed = time.perf_counter() - started
     deadlines = db.session.execute(sa.text("SELECT count(*) FROM deadline")).scalar()

@@ -7,11 +7,10 @@ Steps are named by rule or agency, never by anything that identifies the child.
 """
 
 import sqlalchemy as sa
-from flask import url_for
 
 from cdr.models import AgencyRequest, CaseAction, ChildDeathCase
 from tracker.deadline_models import Deadline
-from tracker.reminders.sources import ReminderSource, deadline_source
+from tracker.reminders.sources import ReminderSource, deadline_source, link_to
 from tracker.roles import Permission
 
 # The rapid response meetings: the designated doctor chairs them.
@@ -35,8 +34,7 @@ def _request_deadlines(select):
     return _case_columns(joined).add_columns(AgencyRequest.agency)
 
 
-def _link(row):
-    return url_for("cdr.case", case_id=row.case_id)
+_link = link_to("cdr.case", "case_id")
 
 
 def _recipients(row):
@@ -44,7 +42,7 @@ def _recipients(row):
     return (row.owner_id, doctor)
 
 
-def _actions(horizon):
+def _actions(horizon, partnership_ids):
     return (
         sa.select(
             CaseAction.id.label("subject_id"), CaseAction.partnership_id,
@@ -53,16 +51,17 @@ def _actions(horizon):
             ChildDeathCase.id.label("case_id"), ChildDeathCase.reference,
             ChildDeathCase.owner_id)
         .join(ChildDeathCase, ChildDeathCase.id == CaseAction.case_id)
-        .where(CaseAction.completed_on.is_(None), CaseAction.due_on.is_not(None),
+        .where(CaseAction.partnership_id.in_(partnership_ids),
+               CaseAction.completed_on.is_(None), CaseAction.due_on.is_not(None),
                CaseAction.due_on <= horizon)
     )
 
 
 SOURCES = (
-    deadline_source("cdr_case", permission=Permission.VIEW_CDR_CASES, extend=_case_deadlines,
-                    link=_link, recipients=_recipients),
+    deadline_source(ChildDeathCase.__tablename__, permission=Permission.VIEW_CDR_CASES,
+                    extend=_case_deadlines, link=_link, recipients=_recipients),
     deadline_source(
-        "agency_information_request", permission=Permission.VIEW_CDR_CASES,
+        AgencyRequest.__tablename__, permission=Permission.VIEW_CDR_CASES,
         extend=_request_deadlines, link=_link, recipients=lambda row: (row.owner_id,),
         step=lambda row: f"Information requested from {row.agency}"),
     ReminderSource(

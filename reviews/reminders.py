@@ -6,13 +6,12 @@ to the partnership, not to a case: its deadlines remind the partnership's busine
 """
 
 import sqlalchemy as sa
-from flask import url_for
 
 from reviews.models import ReviewAction, SeriousIncident, YearlyReport
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import User, user_partnership
-from tracker.reminders.sources import ReminderSource, deadline_source
+from tracker.reminders.sources import ReminderSource, deadline_source, link_to
 from tracker.roles import Permission, Role
 
 ACTION_POLICY = "reviews_action"
@@ -30,8 +29,7 @@ def _yearly_deadlines(select):
                          sa.literal("Yearly report").label("reference")))
 
 
-def _incident_link(row):
-    return url_for("reviews.incident", incident_id=row.incident_id)
+_incident_link = link_to("reviews.incident", "incident_id")
 
 
 def _business_unit(row):
@@ -42,7 +40,7 @@ def _business_unit(row):
                User.role == Role.BUSINESS_UNIT, User.active.is_(True))).all()
 
 
-def _actions(horizon):
+def _actions(horizon, partnership_ids):
     return (
         sa.select(
             ReviewAction.id.label("subject_id"), ReviewAction.partnership_id,
@@ -51,18 +49,18 @@ def _actions(horizon):
             ReviewAction.agency, SeriousIncident.id.label("incident_id"),
             SeriousIncident.reference, SeriousIncident.owner_id)
         .join(SeriousIncident, SeriousIncident.id == ReviewAction.incident_id)
-        .where(ReviewAction.completed_on.is_(None), ReviewAction.due_on <= horizon)
+        .where(ReviewAction.partnership_id.in_(partnership_ids),
+               ReviewAction.completed_on.is_(None), ReviewAction.due_on <= horizon)
     )
 
 
 SOURCES = (
-    deadline_source("serious_incident", permission=Permission.VIEW_REVIEWS,
+    deadline_source(SeriousIncident.__tablename__, permission=Permission.VIEW_REVIEWS,
                     extend=_incident_deadlines, link=_incident_link,
                     recipients=lambda row: (row.owner_id,)),
     deadline_source(
-        "reviews_yearly_report", permission=Permission.VIEW_REVIEWS, extend=_yearly_deadlines,
-        link=lambda row: url_for("reviews.yearly_report",
-                                 yearly_report_id=row.yearly_report_id),
+        YearlyReport.__tablename__, permission=Permission.VIEW_REVIEWS, extend=_yearly_deadlines,
+        link=link_to("reviews.yearly_report", "yearly_report_id"),
         recipients=_business_unit),
     ReminderSource(
         subject_type="reviews_action", permission=Permission.VIEW_REVIEWS, rows=_actions,

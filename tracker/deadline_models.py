@@ -37,6 +37,15 @@ class Deadline(Audited, db.Model):
             sqlite_where=sa.text("met_on IS NULL"),
         ),
         sa.Index("ix_deadline_partnership_due", "partnership_id", "due_date"),
+        # One owner type's open deadlines by due date, per partnership: the reminder pass.
+        sa.Index(
+            "ix_deadline_open_owner_due",
+            "owner_type",
+            "partnership_id",
+            "due_date",
+            postgresql_where=sa.text("met_on IS NULL"),
+            sqlite_where=sa.text("met_on IS NULL"),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

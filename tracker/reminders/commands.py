@@ -64,6 +64,9 @@ def run_scheduler():
 
 
 def init_app(app):
-    """Register the command groups."""
+    """Register the command groups, and the development mail sink."""
+    from tracker import mail_sink
+
     app.cli.add_command(reminders_cli)
     app.cli.add_command(scheduler_cli)
+    mail_sink.init_app(app)

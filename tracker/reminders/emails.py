@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask import current_app, render_template
 
 from tracker import mail
 from tracker.extensions import db
+from tracker.reminders.models import Reminder
 from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
 from tracker.timeutil import format_date
 
+# A digest lists this many of each stage (oldest first) and counts the rest: the notices page
+# lists every one.
+MAX_LISTED = 50
 # The order sections appear in a digest: the most pressing first.
 SECTION_ORDER = (ESCALATION, OVERDUE, DUE_NOW, DUE, BEFORE)
 SECTION_TITLES = {
@@ -33,36 +38,52 @@ def absolute(link: str) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + link
 
 
-def queue_for(reminders, people, today: date, now: datetime) -> None:
-    """Queue the e-mails that carry newly claimed reminders and link each reminder to one."""
+def queue_for(reminders, people, today: date, now: datetime) -> dict[int, int | str]:
+    """Queue the e-mails that carry newly claimed reminders, and record which carries which.
+
+    Returns, per reminder id, the id of its e-mail or why it has none ("paused").
+    """
     by_person = defaultdict(list)
     for reminder in reminders:
         by_person[reminder.recipient_id].append(reminder)
-    links = []
+    carried: list[tuple[list, mail.OutboundEmail]] = []
+    skipped: dict[str, list[int]] = defaultdict(list)
     for person_id, mine in by_person.items():
         person = people.get(person_id)
         if person is None or person.paused(today):
-            for reminder in mine:
-                reminder.email_skipped = "paused" if person else "no account"
+            skipped["paused" if person else "no account"].extend(r.id for r in mine)
             continue
         single = [r for r in mine if r.stage == DUE_NOW or person.mode == "immediate"]
-        digest = [r for r in mine if r not in single]
-        for reminder in single:
-            links.append(([reminder], _single(person, reminder, now)))
+        digest = [r for r in mine if not (r.stage == DUE_NOW or person.mode == "immediate")]
+        carried.extend(([r], _single(person, r, now)) for r in single)
         if digest:
-            links.append((digest, _digest(person, digest, today, now)))
+            carried.append((digest, _digest(person, digest, today, now)))
     db.session.flush()
-    for carried, email in links:
-        for reminder in carried:
-            reminder.email_id = email.id
+    outcome: dict[int, int | str] = {}
+    for group, email in carried:
+        _mark([r.id for r in group], email_id=email.id)
+        outcome.update((r.id, email.id) for r in group)
+    for reason, ids in skipped.items():
+        _mark(ids, email_skipped=reason)
+        outcome.update((rid, reason) for rid in ids)
+    return outcome
+
+
+def _mark(ids: list[int], **values) -> None:
+    """Set values on many ledger rows, a chunk of ids per statement."""
+    for start in range(0, len(ids), 2000):
+        db.session.execute(
+            sa.update(Reminder).where(Reminder.id.in_(ids[start:start + 2000])).values(**values),
+            execution_options={"synchronize_session": False})
 
 
 def _sections(reminders):
+    """(title, count, the first MAX_LISTED items by due date) per stage, most pressing first."""
     grouped = defaultdict(list)
     for reminder in reminders:
         grouped[reminder.stage].append(reminder)
-    return [(SECTION_TITLES[stage], sorted(grouped[stage], key=lambda r: (r.due_date,
-                                                                          r.reference)))
+    return [(SECTION_TITLES[stage], len(grouped[stage]),
+             sorted(grouped[stage], key=lambda r: (r.due_date, r.reference))[:MAX_LISTED])
             for stage in SECTION_ORDER if grouped[stage]]
 
 
@@ -87,6 +108,7 @@ def _context(person, reminders, today):
     return {
         "sections": _sections(reminders), "today": today, "absolute": absolute,
         "settings_link": absolute("/account/reminders"),
+        "notices_link": absolute("/notices"),
         "service_name": current_app.config["SERVICE_NAME"],
     }
 

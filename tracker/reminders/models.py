@@ -61,6 +61,8 @@ class Reminder(db.Model):
         # The header's count and the notices page: a user's notices not dismissed.
         sa.Index("ix_reminder_recipient_open", "recipient_id", "dismissed_at", "id"),
         sa.Index("ix_reminder_created", "created_at"),
+        # A pass reads the keys claimed since the earliest day it is about to claim.
+        sa.Index("ix_reminder_fire_date", "fire_date"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -78,6 +80,9 @@ class Reminder(db.Model):
     link: so.Mapped[str] = so.mapped_column(sa.String(500))
     due_date: so.Mapped[date]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The pass that claimed it (a random token): a pass reads back the rows it inserted by it,
+    # since a key another pass inserted first is skipped (ON CONFLICT DO NOTHING).
+    claim: so.Mapped[str] = so.mapped_column(sa.String(32), index=True)
     # The e-mail that carries it; None while paused (on leave) or before it is queued.
     email_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("outbound_email.id", ondelete="SET NULL"), index=True)

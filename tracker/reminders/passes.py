@@ -10,9 +10,11 @@ twice and loses nothing.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
@@ -34,7 +36,7 @@ from tracker.reminders.policy import (
     escalation,
     latest_firing,
 )
-from tracker.reminders.sources import all_sources
+from tracker.reminders.sources import ReminderSource, all_sources
 from tracker.timeutil import to_london, utcnow
 
 CHUNK = 2000
@@ -85,17 +87,27 @@ class _World:
         self.people = _people()
         self.policies = {(p.partnership_id, p.policy_key): p.policy
                          for p in db.session.scalars(sa.select(ReminderPolicy))}
+        self.memo: dict[tuple, list] = {}
+        self._managers: dict[tuple, list[Person]] = {}
+        self._allowed: dict[tuple, list[Person]] = {}
 
     def policy(self, partnership_id: int, key: str) -> Policy:
         return self.policies.get((partnership_id, key), DEFAULT_POLICY)
 
     def allowed(self, user_ids, partnership_id, permission) -> list[Person]:
-        found = (self.people.get(uid) for uid in dict.fromkeys(user_ids) if uid)
-        return [p for p in found if p is not None and p.may_see(partnership_id, permission)]
+        key = (tuple(user_ids), partnership_id, permission)
+        if key not in self._allowed:
+            found = (self.people.get(uid) for uid in dict.fromkeys(key[0]) if uid)
+            self._allowed[key] = [p for p in found
+                                  if p is not None and p.may_see(partnership_id, permission)]
+        return self._allowed[key]
 
     def managers(self, partnership_id, permission) -> list[Person]:
-        return [p for p in self.people.values()
-                if p.manager and p.may_see(partnership_id, permission)]
+        key = (partnership_id, permission)
+        if key not in self._managers:
+            self._managers[key] = [p for p in self.people.values()
+                                   if p.manager and p.may_see(partnership_id, permission)]
+        return self._managers[key]
 
     def horizon(self) -> date:
         """The furthest due date whose 'before' reminder can have come today."""
@@ -119,7 +131,11 @@ def _people() -> dict[int, Person]:
 
 
 def _firings(world: _World, row, due: date, hour_reached: bool):
-    """(firing, is_escalation) pairs due today for one row."""
+    """(firing, is_escalation) pairs due today for one row, worked out once per due date."""
+    memo_key = (row.partnership_id, row.policy_key, due)
+    found = world.memo.get(memo_key)
+    if found is not None:
+        return found
     rules = world.rules.get(row.partnership_id)
     policy = world.policy(row.partnership_id, row.policy_key)
     found = []
@@ -131,72 +147,118 @@ def _firings(world: _World, row, due: date, hour_reached: bool):
     escalated = escalation(policy, due, world.today, rules)
     if escalated is not None:
         found.append((escalated, True))
+    world.memo[memo_key] = found
     return found
 
 
-def candidates(today: date, now: datetime) -> list[dict]:
-    """Every reminder that should exist by today, as ledger rows (not yet claimed)."""
-    world = _World(today)
+class Wanted(NamedTuple):
+    """A reminder that should exist by today: its unique key and where it comes from."""
+
+    key: tuple  # (subject_type, subject_id, stage, recipient_id, fire_date)
+    source: ReminderSource
+    row: sa.Row
+    due: date
+
+
+def candidates(world: _World, now: datetime) -> list[Wanted]:
+    """Every reminder that should exist by today (claimed already or not)."""
     hour_reached = to_london(now).hour >= current_app.config["REMINDER_DUE_TODAY_HOUR"]
     wanted = []
+    # A weekend, bank holiday or closure day sends nothing: the next working day sends it.
+    working = sorted(pid for pid, is_working in world.working.items() if is_working)
+    if not working:
+        return wanted
     for source in all_sources():
-        for row in db.session.execute(source.rows(world.horizon())):
-            if not world.working.get(row.partnership_id, False):
-                continue  # a weekend, bank holiday or closure day: the next working day sends
-            due = getattr(row, "extended_to", None) or row.due_date
+        for row in db.session.execute(source.rows(world.horizon(), working)):
+            due = row.due_date
             firings = _firings(world, row, due, hour_reached)
             if firings:
-                wanted.extend(_rows_for(world, source, row, due, firings))
+                wanted.extend(_wanted_for(world, source, row, due, firings))
     return wanted
 
 
-def _rows_for(world, source, row, due, firings):
+def _wanted_for(world, source, row, due, firings):
     owners = world.allowed(source.recipients(row), row.partnership_id, source.permission)
-    managers = None
-    shared = None
     for firing, escalated in firings:
         if escalated or not owners:
-            managers = managers if managers is not None else world.managers(
-                row.partnership_id, source.permission)
-        people = managers if escalated or not owners else owners
-        if people and shared is None:
-            shared = {
-                "subject_type": source.subject_type, "subject_id": row.subject_id,
-                "partnership_id": row.partnership_id, "policy_key": row.policy_key,
-                "step": source.step_of(row)[:300], "reference": row.reference,
-                "link": source.link(row)[:500], "due_date": due,
-            }
+            people = world.managers(row.partnership_id, source.permission)
+        else:
+            people = owners
         for person in people:
-            yield {**shared, "stage": firing.stage, "fire_date": firing.fire_date,
-                   "recipient_id": person.id}
+            key = (source.subject_type, row.subject_id, firing.stage, person.id,
+                   firing.fire_date)
+            yield Wanted(key, source, row, due)
 
 
-def _insert_claims(rows: list[dict]) -> list[int]:
-    """Insert ledger rows, skipping keys already there; the ids this call inserted."""
+def _already_claimed(wanted: list[Wanted]) -> set[tuple]:
+    """The keys among `wanted` the ledger holds already (one ranged query by day).
+
+    Only a speed-up: the unique key refuses a repeat in any case (another pass may be
+    claiming at this very moment).
+    """
+    if not wanted:
+        return set()
+    earliest = min(w.key[4] for w in wanted)
+    table = Reminder.__table__
+    found = db.session.execute(sa.select(
+        table.c.subject_type, table.c.subject_id, table.c.stage, table.c.recipient_id,
+        table.c.fire_date).where(table.c.fire_date >= earliest))
+    return {tuple(row) for row in found}
+
+
+def _ledger_row(wanted: Wanted, now: datetime) -> dict:
+    subject_type, subject_id, stage, recipient_id, fire_date = wanted.key
+    row = wanted.row
+    return {
+        "subject_type": subject_type, "subject_id": subject_id, "stage": stage,
+        "recipient_id": recipient_id, "fire_date": fire_date,
+        "partnership_id": row.partnership_id, "policy_key": row.policy_key,
+        "step": wanted.source.step_of(row)[:300], "reference": row.reference,
+        "link": wanted.source.link(row)[:500], "due_date": wanted.due, "created_at": now,
+    }
+
+
+_T = Reminder.__table__
+CLAIMED_COLUMNS = (_T.c.id, _T.c.recipient_id, _T.c.partnership_id, _T.c.stage,
+                   _T.c.fire_date, _T.c.reference, _T.c.step, _T.c.link, _T.c.due_date)
+
+
+def _insert_claims(rows: list[dict]) -> list[sa.Row]:
+    """Insert ledger rows, skipping keys already there; the rows this call inserted.
+
+    Plain executemany (no RETURNING, which costs a Python round per row); what this pass
+    won is read back by its claim token.
+    """
+    token = secrets.token_hex(16)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    claimed = []
-    now = utcnow()
+    stmt = insert(Reminder.__table__).on_conflict_do_nothing(
+        index_elements=["subject_type", "subject_id", "stage", "recipient_id", "fire_date"])
+    connection = db.session.connection()
     for start in range(0, len(rows), CHUNK):
-        chunk = [{**row, "created_at": now} for row in rows[start:start + CHUNK]]
-        stmt = insert(Reminder).on_conflict_do_nothing(
-            index_elements=["subject_type", "subject_id", "stage", "recipient_id", "fire_date"]
-        ).returning(Reminder.id)
-        claimed.extend(db.session.scalars(stmt, chunk))
-    return claimed
-
-
-def claim(today: date, now: datetime) -> list[Reminder]:
-    """Claim today's reminders and queue their e-mails, in the current transaction."""
-    claimed_ids = _insert_claims(candidates(today, now))
-    if not claimed_ids:
+        chunk = rows[start:start + CHUNK]
+        for row in chunk:
+            row["claim"] = token
+        connection.execute(stmt, chunk)
+    if not rows:
         return []
-    reminders = []
-    for start in range(0, len(claimed_ids), CHUNK):
-        reminders.extend(db.session.scalars(
-            sa.select(Reminder).where(Reminder.id.in_(claimed_ids[start:start + CHUNK]))))
-    emails.queue_for(reminders, _people(), today, now)
-    return reminders
+    return connection.execute(
+        sa.select(*CLAIMED_COLUMNS).where(_T.c.claim == token).order_by(_T.c.id)).all()
+
+
+def claim(today: date, now: datetime) -> tuple[list[sa.Row], dict[int, str]]:
+    """Claim today's reminders and queue their e-mails, in the current transaction.
+
+    Returns the claimed ledger rows and, per reminder id, what became of its e-mail.
+    """
+    world = _World(today)
+    wanted = candidates(world, now)
+    known = _already_claimed(wanted)
+    fresh = [w for key, w in {w.key: w for w in wanted}.items() if key not in known]
+    claimed = _insert_claims([_ledger_row(w, utcnow()) for w in fresh])
+    if not claimed:
+        return [], {}
+    return claimed, emails.queue_for(claimed, world.people, today, now)
 
 
 def run_pass(today: date, now: datetime | None = None, *, dry_run: bool = False,
@@ -205,9 +267,9 @@ def run_pass(today: date, now: datetime | None = None, *, dry_run: bool = False,
     now = now or utcnow()
     report = PassReport(today=today, dry_run=dry_run)
     with _url_context():
-        reminders = claim(today, now)
-    report.claimed = [_line(r) for r in reminders]
-    report.emails_queued = len({r.email_id for r in reminders if r.email_id})
+        claimed, outcome = claim(today, now)
+    report.claimed = [_line(r, outcome) for r in claimed]
+    report.emails_queued = len({v for v in outcome.values() if isinstance(v, int)})
     if dry_run:
         db.session.rollback()
         return report
@@ -217,10 +279,11 @@ def run_pass(today: date, now: datetime | None = None, *, dry_run: bool = False,
     return report
 
 
-def _line(reminder: Reminder) -> dict:
+def _line(reminder: sa.Row, outcome: dict) -> dict:
+    email = outcome.get(reminder.id)
     return {"stage": reminder.stage, "reference": reminder.reference, "step": reminder.step,
             "due_date": reminder.due_date, "recipient_id": reminder.recipient_id,
-            "email": reminder.email_skipped or ("queued" if reminder.email_id else "none")}
+            "email": "queued" if isinstance(email, int) else (email or "none")}
 
 
 def _url_context():

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app, url_for
 
 from tracker import deadlines
 from tracker.deadline_models import Deadline
@@ -32,7 +33,8 @@ class ReminderSource:
 
     - `subject_type`: "deadline" for stored deadlines, else the domain's table ("cdr_action").
     - `permission`: a recipient must hold it (and belong to the row's partnership).
-    - `rows(horizon)`: a select of open rows due on or before `horizon` (one query).
+    - `rows(horizon, partnership_ids)`: a select of the open rows of those partnerships due on
+      or before `horizon` (one query).
     - `link(row)`: the path of the page to open (called in a request context, for url_for).
     - `recipients(row)`: user ids to remind; none means the partnership's managers.
     - `step(row)`: what is due, with nothing that identifies the child; for deadlines the
@@ -43,7 +45,7 @@ class ReminderSource:
 
     subject_type: str
     permission: Permission
-    rows: Callable[[date], sa.Select]
+    rows: Callable[[date, list[int]], sa.Select]
     link: Callable
     recipients: Callable[..., Iterable[int | None]]
     step: Callable | None = None
@@ -56,6 +58,25 @@ class ReminderSource:
         return rule_label(row.policy_key)
 
 
+def link_to(endpoint: str, argument: str, column: str | None = None) -> Callable:
+    """A `link(row)` for a page whose only argument is an id the row holds (`column`).
+
+    The path is built once per app with url_for and then filled in, since a pass links tens
+    of thousands of rows and url_for costs about 15 microseconds a call.
+    """
+    column = column or argument
+    marker = "987654321987654321"
+
+    def link(row) -> str:
+        patterns = current_app.extensions.setdefault("tracker.reminders.links", {})
+        pattern = patterns.get(endpoint)
+        if pattern is None:
+            pattern = patterns[endpoint] = url_for(endpoint, **{argument: int(marker)})
+        return pattern.replace(marker, str(getattr(row, column)))
+
+    return link
+
+
 def rule_label(rule_key: str) -> str:
     """A deadline rule's label, such as "Notify the Child Safeguarding Practice Review Panel"."""
     try:
@@ -64,21 +85,25 @@ def rule_label(rule_key: str) -> str:
         return rule_key.replace("_", " ").capitalize()
 
 
-def deadline_rows(owner_type: str, horizon: date, extend: Callable[[sa.Select], sa.Select]):
+def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
+                  extend: Callable[[sa.Select], sa.Select]):
     """Open stored deadlines of one owner type due by `horizon`, joined as the domain says.
 
-    Met, not applicable, paused and minimum-period deadlines remind nobody.
+    Met, not applicable, paused and minimum-period deadlines remind nobody. `due_date` is
+    the extended date where there is one. The partnership and due date range reads the
+    open-deadline index (partnership_id, due_date WHERE met_on IS NULL).
     """
     base = (
         sa.select(
             Deadline.id.label("subject_id"),
             Deadline.partnership_id,
             Deadline.rule_key.label("policy_key"),
-            Deadline.due_date,
-            Deadline.extended_to,
+            sa.func.coalesce(Deadline.extended_to, Deadline.due_date).label("due_date"),
             Deadline.item,
         )
         .where(
+            Deadline.partnership_id.in_(partnership_ids),
+            Deadline.met_on.is_(None),
             Deadline.owner_type == owner_type,
             open_deadlines(),
             Deadline.paused_reason.is_(None),
@@ -95,7 +120,7 @@ def deadline_source(owner_type: str, *, permission: Permission, extend, link, re
     return ReminderSource(
         subject_type=DEADLINE,
         permission=permission,
-        rows=lambda horizon: deadline_rows(owner_type, horizon, extend),
+        rows=lambda horizon, ids: deadline_rows(owner_type, horizon, ids, extend),
         link=link,
         recipients=recipients,
         step=step,

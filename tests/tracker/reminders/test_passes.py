@@ -226,3 +226,23 @@ def test_emails_never_hold_identifying_details(partnership):
         for forbidden in ("Testchild", "Invented", "999000", "ZZ99", "Imaginary", "2024"):
             assert forbidden not in text
 
+
+
+def test_an_agency_request_reminds_the_case_owner_naming_the_agency(partnership):
+    from cdr.models import AgencyRequest
+    from tracker import deadline_service
+
+    admin = make_user(Role.CDOP_ADMIN, [partnership])
+    case = make_case(partnership, owner_id=admin.id)
+    request = AgencyRequest(case_id=case.id, partnership_id=partnership.id, agency="Police",
+                            sent_on=date(2026, 11, 2))
+    db.session.add(request)
+    db.session.flush()
+    deadline_service.sync_case(request)
+    db.session.commit()
+    due = db.session.scalar(sa.select(Deadline.due_date).where(
+        Deadline.owner_type == AgencyRequest.__tablename__, Deadline.owner_id == request.id))
+    run(due)
+    got = reminders(recipient_id=admin.id, policy_key="agency_information_request")
+    assert [(r.stage, r.step, r.link) for r in got] == [
+        ("due", "Information requested from Police", f"/child-deaths/{case.id}")]
