@@ -13,6 +13,7 @@ result with openpyxl and tests/cdr/test_exports_libreoffice.py with LibreOffice.
 """
 
 import enum
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -39,6 +40,10 @@ class RowWriter:
             "header": _style_id(worksheet, font=header_font),
         }
         self.letters = []
+        # The cell writer for each common type of value, looked up by type (fast).
+        self._writers = {str: self._text, date: self._date, datetime: self._datetime,
+                         bool: self._bool, int: self._number, float: self._number,
+                         Decimal: self._number}
 
     def write(self, header, rows) -> int:
         """The bold header row, then every row; returns the number of rows after the header."""
@@ -65,44 +70,53 @@ class RowWriter:
         return f'<row r="1">{cells}</row>'
 
     def _row(self, number, values) -> str:
-        cells = "".join(self._cell(f"{letter}{number}", value)
+        writers, fallback = self._writers, self._other
+        cells = "".join((writers.get(type(value)) or fallback)(f"{letter}{number}", value)
                         for letter, value in zip(self.letters, values, strict=False)
                         if value is not None)
         return f'<row r="{number}">{cells}</row>'
 
-    def _cell(self, ref, value) -> str:
-        """One cell's markup, typed as tracker.excel.cell types it."""
-        kind = _KINDS.get(type(value)) or _kind_of(value)
-        if kind == "text":
-            text = self.text(value if type(value) is str else str(value))
-            if not text:
-                return ""
-            quoted = self.styles["quoted"] if text.startswith(self.formula_starts) else None
-            return _text_cell(ref, text, quoted)
-        if kind == "date":
-            return f'<c r="{ref}" s="{self.styles["date"]}"><v>{to_excel(value)}</v></c>'
-        if kind == "datetime":
-            serial = to_excel(self.to_datetime(value))
-            return f'<c r="{ref}" s="{self.styles["datetime"]}"><v>{serial!r}</v></c>'
-        if kind == "bool":
-            return _text_cell(ref, "Yes" if value else "No")
-        if kind == "enum":
-            return self._cell(ref, getattr(value, "label", value.value))
+    def _text(self, ref, value) -> str:
+        text = self.text(value)
+        if not text:
+            return ""
+        quoted = self.styles["quoted"] if text.startswith(self.formula_starts) else None
+        return _text_cell(ref, text, quoted)
+
+    def _date(self, ref, value) -> str:
+        return f'<c r="{ref}" s="{self.styles["date"]}"><v>{_serial(value)}</v></c>'
+
+    def _datetime(self, ref, value) -> str:
+        serial = to_excel(self.to_datetime(value))
+        return f'<c r="{ref}" s="{self.styles["datetime"]}"><v>{serial!r}</v></c>'
+
+    def _bool(self, ref, value) -> str:
+        return _text_cell(ref, "Yes" if value else "No")
+
+    def _number(self, ref, value) -> str:
         return f'<c r="{ref}"><v>{value}</v></c>'
 
+    def _other(self, ref, value) -> str:
+        """A value of a less common type: an enum (its label), a subclass, or text."""
+        if isinstance(value, enum.Enum):
+            return self._text(ref, str(getattr(value, "label", value.value)))
+        for kind, writer in ((bool, self._bool), (datetime, self._datetime),
+                             (date, self._date), (int | float | Decimal, self._number)):
+            if isinstance(value, kind):
+                return writer(ref, value)
+        return self._text(ref, str(value))
 
-# The kind of each common type of value, looked up before any isinstance() test (faster).
-_KINDS = {str: "text", date: "date", datetime: "datetime", bool: "bool", int: "number",
-          float: "number", Decimal: "number"}
+
+# Excel's day 0 (its serial numbers count days from 30 December 1899).
+_EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 
 
-def _kind_of(value) -> str:
-    """The kind of a value of a less common type (a subclass, an enum)."""
-    for kind, types in (("enum", enum.Enum), ("bool", bool), ("datetime", datetime),
-                        ("date", date), ("number", int | float | Decimal)):
-        if isinstance(value, types):
-            return kind
-    return "text"
+def _serial(day) -> int:
+    """A date as Excel's serial number: openpyxl's to_excel for a date, without its per-call
+    checks (an export writes hundreds of thousands). Excel counts a 29 February 1900 that
+    never was, so days before 1 March 1900 are one less."""
+    days = day.toordinal() - _EXCEL_EPOCH
+    return days - 1 if 0 < days <= 60 else days
 
 
 def _text_cell(ref, text, style=None) -> str:
@@ -114,7 +128,12 @@ def _text_cell(ref, text, style=None) -> str:
 
 def _escape(text) -> str:
     """Text escaped for XML; a carriage return kept as one (XML would read it as a line feed)."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
     return escape(text).replace("\r", "&#13;")
+
+
+_NEEDS_ESCAPE = re.compile("[&<>\r]")
 
 
 def _style_id(worksheet, **style):

@@ -178,3 +178,27 @@ def test_a_large_sheet_is_written_quickly():
     assert time.perf_counter() - began < 30
     assert book["Cases"]["A20001"].value == ROW[0]
     assert book["Cases"]["B20001"].is_date
+
+
+@pytest.mark.parametrize("day", [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1),
+                                 date(2024, 2, 29), date(2026, 12, 31)])
+def test_date_serials_are_those_openpyxl_and_excel_use(day):
+    from openpyxl.utils.datetime import to_excel
+
+    from tracker.excel_rows import _serial
+
+    assert _serial(day) == to_excel(day)
+
+
+def test_enums_show_their_labels_and_other_values_their_text():
+    from decimal import Decimal
+
+    from tracker.deadlines import DeadlineStatus
+    from tracker.roles import Role
+
+    _, book = _build([(DeadlineStatus.OVERDUE, None, None, Decimal("2.5"), Role.AUDITOR, 7)])
+    sheet = book["Cases"]
+    assert sheet["A2"].value == "Overdue"
+    assert sheet["D2"].value == 2.5 and sheet["D2"].data_type == "n"
+    assert sheet["E2"].value == "Read-only auditor"
+    assert sheet["F2"].value == 7
