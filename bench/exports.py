@@ -66,7 +66,8 @@ def bench_exports(app, rows, today=date(2026, 11, 23)):
                and figures["peak_mb"] < MEMORY_TARGET_MB else "OUTSIDE")
     print(f"  case list export, {figures['rows']:,} cases + {figures['requests']:,} requests:"
           f" {figures['seconds']:.1f} s, peak memory {figures['peak_mb']:.0f} MB"
-          f" (process before the export {figures['baseline_mb']:.0f} MB),"
+          f" (the app before it: {figures['resident_mb']:.0f} MB resident, peak"
+          f" {figures['baseline_mb']:.0f} MB),"
           f" {figures['bytes'] / 1e6:.1f} MB file: {verdict} the targets"
           f" ({TIME_TARGET_S} s, {MEMORY_TARGET_MB} MB)")
 
@@ -101,6 +102,16 @@ def _peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _resident_mb():
+    """This process's resident memory now, in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except OSError:
+        return 0
+    return pages * resource.getpagesize() / 1024 / 1024
+
+
 def _measure(uri, session_cookie):
     """Download the export once; its time, size, rows and this process's peak memory."""
     from tracker import create_app
@@ -109,7 +120,7 @@ def _measure(uri, session_cookie):
                       "WTF_CSRF_ENABLED": True})
     client = app.test_client()
     client.set_cookie("session", session_cookie)
-    baseline = _peak_mb()
+    baseline, resident = _peak_mb(), _resident_mb()
     began = time.perf_counter()
     response = client.get(EXPORT_PATH, buffered=False)
     size = sum(len(chunk) for chunk in response.response)
@@ -123,6 +134,7 @@ def _measure(uri, session_cookie):
     counts = {name: int(n.replace(",", "")) for name, n in
               re.findall(r"(Cases|Agency requests) ([\d,]+) rows?", detail or "")}
     return {"seconds": elapsed, "bytes": size, "peak_mb": _peak_mb(), "baseline_mb": baseline,
+            "resident_mb": resident,
             "rows": counts.get("Cases", 0), "requests": counts.get("Agency requests", 0)}
 
 
