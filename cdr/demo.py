@@ -50,7 +50,8 @@ PANEL_ITEMS = 8  # cases on each demo panel meeting's agenda
 
 def seed(rng, partnerships, numbers, today):
     """Insert one synthetic case per number, across the partnerships in turn, with its records."""
-    doctors = _doctors([p.id for p in partnerships])
+    ids = [p.id for p in partnerships]
+    doctors = _first_user(ids, Role.DESIGNATED_DOCTOR)
     cases = [
         _fake_death(rng, partnerships[i % len(partnerships)], n, today,
                     doctors.get(partnerships[i % len(partnerships)].id))
@@ -58,6 +59,10 @@ def seed(rng, partnerships, numbers, today):
     ]
     if not cases:
         return 0
+    # The partnership's CDOP administrator owns the demo cases, so reminders go to someone.
+    owners = _first_user(ids, Role.CDOP_ADMIN)
+    for case in cases:
+        case["owner_id"] = owners.get(case["partnership_id"])
     _insert_with_ids(ChildDeathCase.__table__, cases)
     meetings, requests = _insert_children(rng, cases, numbers, today)
     _insert_panel_meetings(cases, today)
@@ -70,12 +75,12 @@ def count():
     return db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) or 0
 
 
-def _doctors(partnership_ids):
-    """Partnership id -> a designated doctor of it (the first), for the demo cases."""
+def _first_user(partnership_ids, role):
+    """Partnership id -> its first active user with a role (one query), for the demo cases."""
     rows = db.session.execute(
         sa.select(user_partnership.c.partnership_id, User.id)
         .join(User, User.id == user_partnership.c.user_id)
-        .where(User.role == Role.DESIGNATED_DOCTOR.value,
+        .where(User.role == role.value, User.active.is_(True),
                user_partnership.c.partnership_id.in_(partnership_ids))
         .order_by(User.id.desc())
     )

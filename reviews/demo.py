@@ -23,6 +23,8 @@ from reviews.models import (
 )
 from tracker.demo import insert_rows, maybe_met
 from tracker.extensions import db
+from tracker.models import User, user_partnership
+from tracker.roles import Role
 
 # (stage, share of incidents, days since the local authority became aware: fewest, most)
 STAGE_MIX = (
@@ -49,10 +51,25 @@ def seed(rng, partnerships, numbers, today):
     records of its stage; and a yearly report per partnership that has none."""
     incidents = [_fake_incident(rng, partnerships[i % len(partnerships)], n, today)
                  for i, n in enumerate(numbers)]
+    # The partnership's business unit owns the demo incidents, so reminders go to someone.
+    owners = _business_units([p.id for p in partnerships])
+    for incident in incidents:
+        incident["owner_id"] = owners.get(incident["partnership_id"])
     if incidents:
         _insert_records(rng, _insert_with_ids(SeriousIncident.__table__, incidents), today)
     _yearly_reports(partnerships, today)
     return len(incidents)
+
+
+def _business_units(partnership_ids):
+    """Partnership id -> its first active business unit user (one query)."""
+    rows = db.session.execute(
+        sa.select(user_partnership.c.partnership_id, User.id)
+        .join(User, User.id == user_partnership.c.user_id)
+        .where(User.role == Role.BUSINESS_UNIT.value, User.active.is_(True),
+               user_partnership.c.partnership_id.in_(partnership_ids))
+        .order_by(User.id.desc()))
+    return dict(rows.all())
 
 
 def count():
