@@ -2,12 +2,14 @@
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovPasswordInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -81,6 +83,15 @@ def _partnerships_field():
     )
 
 
+def _escalations_field():
+    return BooleanField(
+        "Receives escalations of overdue deadlines",
+        widget=GovCheckboxInput(),
+        description="For the partnership's managers: a deadline overdue for longer than its "
+        "reminder policy allows is escalated to them, for the cases their role can see.",
+    )
+
+
 def _password_field(label):
     return PasswordField(
         label,
@@ -116,6 +127,7 @@ class NewUserForm(_UserFieldsMixin, StripWhitespaceForm):
     full_name = _full_name_field()
     role = _role_field()
     partnerships = _partnerships_field()
+    receives_escalations = _escalations_field()
     password = _password_field("Initial password")
     submit = SubmitField("Add user", widget=GovSubmitInput())
 
@@ -142,6 +154,7 @@ class EditUserForm(_UserFieldsMixin, StripWhitespaceForm):
     full_name = _full_name_field()
     role = _role_field()
     partnerships = _partnerships_field()
+    receives_escalations = _escalations_field()
     active = RadioField(
         "Account status",
         choices=ACTIVE_CHOICES,

@@ -192,6 +192,15 @@ def register_blueprints(app):
 
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance):
         app.register_blueprint(module.bp)
+    register_reminder_pages(app)
+
+
+def register_reminder_pages(app):
+    """Notices, one's own reminder settings, and the reminders admin page."""
+    from tracker.views import account, notices, reminders_admin
+
+    for module in (notices, account, reminders_admin):
+        app.register_blueprint(module.bp)
 
 
 def register_domains(app):

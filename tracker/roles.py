@@ -57,6 +57,9 @@ class Permission(enum.StrEnum):
     EXPORT = "export"
     # Importing existing records from a spreadsheet (with the domain's edit permission).
     IMPORT = "import"
+    # Reminders of deadlines: the in-app notices and one's own reminder settings. Held by
+    # every role a reminder source can remind (a case view permission).
+    RECEIVE_REMINDERS = "receive_reminders"
 
 
 P = Permission
@@ -75,6 +78,7 @@ PERMISSIONS = {
         P.VIEW_IDENTIFYING_DETAILS,
         P.EXPORT,
         P.IMPORT,
+        P.RECEIVE_REMINDERS,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,
@@ -82,6 +86,7 @@ PERMISSIONS = {
         P.EDIT_CDR_CASES,
         P.VIEW_PANEL_PACK,
         P.VIEW_IDENTIFYING_DETAILS,
+        P.RECEIVE_REMINDERS,
     },
     Role.BUSINESS_UNIT: {
         P.VIEW_TIMESCALES,
@@ -90,6 +95,7 @@ PERMISSIONS = {
         P.VIEW_IDENTIFYING_DETAILS,
         P.EXPORT,
         P.IMPORT,
+        P.RECEIVE_REMINDERS,
     },
     Role.PANEL_MEMBER: {P.VIEW_TIMESCALES, P.VIEW_PANEL_PACK},
     Role.AUDITOR: {
@@ -99,6 +105,7 @@ PERMISSIONS = {
         P.VIEW_PANEL_PACK,
         P.VIEW_REVIEWS,
         P.VIEW_IDENTIFYING_DETAILS,
+        P.RECEIVE_REMINDERS,
     },
 }
 

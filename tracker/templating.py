@@ -20,6 +20,7 @@ NAVIGATION = [
     ("Statutory timescales", "timescales.index", Permission.VIEW_TIMESCALES),
     ("Users", "users.index", Permission.MANAGE_USERS),
     ("Partnerships", "partnerships.index", Permission.MANAGE_PARTNERSHIP_SETTINGS),
+    ("Reminders", "admin.reminders", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("Audit trail", "audit.index", Permission.VIEW_AUDIT),
     ("Import", "imports.index", Permission.IMPORT),
 ]

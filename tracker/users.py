@@ -79,13 +79,15 @@ def status(user, now=None):
     return ACTIVE
 
 
-def create_user(*, email, full_name, role, partnership_ids, password):
+def create_user(*, email, full_name, role, partnership_ids, password,
+                receives_escalations=False):
     """Add a new user (not committed)."""
     user = User(
         email=email.lower(),
         full_name=full_name,
         role=Role(role).value,
         password_hash=hash_password(password),
+        receives_escalations=receives_escalations,
     )
     user.partnerships = _partnerships(partnership_ids)
     db.session.add(user)
@@ -132,8 +134,11 @@ def may_unlock(admin, user):
     return may_reset_password(admin, user)
 
 
-def shared_user_problems(admin, user, *, full_name, role, active):
-    """Errors for changes `admin` may not make to a user shared with another partnership."""
+def shared_user_problems(admin, user, *, full_name, role, active, receives_escalations=None):
+    """Errors for changes `admin` may not make to a user shared with another partnership.
+
+    Escalations too: the flag applies in every partnership the user is in.
+    """
     if fully_managed(admin, user):
         return {}
     problems = {}
@@ -145,6 +150,8 @@ def shared_user_problems(admin, user, *, full_name, role, active):
         problems["role"] = message.format("role")
     if active != user.active:
         problems["active"] = message.format("account status")
+    if receives_escalations is not None and receives_escalations != user.receives_escalations:
+        problems["receives_escalations"] = message.format("escalations")
     return problems
 
 
@@ -157,13 +164,19 @@ def partnerships_summary(admin, user):
     return ", ".join(names) or "None"
 
 
-def update_user(admin, user, *, full_name, role, partnership_ids, active):
-    """Apply an administrator's edit (not committed); a new role or deactivation signs out."""
+def update_user(admin, user, *, full_name, role, partnership_ids, active,
+                receives_escalations=None):
+    """Apply an administrator's edit (not committed); a new role or deactivation signs out.
+
+    `receives_escalations` None leaves the manager flag as it is.
+    """
     if role != user.role or (user.active and not active):
         user.session_version += 1
     user.full_name = full_name
     user.role = Role(role).value
     user.active = active
+    if receives_escalations is not None:
+        user.receives_escalations = receives_escalations
     new = kept_partnerships(admin, user) + _partnerships(partnership_ids)
     _set_partnerships(user, new)
 

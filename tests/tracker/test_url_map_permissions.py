@@ -53,7 +53,8 @@ def _records_elsewhere(partnership):
                                  recommendation_id=recommendation.id, description="Act",
                                  agency="LA", lead="L", due_on=date(2025, 9, 1))
     yearly_report = YearlyReport(partnership_id=partnership.id, published_on=date(2025, 1, 5))
-    db.session.add_all([item, review_action, yearly_report])
+    notice, email = _reminder_records(partnership)
+    db.session.add_all([item, review_action, yearly_report, notice, email])
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
@@ -61,16 +62,33 @@ def _records_elsewhere(partnership):
         "reviewer_id": reviewer.id, "recommendation_id": recommendation.id,
         "review_action_id": review_action.id, "review_request_id": review_request.id,
         "yearly_report_id": yearly_report.id,
+        "notice_id": notice.id, "email_id": email.id,
         # Not records: a meeting number, or a position.
         "number": 1,
     }
+
+
+def _reminder_records(partnership):
+    """A notice to someone in `partnership`, and a failed e-mail of that partnership."""
+    from tracker.mail import FAILED, OutboundEmail
+    from tracker.reminders.models import Reminder
+
+    someone = make_user(Role.BUSINESS_UNIT, [partnership])
+    notice = Reminder(subject_type="deadline", subject_id=1, stage="due", recipient_id=someone.id,
+                      fire_date=date(2025, 3, 3), partnership_id=partnership.id, policy_key="x",
+                      step="Step", reference="R", link="/", due_date=date(2025, 3, 3),
+                      claim="guard")
+    email = OutboundEmail(kind="digest", to_address=someone.email, subject="Reminders",
+                          text_body="", html_body="", message_id="<guard@tracker>",
+                          partnership_id=partnership.id, status=FAILED)
+    return notice, email
 
 
 # URL argument -> the record kind it names (a new argument name must be added here).
 ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
-    "yearly_report_id",
+    "yearly_report_id", "notice_id", "email_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }

@@ -139,7 +139,8 @@ def test_add_user_page_describes_each_role_and_offers_only_the_admins_partnershi
     html = page(admin_client.get("/users/new"))
     hints = [hint.get_text(strip=True) for hint in html.select(".govuk-radios__hint")]
     assert hints == [ROLE_DESCRIPTIONS[role] for role in Role]
-    checkboxes = [label.get_text(strip=True) for label in html.select(".govuk-checkboxes__label")]
+    checkboxes = [html.find("label", attrs={"for": box["id"]}).get_text(strip=True)
+                  for box in html.select("input[name=partnerships]")]
     assert checkboxes == ["Northshire Partnership"]
 
 

@@ -1,17 +1,24 @@
-"""Partnership settings: local closure days and timescale overrides (system administrators).
+"""Partnership settings (system administrators): closure days, timescales, reminder policies.
 
-Every change bumps the partnership's rules_version and recomputes its stored deadlines in
-the same transaction as the change and its audit rows.
+Every change of closure days or timescales bumps the partnership's rules_version and
+recomputes its stored deadlines in the same transaction as the change and its audit rows. A
+reminder policy changes only when reminders go, not any deadline.
 """
+
+from dataclasses import asdict
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.partnerships import ClosureDayForm, RuleOverrideForm
+from forms.reminders import ReminderPolicyForm
 from tracker import deadline_bulk, deadlines
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
+from tracker.reminders.models import ReminderPolicy
+from tracker.reminders.policy import DEFAULT_POLICY
+from tracker.reminders.sources import policy_keys
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import format_date
@@ -200,4 +207,106 @@ def remove_override(code, rule_key):
         partnership=partnership,
         rule=rule,
         existing=existing,
+    )
+
+
+# Reminder policies ---------------------------------------------------------------------------
+# When each rule's deadlines remind (before, on the day, overdue, escalation): the default
+# policy unless the partnership has its own row. ReminderPolicy is audited.
+
+
+def _policy_key_or_404(key):
+    """A key reminders can have a policy for (a rule or a kind of action), with its label."""
+    label = policy_keys().get(key)
+    if label is None:
+        abort(404)
+    return label
+
+
+def _own_policies(partnership):
+    """The partnership's own reminder policies, by key."""
+    rows = db.session.scalars(
+        sa.select(ReminderPolicy).where(ReminderPolicy.partnership_id == partnership.id))
+    return {row.policy_key: row for row in rows}
+
+
+@bp.route("/<code>/reminders")
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def reminders(code):
+    """Every rule's reminder policy in this partnership: the default or its own."""
+    partnership = _own_partnership_or_404(code)
+    return render_template(
+        "tracker/partnerships/reminders.html",
+        partnership=partnership,
+        keys=policy_keys(),
+        own=_own_policies(partnership),
+        default=DEFAULT_POLICY,
+    )
+
+
+def _save_policy(partnership, key, existing, policy):
+    """Store the partnership's policy for a key (none when it is the default); commits.
+
+    False when a second save of the same key won the race (the unique constraint refused).
+    """
+    if policy == DEFAULT_POLICY:
+        if existing is not None:
+            db.session.delete(existing)
+    else:
+        row = existing or ReminderPolicy(partnership_id=partnership.id, policy_key=key)
+        for name, value in asdict(policy).items():
+            setattr(row, name, value)
+        row.updated_by_id = current_user.id
+        db.session.add(row)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+@bp.route("/<code>/reminders/<policy_key>", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def reminder_policy(code, policy_key):
+    """Change when one rule's deadlines remind in this partnership."""
+    partnership = _own_partnership_or_404(code)
+    label = _policy_key_or_404(policy_key)
+    existing = _own_policies(partnership).get(policy_key)
+    current = existing.policy if existing else DEFAULT_POLICY
+    data = ReminderPolicyForm.data_from(current) if request.method == "GET" else None
+    form = ReminderPolicyForm(data=data)
+    if form.validate_on_submit():
+        policy = form.policy()
+        if _save_policy(partnership, policy_key, existing, policy):
+            flash(f"{label}: {policy.describe()}.", "success")
+            return redirect(url_for("partnerships.reminders", code=partnership.code))
+        form.before_working_days.errors.append(
+            "Another reminder policy for this rule was saved at the same moment. "
+            "Check the numbers and save again to replace it")
+    return render_template(
+        "tracker/partnerships/reminder_policy.html",
+        partnership=partnership, label=label, policy_key=policy_key, current=current,
+        changed=existing is not None, default=DEFAULT_POLICY, form=form,
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<code>/reminders/<policy_key>/reset", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def reset_reminder_policy(code, policy_key):
+    """Confirm, then go back to the default reminders for one rule."""
+    partnership = _own_partnership_or_404(code)
+    label = _policy_key_or_404(policy_key)
+    existing = _own_policies(partnership).get(policy_key)
+    if existing is None:
+        abort(404)
+    if _confirmed():
+        db.session.delete(existing)
+        db.session.commit()
+        flash(f"{label}: back to the default, {DEFAULT_POLICY.describe()}.", "success")
+        return redirect(url_for("partnerships.reminders", code=partnership.code))
+    return render_template(
+        "tracker/partnerships/reset_reminder_policy.html",
+        partnership=partnership, label=label, policy_key=policy_key, existing=existing,
+        default=DEFAULT_POLICY,
     )

@@ -46,6 +46,7 @@ def new():
             role=form.role.data,
             partnership_ids=form.partnerships.data,
             password=form.password.data,
+            receives_escalations=form.receives_escalations.data,
         )
         db.session.commit()
         flash(f"{user.full_name} ({user.email}) can now sign in.", "success")
@@ -67,6 +68,7 @@ def edit(user_id):
             role=form.role.data,
             partnership_ids=form.partnerships.data or [],
             active=form.active.data == "yes",
+            receives_escalations=form.receives_escalations.data,
         )
         db.session.commit()
         flash(f"The changes to {user.full_name} have been saved.", "success")
@@ -79,7 +81,7 @@ def _refuse_shared_changes(user, form):
     """Add form errors for changes not allowed to a shared user; True when there are any."""
     problems = service.shared_user_problems(
         current_user, user, full_name=form.full_name.data, role=form.role.data,
-        active=form.active.data == "yes",
+        active=form.active.data == "yes", receives_escalations=form.receives_escalations.data,
     )
     for name, message in problems.items():
         form[name].errors = [*form[name].errors, message]
@@ -96,6 +98,7 @@ def _edit_form(user):
             "role": user.role,
             "partnerships": [p.id for p in user.partnerships if p.id in visible],
             "active": "yes" if user.active else "no",
+            "receives_escalations": user.receives_escalations,
         }
     return EditUserForm(
         data=data,
