@@ -11,7 +11,9 @@ The API, for the domains' exports:
 
 - `rows` is any iterable of tuples (a generator reading the database in batches keeps a
   100,000-row export small): the workbook is openpyxl's write-only (streaming) kind, whose rows
-  go to a temporary file as they are written.
+  go to a temporary file as they are written (as markup, by tracker.excel_rows: openpyxl's
+  cell-by-cell append is too slow for 100,000 rows). Values: str, int, float, Decimal, date,
+  datetime, bool (shown "Yes"/"No"), an enum (its `label`), None (an empty cell).
 - The first sheet says what the file is, when and by whom it was made, the filters used, how
   many rows each sheet holds, and "OFFICIAL-SENSITIVE" (also printed in every page header).
 - Data sheets have a bold, frozen header row, an autofilter over the rows written, column
@@ -27,9 +29,10 @@ The API, for the domains' exports:
 - `describe_form(form, skip)` lists a GET filter form's filled-in fields as (label, value) for
   the cover, as the user chose them.
 - `build_workbook(cover, sheets, target)` writes to a file object and returns the row counts;
-  `send_workbook` builds into a spooled temporary file, audits the export (EXPORT, with the
-  filters and row count, `unrecorded` filters named but not their values) and returns the
-  download response, streamed from that file in chunks.
+  `send_workbook` builds into a spooled temporary file, audits the export (EXPORT, one row
+  per partnership, with the rows per sheet and the filters, `unrecorded` filters named but
+  not their values; `audit_as`/`audit_id` name the object) and returns the download
+  response, streamed from that file in chunks with its length.
 """
 
 import enum
