@@ -132,21 +132,21 @@ def work_panel(user, today: date):
     ids = sorted(user.partnership_ids)
     if not ids:
         return None
-    context = {"requests": _outstanding_requests(ids, today), "doctor": _is_doctor(user)}
+    rules = deadline_service.load_rules(ids)  # read once for every status on the panel
+    context = {"requests": _outstanding_requests(ids, today, rules), "doctor": _is_doctor(user)}
     if _is_doctor(user):
-        context["meetings"] = _meetings_to_chair(user.id, ids, today)
+        context["meetings"] = _meetings_to_chair(user.id, ids, today, rules)
         context["analyses"] = _analyses_to_write(user.id, ids, today)
     else:
         context["to_do"] = _cases_to_move_on(ids, today)
     return "cdr/home/_work.html", context
 
 
-def _meetings_to_chair(doctor_id, partnership_ids, today) -> tuple[list, bool]:
+def _meetings_to_chair(doctor_id, partnership_ids, today, rules) -> tuple[list, bool]:
     """Rapid response meetings of the doctor's open cases not yet held, due today or later,
     soonest first, and whether there are more: read from their open deadlines (a held
     meeting meets its deadline). Not counted: counting them would read every deadline due in
     the next weeks, and "My cases" lists them all."""
-    rules = deadline_service.load_rules(partnership_ids)
     query = (
         sa.select(Deadline, ChildDeathCase.reference)
         .join(ChildDeathCase, ChildDeathCase.id == Deadline.owner_id)
@@ -255,11 +255,14 @@ def _at_stage(partnership_ids, stage):
                                     (case.partnership_id + 0).in_(partnership_ids))
 
 
-def _outstanding_requests(partnership_ids, today):
+def _outstanding_requests(partnership_ids, today, rules):
     """The oldest outstanding agency requests with their status, and how many there are."""
     query = request_service.outstanding_query(partnership_ids)
-    rows = request_service.with_status(db.session.scalars(query.limit(SHOWN)).unique().all(),
-                                       today)
+    rows = [request_service.RequestRow(
+        request, request.deadline,
+        deadline_service.status_of(request.deadline, today, rules.get(request.partnership_id))
+        if request.deadline is not None else None)
+        for request in db.session.scalars(query.limit(SHOWN)).unique()]
     [count] = _capped(sa.select(AgencyRequest.id).where(
         AgencyRequest.partnership_id.in_(partnership_ids), AgencyRequest.returned_on.is_(None)))
     return rows, count
@@ -277,8 +280,7 @@ def next_meeting_panel(user, today: date):
         .order_by(PanelMeeting.meeting_on, PanelMeeting.starts_at, PanelMeeting.id).limit(1)
     ) if ids else None
     cases = panel_service.item_counts([meeting]).get(meeting.id, 0) if meeting else 0
-    return "cdr/home/_next_meeting.html", {"meeting": meeting, "cases": cases,
-                                           "title": panel_service.meeting_title}
+    return "cdr/home/_next_meeting.html", {"meeting": meeting, "cases": cases}
 
 
 def figures_panel(user, today: date):

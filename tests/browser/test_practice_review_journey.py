@@ -118,7 +118,7 @@ def test_every_practice_review_form_passes_axe(page, sign_in_as):
         "Meeting date must be the same as or after")
     _healthy_and_accessible(page)
 
-    # The home page with the business unit's panel.
+    # The home page: the incident's deadline among the overdue ones.
     page.goto("/")
-    expect(page.locator("#reviews-overdue-table")).to_contain_text("CSPR-NSP-2024-0001")
+    expect(page.locator("#deadlines-overdue-table")).to_contain_text("CSPR-NSP-2024-0001")
     _healthy_and_accessible(page)
