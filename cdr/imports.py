@@ -2,7 +2,8 @@
 
 The scope rules are the notification form's (cdr.services.notifications.scope_problems), the
 NHS number and postcode are checked by the form's own validators, and a new case gets its
-reference the usual way. The child's identifying details go into cdr_child_identity only.
+reference the usual way (cdr.services.notifications.next_reference). The child's
+identifying details go into cdr_child_identity only.
 """
 
 from datetime import date
@@ -16,7 +17,6 @@ from cdr.models.identity import ChildIdentity, search_keys
 from cdr.services import timeline
 from cdr.services.notifications import age_at_death_days, next_reference, scope_problems
 from forms.cdr.validators import NhsNumber, Postcode, nhs_digits, postcode
-from tracker import deadline_service
 from tracker.extensions import db
 from tracker.imports.spec import CHOICE, DATE, Column, ImportSpec
 from tracker.roles import Permission
@@ -211,23 +211,42 @@ def _match(row, held):
     return None
 
 
-def create(values: dict, partnership, user, today: date) -> ChildDeathCase:
-    """One imported case, its child's details, a timeline line and its deadlines (no commit)."""
+def build(values: dict, partnership, user, today: date, batch: dict) -> ChildDeathCase:
+    """One imported case, not yet flushed; a new reference the usual way when none given."""
     born = None if values["date_of_birth"] == NOT_KNOWN else values["date_of_birth"]
     died = values["date_of_death"]
-    case = ChildDeathCase(
+    return ChildDeathCase(
         partnership_id=partnership.id, owner_id=user.id if user is not None else None,
-        reference=values["reference"] or next_reference(partnership, died.year),
+        reference=values["reference"] or _new_reference(partnership, died.year, batch),
         age_uncertain=values["date_of_birth"] == NOT_KNOWN,
         age_at_death_days=age_at_death_days(born, died),
         closed_on=values["review_completed_on"],
         **{key: values[key] for key in CASE_FIELDS},
     )
-    db.session.add(case)
-    db.session.flush()
+
+
+def _new_reference(partnership, year, batch) -> str:
+    """The next reference for deaths in `year`: the partnership's next one (read once per
+    year of the import, counting cases already added to the session), then one more each."""
+    numbers = batch.setdefault("references", {})
+    key = (partnership.id, year)
+    if key in numbers:
+        prefix, number = numbers[key]
+        numbers[key] = (prefix, number + 1)
+    else:
+        prefix, _, first = next_reference(partnership, year).rpartition("-")
+        numbers[key] = (prefix, int(first))
+    prefix, number = numbers[key]
+    return f"{prefix}-{number:04d}"
+
+
+def finish(case: ChildDeathCase, values: dict, partnership, today: date) -> None:
+    """The child's identifying details, apart, and the timeline line (no flush)."""
     if values["given_names"]:
         db.session.add(ChildIdentity(
-            case_id=case.id, partnership_id=partnership.id, date_of_birth=born,
+            case_id=case.id, partnership_id=partnership.id,
+            date_of_birth=None if values["date_of_birth"] == NOT_KNOWN
+            else values["date_of_birth"],
             given_names=values["given_names"], family_name=values["family_name"],
             name_search=_name(values), address=values["address"],
             nhs_number=nhs_digits(values["nhs_number"]) if values["nhs_number"] else None,
@@ -235,8 +254,6 @@ def create(values: dict, partnership, user, today: date) -> ChildDeathCase:
         ))
     timeline.add(case, "import", f"Case {case.reference} imported from a spreadsheet",
                  happened_on=today)
-    deadline_service.sync_case(case)
-    return case
 
 
 CHILD_DEATH_IMPORT = ImportSpec(
@@ -248,7 +265,8 @@ CHILD_DEATH_IMPORT = ImportSpec(
     row_problems=row_problems,
     duplicate_keys=duplicate_keys,
     existing=existing,
-    create=create,
+    build=build,
+    finish=finish,
     sheet_title="Child deaths",
     done_endpoint="cdr.cases",
     preview=("reference", "date_of_death", "sex", "place_of_death", "death_expected",

@@ -14,7 +14,7 @@ from cdr.models import ChildDeathCase
 from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, IncidentChild, SeriousIncident
 from reviews.services.decision import is_converted
 from reviews.services.incidents import date_problems, next_reference, not_before, not_future
-from tracker import deadline_service, timeline
+from tracker import timeline
 from tracker.extensions import db
 from tracker.imports.spec import CHOICE, DATE, YES_NO, Column, ImportSpec
 from tracker.roles import Permission
@@ -184,28 +184,44 @@ def _cases(rows, partnership_ids) -> dict[str, int]:
     return {reference.upper(): case_id for reference, case_id in found}
 
 
-def create(values: dict, partnership, user, today: date) -> SeriousIncident:
-    """One imported incident, the child's name apart, a timeline line and its deadlines, at
-    the stage its dates have reached (no commit)."""
-    reference = values["reference"] or next_reference(partnership, values["la_aware_on"].year)
+def build(values: dict, partnership, user, today: date, batch: dict) -> SeriousIncident:
+    """One imported incident at the stage its dates have reached, not yet flushed."""
+    reference = values["reference"] or _new_reference(partnership, values["la_aware_on"].year,
+                                                      batch)
     fields = {key: values[key] for key in INCIDENT_FIELDS}
     if not fields["child_reference"]:
         fields["child_reference"] = f"Child {chr(ord('A') + _number(reference) % 26)}"
     incident = SeriousIncident(
         partnership_id=partnership.id, owner_id=user.id if user is not None else None,
         reference=reference, child_died=values["outcome"] == "died",
-        cdr_case_id=_case_id(values["cdr_reference"]), **fields)
+        cdr_case_id=_case_id(values["cdr_reference"], batch), **fields)
     incident.converted = is_converted(incident, incident.decision)
     incident.stage = stage_of(incident)
-    db.session.add(incident)
-    db.session.flush()
+    return incident
+
+
+def _new_reference(partnership, year, batch) -> str:
+    """The next reference for incidents the local authority became aware of in `year`: the
+    partnership's next one (read once per year of the import), then one more each."""
+    numbers = batch.setdefault("references", {})
+    key = (partnership.id, year)
+    if key in numbers:
+        prefix, number = numbers[key]
+        numbers[key] = (prefix, number + 1)
+    else:
+        prefix, _, first = next_reference(partnership, year).rpartition("-")
+        numbers[key] = (prefix, int(first))
+    prefix, number = numbers[key]
+    return f"{prefix}-{number:04d}"
+
+
+def finish(incident: SeriousIncident, values: dict, partnership, today: date) -> None:
+    """The child's real name, apart, and the timeline line (no flush)."""
     if values["child_name"]:
         db.session.add(IncidentChild(incident_id=incident.id, partnership_id=partnership.id,
                                      full_name=values["child_name"]))
-    timeline.add(incident, "import", f"Incident {reference} imported from a spreadsheet",
-                 happened_on=today)
-    deadline_service.sync_case(incident)
-    return incident
+    timeline.add(incident, "import", f"Incident {incident.reference} imported from a "
+                 "spreadsheet", happened_on=today)
 
 
 def _number(reference):
@@ -214,12 +230,16 @@ def _number(reference):
     return int(digits) - 1 if digits.isdigit() and int(digits) > 0 else 0
 
 
-def _case_id(reference):
+def _case_id(reference, batch):
+    """The linked child death case's id (each reference read once, without flushing the
+    incidents built so far)."""
     if not reference:
         return None
-    return db.session.scalar(sa.select(ChildDeathCase.id).where(
-        sa.func.upper(ChildDeathCase.reference) == reference.upper(),
-        ChildDeathCase.partnership_id.in_(list(visible_partnership_ids()))))
+    cases = batch.setdefault("cases", {})
+    if reference.upper() not in cases:
+        with db.session.no_autoflush:
+            cases.update(_cases([{"cdr_reference": reference}], visible_partnership_ids()))
+    return cases.get(reference.upper())
 
 
 def stage_of(incident) -> str:
@@ -244,7 +264,8 @@ PRACTICE_REVIEW_IMPORT = ImportSpec(
     row_problems=row_problems,
     duplicate_keys=duplicate_keys,
     existing=existing,
-    create=create,
+    build=build,
+    finish=finish,
     sheet_title="Serious incidents",
     done_endpoint="reviews.tracker",
     preview=("reference", "child_reference", "outcome", "incident_date", "la_aware_on",

@@ -48,8 +48,12 @@ class ImportSpec:
     - `duplicate_keys(values)`: keys that identify the same record within one file.
     - `existing(rows, partnership_ids)`: {row index: {column key: message}} for rows whose
       record is already held; a fixed number of queries whatever the number of rows.
-    - `create(values, partnership, user, today)`: add one record, its deadlines and
-      timeline (no commit); returns the record, whose `reference` the audit row names.
+    - `build(values, partnership, user, today, batch)`: one new record, not yet added to the
+      session nor flushed (`batch` is a dict kept for the whole import, for reference
+      numbers); every row's record is inserted in one flush.
+    - `finish(record, values, partnership, today)`: what needs the record's id (the child's
+      identifying details, the timeline), no flush. The shell then builds every record's
+      deadlines from the rules and audits the import.
     """
 
     name: str
@@ -60,7 +64,8 @@ class ImportSpec:
     row_problems: Callable
     duplicate_keys: Callable
     existing: Callable
-    create: Callable
+    build: Callable
+    finish: Callable
     sheet_title: str
     done_endpoint: str
     description: str = ""

@@ -35,7 +35,7 @@ class Limits:
     """How large an upload may be, and how many rows its sheet may hold."""
 
     max_bytes: int = 5 * MB
-    max_rows: int = 5000
+    max_rows: int = 1000
 
 
 def check_container(data: bytes, limits: Limits) -> None:
