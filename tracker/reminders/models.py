@@ -60,7 +60,6 @@ class Reminder(db.Model):
                             name="uq_reminder_key"),
         # The header's count and the notices page: a user's notices not dismissed.
         sa.Index("ix_reminder_recipient_open", "recipient_id", "dismissed_at", "id"),
-        sa.Index("ix_reminder_created", "created_at"),
         # A pass reads the keys claimed since the earliest day it is about to claim.
         sa.Index("ix_reminder_fire_date", "fire_date"),
     )
@@ -73,7 +72,7 @@ class Reminder(db.Model):
         sa.ForeignKey("user.id", ondelete="CASCADE"))
     fire_date: so.Mapped[date]
     partnership_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("partnership.id", ondelete="CASCADE"))
     policy_key: so.Mapped[str] = so.mapped_column(sa.String(64))
     step: so.Mapped[str] = so.mapped_column(sa.String(300))
     reference: so.Mapped[str] = so.mapped_column(sa.String(40))
@@ -85,7 +84,7 @@ class Reminder(db.Model):
     claim: so.Mapped[str] = so.mapped_column(sa.String(32), index=True)
     # The e-mail that carries it; None while paused (on leave) or before it is queued.
     email_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("outbound_email.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("outbound_email.id", ondelete="SET NULL"))
     email_skipped: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     dismissed_at: so.Mapped[datetime | None]
 
