@@ -46,7 +46,8 @@ def run_once(today, dry_run):
     if dry_run:
         click.echo(f"{count} {noun} would be sent (dry run: nothing recorded or sent).")
     else:
-        click.echo(f"{count} {noun} claimed; {report.sent} e-mails sent, "
+        emails = "e-mail" if report.sent == 1 else "e-mails"
+        click.echo(f"{count} {noun} claimed; {report.sent} {emails} sent, "
                    f"{report.failed} not sent (retried later).")
 
 

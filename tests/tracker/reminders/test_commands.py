@@ -1,0 +1,75 @@
+"""`flask reminders run-once` and the scheduler's set-up (its own process, never the app's)."""
+
+import threading
+from datetime import date
+
+import sqlalchemy as sa
+
+from tests.factories import make_user
+from tests.reviews.factories import make_incident
+from tracker import create_app
+from tracker.extensions import db
+from tracker.mail import OutboundEmail
+from tracker.reminders import scheduler
+from tracker.reminders.models import Reminder, SchedulerRun
+from tracker.roles import Role
+
+
+def overdue_incident(partnership):
+    owner = make_user(Role.BUSINESS_UNIT, [partnership], email="owner@example.org")
+    return make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                         incident_date=date(2026, 12, 5), owner_id=owner.id)
+
+
+def test_run_once_prints_a_line_per_reminder_then_a_count(runner, partnership, smtp_server):
+    incident = overdue_incident(partnership)
+    result = runner.invoke(args=["reminders", "run-once", "--today", "2026-12-15"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith("sent: 15 December 2026  Overdue") for line in lines[:2])
+    assert all(incident.reference in line for line in lines[:2])
+    assert lines[-1] == "2 reminders claimed; 1 e-mail sent, 0 not sent (retried later)."
+    assert len(smtp_server.messages) == 1
+    run = db.session.scalar(sa.select(SchedulerRun))
+    assert (run.job, run.outcome) == ("reminders", "ok")
+    # Again the same day: nothing more.
+    again = runner.invoke(args=["reminders", "run-once", "--today", "2026-12-15"])
+    assert again.output.strip() == (
+        "0 reminders claimed; 0 e-mails sent, 0 not sent (retried later).")
+
+
+def test_a_dry_run_prints_what_it_would_send_and_records_nothing(runner, partnership):
+    overdue_incident(partnership)
+    result = runner.invoke(args=["reminders", "run-once", "--today", "2026-12-15", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["would send", "would send"]
+    assert lines[-1] == "2 reminders would be sent (dry run: nothing recorded or sent)."
+    assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == 0
+
+
+def test_a_bad_date_is_refused_clearly(runner):
+    result = runner.invoke(args=["reminders", "run-once", "--today", "15/12/2026"])
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output or "%Y-%m-%d" in result.output
+
+
+def test_the_scheduler_is_coalescing_one_instance_in_london_time(app):
+    built = scheduler.build(app)
+    jobs = {job.id: job for job in built.get_jobs()}
+    assert set(jobs) == {"reminders", "send-mail"}
+    assert str(built.timezone) == "Europe/London"
+    # Applied to every job when the scheduler starts (jobs added before start are pending).
+    assert built._job_defaults["coalesce"] is True
+    assert built._job_defaults["max_instances"] == 1
+    trigger = str(jobs["reminders"].trigger)
+    assert "hour='7-23'" in trigger and "minute='0'" in trigger
+
+
+def test_creating_the_app_starts_no_scheduler_thread():
+    before = {thread.name for thread in threading.enumerate()}
+    create_app({"CONFIG_CLASS": "test"})
+    after = {thread.name for thread in threading.enumerate()}
+    assert after == before
