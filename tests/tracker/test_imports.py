@@ -10,10 +10,18 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from cdr.imports import COLUMNS
-from cdr.models import ChildDeathCase
+from cdr.models import ChildDeathCase, ChildIdentity
 from tests.conftest import page, sign_in
 from tests.factories import make_user
-from tests.import_files import confirm, field_error, replace_part, upload, workbook, zip_of
+from tests.import_files import (
+    confirm,
+    field_error,
+    problems,
+    replace_part,
+    upload,
+    workbook,
+    zip_of,
+)
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.imports.upload import OLE_MAGIC
@@ -197,3 +205,48 @@ def test_a_zip_bomb_is_refused_from_its_directory_without_inflating_it(monkeypat
     response = upload(cdop_client, NAME, data)
     assert "cannot be opened safely" in field_error(response)
     assert opened == []
+
+
+def test_a_duplicate_recorded_after_the_preview_stops_the_whole_import(cdop_client,
+                                                                       partnership):
+    from tests.cdr.factories import make_case
+
+    preview = upload(cdop_client, NAME, good_file(rows=3))
+    held = make_case(partnership, identity=False)
+    db.session.add(ChildIdentity(case_id=held.id, partnership_id=partnership.id,
+                                 given_names="Named2", family_name="Invented",
+                                 name_search="named2 invented", date_of_birth=None))
+    held.date_of_death = date(2025, 3, 1)
+    db.session.commit()
+    response = confirm(cdop_client, NAME, preview)
+    assert response.status_code == 400
+    assert [row[:2] for row in problems(response)] == [("4", "Given names")]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) == 1
+
+
+def test_a_failure_part_way_through_saves_nothing(monkeypatch, cdop_client):
+    from tracker.imports import run
+
+    preview = upload(cdop_client, NAME, good_file(rows=3))
+    monkeypatch.setattr(run, "build_deadlines", lambda records: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        confirm(cdop_client, NAME, preview)
+    db.session.remove()
+    for model in (ChildDeathCase, ChildIdentity, AuditEvent):
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(model)
+                                  .where(*([AuditEvent.action == "import"]
+                                           if model is AuditEvent else [])))
+        assert count == 0, model.__name__
+
+
+def test_an_upload_left_unconfirmed_expires(monkeypatch, cdop_client, import_folder):
+    from tracker.imports import pending
+
+    preview = upload(cdop_client, NAME, good_file())
+    monkeypatch.setattr(pending, "PENDING_MINUTES", -1)
+    kept = list(import_folder.iterdir())
+    upload(cdop_client, NAME, b"not a spreadsheet")  # any later upload clears expired ones
+    assert kept and not any(import_folder.iterdir())
+    response = confirm(cdop_client, NAME, preview)
+    assert response.location.endswith(f"/imports/{NAME}")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) == 0

@@ -37,7 +37,7 @@ def _folder() -> Path:
 
 def save(data: bytes, *, user_id: int, partnership_id: int, import_name: str) -> str:
     """Store an upload; returns its token."""
-    _remove_expired()
+    remove_expired()
     token = secrets.token_urlsafe(32)
     folder = _folder()
     (folder / f"{token}.xlsx").write_bytes(data)
@@ -57,8 +57,10 @@ def load(token: str, *, user_id: int, import_name: str) -> Pending | None:
         data = (folder / f"{token}.xlsx").read_bytes()
     except (OSError, ValueError):
         return None
-    if (meta.get("user_id") != user_id or meta.get("import") != import_name
-            or _expired(meta)):
+    if _expired(meta):
+        discard(token)
+        return None
+    if meta.get("user_id") != user_id or meta.get("import") != import_name:
         return None
     return Pending(data, meta["partnership_id"])
 
@@ -74,7 +76,7 @@ def _expired(meta) -> bool:
     return time.time() - meta.get("saved", 0) > PENDING_MINUTES * 60
 
 
-def _remove_expired() -> None:
+def remove_expired() -> None:
     """Delete uploads nobody confirmed in time (they hold personal data)."""
     for path in _folder().glob("*.json"):
         try:

@@ -49,6 +49,8 @@ def upload(name):
     if not partnerships:
         abort(403)
     form = UploadForm(partnerships=partnerships)
+    if form.is_submitted():
+        pending.remove_expired()  # uploads nobody confirmed in time hold personal data
     if not form.validate_on_submit():
         return _render_upload(spec, form, 400 if form.errors else 200)
     data = form.uploaded_bytes(run.limits().max_bytes)
