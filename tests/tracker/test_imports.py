@@ -250,3 +250,20 @@ def test_an_upload_left_unconfirmed_expires(monkeypatch, cdop_client, import_fol
     response = confirm(cdop_client, NAME, preview)
     assert response.location.endswith(f"/imports/{NAME}")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) == 0
+
+
+def test_a_reference_taken_at_the_same_moment_imports_nothing_and_says_so(monkeypatch,
+                                                                           cdop_client):
+    from tracker.imports import run
+
+    def clash(records):
+        raise sa.exc.IntegrityError("INSERT", {}, Exception("duplicate key: reference"))
+
+    preview = upload(cdop_client, NAME, good_file(rows=2))
+    monkeypatch.setattr(run, "build_deadlines", clash)
+    response = confirm(cdop_client, NAME, preview)
+    assert response.location.endswith(f"/imports/{NAME}")
+    banner = page(cdop_client.get(response.location)).select_one(".govuk-notification-banner")
+    assert "Nothing was imported: someone else recorded a case at the same moment" in \
+        banner.get_text()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) == 0
