@@ -1,13 +1,15 @@
 """What reminds whom in practice reviews, registered with the shell's reminder service.
 
-The incident's owner is reminded of every deadline of the incident and its review; an action
-reminds the account it is assigned to, else the incident's owner. The yearly report belongs
+The incident's owner is reminded of every deadline of the incident and its review, and of the
+answers due to the local review's written requests; an action reminds the account it is
+assigned to, else the incident's owner. The yearly report belongs
 to the partnership, not to a case: its deadlines remind the partnership's business unit.
 """
 
 import sqlalchemy as sa
+from flask import g
 
-from reviews.models import ReviewAction, SeriousIncident, YearlyReport
+from reviews.models import ReviewAction, ReviewRequest, SeriousIncident, YearlyReport
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import User, user_partnership
@@ -15,6 +17,7 @@ from tracker.reminders.sources import ReminderSource, deadline_source, link_to
 from tracker.roles import Permission, Role
 
 ACTION_POLICY = "reviews_action"
+REQUEST_POLICY = "reviews_request"
 
 
 def _incident_deadlines(select):
@@ -33,10 +36,17 @@ _incident_link = link_to("reviews.incident", "incident_id")
 
 
 def _business_unit(row):
-    """The partnership's business unit (one query per yearly report deadline: a handful)."""
+    """The partnership's business unit (one query per partnership per pass)."""
+    found = g.setdefault("reminders_business_unit", {})
+    if row.partnership_id not in found:
+        found[row.partnership_id] = _business_unit_of(row.partnership_id)
+    return found[row.partnership_id]
+
+
+def _business_unit_of(partnership_id):
     return db.session.scalars(
         sa.select(User.id).join(user_partnership, user_partnership.c.user_id == User.id)
-        .where(user_partnership.c.partnership_id == row.partnership_id,
+        .where(user_partnership.c.partnership_id == partnership_id,
                User.role == Role.BUSINESS_UNIT, User.active.is_(True))).all()
 
 
@@ -54,6 +64,21 @@ def _actions(horizon, partnership_ids):
     )
 
 
+def _requests(horizon, partnership_ids):
+    return (
+        sa.select(
+            ReviewRequest.id.label("subject_id"), ReviewRequest.partnership_id,
+            sa.literal(REQUEST_POLICY).label("policy_key"),
+            ReviewRequest.due_on.label("due_date"), ReviewRequest.agency,
+            SeriousIncident.id.label("incident_id"), SeriousIncident.reference,
+            SeriousIncident.owner_id)
+        .join(SeriousIncident, SeriousIncident.id == ReviewRequest.incident_id)
+        .where(ReviewRequest.partnership_id.in_(partnership_ids),
+               ReviewRequest.answered_on.is_(None), ReviewRequest.due_on.is_not(None),
+               ReviewRequest.due_on <= horizon)
+    )
+
+
 SOURCES = (
     deadline_source(SeriousIncident.__tablename__, permission=Permission.VIEW_REVIEWS,
                     extend=_incident_deadlines, link=_incident_link,
@@ -67,4 +92,9 @@ SOURCES = (
         link=_incident_link, recipients=lambda row: (row.owner_user_id or row.owner_id,),
         step=lambda row: f"Action for the review's recommendations ({row.agency})",
         policy_labels={ACTION_POLICY: "Actions for a practice review's recommendations"}),
+    ReminderSource(
+        subject_type="reviews_request", permission=Permission.VIEW_REVIEWS, rows=_requests,
+        link=_incident_link, recipients=lambda row: (row.owner_id,),
+        step=lambda row: f"Answer to the review's written request to {row.agency}",
+        policy_labels={REQUEST_POLICY: "Answers to a local review's written requests"}),
 )

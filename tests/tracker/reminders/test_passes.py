@@ -246,3 +246,20 @@ def test_an_agency_request_reminds_the_case_owner_naming_the_agency(partnership)
     got = reminders(recipient_id=admin.id, policy_key="agency_information_request")
     assert [(r.stage, r.step, r.link) for r in got] == [
         ("due", "Information requested from Police", f"/child-deaths/{case.id}")]
+
+
+def test_a_written_request_of_a_local_review_reminds_the_incident_owner(incident, owner):
+    from reviews.models import ReviewRequest
+
+    db.session.add_all([
+        ReviewRequest(incident_id=incident.id, partnership_id=incident.partnership_id,
+                      agency="School", sent_on=date(2026, 12, 1), due_on=date(2026, 12, 9)),
+        ReviewRequest(incident_id=incident.id, partnership_id=incident.partnership_id,
+                      agency="GP", sent_on=date(2026, 12, 1), due_on=date(2026, 12, 9),
+                      answered_on=date(2026, 12, 8)),
+    ])
+    db.session.commit()
+    run(date(2026, 12, 9))
+    got = reminders(subject_type="reviews_request")
+    assert [(r.recipient_id, r.stage, r.step) for r in got] == [
+        (owner.id, "due", "Answer to the review's written request to School")]
