@@ -179,13 +179,15 @@ def addresses_in(text: str | None) -> set[str]:
     return {found.lower() for found in _EMAIL.findall(text or "")}
 
 
-def rr_recipients(case, attendees_text: str | None) -> list[Account]:
+def rr_recipients(case, attendees_text: str | None, accounts=None) -> list[Account]:
     """The case's designated doctor and owner, and the partnership's users who may see child
-    death cases whose e-mail address is in the meeting's attendees (one query)."""
+    death cases whose e-mail address is in the meeting's attendees (one query, or none when
+    `accounts`, the partnership's, are given)."""
     named = addresses_in(attendees_text)
     people = {case.designated_doctor_id, case.owner_id}
-    return [account for account in accounts_of(case.partnership_id,
-                                               permission=Permission.VIEW_CDR_CASES)
+    if accounts is None:
+        accounts = accounts_of(case.partnership_id, permission=Permission.VIEW_CDR_CASES)
+    return [account for account in accounts
             if account.id in people or account.email.lower() in named]
 
 
@@ -234,24 +236,25 @@ def meeting_saved(case, meeting, before: Snapshot | None, today: date, now: date
     """Queue the invitations a saved meeting needs (no commit); how many were queued.
 
     A new meeting invites everyone; a new date, time or place updates everyone with a
-    higher SEQUENCE; an address added to the attendees invites that person. A meeting
-    recorded as held, or one on a past date, sends nothing.
+    higher SEQUENCE; an address added to the attendees invites that person, one taken out
+    gets a cancellation. A meeting recorded as held, or on a past date, sends nothing.
     """
     if meeting.held or meeting.meeting_on < today:
         return 0
-    accounts = rr_recipients(case, meeting.attendees)
-    moved = before is not None and before[:3] != snapshot(meeting)[:3]
+    everyone = accounts_of(case.partnership_id, permission=Permission.VIEW_CDR_CASES)
+    invited = rr_recipients(case, meeting.attendees, everyone)
     if before is None:
         meeting.ics_sequence = first_sequence(case, meeting.number)
-    elif moved:
+        return send(rr_invitation(case, meeting), REQUEST, invited, case.partnership_id, now)
+    moved = before[:3] != snapshot(meeting)[:3]
+    if moved:
         meeting.ics_sequence = (meeting.ics_sequence or 0) + 1
-    else:  # only the people whose address was added to the attendees
-        added = addresses_in(meeting.attendees) - addresses_in(before.attendees)
-        invited = {case.designated_doctor_id, case.owner_id}
-        accounts = [account for account in accounts
-                    if account.email.lower() in added and account.id not in invited]
-    return send(rr_invitation(case, meeting), REQUEST, accounts, case.partnership_id, now,
-                updated=moved)
+    were = rr_recipients(case, before.attendees, everyone)
+    invitation = rr_invitation(case, meeting)
+    sent = send(invitation, CANCEL, [a for a in were if a not in invited], case.partnership_id,
+                now)
+    told = invited if moved else [a for a in invited if a not in were]
+    return sent + send(invitation, REQUEST, told, case.partnership_id, now, updated=moved)
 
 
 def meeting_cancelled(case, meeting, now: datetime) -> int:

@@ -154,7 +154,7 @@ def meeting(case_id, number):
 def _sent_text(sent):
     if not sent:
         return ""
-    return f" Invitation e-mailed to {sent} {'person' if sent == 1 else 'people'}."
+    return f" Calendar e-mail sent to {sent} {'person' if sent == 1 else 'people'}."
 
 
 def _fill_meeting_form(form, case, existing, proposals):
@@ -225,8 +225,7 @@ def cancel_meeting(case_id, number):
         except service.Refused as error:
             _refuse(form, error, "reason")
         else:
-            flash(f"{service.meeting_label(number)} cancelled."
-                  f"{_sent_text(sent).replace('Invitation', 'Cancellation')}", "success")
+            flash(f"{service.meeting_label(number)} cancelled.{_sent_text(sent)}", "success")
             return _back_to_case(case)
     return _render_cancel(case, number, found, form, 400 if form.errors else 200)
 

@@ -62,7 +62,7 @@ def new_panel_meeting():
         db.session.commit()
         people = "person" if sent == 1 else "people"
         flash(f"{service.meeting_title(meeting)} scheduled."
-              + (f" Invitation e-mailed to {sent} {people}." if sent else ""), "success")
+              + (f" Calendar e-mail sent to {sent} {people}." if sent else ""), "success")
         return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
     return render_template("cdr/panel/new.html", form=form), (400 if form.errors else 200)
 

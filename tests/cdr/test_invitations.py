@@ -205,6 +205,21 @@ def test_a_change_to_the_notes_sends_nothing_and_an_added_colleague_is_invited(
     assert int(_ics(message)[1]["SEQUENCE"]) == 0
 
 
+def test_a_colleague_taken_out_of_the_attendees_gets_a_cancellation(
+        call, cdop_client, case, people, smtp_server):
+    _schedule(call, cdop_client, case, date(2025, 3, 5), attendees="colleague@example.org")
+    first = _ics(_deliver(smtp_server)[0])[1]
+
+    _schedule(call, cdop_client, case, date(2025, 3, 5), attendees="Nobody with an account")
+
+    [message] = _deliver(smtp_server)
+    assert message["To"] == "colleague@example.org"
+    calendar, event = _ics(message)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert event["UID"] == first["UID"]
+    assert _attendees(event) == ["colleague@example.org"]
+
+
 def test_recording_the_meeting_as_held_sends_nothing(call, cdop_client, case, smtp_server,
                                                      monkeypatch):
     _schedule(call, cdop_client, case, date(2025, 3, 5))
@@ -371,7 +386,7 @@ def test_pages_say_how_many_were_invited(call, cdop_client, case, smtp_server):
         f"/child-deaths/{case.id}/meetings/1", follow_redirects=True,
         data={"meeting_on": ["5", "3", "2025"], "version": _version(case),
               "csrf_token": _token(cdop_client, case)})
-    assert "Invitation e-mailed to 2 people" in Page(response).text()
+    assert "Calendar e-mail sent to 2 people." in Page(response).text()
 
 
 def _token(client, case):
