@@ -70,6 +70,11 @@ PAGES = [
     # The dashboard of the other roles (the auditor's spans both domains and partnerships).
     ("Home (panel member)", "panel.member@example.org", "/"),
     ("Home (auditor)", "auditor@example.org", "/"),
+    # Reminders (after the reminder pass on SEED_TODAY): notices, policies, the admin page.
+    ("Notices (CDOP administrator)", "cdop.admin@example.org", "/notices"),
+    ("Notices (business unit)", "business.unit@example.org", "/notices"),
+    ("Reminder policies", "admin@example.org", "/partnerships/NSP/reminders"),
+    ("Reminders admin page", "admin@example.org", "/admin/reminders"),
 ]
 
 
