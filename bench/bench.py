@@ -75,6 +75,12 @@ PAGES = [
     ("Notices (business unit)", "business.unit@example.org", "/notices"),
     ("Reminder policies", "admin@example.org", "/partnerships/NSP/reminders"),
     ("Reminders admin page", "admin@example.org", "/admin/reminders"),
+    # Reports: a whole reporting year of one partnership (both domains for the auditor).
+    ("Deadline compliance (auditor, a year)", "auditor@example.org",
+     "/deadline-compliance/?partnership=NSP&date_from=1&date_from=4&date_from=2025"
+     "&date_to=31&date_to=3&date_to=2026"),
+    ("Child deaths: annual report data", "cdop.admin@example.org",
+     "/child-deaths/annual-report?partnership=NSP&year=2025"),
 ]
 
 
