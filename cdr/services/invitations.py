@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from icalendar import Calendar, Event, vCalAddress
 
-from cdr.services.meetings import meeting_label
+from cdr.services.meetings import meeting_label, meetings_of
 from tracker import mail
 from tracker.accounts import Account, accounts_of
 from tracker.extensions import db
@@ -262,6 +262,26 @@ def meeting_cancelled(case, meeting, now: datetime) -> int:
     meeting.ics_sequence = (meeting.ics_sequence or 0) + 1
     accounts = rr_recipients(case, meeting.attendees)
     return send(rr_invitation(case, meeting), CANCEL, accounts, case.partnership_id, now)
+
+
+def doctor_changed(case, old_doctor_id: int | None, today: date, now: datetime) -> int:
+    """After the case's designated doctor changes (no commit): the new doctor is invited to
+    the meetings still to come, and the doctor replaced gets a cancellation of their copy
+    unless they are still invited as the owner or an attendee. How many e-mails."""
+    coming = [meeting for meeting in meetings_of(case).values()
+              if not meeting.held and meeting.meeting_on >= today]
+    if not coming:
+        return 0
+    everyone = accounts_of(case.partnership_id, permission=Permission.VIEW_CDR_CASES)
+    sent = 0
+    for meeting in coming:
+        invited = rr_recipients(case, meeting.attendees, everyone)
+        new = [a for a in invited if a.id == case.designated_doctor_id]
+        old = [a for a in everyone if a.id == old_doctor_id and a not in invited]
+        invitation = rr_invitation(case, meeting)
+        sent += send(invitation, CANCEL, old, case.partnership_id, now)
+        sent += send(invitation, REQUEST, new, case.partnership_id, now)
+    return sent
 
 
 def panel_meeting_scheduled(meeting, now: datetime) -> int:

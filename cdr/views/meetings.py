@@ -273,7 +273,10 @@ def designated_doctor(case_id):
         try:
             access.check_version(case, form.version.data,
                                  ["designated doctor"] if form.doctor_id != current else [])
-            changed = service.assign_doctor(case, form.doctor_id, london_today())
+            today = london_today()
+            changed = service.assign_doctor(case, form.doctor_id, today)
+            sent = (invitations.doctor_changed(case, current, today, datetime.now(UTC))
+                    if changed else 0)
             db.session.commit()
         except (access.StaleCase, StaleDataError) as stale:
             _refuse_stale(form, stale, "doctor")
@@ -281,7 +284,8 @@ def designated_doctor(case_id):
         except service.Refused as error:
             _refuse(form, error, "doctor")
         else:
-            flash("Designated doctor saved." if changed else "Nothing changed.", "success")
+            flash(("Designated doctor saved." + _sent_text(sent)) if changed
+                  else "Nothing changed.", "success")
             return _back_to_case(case, "designated-doctor")
     return _render_doctor(case, form, 400 if form.errors else 200)
 

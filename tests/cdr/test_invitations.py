@@ -220,6 +220,23 @@ def test_a_colleague_taken_out_of_the_attendees_gets_a_cancellation(
     assert _attendees(event) == ["colleague@example.org"]
 
 
+def test_a_new_designated_doctor_is_invited_and_the_one_replaced_gets_a_cancellation(
+        call, cdop_client, case, people, partnership, smtp_server):
+    _schedule(call, cdop_client, case, date(2025, 3, 5))
+    first = _ics(_deliver(smtp_server)[0])[1]
+    new_doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership], email="new.doc@example.org")
+
+    call(cdop_client, "cdr.designated_doctor", status=302, case_id=case.id,
+         data={"doctor": str(new_doctor.id), "version": _version(case)})
+
+    messages = {str(m["To"]): m for m in _deliver(smtp_server)}
+    assert set(messages) == {"new.doc@example.org", people["doctor"].email}
+    invited = _ics(messages["new.doc@example.org"])
+    cancelled = _ics(messages[people["doctor"].email])
+    assert [str(invited[0]["METHOD"]), str(cancelled[0]["METHOD"])] == ["REQUEST", "CANCEL"]
+    assert invited[1]["UID"] == cancelled[1]["UID"] == first["UID"]
+
+
 def test_recording_the_meeting_as_held_sends_nothing(call, cdop_client, case, smtp_server,
                                                      monkeypatch):
     _schedule(call, cdop_client, case, date(2025, 3, 5))
