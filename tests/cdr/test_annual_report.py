@@ -210,3 +210,9 @@ def test_workbook_holds_suppressed_figures_and_a_chart_per_table(cdop_client, pa
         service.COMPLETED_DIMENSIONS) + 1
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export"))
     assert event.partnership_id == partnership.id and "annual report" in event.detail
+
+
+def test_the_panel_meetings_page_links_to_it(panel_client, partnership):
+    link = Page(panel_client.get("/child-deaths/panel-meetings")).html.select_one(
+        "#annual-report-link")
+    assert link["href"] == "/child-deaths/annual-report"

@@ -200,3 +200,10 @@ def test_workbook_holds_the_figures_and_is_audited(cdop_client, partnership):
         values_only=True) for c in row]
     event = db.session.query(AuditEvent).filter_by(action="export").one()
     assert event.partnership_id == partnership.id and "Deadline compliance" in event.detail
+
+
+def test_the_case_list_and_the_tracker_list_link_to_it(cdop_client, business_client,
+                                                        partnership):
+    for client, url in ((cdop_client, "/child-deaths/"), (business_client, "/practice-reviews/")):
+        link = Page(client.get(url)).html.select_one("#compliance-link")
+        assert link["href"] == "/deadline-compliance/"
