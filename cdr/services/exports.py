@@ -8,6 +8,7 @@ identifying details are joined only when the caller asks for them (and may see t
 Rows are read in batches, so a 100,000-case export stays small in memory.
 """
 
+import functools
 from datetime import date
 from typing import NamedTuple
 
@@ -52,16 +53,26 @@ class _Stored(NamedTuple):
 _DEADLINE_COLUMNS = _Stored._fields
 
 
-def _status(stored: _Stored, today, partnership_rules):
-    """(due date, met on, status label) of a stored deadline; blanks when there is none.
+def _status_reader(today, rules):
+    """read(stored, partnership id) -> (due date, met on, status label), blanks when none.
 
     A rule that does not apply (no Joint Agency Response) or has not started (no starting
-    date yet) has no stored deadline, as on the case page.
+    date yet) has no stored deadline, as on the case page. The status comes from the stored
+    deadline (deadline_service.status_of), remembered per distinct deadline and partnership:
+    an export meets the same few due dates thousands of times, each needing a working-day
+    count.
     """
-    if stored.rule_key is None:
-        return None, None, None
-    status = deadline_service.status_of(stored, today, partnership_rules)
-    return stored.extended_to or stored.due_date, stored.met_on, status.label
+
+    @functools.lru_cache(maxsize=8192)
+    def label(stored, partnership_id):
+        return deadline_service.status_of(stored, today, rules.get(partnership_id)).label
+
+    def read(stored, partnership_id):
+        if stored.rule_key is None:
+            return None, None, None
+        return stored.extended_to or stored.due_date, stored.met_on, label(stored, partnership_id)
+
+    return read
 
 
 # --- The panel pack ------------------------------------------------------------------------
@@ -192,15 +203,18 @@ def _case_statement(matching, filters, with_identity):
 def _case_rows(matching, filters, today, rules, codes, with_identity):
     """Each case as a row of the case sheet (read in batches)."""
     statement = _case_statement(matching, filters, with_identity)
-    keys = [[f"{key}__{name}" for name in _DEADLINE_COLUMNS] for key in CASE_RULES]
-    for case in db.session.execute(statement.execution_options(yield_per=BATCH)):
-        identity = [getattr(case, name) for name in _IDENTITY_FIELDS] if with_identity else []
+    status = _status_reader(today, rules)
+    # The statement's columns, in order: the case's, the doctor, each rule's, the identity's.
+    width, first_rule = len(_DEADLINE_COLUMNS), len(_CASE_FIELDS) + 1
+    groups = [slice(first_rule + n * width, first_rule + (n + 1) * width)
+              for n in range(len(CASE_RULES))]
+    identity = slice(first_rule + len(CASE_RULES) * width, None)
+    for found in db.session.execute(statement.execution_options(yield_per=BATCH)):
         deadlines = []
-        for names in keys:
-            stored = _Stored(*(getattr(case, name) for name in names))
-            deadlines += _status(stored, today, rules.get(case.partnership_id))
-        yield (case.reference, *identity, *_case_values(case, codes, case.doctor),
-               *deadlines, *_outcome_values(case))
+        for group in groups:
+            deadlines += status(_Stored._make(found[group]), found.partnership_id)
+        yield (found.reference, *(found[identity] if with_identity else ()),
+               *_case_values(found, codes, found.doctor), *deadlines, *_outcome_values(found))
 
 
 def _case_values(case, codes, doctor) -> list:
@@ -237,8 +251,8 @@ def _request_rows(matching, filters, today, rules):
         .order_by(Case.reference, AgencyRequest.sent_on, AgencyRequest.id)
         .execution_options(yield_per=BATCH)
     )
+    status = _status_reader(today, rules)
     for found in db.session.execute(statement):
-        stored = _Stored(*(getattr(found, name) for name in _DEADLINE_COLUMNS))
-        due, _, status = _status(stored, today, rules.get(found.partnership_id))
+        due, _, label = status(_Stored._make(found[6:]), found.partnership_id)
         yield (found.reference, found.agency, found.sent_on, found.chased_on,
-               found.returned_on, due, status)
+               found.returned_on, due, label)
