@@ -2,6 +2,7 @@
 shown, the identity table never read, partnership scoping, queries, charts and workbook."""
 
 import re
+import shutil
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from cdr.services import annual_report as service
 from cdr.services.panel import age_band
 from tests.cdr.factories import make_case
+from tests.cdr.test_exports_libreoffice import convert
 from tests.conftest import Page, sign_in
 from tests.factories import make_user
 from tests.tracker.test_audit import count_queries
@@ -216,3 +218,18 @@ def test_the_panel_meetings_page_links_to_it(panel_client, partnership):
     link = Page(panel_client.get("/child-deaths/panel-meetings")).html.select_one(
         "#annual-report-link")
     assert link["href"] == "/child-deaths/annual-report"
+
+
+def test_libreoffice_opens_the_workbook_with_its_charts(cdop_client, partnership, tmp_path):
+    command = shutil.which("soffice")
+    if command is None:
+        pytest.skip("LibreOffice (soffice) not found")
+    notified(partnership, 4, age_at_death_days=10)
+    response = cdop_client.get(URL.replace("?", "/spreadsheet?"))
+    workbook = tmp_path / "annual.xlsx"
+    workbook.write_bytes(response.get_data())
+    response.close()
+    sheets = convert(command, workbook, tmp_path)
+    assert set(sheets) == {"About this file", "Figures"}
+    header, first, *_ = sheets["Figures"]
+    assert dict(zip(header, first, strict=True))["Shown as"] == "4"

@@ -196,6 +196,8 @@ def test_workbook_holds_the_figures_and_is_audited(cdop_client, partnership):
     rows = {row["Rule"]: row for row in sheet_rows(workbook, "Compliance by rule")}
     assert rows[REGISTRAR]["Met late"] == 3 and rows[REGISTRAR]["Median days late"] == 5
     assert rows["All deadlines"]["Due in the period"] == 11
+    (chart,) = workbook["Compliance by rule"]._charts
+    assert (chart.type, chart.grouping, len(chart.series)) == ("bar", "stacked", 4)
     assert "OFFICIAL-SENSITIVE" in [c for row in workbook["About this file"].iter_rows(
         values_only=True) for c in row]
     event = db.session.query(AuditEvent).filter_by(action="export").one()

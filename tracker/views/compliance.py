@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
+from openpyxl.chart import BarChart, Reference
 
 from forms.compliance import ComplianceForm
 from tracker import compliance
@@ -100,6 +101,22 @@ def _sheet_row(row):
             row.median_days_late)
 
 
+def _chart_of_rows(rule_count):
+    """decorate(): the page's chart as an openpyxl stacked bar chart of the rule rows."""
+    def decorate(worksheet, _count):
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title = "Deadlines due in the period, by rule and outcome"
+        # Columns C to F: met on time, met late, missed, outstanding (headers as series names).
+        chart.add_data(Reference(worksheet, min_col=3, max_col=6, min_row=1,
+                                 max_row=rule_count + 1), titles_from_data=True)
+        chart.set_categories(Reference(worksheet, min_col=1, min_row=2,
+                                       max_row=rule_count + 1))
+        chart.height, chart.width = max(8, rule_count * 1.2), 24
+        worksheet.add_chart(chart, "M2")
+    return decorate
+
+
 @bp.route("/spreadsheet")
 @permission_required(Permission.EXPORT)
 def spreadsheet():
@@ -120,7 +137,8 @@ def spreadsheet():
         filters=[("Partnership", report.partnership.name), ("Period", period),
                  ("Counted on", format_date(report.today))])
     rows = [*map(_sheet_row, report.rows), *([_sheet_row(report.total)] if report.total else [])]
-    sheet = ExportSheet("Compliance by rule", _COLUMNS, rows)
+    sheet = ExportSheet("Compliance by rule", _COLUMNS, rows,
+                        decorate=_chart_of_rows(len(report.rows)))
     return send_workbook(cover, [sheet],
                          f"deadline-compliance-{report.partnership.code}-"
                          f"{report.period.start.isoformat()}-to-{report.period.end.isoformat()}.xlsx",
