@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from cdr import bp
 from cdr.services import access, invitations
 from cdr.services import meetings as service
+from cdr.services import my_cases as doctor_list
 from forms.cdr.meetings import (
     CancelMeetingForm,
     DesignatedDoctorForm,
@@ -302,12 +303,12 @@ def my_cases():
     today = london_today()
     ids = visible_partnership_ids()
     rules = deadline_service.load_rules(ids)
-    query = service.my_cases(current_user.id, ids, today, rules,
+    query = doctor_list.my_cases(current_user.id, ids, today, rules,
                              current_app.config["DUE_SOON_WORKING_DAYS"])
     pagination = page_of(query)
     return render_template(
         "cdr/meetings/my_cases.html",
-        rows=service.my_case_rows(pagination.items, today, rules),
+        rows=doctor_list.my_case_rows(pagination.items, today, rules),
         total=pagination.total,
         pagination=pagination_params(pagination, "cdr.my_cases", request.args),
         today=format_date(today),
