@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask import g
 
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -73,6 +74,16 @@ class MetOnTime(NamedTuple):
         return self.on_time * 100 // self.due if self.due else 0
 
 
+def partnership_rules(partnership_ids) -> dict:
+    """The partnerships' closure days and overrides (deadline_service.load_rules), read once
+    per request however many of the home page's panels show a status."""
+    key = tuple(sorted(partnership_ids))
+    memo = g.setdefault("dashboard_rules", {})
+    if key not in memo:
+        memo[key] = deadline_service.load_rules(key)
+    return memo[key]
+
+
 def visible_owner_types(user) -> list[str]:
     """The owner types of the deadlines this user may see (none: no deadline section)."""
     return [owner for owners, _ in deadline_owners_for(user) for owner in owners]
@@ -84,7 +95,7 @@ def home_deadlines(user, today: date) -> Deadlines | None:
     if not domains or not user.partnership_ids:
         return None
     ids = sorted(user.partnership_ids)
-    rules = deadline_service.load_rules(ids)
+    rules = partnership_rules(ids)
     scope = _scope(user, domains)
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
     horizon = today + timedelta(days=DUE_SOON_DAYS)
@@ -125,6 +136,9 @@ def _read(partnership_ids, query, descending=False) -> list:
     short, then merged (a single range over several partnerships would be sorted whole)."""
     due = Deadline.due_date.desc() if descending else Deadline.due_date
     ident = Deadline.id.desc() if descending else Deadline.id
+    if len(partnership_ids) == 1:  # most users: no merge to build
+        return db.session.execute(query.where(Deadline.partnership_id == partnership_ids[0])
+                                  .order_by(due, ident).limit(COUNT_CAP + 1)).all()
     parts = [sa.select(query.where(Deadline.partnership_id == pid)
                        .order_by(due, ident).limit(COUNT_CAP + 1).subquery())
              for pid in partnership_ids]

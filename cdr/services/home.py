@@ -15,9 +15,8 @@ from flask import url_for
 
 from cdr.models import STAGES, AgencyRequest, ChildDeathCase, PanelItem, PanelMeeting
 from cdr.services import panel as panel_service
-from cdr.services import requests as request_service
 from cdr.services.meetings import MEETING_NUMBERS, meeting_label, rule_key
-from tracker import deadline_service, deadlines
+from tracker import dashboard, deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.domains import DeadlineOwner
 from tracker.extensions import db
@@ -132,7 +131,7 @@ def work_panel(user, today: date):
     ids = sorted(user.partnership_ids)
     if not ids:
         return None
-    rules = deadline_service.load_rules(ids)  # read once for every status on the panel
+    rules = dashboard.partnership_rules(ids)
     context = {"requests": _outstanding_requests(ids, today, rules), "doctor": _is_doctor(user)}
     if _is_doctor(user):
         context["meetings"] = _meetings_to_chair(user.id, ids, today, rules)
@@ -255,14 +254,37 @@ def _at_stage(partnership_ids, stage):
                                     (case.partnership_id + 0).in_(partnership_ids))
 
 
-def _outstanding_requests(partnership_ids, today, rules):
-    """The oldest outstanding agency requests with their status, and how many there are."""
-    query = request_service.outstanding_query(partnership_ids)
-    rows = [request_service.RequestRow(
-        request, request.deadline,
-        deadline_service.status_of(request.deadline, today, rules.get(request.partnership_id))
-        if request.deadline is not None else None)
-        for request in db.session.scalars(query.limit(SHOWN)).unique()]
+class OutstandingRequest(NamedTuple):
+    """An agency request not yet returned, with its deadline's due date and status."""
+
+    case_id: int
+    reference: str
+    agency: str
+    sent_on: date
+    due: date | None
+    status: object  # tracker.deadlines.DeadlineStatus, or None
+
+
+def _outstanding_requests(partnership_ids, today, rules) -> tuple[list, Count]:
+    """The oldest outstanding agency requests with their status, and how many there are
+    (two queries: the oldest read off ix_cdr_agency_request_open, the count capped)."""
+    deadline = Deadline
+    found = db.session.execute(
+        sa.select(AgencyRequest.case_id, ChildDeathCase.reference, AgencyRequest.agency,
+                  AgencyRequest.sent_on, AgencyRequest.partnership_id, deadline)
+        .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
+        .outerjoin(deadline, sa.and_(deadline.owner_type == REQUEST,
+                                     deadline.owner_id == AgencyRequest.id,
+                                     deadline.rule_key == "agency_information_request",
+                                     deadline.item == ""))
+        .where(AgencyRequest.partnership_id.in_(partnership_ids),
+               AgencyRequest.returned_on.is_(None))
+        .order_by(AgencyRequest.sent_on, AgencyRequest.id).limit(SHOWN)).all()
+    rows = [OutstandingRequest(
+        case_id, reference, agency, sent_on,
+        (row.extended_to or row.due_date) if row else None,
+        deadline_service.status_of(row, today, rules.get(pid)) if row else None)
+        for case_id, reference, agency, sent_on, pid, row in found]
     [count] = _capped(sa.select(AgencyRequest.id).where(
         AgencyRequest.partnership_id.in_(partnership_ids), AgencyRequest.returned_on.is_(None)))
     return rows, count
