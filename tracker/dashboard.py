@@ -27,8 +27,8 @@ DUE_SOON_DAYS = 14
 SHOWN = 10
 COUNT_CAP = 100
 # The "met on time this year" figure reads at most this many of the latest deadlines due in
-# each partnership (more than a partnership's whole year of deadlines, in real life).
-MET_CAP = 1000
+# each partnership (most of a partnership's year, in real life; the page says when it stops).
+MET_CAP = 500
 
 
 class DeadlineRow(NamedTuple):
