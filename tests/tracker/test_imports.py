@@ -245,6 +245,7 @@ def test_an_upload_left_unconfirmed_expires(monkeypatch, cdop_client, import_fol
     preview = upload(cdop_client, NAME, good_file())
     monkeypatch.setattr(pending, "PENDING_MINUTES", -1)
     kept = list(import_folder.iterdir())
+    assert all(path.stat().st_mode & 0o077 == 0 for path in kept), "readable by others"
     upload(cdop_client, NAME, b"not a spreadsheet")  # any later upload clears expired ones
     assert kept and not any(import_folder.iterdir())
     response = confirm(cdop_client, NAME, preview)

@@ -8,6 +8,7 @@ imported or after PENDING_MINUTES. Never in the session cookie; its name is not 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import time
@@ -40,11 +41,18 @@ def save(data: bytes, *, user_id: int, partnership_id: int, import_name: str) ->
     remove_expired()
     token = secrets.token_urlsafe(32)
     folder = _folder()
-    (folder / f"{token}.xlsx").write_bytes(data)
     meta = {"user_id": user_id, "partnership_id": partnership_id, "import": import_name,
             "saved": time.time()}
-    (folder / f"{token}.json").write_text(json.dumps(meta))
+    _write_private(folder / f"{token}.xlsx", data)
+    _write_private(folder / f"{token}.json", json.dumps(meta).encode())
     return token
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only the app's own user may read (it holds personal data)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
 
 
 def load(token: str, *, user_id: int, import_name: str) -> Pending | None:
