@@ -16,12 +16,13 @@ at `today`):
 - "Keep it public until" minimum periods are not deadlines to meet and are left out, and
   only the deadlines of the domains whose cases the user may see are counted.
 
-Everything is counted in SQL: one grouped query for the counts and one for the medians,
-whatever the number of deadlines.
+Everything is counted in SQL, in one grouped query whatever the number of deadlines: by
+rule, outcome and days late, so the medians come from the small distribution it returns.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import date
 from typing import NamedTuple
 
@@ -33,8 +34,6 @@ from tracker.extensions import db
 
 ALL_RULES = "*"
 TOTAL_TITLE = "All deadlines"
-# Inline, not a bound parameter: PostgreSQL cannot type a parameter in a UNION's select list.
-_ALL_RULES_SQL = sa.literal_column(f"'{ALL_RULES}'")
 
 
 class Period(NamedTuple):
@@ -97,59 +96,62 @@ def _counted(partnership_id: int, period: Period, owner_types) -> list:
             Deadline.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES)]
 
 
-def _outcomes(today: date) -> dict[str, sa.ColumnElement]:
-    """Each outcome as a condition on a deadline row (they do not overlap)."""
+OUTCOMES = ("met_on_time", "met_late", "missed", "outstanding", "paused", "not_applicable")
+
+
+def _outcome(today: date):
+    """A deadline row's outcome (see the module's docstring), as one SQL CASE."""
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    applies = Deadline.not_applicable_reason.is_(None)
-    open_ = sa.and_(applies, Deadline.met_on.is_(None), Deadline.paused_reason.is_(None))
-    return {
-        "met_on_time": sa.and_(applies, Deadline.met_on <= effective),
-        "met_late": sa.and_(applies, Deadline.met_on > effective),
-        "missed": sa.and_(open_, effective < today),
-        "outstanding": sa.and_(open_, effective >= today),
-        "paused": sa.and_(applies, Deadline.met_on.is_(None), Deadline.paused_reason.is_not(None)),
-        "not_applicable": sa.not_(applies),
-        "extended": sa.and_(applies, Deadline.extended_to.is_not(None)),
-    }
+    return sa.case(
+        (Deadline.not_applicable_reason.is_not(None), "not_applicable"),
+        (Deadline.met_on <= effective, "met_on_time"),
+        (Deadline.met_on > effective, "met_late"),
+        (Deadline.paused_reason.is_not(None), "paused"),
+        (effective < today, "missed"),
+        else_="outstanding",
+    )
 
 
-def _sums(today: date) -> list:
-    return [sa.func.sum(sa.case((condition, 1), else_=0)).label(name)
-            for name, condition in _outcomes(today).items()]
+def _grouped(where: list, today: date) -> list:
+    """(rule key, outcome, days late or None, extended or not, count): one query, one scan.
 
-
-def _count_rows(where: list, today: date) -> dict[str, dict]:
-    """{rule key or ALL_RULES: {outcome: count}}, one grouped query (with a total row)."""
-    per_rule = (sa.select(Deadline.rule_key.label("key"), sa.func.count().label("due"),
-                          *_sums(today))
-                .where(*where).group_by(Deadline.rule_key))
-    total = sa.select(_ALL_RULES_SQL.label("key"), sa.func.count().label("due"),
-                      *_sums(today)).where(*where)
-    rows = db.session.execute(sa.union_all(per_rule, total)).mappings().all()
-    return {row["key"]: {name: int(value or 0) for name, value in row.items() if name != "key"}
-            for row in rows if row["due"]}
-
-
-def _medians(where: list) -> dict[str, float]:
-    """{rule key or ALL_RULES: median calendar days late} of deadlines met late (one query)."""
+    Days late are grouped too, so the medians come from each rule's distribution of them
+    (a few hundred rows at most), not from sorting every late deadline in the database.
+    """
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    late = (sa.select(Deadline.rule_key.label("key"),
-                      _days_between(Deadline.met_on, effective).label("days"))
-            .where(*where, Deadline.not_applicable_reason.is_(None), Deadline.met_on > effective)
-            .cte("late"))
-    ranked = sa.union_all(*(
-        sa.select(key.label("key"), late.c.days,
-                  sa.func.row_number().over(partition_by=partition, order_by=late.c.days)
-                  .label("n"),
-                  sa.func.count().over(partition_by=partition).label("of"))
-        for key, partition in ((late.c.key, late.c.key), (_ALL_RULES_SQL, None))
-    )).subquery()
-    # The middle row, or the mean of the two middle rows (// is integer division).
-    middle = sa.or_(ranked.c.n == (ranked.c.of + 1) // 2, ranked.c.n == (ranked.c.of + 2) // 2)
-    rows = db.session.execute(
-        sa.select(ranked.c.key, sa.func.avg(ranked.c.days)).where(middle).group_by(ranked.c.key)
+    late = sa.and_(Deadline.not_applicable_reason.is_(None), Deadline.met_on > effective)
+    days = sa.case((late, _days_between(Deadline.met_on, effective)), else_=None)
+    extended = sa.case((sa.and_(Deadline.not_applicable_reason.is_(None),
+                                Deadline.extended_to.is_not(None)), 1), else_=0)
+    columns = (Deadline.rule_key, _outcome(today), days, extended)
+    return db.session.execute(
+        sa.select(*columns, sa.func.count()).where(*where).group_by(*columns)
     ).all()
-    return {key: float(value) for key, value in rows}
+
+
+def _median(days_counts: dict[int, int]) -> float | None:
+    """The median of a distribution {days: how many}; the mean of the middle two if even."""
+    size = sum(days_counts.values())
+    if not size:
+        return None
+    middle, seen, found = ((size + 1) // 2, (size + 2) // 2), 0, []
+    for value in sorted(days_counts):
+        before, seen = seen, seen + days_counts[value]
+        found += [value for position in middle if before < position <= seen]
+    return sum(found) / 2
+
+
+def _tally(rows) -> tuple[dict[str, Counter], dict[str, Counter]]:
+    """({rule key or ALL_RULES: Counter of outcomes}, {same: Counter of days late})."""
+    counts, late = defaultdict(Counter), defaultdict(Counter)
+    for rule_key, outcome, days, extended, number in rows:
+        for key in (rule_key, ALL_RULES):
+            counts[key][outcome] += number
+            counts[key]["due"] += number
+            counts[key]["extended"] += number * extended
+            if days is not None:
+                late[key][int(days)] += number
+    return counts, late
 
 
 def _title(rule_key: str) -> str:
@@ -160,10 +162,9 @@ def _title(rule_key: str) -> str:
     return rule_key
 
 
-def _row(key: str, title: str, counts: dict, median: float | None) -> RuleCompliance:
-    return RuleCompliance(key, title, counts["due"], counts["met_on_time"], counts["met_late"],
-                          counts["missed"], counts["outstanding"], counts["paused"],
-                          counts["not_applicable"], counts["extended"], median)
+def _row(key: str, title: str, counts: Counter, late: Counter) -> RuleCompliance:
+    return RuleCompliance(key, title, counts["due"], *(counts[name] for name in OUTCOMES),
+                          counts["extended"], _median(late))
 
 
 def rule_compliance(partnership_id: int, period: Period, owner_types, today: date
@@ -171,15 +172,15 @@ def rule_compliance(partnership_id: int, period: Period, owner_types, today: dat
     """(a row per rule with deadlines due in the period, in the rules' order; the total row).
 
     `owner_types` are the deadline owners the user may see; the total is None when no
-    deadline counts. Two queries, whatever the number of deadlines.
+    deadline counts. One query, whatever the number of deadlines.
     """
     if not owner_types:
         return [], None
-    where = _counted(partnership_id, period, owner_types)
-    counts, medians = _count_rows(where, today), _medians(where)
+    counts, late = _tally(_grouped(_counted(partnership_id, period, owner_types), today))
     order = {rule.key: n for n, rule in enumerate(deadlines.all_rules())}
     keys = sorted((key for key in counts if key != ALL_RULES),
                   key=lambda key: (order.get(key, len(order)), key))
-    rows = [_row(key, _title(key), counts[key], medians.get(key)) for key in keys]
-    total = counts.get(ALL_RULES)
-    return rows, (_row(ALL_RULES, TOTAL_TITLE, total, medians.get(ALL_RULES)) if total else None)
+    rows = [_row(key, _title(key), counts[key], late[key]) for key in keys]
+    if ALL_RULES not in counts:
+        return rows, None
+    return rows, _row(ALL_RULES, TOTAL_TITLE, counts[ALL_RULES], late[ALL_RULES])
