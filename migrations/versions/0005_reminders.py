@@ -1,8 +1,8 @@
-"""reminders
+"""Reminders: the ledger, the mail queue, reminder policies, scheduler runs; users' reminder settings and the manager flag; accounts to remind on actions; invitation sequences on meetings
 
 Revision ID: 0005
 Revises: 8e0cbb8c97a1
-Create Date: 2026-12-04 15:32:05.696215
+Create Date: 2026-12-04 16:14:35.628227
 
 """
 from alembic import op
@@ -96,6 +96,7 @@ def upgrade():
     sa.Column('link', sa.String(length=500), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('claim', sa.String(length=32), nullable=False),
     sa.Column('email_id', sa.Integer(), nullable=True),
     sa.Column('email_skipped', sa.String(length=64), nullable=True),
     sa.Column('dismissed_at', sa.DateTime(), nullable=True),
@@ -106,9 +107,8 @@ def upgrade():
     sa.UniqueConstraint('subject_type', 'subject_id', 'stage', 'recipient_id', 'fire_date', name='uq_reminder_key')
     )
     with op.batch_alter_table('reminder', schema=None) as batch_op:
-        batch_op.create_index('ix_reminder_created', ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reminder_email_id'), ['email_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reminder_partnership_id'), ['partnership_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminder_claim'), ['claim'], unique=False)
+        batch_op.create_index('ix_reminder_fire_date', ['fire_date'], unique=False)
         batch_op.create_index('ix_reminder_recipient_open', ['recipient_id', 'dismissed_at', 'id'], unique=False)
 
     with op.batch_alter_table('cdr_action', schema=None) as batch_op:
@@ -122,6 +122,9 @@ def upgrade():
     with op.batch_alter_table('cdr_rr_meeting', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ics_sequence', sa.Integer(), server_default='0', nullable=False))
 
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.create_index('ix_deadline_open_owner_due', ['owner_type', 'partnership_id', 'due_date'], unique=False, postgresql_where=sa.text('met_on IS NULL'), sqlite_where=sa.text('met_on IS NULL'))
+
     with op.batch_alter_table('reviews_action', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owner_user_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_reviews_action_owner_user_id'), ['owner_user_id'], unique=False)
@@ -130,7 +133,7 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminder_email', sa.String(length=16), server_default='digest', nullable=False))
         batch_op.add_column(sa.Column('email_paused_until', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('receives_escalations', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('receives_escalations', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
 
@@ -147,6 +150,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_reviews_action_owner_user_id'))
         batch_op.drop_column('owner_user_id')
 
+    with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadline_open_owner_due', postgresql_where=sa.text('met_on IS NULL'), sqlite_where=sa.text('met_on IS NULL'))
+
     with op.batch_alter_table('cdr_rr_meeting', schema=None) as batch_op:
         batch_op.drop_column('ics_sequence')
 
@@ -160,9 +166,8 @@ def downgrade():
 
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.drop_index('ix_reminder_recipient_open')
-        batch_op.drop_index(batch_op.f('ix_reminder_partnership_id'))
-        batch_op.drop_index(batch_op.f('ix_reminder_email_id'))
-        batch_op.drop_index('ix_reminder_created')
+        batch_op.drop_index('ix_reminder_fire_date')
+        batch_op.drop_index(batch_op.f('ix_reminder_claim'))
 
     op.drop_table('reminder')
     with op.batch_alter_table('reminder_policy', schema=None) as batch_op:
