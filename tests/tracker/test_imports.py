@@ -82,6 +82,9 @@ REFUSED = {
     "entities": (replace_part(good_file(), "xl/workbook.xml",
                               b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'),
                  "damaged and cannot be opened"),
+    "entities behind a comment": (replace_part(
+        good_file(), "xl/workbook.xml", b'<?xml version="1.0"?><!--' + b"x" * 70_000
+        + b'--><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'), "damaged and cannot be opened"),
 }
 
 

@@ -9,6 +9,7 @@ and ratios checked here bound what openpyxl will read. Nothing is extracted to d
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -84,14 +85,30 @@ _TOO_BIG = ("The selected file cannot be opened safely: it expands to far more d
 
 def check_xml(data: bytes) -> None:
     """Refuse XML parts that declare a document type (a workbook never does; an entity
-    expansion attack must)."""
+    expansion attack must). The declaration can only come before the root element, which a
+    real part opens within its first few hundred bytes."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for member in archive.infolist():
             if member.filename.endswith((".xml", ".rels", ".vml")):
                 with archive.open(member) as part:
-                    head = part.read(4096)
-                if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                    head = part.read(HEAD_BYTES)
+                if _declares_a_doctype(head, complete=len(head) < HEAD_BYTES):
                     raise UploadRefused(_MALFORMED)
+
+
+HEAD_BYTES = 64 * 1024
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def _declares_a_doctype(head: bytes, complete: bool) -> bool:
+    """Whether the start of a part declares a DOCTYPE or entities before its root element
+    (or hides its root element beyond HEAD_BYTES, behind comments, say)."""
+    prolog = _COMMENT.sub(b"", head)
+    root = _ROOT.search(prolog)
+    if root is None:
+        return not complete and bool(head)
+    return b"<!DOCTYPE" in prolog[:root.start()].upper() or b"<!ENTITY" in prolog.upper()
 
 
 _MALFORMED = ("The selected file is damaged and cannot be opened: save it again as an Excel "
