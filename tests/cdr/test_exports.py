@@ -289,3 +289,15 @@ def test_another_partnerships_panel_pack_is_not_found(app, meeting, other_partne
     url = f"/child-deaths/panel-meetings/{meeting['meeting'].id}/panel-pack"
     assert client.get(url).status_code == 404
     assert export_events() == []
+
+
+def test_the_download_link_carries_only_the_lists_own_filters(cdop_client, cases):
+    from tests.conftest import Page
+
+    page = Page(cdop_client.get("/child-deaths/", query_string={
+        "stage": "closed", "endpoint": "x", "values": "y", "_anchor": "z",
+        "identifying": "yes", "page": "2"}))
+    assert page.status == 200
+    links = [a["href"] for a in page.html.select("#case-downloads a")]
+    assert links == ["/child-deaths/spreadsheet?stage=closed",
+                     "/child-deaths/spreadsheet?identifying=yes&stage=closed"]

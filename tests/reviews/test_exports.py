@@ -135,3 +135,13 @@ def test_the_same_queries_for_one_incident_or_many(business_client, partnership)
         _, book = download(business_client, f"{URL}?identifying=yes")
     assert len(sheet_rows(book, "Practice reviews")) == 6
     assert len(many) == len(few)
+
+
+def test_the_download_link_carries_only_the_lists_own_filters(business_client, incidents):
+    from tests.conftest import Page
+
+    page = Page(business_client.get("/practice-reviews/", query_string={
+        "decision": "local", "endpoint": "x", "values": "y", "identifying": "yes"}))
+    assert page.status == 200
+    links = [a["href"] for a in page.html.select("#tracker-downloads a")]
+    assert links == [f"{URL}?decision=local", f"{URL}?identifying=yes&decision=local"]
