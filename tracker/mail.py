@@ -90,6 +90,11 @@ def build_message(row: OutboundEmail) -> EmailMessage:
         maintype, _, subtype = (row.attachment_type or "application/octet-stream").partition("/")
         subtype, *params = subtype.split(";")
         extra = dict(p.strip().split("=", 1) for p in params if "=" in p)
+        if (maintype, subtype) == ("text", "calendar"):
+            # Outlook recognises an invitation by a text/calendar part beside the text and
+            # HTML; other clients by the attached .ics. Both carry the same calendar.
+            message.add_alternative(row.attachment, maintype=maintype, subtype=subtype,
+                                    params=extra)
         message.add_attachment(row.attachment, maintype=maintype, subtype=subtype,
                                filename=row.attachment_name, params=extra)
     return message
