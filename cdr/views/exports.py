@@ -28,6 +28,12 @@ def _partnership_names(ids) -> str:
         Partnership.id.in_(sorted(ids))).order_by(Partnership.name)))
 
 
+def _list_args(form) -> dict:
+    """The query arguments of the list's own filters (nothing else reaches url_for)."""
+    names = {field.name for field in form}
+    return {key: values for key, values in request.args.lists() if key in names}
+
+
 @bp.route("/spreadsheet")
 @permission_required(Permission.EXPORT)
 def cases_spreadsheet():
@@ -48,7 +54,7 @@ def cases_spreadsheet():
                           search_hint=SEARCH_HINTS[may_search_names])
     if not form.validate():
         # The list shows what is wrong with the filters.
-        return redirect(url_for("cdr.cases", **request.args.to_dict(flat=False)))
+        return redirect(url_for("cdr.cases", **_list_args(form)))
     filters = _filters(form, may_search_names)
     today = london_today()
     cover = _case_cover(form, filters, ids, with_identity, today)

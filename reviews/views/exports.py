@@ -21,6 +21,12 @@ _ORDERS = {("la_aware_on", True): "Date aware, latest first",
            ("stage", False): "Stage, first to last", ("stage", True): "Stage, last to first"}
 
 
+def _list_args(form) -> dict:
+    """The query arguments of the list's own filters (nothing else reaches url_for)."""
+    names = {field.name for field in form}
+    return {key: values for key, values in request.args.lists() if key in names}
+
+
 @bp.route("/spreadsheet")
 @permission_required(Permission.EXPORT)
 def tracker_spreadsheet():
@@ -36,7 +42,7 @@ def tracker_spreadsheet():
     form = TrackerFilterForm(formdata=request.args, meta={"csrf": False})
     if not form.validate():
         # The list shows what is wrong with the filters.
-        return redirect(url_for("reviews.tracker", **request.args.to_dict(flat=False)))
+        return redirect(url_for("reviews.tracker", **_list_args(form)))
     filters = _filters(form)
     ids = visible_partnership_ids()
     today = london_today()

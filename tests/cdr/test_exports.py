@@ -301,3 +301,10 @@ def test_the_download_link_carries_only_the_lists_own_filters(cdop_client, cases
     links = [a["href"] for a in page.html.select("#case-downloads a")]
     assert links == ["/child-deaths/spreadsheet?stage=closed",
                      "/child-deaths/spreadsheet?identifying=yes&stage=closed"]
+
+
+def test_bad_filters_with_odd_query_names_still_go_back_to_the_list(cdop_client, cases):
+    response = cdop_client.get("/child-deaths/spreadsheet", query_string={
+        "stage": "nonsense", "endpoint": "x", "_anchor": "y"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/child-deaths/?stage=nonsense"
