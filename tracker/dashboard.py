@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import g
+from flask import current_app, g
 
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -96,12 +96,34 @@ def home_deadlines(user, today: date) -> Deadlines | None:
         return None
     ids = sorted(user.partnership_ids)
     rules = partnership_rules(ids)
+    statements = _reused(("sections", user.id, user.role, tuple(ids)),
+                         lambda: _section_statements(user, domains, ids))
+    dates = {"today": today, "horizon": today + timedelta(days=DUE_SOON_DAYS)}
+    found = [db.session.execute(statement, dates).all() for statement in statements]
+    owners = _describe(domains, [row for rows in found for row in rows[:SHOWN]])
+    return Deadlines(*(_section(rows, owners, rules, today) for rows in found),
+                     days=DUE_SOON_DAYS, lists=_lists(user, domains))
+
+
+def _reused(key, build):
+    """A statement built once per app and key, then run again with new parameters: building
+    the home page's statements (and their cache keys) cost more than running them."""
+    built = current_app.extensions.setdefault("tracker.dashboard.statements", {})
+    if key not in built:
+        built[key] = build()
+    return built[key]
+
+
+def _section_statements(user, domains, ids):
+    """The overdue, due-today and due-soon select()s, with :today and :horizon to bind.
+
+    Each is a range of the open-deadline index by stored due date. A deadline extended after
+    its first due date passed is found only among the overdue ones (see README)."""
     scope = _scope(user, domains)
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
-    # Each is a range of the open-deadline index by stored due date. A deadline extended
-    # after its first due date passed is found only among the overdue ones (see README).
-    found = [
+    today = sa.bindparam("today", type_=sa.Date())
+    horizon = sa.bindparam("horizon", type_=sa.Date())
+    return [
         # The most recently overdue first: read off the end of the index, so the page
         # costs the same however many old deadlines were never closed.
         _read(ids, scope.where(Deadline.due_date < today, effective < today), descending=True),
@@ -109,9 +131,6 @@ def home_deadlines(user, today: date) -> Deadlines | None:
         _read(ids, scope.where(Deadline.due_date > today, Deadline.due_date <= horizon,
                                effective <= horizon)),
     ]
-    owners = _describe(domains, [row for rows in found for row in rows[:SHOWN]])
-    return Deadlines(*(_section(rows, owners, rules, today) for rows in found),
-                     days=DUE_SOON_DAYS, lists=_lists(user, domains))
 
 
 def _scope(user, domains):
@@ -128,24 +147,24 @@ def _scope(user, domains):
     )
 
 
-def _read(partnership_ids, query, descending=False) -> list:
-    """Up to COUNT_CAP + 1 deadlines (rows with the deadline's columns) in due-date order:
-    the shown rows and the count.
+def _read(partnership_ids, query, descending=False):
+    """A select() of up to COUNT_CAP + 1 deadlines (rows with the deadline's columns) in
+    due-date order: the shown rows and the count.
 
-    One query: per partnership, a range of the open-deadline index read in order and cut
-    short, then merged (a single range over several partnerships would be sorted whole)."""
+    Per partnership, a range of the open-deadline index read in order and cut short, then
+    merged (a single range over several partnerships would be sorted whole)."""
     due = Deadline.due_date.desc() if descending else Deadline.due_date
     ident = Deadline.id.desc() if descending else Deadline.id
     if len(partnership_ids) == 1:  # most users: no merge to build
-        return db.session.execute(query.where(Deadline.partnership_id == partnership_ids[0])
-                                  .order_by(due, ident).limit(COUNT_CAP + 1)).all()
+        return (query.where(Deadline.partnership_id == partnership_ids[0])
+                .order_by(due, ident).limit(COUNT_CAP + 1))
     parts = [sa.select(query.where(Deadline.partnership_id == pid)
                        .order_by(due, ident).limit(COUNT_CAP + 1).subquery())
              for pid in partnership_ids]
     merged = sa.union_all(*parts).subquery()
     order = ((merged.c.due_date.desc(), merged.c.id.desc()) if descending
              else (merged.c.due_date, merged.c.id))
-    return db.session.execute(sa.select(merged).order_by(*order).limit(COUNT_CAP + 1)).all()
+    return sa.select(merged).order_by(*order).limit(COUNT_CAP + 1)
 
 
 def _describe(domains, rows) -> dict[tuple[str, int], DeadlineOwner]:
@@ -199,7 +218,18 @@ def met_on_time(user, today: date) -> list[MetOnTime]:
     owner_types = visible_owner_types(user)
     if not owner_types or not user.partnership_ids:
         return []
-    start, yesterday = year_start(today), today - timedelta(days=1)
+    statement = _reused(("met", tuple(owner_types), tuple(sorted(user.partnership_ids))),
+                        lambda: _met_statement(owner_types, sorted(user.partnership_ids)))
+    counted = db.session.execute(statement, {"start": year_start(today),
+                                             "yesterday": today - timedelta(days=1)}).all()
+    return [MetOnTime(pid, int(met or 0), int(due or 0), total >= MET_CAP)
+            for pid, total, due, met in counted if due]
+
+
+def _met_statement(owner_types, partnership_ids):
+    """(partnership, deadlines read, due, met on time) per partnership, :start to :yesterday."""
+    start = sa.bindparam("start", type_=sa.Date())
+    yesterday = sa.bindparam("yesterday", type_=sa.Date())
     effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
     visible = Deadline.owner_type.in_(owner_types)
     on_time = sa.and_(visible, Deadline.met_on.is_not(None), Deadline.met_on <= effective)
@@ -215,12 +245,9 @@ def met_on_time(user, today: date) -> list[MetOnTime]:
         .order_by(Deadline.due_date.desc(), Deadline.id.desc())
         .limit(MET_CAP)
         .subquery()
-        for pid in sorted(user.partnership_ids)
+        for pid in partnership_ids
     ]
     # Each part is wrapped in a select(): SQLite takes no LIMIT on a bare member of a UNION.
     read = sa.union_all(*(sa.select(part) for part in latest)).subquery()
-    counted = db.session.execute(
-        sa.select(read.c.partnership_id, sa.func.count(), sa.func.sum(read.c.due),
-                  sa.func.sum(read.c.on_time)).group_by(read.c.partnership_id)).all()
-    return [MetOnTime(pid, int(met or 0), int(due or 0), total >= MET_CAP)
-            for pid, total, due, met in counted if due]
+    return (sa.select(read.c.partnership_id, sa.func.count(), sa.func.sum(read.c.due),
+                      sa.func.sum(read.c.on_time)).group_by(read.c.partnership_id))

@@ -75,7 +75,8 @@ class DeadlineOwners:
     `describe(keys)` takes (owner_type, owner_id) pairs and returns {pair: DeadlineOwner} in a
     fixed number of queries; `scope(user)`, when given, returns a SQL condition on
     tracker.deadline_models.Deadline keeping the deadlines the user acts on (those of open
-    cases, say), or None for all of them.
+    cases, say), or None for all of them; it may depend on the user alone, as the home page
+    builds its statements once per user and reuses them.
     """
 
     permission: Permission
