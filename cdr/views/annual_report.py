@@ -7,7 +7,7 @@ them who may export. Opening the page is not audited (it shows no case), the wor
 
 from typing import NamedTuple
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
@@ -58,6 +58,14 @@ def chart_of(table: service.Breakdown):
                      [Bar(label, cell.value, cell.text) for label, cell in table.rows])
 
 
+def _download_url(chosen: Chosen) -> str | None:
+    """The workbook's link, with the choices shown (only those: never the raw query)."""
+    if chosen.report is None:
+        return None
+    return url_for("cdr.annual_report_spreadsheet", partnership=chosen.partnership.code,
+                   year=chosen.report.period.start.year)
+
+
 @bp.route("/annual-report")
 @permission_required(Permission.VIEW_PANEL_PACK)
 def annual_report():
@@ -65,7 +73,8 @@ def annual_report():
     chosen = _chosen()
     page = render_template("cdr/annual_report/index.html", form=chosen.form,
                            partnership=chosen.partnership, report=chosen.report,
-                           chart_of=chart_of, suppression_note=SUPPRESSION_NOTE)
+                           chart_of=chart_of, suppression_note=SUPPRESSION_NOTE,
+                           download_url=_download_url(chosen))
     return page, (400 if chosen.form.errors else 200)
 
 

@@ -233,3 +233,10 @@ def test_libreoffice_opens_the_workbook_with_its_charts(cdop_client, partnership
     assert set(sheets) == {"About this file", "Figures"}
     header, first, *_ = sheets["Figures"]
     assert dict(zip(header, first, strict=True))["Shown as"] == "4"
+
+
+def test_the_download_link_carries_only_the_choices(cdop_client, partnership):
+    page = Page(cdop_client.get(URL + "&endpoint=x&_external=1&_method=y"))
+    assert page.status == 200
+    assert page.html.select_one("#download")["href"] == (
+        "/child-deaths/annual-report/spreadsheet?partnership=NSP&year=2024")

@@ -209,3 +209,12 @@ def test_the_case_list_and_the_tracker_list_link_to_it(cdop_client, business_cli
     for client, url in ((cdop_client, "/child-deaths/"), (business_client, "/practice-reviews/")):
         link = Page(client.get(url)).html.select_one("#compliance-link")
         assert link["href"] == "/deadline-compliance/"
+
+
+def test_the_download_link_carries_only_the_choices(cdop_client, partnership):
+    deadline(partnership)
+    page = Page(cdop_client.get(URL + "&endpoint=x&_external=1&_anchor=y"))
+    assert page.status == 200
+    assert page.html.select_one("#download")["href"] == (
+        "/deadline-compliance/spreadsheet?partnership=NSP&date_from=1&date_from=4"
+        "&date_from=2025&date_to=30&date_to=6&date_to=2025")

@@ -9,7 +9,7 @@ counts, no case), the workbook is.
 
 from typing import NamedTuple
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from openpyxl.chart import BarChart, Reference
 
@@ -77,13 +77,24 @@ def chart(report: Report):
         [Series(label) for _, label in OUTCOMES], rows)
 
 
+def _download_url(report: Report) -> str | None:
+    """The workbook's link, with the choices shown (only those: never the raw query)."""
+    if report.period is None:
+        return None
+    start, end = report.period
+    return url_for("compliance.spreadsheet", partnership=report.partnership.code,
+                   date_from=[start.day, start.month, start.year],
+                   date_to=[end.day, end.month, end.year])
+
+
 @bp.route("/")
 @permission_required(Permission.VIEW_TIMESCALES)
 def index():
     """The compliance table and chart for the chosen partnership and period."""
     report = _report()
     page = render_template("tracker/compliance/index.html", report=report, form=report.form,
-                           chart=chart(report), outcomes=OUTCOMES)
+                           chart=chart(report), outcomes=OUTCOMES,
+                           download_url=_download_url(report))
     return page, (400 if report.form.errors else 200)
 
 
