@@ -76,6 +76,8 @@ class Guard:
     def check(self, what, response):
         if response.status_code >= 500:
             self.failures.append(f"{what}: {response.status_code}")
+        # As a WSGI server does: a download's spooled file is closed once it is sent.
+        response.close()
         # A server starts each request with a fresh session; the tests share one app context.
         db.session.remove()
         self.count += 1
