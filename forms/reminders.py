@@ -36,7 +36,7 @@ class ReminderSettingsForm(StripWhitespaceForm):
     )
     email_paused_until = GovDateField(
         "Pause reminder e-mails until",
-        description="For example, 27 3 2026. Leave blank to get e-mails as usual.",
+        description="For example, 27 3 2027. Leave blank to get e-mails as usual.",
     )
     submit = SubmitField("Save reminder settings", widget=GovSubmitInput())
 

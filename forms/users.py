@@ -83,13 +83,13 @@ def _partnerships_field():
     )
 
 
+ESCALATIONS_HINT = ("For the partnership's managers: a deadline overdue for longer than its "
+                    "reminder policy allows is escalated to them, for the cases their role "
+                    "can see.")
+
+
 def _escalations_field():
-    return BooleanField(
-        "Receives escalations of overdue deadlines",
-        widget=GovCheckboxInput(),
-        description="For the partnership's managers: a deadline overdue for longer than its "
-        "reminder policy allows is escalated to them, for the cases their role can see.",
-    )
+    return BooleanField("Receives escalations of overdue deadlines", widget=GovCheckboxInput())
 
 
 def _password_field(label):
@@ -109,6 +109,10 @@ class _UserFieldsMixin:
     def _set_up(self, partnerships, kept):
         self.partnerships.choices = [SelectChoice(p.id, p.name) for p in partnerships]
         self._kept = list(kept)
+
+    def escalations_items(self):
+        """The manager flag's hint, under its checkbox."""
+        return [{"hint": {"text": ESCALATIONS_HINT}}]
 
     def role_items(self):
         """Each role's description, as hints under the radios."""

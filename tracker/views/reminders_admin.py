@@ -25,7 +25,7 @@ from tracker.timeutil import LONDON, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# The scheduler runs the reminders job every hour of the working day: a run expected an hour
+# The scheduler runs the reminders job every hour from the digest hour: a run expected an hour
 # ago that has not happened means the scheduler process is down.
 LATE_AFTER = timedelta(hours=1)
 RUNNING_TOO_LONG = timedelta(hours=2)
@@ -119,6 +119,7 @@ def reminders():
         failed_total=pagination.total,
         pagination=pagination_params(pagination, "admin.reminders", request.args),
         send_minutes=current_app.config["MAIL_SEND_MINUTES"],
+        digest_hour=current_app.config["REMINDER_DIGEST_HOUR"],
     )
 
 
