@@ -273,13 +273,25 @@ def audit_export(cover: Cover, counts: dict[str, int], partnership_ids=(), objec
                      detail=cover.audit_detail(counts))
 
 
+class _ExportFile(tempfile.SpooledTemporaryFile):
+    """The built workbook: in memory up to SPOOL_BYTES, then on disk.
+
+    The WSGI server closes the response, which closes the file. A response nobody closes (a
+    test client's, one abandoned by the server) closes it when collected, quietly: the
+    standard class would warn, and the test suite turns warnings into errors.
+    """
+
+    def __del__(self):
+        self.close()
+
+
 def send_workbook(cover: Cover, sheets: Sequence[ExportSheet], filename: str, *,
                   partnership_ids=(), audit_as=None, audit_id=None):
     """Build the workbook, audit the export (committed), and return it as a download.
 
     `audit_as` and `audit_id` name the audit row's object (default: the cover's title).
     """
-    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by the response)
+    spooled = _ExportFile(max_size=SPOOL_BYTES)
     try:
         counts = build_workbook(cover, sheets, spooled)
     except BaseException:

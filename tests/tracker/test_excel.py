@@ -202,3 +202,14 @@ def test_enums_show_their_labels_and_other_values_their_text():
     assert sheet["D2"].value == 2.5 and sheet["D2"].data_type == "n"
     assert sheet["E2"].value == "Read-only auditor"
     assert sheet["F2"].value == 7
+
+
+def test_a_download_nobody_closes_leaves_no_open_file(app, partnership):
+    """A test client (or a server dropping a response) may never close it: no warning."""
+    import gc
+
+    with app.test_request_context():
+        response = excel.send_workbook(
+            _cover(), [excel.ExportSheet("Cases", COLUMNS, [ROW])], "cases.xlsx")
+    del response
+    gc.collect()  # a ResourceWarning here would fail the test (filterwarnings = error)
