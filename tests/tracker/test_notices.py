@@ -252,3 +252,32 @@ def test_dismiss_all(call, owner, owner_client, partnership):
     assert theirs.dismissed_at is None
     assert db.session.scalar(sa.select(sa.func.count(Reminder.id)).where(
         Reminder.recipient_id == owner.id, Reminder.dismissed_at.is_(None))) == 0
+
+
+def test_a_long_list_is_counted_only_up_to_the_cap(monkeypatch, call, owner, owner_client,
+                                                   partnership):
+    monkeypatch.setattr("tracker.views.notices.COUNT_CAP", 3)
+    for _ in range(5):
+        make_notice(owner, partnership)
+    page = call(owner_client, "notices.index")
+    assert len(rows(page)) == 5
+    button = page.html.select_one("form[action='/notices/dismiss-all'] button")
+    assert button.get_text(strip=True) == "Dismiss all notices"
+
+
+def test_dismissing_on_a_later_page_comes_back_to_that_page(app, call, owner, owner_client,
+                                                            partnership):
+    for _ in range(app.config["PAGE_SIZE"] + 3):
+        make_notice(owner, partnership)
+    second = call(owner_client, "notices.index", page=2)
+    notice_id = int(rows(second)[0]["id"].removeprefix("notice-"))
+    token = csrf_token_from(owner_client.get("/notices").get_data(as_text=True))
+    response = owner_client.post(f"/notices/{notice_id}/dismiss",
+                                 data={"csrf_token": token, "page": "2"})
+    assert response.location.endswith("/notices?page=2")
+
+
+def test_the_count_is_on_error_pages_too(call, owner, owner_client, partnership):
+    make_notice(owner, partnership)
+    page = call(owner_client, "reviews.incident", incident_id=987654, status=404)
+    assert page.text("#notices-link") == "Notices (1)"

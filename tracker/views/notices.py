@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from tracker.extensions import db
-from tracker.pagination import page_of, pagination_params
+from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.reminders.models import Reminder
 from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
 from tracker.roles import Permission
@@ -62,11 +62,13 @@ def notice_count():
 @permission_required(Permission.RECEIVE_REMINDERS)
 def index():
     """The user's notices, newest first, a page at a time."""
-    pagination = page_of(open_notices(current_user.id))
+    # Counted only up to COUNT_CAP: someone back from long leave may have thousands.
+    pagination = page_of(open_notices(current_user.id), count_cap=COUNT_CAP)
     return render_template(
         "tracker/notices/index.html",
         notices=pagination.items,
         total=pagination.total,
+        capped=pagination.capped,
         page=pagination.page,
         pagination=pagination_params(pagination, "notices.index", request.args),
         stage_labels=STAGE_LABELS,

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from tracker import audit, mail
 from tracker.extensions import db
 from tracker.mail import OutboundEmail
-from tracker.pagination import page_of, pagination_params
+from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.reminders.models import SchedulerRun
 from tracker.reminders.scheduler import REMINDERS_JOB
 from tracker.roles import Permission
@@ -110,13 +110,14 @@ def reminders():
     """The scheduler's last and next run, today's e-mail, and the failures to retry."""
     now = utcnow()
     ids = visible_partnership_ids()
-    pagination = page_of(failed_emails(ids))
+    pagination = page_of(failed_emails(ids), count_cap=COUNT_CAP)
     return render_template(
         "tracker/admin/reminders.html",
         health=scheduler_health(_last_run(), now),
         counts=email_counts(ids, now),
         failures=pagination.items,
         failed_total=pagination.total,
+        capped=pagination.capped,
         pagination=pagination_params(pagination, "admin.reminders", request.args),
         send_minutes=current_app.config["MAIL_SEND_MINUTES"],
         digest_hour=current_app.config["REMINDER_DIGEST_HOUR"],
