@@ -12,8 +12,8 @@ For a partnership and a reporting year (1 April to 31 March):
 The age band comes from `cdr_case.age_at_death_days` (worked out from the date of birth when
 the case is recorded); `cdr_child_identity` is never read. Every count of 1 or 2 is shown
 as "fewer than 3", to everyone who sees the report, with other cells hidden where a total
-would give it away (tracker.suppression): the exact counts never leave this module. Three
-queries, whatever the number of cases.
+would give it away (tracker.suppression): the exact counts never leave this module. One
+query, one scan of the partnership's cases, whatever their number.
 """
 
 from __future__ import annotations
@@ -116,14 +116,31 @@ def _days_to_review():
                    - sa.func.julianday(Case.date_of_death), sa.Integer)
 
 
-def _grouped(partnership_id: int, date_column, period: Period, keys) -> list[tuple]:
-    """(values of the keys..., count) of the cases whose date falls in the period."""
-    columns = [_columns()[key] if isinstance(key, str) else key for key in keys]
+def _grouped(partnership_id: int, period: Period) -> list[tuple]:
+    """(the six dimensions' values, notified in the period (1 or 0), days from death to a
+    review completed in the period or None, count): one scan of the partnership's cases."""
+    notified = Case.notification_received_on.between(*period)
+    completed = Case.review_completed_on.between(*period)
+    columns = [*(_columns()[key] for key in COMPLETED_DIMENSIONS),
+               sa.case((notified, 1), else_=0), sa.case((completed, _days_to_review()))]
     return db.session.execute(
         sa.select(*columns, sa.func.count())
-        .where(Case.partnership_id == partnership_id, date_column.between(*period))
+        .where(Case.partnership_id == partnership_id, sa.or_(notified, completed))
         .group_by(*columns)
     ).all()
+
+
+def _split(rows) -> tuple[list[tuple], list[tuple], list[tuple[int, int]]]:
+    """(notified rows, completed rows, [(days to completion, count)]) from _grouped's rows,
+    each row as (the six dimensions' values..., count)."""
+    notified, completed, days = [], [], []
+    for *values, was_notified, days_to_review, count in rows:
+        if was_notified:
+            notified.append((*values, count))
+        if days_to_review is not None:
+            completed.append((*values, count))
+            days.append((int(days_to_review), count))
+    return notified, completed, days
 
 
 def _breakdown(measure: str, dimension: Dimension, counter: Counter) -> Breakdown:
@@ -138,9 +155,11 @@ def _breakdown(measure: str, dimension: Dimension, counter: Counter) -> Breakdow
 
 
 def _breakdowns(measure: str, keys, rows) -> list[Breakdown]:
-    """One breakdown per dimension from rows of (values in `keys` order..., count)."""
+    """One breakdown per dimension in `keys`, from rows of (the six dimensions' values...,
+    count) in COMPLETED_DIMENSIONS order."""
     found = []
-    for position, key in enumerate(keys):
+    for key in keys:
+        position = COMPLETED_DIMENSIONS.index(key)
         counter = Counter()
         for row in rows:
             counter[row[position]] += row[-1]
@@ -162,24 +181,18 @@ def _time_to_review(days: list[tuple[int, int]]) -> tuple[Breakdown, Figure]:
         return table, Figure(None, "no reviews")
     if sum(counts) < 3:
         return table, Figure(None, FEWER_THAN)
-    median = statistics.median(value for value, n in days for _ in range(n))
+    median = statistics.median(value for value, n in days for _ in range(n))  # a few thousand
     return table, Figure(median, f"{median:g} days")
 
 
 def annual_report(partnership_id: int, period: Period) -> AnnualReport:
-    """The report's figures for one partnership and period (three queries)."""
-    notified_rows = _grouped(partnership_id, Case.notification_received_on, period,
-                             NOTIFIED_DIMENSIONS)
-    completed_rows = _grouped(partnership_id, Case.review_completed_on, period,
-                              COMPLETED_DIMENSIONS)
-    days = [(int(value), n) for value, n in _grouped(
-        partnership_id, Case.review_completed_on, period, [_days_to_review()])]
-    breakdowns = (_breakdowns(NOTIFIED, NOTIFIED_DIMENSIONS, notified_rows)
-                  + _breakdowns(COMPLETED, COMPLETED_DIMENSIONS, completed_rows))
+    """The report's figures for one partnership and period (one query)."""
+    notified, completed, days = _split(_grouped(partnership_id, period))
+    breakdowns = (_breakdowns(NOTIFIED, NOTIFIED_DIMENSIONS, notified)
+                  + _breakdowns(COMPLETED, COMPLETED_DIMENSIONS, completed))
     table, median = _time_to_review(days)
-    return AnnualReport(period, figure(sum(row[-1] for row in notified_rows)),
-                        figure(sum(row[-1] for row in completed_rows)), breakdowns, table,
-                        median)
+    return AnnualReport(period, figure(sum(row[-1] for row in notified)),
+                        figure(sum(row[-1] for row in completed)), breakdowns, table, median)
 
 
 def reporting_years(today: date, first_year: int = 2019) -> list[Period]:

@@ -122,7 +122,7 @@ def test_never_reads_the_identity_table_nor_another_partnership(app, partnership
         report = service.annual_report(partnership_id, YEAR)
     assert (report.notified.text, report.completed.text) == ("3", "0")
     assert not [s for s in statements if "cdr_child_identity" in s]
-    assert len(statements) == 3
+    assert len(statements) == 1
 
 
 # --- The page ------------------------------------------------------------------------------
