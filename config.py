@@ -90,6 +90,14 @@ class Config:
     REMINDER_DIGEST_HOUR = int(os.environ.get("REMINDER_DIGEST_HOUR", "7"))
     REMINDER_DUE_TODAY_HOUR = int(os.environ.get("REMINDER_DUE_TODAY_HOUR", "12"))
     MAIL_SEND_MINUTES = int(os.environ.get("MAIL_SEND_MINUTES", "1"))
+    # Exports: a list export of more rows than this is built by the scheduler, behind a
+    # progress page, instead of inside the request (where a worker timeout would kill it).
+    EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "5000"))
+    # Where built exports wait for their download (default: instance/exports), and how long.
+    EXPORT_DIR = os.environ.get("EXPORT_DIR")
+    EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", "24"))
+    EXPORT_JOB_SECONDS = int(os.environ.get("EXPORT_JOB_SECONDS", "5"))
+
     PAGE_SIZE = 50
     DEBUG = False
     TESTING = False

@@ -15,6 +15,7 @@ def init_app(app):
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home
+    from cdr.views import exports
     from tracker.domains import (
         DeadlineOwners,
         DemoSeeder,
@@ -46,6 +47,7 @@ def init_app(app):
                                            home.describe_deadlines, home.deadline_scope,
                                            home.deadline_lists),
             imports=(CHILD_DEATH_IMPORT,),
+            exports=(exports.CASE_LIST,),
             reminders=reminders.SOURCES,
         ),
     )

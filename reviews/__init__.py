@@ -15,6 +15,7 @@ def init_app(app):
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
     from reviews.imports import PRACTICE_REVIEW_IMPORT
     from reviews.services import home, incidents
+    from reviews.views import exports
     from tracker.domains import (
         DeadlineOwners,
         DemoSeeder,
@@ -45,6 +46,7 @@ def init_app(app):
             deadline_owners=DeadlineOwners(Permission.VIEW_REVIEWS, home.describe_deadlines,
                                            lists=home.deadline_lists),
             imports=(PRACTICE_REVIEW_IMPORT,),
+            exports=(exports.TRACKER_LIST,),
             reminders=reminders.SOURCES,
         ),
     )

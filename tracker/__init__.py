@@ -110,7 +110,7 @@ def register_extensions(app):
     """Bind the extensions to the app."""
     # Import the shell's models so SQLAlchemy and Alembic know them; each domain imports
     # its own in its init_app (register_domains).
-    from tracker import deadline_models, mail, models, timeline  # noqa: F401
+    from tracker import deadline_models, export_jobs, mail, models, timeline  # noqa: F401
     from tracker.reminders import models as reminder_models  # noqa: F401
 
     db.init_app(app)
@@ -183,6 +183,7 @@ def register_blueprints(app):
         audit,
         auth,
         compliance,
+        exports,
         home,
         imports,
         partnerships,
@@ -190,7 +191,8 @@ def register_blueprints(app):
         users,
     )
 
-    for module in (auth, home, users, audit, timescales, partnerships, imports, compliance):
+    for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
+                   exports):
         app.register_blueprint(module.bp)
     register_reminder_pages(app)
 

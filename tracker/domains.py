@@ -114,6 +114,8 @@ class Domain:
     deadline_owners: DeadlineOwners | None = None
     # Spreadsheet imports of existing records: tracker.imports.spec.ImportSpec, one per kind.
     imports: Sequence = ()
+    # Exports big enough to build in the background: tracker.export_jobs.ExportKind, one each.
+    exports: Sequence = ()
     # What reminds whom: tracker.reminders.sources.ReminderSource, one per kind of due thing.
     reminders: Sequence = ()
     extras: dict = field(default_factory=dict)

@@ -166,6 +166,13 @@ def case_sheets(filters: lists.CaseFilters, partnership_ids, today: date, *,
     ]
 
 
+def count_cases(filters: lists.CaseFilters, partnership_ids, today: date, limit: int) -> int:
+    """How many cases the export would hold, counting no further than `limit` (cheap)."""
+    matching = lists.filtered_cases(filters, sorted(partnership_ids), today)
+    capped = matching.with_only_columns(Case.id).order_by(None).limit(limit).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+
+
 # The case's own columns the sheet shows (read as plain values, not ORM objects: faster).
 _CASE_FIELDS = (
     "reference", "partnership_id", "stage", "date_of_death", "notification_received_on",

@@ -10,6 +10,7 @@ from cdr.services import panel as panel_service
 from cdr.views.cases import SEARCH_HINTS, _filters
 from forms.cdr.cases import CaseFilterForm
 from tracker.excel import Cover, describe_form, send_workbook
+from tracker.export_jobs import ExportKind, PreparedExport, send_or_queue
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -40,16 +41,21 @@ def cases_spreadsheet():
     """The case list as the user filtered it, as a workbook (audited, with its filters).
 
     ?identifying=yes adds the child's name, date of birth, NHS number, address and postcode,
-    for users who may see them.
+    for users who may see them. A large list is built in the background (tracker.export_jobs).
     """
-    if not current_user.can(Permission.VIEW_CDR_CASES):
+    return send_or_queue(CASE_LIST, request.args)
+
+
+def prepare_case_list(args) -> PreparedExport:
+    """The case list export for these query arguments, as the signed-in user may see it."""
+    if not current_user.can(Permission.EXPORT) or not current_user.can(Permission.VIEW_CDR_CASES):
         abort(403)
-    with_identity = request.args.get("identifying") == "yes"
+    with_identity = args.get("identifying") == "yes"
     if with_identity and not access.may_see_identity():
         abort(403)
     ids = visible_partnership_ids()
     may_search_names = access.may_see_identity()
-    form = CaseFilterForm(formdata=request.args, meta={"csrf": False},
+    form = CaseFilterForm(formdata=args, meta={"csrf": False},
                           doctors=lists.designated_doctors(ids),
                           search_hint=SEARCH_HINTS[may_search_names])
     if not form.validate():
@@ -60,8 +66,13 @@ def cases_spreadsheet():
     cover = _case_cover(form, filters, ids, with_identity, today)
     sheets = exports.case_sheets(filters, ids, today, with_identity=with_identity)
     suffix = "-with-identifying-details" if with_identity else ""
-    return send_workbook(cover, sheets, f"child-death-cases-{today.isoformat()}{suffix}.xlsx",
-                         partnership_ids=ids, audit_as="Child death case list")
+    return PreparedExport(
+        cover, sheets, f"child-death-cases-{today.isoformat()}{suffix}.xlsx", ids,
+        audit_as="Child death case list",
+        count=lambda limit: exports.count_cases(filters, ids, today, limit))
+
+
+CASE_LIST = ExportKind("cdr.cases", prepare_case_list, "cdr.cases")
 
 
 def _case_cover(form, filters, ids, with_identity, today) -> Cover:

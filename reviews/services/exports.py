@@ -73,6 +73,14 @@ def tracker_sheets(filters: lists.TrackerFilters, partnership_ids, today: date, 
     ]
 
 
+def count_incidents(filters: lists.TrackerFilters, partnership_ids, today: date,
+                    limit: int) -> int:
+    """How many incidents the export would hold, counting no further than `limit` (cheap)."""
+    matching = lists.filtered_incidents(filters, sorted(partnership_ids), today)
+    capped = matching.with_only_columns(Incident.id).order_by(None).limit(limit).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+
+
 def _ordered(matching, filters):
     """The matching incidents as an aliased entity and the list's order over it."""
     row = so.aliased(Incident, matching.subquery("matching"))

@@ -8,7 +8,8 @@ from forms.reviews.tracker import TrackerFilterForm
 from reviews import bp
 from reviews.services import access, exports
 from reviews.views.incidents import _filters
-from tracker.excel import Cover, describe_form, send_workbook
+from tracker.excel import Cover, describe_form
+from tracker.export_jobs import ExportKind, PreparedExport, send_or_queue
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -33,13 +34,19 @@ def tracker_spreadsheet():
     """The tracker list as the user filtered it, as a workbook (audited, with its filters).
 
     ?identifying=yes adds the child's real name, where recorded, for users who may see it.
+    A large list is built in the background (tracker.export_jobs).
     """
-    if not current_user.can(Permission.VIEW_REVIEWS):
+    return send_or_queue(TRACKER_LIST, request.args)
+
+
+def prepare_tracker(args) -> PreparedExport:
+    """The tracker export for these query arguments, as the signed-in user may see it."""
+    if not current_user.can(Permission.EXPORT) or not current_user.can(Permission.VIEW_REVIEWS):
         abort(403)
-    with_identity = request.args.get("identifying") == "yes"
+    with_identity = args.get("identifying") == "yes"
     if with_identity and not access.may_see_identity():
         abort(403)
-    form = TrackerFilterForm(formdata=request.args, meta={"csrf": False})
+    form = TrackerFilterForm(formdata=args, meta={"csrf": False})
     if not form.validate():
         # The list shows what is wrong with the filters.
         return redirect(url_for("reviews.tracker", **_list_args(form)))
@@ -49,8 +56,13 @@ def tracker_spreadsheet():
     cover = _cover(form, filters, ids, with_identity, today)
     sheets = exports.tracker_sheets(filters, ids, today, with_identity=with_identity)
     suffix = "-with-names" if with_identity else ""
-    return send_workbook(cover, sheets, f"practice-reviews-{today.isoformat()}{suffix}.xlsx",
-                         partnership_ids=ids, audit_as="Practice review tracker")
+    return PreparedExport(
+        cover, sheets, f"practice-reviews-{today.isoformat()}{suffix}.xlsx", ids,
+        audit_as="Practice review tracker",
+        count=lambda limit: exports.count_incidents(filters, ids, today, limit))
+
+
+TRACKER_LIST = ExportKind("reviews.tracker", prepare_tracker, "reviews.tracker")
 
 
 def _cover(form, filters, ids, with_identity, today) -> Cover:

@@ -92,8 +92,9 @@ ARGUMENTS = {
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
-# (An import's pages name the import, never a record: tests/tracker/test_imports.py.)
-SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "static", "govuk_")
+# (An import's pages name the import, never a record: tests/tracker/test_imports.py; an
+# export job's pages answer only the user who asked for it: tests/tracker/test_export_jobs.py.)
+SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_")
 
 
 @pytest.fixture

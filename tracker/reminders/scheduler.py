@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
-from tracker import mail
+from tracker import export_jobs, mail
 from tracker.extensions import db
 from tracker.reminders.models import SchedulerRun
 from tracker.reminders.passes import run_pass
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 REMINDERS_JOB = "reminders"
 MAIL_JOB = "send-mail"
+EXPORT_JOB = "build-exports"
 TIMEZONE = "Europe/London"
 
 
@@ -82,8 +83,16 @@ def mail_job(app) -> None:
             log.info("Mail: %d sent, %d not sent", sent, failed)
 
 
+def exports_job(app) -> None:
+    """Build the exports users are waiting for, and delete built files past their time."""
+    with app.app_context():
+        built, deleted = export_jobs.run()
+        if built or deleted:
+            log.info("Exports: %d built, %d deleted", built, deleted)
+
+
 def build(app) -> BlockingScheduler:
-    """The scheduler with its two jobs (coalesced, one instance each)."""
+    """The scheduler with its three jobs (coalesced, one instance each)."""
     scheduler = BlockingScheduler(
         timezone=TIMEZONE,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
@@ -94,6 +103,8 @@ def build(app) -> BlockingScheduler:
                       name="Reminder pass", **first)
     scheduler.add_job(mail_job, IntervalTrigger(minutes=app.config["MAIL_SEND_MINUTES"]),
                       args=[app], id=MAIL_JOB, name="Send queued e-mail")
+    scheduler.add_job(exports_job, IntervalTrigger(seconds=app.config["EXPORT_JOB_SECONDS"]),
+                      args=[app], id=EXPORT_JOB, name="Build exports")
     return scheduler
 
 

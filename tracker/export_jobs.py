@@ -1,0 +1,268 @@
+"""Large exports built by the scheduler behind a progress page, never inside a request.
+
+A domain registers each list export as an `ExportKind` (Domain.exports): `prepare(args)` reads
+the request's query arguments as the signed-in user and returns a `PreparedExport` (the cover,
+the sheets, the file name, what the audit row names, and a cheap capped row count), or a
+response (a redirect when the filters are wrong). `send_or_queue` counts the rows up to
+EXPORT_INLINE_MAX_ROWS + 1: no more, and the workbook is built and sent at once as before;
+more, and an `ExportJob` is recorded and the user is sent to its progress page.
+
+The scheduler's export job (`build_queued`) claims each queued job with one atomic UPDATE (so
+two schedulers never build one twice), replays `prepare` with the job's arguments as the
+job's user (permissions and partnerships are checked again, as of the build), and writes the
+workbook under EXPORT_DIR with a random name, readable only by the app's user. The download
+is audited exactly as an inline export is, at each download. Files are deleted
+EXPORT_KEEP_HOURS after they are built; a build that dies with its process is failed after
+STUCK_AFTER, so the user can try again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g, redirect, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from tracker import audit
+from tracker.domains import registered_domains
+from tracker.excel import Cover, ExportSheet, build_workbook, send_workbook
+from tracker.extensions import db
+from tracker.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUED, BUILDING, READY, FAILED, EXPIRED = "queued", "building", "ready", "failed", "expired"
+STUCK_AFTER = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """A list export that may be built in the background.
+
+    `prepare(args)` runs as the signed-in user (in the request, or replayed by the scheduler)
+    and returns a PreparedExport or a response; `back_endpoint` is the list it exports.
+    """
+
+    name: str
+    prepare: Callable
+    back_endpoint: str
+
+
+@dataclass
+class PreparedExport:
+    """Everything an export needs before its rows are read."""
+
+    cover: Cover
+    sheets: Sequence[ExportSheet]
+    filename: str
+    partnership_ids: Sequence[int]
+    audit_as: str | None = None
+    audit_id: int | None = None
+    # count(limit) -> the rows of the main sheet, counted no further than `limit`.
+    count: Callable[[int], int] | None = None
+
+
+class ExportJob(db.Model):
+    """An export too large to build in a request: who asked, what for, and how far it got."""
+
+    __tablename__ = "export_job"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(60))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    filename: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # The query arguments as JSON [[key, value], …]: the filters, replayed by the build.
+    arguments: so.Mapped[str] = so.mapped_column(sa.Text)
+    partnership_ids: so.Mapped[str] = so.mapped_column(sa.String(500))
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), index=True, default=QUEUED)
+    row_count: so.Mapped[int | None]
+    audit_as: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    audit_id: so.Mapped[int | None]
+    audit_detail: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # The file's random name under EXPORT_DIR, while it exists.
+    token: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    started_at: so.Mapped[datetime | None]
+    finished_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
+    downloaded_at: so.Mapped[datetime | None]
+
+    @property
+    def partnerships(self) -> list[int]:
+        """The partnership ids the export covers."""
+        return [int(each) for each in self.partnership_ids.split(",") if each]
+
+
+def export_kinds(app=None) -> dict[str, ExportKind]:
+    """Every registered domain's export kinds, by name."""
+    return {kind.name: kind for domain in registered_domains(app) for kind in domain.exports}
+
+
+def export_dir() -> Path:
+    """The directory of built exports, made readable by the app's user only."""
+    folder = Path(current_app.config["EXPORT_DIR"]
+                  or os.path.join(current_app.instance_path, "exports"))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def file_of(job: ExportJob) -> Path:
+    """Where a built job's workbook is."""
+    return export_dir() / f"{job.token}.xlsx"
+
+
+# --- In the request ----------------------------------------------------------------------
+
+
+def send_or_queue(kind: ExportKind, args: MultiDict):
+    """The export as a download when small enough; else a queued job and its progress page."""
+    prepared = kind.prepare(args)
+    if not isinstance(prepared, PreparedExport):
+        return prepared
+    limit = current_app.config["EXPORT_INLINE_MAX_ROWS"]
+    if prepared.count is None or prepared.count(limit + 1) <= limit:
+        return send_workbook(prepared.cover, prepared.sheets, prepared.filename,
+                             partnership_ids=prepared.partnership_ids,
+                             audit_as=prepared.audit_as, audit_id=prepared.audit_id)
+    job = queue(kind.name, args, prepared, current_user.id, utcnow())
+    db.session.commit()
+    return redirect(url_for("exports.progress", job_id=job.id))
+
+
+def queue(name, args: MultiDict, prepared: PreparedExport, user_id, now) -> ExportJob:
+    """Record an export job for the scheduler (not committed)."""
+    job = ExportJob(user_id=user_id, kind=name, title=prepared.cover.title,
+                    filename=prepared.filename, arguments=json.dumps(list(args.items(multi=True))),
+                    partnership_ids=_ids(prepared.partnership_ids), status=QUEUED,
+                    created_at=now)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def _ids(partnership_ids) -> str:
+    return ",".join(str(each) for each in sorted(partnership_ids))
+
+
+def retry(job: ExportJob, now) -> None:
+    """Queue a failed or expired job again with the same filters (not committed)."""
+    _remove_file(job)
+    job.status, job.error, job.created_at = QUEUED, None, now
+    job.started_at = job.finished_at = job.row_count = job.audit_detail = None
+
+
+def audit_download(job: ExportJob, now) -> None:
+    """The EXPORT audit rows an inline export would have made, for this download."""
+    for partnership_id in job.partnerships or [None]:
+        audit.record(audit.Action.EXPORT, object_type=job.audit_as or job.title,
+                     object_id=job.audit_id, partnership_id=partnership_id,
+                     detail=job.audit_detail)
+    job.downloaded_at = now
+
+
+# --- In the scheduler --------------------------------------------------------------------
+
+
+def claim(job_id: int, now) -> bool:
+    """Mark a queued job as building, atomically: True only for the one caller that did."""
+    result = db.session.execute(
+        sa.update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == QUEUED)
+        .values(status=BUILDING, started_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def build_queued(now_fn: Callable[[], datetime] = utcnow, limit: int = 20) -> int:
+    """Claim and build queued jobs, oldest first (up to `limit`); returns how many were built."""
+    built = 0
+    for job_id in db.session.scalars(sa.select(ExportJob.id).where(ExportJob.status == QUEUED)
+                                     .order_by(ExportJob.id).limit(limit)).all():
+        if claim(job_id, now_fn()):
+            build(job_id, now_fn)
+            built += 1
+    return built
+
+
+def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
+    """Build a claimed job's workbook as its user: ready with its file, or failed."""
+    app = current_app._get_current_object()
+    job = db.session.get(ExportJob, job_id)
+    args = MultiDict(json.loads(job.arguments))
+    token = secrets.token_urlsafe(32)
+    path = export_dir() / f"{token}.xlsx"
+    try:
+        # A fresh app context: its own `g` (the user, cached partnership ids) and session.
+        with app.app_context(), app.test_request_context(query_string=args):
+            outcome = _build_as_user(job.user_id, job.kind, args, path)
+    except Exception as error:  # the user sees "failed" and may try again
+        log.exception("Export job %s failed", job_id)
+        path.unlink(missing_ok=True)
+        db.session.rollback()
+        outcome = {"status": FAILED, "error": f"{type(error).__name__}"[:500]}
+    job = db.session.get(ExportJob, job_id)
+    for key, value in outcome.items():
+        setattr(job, key, value)
+    if job.status == READY:
+        job.token = token
+    job.finished_at = now_fn()
+    db.session.commit()
+
+
+def _build_as_user(user_id, name, args, path: Path) -> dict:
+    """Replay the export's preparation as its user, then write the workbook to `path`."""
+    from tracker.models import User
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        return {"status": FAILED, "error": "The account that asked for it is not active"}
+    g._login_user = user  # what flask_login's current_user reads in this request context
+    prepared = export_kinds()[name].prepare(args)
+    if not isinstance(prepared, PreparedExport):
+        return {"status": FAILED, "error": "The filters are no longer valid"}
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "wb") as target:
+        counts = build_workbook(prepared.cover, prepared.sheets, target)
+    db.session.rollback()  # the build only reads
+    return {"status": READY, "row_count": next(iter(counts.values()), 0),
+            "audit_detail": prepared.cover.audit_detail(counts),
+            "audit_as": prepared.audit_as, "audit_id": prepared.audit_id,
+            "partnership_ids": _ids(prepared.partnership_ids)}
+
+
+def sweep(now) -> int:
+    """Delete files older than EXPORT_KEEP_HOURS and fail builds that died; returns deleted."""
+    keep = timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"])
+    old = db.session.scalars(sa.select(ExportJob).where(
+        ExportJob.status == READY, ExportJob.finished_at < now - keep)).all()
+    for job in old:
+        _remove_file(job)
+        job.status = EXPIRED
+    db.session.execute(
+        sa.update(ExportJob).where(ExportJob.status == BUILDING,
+                                   ExportJob.started_at < now - STUCK_AFTER)
+        .values(status=FAILED, error="The build was interrupted", finished_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return len(old)
+
+
+def _remove_file(job: ExportJob) -> None:
+    if job.token:
+        file_of(job).unlink(missing_ok=True)
+        job.token = None
+
+
+def run(now_fn: Callable[[], datetime] = utcnow) -> tuple[int, int]:
+    """One scheduler run: build what is queued, then delete what has expired."""
+    return build_queued(now_fn), sweep(now_fn())
