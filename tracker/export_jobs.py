@@ -156,7 +156,7 @@ def _ids(partnership_ids) -> str:
 
 
 def retry(job: ExportJob, now) -> None:
-    """Queue a failed or expired job again with the same filters (not committed)."""
+    """Queue a failed job again with the same filters (not committed)."""
     _remove_file(job)
     job.status, job.error, job.created_at = QUEUED, None, now
     job.started_at = job.finished_at = job.row_count = job.audit_detail = None
@@ -241,13 +241,16 @@ def _build_as_user(user_id, name, args, path: Path) -> dict:
 
 
 def sweep(now) -> int:
-    """Delete files older than EXPORT_KEEP_HOURS and fail builds that died; returns deleted."""
+    """Delete files older than EXPORT_KEEP_HOURS and fail builds that died; returns deleted.
+
+    An expired job keeps no filters either: a search may be a child's name.
+    """
     keep = timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"])
     old = db.session.scalars(sa.select(ExportJob).where(
-        ExportJob.status == READY, ExportJob.finished_at < now - keep)).all()
+        ExportJob.status.in_((READY, FAILED)), ExportJob.finished_at < now - keep)).all()
     for job in old:
         _remove_file(job)
-        job.status = EXPIRED
+        job.status, job.arguments = EXPIRED, "[]"
     db.session.execute(
         sa.update(ExportJob).where(ExportJob.status == BUILDING,
                                    ExportJob.started_at < now - STUCK_AFTER)

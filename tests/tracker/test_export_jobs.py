@@ -107,6 +107,8 @@ def test_the_file_is_private_to_the_apps_user_and_deleted_after_a_day(cdop_clien
     gone = Page(cdop_client.get(progress_url))
     assert "deleted 24 hours after it was made" in gone.text("#status")
     assert gone.html.select_one("#download") is None
+    assert gone.html.select_one("#back")["href"] == "/child-deaths/"
+    assert db.session.scalar(sa.select(ExportJob.arguments)) == "[]"  # the filters go too
 
 
 def test_another_user_gets_404_for_the_page_and_the_file(app, cdop_client, partnership, cases):
@@ -209,3 +211,22 @@ def test_two_schedulers_at_once_build_each_job_once(shared_app, monkeypatch):
     assert errors == []
     assert sorted(built) == queued
 
+
+
+def test_a_big_practice_review_export_is_built_the_same_way(app, business_client, partnership,
+                                                            monkeypatch):
+    from tests.reviews.factories import make_incident
+
+    monkeypatch.setattr("reviews.views.exports.london_today", lambda: TODAY)
+    for _ in range(3):
+        make_incident(partnership, child_name="Invented Childname")
+    response = business_client.get("/practice-reviews/spreadsheet?identifying=yes")
+    assert response.status_code == 302
+    export_jobs.build_queued(lambda: NOW)
+    link = Page(business_client.get(response.location)).html.select_one("#download")
+    _, book = download(business_client, link["href"])
+    app.config["EXPORT_INLINE_MAX_ROWS"] = 5_000
+    _, inline = download(business_client, "/practice-reviews/spreadsheet?identifying=yes")
+    assert data_rows(book) == data_rows(inline)
+    assert len(data_rows(book)["Practice reviews"]) == 4
+    assert "Invented Childname" in str(data_rows(book))

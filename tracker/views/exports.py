@@ -59,9 +59,9 @@ def download(job_id):
 @bp.route("/<int:job_id>/retry", methods=["POST"])
 @permission_required(Permission.EXPORT)
 def retry(job_id):
-    """Build a failed or deleted export again, with the same filters."""
+    """Build a failed export again, with the same filters."""
     job = _own_job(job_id)
-    if job.status in (FAILED, EXPIRED):
+    if job.status == FAILED:
         export_jobs.retry(job, utcnow())
         db.session.commit()
     return redirect(url_for("exports.progress", job_id=job.id))
