@@ -79,8 +79,9 @@ class Config:
     DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))
 
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP operation
-    # A send that fails is retried with backoff (1, 2, 4 … minutes), then shown as failed.
-    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    # A send that fails is retried with backoff (1, 2, 4 … minutes, then every 6 hours), then
+    # shown as failed: 12 tries span about 1.5 days, so a night's SMTP outage loses nothing.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
     # Where links in e-mails point: the address users open the tracker at.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 

@@ -58,14 +58,18 @@ def _actions(horizon, partnership_ids):
 
 
 SOURCES = (
-    deadline_source(ChildDeathCase.__tablename__, permission=Permission.VIEW_CDR_CASES,
-                    extend=_case_deadlines, link=_link, recipients=_recipients),
+    deadline_source(
+        ChildDeathCase.__tablename__, permission=Permission.VIEW_CDR_CASES,
+        team=Permission.EDIT_CDR_CASES,
+        extend=_case_deadlines, link=_link, recipients=_recipients),
     deadline_source(
         AgencyRequest.__tablename__, permission=Permission.VIEW_CDR_CASES,
+        team=Permission.EDIT_CDR_CASES,
         extend=_request_deadlines, link=_link, recipients=lambda row: (row.owner_id,),
         step=lambda row: f"Information requested from {row.agency}"),
     ReminderSource(
-        subject_type="cdr_action", permission=Permission.VIEW_CDR_CASES, rows=_actions,
+        subject_type="cdr_action", permission=Permission.VIEW_CDR_CASES,
+        team=Permission.EDIT_CDR_CASES, rows=_actions,
         link=_link, recipients=lambda row: (row.owner_user_id or row.owner_id,),
         step=lambda row: "Action agreed at the CDOP panel review",
         policy_labels={ACTION_POLICY: "Actions agreed at the CDOP panel review"}),

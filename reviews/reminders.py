@@ -80,20 +80,24 @@ def _requests(horizon, partnership_ids):
 
 
 SOURCES = (
-    deadline_source(SeriousIncident.__tablename__, permission=Permission.VIEW_REVIEWS,
-                    extend=_incident_deadlines, link=_incident_link,
-                    recipients=lambda row: (row.owner_id,)),
     deadline_source(
-        YearlyReport.__tablename__, permission=Permission.VIEW_REVIEWS, extend=_yearly_deadlines,
+        SeriousIncident.__tablename__, permission=Permission.VIEW_REVIEWS,
+        team=Permission.EDIT_REVIEWS, extend=_incident_deadlines, link=_incident_link,
+        recipients=lambda row: (row.owner_id,)),
+    deadline_source(
+        YearlyReport.__tablename__, permission=Permission.VIEW_REVIEWS,
+        team=Permission.EDIT_REVIEWS, extend=_yearly_deadlines,
         link=link_to("reviews.yearly_report", "yearly_report_id"),
         recipients=_business_unit),
     ReminderSource(
-        subject_type="reviews_action", permission=Permission.VIEW_REVIEWS, rows=_actions,
+        subject_type="reviews_action", permission=Permission.VIEW_REVIEWS,
+        team=Permission.EDIT_REVIEWS, rows=_actions,
         link=_incident_link, recipients=lambda row: (row.owner_user_id or row.owner_id,),
         step=lambda row: f"Action for the review's recommendations ({row.agency})",
         policy_labels={ACTION_POLICY: "Actions for a practice review's recommendations"}),
     ReminderSource(
-        subject_type="reviews_request", permission=Permission.VIEW_REVIEWS, rows=_requests,
+        subject_type="reviews_request", permission=Permission.VIEW_REVIEWS,
+        team=Permission.EDIT_REVIEWS, rows=_requests,
         link=_incident_link, recipients=lambda row: (row.owner_id,),
         step=lambda row: f"Answer to the review's written request to {row.agency}",
         policy_labels={REQUEST_POLICY: "Answers to a local review's written requests"}),

@@ -18,6 +18,7 @@ import ssl
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -69,11 +70,22 @@ def queue(*, kind, to_address, subject, text_body, html_body, recipient_id=None,
     row = OutboundEmail(
         kind=kind, to_address=to_address, subject=subject, text_body=text_body,
         html_body=html_body, recipient_id=recipient_id, partnership_id=partnership_id,
-        message_id=make_msgid(domain=domain), next_attempt_at=now or utcnow())
+        message_id=make_msgid(domain=domain), next_attempt_at=now or utcnow(),
+        created_at=now or utcnow())
     if attachment is not None:
         row.attachment_name, row.attachment_type, row.attachment = attachment
     db.session.add(row)
     return row
+
+
+def absolute_url(path: str) -> str:
+    """A path from url_for as a full address for an e-mail: BASE_URL's scheme and host.
+
+    The path already holds any prefix the app is served under (url_for adds it), so only
+    the scheme and host of BASE_URL are taken, never its path.
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    return f"{base.scheme}://{base.netloc}{path}"
 
 
 def build_message(row: OutboundEmail) -> EmailMessage:
@@ -130,7 +142,10 @@ def _take(row_id: int, now: datetime) -> bool:
     )
     result = db.session.execute(
         table.update().where(table.c.id == row_id, due)
-        .values(status=SENDING, lease_until=now + LEASE, attempts=table.c.attempts + 1))
+        # The lease runs from the real time of taking (a pass's `now` can be minutes old by
+        # the time it reaches a row), so another sender never takes a row still being sent.
+        .values(status=SENDING, lease_until=max(now, utcnow()) + LEASE,
+                attempts=table.c.attempts + 1))
     db.session.commit()
     return result.rowcount == 1
 
@@ -161,7 +176,11 @@ def due_ids(now: datetime, limit: int = 1000) -> list[int]:
 
 
 def send_due(now: datetime | None = None, limit: int = 1000) -> tuple[int, int]:
-    """Send every queued e-mail that is due, over one SMTP connection; (sent, not sent)."""
+    """Send every queued e-mail that is due, over one SMTP connection; (sent, not sent).
+
+    When the server cannot be reached the run stops: the rows not yet tried keep their
+    place (and their tries) for the next run, rather than each waiting on a dead server.
+    """
     now = now or utcnow()
     sent = failed = 0
     smtp = None
@@ -169,12 +188,17 @@ def send_due(now: datetime | None = None, limit: int = 1000) -> tuple[int, int]:
         for row_id in due_ids(now, limit):
             if not _take(row_id, now):
                 continue  # another sender took it
-            row = db.session.get(OutboundEmail, row_id)
             try:
                 smtp = smtp or _connect()
-                smtp.send_message(build_message(row))
             except (smtplib.SMTPException, OSError) as error:
+                _finish(row_id, now, error)
+                failed += 1
+                break
+            try:
+                smtp.send_message(build_message(db.session.get(OutboundEmail, row_id)))
+            except Exception as error:  # noqa: BLE001 (any failure is recorded on the row)
                 smtp = _close(smtp)
+                db.session.rollback()
                 _finish(row_id, now, error)
                 failed += 1
             else:

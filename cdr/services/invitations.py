@@ -57,7 +57,7 @@ def host() -> str:
 
 
 def _absolute(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return mail.absolute_url(path)
 
 
 def rr_invitation(case, meeting) -> Invitation:

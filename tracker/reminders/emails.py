@@ -8,10 +8,11 @@ postcode or date of birth.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 
 from tracker import mail
 from tracker.extensions import db
@@ -19,6 +20,7 @@ from tracker.reminders.models import Reminder
 from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
 from tracker.timeutil import format_date
 
+LONDON = ZoneInfo("Europe/London")
 # A digest lists this many of each stage (oldest first) and counts the rest: the notices page
 # lists every one.
 MAX_LISTED = 50
@@ -35,33 +37,67 @@ SECTION_TITLES = {
 
 def absolute(link: str) -> str:
     """A reminder's link as a full address, from BASE_URL."""
-    return current_app.config["BASE_URL"].rstrip("/") + link
+    return mail.absolute_url(link)
 
 
-def queue_for(reminders, people, today: date, now: datetime) -> dict[int, int | str]:
+HELD = "next digest"
+
+
+def held_for_digest(today: date) -> list[sa.Row]:
+    """Reminders that came after a user's digest of an earlier pass, waiting for the next."""
+    from tracker.reminders.passes import CLAIMED_COLUMNS
+
+    return db.session.execute(sa.select(*CLAIMED_COLUMNS).where(
+        Reminder.email_skipped == HELD, Reminder.email_id.is_(None))).all()
+
+
+def _had_digest_today(person_ids, today: date) -> set[int]:
+    """Who already has a digest queued today (London), so gets no second one."""
+    if not person_ids:
+        return set()
+    midnight = datetime.combine(today, time(0), tzinfo=LONDON).astimezone(UTC)
+    return set(db.session.scalars(sa.select(mail.OutboundEmail.recipient_id).where(
+        mail.OutboundEmail.kind == "digest",
+        mail.OutboundEmail.recipient_id.in_(sorted(person_ids)),
+        mail.OutboundEmail.created_at >= midnight.replace(tzinfo=None))))
+
+
+def queue_for(reminders, held, people, today: date, now: datetime) -> dict[int, int | str]:
     """Queue the e-mails that carry newly claimed reminders, and record which carries which.
 
-    Returns, per reminder id, the id of its e-mail or why it has none ("paused").
+    One digest a day: what a later pass claims for a user who has had today's digest waits
+    for the next one (it is an in-app notice at once). Reminders `held` from earlier passes
+    join the digest of a user who has none yet today. Returns, per reminder id, the id of
+    its e-mail or why it has none ("paused", "next digest").
     """
     by_person = defaultdict(list)
     for reminder in reminders:
         by_person[reminder.recipient_id].append(reminder)
+    waiting = defaultdict(list)
+    for reminder in held:
+        waiting[reminder.recipient_id].append(reminder)
+    digested = _had_digest_today(
+        {pid for pid in {*by_person, *waiting}
+         if pid in people and people[pid].mode != "immediate"}, today)
     carried: list[tuple[list, mail.OutboundEmail]] = []
     skipped: dict[str, list[int]] = defaultdict(list)
-    for person_id, mine in by_person.items():
-        person = people.get(person_id)
+    for person_id in {*by_person, *waiting}:
+        mine, person = by_person.get(person_id, []), people.get(person_id)
         if person is None or person.paused(today):
-            skipped["paused" if person else "no account"].extend(r.id for r in mine)
+            skipped["paused" if person else "no account"].extend(
+                r.id for r in [*mine, *waiting.get(person_id, [])])
             continue
         single = [r for r in mine if r.stage == DUE_NOW or person.mode == "immediate"]
-        digest = [r for r in mine if not (r.stage == DUE_NOW or person.mode == "immediate")]
+        digest = [r for r in [*mine, *waiting.get(person_id, [])] if r not in single]
         carried.extend(([r], _single(person, r, now)) for r in single)
-        if digest:
+        if digest and person_id in digested:
+            skipped[HELD].extend(r.id for r in mine if r not in single)
+        elif digest:
             carried.append((digest, _digest(person, digest, today, now)))
     db.session.flush()
     outcome: dict[int, int | str] = {}
     for group, email in carried:
-        _mark([r.id for r in group], email_id=email.id)
+        _mark([r.id for r in group], email_id=email.id, email_skipped=None)
         outcome.update((r.id, email.id) for r in group)
     for reason, ids in skipped.items():
         _mark(ids, email_skipped=reason)
@@ -107,8 +143,8 @@ def single_subject(reminder) -> str:
 def _context(person, reminders, today):
     return {
         "sections": _sections(reminders), "today": today, "absolute": absolute,
-        "settings_link": absolute("/account/reminders"),
-        "notices_link": absolute("/notices"),
+        "settings_link": absolute(url_for("account.reminders")),
+        "notices_link": absolute(url_for("notices.index")),
         "service_name": current_app.config["SERVICE_NAME"],
     }
 

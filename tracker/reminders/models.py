@@ -62,6 +62,10 @@ class Reminder(db.Model):
         sa.Index("ix_reminder_recipient_open", "recipient_id", "dismissed_at", "id"),
         # A pass reads the keys claimed since the earliest day it is about to claim.
         sa.Index("ix_reminder_fire_date", "fire_date"),
+        # Reminders waiting for the next digest (a later pass's, after the day's digest).
+        sa.Index("ix_reminder_held", "email_skipped",
+                 postgresql_where=sa.text("email_id IS NULL"),
+                 sqlite_where=sa.text("email_id IS NULL")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

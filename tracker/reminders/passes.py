@@ -28,10 +28,12 @@ from tracker.reminders import emails
 from tracker.reminders.models import Reminder, ReminderPolicy
 from tracker.reminders.policy import (
     DEFAULT_POLICY,
+    DUE,
     DUE_NOW,
+    ESCALATION,
     MAX_BEFORE,
-    Firing,
     Policy,
+    due_now,
     escalation,
     latest_firing,
 )
@@ -108,6 +110,14 @@ class _World:
                                    if p.manager and p.may_see(partnership_id, permission)]
         return self._managers[key]
 
+    def team(self, partnership_id, permission) -> list[Person]:
+        """Everyone in the partnership holding `permission`: the last resort for a reminder."""
+        key = ("team", partnership_id, permission)
+        if key not in self._managers:
+            self._managers[key] = [p for p in self.people.values()
+                                   if p.may_see(partnership_id, permission)]
+        return self._managers[key]
+
     def horizon(self) -> date:
         """The furthest due date whose 'before' reminder can have come today."""
         longest = max([MAX_BEFORE, *(p.before_working_days or 0
@@ -141,8 +151,9 @@ def _firings(world: _World, row, due: date, hour_reached: bool):
     firing = latest_firing(policy, due, world.today, rules)
     if firing is not None:
         found.append((firing, False))
-    if hour_reached and due == world.today:
-        found.append((Firing(DUE_NOW, world.today), False))
+    now_firing = due_now(policy, due, world.today, rules) if hour_reached else None
+    if now_firing is not None:
+        found.append((now_firing, False))
     escalated = escalation(policy, due, world.today, rules)
     if escalated is not None:
         found.append((escalated, True))
@@ -179,10 +190,12 @@ def candidates(world: _World, now: datetime) -> list[Wanted]:
 def _wanted_for(world, source, row, due, firings):
     owners = world.allowed(source.recipients(row), row.partnership_id, source.permission)
     for firing, escalated in firings:
-        if escalated or not owners:
+        if escalated:
             people = world.managers(row.partnership_id, source.permission)
         else:
-            people = owners
+            # Nobody to remind (no owner, or one who left): the managers, else the team.
+            people = owners or world.managers(row.partnership_id, source.permission) \
+                or world.team(row.partnership_id, source.team or source.permission)
         for person in people:
             key = (source.subject_type, row.subject_id, firing.stage, person.id,
                    firing.fire_date)
@@ -190,19 +203,35 @@ def _wanted_for(world, source, row, due, firings):
 
 
 def _already_claimed(wanted: list[Wanted]) -> set[tuple]:
-    """The keys among `wanted` the ledger holds already (one ranged query by day).
+    """The keys among `wanted` the ledger holds already.
 
-    Only a speed-up: the unique key refuses a repeat in any case (another pass may be
-    claiming at this very moment).
+    Reminder stages are read by day (from the earliest wanted, normally days ago);
+    escalations, whose day is fixed and can be long past, by their subjects. Only a speed-up:
+    the unique key refuses a repeat in any case (another pass may be claiming right now).
     """
-    if not wanted:
-        return set()
-    earliest = min(w.key[4] for w in wanted)
     table = Reminder.__table__
-    found = db.session.execute(sa.select(
-        table.c.subject_type, table.c.subject_id, table.c.stage, table.c.recipient_id,
-        table.c.fire_date).where(table.c.fire_date >= earliest))
-    return {tuple(row) for row in found}
+    columns = (table.c.subject_type, table.c.subject_id, table.c.stage, table.c.recipient_id,
+               table.c.fire_date)
+    staged = [w.key for w in wanted if w.key[2] != ESCALATION]
+    found = set()
+    if staged:
+        earliest = min(key[4] for key in staged)
+        found.update(tuple(row) for row in db.session.execute(
+            sa.select(*columns).where(table.c.fire_date >= earliest,
+                                      table.c.stage != ESCALATION)))
+    escalated = sorted({w.key[1] for w in wanted if w.key[2] == ESCALATION})
+    for start in range(0, len(escalated), CHUNK):
+        found.update(tuple(row) for row in db.session.execute(
+            sa.select(*columns).where(table.c.stage == ESCALATION,
+                                      table.c.subject_id.in_(escalated[start:start + CHUNK]))))
+    return found
+
+
+def _due_now_after_due(fresh: list[Wanted], known: set[tuple]) -> list[Wanted]:
+    """Drop an immediate "due today and still open" e-mail unless an earlier pass already
+    sent that person the day's "Due today": one that came in the same pass says it already."""
+    return [w for w in fresh if w.key[2] != DUE_NOW
+            or (w.key[0], w.key[1], DUE, w.key[3], w.key[4]) in known]
 
 
 LEDGER_COLUMNS = ("subject_type", "subject_id", "stage", "recipient_id", "fire_date",
@@ -259,10 +288,13 @@ def claim(today: date, now: datetime) -> tuple[list[sa.Row], dict[int, str]]:
     wanted = candidates(world, now)
     known = _already_claimed(wanted)
     fresh = [w for key, w in {w.key: w for w in wanted}.items() if key not in known]
+    # Inserted in key order, so two passes at once take their row locks in the same order.
+    fresh = sorted(_due_now_after_due(fresh, known), key=lambda w: w.key)
     claimed = _insert_claims(fresh, utcnow())
-    if not claimed:
+    held = emails.held_for_digest(today)
+    if not claimed and not held:
         return [], {}
-    return claimed, emails.queue_for(claimed, world.people, today, now)
+    return claimed, emails.queue_for(claimed, held, world.people, today, now)
 
 
 def run_pass(today: date, now: datetime | None = None, *, dry_run: bool = False,

@@ -92,9 +92,11 @@ def _before(policy: Policy, due: date, partnership) -> date | None:
 def _overdue(policy: Policy, due: date, today: date, partnership) -> date | None:
     """The latest overdue stage's day on or before today, or None.
 
-    Daily on working days 1 to `overdue_daily_days` after the due date, then (if weekly)
-    every 5th working day after the last daily one.
+    Daily on working days 1 to `overdue_daily_days` after the due day, then (if weekly)
+    every 5th working day after the last daily one. A due date on a non-working day is due
+    on the next working day: overdue counts from there, so "Due today" is never skipped.
     """
+    due = next_working_day(due, partnership)
     late = working_days_between(due, today, partnership)  # working days in (due, today]
     if late < 1:
         return None
@@ -135,9 +137,19 @@ def latest_firing(policy: Policy, due: date, today: date, partnership=None) -> F
 _ORDER = {BEFORE: 0, DUE: 1, OVERDUE: 2}
 
 
+def due_now(policy: Policy, due: date, today: date, partnership=None) -> Firing | None:
+    """The immediate "due today and still open" stage: only where the policy reminds on the
+    due date, on the working day the deadline is due."""
+    if policy.on_due and next_working_day(due, partnership) == today \
+            and is_working_day(today, partnership):
+        return Firing(DUE_NOW, today)
+    return None
+
+
 def escalation(policy: Policy, due: date, today: date, partnership=None) -> Firing | None:
     """The escalation to managers, once the deadline is `escalate_after` working days late."""
     if not policy.escalate_after or not is_working_day(today, partnership):
         return None
-    fire_date = add_working_days(due, policy.escalate_after, partnership)
+    due_day = next_working_day(due, partnership)
+    fire_date = add_working_days(due_day, policy.escalate_after, partnership)
     return Firing(ESCALATION, fire_date) if fire_date <= today else None

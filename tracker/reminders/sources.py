@@ -39,6 +39,8 @@ class ReminderSource:
     - `recipients(row)`: user ids to remind; none means the partnership's managers.
     - `step(row)`: what is due, with nothing that identifies the child; for deadlines the
       rule's label by default.
+    - `team`: who to remind when a row has no one to remind and the partnership no manager
+      (default: everyone with `permission`), so a reminder is never silently dropped.
     - `policy_labels`: the source's own policy keys (for actions) and their labels, so the
       settings page lists them beside the deadline rules.
     """
@@ -50,6 +52,7 @@ class ReminderSource:
     recipients: Callable[..., Iterable[int | None]]
     step: Callable | None = None
     policy_labels: dict[str, str] = field(default_factory=dict)
+    team: Permission | None = None
 
     def step_of(self, row) -> str:
         """What is due, as a reminder names it."""
@@ -115,7 +118,7 @@ def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
 
 
 def deadline_source(owner_type: str, *, permission: Permission, extend, link, recipients,
-                    step=None) -> ReminderSource:
+                    step=None, team=None) -> ReminderSource:
     """A source for one domain's stored deadlines of `owner_type` (a table name)."""
     return ReminderSource(
         subject_type=DEADLINE,
@@ -124,6 +127,7 @@ def deadline_source(owner_type: str, *, permission: Permission, extend, link, re
         link=link,
         recipients=recipients,
         step=step,
+        team=team,
     )
 
 

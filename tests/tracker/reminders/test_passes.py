@@ -112,6 +112,35 @@ def test_an_unowned_case_reminds_the_partnership_managers(partnership, manager):
     assert {(r.recipient_id, r.stage) for r in reminders()} == {(manager.id, "before")}
 
 
+def test_with_no_owner_and_no_manager_the_team_is_reminded(partnership, other_partnership):
+    team = make_user(Role.BUSINESS_UNIT, [partnership])
+    make_user(Role.AUDITOR, [partnership])  # may see, but is not the team
+    make_user(Role.BUSINESS_UNIT, [other_partnership])
+    make_incident(partnership, la_aware_on=date(2026, 12, 7), incident_date=date(2026, 12, 5))
+    run(date(2026, 12, 10))
+    assert {r.recipient_id for r in reminders()} == {team.id}
+
+
+def test_one_digest_a_day_and_later_reminders_wait_for_the_next(partnership, incident, owner):
+    run(date(2026, 12, 10), hour=8)  # the day's digest: "Due soon" for both deadlines
+    # A written request due soon is recorded later that morning.
+    from reviews.models import ReviewRequest
+
+    db.session.add(ReviewRequest(incident_id=incident.id, partnership_id=partnership.id,
+                                 agency="School", sent_on=date(2026, 12, 1),
+                                 due_on=date(2026, 12, 14)))
+    db.session.commit()
+    later = run(date(2026, 12, 10), hour=9)
+    assert [line["email"] for line in later.claimed] == ["next digest"]  # a notice at once
+    digests = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    assert len(digests) == 1
+    run(date(2026, 12, 11), hour=8)
+    digests = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    assert len(digests) == 2
+    assert "School" in digests[1].text_body  # the waiting reminder came in the next digest
+    assert all(r.email_id for r in reminders())
+
+
 def test_nobody_outside_the_partnership_or_without_the_permission(
         partnership, other_partnership, incident, owner):
     make_user(Role.BUSINESS_UNIT, [other_partnership], receives_escalations=True)
@@ -163,10 +192,10 @@ def test_a_closure_day_sends_nothing_and_the_next_working_day_does(partnership, 
                               description="Office move"))
     db.session.commit()
     # The closure moves the due date itself only for deadlines computed after it; here the
-    # stored due date stays the 14th, a closure day: its reminder goes on the 15th.
+    # stored due date stays the 14th, a closure day: its "Due today" goes on the 15th.
     assert run(date(2026, 12, 14)).claimed == []
     claimed = run(date(2026, 12, 15)).claimed
-    assert claimed and {line["stage"] for line in claimed} == {"overdue"}
+    assert claimed and {line["stage"] for line in claimed} == {"due"}
 
 
 def test_a_partnership_policy_changes_the_stages(partnership, incident, owner):
@@ -204,6 +233,23 @@ def test_due_today_and_still_open_at_the_hour_sends_an_immediate_email(incident,
     kinds = sorted(e.kind for e in db.session.scalars(sa.select(OutboundEmail)))
     assert kinds == ["digest", "reminder", "reminder"]
     assert {r.stage for r in reminders(fire_date=date(2026, 12, 14))} == {"due", "due_now"}
+
+
+def test_a_first_pass_after_the_hour_sends_the_digest_only(incident, owner):
+    run(date(2026, 12, 14), hour=13)  # late start: "Due today" goes in the digest …
+    assert [e.kind for e in db.session.scalars(sa.select(OutboundEmail))] == ["digest"]
+    assert {r.stage for r in reminders()} == {"due"}  # … and no "still open" e-mail with it
+
+
+def test_no_due_today_email_where_the_policy_does_not_remind_on_the_day(
+        partnership, incident, owner):
+    db.session.add(ReminderPolicy(partnership_id=partnership.id, policy_key="panel_notification",
+                                  before_working_days=2, on_due=False, overdue_daily_days=5,
+                                  overdue_weekly=True, escalate_after=5))
+    db.session.commit()
+    run(date(2026, 12, 14), hour=8)
+    run(date(2026, 12, 14), hour=12)
+    assert {r.policy_key for r in reminders(stage="due_now")} == {"partners_notification"}
 
 
 def test_a_dry_run_records_nothing(incident, owner):

@@ -57,11 +57,13 @@ def test_a_missed_week_gives_only_the_latest_stage():
 
 def test_due_on_a_bank_holiday_reminds_on_the_next_working_day():
     # A calendar-day deadline due on Easter Monday 2027: nothing Friday to Monday (Good Friday,
-    # the weekend, Easter Monday); Tuesday 30 March it is a day overdue.
+    # the weekend, Easter Monday); "Due today" on Tuesday 30 March, overdue from Wednesday.
     due = date(2027, 3, 29)
-    days = [date(2027, 3, d) for d in range(25, 31)]
+    days = [date(2027, 3, d) for d in range(25, 32)]
     assert firings(due, days, Policy(before_working_days=None)) == [
-        (OVERDUE, date(2027, 3, 30))]
+        (DUE, date(2027, 3, 30)), (OVERDUE, date(2027, 3, 31))]
+    assert escalation(Policy(escalate_after=1), due, date(2027, 3, 31)).fire_date == date(
+        2027, 3, 31)
 
 
 def test_a_closure_day_moves_the_reminder_to_the_next_working_day():
