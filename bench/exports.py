@@ -4,7 +4,10 @@
 cases between the domains), then downloads the case list export, with the children's
 identifying details, in a fresh Python process signed in as a CDOP administrator of every
 partnership. The process reports its own peak resident memory (VmHWM), so the figure is the
-export's whole footprint (interpreter, app and export), not a guess from inside.
+export's whole footprint (interpreter, app and export), not a guess from inside. Above
+EXPORT_INLINE_MAX_ROWS the request answers at once with a redirect to the progress page (its
+time is reported); the export is then built as the scheduler's job builds it
+(tracker.export_jobs), in the same process, and its file downloaded.
 Targets (issue 16): within 60 s and under 300 MB.
 
 The measured process gets the signed-in session cookie in BENCH_SESSION_COOKIE (prints one
@@ -65,6 +68,8 @@ def bench_exports(app, rows, today=date(2026, 11, 23)):
     verdict = ("within" if figures["seconds"] <= TIME_TARGET_S
                and figures["peak_mb"] < MEMORY_TARGET_MB else "OUTSIDE")
     print(f"  case list export, {figures['rows']:,} cases + {figures['requests']:,} requests:"
+          f" the request answered in {figures['answered_seconds']:.2f} s,"
+          f" the file was downloaded after"
           f" {figures['seconds']:.1f} s ({figures['cpu_seconds']:.1f} s of CPU),"
           f" peak memory {figures['peak_mb']:.0f} MB"
           f" (the app before it: {figures['resident_mb']:.0f} MB resident, peak"
@@ -135,6 +140,11 @@ def _measure(uri, session_cookie):
     baseline, resident = _peak_mb(), _resident_mb()
     began, cpu = time.perf_counter(), time.process_time()
     response = client.get(EXPORT_PATH, buffered=False)
+    answered = time.perf_counter() - began
+    if response.status_code == 302:
+        # Too large for the request: it went to a progress page; build it as the scheduler's
+        # job does, in this process, then download the file.
+        response = _build_and_download(app, client, response.location)
     size = sum(len(chunk) for chunk in response.response)
     response.close()
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -145,9 +155,23 @@ def _measure(uri, session_cookie):
             AuditEvent.action == "export").order_by(AuditEvent.id.desc()).limit(1))
     counts = {name: int(n.replace(",", "")) for name, n in
               re.findall(r"(Cases|Agency requests) ([\d,]+) rows?", detail or "")}
-    return {"seconds": elapsed, "cpu_seconds": cpu, "bytes": size, "peak_mb": _peak_mb(),
+    return {"seconds": elapsed, "answered_seconds": answered, "cpu_seconds": cpu,
+            "bytes": size, "peak_mb": _peak_mb(),
             "baseline_mb": baseline, "resident_mb": resident,
             "rows": counts.get("Cases", 0), "requests": counts.get("Agency requests", 0)}
+
+
+def _build_and_download(app, client, progress_url):
+    """Build the queued export (tracker.export_jobs), download it, and delete the file."""
+    from tracker import export_jobs
+
+    with app.app_context():
+        export_jobs.build_queued()
+        job = db.session.get(export_jobs.ExportJob, int(progress_url.rstrip("/").split("/")[-1]))
+        path = export_jobs.file_of(job)
+    response = client.get(f"{progress_url}/download", buffered=False)
+    path.unlink(missing_ok=True)  # the open download keeps reading it
+    return response
 
 
 def main(argv=None):
