@@ -32,6 +32,7 @@ import sqlalchemy.orm as so
 from flask import current_app, g, redirect, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import Forbidden
 
 from tracker import audit
 from tracker.domains import registered_domains
@@ -205,6 +206,9 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
         # A fresh app context: its own `g` (the user, cached partnership ids) and session.
         with app.app_context(), app.test_request_context(query_string=args):
             outcome = _build_as_user(job.user_id, job.kind, args, path)
+    except Forbidden:
+        path.unlink(missing_ok=True)
+        outcome = {"status": FAILED, "error": "You no longer have access to these records"}
     except Exception as error:  # the user sees "failed" and may try again
         log.exception("Export job %s failed", job_id)
         path.unlink(missing_ok=True)

@@ -230,3 +230,16 @@ def test_a_big_practice_review_export_is_built_the_same_way(app, business_client
     assert data_rows(book) == data_rows(inline)
     assert len(data_rows(book)["Practice reviews"]) == 4
     assert "Invented Childname" in str(data_rows(book))
+
+
+def test_the_build_checks_the_users_access_again(cdop_client, cases):
+    progress_url = queue_big_export(cdop_client)
+    # Between asking and the build, the user moves to a role without child death cases.
+    cdop_client.user.role = Role.BUSINESS_UNIT.value
+    db.session.commit()
+    export_jobs.build_queued(lambda: NOW)
+    job = db.session.scalar(sa.select(ExportJob))
+    assert (job.status, job.token) == ("failed", None)
+    assert list(export_jobs.export_dir().iterdir()) == []
+    assert "You no longer have access to these records" in Page(
+        cdop_client.get(progress_url)).text("#status")
