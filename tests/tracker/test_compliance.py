@@ -68,6 +68,20 @@ def test_figures_per_rule_from_known_dates(app, partnership):
     assert total.median_days_late == 4.5  # 2, 4, 5, 9
 
 
+def test_paused_or_not_applicable_deadlines_counted_as_the_module_says(app, partnership):
+    """The page reads most deadlines from an index without the reasons: those set aside by
+    one still land in their own group, with their days late and extensions."""
+    deadline(partnership, met=date(2025, 5, 4), paused_reason="Inquest")        # met late
+    deadline(partnership, paused_reason="Inquest", extended_to=date(2025, 5, 9),
+             extension_reason="Agreed")                                        # paused
+    deadline(partnership, met=date(2025, 5, 8), not_applicable_reason="Moved",
+             extended_to=date(2025, 5, 2), extension_reason="Agreed")          # not applicable
+    deadline(partnership, met=date(2025, 5, 9))                                 # late by 8
+    rows, total = compliance.rule_compliance(partnership.id, PERIOD, ["cdr_case"], TODAY)
+    assert rows[0][2:10] == (4, 0, 2, 0, 0, 1, 1, 1)
+    assert total.median_days_late == 5.5  # 3 and 8
+
+
 def test_median_of_an_even_count_is_the_mean_of_the_middle_two(app, partnership):
     for days in (1, 2, 6, 30):
         deadline(partnership, met=date(2025, 5, 1 + days))
