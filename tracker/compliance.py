@@ -134,10 +134,10 @@ def _grouped(where: list, today: date) -> list:
 
     Every counted deadline is first grouped as if it were neither not applicable nor paused,
     from the covering index ix_deadline_compliance alone (the reasons are free text, too
-    long for an index); the few that are then move from that group to their real one (a
-    negative count and a positive one), found through ix_deadline_set_aside. Days late are
-    grouped too, so the medians come from each rule's distribution of them (a few hundred
-    rows at most), not from sorting every late deadline in the database.
+    long for an index); the few that are one or the other then move from that group to
+    their own (a negative count and a positive one), found through ix_deadline_set_aside.
+    Days late are grouped too, so the medians come from each rule's distribution of them (a
+    few hundred rows at most), not from sorting every late deadline in the database.
     """
     set_aside = [*where, sa.or_(Deadline.not_applicable_reason.is_not(None),
                                 Deadline.paused_reason.is_not(None))]
