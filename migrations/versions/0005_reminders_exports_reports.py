@@ -1,8 +1,8 @@
-"""Reminders: the ledger, the mail queue, reminder policies, scheduler runs; users' reminder settings and the manager flag; accounts to remind on actions; invitation sequences on meetings
+"""Reminders, exports and reports: the reminder ledger, the mail queue, reminder policies, scheduler runs and export jobs; users' reminder settings and the manager flag; accounts to remind on actions; invitation sequences on meetings; indexes for the reminder pass, compliance and the annual report
 
 Revision ID: 0005
 Revises: 8e0cbb8c97a1
-Create Date: 2026-12-04 16:14:35.628227
+Create Date: 2026-12-04 16:52:20.845668
 
 """
 from alembic import op
@@ -30,6 +30,35 @@ def upgrade():
     )
     with op.batch_alter_table('scheduler_run', schema=None) as batch_op:
         batch_op.create_index('ix_scheduler_run_job_started', ['job', 'started_at'], unique=False)
+
+    op.create_table('export_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('arguments', sa.Text(), nullable=False),
+    sa.Column('partnership_ids', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=True),
+    sa.Column('audit_as', sa.String(length=100), nullable=True),
+    sa.Column('audit_id', sa.Integer(), nullable=True),
+    sa.Column('audit_detail', sa.Text(), nullable=True),
+    sa.Column('error', sa.String(length=500), nullable=True),
+    sa.Column('token', sa.String(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.Column('downloaded_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_export_job_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_export_job')),
+    sa.UniqueConstraint('token', name=op.f('uq_export_job_token'))
+    )
+    with op.batch_alter_table('export_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_export_job_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_export_job_finished_at'), ['finished_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_export_job_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_export_job_user_id'), ['user_id'], unique=False)
 
     op.create_table('outbound_email',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -109,12 +138,17 @@ def upgrade():
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reminder_claim'), ['claim'], unique=False)
         batch_op.create_index('ix_reminder_fire_date', ['fire_date'], unique=False)
+        batch_op.create_index('ix_reminder_held', ['email_skipped'], unique=False, postgresql_where=sa.text('email_id IS NULL'), sqlite_where=sa.text('email_id IS NULL'))
         batch_op.create_index('ix_reminder_recipient_open', ['recipient_id', 'dismissed_at', 'id'], unique=False)
 
     with op.batch_alter_table('cdr_action', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owner_user_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_cdr_action_owner_user_id'), ['owner_user_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_cdr_action_owner_user_id_user'), 'user', ['owner_user_id'], ['id'], ondelete='SET NULL')
+
+    with op.batch_alter_table('cdr_case', schema=None) as batch_op:
+        batch_op.create_index('ix_cdr_case_notified_report', ['partnership_id', 'notification_received_on', 'review_completed_on', 'date_of_death', 'age_at_death_days', 'sex', 'death_expected', 'place_of_death', 'category', 'modifiable_factors'], unique=False)
+        batch_op.create_index('ix_cdr_case_reviewed_report', ['partnership_id', 'review_completed_on', 'notification_received_on', 'date_of_death', 'age_at_death_days', 'sex', 'death_expected', 'place_of_death', 'category', 'modifiable_factors'], unique=False)
 
     with op.batch_alter_table('cdr_panel_meeting', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ics_sequence', sa.Integer(), server_default='0', nullable=False))
@@ -123,7 +157,9 @@ def upgrade():
         batch_op.add_column(sa.Column('ics_sequence', sa.Integer(), server_default='0', nullable=False))
 
     with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.create_index('ix_deadline_compliance', ['partnership_id', 'due_date', 'owner_type', 'rule_key', 'met_on', 'extended_to'], unique=False)
         batch_op.create_index('ix_deadline_open_owner_due', ['owner_type', 'partnership_id', 'due_date'], unique=False, postgresql_where=sa.text('met_on IS NULL'), sqlite_where=sa.text('met_on IS NULL'))
+        batch_op.create_index('ix_deadline_set_aside', ['partnership_id', 'due_date'], unique=False, postgresql_where=sa.text('not_applicable_reason IS NOT NULL OR paused_reason IS NOT NULL'), sqlite_where=sa.text('not_applicable_reason IS NOT NULL OR paused_reason IS NOT NULL'))
 
     with op.batch_alter_table('reviews_action', schema=None) as batch_op:
         batch_op.add_column(sa.Column('owner_user_id', sa.Integer(), nullable=True))
@@ -151,13 +187,19 @@ def downgrade():
         batch_op.drop_column('owner_user_id')
 
     with op.batch_alter_table('deadline', schema=None) as batch_op:
+        batch_op.drop_index('ix_deadline_set_aside', postgresql_where=sa.text('not_applicable_reason IS NOT NULL OR paused_reason IS NOT NULL'), sqlite_where=sa.text('not_applicable_reason IS NOT NULL OR paused_reason IS NOT NULL'))
         batch_op.drop_index('ix_deadline_open_owner_due', postgresql_where=sa.text('met_on IS NULL'), sqlite_where=sa.text('met_on IS NULL'))
+        batch_op.drop_index('ix_deadline_compliance')
 
     with op.batch_alter_table('cdr_rr_meeting', schema=None) as batch_op:
         batch_op.drop_column('ics_sequence')
 
     with op.batch_alter_table('cdr_panel_meeting', schema=None) as batch_op:
         batch_op.drop_column('ics_sequence')
+
+    with op.batch_alter_table('cdr_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_cdr_case_reviewed_report')
+        batch_op.drop_index('ix_cdr_case_notified_report')
 
     with op.batch_alter_table('cdr_action', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_cdr_action_owner_user_id_user'), type_='foreignkey')
@@ -166,6 +208,7 @@ def downgrade():
 
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.drop_index('ix_reminder_recipient_open')
+        batch_op.drop_index('ix_reminder_held', postgresql_where=sa.text('email_id IS NULL'), sqlite_where=sa.text('email_id IS NULL'))
         batch_op.drop_index('ix_reminder_fire_date')
         batch_op.drop_index(batch_op.f('ix_reminder_claim'))
 
@@ -182,6 +225,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbound_email_partnership_id'))
 
     op.drop_table('outbound_email')
+    with op.batch_alter_table('export_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_export_job_user_id'))
+        batch_op.drop_index(batch_op.f('ix_export_job_status'))
+        batch_op.drop_index(batch_op.f('ix_export_job_finished_at'))
+        batch_op.drop_index(batch_op.f('ix_export_job_created_at'))
+
+    op.drop_table('export_job')
     with op.batch_alter_table('scheduler_run', schema=None) as batch_op:
         batch_op.drop_index('ix_scheduler_run_job_started')
 
