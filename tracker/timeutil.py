@@ -1,6 +1,6 @@
 """Time helpers: UTC storage, Europe/London display, and 'today' in London."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -14,6 +14,11 @@ def utcnow():
 def london_today():
     """Today's date in England, which is what every deadline is counted in."""
     return datetime.now(LONDON).date()
+
+
+def london_midnight(day: date) -> datetime:
+    """The start of a day in England, as naive UTC (how times are stored)."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC).replace(tzinfo=None)
 
 
 def to_london(value):

@@ -8,19 +8,17 @@ postcode or date of birth.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
 from tracker import mail
 from tracker.extensions import db
-from tracker.reminders.models import Reminder
+from tracker.reminders.models import CLAIMED_COLUMNS, Reminder
 from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
-from tracker.timeutil import format_date
+from tracker.timeutil import format_date, london_midnight
 
-LONDON = ZoneInfo("Europe/London")
 # A digest lists this many of each stage (oldest first) and counts the rest: the notices page
 # lists every one.
 MAX_LISTED = 50
@@ -45,8 +43,6 @@ HELD = "next digest"
 
 def held_for_digest(today: date) -> list[sa.Row]:
     """Reminders that came after a user's digest of an earlier pass, waiting for the next."""
-    from tracker.reminders.passes import CLAIMED_COLUMNS
-
     return db.session.execute(sa.select(*CLAIMED_COLUMNS).where(
         Reminder.email_skipped == HELD, Reminder.email_id.is_(None))).all()
 
@@ -55,11 +51,11 @@ def _had_digest_today(person_ids, today: date) -> set[int]:
     """Who already has a digest queued today (London), so gets no second one."""
     if not person_ids:
         return set()
-    midnight = datetime.combine(today, time(0), tzinfo=LONDON).astimezone(UTC)
+    midnight = london_midnight(today)
     return set(db.session.scalars(sa.select(mail.OutboundEmail.recipient_id).where(
         mail.OutboundEmail.kind == "digest",
         mail.OutboundEmail.recipient_id.in_(sorted(person_ids)),
-        mail.OutboundEmail.created_at >= midnight.replace(tzinfo=None))))
+        mail.OutboundEmail.created_at >= midnight)))
 
 
 def queue_for(reminders, held, people, today: date, now: datetime) -> dict[int, int | str]:

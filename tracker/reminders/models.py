@@ -106,3 +106,10 @@ class SchedulerRun(db.Model):
     outcome: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")
     summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     next_run_at: so.Mapped[datetime | None]
+
+
+# What a pass reads back of the ledger rows it claimed (and of those held for a digest).
+_LEDGER = Reminder.__table__
+CLAIMED_COLUMNS = (_LEDGER.c.id, _LEDGER.c.recipient_id, _LEDGER.c.partnership_id,
+                   _LEDGER.c.stage, _LEDGER.c.fire_date, _LEDGER.c.reference, _LEDGER.c.step,
+                   _LEDGER.c.link, _LEDGER.c.due_date)

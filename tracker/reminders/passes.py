@@ -25,7 +25,7 @@ from tracker.deadline_service import load_rules
 from tracker.extensions import db
 from tracker.models import User, user_partnership
 from tracker.reminders import emails
-from tracker.reminders.models import Reminder, ReminderPolicy
+from tracker.reminders.models import CLAIMED_COLUMNS, Reminder, ReminderPolicy
 from tracker.reminders.policy import (
     DEFAULT_POLICY,
     DUE,
@@ -38,6 +38,7 @@ from tracker.reminders.policy import (
     latest_firing,
 )
 from tracker.reminders.sources import ReminderSource, all_sources
+from tracker.roles import role_has
 from tracker.timeutil import to_london, utcnow
 
 CHUNK = 2000
@@ -57,8 +58,6 @@ class Person:
 
     def may_see(self, partnership_id: int, permission) -> bool:
         """Whether this user may be told about a record of that partnership."""
-        from tracker.roles import role_has
-
         return partnership_id in self.partnership_ids and role_has(self.role, permission)
 
     def paused(self, today: date) -> bool:
@@ -178,8 +177,9 @@ def candidates(world: _World, now: datetime) -> list[Wanted]:
     working = sorted(pid for pid, is_working in world.working.items() if is_working)
     if not working:
         return wanted
+    horizon = world.horizon()
     for source in all_sources():
-        for row in db.session.execute(source.rows(world.horizon(), working)):
+        for row in db.session.execute(source.rows(horizon, working)):
             due = row.due_date
             firings = _firings(world, row, due, hour_reached)
             if firings:
@@ -251,8 +251,6 @@ def _ledger_row(wanted: Wanted, now: datetime, token: str, as_text: bool) -> tup
 
 
 _T = Reminder.__table__
-CLAIMED_COLUMNS = (_T.c.id, _T.c.recipient_id, _T.c.partnership_id, _T.c.stage,
-                   _T.c.fire_date, _T.c.reference, _T.c.step, _T.c.link, _T.c.due_date)
 
 
 def _insert_claims(wanted: list[Wanted], now: datetime) -> list[sa.Row]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
 from tracker import deadlines
 from tracker.deadline_models import Deadline
@@ -72,9 +72,10 @@ def link_to(endpoint: str, argument: str, column: str | None = None) -> Callable
 
     def link(row) -> str:
         patterns = current_app.extensions.setdefault("tracker.reminders.links", {})
-        pattern = patterns.get(endpoint)
+        key = (endpoint, request.script_root)  # a prefix the app is served under
+        pattern = patterns.get(key)
         if pattern is None:
-            pattern = patterns[endpoint] = url_for(endpoint, **{argument: int(marker)})
+            pattern = patterns[key] = url_for(endpoint, **{argument: int(marker)})
         return pattern.replace(marker, str(getattr(row, column)))
 
     return link

@@ -7,7 +7,7 @@ sends it, so no web request waits on an SMTP server.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -21,7 +21,7 @@ from tracker.reminders.models import SchedulerRun
 from tracker.reminders.scheduler import REMINDERS_JOB
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
-from tracker.timeutil import LONDON, utcnow
+from tracker.timeutil import london_midnight, to_london, utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -72,9 +72,7 @@ def _last_run() -> SchedulerRun | None:
 
 def _start_of_today(now: datetime) -> datetime:
     """Midnight in London today, as naive UTC (how times are stored)."""
-    local = now.replace(tzinfo=UTC).astimezone(LONDON)
-    midnight = datetime.combine(local.date(), time(), tzinfo=LONDON)
-    return midnight.astimezone(UTC).replace(tzinfo=None)
+    return london_midnight(to_london(now).date())
 
 
 def email_counts(partnership_ids, now: datetime) -> dict[str, int]:
