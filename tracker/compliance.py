@@ -18,19 +18,22 @@ at `today`):
 
 Everything is counted in SQL, in one grouped query whatever the number of deadlines: by
 rule, outcome and days late, so the medians come from the small distribution it returns.
-It reads the index range of the partnership's deadlines due in the period, never the table
-(see _grouped).
+The whole months of the period are read from the deadline tally, which the database keeps
+per month (tracker.compliance_tally), so a year is a few hundred tally rows however many
+cases it holds; only the days of a month the period starts or ends inside are counted from
+the deadlines themselves, from the index range of those days (see _grouped).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from tracker import deadline_service, deadlines
+from tracker.compliance_tally import OPEN, DeadlineTally
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
@@ -90,12 +93,36 @@ def _days_between(later, earlier):
     return sa.cast(sa.func.julianday(later) - sa.func.julianday(earlier), sa.Integer)
 
 
-def _counted(partnership_id: int, period: Period, owner_types) -> list:
+def _counted(partnership_id: int, days: Period, owner_types) -> list:
     """The where-clause of the deadlines counted (see the module's docstring)."""
     return [Deadline.partnership_id == partnership_id,
-            Deadline.due_date.between(period.start, period.end),
+            Deadline.due_date.between(days.start, days.end),
             Deadline.owner_type.in_(list(owner_types)),
             Deadline.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES)]
+
+
+def _next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def split_period(period: Period) -> tuple[Period | None, list[Period]]:
+    """(the first days of the first and last whole months in the period, or None; the days
+    left over, before and after them).
+
+    1 April to 31 March is twelve whole months and no days left over; 15 April to 14 June
+    is May, with 15 to 30 April and 1 to 14 June left over.
+    """
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    day_after = period.end + timedelta(days=1) if period.end < date.max else period.end
+    # The day after the last whole month.
+    after = day_after if day_after.day == 1 else period.end.replace(day=1)
+    if first >= after:
+        return None, [period]
+    left = [Period(period.start, first - timedelta(days=1))] if period.start < first else []
+    if after <= period.end:
+        left.append(Period(after, period.end))
+    return Period(first, (after - timedelta(days=1)).replace(day=1)), left
 
 
 OUTCOMES = ("met_on_time", "met_late", "missed", "outstanding", "paused", "not_applicable")
@@ -130,7 +157,8 @@ def _keys(today: date, plain: bool) -> tuple:
 
 
 def _grouped(where: list, today: date) -> list:
-    """(rule key, outcome, days late or None, extended or not, count): one query.
+    """Selects of (rule key, outcome, days late or None, extended or not, count) for the
+    deadlines counted one by one (`where`).
 
     Every counted deadline is first grouped as if it were neither not applicable nor paused,
     from the covering index ix_deadline_compliance alone (the reasons are free text, too
@@ -142,9 +170,34 @@ def _grouped(where: list, today: date) -> list:
     set_aside = [*where, sa.or_(Deadline.not_applicable_reason.is_not(None),
                                 Deadline.paused_reason.is_not(None))]
     plain, real = _keys(today, plain=True), _keys(today, plain=False)
-    parts = (sa.select(*plain, sa.func.count()).where(*where).group_by(*plain),
-             sa.select(*plain, -sa.func.count()).where(*set_aside).group_by(*plain),
-             sa.select(*real, sa.func.count()).where(*set_aside).group_by(*real))
+    return [sa.select(*plain, sa.func.count()).where(*where).group_by(*plain),
+            sa.select(*plain, -sa.func.count()).where(*set_aside).group_by(*plain),
+            sa.select(*real, sa.func.count()).where(*set_aside).group_by(*real)]
+
+
+def _tallied(partnership_id: int, months: Period, owner_types, today: date):
+    """The same select as _grouped's, for whole months, from the deadline tally: an open
+    deadline is missed when the day it was due by is before `today`, else outstanding."""
+    tally = DeadlineTally
+    outcome = sa.case((tally.outcome != OPEN, tally.outcome),
+                      (tally.open_until < today, "missed"), else_="outstanding")
+    days = sa.case((tally.outcome == "met_late", tally.days_late), else_=None)
+    keys = (tally.rule_key, outcome, days, tally.extended)
+    return (sa.select(*keys, sa.func.sum(tally.n))
+            .where(tally.partnership_id == partnership_id,
+                   tally.month.between(months.start, months.end),
+                   tally.owner_type.in_(list(owner_types)),
+                   tally.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES))
+            .group_by(*keys))
+
+
+def _counts(partnership_id: int, period: Period, owner_types, today: date) -> list:
+    """(rule key, outcome, days late or None, extended or not, count) rows: one query, the
+    whole months from the tally and the days left over from the deadlines."""
+    months, left = split_period(period)
+    parts = [_tallied(partnership_id, months, owner_types, today)] if months else []
+    for days in left:
+        parts += _grouped(_counted(partnership_id, days, owner_types), today)
     return db.session.execute(sa.union_all(*parts)).all()
 
 
@@ -195,7 +248,7 @@ def rule_compliance(partnership_id: int, period: Period, owner_types, today: dat
     """
     if not owner_types:
         return [], None
-    counts, late = _tally(_grouped(_counted(partnership_id, period, owner_types), today))
+    counts, late = _tally(_counts(partnership_id, period, owner_types, today))
     order = {rule.key: n for n, rule in enumerate(deadlines.all_rules())}
     keys = sorted((key for key in counts if key != ALL_RULES),
                   key=lambda key: (order.get(key, len(order)), key))

@@ -54,3 +54,37 @@ def test_migrations_downgrade_to_an_empty_database(tmp_path):
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         db.engine.dispose()
     assert tables == set()
+
+
+def test_migration_0006_counts_stored_deadlines_and_keeps_counting(tmp_path):
+    """An existing database's deadlines are tallied by the upgrade, and the triggers it makes
+    keep the tally as deadlines change; the downgrade takes them away again."""
+    app = _migrated_app(tmp_path)
+    tally = "SELECT month, outcome, days_late, n FROM deadline_tally ORDER BY month, outcome"
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'Northshire', 0, "
+                                 "CURRENT_TIMESTAMP)"))
+            for owner, due, met in ((1, "2025-05-02", "2025-05-06"), (2, "2025-05-20", None),
+                                    (3, "2025-06-01", "2025-06-01")):
+                conn.execute(sa.text(
+                    "INSERT INTO deadline (partnership_id, owner_type, owner_id, rule_key, "
+                    "edition, item, due_date, met_on, rules_version, updated_at) VALUES "
+                    "(1, 'cdr_case', :owner, 'registrar_notification', 'WT2018', '', :due, "
+                    ":met, 0, CURRENT_TIMESTAMP)"), {"owner": owner, "due": due, "met": met})
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text(tally)).all() == [
+                ("2025-05-01", "met_late", 4, 1), ("2025-05-01", "open", 0, 1),
+                ("2025-06-01", "met_on_time", 0, 1)]
+            conn.execute(sa.text("UPDATE deadline SET met_on = '2025-05-20' WHERE owner_id = 2"))
+            conn.execute(sa.text("DELETE FROM deadline WHERE owner_id = 3"))
+            assert conn.execute(sa.text(tally)).all() == [
+                ("2025-05-01", "met_late", 4, 1), ("2025-05-01", "met_on_time", 0, 1)]
+        downgrade(revision="0005")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE deadline SET met_on = NULL"))
+            assert "deadline_tally" not in sa.inspect(conn).get_table_names()
+        db.engine.dispose()
