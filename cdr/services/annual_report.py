@@ -12,33 +12,33 @@ For a partnership and a reporting year (1 April to 31 March):
 The age band comes from `cdr_case.age_at_death_days` (worked out from the date of birth when
 the case is recorded); `cdr_child_identity` is never read. Every count of 1 or 2 is shown
 as "fewer than 3", to everyone who sees the report, with other cells hidden where a total
-would give it away (tracker.suppression): the exact counts never leave this module. One
-query, whatever the number of cases, reading only the year's cases from two indexes.
+would give it away (tracker.suppression): the exact counts never leave this module.
+
+The counts come from the tally the database keeps per partnership and month (cdr.report_tally):
+one query adding up the year's twelve months, whatever the number of cases.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from cdr.models import CATEGORIES, MODIFIABLE, PLACES_OF_DEATH, SEXES, ChildDeathCase
+from cdr import report_tally as tally
+from cdr.models import CATEGORIES, MODIFIABLE, PLACES_OF_DEATH, SEXES
+from cdr.report_tally import AGE_BANDS, COMPLETED_DIMENSIONS, NOTIFIED_DIMENSIONS
 from tracker.compliance import Period
 from tracker.extensions import db
 from tracker.suppression import FEWER_THAN, Figure, breakdown, figure
 
-Case = ChildDeathCase
+__all__ = ["AGE_BANDS", "COMPLETED_DIMENSIONS", "NOTIFIED_DIMENSIONS", "AnnualReport",
+           "Breakdown", "annual_report", "reporting_years"]
+
 NOT_KNOWN = "Not known"
 NOT_RECORDED = "Not recorded"
 
-# (first day of age in days, band): the panel pages' bands (cdr.services.panel.age_band),
-# where a whole year is the fewest days it can span (365 a year, one leap day in four).
-AGE_BANDS = ((0, "Under 28 days"), (28, "28 to 364 days"), (365, "1 to 4 years"),
-             (1826, "5 to 9 years"), (3652, "10 to 14 years"), (5478, "15 to 17 years"),
-             (6574, "18 years or over"))
 EXPECTED_LABELS = {"yes": "Expected", "no": "Unexpected", "not_known": NOT_KNOWN}
 # Time from death to review completion, in days: (first day, band).
 TIME_BANDS = ((0, "Under 6 months (0 to 182 days)"), (183, "6 to 12 months (183 to 364 days)"),
@@ -67,8 +67,6 @@ DIMENSIONS = (
               (*MODIFIABLE.items(), (None, NOT_RECORDED))),
 )
 _BY_KEY = {dimension.key: dimension for dimension in DIMENSIONS}
-NOTIFIED_DIMENSIONS = ("age", "sex", "expected", "place")
-COMPLETED_DIMENSIONS = ("age", "sex", "expected", "place", "category", "modifiable")
 
 
 class Breakdown(NamedTuple):
@@ -92,78 +90,43 @@ class AnnualReport(NamedTuple):
     median_days: Figure
 
 
-def _age_band():
-    """The age band of a case, in SQL (NULL when the age is not known)."""
-    # A case is in a band when its age is below the next band's first day.
-    labels = [label for _, label in AGE_BANDS]
-    whens = [(Case.age_at_death_days < next_first, label)
-             for label, (next_first, _) in zip(labels, AGE_BANDS[1:], strict=False)]
-    return sa.case((Case.age_at_death_days.is_(None), None), (Case.age_at_death_days < 0, None),
-                   *whens, else_=AGE_BANDS[-1][1])
+_TALLY = tally.report_tally.c
+# The year's months of one partnership, added up by group: a few hundred rows of the tally's
+# primary key, however many cases there are. Built once; only the parameters change.
+_YEAR_COUNTS = (
+    sa.select(_TALLY.measure, _TALLY.dimension, _TALLY.value, sa.func.sum(_TALLY.n))
+    .where(_TALLY.partnership_id == sa.bindparam("partnership_id"),
+           _TALLY.month.between(sa.bindparam("first", type_=sa.Date),
+                                sa.bindparam("last", type_=sa.Date)))
+    .group_by(_TALLY.measure, _TALLY.dimension, _TALLY.value)
+)
 
 
-def _columns():
-    return {"age": _age_band(), "sex": Case.sex, "expected": Case.death_expected,
-            "place": Case.place_of_death, "category": Case.category,
-            "modifiable": Case.modifiable_factors}
-
-
-def _days_to_review():
-    """Calendar days from the death to the review's completion, in the database's arithmetic."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return Case.review_completed_on - Case.date_of_death
-    return sa.cast(sa.func.julianday(Case.review_completed_on)
-                   - sa.func.julianday(Case.date_of_death), sa.Integer)
-
-
-def _year_cases(partnership_id: int, period: Period):
-    """The partnership's cases notified or completed in the period, as a CTE of the six
-    dimensions' values, notified in the period (1 or 0) and days from death to a review
-    completed in the period (or NULL).
-
-    The cases notified in the period, then those completed in it but notified in another,
-    each read from its covering index (ix_cdr_case_notified_report, ..._reviewed_report):
-    two index ranges rather than every case of the partnership.
-    """
-    notified = Case.notification_received_on.between(*period)
-    completed = Case.review_completed_on.between(*period)
-    columns = [*(_columns()[key].label(key) for key in COMPLETED_DIMENSIONS),
-               sa.case((notified, 1), else_=0).label("notified"),
-               sa.case((completed, _days_to_review())).label("days")]
-    mine = Case.partnership_id == partnership_id
-    return sa.union_all(sa.select(*columns).where(mine, notified),
-                        sa.select(*columns).where(mine, completed, sa.not_(notified))
-                        ).cte("year_cases")
+def _whole_months(period: Period) -> bool:
+    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
 
 
 def _grouped(partnership_id: int, period: Period) -> list[tuple]:
-    """(dimension key, value, notified (1 or 0), completed (1 or 0), count) for each of the six
-    dimensions, then ("days", days from death to completion, 0, 1, count): one query, whose
-    few rows are the breakdowns themselves."""
-    cases = _year_cases(partnership_id, period)
-    completed = sa.case((cases.c.days.is_not(None), 1), else_=0)
-    parts = [sa.select(sa.literal(key), sa.cast(cases.c[key], sa.String), cases.c.notified,
-                       completed, sa.func.count())
-             .group_by(cases.c[key], cases.c.notified, completed)
-             for key in COMPLETED_DIMENSIONS]
-    days = sa.cast(cases.c.days, sa.String)
-    parts.append(sa.select(sa.literal("days"), days, sa.literal(0), sa.literal(1),
-                           sa.func.count()).where(cases.c.days.is_not(None)).group_by(days))
-    return db.session.execute(sa.union_all(*parts)).all()
+    """(measure, dimension key or "days", value, count) for the period: one query."""
+    if not _whole_months(period):
+        # The tally is kept by month; a report year always is twelve whole ones.
+        raise ValueError(f"The annual report needs whole months, not {period}")
+    return db.session.execute(_YEAR_COUNTS, {"partnership_id": partnership_id,
+                                             "first": period.start, "last": period.end}).all()
 
 
 def _split(rows) -> tuple[dict[str, Counter], dict[str, Counter], list[tuple[int, int]]]:
     """({dimension key: Counter of values} notified, the same completed, [(days, count)])."""
-    notified, completed, days = defaultdict(Counter), defaultdict(Counter), []
-    for key, value, was_notified, was_completed, count in rows:
-        if key == "days":
-            days.append((int(value), count))
+    counters = {tally.NOTIFIED: defaultdict(Counter), tally.COMPLETED: defaultdict(Counter)}
+    days = []
+    for measure, key, value, count in rows:
+        if not count:
             continue
-        if was_notified:
-            notified[key][value] += count
-        if was_completed:
-            completed[key][value] += count
-    return notified, completed, days
+        if key == tally.DAYS:
+            days.append((int(value), int(count)))
+        else:
+            counters[measure][key][value] += int(count)
+    return counters[tally.NOTIFIED], counters[tally.COMPLETED], sorted(days)
 
 
 def _breakdown(measure: str, dimension: Dimension, counter: Counter) -> Breakdown:
@@ -196,8 +159,20 @@ def _time_to_review(days: list[tuple[int, int]]) -> tuple[Breakdown, Figure]:
         return table, Figure(None, "no reviews")
     if sum(counts) < 3:
         return table, Figure(None, FEWER_THAN)
-    median = statistics.median(value for value, n in days for _ in range(n))  # a few thousand
+    median = _median(days)
     return table, Figure(median, f"{median:g} days")
+
+
+def _median(days: list[tuple[int, int]]) -> float:
+    """The median of the values `days` holds (value, how many), in order of value: the middle
+    one, or the mean of the middle two, as statistics.median gives."""
+    total = sum(n for _, n in days)
+    middle = [total // 2] if total % 2 else [total // 2 - 1, total // 2]
+    found, seen = [], 0
+    for value, n in days:
+        found += [value for position in middle if seen <= position < seen + n]
+        seen += n
+    return found[0] if len(found) == 1 else (found[0] + found[1]) / 2
 
 
 def annual_report(partnership_id: int, period: Period) -> AnnualReport:
