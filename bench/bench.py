@@ -79,6 +79,10 @@ PAGES = [
     ("Deadline compliance (auditor, a year)", "auditor@example.org",
      "/deadline-compliance/?partnership=NSP&date_from=1&date_from=4&date_from=2025"
      "&date_to=31&date_to=3&date_to=2026"),
+    # The same, cut through two months: those days are counted deadline by deadline.
+    ("Deadline compliance (15 Apr to 14 Mar)", "auditor@example.org",
+     "/deadline-compliance/?partnership=NSP&date_from=15&date_from=4&date_from=2025"
+     "&date_to=14&date_to=3&date_to=2026"),
     ("Child deaths: annual report data", "cdop.admin@example.org",
      "/child-deaths/annual-report?partnership=NSP&year=2025"),
 ]
