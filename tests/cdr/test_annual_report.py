@@ -240,3 +240,24 @@ def test_the_download_link_carries_only_the_choices(cdop_client, partnership):
     assert page.status == 200
     assert page.html.select_one("#download")["href"] == (
         "/child-deaths/annual-report/spreadsheet?partnership=NSP&year=2024")
+
+
+def test_the_workbook_shows_the_figures_the_page_shows(cdop_client, partnership):
+    """Both read the tally: every table's cells and totals are the same on page and sheet."""
+    notified(partnership, 4, age_at_death_days=10, sex="male", place_of_death="home")
+    notified(partnership, 7, age_at_death_days=4000, death_expected="yes")
+    reviewed(partnership, 5, category="infection", modifiable_factors="no")
+    reviewed(partnership, 1, category="trauma", died=date(2022, 5, 1))
+    page = Page(cdop_client.get(URL))
+    on_page = {}
+    for table in page.html.select("main table.govuk-table"):
+        caption = table.caption.get_text(strip=True)
+        for row in table.tbody.select("tr"):
+            on_page[(caption, row.th.get_text(strip=True))] = row.td.get_text(strip=True)
+    _, workbook = download(cdop_client, URL.replace("?", "/spreadsheet?"))
+    in_sheet = {(f"{row['Measure']} by {row['Breakdown'].lower()}", row["Group"]):
+                row["Shown as"] for row in sheet_rows(workbook, "Figures")
+                if row["Breakdown"] != "All" and row["Group"] != "Median (days)"}
+    assert on_page == in_sheet
+    assert on_page[("Reviews completed by category of death", "Infection")] == "hidden"
+    assert on_page[("Deaths notified by age at death", "10 to 14 years")] == "7"
