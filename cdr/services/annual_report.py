@@ -20,6 +20,8 @@ one query adding up the year's twelve months, whatever the number of cases.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -43,6 +45,7 @@ EXPECTED_LABELS = {"yes": "Expected", "no": "Unexpected", "not_known": NOT_KNOWN
 # Time from death to review completion, in days: (first day, band).
 TIME_BANDS = ((0, "Under 6 months (0 to 182 days)"), (183, "6 to 12 months (183 to 364 days)"),
               (365, "1 to 2 years (365 to 729 days)"), (730, "2 years or more (730 days or more)"))
+_TIME_FIRSTS = [first for first, _ in TIME_BANDS]
 
 NOTIFIED, COMPLETED = "Deaths notified", "Reviews completed"
 
@@ -147,11 +150,9 @@ def _breakdowns(measure: str, keys, counters: dict[str, Counter]) -> list[Breakd
 
 def _time_to_review(days: list[tuple[int, int]]) -> tuple[Breakdown, Figure]:
     """The bands of time from death to completion, and the median (3 or more reviews)."""
-    firsts = [first for first, _ in TIME_BANDS]
     counts = [0] * len(TIME_BANDS)
-    for value, n in days:
-        band = max(i for i, first in enumerate(firsts) if value >= first) if value >= 0 else 0
-        counts[band] += n
+    for value, n in days:  # a negative number of days (a date mistyped): the first band
+        counts[max(bisect.bisect_right(_TIME_FIRSTS, value) - 1, 0)] += n
     cells, total = breakdown(counts)
     rows = [(label, cell) for (_, label), cell in zip(TIME_BANDS, cells, strict=True)]
     table = Breakdown(COMPLETED, "Time from death to review completion", rows, total)
@@ -167,12 +168,14 @@ def _median(days: list[tuple[int, int]]) -> float:
     """The median of the values `days` holds (value, how many), in order of value: the middle
     one, or the mean of the middle two, as statistics.median gives."""
     total = sum(n for _, n in days)
-    middle = [total // 2] if total % 2 else [total // 2 - 1, total // 2]
-    found, seen = [], 0
-    for value, n in days:
-        found += [value for position in middle if seen <= position < seen + n]
-        seen += n
-    return found[0] if len(found) == 1 else (found[0] + found[1]) / 2
+    seen = list(itertools.accumulate(n for _, n in days))  # how many values up to each
+
+    def at(position):  # the value at a 0-based position of the sorted values
+        return days[bisect.bisect_right(seen, position)][0]
+
+    if total % 2:
+        return at(total // 2)
+    return (at(total // 2 - 1) + at(total // 2)) / 2
 
 
 def annual_report(partnership_id: int, period: Period) -> AnnualReport:
