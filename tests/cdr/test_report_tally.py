@@ -14,6 +14,7 @@ from cdr.services import annual_report as service
 from cdr.services import notifications, panel
 from tests.cdr.factories import make_case
 from tests.factories import make_user
+from tests.tracker.test_audit import count_queries
 from tracker import demo
 from tracker.compliance import Period
 from tracker.extensions import db
@@ -177,3 +178,10 @@ def test_the_median_of_an_odd_and_an_even_number_of_reviews(app, partnership):
 def test_a_period_must_be_whole_months(app, partnership):
     with pytest.raises(ValueError, match="whole months"):
         service.annual_report(partnership.id, Period(date(2024, 4, 2), date(2025, 3, 31)))
+
+
+def test_the_report_reads_only_the_tally_in_one_query(seeded):
+    with count_queries() as statements:
+        service.annual_report(seeded[0].id, YEARS[1])
+    assert len(statements) == 1
+    assert "cdr_report_tally" in statements[0] and "cdr_case" not in statements[0]
