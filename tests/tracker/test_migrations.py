@@ -88,3 +88,23 @@ def test_migration_0006_counts_stored_deadlines_and_keeps_counting(tmp_path):
             conn.execute(sa.text("UPDATE deadline SET met_on = NULL"))
             assert "deadline_tally" not in sa.inspect(conn).get_table_names()
         db.engine.dispose()
+
+
+def test_migrations_leave_every_trigger_the_models_make(tmp_path):
+    """On SQLite a batch migration rebuilds a table and drops its triggers (the audit trail's,
+    and those keeping the tallies): a migrated database must have the same triggers as one
+    made by create_all."""
+    query = sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    app = _migrated_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            migrated = conn.execute(query).scalars().all()
+        db.engine.dispose()
+    fresh = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with fresh.app_context():
+        db.create_all()
+        with db.engine.connect() as conn:
+            made = conn.execute(query).scalars().all()
+    assert "deadline_tally_insert" in made and "cdr_report_tally_update" in made
+    assert migrated == made
