@@ -78,6 +78,10 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     __table_args__ = (
         sa.Index("ix_cdr_case_partnership_died", "partnership_id", "date_of_death", "id"),
         sa.Index("ix_cdr_case_partnership_reference", "partnership_id", "reference"),
+        # The JAR filter, alone or with overdue: a partnership's JAR cases (or not) by date of
+        # death, matched against the overdue cases from this index without reading each case.
+        sa.Index("ix_cdr_case_partnership_jar", "partnership_id", "jar_required",
+                 "date_of_death", "id"),
         # The annual report data (cdr.services.annual_report): the cases notified, and those
         # reviewed, in a year, read from these indexes alone (every column it groups by).
         sa.Index("ix_cdr_case_notified_report", "partnership_id", *_REPORT_COLUMNS),

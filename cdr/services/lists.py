@@ -14,7 +14,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import STAGES, ChildDeathCase, ChildIdentity
-from tracker import audit, deadline_service, deadlines
+from tracker import audit, deadline_service, deadlines, overdue_owners
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import User, user_partnership
@@ -163,17 +163,11 @@ def _open_deadlines_of(case_id):
 def _has_overdue_deadline(today, partnership_ids):
     """The case has an open, unpaused deadline whose (extended) due date has passed.
 
-    Read from the open-deadline index (ix_deadline_open_due) by partnership and due date.
+    Read from the overdue-deadline index alone (tracker.overdue_owners) by partnership,
+    owner type and due date.
     """
-    overdue = sa.select(Deadline.owner_id).where(
-        Deadline.partnership_id.in_(partnership_ids),
-        Deadline.due_date < today,
-        Deadline.owner_type == "cdr_case",
-        deadline_service.open_deadlines(),
-        Deadline.paused_reason.is_(None),
-        sa.func.coalesce(Deadline.extended_to, Deadline.due_date) < today,
-    )
-    return ChildDeathCase.id.in_(overdue)
+    return ChildDeathCase.id.in_(
+        overdue_owners.overdue_owner_ids(ChildDeathCase.__tablename__, partnership_ids, today))
 
 
 def _order(columns, sort, descending):

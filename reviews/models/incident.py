@@ -48,6 +48,10 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     __table_args__ = (
         # The tracker list: a partnership's incidents, latest awareness first, read in order.
         sa.Index("ix_serious_incident_partnership_aware", "partnership_id", "la_aware_on", "id"),
+        # Its decision filter, alone or with overdue: the incidents of one decision in
+        # awareness order, matched against the overdue incidents without reading each one.
+        sa.Index("ix_serious_incident_partnership_decision", "partnership_id", "decision",
+                 "la_aware_on", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

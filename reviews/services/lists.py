@@ -21,7 +21,7 @@ from reviews.models import (
     Reviewer,
     SeriousIncident,
 )
-from tracker import deadline_service, deadlines
+from tracker import deadline_service, deadlines, overdue_owners
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
@@ -108,21 +108,17 @@ def filtered_incidents(filters: TrackerFilters, partnership_ids, today: date):
 
 
 def _with_deadline(which, partnership_ids, today):
-    """The ids of incidents with an open deadline overdue (or due in the next 14 days),
-    read from the open-deadline index by partnership and due date."""
-    effective = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
-    query = sa.select(Deadline.owner_id).where(
-        Deadline.partnership_id.in_(partnership_ids), Deadline.owner_type == OWNER,
-        deadline_service.open_deadlines(), Deadline.paused_reason.is_(None))
+    """The ids of incidents with an open deadline overdue (or due in the next 14 days), read
+    from the overdue-deadline index alone (tracker.overdue_owners) by partnership and due date."""
     if which == "overdue":
-        return query.where(Deadline.due_date < today, effective < today)
-    if which == "due_soon":
-        horizon = today + timedelta(days=DUE_WITHIN_DAYS)
-        # A range of the open-deadline index: first due from today to the horizon, and not
-        # extended beyond it (as on the home page).
-        query = query.where(Deadline.due_date >= today, Deadline.due_date <= horizon,
-                            effective <= horizon)
-    return query
+        return overdue_owners.overdue_owner_ids(OWNER, partnership_ids, today)
+    horizon = today + timedelta(days=DUE_WITHIN_DAYS)
+    # A range of the index: first due from today to the horizon, and not extended beyond it
+    # (as on the home page).
+    return sa.select(Deadline.owner_id).where(
+        overdue_owners.open_unpaused(OWNER, partnership_ids),
+        Deadline.due_date >= today, Deadline.due_date <= horizon,
+        sa.func.coalesce(Deadline.extended_to, Deadline.due_date) <= horizon)
 
 
 def tracker_list(filters: TrackerFilters, partnership_ids, page: int, today: date,

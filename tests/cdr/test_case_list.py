@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from tests.cdr.factories import make_case
 from tests.factories import make_user
 from tracker.audit import AuditEvent
+from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.roles import Role
 
@@ -79,6 +80,47 @@ def test_filters_by_stage_jar_doctor_overdue_and_date_of_death(cdop_client, part
     assert listed(died_from=["1", "3", "2025"], died_to=["30", "4", "2025"]) == {
         overdue.reference}
     assert listed(died_from=["1", "5", "2025"]) == {recent.reference}
+
+
+def _due(case, due, **columns):
+    """Leave the case one open deadline, due on `due` with these columns; the others met."""
+    first, *others = db.session.scalars(sa.select(Deadline).where(
+        Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id,
+        Deadline.due_date.is_not(None)).order_by(Deadline.id)).all()
+    for other in others:
+        other.met_on = date(2025, 3, 3)
+    first.due_date = due
+    for name, value in columns.items():
+        setattr(first, name, value)
+    db.session.commit()
+
+
+def test_the_overdue_filter_at_its_edges_and_its_count(cdop_client, partnership,
+                                                       other_partnership, call):
+    yesterday = date(2025, 6, 1)
+    names = ("past", "due_today", "paused", "extended_to_today", "extension_passed", "met",
+             "not_applicable", "other_owner_type")
+    cases = {name: make_case(partnership, jar_required=True) for name in names}
+    _due(cases["past"], yesterday)
+    _due(cases["due_today"], TODAY)
+    _due(cases["paused"], yesterday, paused_reason="Awaiting the inquest")
+    _due(cases["extended_to_today"], date(2025, 5, 1), extended_to=TODAY)
+    _due(cases["extension_passed"], date(2025, 5, 1), extended_to=yesterday)
+    _due(cases["met"], yesterday, met_on=TODAY)
+    _due(cases["not_applicable"], yesterday, not_applicable_reason="Not needed")
+    _due(cases["other_owner_type"], TODAY)
+    # A practice review's overdue deadline whose owner id happens to be this case's id.
+    db.session.add(Deadline(partnership_id=partnership.id, owner_type="serious_incident",
+                            owner_id=cases["other_owner_type"].id,
+                            rule_key="panel_notification", due_date=yesterday))
+    theirs = make_case(other_partnership, jar_required=True)
+    _due(theirs, yesterday)
+
+    page = call(cdop_client, "cdr.cases", overdue="y", jar="yes")
+
+    assert set(references(page)) == {cases["past"].reference,
+                                     cases["extension_passed"].reference}
+    assert page.text("#case-count") == "2 cases"
 
 
 def test_bad_filters_show_gov_uk_errors_and_the_whole_list(cdop_client, partnership, call):

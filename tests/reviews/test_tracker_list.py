@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from reviews.models import PublicationDelay, Reviewer
 from tests.reviews.factories import make_incident
+from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
 TODAY = date(2025, 1, 10)
@@ -92,6 +93,51 @@ def test_filters(business_client, partnership, call):
     assert listed(stage="no_review") == ["CSPR-NSP-2024-0003"]
     assert "No incidents match these filters." in call(
         business_client, "reviews.tracker", stage="published").text()
+
+
+def _due(incident, due, **columns):
+    """Leave the incident one open deadline, due on `due` with these columns; others met."""
+    first, *others = db.session.scalars(sa.select(Deadline).where(
+        Deadline.owner_type == "serious_incident", Deadline.owner_id == incident.id,
+        Deadline.due_date.is_not(None)).order_by(Deadline.id)).all()
+    for other in others:
+        other.met_on = date(2024, 1, 2)
+    first.due_date = due
+    for name, value in columns.items():
+        setattr(first, name, value)
+    db.session.commit()
+
+
+def test_the_overdue_and_due_soon_filters_at_their_edges(business_client, partnership,
+                                                         other_partnership, call):
+    yesterday, horizon = date(2025, 1, 9), date(2025, 1, 24)  # 14 days from TODAY
+    names = ("past", "due_today", "paused", "extended_to_today", "extension_passed", "met",
+             "not_applicable", "at_horizon", "extended_past_horizon", "past_horizon")
+    made = {name: make_incident(partnership, la_aware_on=date(2024, 6, 3), decision="local",
+                                stage="review") for name in names}
+    _due(made["past"], yesterday)
+    _due(made["due_today"], TODAY)
+    _due(made["paused"], yesterday, paused_reason="Criminal proceedings")
+    _due(made["extended_to_today"], date(2024, 12, 2), extended_to=TODAY)
+    _due(made["extension_passed"], date(2024, 12, 2), extended_to=yesterday)
+    _due(made["met"], yesterday, met_on=TODAY)
+    _due(made["not_applicable"], yesterday, not_applicable_reason="Not needed")
+    _due(made["at_horizon"], horizon)
+    _due(made["extended_past_horizon"], TODAY, extended_to=date(2025, 1, 25))
+    _due(made["past_horizon"], date(2025, 1, 25))
+    theirs = make_incident(other_partnership, decision="local", stage="review")
+    _due(theirs, yesterday)
+
+    def listed(**args):
+        page = call(business_client, "reviews.tracker", decision="local", **args)
+        return set(references(page)), page.text("#incident-count")
+
+    assert listed(overdue="y") == (
+        {made["past"].reference, made["extension_passed"].reference}, "2 incidents")
+    due_soon, _ = listed(due_soon="y")
+    assert {made["due_today"].reference, made["at_horizon"].reference} <= due_soon
+    assert due_soon.isdisjoint(made[name].reference for name in (
+        "past", "paused", "met", "not_applicable", "extended_past_horizon", "past_horizon"))
 
 
 @pytest.mark.parametrize(("args", "message"), [
