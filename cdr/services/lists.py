@@ -86,8 +86,6 @@ def filtered_cases(filters: CaseFilters, partnership_ids, today: date):
     ids = list(partnership_ids)
     case = ChildDeathCase
     conditions = [case.partnership_id.in_(ids)]
-    if filters.search:
-        conditions.append(_search(filters.search, filters.with_identity, ids))
     if filters.stage:
         conditions.append(case.stage == filters.stage)
     if filters.jar is not None:
@@ -102,7 +100,13 @@ def filtered_cases(filters: CaseFilters, partnership_ids, today: date):
         conditions.append(case.date_of_death <= filters.died_to)
     if filters.overdue:
         conditions.append(_has_overdue_deadline(today, ids))
-    return sa.select(case).where(*conditions)
+    query = sa.select(case)
+    if filters.search:
+        # Joined, not a filter: the database then reads the few cases found, whereas as a filter
+        # SQLite (which has no statistics) reads the partnership's every case in list order.
+        found = _search(filters.search, filters.with_identity).subquery("found")
+        query = query.join(found, found.c.id == case.id)
+    return query.where(*conditions)
 
 
 def case_list(filters: CaseFilters, user_partnership_ids, page: int, today: date,
@@ -134,24 +138,27 @@ def _name_starts_with(term):
     )
 
 
-def _search(text, with_identity, partnership_ids):
-    """Cases whose reference is the text; with identity, also NHS number or part of the name.
+def _search(text, with_identity):
+    """The ids of the cases whose reference is the text; with identity, also of those whose
+    NHS number it is or whose name starts with it (any partnership's: the caller scopes).
 
-    The matching ids come from one indexed lookup each (a UNION), so the list reads only the
-    cases found, never the whole table.
+    The ids come from one indexed lookup each (a UNION), so the list reads only the cases
+    found, never the whole table.
     """
     by_reference = sa.select(ChildDeathCase.id).where(
         ChildDeathCase.reference == text.strip().upper())
     digits = _SPACES.sub("", text)
     if not with_identity or _REFERENCE.fullmatch(text.strip()):
-        return ChildDeathCase.id.in_(by_reference)
+        return by_reference
     if digits.isdigit():
         match = ChildIdentity.nhs_number == digits
     else:
         match = _name_starts_with(" ".join(text.lower().split()))
-    children = sa.select(ChildIdentity.case_id).where(
-        match, ChildIdentity.partnership_id.in_(partnership_ids))
-    return ChildDeathCase.id.in_(sa.union(by_reference, children))
+    # No partnership here: it is checked on the case, and here it would lead SQLite (no
+    # statistics) to read every identity of the partnership rather than use the name or NHS
+    # number index.
+    children = sa.select(ChildIdentity.case_id).where(match)
+    return sa.union(by_reference, children)
 
 
 def _open_deadlines_of(case_id):

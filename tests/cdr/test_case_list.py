@@ -214,6 +214,30 @@ def test_search_by_reference_nhs_number_and_part_of_the_name(cdop_client, partne
     assert references(call(cdop_client, "cdr.cases", q="Nobody at all")) == []
 
 
+def test_a_search_finds_only_the_users_partnerships_cases_and_counts_each_once(
+        cdop_client, partnership, other_partnership, call):
+    ours = make_case(partnership, jar_required=True)
+    theirs = make_case(other_partnership)
+    # The other partnership's child has the same NHS number and name (a transferred case's
+    # twin, say): searching must still find only ours.
+    db.session.execute(sa.text(
+        "UPDATE cdr_child_identity SET nhs_number = :nhs, given_names = 'Annabel', "
+        "family_name = 'Annand', name_search = 'annabel annand', family_search = 'annand' "
+        "WHERE case_id IN (:ours, :theirs)"),
+        {"nhs": "9990000018", "ours": ours.id, "theirs": theirs.id})
+    db.session.commit()
+
+    for text in ("9990000018", "ann", "Annand", ours.reference):
+        page = call(cdop_client, "cdr.cases", q=text)
+        # "ann" starts both the given and the family name: still one row, counted once.
+        assert references(page) == [ours.reference], text
+        assert page.text("#case-count") == "1 case", text
+    assert references(call(cdop_client, "cdr.cases", q=theirs.reference)) == []
+    # With other filters too.
+    assert references(call(cdop_client, "cdr.cases", q="ann", jar="yes")) == [ours.reference]
+    assert references(call(cdop_client, "cdr.cases", q="ann", jar="no")) == []
+
+
 def test_without_identifying_details_search_is_by_reference_only(auditor_client, app,
                                                                  partnership, call):
     case = make_case(partnership)
