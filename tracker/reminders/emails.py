@@ -42,9 +42,11 @@ HELD = "next digest"
 
 
 def held_for_digest(today: date) -> list[sa.Row]:
-    """Reminders that came after a user's digest of an earlier pass, waiting for the next."""
+    """Reminders that came after a user's digest of an earlier pass, waiting for the next;
+    not those dismissed since (by the user, or because the deadline was met)."""
     return db.session.execute(sa.select(*CLAIMED_COLUMNS).where(
-        Reminder.email_skipped == HELD, Reminder.email_id.is_(None))).all()
+        Reminder.email_skipped == HELD, Reminder.email_id.is_(None),
+        Reminder.dismissed_at.is_(None))).all()
 
 
 def _had_digest_today(person_ids, today: date) -> set[int]:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from tracker.audit import Audited
+from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.reminders.policy import Policy
 from tracker.timeutil import utcnow
@@ -113,3 +114,45 @@ _LEDGER = Reminder.__table__
 CLAIMED_COLUMNS = (_LEDGER.c.id, _LEDGER.c.recipient_id, _LEDGER.c.partnership_id,
                    _LEDGER.c.stage, _LEDGER.c.fire_date, _LEDGER.c.reference, _LEDGER.c.step,
                    _LEDGER.c.link, _LEDGER.c.due_date)
+
+
+# --- A notice clears itself when its deadline no longer needs doing ---------------------------
+# When a stored deadline is met, set aside as not applicable, paused or deleted, the notices
+# about it are dismissed by the database itself, whoever made the change (a page, the bulk
+# recompute, an import), so the header's count and the notices page show only work still to
+# do. Its reminders held for the next digest then stay out of it (emails.held_for_digest).
+_DONE = ("(NEW.met_on IS NOT NULL AND OLD.met_on IS NULL) OR "
+         "(NEW.not_applicable_reason IS NOT NULL AND OLD.not_applicable_reason IS NULL) OR "
+         "(NEW.paused_reason IS NOT NULL AND OLD.paused_reason IS NULL)")
+_UTC_NOW = "(now() AT TIME ZONE 'utc')"
+_CLEAR = ("UPDATE reminder SET dismissed_at = {now} WHERE subject_type = 'deadline' "
+          "AND subject_id = {row}.id AND dismissed_at IS NULL")
+CLEAR_NOTICES_DDL = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS reminder_clear_when_done AFTER UPDATE OF met_on, "
+        f"not_applicable_reason, paused_reason ON deadline WHEN {_DONE} "
+        f"BEGIN {_CLEAR.format(now='CURRENT_TIMESTAMP', row='NEW')}; END",
+        "CREATE TRIGGER IF NOT EXISTS reminder_clear_when_deleted AFTER DELETE ON deadline "
+        f"BEGIN {_CLEAR.format(now='CURRENT_TIMESTAMP', row='OLD')}; END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION reminder_clear_when_done() RETURNS trigger AS $$ BEGIN "
+        f"IF TG_OP = 'DELETE' THEN {_CLEAR.format(now=_UTC_NOW, row='OLD')}; "
+        f"ELSIF {_DONE} THEN {_CLEAR.format(now=_UTC_NOW, row='NEW')}; END IF; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql",
+        "CREATE OR REPLACE TRIGGER reminder_clear_when_done AFTER DELETE OR UPDATE OF met_on, "
+        "not_applicable_reason, paused_reason ON deadline FOR EACH ROW "
+        "EXECUTE FUNCTION reminder_clear_when_done()",
+    ],
+}
+CLEAR_NOTICES_DROP = {
+    "sqlite": ["DROP TRIGGER IF EXISTS reminder_clear_when_done",
+               "DROP TRIGGER IF EXISTS reminder_clear_when_deleted"],
+    "postgresql": ["DROP TRIGGER IF EXISTS reminder_clear_when_done ON deadline",
+                   "DROP FUNCTION IF EXISTS reminder_clear_when_done()"],
+}
+
+for _dialect, _statements in CLEAR_NOTICES_DDL.items():
+    for _statement in _statements:
+        sa.event.listen(Deadline.__table__, "after_create",
+                        sa.DDL(_statement).execute_if(dialect=_dialect))

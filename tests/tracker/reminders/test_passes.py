@@ -9,6 +9,7 @@ from cdr.models import CaseAction
 from tests.cdr.factories import make_case
 from tests.factories import make_user
 from tests.reviews.factories import make_incident
+from tracker import deadline_service
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.mail import OutboundEmail
@@ -309,3 +310,49 @@ def test_a_written_request_of_a_local_review_reminds_the_incident_owner(incident
     got = reminders(subject_type="reviews_request")
     assert [(r.recipient_id, r.stage, r.step) for r in got] == [
         (owner.id, "due", "Answer to the review's written request to School")]
+
+
+def test_notices_clear_themselves_when_the_deadline_is_met_paused_or_gone(
+        partnership, incident, owner):
+    """The Panel is told, so its deadline is met: the owner's notice about it is dismissed,
+    the other stays; a reminder held for the next digest stays out of it once met."""
+    run(date(2026, 12, 10))  # "Due soon": the Panel and the partners must be told
+    assert {r.step for r in reminders(dismissed_at=None)} == {
+        _rule_title("panel_notification"), _rule_title("partners_notification")}
+    incident.panel_notified_on = date(2026, 12, 10)
+    deadline_service.sync_case(incident)
+    db.session.commit()
+    assert [r.step for r in reminders(dismissed_at=None)] == [
+        _rule_title("partners_notification")]
+
+    partners = db.session.scalar(sa.select(Deadline).where(
+        Deadline.rule_key == "partners_notification"))
+    partners.paused_reason = "Waiting for the police"
+    db.session.commit()
+    assert reminders(dismissed_at=None) == []
+
+
+def test_reminders_held_for_the_next_digest_stay_out_once_met_or_deleted(partnership, incident,
+                                                                          owner):
+    run(date(2026, 12, 10), hour=8)  # the day's digest
+    later = make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                          incident_date=date(2026, 12, 6), owner_id=owner.id)
+    held = run(date(2026, 12, 10), hour=9)  # its two deadlines: held for tomorrow's digest
+    assert [line["email"] for line in held.claimed] == ["next digest", "next digest"]
+    later.panel_notified_on = date(2026, 12, 10)
+    deadline_service.sync_case(later)
+    db.session.execute(sa.delete(Deadline).where(Deadline.owner_id == later.id,
+                                                 Deadline.rule_key == "partners_notification"))
+    db.session.commit()
+    assert not [r for r in reminders(dismissed_at=None) if r.reference == later.reference]
+    run(date(2026, 12, 11), hour=8)
+    digests = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
+    # Nothing else was due on the 11th: without the two held reminders, no digest at all.
+    assert len(digests) == 1
+    assert later.reference not in digests[0].text_body
+
+
+def _rule_title(key):
+    from tracker import deadlines
+
+    return deadlines.get_rule(key, "WT2018").label
