@@ -126,15 +126,39 @@ def tracker_list(filters: TrackerFilters, partnership_ids, page: int, today: dat
     """The page of matching incidents the user asked for (one that exists), with the count."""
     ids = sorted(partnership_ids)
     query = filtered_incidents(filters, ids, today)
-    counted = db.session.scalar(sa.select(sa.func.count()).select_from(
-        query.with_only_columns(SeriousIncident.id).limit(COUNT_CAP + 1).subquery()))
+    matched = _matched_ids(query, filters)
+    counted = len(matched) if matched is not None else db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            query.with_only_columns(SeriousIncident.id).limit(COUNT_CAP + 1).subquery()))
     capped = counted > COUNT_CAP
     total = COUNT_CAP if capped else counted
     pages = max(math.ceil(total / per_page), 1)
     page = min(max(page, 1), pages, _MAX_PAGE)
     rules = deadline_service.load_rules(ids)
-    rows = _page_rows(query, filters, (page - 1) * per_page, per_page, rules, today)
+    offset = (page - 1) * per_page
+    if matched is not None:
+        query = sa.select(SeriousIncident).where(
+            SeriousIncident.id.in_(matched[offset:offset + per_page]))
+        offset = 0
+    rows = _page_rows(query, filters, offset, per_page, rules, today)
     return TrackerList(rows, total, capped, page, pages, per_page)
+
+
+def _matched_ids(query, filters):
+    """With a deadline filter, the ids of every matching incident in list order (up to one
+    past the cap), else None.
+
+    Matching against the deadlines is the costly part of such a list, so it is done once,
+    for the count and the page together, rather than once to count and again for the page.
+    """
+    if not (filters.overdue or filters.due_soon):
+        return None
+    sort = filters.sort if filters.sort in SORTS else "la_aware_on"
+    return db.session.scalars(
+        query.with_only_columns(SeriousIncident.id)
+        .order_by(*_order(SeriousIncident, sort, filters.descending))
+        .limit(COUNT_CAP + 1)
+    ).all()
 
 
 def _escape(text):

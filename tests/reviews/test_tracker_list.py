@@ -175,7 +175,37 @@ def test_sort_and_pages(app, business_client, partnership, call, monkeypatch):
         ["CSPR-NSP-2024-0002"]
 
 
-def _queries_for(client, call):
+def test_the_overdue_list_counts_sorts_and_pages_like_the_whole_list(
+        app, business_client, partnership, call, monkeypatch):
+    for n, aware in enumerate((date(2024, 3, 1), date(2024, 1, 1), date(2024, 2, 1)), 1):
+        make_incident(partnership, reference=f"CSPR-NSP-2024-000{n}", la_aware_on=aware,
+                      incident_date=aware)
+    make_incident(partnership, reference="CSPR-NSP-2025-0001", la_aware_on=date(2025, 1, 8),
+                  incident_date=date(2025, 1, 6))  # its deadlines are not due yet
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+
+    def page(**args):
+        return call(business_client, "reviews.tracker", overdue="y", **args)
+
+    first = page()
+    assert references(first) == ["CSPR-NSP-2024-0001", "CSPR-NSP-2024-0003"]
+    assert first.text("#incident-count") == "3 incidents"
+    assert references(page(page=2)) == ["CSPR-NSP-2024-0002"]
+    assert references(page(page=99)) == ["CSPR-NSP-2024-0002"]
+    assert references(page(sort="reference", order="asc")) == [
+        "CSPR-NSP-2024-0001", "CSPR-NSP-2024-0002"]
+    assert references(page(sort="reference", order="asc", page=2)) == ["CSPR-NSP-2024-0003"]
+    assert references(page(sort="stage", order="asc")) == [
+        "CSPR-NSP-2024-0002", "CSPR-NSP-2024-0003"]  # one stage: earliest aware first
+    # Past the cap the list says "more than" and offers only the pages within it.
+    monkeypatch.setattr("reviews.services.lists.COUNT_CAP", 2)
+    capped = page()
+    assert capped.text("#incident-count").startswith("More than 2 incidents")
+    assert references(capped) == ["CSPR-NSP-2024-0001", "CSPR-NSP-2024-0003"]
+    assert references(page(page=2)) == ["CSPR-NSP-2024-0001", "CSPR-NSP-2024-0003"]
+
+
+def _queries_for(client, call, **args):
     counter = {"n": 0}
 
     def count(*args, **kwargs):
@@ -183,7 +213,7 @@ def _queries_for(client, call):
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        call(client, "reviews.tracker")
+        call(client, "reviews.tracker", **args)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     return counter["n"]
@@ -203,10 +233,11 @@ def _incidents(partnership, count):
 
 
 def test_the_list_issues_a_fixed_number_of_queries(business_client, partnership, call):
+    filters = ({}, {"overdue": "y"}, {"due_soon": "y", "decision": "local"})
     _incidents(partnership, 3)
-    few = _queries_for(business_client, call)
+    few = [_queries_for(business_client, call, **args) for args in filters]
     _incidents(partnership, 27)
-    many = _queries_for(business_client, call)
+    many = [_queries_for(business_client, call, **args) for args in filters]
 
     assert few == many
     assert len(references(call(business_client, "reviews.tracker"))) == 30
