@@ -2,28 +2,14 @@
 
 A partnership may hold thousands of overdue deadlines (a quarter of its cases at 100,000), so
 the case list and the tracker list read them from one partial index that holds every column
-the filter looks at: a range of it by partnership, owner type and due date, without reading
-the deadline rows themselves.
+the filter looks at (ix_deadline_overdue, on the Deadline model): a range of it by
+partnership, owner type and due date, without reading the deadline rows themselves.
 """
 
 import sqlalchemy as sa
 
 from tracker import deadline_service
 from tracker.deadline_models import Deadline
-
-# The deadlines that can be overdue: open, applicable and not paused. The columns of this
-# predicate are also index columns (always NULL, so nearly free) because SQLite counts an
-# index as covering only when it holds every column the query names.
-_OPEN_UNPAUSED = "met_on IS NULL AND not_applicable_reason IS NULL AND paused_reason IS NULL"
-
-OVERDUE_INDEX = sa.Index(
-    "ix_deadline_overdue",
-    Deadline.partnership_id, Deadline.owner_type, Deadline.due_date, Deadline.extended_to,
-    Deadline.owner_id, Deadline.rule_key, Deadline.met_on, Deadline.not_applicable_reason,
-    Deadline.paused_reason,
-    postgresql_where=sa.text(_OPEN_UNPAUSED),
-    sqlite_where=sa.text(_OPEN_UNPAUSED),
-)
 
 
 def open_unpaused(owner_type, partnership_ids):

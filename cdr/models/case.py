@@ -63,12 +63,6 @@ STAGES = {
 }
 
 
-# What the annual report data groups the cases by, in its covering indexes.
-_REPORT_COLUMNS = ("notification_received_on", "review_completed_on", "date_of_death",
-                   "age_at_death_days", "sex", "death_expected", "place_of_death", "category",
-                   "modifiable_factors")
-
-
 class ChildDeathCase(CaseRecord, Audited, db.Model):
     """One child's death, reviewed by one partnership (where the child normally lived)."""
 
@@ -82,11 +76,6 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
         # death, matched against the overdue cases from this index without reading each case.
         sa.Index("ix_cdr_case_partnership_jar", "partnership_id", "jar_required",
                  "date_of_death", "id"),
-        # The annual report data (cdr.services.annual_report): the cases notified, and those
-        # reviewed, in a year, read from these indexes alone (every column it groups by).
-        sa.Index("ix_cdr_case_notified_report", "partnership_id", *_REPORT_COLUMNS),
-        sa.Index("ix_cdr_case_reviewed_report", "partnership_id", "review_completed_on",
-                 *(name for name in _REPORT_COLUMNS if name != "review_completed_on")),
     )
     __audit_label__ = "reference"
 

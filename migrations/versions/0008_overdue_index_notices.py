@@ -1,0 +1,52 @@
+"""Overdue filters and notices: the lists' overdue index and their filters' case indexes; the annual report's old covering indexes dropped (it reads its tally); notices that clear themselves when their deadline is met, paused, not applicable or deleted
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-04 19:05:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from tracker.reminders.models import CLEAR_NOTICES_DDL, CLEAR_NOTICES_DROP
+
+# revision identifiers, used by Alembic.
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+_OPEN_UNPAUSED = sa.text(
+    'met_on IS NULL AND not_applicable_reason IS NULL AND paused_reason IS NULL')
+_REPORT_COLUMNS = ['date_of_death', 'age_at_death_days', 'sex', 'death_expected',
+                   'place_of_death', 'category', 'modifiable_factors']
+
+
+# Plain create and drop (not batch): no table is rebuilt, so no trigger is lost on SQLite.
+def upgrade():
+    op.drop_index('ix_cdr_case_notified_report', table_name='cdr_case')
+    op.drop_index('ix_cdr_case_reviewed_report', table_name='cdr_case')
+    op.create_index('ix_cdr_case_partnership_jar', 'cdr_case',
+                    ['partnership_id', 'jar_required', 'date_of_death', 'id'], unique=False)
+    op.create_index('ix_deadline_overdue', 'deadline',
+                    ['partnership_id', 'owner_type', 'due_date', 'extended_to', 'owner_id',
+                     'rule_key', 'met_on', 'not_applicable_reason', 'paused_reason'],
+                    unique=False, postgresql_where=_OPEN_UNPAUSED, sqlite_where=_OPEN_UNPAUSED)
+    op.create_index('ix_serious_incident_partnership_decision', 'serious_incident',
+                    ['partnership_id', 'decision', 'la_aware_on', 'id'], unique=False)
+    for statement in CLEAR_NOTICES_DDL[op.get_bind().dialect.name]:
+        op.execute(statement)
+
+
+def downgrade():
+    for statement in CLEAR_NOTICES_DROP[op.get_bind().dialect.name]:
+        op.execute(statement)
+    op.drop_index('ix_serious_incident_partnership_decision', table_name='serious_incident')
+    op.drop_index('ix_deadline_overdue', table_name='deadline')
+    op.drop_index('ix_cdr_case_partnership_jar', table_name='cdr_case')
+    op.create_index('ix_cdr_case_reviewed_report', 'cdr_case',
+                    ['partnership_id', 'review_completed_on', 'notification_received_on',
+                     *_REPORT_COLUMNS], unique=False)
+    op.create_index('ix_cdr_case_notified_report', 'cdr_case',
+                    ['partnership_id', 'notification_received_on', 'review_completed_on',
+                     *_REPORT_COLUMNS], unique=False)
