@@ -29,6 +29,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase
+from tracker.compliance_tally import PARTNERSHIP_LOCK_PLPGSQL
 from tracker.extensions import db
 
 TABLE = "cdr_report_tally"
@@ -184,7 +185,7 @@ def _postgresql_triggers() -> list[str]:
     add, remove = _change("postgresql", "NEW", 1), _change("postgresql", "OLD", -1)
     function = f"""
 CREATE OR REPLACE FUNCTION cdr_report_tally_change() RETURNS trigger AS $$
-BEGIN
+BEGIN{PARTNERSHIP_LOCK_PLPGSQL}
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     {add};
   END IF;

@@ -113,8 +113,10 @@ def split_period(period: Period) -> tuple[Period | None, list[Period]]:
     1 April to 31 March is twelve whole months and no days left over; 15 April to 14 June
     is May, with 15 to 30 April and 1 to 14 June left over.
     """
+    if period.end.year == date.max.year:  # no month after it: its days are counted one by one
+        return None, [period]
     first = period.start if period.start.day == 1 else _next_month(period.start)
-    day_after = period.end + timedelta(days=1) if period.end < date.max else period.end
+    day_after = period.end + timedelta(days=1)
     # The day after the last whole month.
     after = day_after if day_after.day == 1 else period.end.replace(day=1)
     if first >= after:

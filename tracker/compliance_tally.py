@@ -137,11 +137,29 @@ def _sqlite_triggers() -> list[str]:
     ]
 
 
+# PostgreSQL: a trigger that changes a tally first takes this transaction-long lock on the
+# partnership (both partnerships, lower id first, when a row moves between them). Tally rows
+# are shared by unrelated deadlines (one rule, month and outcome), so two transactions that
+# write a partnership's deadlines in different orders would otherwise lock those rows in
+# different orders and deadlock; with it they take turns. Every tally's triggers (the
+# domains' too) take the same lock, so they never deadlock with each other either.
+TALLY_LOCK = 7031
+PARTNERSHIP_LOCK_PLPGSQL = f"""
+  IF TG_OP = 'UPDATE' AND OLD.partnership_id <> NEW.partnership_id THEN
+    PERFORM pg_advisory_xact_lock({TALLY_LOCK}, LEAST(OLD.partnership_id, NEW.partnership_id));
+    PERFORM pg_advisory_xact_lock({TALLY_LOCK}, GREATEST(OLD.partnership_id, NEW.partnership_id));
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM pg_advisory_xact_lock({TALLY_LOCK}, OLD.partnership_id);
+  ELSE
+    PERFORM pg_advisory_xact_lock({TALLY_LOCK}, NEW.partnership_id);
+  END IF;"""
+
+
 def _postgresql_triggers() -> list[str]:
     add, remove = _add("postgresql", "NEW"), _remove("postgresql", "OLD")
     function = f"""
 CREATE OR REPLACE FUNCTION deadline_tally_change() RETURNS trigger AS $$
-BEGIN
+BEGIN{PARTNERSHIP_LOCK_PLPGSQL}
   IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.due_date IS NOT NULL THEN
     {add};
   END IF;

@@ -33,10 +33,12 @@ def upgrade():
                             name=op.f('pk_deadline_tally'))
     )
     dialect = op.get_bind().dialect.name
-    # Count the deadlines already stored, then keep counting as they change.
-    op.execute(recount_sql(dialect))
+    # The triggers first, then the count of the deadlines already stored, in one transaction:
+    # on PostgreSQL creating a trigger locks out writers until the upgrade commits, so no
+    # write falls between the count and the triggers.
     for statement in trigger_ddl(dialect):
         op.execute(statement)
+    op.execute(recount_sql(dialect))
 
 
 def downgrade():

@@ -29,10 +29,12 @@ def upgrade():
                             name=op.f('pk_cdr_report_tally'))
     )
     dialect = op.get_bind().dialect.name
-    # Count the cases already stored, then keep counting as they change.
-    op.execute(recount_sql(dialect))
+    # The triggers first, then the count of the cases already stored, in one transaction:
+    # on PostgreSQL creating a trigger locks out writers until the upgrade commits, so no
+    # write falls between the count and the triggers.
     for statement in trigger_ddl(dialect):
         op.execute(statement)
+    op.execute(recount_sql(dialect))
 
 
 def downgrade():

@@ -34,8 +34,16 @@ def upgrade():
                     unique=False, postgresql_where=_OPEN_UNPAUSED, sqlite_where=_OPEN_UNPAUSED)
     op.create_index('ix_serious_incident_partnership_decision', 'serious_incident',
                     ['partnership_id', 'decision', 'la_aware_on', 'id'], unique=False)
-    for statement in CLEAR_NOTICES_DDL[op.get_bind().dialect.name]:
+    dialect = op.get_bind().dialect.name
+    for statement in CLEAR_NOTICES_DDL[dialect]:
         op.execute(statement)
+    # The notices already open about deadlines met, set aside, paused or gone go too.
+    now = "(now() AT TIME ZONE 'utc')" if dialect == "postgresql" else "CURRENT_TIMESTAMP"
+    op.execute(
+        f"UPDATE reminder SET dismissed_at = {now} WHERE subject_type = 'deadline' "
+        "AND dismissed_at IS NULL AND NOT EXISTS (SELECT 1 FROM deadline d "
+        "WHERE d.id = reminder.subject_id AND d.met_on IS NULL "
+        "AND d.not_applicable_reason IS NULL AND d.paused_reason IS NULL)")
 
 
 def downgrade():

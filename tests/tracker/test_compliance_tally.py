@@ -1,6 +1,8 @@
 """The deadline tally behind the compliance page: kept exact by the database whoever writes a
 deadline, and giving the same figures as counting every deadline, for any period."""
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -49,6 +51,8 @@ def seeded(app):
     (date(2025, 1, 1), date(2025, 1, 30), None, [(date(2025, 1, 1), date(2025, 1, 30))]),
     (date(2025, 1, 31), date(2025, 3, 1), (date(2025, 2, 1), date(2025, 2, 1)),
      [(date(2025, 1, 31), date(2025, 1, 31)), (date(2025, 3, 1), date(2025, 3, 1))]),
+    # The form takes any 4-digit year: the last months there are have no month after them.
+    (date(9999, 12, 15), date(9999, 12, 31), None, [(date(9999, 12, 15), date(9999, 12, 31))]),
 ])
 def test_a_period_is_whole_months_and_the_days_left_over(start, end, months, left):
     found_months, found_left = compliance.split_period(Period(start, end))
@@ -160,3 +164,44 @@ def _counted_one_by_one(monkeypatch, partnership_id, period):
     with monkeypatch.context() as patched:
         patched.setattr(compliance, "_counts", lambda *args: rows)
         return compliance.rule_compliance(partnership_id, period, OWNERS, SEED_TODAY)
+
+
+def test_two_saves_of_one_partnerships_deadlines_take_turns_instead_of_deadlocking(
+        app, partnership):
+    """On PostgreSQL, two transactions extending different deadlines whose tally rows they
+    share, in opposite orders: without the partnership lock one was rolled back as a
+    deadlock; with it the second waits for the first, and both are saved and counted."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("needs two connections to one database (PostgreSQL)")
+    first_day, second_day = date(2025, 5, 1), date(2025, 5, 2)
+    a, d = deadline(partnership, due=first_day).id, deadline(partnership, due=first_day).id
+    b, c = deadline(partnership, due=second_day).id, deadline(partnership, due=second_day).id
+    db.session.remove()
+    extend = sa.text("UPDATE deadline SET extended_to = due_date + 10 + id, "
+                     "extension_reason = 'Agreed' WHERE id = :id")
+    started, errors = threading.Event(), []
+
+    def save(first, second, wait_first, pause):
+        try:
+            with app.app_context(), db.engine.connect() as conn, conn.begin():
+                if wait_first:
+                    started.wait(10)
+                conn.execute(extend, {"id": first})
+                started.set()
+                time.sleep(pause)
+                conn.execute(extend, {"id": second})
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=save, args=(a, c, False, 0.5)),
+               threading.Thread(target=save, args=(b, d, True, 0.1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    extended = db.session.scalars(sa.select(Deadline.extended_to).where(
+        Deadline.id.in_([a, b, c, d]))).all()
+    assert None not in extended
+    assert_tally_exact()

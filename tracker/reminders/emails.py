@@ -39,14 +39,19 @@ def absolute(link: str) -> str:
 
 
 HELD = "next digest"
+DISMISSED = "dismissed before the digest"
 
 
 def held_for_digest(today: date) -> list[sa.Row]:
-    """Reminders that came after a user's digest of an earlier pass, waiting for the next;
-    not those dismissed since (by the user, or because the deadline was met)."""
-    return db.session.execute(sa.select(*CLAIMED_COLUMNS).where(
-        Reminder.email_skipped == HELD, Reminder.email_id.is_(None),
-        Reminder.dismissed_at.is_(None))).all()
+    """Reminders that came after a user's digest of an earlier pass, waiting for the next.
+
+    Those dismissed since (by the user, or because the deadline was met) are marked
+    DISMISSED instead, so they leave the index of held reminders and are never sent.
+    """
+    held = [Reminder.email_skipped == HELD, Reminder.email_id.is_(None)]
+    db.session.execute(sa.update(Reminder).where(*held, Reminder.dismissed_at.is_not(None))
+                       .values(email_skipped=DISMISSED))
+    return db.session.execute(sa.select(*CLAIMED_COLUMNS).where(*held)).all()
 
 
 def _had_digest_today(person_ids, today: date) -> set[int]:

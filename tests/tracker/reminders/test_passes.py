@@ -350,6 +350,8 @@ def test_reminders_held_for_the_next_digest_stay_out_once_met_or_deleted(partner
     # Nothing else was due on the 11th: without the two held reminders, no digest at all.
     assert len(digests) == 1
     assert later.reference not in digests[0].text_body
+    assert {r.email_skipped for r in reminders() if r.reference == later.reference} == {
+        "dismissed before the digest"}
 
 
 def _rule_title(key):
