@@ -18,8 +18,9 @@ statements of trigger_ddl() then recount_sql(); `rebuild()` recounts the whole t
 
 A key column cannot be NULL and stay unique, so a value not recorded is stored as NOT_RECORDED
 (''), which the report shows as "Not recorded" or "Not known" as it shows any unknown value.
-The age band is worked out from `age_at_death_days` when the case is written, so changing
-AGE_BANDS needs a rebuild.
+The age band is worked out from `age_at_death_days` when the case is written, by thresholds
+written into the trigger SQL: changing AGE_BANDS needs a migration that makes the triggers
+again, then a rebuild.
 """
 
 from __future__ import annotations
