@@ -13,8 +13,9 @@ months: the report adds up at most a few hundred rows, whatever the number of ca
 Triggers on `cdr_case` (insert, delete, and an update of any column the tally reads) keep it
 exact whoever writes: the ORM (a category set at review, a review completed or reopened, a
 transfer), the demo seed, an import, raw SQL. They are made with `cdr_case` by
-`db.create_all()` (see _attach), and for an existing database by the migration with the
-statements of trigger_ddl() then recount_sql(); `rebuild()` recounts the whole tally.
+`db.create_all()` (see _attach), and for an existing database by migration 0007 with a frozen
+copy of the statements of trigger_ddl() then recount_sql() as they were on its day (a change
+here needs a new migration); `rebuild()` recounts the whole tally.
 
 A key column cannot be NULL and stay unique, so a value not recorded is stored as NOT_RECORDED
 (''), which the report shows as "Not recorded" or "Not known" as it shows any unknown value.

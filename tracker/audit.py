@@ -82,7 +82,7 @@ class AuditEvent(db.Model):
             return self.action
 
 
-# The trigger DDL is shared by the migration and by create_all() in the tests.
+# The triggers create_all() makes (migration 0001 carries its own frozen copy of this SQL).
 APPEND_ONLY_DDL = {
     "sqlite": [
         "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "

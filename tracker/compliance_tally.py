@@ -9,7 +9,8 @@ it; only the days of a month the period cuts through are counted from `deadline`
 
 Triggers on `deadline` (insert, delete, and an update of any column the tally reads) keep it
 exact whoever writes: the ORM, the bulk recompute, the demo seed, a transfer, raw SQL. They
-are made with the `deadline` table by `db.create_all()` (see _attach) and by migration 0006.
+are made with the `deadline` table by `db.create_all()` (see _attach); migration 0006 holds a
+frozen copy of this SQL as it was, so a change here needs a new migration that makes them again.
 `rebuild()` recounts the whole tally from `deadline` (the tests prove with it that the
 triggers keep the tally exact). The SQL here is built from this module's constants only.
 

@@ -8,7 +8,6 @@ Create Date: 2026-11-23 15:59:34.945729
 from alembic import op
 import sqlalchemy as sa
 
-from tracker.audit import APPEND_ONLY_DDL
 
 
 # revision identifiers, used by Alembic.
@@ -16,6 +15,20 @@ revision = '5369f181493f'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# The SQL this migration runs, frozen as it was on the migration's day: the app's modules
+# that make the same triggers for create_all() may change later (a tally's new key, say),
+# and an old migration must never run new SQL. A later change is a new migration.
+APPEND_ONLY_DDL = {
+    'sqlite': [
+        '''CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END''',
+        '''CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END''',
+    ],
+    'postgresql': [
+        '''CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql''',
+        '''CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()''',
+    ],
+}
 
 
 def upgrade():

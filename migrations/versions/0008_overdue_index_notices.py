@@ -8,13 +8,37 @@ Create Date: 2026-12-04 19:05:00
 from alembic import op
 import sqlalchemy as sa
 
-from tracker.reminders.models import CLEAR_NOTICES_DDL, CLEAR_NOTICES_DROP
 
 # revision identifiers, used by Alembic.
 revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
+
+# The SQL this migration runs, frozen as it was on the migration's day: the app's modules
+# that make the same triggers for create_all() may change later (a tally's new key, say),
+# and an old migration must never run new SQL. A later change is a new migration.
+CLEAR_NOTICES_DDL = {
+    'sqlite': [
+        '''CREATE TRIGGER IF NOT EXISTS reminder_clear_when_done AFTER UPDATE OF met_on, not_applicable_reason, paused_reason ON deadline WHEN (NEW.met_on IS NOT NULL AND OLD.met_on IS NULL) OR (NEW.not_applicable_reason IS NOT NULL AND OLD.not_applicable_reason IS NULL) OR (NEW.paused_reason IS NOT NULL AND OLD.paused_reason IS NULL) BEGIN UPDATE reminder SET dismissed_at = CURRENT_TIMESTAMP WHERE subject_type = 'deadline' AND subject_id = NEW.id AND dismissed_at IS NULL; END''',
+        '''CREATE TRIGGER IF NOT EXISTS reminder_clear_when_deleted AFTER DELETE ON deadline BEGIN UPDATE reminder SET dismissed_at = CURRENT_TIMESTAMP WHERE subject_type = 'deadline' AND subject_id = OLD.id AND dismissed_at IS NULL; END''',
+    ],
+    'postgresql': [
+        '''CREATE OR REPLACE FUNCTION reminder_clear_when_done() RETURNS trigger AS $$ BEGIN IF TG_OP = 'DELETE' THEN UPDATE reminder SET dismissed_at = (now() AT TIME ZONE 'utc') WHERE subject_type = 'deadline' AND subject_id = OLD.id AND dismissed_at IS NULL; ELSIF (NEW.met_on IS NOT NULL AND OLD.met_on IS NULL) OR (NEW.not_applicable_reason IS NOT NULL AND OLD.not_applicable_reason IS NULL) OR (NEW.paused_reason IS NOT NULL AND OLD.paused_reason IS NULL) THEN UPDATE reminder SET dismissed_at = (now() AT TIME ZONE 'utc') WHERE subject_type = 'deadline' AND subject_id = NEW.id AND dismissed_at IS NULL; END IF; RETURN NULL; END $$ LANGUAGE plpgsql''',
+        '''CREATE OR REPLACE TRIGGER reminder_clear_when_done AFTER DELETE OR UPDATE OF met_on, not_applicable_reason, paused_reason ON deadline FOR EACH ROW EXECUTE FUNCTION reminder_clear_when_done()''',
+    ],
+}
+
+CLEAR_NOTICES_DROP = {
+    'sqlite': [
+        '''DROP TRIGGER IF EXISTS reminder_clear_when_done''',
+        '''DROP TRIGGER IF EXISTS reminder_clear_when_deleted''',
+    ],
+    'postgresql': [
+        '''DROP TRIGGER IF EXISTS reminder_clear_when_done ON deadline''',
+        '''DROP FUNCTION IF EXISTS reminder_clear_when_done()''',
+    ],
+}
 
 _OPEN_UNPAUSED = sa.text(
     'met_on IS NULL AND not_applicable_reason IS NULL AND paused_reason IS NULL')
