@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 from flask import current_app
@@ -28,9 +29,11 @@ def find(name: str, user) -> ImportSpec | None:
 
 
 def limits() -> Limits:
-    """The configured upload limits."""
-    return Limits(max_bytes=current_app.config.get("IMPORT_MAX_BYTES", Limits.max_bytes),
-                  max_rows=current_app.config.get("IMPORT_MAX_ROWS", Limits.max_rows))
+    """The configured upload limits: IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, IMPORT_MAX_SHEET_ROWS,
+    IMPORT_MAX_COLUMNS and IMPORT_MAX_CELLS, each defaulting to Limits'."""
+    return Limits(**{limit.name: current_app.config.get(f"IMPORT_{limit.name.upper()}",
+                                                        limit.default)
+                     for limit in fields(Limits)})
 
 
 def check_upload(spec: ImportSpec, data: bytes, partnership_ids, today: date) -> Checked:

@@ -4,6 +4,13 @@ parses anything, then the cells of one sheet as plain values.
 An .xlsx is a zip of XML parts. Its zip directory says how large each part becomes, and
 Python's zipfile never inflates a part beyond the size its directory declares, so the sizes
 and ratios checked here bound what openpyxl will read. Nothing is extracted to disk.
+
+Then every part, whatever its name, is streamed once through expat (the parser openpyxl uses
+here: lxml is not installed, and defusedxml, which openpyxl then uses by itself, is) before
+openpyxl reads it: a document type or entity declaration is refused in any encoding expat
+reads, the package's elements are counted, and each sheet's real rows, columns and cells
+(not the dimension the sheet claims) are bounded, so a small file that inflates to millions of
+cells is refused in a fraction of a second instead of holding the request for a minute.
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
+from xml.parsers import expat
 
 MB = 1024 * 1024
 # An encrypted (password-protected) .xlsx, and an Excel 97-2003 .xls, are OLE compound files.
@@ -25,6 +34,12 @@ MAX_UNCOMPRESSED = 100 * MB
 MAX_RATIO = 100
 # Parts smaller than this may compress as well as they like (an empty sheet compresses 1:200).
 RATIO_FLOOR = 1 * MB
+# Elements in all the XML of the package: a sheet at the cell limit has 200,000 to 300,000
+# (a cell and its value, and its text when written inline). Counting them costs about a
+# microsecond each; openpyxl's reading many more.
+MAX_ELEMENTS = 500_000
+# Excel's own grid: a row number beyond it is no workbook's.
+EXCEL_ROWS = 1_048_576
 
 
 class UploadRefused(ValueError):
@@ -37,6 +52,11 @@ class Limits:
 
     max_bytes: int = 5 * MB
     max_rows: int = 1000
+    # Each sheet as its XML holds it, counted before openpyxl reads a row: rows counting
+    # blank and formatted ones, the rightmost column, and cells counting empty formatted ones.
+    max_sheet_rows: int = 100_000
+    max_columns: int = 100
+    max_cells: int = 100_000
 
 
 def check_container(data: bytes, limits: Limits) -> None:
@@ -83,32 +103,129 @@ _TOO_BIG = ("The selected file cannot be opened safely: it expands to far more d
             "spreadsheet of cases holds. Save it again with only the cases to import")
 
 
-def check_xml(data: bytes) -> None:
-    """Refuse XML parts that declare a document type (a workbook never does; an entity
-    expansion attack must). The declaration can only come before the root element, which a
-    real part opens within its first few hundred bytes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for member in archive.infolist():
-            if member.filename.endswith((".xml", ".rels", ".vml")):
+def check_parts(data: bytes, limits: Limits) -> None:
+    """Stream every part of the package through expat, whatever its name or encoding: refuse
+    a document type or entity declaration, more than MAX_ELEMENTS elements in all, and a
+    sheet over the limits. A part expat cannot read is no XML openpyxl's parser (expat too)
+    can read either: left to openpyxl, which refuses it as damaged if the workbook needs it."""
+    budget = [MAX_ELEMENTS]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
                 with archive.open(member) as part:
-                    head = part.read(HEAD_BYTES)
-                if _declares_a_doctype(head, complete=len(head) < HEAD_BYTES):
-                    raise UploadRefused(_MALFORMED)
+                    _PartScan(limits, budget).read(part)
+    except UploadRefused:
+        raise
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
+            ValueError, zlib.error):
+        raise UploadRefused(_MALFORMED) from None
 
 
-HEAD_BYTES = 64 * 1024
-_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
-_ROOT = re.compile(rb"<[A-Za-z_]")
+class _PartScan:
+    """One part through expat: its declarations, its elements and, for a sheet (a part whose
+    root is a worksheet), its rows and cells counted as openpyxl would number them (a row's
+    number from its `r`, else the one after; every child of a row is a cell, its column from
+    its `r`, else the one after)."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, limits: Limits, budget: list[int]):
+        self.limits, self.budget = limits, budget
+        self.sheet = None  # unknown until the root element opens
+        self.open_rows: list[bool] = []  # for each open element: whether it is a row
+        self.rows = self.row = self.column = self.cells = 0
+        parser = self.parser = expat.ParserCreate(namespace_separator="}")
+        parser.StartDoctypeDeclHandler = self._declaration
+        parser.EntityDeclHandler = self._declaration
+        parser.ordered_attributes = True  # a list of names and values: quicker than a dict
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+
+    def read(self, part) -> None:
+        try:
+            while chunk := part.read(self.CHUNK):
+                self.parser.Parse(chunk, False)
+            self.parser.Parse(b"", True)
+        except expat.ExpatError:
+            return  # not XML (an image, say), or broken XML: openpyxl refuses what it needs
+
+    def _declaration(self, *_):
+        raise UploadRefused(_MALFORMED)
+
+    def _start(self, name, attributes):
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise UploadRefused(_TOO_BIG)
+        local = name.rpartition("}")[2]
+        if self.sheet is None:
+            self.sheet = local == "worksheet"
+        is_row = bool(self.sheet) and local == "row"
+        if self.sheet and self.open_rows and self.open_rows[-1]:
+            self._cell(_attribute(attributes, "r"))
+        if is_row:
+            self._row(_attribute(attributes, "r"))
+        self.open_rows.append(is_row)
+
+    def _end(self, _name):
+        self.open_rows.pop()
+
+    def _row(self, reference):
+        self.row = self.row + 1 if reference is None else _row_number(reference)
+        self.rows += 1
+        self.column = 0
+        if max(self.row, self.rows) > min(self.limits.max_sheet_rows, EXCEL_ROWS):
+            raise UploadRefused(f"The selected file must have {self.limits.max_sheet_rows:,} "
+                                "rows or fewer on each sheet, counting blank rows: delete the "
+                                "rows below the cases")
+
+    def _cell(self, reference):
+        self.column = _column_number(reference) if reference else self.column + 1
+        self.cells += 1
+        if self.column > self.limits.max_columns:
+            raise UploadRefused(f"The selected file must have {self.limits.max_columns} "
+                                "columns or fewer on each sheet: delete the columns to the "
+                                "right of the cases")
+        if self.cells > self.limits.max_cells:
+            raise UploadRefused(f"The selected file must have {self.limits.max_cells:,} cells "
+                                "or fewer on each sheet, counting empty formatted cells: copy "
+                                "just the cases into a new workbook and upload that")
 
 
-def _declares_a_doctype(head: bytes, complete: bool) -> bool:
-    """Whether the start of a part declares a DOCTYPE or entities before its root element
-    (or hides its root element beyond HEAD_BYTES, behind comments, say)."""
-    prolog = _COMMENT.sub(b"", head)
-    root = _ROOT.search(prolog)
-    if root is None:
-        return not complete and bool(head)
-    return b"<!DOCTYPE" in prolog[:root.start()].upper() or b"<!ENTITY" in prolog.upper()
+def _attribute(attributes: list[str], name: str) -> str | None:
+    """An attribute's value from expat's ordered list of names and values (None: absent)."""
+    for index in range(0, len(attributes), 2):
+        if attributes[index] == name:
+            return attributes[index + 1]
+    return None
+
+
+def _row_number(text: str) -> int:
+    """A row's `r` as openpyxl reads it (a whole number, perhaps written as a float)."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)  # ValueError: malformed
+        if not number.is_integer():
+            raise
+        return int(number) if abs(number) < 2 * EXCEL_ROWS else EXCEL_ROWS + 1
+
+
+_COLUMN = re.compile(r"\$?([A-Za-z]+)")
+
+
+def _column_number(reference: str) -> int:
+    """The column of a cell reference such as `B7` (A is 1); past Excel's 16,384 for
+    letters no sheet has (openpyxl refuses those anyway)."""
+    match = _COLUMN.match(reference)
+    if match is None:
+        return 0
+    letters = match.group(1).upper()
+    if len(letters) > 3:
+        return 16_385
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
 
 
 _MALFORMED = ("The selected file is damaged and cannot be opened: save it again as an Excel "
@@ -129,7 +246,7 @@ def read_rows(data: bytes, limits: Limits,
     first); formulas are read as their text, never evaluated. Refuses a malformed workbook
     or too many rows."""
     check_container(data, limits)
-    check_xml(data)
+    check_parts(data, limits)
     from openpyxl import load_workbook
 
     try:
@@ -150,6 +267,9 @@ def _sheet_rows(workbook, limits, sheet_title):
         raise UploadRefused("The selected file has no sheet of cases")
     sheet = (workbook[sheet_title] if sheet_title in workbook.sheetnames
              else workbook.worksheets[0])
+    # Rows as the file holds them, not padded out to the dimension the sheet claims (a
+    # claimed A1:XFD1048576 would make 17 billion empty cells of a few real ones).
+    sheet.reset_dimensions()
     rows = []
     for number, row in enumerate(sheet.iter_rows(), start=1):
         cells = [Cell(cell.value, getattr(cell, "data_type", None) == "f") for cell in row]
