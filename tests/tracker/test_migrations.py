@@ -1,9 +1,12 @@
 """The migrations build exactly the schema the models describe."""
 
+import re
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
 
 from tracker import create_app
 from tracker.extensions import db
@@ -90,21 +93,95 @@ def test_migration_0006_counts_stored_deadlines_and_keeps_counting(tmp_path):
         db.engine.dispose()
 
 
-def test_migrations_leave_every_trigger_the_models_make(tmp_path):
-    """On SQLite a batch migration rebuilds a table and drops its triggers (the audit trail's,
-    and those keeping the tallies): a migrated database must have the same triggers as one
-    made by create_all."""
-    query = sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-    app = _migrated_app(tmp_path)
-    with app.app_context():
-        upgrade()
-        with db.engine.connect() as conn:
-            migrated = conn.execute(query).scalars().all()
-        db.engine.dispose()
-    fresh = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    with fresh.app_context():
+def test_migrations_from_nothing_make_the_triggers_and_indexes_the_models_make(tmp_path):
+    """An empty database upgraded to head (whatever head is) has the triggers (names and
+    definitions, PostgreSQL's trigger functions too) and the indexes (names, tables, columns,
+    uniqueness, partial predicates) of one made by create_all(), on the database the suite
+    runs on. A migration carries the SQL of its own day, so when the models' SQL changes
+    without a new migration this fails; so does a SQLite batch migration that loses a table's
+    triggers. On PostgreSQL it uses a database of its own, named after the test database."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        made_url = migrated_url = _own_postgres_database(url)
+    else:
+        made_url = f"sqlite:///{tmp_path / 'made.sqlite'}"
+        migrated_url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    made_app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": made_url})
+    with made_app.app_context():
+        _empty(db.engine)
         db.create_all()
-        with db.engine.connect() as conn:
-            made = conn.execute(query).scalars().all()
-    assert "deadline_tally_insert" in made and "cdr_report_tally_update" in made
-    assert migrated == made
+        made = _triggers_and_indexes(db.engine)
+        db.engine.dispose()
+    migrated_app = create_app({"CONFIG_CLASS": "test",
+                               "SQLALCHEMY_DATABASE_URI": migrated_url})
+    with migrated_app.app_context():
+        _empty(db.engine)
+        upgrade()
+        migrated = _triggers_and_indexes(db.engine)
+        _empty(db.engine)
+        db.engine.dispose()
+    assert {"audit_event", "deadline", "cdr_case"} <= {table for table, *_ in
+                                                       made["triggers"].values()}
+    assert "ix_deadline_overdue" in made["indexes"]
+    for kind in ("triggers", "indexes"):
+        assert set(migrated[kind]) == set(made[kind]), f"{kind} made by one and not the other"
+        for name, definition in made[kind].items():
+            assert migrated[kind][name] == definition, f"{name} differs"
+
+
+def _own_postgres_database(url: str) -> str:
+    """The URL of `<test database>_migrations`, which must exist and belong to the suite's
+    role (.ci/run makes it; `CREATE DATABASE … OWNER tracker` as postgres otherwise)."""
+    test_url = make_url(url)
+    own = test_url.set(database=f"{test_url.database}_migrations")
+    engine = sa.create_engine(test_url)
+    with engine.connect() as conn:
+        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": own.database}).scalar()
+    engine.dispose()
+    assert exists, (f"database {own.database} is missing: create it owned by "
+                    f"{test_url.username} (as .ci/run does)")
+    return own.render_as_string(hide_password=False)
+
+
+def _empty(engine) -> None:
+    """Nothing left in the PostgreSQL database: no table, trigger, function or version (a
+    SQLite database here is a new file)."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+
+
+def _normal(sql: str | None) -> str:
+    """SQL with its runs of white space made one space, and none inside brackets or around
+    commas (how a statement is laid out is not what it does)."""
+    sql = re.sub(r"\s+", " ", sql or "").strip()
+    return re.sub(r"\s*([(),])\s*", r"\1", sql)
+
+
+def _triggers_and_indexes(engine) -> dict:
+    """{"triggers": {name: definition}, "indexes": {name: (table, columns, unique, where)}}."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            triggers = {name: (table, _normal(definition), _normal(function)) for
+                        name, table, definition, function in conn.execute(sa.text(
+                            "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid), "
+                            "pg_get_functiondef(t.tgfoid) FROM pg_trigger t "
+                            "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"))}
+            indexes = {name: (table, _normal(definition)) for name, table, definition in
+                       conn.execute(sa.text(
+                           "SELECT indexname, tablename, indexdef FROM pg_indexes "
+                           "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))}
+            return {"triggers": triggers, "indexes": indexes}
+        triggers = {name: (table, _normal(sql)) for name, table, sql in conn.execute(sa.text(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"))}
+        indexes = {}
+        for name, table, sql in conn.execute(sa.text(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND sql IS NOT NULL")):  # not the automatic indexes of constraints
+            columns = [row[2] for row in conn.execute(sa.text(f'PRAGMA index_info("{name}")'))]
+            unique = bool(re.match(r"\s*CREATE\s+UNIQUE", sql, re.IGNORECASE))
+            where = re.split(r"\bWHERE\b", sql, maxsplit=1, flags=re.IGNORECASE)[1:]
+            indexes[name] = (table, columns, unique, _normal(where[0]) if where else None)
+        return {"triggers": triggers, "indexes": indexes}
