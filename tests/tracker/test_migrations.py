@@ -1,6 +1,8 @@
 """The migrations build exactly the schema the models describe."""
 
+import ast
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -185,3 +187,22 @@ def _triggers_and_indexes(engine) -> dict:
             where = re.split(r"\bWHERE\b", sql, maxsplit=1, flags=re.IGNORECASE)[1:]
             indexes[name] = (table, columns, unique, _normal(where[0]) if where else None)
         return {"triggers": triggers, "indexes": indexes}
+
+
+def test_migrations_import_nothing_from_the_app():
+    """A migration is frozen history: it carries its own SQL and names, never the app's (a
+    tally module's trigger SQL imported by an old migration would run the new SQL)."""
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    app_packages = {"tracker", "cdr", "reviews", "forms", "config"}
+    importing = {}
+    for script in sorted(versions.glob("*.py")):
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] in app_packages for name in names):
+                importing.setdefault(script.name, []).extend(names)
+    assert importing == {}
