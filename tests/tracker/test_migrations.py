@@ -120,6 +120,8 @@ def test_migrations_from_nothing_make_the_triggers_and_indexes_the_models_make(t
         _empty(db.engine)
         upgrade()
         migrated = _triggers_and_indexes(db.engine)
+        with db.engine.connect() as conn:  # tables and columns too, on this database
+            assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
         _empty(db.engine)
         db.engine.dispose()
     assert {"audit_event", "deadline", "cdr_case"} <= {table for table, *_ in
