@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from cdr.imports import COLUMNS
 from cdr.models import ChildDeathCase, ChildIdentity
-from tests.cdr.factories import make_case
+from tests.cdr.factories import TEST_NHS_NUMBERS, make_case
 from tests.conftest import page
 from tests.import_files import confirm, problems, upload, workbook
 from tests.tracker.test_audit import count_queries
@@ -138,9 +138,13 @@ def test_a_duplicate_within_the_file_and_of_a_recorded_case_is_refused(cdop_clie
     held = make_case(partnership)
     held_nhs = db.session.scalar(sa.select(ChildIdentity.nhs_number)
                                  .where(ChildIdentity.case_id == held.id))
+    # A number of the factory's other than the recorded case's (the factory cycles through
+    # them, so which one the case got depends on how many cases earlier tests made).
+    fresh = next(number for number in TEST_NHS_NUMBERS if number != held_nhs)
+    spaced = f"{fresh[:3]} {fresh[3:6]} {fresh[6:]}"
     data = workbook(HEADERS, [
-        row(**{"NHS number": "9990000042", "Given names": "One"}),
-        row(**{"NHS number": "999 000 0042", "Given names": "Other"}),
+        row(**{"NHS number": fresh, "Given names": "One"}),
+        row(**{"NHS number": spaced, "Given names": "Other"}),
         row(**{"NHS number": held_nhs, "Given names": "Again"}),
         row(Reference=held.reference, **{"Given names": "Fourth"}),
         row(**{"Given names": "Fifth"}),
