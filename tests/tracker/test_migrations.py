@@ -108,3 +108,32 @@ def test_migrations_leave_every_trigger_the_models_make(tmp_path):
             made = conn.execute(query).scalars().all()
     assert "deadline_tally_insert" in made and "cdr_report_tally_update" in made
     assert migrated == made
+
+
+def test_migration_0009_gives_panel_items_back_to_their_meetings_partnership(tmp_path):
+    """A case transferred before transfers took it off agendas left items that carry the new
+    partnership on the old partnership's meetings: the upgrade gives them back the meeting's
+    partnership, so they count for neither (cdr.models.panel.PanelItem.of_its_case)."""
+    from tests.cdr.factories import make_case
+    from tests.factories import make_partnership
+
+    app = _migrated_app(tmp_path)
+    items = "SELECT case_id, partnership_id FROM cdr_panel_item ORDER BY case_id"
+    with app.app_context():
+        upgrade(revision="0008")
+        old, new = make_partnership(code="NSP"), make_partnership(code="SVP")
+        stays, moved = make_case(old), make_case(new)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO cdr_panel_meeting (id, partnership_id, meeting_on, "
+                                 "ics_sequence) VALUES (1, :old, '2025-03-24', 0)"),
+                         {"old": old.id})
+            for case, partnership in ((stays, old), (moved, new)):
+                conn.execute(sa.text(
+                    "INSERT INTO cdr_panel_item (meeting_id, case_id, partnership_id, position) "
+                    "VALUES (1, :case, :partnership, 1)"),
+                    {"case": case.id, "partnership": partnership.id})
+        db.session.remove()
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(items)).all() == [(stays.id, old.id), (moved.id, old.id)]
+        db.engine.dispose()
