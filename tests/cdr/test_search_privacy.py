@@ -19,6 +19,7 @@ from tests.factories import PASSWORD, make_user
 from tracker import export_jobs
 from tracker.export_jobs import ExportJob
 from tracker.extensions import db
+from tracker.reminders import scheduler
 from tracker.roles import Role
 from tracker.searches import SavedSearch
 from tracker.timeutil import utcnow
@@ -134,6 +135,11 @@ def test_expired_searches_are_swept(app, cdop_client, cases, monkeypatch):
     search(cdop_client, "second")
 
     assert db.session.scalars(sa.select(SavedSearch.text)).all() == ["second"]
+    monkeypatch.setattr("tracker.reminders.scheduler.utcnow",
+                        lambda: later + timedelta(minutes=app.config["SEARCH_KEEP_MINUTES"]))
+    scheduler.exports_job(app)  # by the scheduler too, when nobody searches
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(SavedSearch.text)).all() == []
 
 
 def test_after_a_timeout_the_sign_in_page_returns_to_the_search_by_its_id(app, cdop_client,
