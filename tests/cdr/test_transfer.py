@@ -278,3 +278,24 @@ def test_an_item_left_behind_by_an_earlier_transfer_blocks_nothing(
          data={"case_id": str(case.id)})
     call(cdop_client, "cdr.remove_panel_item", meeting_id=coming.id, item_id=item.id,
          status=404)
+
+
+def to_move_on(page):
+    rows = page.html.select("#cdr-to-move-on-list .govuk-summary-list__row")
+    return {row.dt.get_text(strip=True): row.select_one(".govuk-summary-list__value")
+            .get_text(strip=True) for row in rows}
+
+
+def test_the_home_pages_count_the_case_for_its_new_partnership_only(
+        cdop_client, southvale_client, call, case, other_partnership, on_old_agendas,
+        monkeypatch):
+    monkeypatch.setattr("tracker.views.home.london_today", lambda: TODAY)
+    heard, ready = ("Heard at a panel meeting: record the outcome and close",
+                    "Ready for the CDOP panel and on no agenda")
+    assert to_move_on(call(cdop_client, "main.home"))[heard] == "2"
+
+    transfer_to(cdop_client, call, case, other_partnership)
+
+    assert to_move_on(call(cdop_client, "main.home"))[heard] == "1"  # the neighbour only
+    theirs = to_move_on(call(southvale_client, "main.home"))
+    assert (theirs[ready], theirs[heard]) == ("1", "0")
