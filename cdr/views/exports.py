@@ -46,8 +46,7 @@ def cases_spreadsheet():
     whose stored arguments hold a search's id, never its text (tracker.searches).
     """
     if searches.must_move(request.args, lists.is_reference):
-        args = searches.url_args(request.args, {*request.args, "identifying"},
-                                 lists.is_reference)
+        args = searches.url_args(request.args, set(request.args), lists.is_reference)
         db.session.commit()
         return redirect(url_for("cdr.cases_spreadsheet", **args))
     return send_or_queue(CASE_LIST, request.args)
