@@ -60,12 +60,14 @@ def test_a_name_search_reaches_the_list_by_an_id_that_every_link_keeps(app, cdop
                                                                        cases):
     app.config["PAGE_SIZE"] = 2
 
-    moved = search(cdop_client, f"  {TEXT.lower()} ", jar="no", sort="reference", order="asc")
+    moved = search(cdop_client, f"  {TEXT.lower()} ", jar="no", sort="reference", order="asc",
+                   died_from=["1", "5", "2025"])
 
     assert moved.status_code == 302
     location = urllib.parse.urlsplit(moved.location)
     query = urllib.parse.parse_qs(location.query)
-    assert set(query) == {"search", "jar", "sort", "order"} and "q" not in query
+    assert set(query) == {"search", "jar", "sort", "order", "died_from"}
+    assert query["died_from"] == ["1", "5", "2025"]
     assert TEXT.lower() not in moved.location.lower()
     page = Page(cdop_client.get(moved.location))
     assert page.status == 200
