@@ -98,6 +98,8 @@ class Config:
     EXPORT_DIR = os.environ.get("EXPORT_DIR")
     EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", "24"))
     EXPORT_JOB_SECONDS = int(os.environ.get("EXPORT_JOB_SECONDS", "5"))
+    # How long a search's text is kept for its `?search=` id (tracker.searches).
+    SEARCH_KEEP_MINUTES = int(os.environ.get("SEARCH_KEEP_MINUTES", "120"))
 
     PAGE_SIZE = 50
     DEBUG = False

@@ -47,6 +47,19 @@ class PanelItem(PartnershipScoped, Audited, db.Model):
     meeting = so.relationship("PanelMeeting", lazy="raise", back_populates="items")
     case = so.relationship("ChildDeathCase", lazy="raise")
 
+    @classmethod
+    def of_its_case(cls, case=None):
+        """The condition joining items to `case` (ChildDeathCase or an alias of it) that holds
+        only while the case belongs to the item's partnership (the meeting's).
+
+        A transfer takes a case off its old partnership's meetings to come; an item left on a
+        meeting already held stays there as that meeting's history, and through this condition
+        reaches nothing: not the agenda, its counts or buttons, nor the case's new partnership
+        (its stage, its case page, its agendas)."""
+        if case is None:
+            from cdr.models.case import ChildDeathCase as case
+        return sa.and_(case.id == cls.case_id, case.partnership_id == cls.partnership_id)
+
 
 class CaseAction(PartnershipScoped, Audited, db.Model):
     """An action agreed at the panel review: who, what, by when, and when it was done."""

@@ -104,7 +104,9 @@ def _counts(case) -> dict:
     all_requests = sa.select(sa.func.count()).where(
         AgencyRequest.case_id == case.id
     ).scalar_subquery()
-    on_panel = sa.select(sa.func.count()).where(PanelItem.case_id == case.id).scalar_subquery()
+    on_panel = sa.select(sa.func.count()).where(
+        PanelItem.case_id == case.id, PanelItem.partnership_id == case.partnership_id
+    ).scalar_subquery()
     row = db.session.execute(sa.select(held, open_requests, all_requests, on_panel)).one()
     return {"meetings_held": row[0], "requests_open": row[1], "requests_total": row[2],
             "on_panel": bool(row[3])}

@@ -204,7 +204,7 @@ def _analyses_to_write(doctor_id, partnership_ids, today) -> tuple[list, Count]:
         sa.select(ChildDeathCase.id, ChildDeathCase.reference, PanelMeeting.id,
                   PanelMeeting.meeting_on)
         .join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
-        .join(ChildDeathCase, ChildDeathCase.id == PanelItem.case_id)
+        .join(ChildDeathCase, PanelItem.of_its_case())
         .where(PanelMeeting.partnership_id.in_(partnership_ids),
                PanelMeeting.meeting_on >= today,
                # An expression, so the planner starts from the few meetings to come rather
@@ -229,12 +229,13 @@ def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
          url_for("cdr.cases", stage="review_meeting")),
         # Those heard at a past meeting wait for their outcome (below), not for an agenda.
         ("Ready for the CDOP panel and on no agenda",
-         _at_stage(partnership_ids, "panel").where(case.id.not_in(sa.select(PanelItem.case_id))),
+         _at_stage(partnership_ids, "panel").where(
+             ~sa.exists().where(PanelItem.of_its_case(case))),
          url_for("cdr.panel_meetings")),
         ("Heard at a panel meeting: record the outcome and close",
          sa.select(PanelItem.case_id)
          .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
-         .join(case, case.id == PanelItem.case_id)
+         .join(case, PanelItem.of_its_case(case))
          .where(PanelMeeting.partnership_id.in_(partnership_ids),
                 PanelMeeting.meeting_on < today, case.closed_on.is_(None)).distinct(),
          url_for("cdr.panel_meetings")),

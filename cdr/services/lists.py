@@ -109,6 +109,11 @@ def filtered_cases(filters: CaseFilters, partnership_ids, today: date):
     return query.where(*conditions)
 
 
+def is_reference(text: str) -> bool:
+    """Whether a search text is shaped like a case reference (it may then stay in a URL)."""
+    return bool(_REFERENCE.fullmatch(text.strip()))
+
+
 def case_list(filters: CaseFilters, user_partnership_ids, page: int, today: date,
               per_page: int = 50) -> CaseList:
     """The page of matching cases the user asked for (one that exists), with the count."""

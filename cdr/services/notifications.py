@@ -21,10 +21,9 @@ from cdr.models import (
     CaseTransfer,
     ChildDeathCase,
     ChildIdentity,
-    PanelItem,
     RapidResponseMeeting,
 )
-from cdr.services import timeline
+from cdr.services import panel, timeline
 from tracker import audit, deadline_service
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
@@ -86,9 +85,10 @@ FIELD_LABELS = {
 }
 
 # Every table of a case's records, moved with it when it is transferred.
-# (The timeline moves with tracker.timeline.move_to_partnership.)
+# (The timeline moves with tracker.timeline.move_to_partnership; panel items stay with their
+# meetings: cdr.services.panel.leave_old_agendas.)
 CASE_CHILD_MODELS = (ChildIdentity, CaseNotification, CaseTransfer, RapidResponseMeeting,
-                     AgencyRequest, PanelItem, CaseAction)
+                     AgencyRequest, CaseAction)
 
 
 class OutOfScope(ValueError):
@@ -394,12 +394,14 @@ def transfer(case, to_partnership, reason: str, user, today: date) -> CaseTransf
     """Move a case and all its records to the partnership responsible for it (no commit).
 
     Its deadlines are recomputed with the new partnership's closure days and timescales;
-    both partnerships' audit trails record the move; the reference stays the same.
+    both partnerships' audit trails record the move; the reference stays the same. It leaves
+    the old partnership's meetings to come; a meeting held keeps it as history only.
     """
     old = db.session.get(Partnership, case.partnership_id)
     if to_partnership.id == old.id:
         raise ValueError("A case cannot be transferred to its own partnership")
     new_id = to_partnership.id
+    panel.leave_old_agendas(case, to_partnership.name, today)
     for model in CASE_CHILD_MODELS:
         db.session.execute(sa.update(model).where(model.case_id == case.id)
                            .values(partnership_id=new_id))

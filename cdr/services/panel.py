@@ -9,6 +9,7 @@ from datetime import date, time
 from typing import NamedTuple
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort
 from flask_login import current_user
 
@@ -145,6 +146,7 @@ def item_counts(meetings) -> dict[int, int]:
         return {}
     return dict(db.session.execute(
         sa.select(PanelItem.meeting_id, sa.func.count())
+        .join(ChildDeathCase, PanelItem.of_its_case())
         .where(PanelItem.meeting_id.in_(ids))
         .group_by(PanelItem.meeting_id)
     ).all())
@@ -180,8 +182,11 @@ def agenda(meeting) -> list[AgendaRow]:
 
 
 def _on_open_agenda(today: date):
-    """Cases on the agenda of a meeting not yet held (today's or later)."""
+    """Cases on the agenda of a meeting not yet held (today's or later) of the partnership
+    they belong to (an alias of the case, so the subquery does not correlate)."""
+    case = so.aliased(ChildDeathCase)
     return (sa.select(PanelItem.case_id)
+            .join(case, PanelItem.of_its_case(case))
             .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
             .where(PanelMeeting.meeting_on >= today))
 
@@ -231,9 +236,12 @@ def add_to_agenda(meeting, case_id: int, today: date) -> PanelItem:
 
 
 def item_or_404(meeting, item_id: int) -> PanelItem:
-    """An item of this meeting's agenda, or 404."""
-    item = db.session.get(PanelItem, item_id)
-    if item is None or item.meeting_id != meeting.id:
+    """An item of this meeting's agenda, or 404 (so is an item whose case has since been
+    transferred to another partnership: it is no longer this partnership's to change)."""
+    item = db.session.scalar(
+        sa.select(PanelItem).join(ChildDeathCase, PanelItem.of_its_case())
+        .where(PanelItem.id == item_id, PanelItem.meeting_id == meeting.id))
+    if item is None:
         abort(404)
     return item
 
@@ -247,7 +255,8 @@ def reference_of(item) -> str:
 def move(meeting, item, direction: str) -> bool:
     """Swap an item with the one above or below it (no commit); False at either end."""
     items = db.session.scalars(
-        sa.select(PanelItem).where(PanelItem.meeting_id == meeting.id)
+        sa.select(PanelItem).join(ChildDeathCase, PanelItem.of_its_case())
+        .where(PanelItem.meeting_id == meeting.id)
         .order_by(PanelItem.position, PanelItem.id)
     ).all()
     index = items.index(item)
@@ -265,6 +274,25 @@ def remove_from_agenda(meeting, item) -> None:
     case = db.session.get(ChildDeathCase, item.case_id)
     db.session.delete(item)
     timeline.add(case, "panel", f"Removed from the agenda of the {meeting_title(meeting)}")
+
+
+def leave_old_agendas(case, to_name: str, today: date) -> None:
+    """Before a transfer (no commit): take the case off every meeting of its partnership not
+    yet held (today's or later), saying so on its timeline. Meetings already held keep their
+    item as history; PanelItem.of_its_case keeps it from reaching anything once the case has
+    moved, and from blocking the new partnership's agendas."""
+    rows = db.session.execute(
+        sa.select(PanelItem, PanelMeeting)
+        .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
+        .where(PanelItem.case_id == case.id,
+               PanelItem.partnership_id == case.partnership_id,
+               PanelMeeting.meeting_on >= today)
+        .order_by(PanelMeeting.meeting_on, PanelMeeting.id)
+    ).all()
+    for item, meeting in rows:
+        db.session.delete(item)
+        timeline.add(case, "panel", f"Removed from the agenda of the {meeting_title(meeting)}: "
+                     f"transferred to {to_name}")
 
 
 def summary_case_or_404(meeting, case_id: int) -> ChildDeathCase:
@@ -436,7 +464,7 @@ def case_section(case, today: date) -> PanelSection:
     """The meetings the case is on, its outcome's labels, and its actions (two queries)."""
     meetings = db.session.scalars(
         sa.select(PanelMeeting).join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
-        .where(PanelItem.case_id == case.id)
+        .where(PanelItem.case_id == case.id, PanelItem.partnership_id == case.partnership_id)
         .order_by(PanelMeeting.meeting_on, PanelMeeting.id)
     ).all()
     return PanelSection(

@@ -86,7 +86,7 @@ def _counts(connection, case_ids) -> dict[int, dict]:
     """Per case: meetings held, requests open and in all, whether on a panel agenda."""
     import sqlalchemy as sa
 
-    from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
+    from cdr.models import AgencyRequest, ChildDeathCase, PanelItem, RapidResponseMeeting
 
     counts = {cid: {"meetings_held": 0, "requests_open": 0, "requests_total": 0,
                     "on_panel": False} for cid in case_ids}
@@ -101,7 +101,8 @@ def _counts(connection, case_ids) -> dict[int, dict]:
     ).where(AgencyRequest.case_id.in_(case_ids)).group_by(AgencyRequest.case_id)
     for cid, total, still_open in connection.execute(requests):
         counts[cid]["requests_total"], counts[cid]["requests_open"] = total, still_open
-    panel = sa.select(PanelItem.case_id).where(PanelItem.case_id.in_(case_ids)).distinct()
+    panel = (sa.select(PanelItem.case_id).join(ChildDeathCase, PanelItem.of_its_case())
+             .where(PanelItem.case_id.in_(case_ids)).distinct())
     for (cid,) in connection.execute(panel):
         counts[cid]["on_panel"] = True
     return counts

@@ -1,12 +1,12 @@
 """The case page and the case list."""
 
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from cdr import bp
 from cdr.services import access, case_page, lists
 from forms.cdr.cases import CaseFilterForm
-from tracker import case_owner
+from tracker import case_owner, searches
 from tracker.extensions import db
 from tracker.pagination import SortableList
 from tracker.roles import Permission
@@ -14,29 +14,62 @@ from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @permission_required(Permission.VIEW_CDR_CASES)
 def cases():
     """The child death cases of the user's partnerships: filters, search, sort and pages.
 
+    The filter form is posted and answered with a redirect to the list, so a search that may
+    name a child reaches the list as a saved search's id, never in the URL (tracker.searches).
     A search writes a VIEW audit row saying who searched and how many cases matched, never
-    what was searched for (it may be a child's name or NHS number).
+    what was searched for.
     """
     ids = visible_partnership_ids()
     with_identity = access.may_see_identity()
-    form = CaseFilterForm(formdata=request.args, meta={"csrf": False},
-                          doctors=lists.designated_doctors(ids),
-                          search_hint=SEARCH_HINTS[with_identity])
+    if request.method == "POST":
+        form = _filter_form(request.form, ids, with_identity)
+        if form.validate():
+            args = searches.url_args(request.form, _names(form), lists.is_reference)
+            db.session.commit()
+            return redirect(url_for("cdr.cases", **args))
+        return _list_page(form, False, lists.CaseFilters(with_identity=with_identity), ids, [])
+    args, lost = searches.resolve(request.args)
+    form = _filter_form(args, ids, with_identity, csrf=False)
+    if searches.must_move(request.args, lists.is_reference):
+        # An old link or a typed URL: the text leaves the URL at once.
+        args = searches.url_args(request.args, _names(form), lists.is_reference)
+        db.session.commit()
+        return redirect(url_for("cdr.cases", **args))
     valid = form.validate()
+    if lost:
+        form.q.errors = [*form.q.errors, searches.LOST]
+        valid = False
     filters = _filters(form, with_identity) if valid else lists.CaseFilters(
         with_identity=with_identity)
+    kept = [(key, value) for key, value in request.args.items(multi=True)
+            if key in _names(form) and key != "page"
+            and not (lost and key == searches.SEARCH_ARG)]
+    return _list_page(form, valid, filters, ids, kept)
+
+
+def _filter_form(formdata, ids, with_identity, csrf=True) -> CaseFilterForm:
+    return CaseFilterForm(formdata=formdata, meta={"csrf": csrf},
+                          doctors=lists.designated_doctors(ids),
+                          search_hint=SEARCH_HINTS[with_identity])
+
+
+def _names(form) -> set[str]:
+    """The list's own query arguments: its filter fields (`search` among them)."""
+    return {field.name for field in form} - {"csrf_token"}
+
+
+def _list_page(form, valid, filters, ids, kept):
+    """The list as filtered (every filter in `kept`, the links' query arguments)."""
     found = lists.case_list(filters, ids, request.args.get("page", 1, type=int),
                             london_today(), per_page=current_app.config["PAGE_SIZE"])
     if filters.search:
         lists.record_search(found, ids)
         db.session.commit()
-    kept = [(key, value) for key, value in request.args.items(multi=True)
-            if key in {field.name for field in form} and key != "page"]
     links = SortableList("cdr.cases", kept, sort=filters.sort, descending=filters.descending,
                          descending_first=("date_of_death",))
     return render_template(

@@ -9,6 +9,7 @@ from cdr.services import access, exports, lists
 from cdr.services import panel as panel_service
 from cdr.views.cases import SEARCH_HINTS, _filters
 from forms.cdr.cases import CaseFilterForm
+from tracker import searches
 from tracker.excel import Cover, describe_form, send_workbook
 from tracker.export_jobs import ExportKind, PreparedExport, send_or_queue
 from tracker.extensions import db
@@ -41,8 +42,13 @@ def cases_spreadsheet():
     """The case list as the user filtered it, as a workbook (audited, with its filters).
 
     ?identifying=yes adds the child's name, date of birth, NHS number, address and postcode,
-    for users who may see them. A large list is built in the background (tracker.export_jobs).
+    for users who may see them. A large list is built in the background (tracker.export_jobs),
+    whose stored arguments hold a search's id, never its text (tracker.searches).
     """
+    if searches.must_move(request.args, lists.is_reference):
+        args = searches.url_args(request.args, set(request.args), lists.is_reference)
+        db.session.commit()
+        return redirect(url_for("cdr.cases_spreadsheet", **args))
     return send_or_queue(CASE_LIST, request.args)
 
 
@@ -55,10 +61,11 @@ def prepare_case_list(args) -> PreparedExport:
         abort(403)
     ids = visible_partnership_ids()
     may_search_names = access.may_see_identity()
+    args, lost = searches.resolve(args)
     form = CaseFilterForm(formdata=args, meta={"csrf": False},
                           doctors=lists.designated_doctors(ids),
                           search_hint=SEARCH_HINTS[may_search_names])
-    if not form.validate():
+    if not form.validate() or lost:
         # The list shows what is wrong with the filters.
         return redirect(url_for("cdr.cases", **_list_args(form)))
     filters = _filters(form, may_search_names)
@@ -91,7 +98,7 @@ def _case_cover(form, filters, ids, with_identity, today) -> Cover:
         made_by=f"{current_user.full_name} ({current_user.email})",
         made_at=utcnow(),
         filters=[("Partnerships", _partnership_names(ids)),
-                 *describe_form(form, skip={"sort", "order"}),
+                 *describe_form(form, skip={"sort", "order", "search"}),
                  ("Order", _ORDERS[(filters.sort, filters.descending)]),
                  ("Identifying details", "Included" if with_identity else "Not included")],
         unrecorded={"Search"},

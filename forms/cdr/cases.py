@@ -36,6 +36,8 @@ class CaseFilterForm(StripWhitespaceForm):
     died_to = GovDateField("Died on or before", description="For example, 27 3 2025")
     sort = HiddenField()
     order = HiddenField()
+    # A saved search's id (tracker.searches): the list's links keep it, never the text.
+    search = HiddenField()
 
     def __init__(self, *args, doctors=(), search_hint="", **kwargs):
         super().__init__(*args, **kwargs)

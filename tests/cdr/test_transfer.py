@@ -12,11 +12,14 @@ from cdr.models import (
     CaseTransfer,
     ChildDeathCase,
     ChildIdentity,
+    PanelItem,
+    PanelMeeting,
     RapidResponseMeeting,
 )
 from tests.cdr.factories import make_case
 from tests.conftest import sign_in
 from tests.factories import make_partnership, make_user
+from tests.workbooks import download
 from tracker import deadline_service
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
@@ -156,3 +159,143 @@ def test_only_editors_of_the_cases_partnership_may_transfer_it(auditor_client,
                                                               southvale_client, call, case):
     call(auditor_client, "cdr.transfer_case", case_id=case.id, status=403)
     call(southvale_client, "cdr.transfer_case", case_id=case.id, status=404)
+
+
+# --- The old partnership's panel agendas ----------------------------------------------------
+
+HELD_ON, COMING_ON = date(2025, 2, 24), date(2025, 3, 24)
+
+
+@pytest.fixture
+def on_old_agendas(case, partnership, monkeypatch):
+    """The case, ready for the panel, on a Northshire meeting already held and on one to come;
+    another Northshire case shares both agendas."""
+    monkeypatch.setattr("cdr.views.panel.london_today", lambda: TODAY)
+    case.information_complete, case.review_meeting_on = True, date(2025, 2, 10)
+    neighbour = make_case(partnership, information_complete=True,
+                          review_meeting_on=date(2025, 2, 10))
+    meetings = [PanelMeeting(partnership_id=partnership.id, meeting_on=day)
+                for day in (HELD_ON, COMING_ON)]
+    db.session.add_all(meetings)
+    db.session.flush()
+    db.session.add_all([PanelItem(meeting_id=meeting.id, case_id=each.id, position=position,
+                                  partnership_id=partnership.id)
+                        for meeting in meetings
+                        for position, each in enumerate((case, neighbour), start=1)])
+    db.session.commit()
+    return meetings
+
+
+def transfer_to(client, call, case, other_partnership):
+    call(client, "cdr.transfer_case", case_id=case.id, status=302,
+         data={"partnership": str(other_partnership.id), "reason": REASON})
+
+
+def item_of(meeting, case):
+    return db.session.scalar(db.select(PanelItem).where(PanelItem.meeting_id == meeting.id,
+                                                        PanelItem.case_id == case.id))
+
+
+def test_a_transfer_takes_the_case_off_the_old_partnerships_meetings_to_come(
+        cdop_client, southvale_client, call, case, partnership, other_partnership,
+        on_old_agendas):
+    held, coming = on_old_agendas
+
+    transfer_to(cdop_client, call, case, other_partnership)
+
+    assert item_of(coming, case) is None
+    # The meeting held keeps the case as its history, still Northshire's.
+    assert item_of(held, case).partnership_id == partnership.id
+    shown = call(southvale_client, "cdr.case", case_id=case.id)
+    assert ("Removed from the agenda of the CDOP panel meeting of 24 March 2025: transferred to "
+            "Southvale Partnership") in shown.text("#timeline + ol")
+    # Neither meeting is the new partnership's, so neither is listed as the case's.
+    assert "Not on the agenda of any panel meeting; the case is ready for the panel" in \
+        shown.text()
+    for meeting in (held, coming):
+        page = call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
+        assert case.reference not in page.text("#agenda-table")
+    listed = call(cdop_client, "cdr.panel_meetings").html.select("#meetings tbody tr")
+    assert [row.select("td")[3].get_text(strip=True) for row in listed] == ["1", "1"]
+
+
+def test_the_old_partnership_can_no_longer_change_a_held_meetings_item(
+        cdop_client, southvale_client, call, case, other_partnership, on_old_agendas):
+    held, _ = on_old_agendas
+    item = item_of(held, case)
+    transfer_to(cdop_client, call, case, other_partnership)
+    entries = db.session.scalar(db.select(db.func.count()).select_from(TimelineEntry))
+
+    call(cdop_client, "cdr.remove_panel_item", meeting_id=held.id, item_id=item.id, status=404)
+    token_page = ("cdr.panel_meeting", {"meeting_id": held.id})
+    for endpoint, data in (("cdr.remove_panel_item", {}),
+                           ("cdr.move_panel_item", {"direction": "up"})):
+        call(cdop_client, endpoint, meeting_id=held.id, item_id=item.id, status=404,
+             data=data, form_page=token_page)
+    call(cdop_client, "cdr.panel_case_summary", meeting_id=held.id, case_id=case.id,
+         status=404)
+    for endpoint in ("cdr.case_outcome", "cdr.new_case_action", "cdr.reopen_case"):
+        call(cdop_client, endpoint, case_id=case.id, status=404)
+
+    assert item_of(held, case) is not None
+    assert db.session.scalar(db.select(db.func.count()).select_from(TimelineEntry)) == entries
+    _, pack = download(cdop_client, f"/child-deaths/panel-meetings/{held.id}/panel-pack")
+    assert case.reference not in {cell for row in pack.active.iter_rows(values_only=True)
+                                  for cell in row}
+
+
+def test_the_new_partnership_can_put_the_case_on_its_own_agenda(
+        cdop_client, southvale_client, call, case, other_partnership, on_old_agendas):
+    transfer_to(cdop_client, call, case, other_partnership)
+    meeting = PanelMeeting(partnership_id=other_partnership.id, meeting_on=date(2025, 3, 31))
+    db.session.add(meeting)
+    db.session.commit()
+
+    offered = call(southvale_client, "cdr.panel_ready_cases", meeting_id=meeting.id)
+    assert case.reference in offered.text("#ready-cases")
+    call(southvale_client, "cdr.panel_ready_cases", meeting_id=meeting.id, status=302,
+         data={"case_id": str(case.id)})
+
+    page = call(southvale_client, "cdr.panel_meeting", meeting_id=meeting.id)
+    assert case.reference in page.text("#agenda-table")
+    shown = call(southvale_client, "cdr.case", case_id=case.id)
+    assert shown.text("#panel-meetings") == "CDOP panel meeting of 31 March 2025"
+
+
+def test_an_item_left_behind_by_an_earlier_transfer_blocks_nothing(
+        cdop_client, southvale_client, call, case, other_partnership, on_old_agendas):
+    """Items of cases moved before transfers took them off agendas (0009 gives them back the
+    meeting's partnership) neither block the new partnership nor reach the old one."""
+    _, coming = on_old_agendas
+    item = item_of(coming, case)
+    case.partnership_id = other_partnership.id
+    db.session.commit()
+    meeting = PanelMeeting(partnership_id=other_partnership.id, meeting_on=date(2025, 3, 31))
+    db.session.add(meeting)
+    db.session.commit()
+
+    call(southvale_client, "cdr.panel_ready_cases", meeting_id=meeting.id, status=302,
+         data={"case_id": str(case.id)})
+    call(cdop_client, "cdr.remove_panel_item", meeting_id=coming.id, item_id=item.id,
+         status=404)
+
+
+def to_move_on(page):
+    rows = page.html.select("#cdr-to-move-on-list .govuk-summary-list__row")
+    return {row.dt.get_text(strip=True): row.select_one(".govuk-summary-list__value")
+            .get_text(strip=True) for row in rows}
+
+
+def test_the_home_pages_count_the_case_for_its_new_partnership_only(
+        cdop_client, southvale_client, call, case, other_partnership, on_old_agendas,
+        monkeypatch):
+    monkeypatch.setattr("tracker.views.home.london_today", lambda: TODAY)
+    heard, ready = ("Heard at a panel meeting: record the outcome and close",
+                    "Ready for the CDOP panel and on no agenda")
+    assert to_move_on(call(cdop_client, "main.home"))[heard] == "2"
+
+    transfer_to(cdop_client, call, case, other_partnership)
+
+    assert to_move_on(call(cdop_client, "main.home"))[heard] == "1"  # the neighbour only
+    theirs = to_move_on(call(southvale_client, "main.home"))
+    assert (theirs[ready], theirs[heard]) == ("1", "0")

@@ -13,6 +13,9 @@ from sqlalchemy.engine import make_url
 from tracker import create_app
 from tracker.extensions import db
 
+# The revision before the one that gives panel items back to their meeting's partnership.
+BEFORE_TRANSFER_FIX = "0008"
+
 
 def _migrated_app(tmp_path):
     uri = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
@@ -208,3 +211,35 @@ def test_migrations_import_nothing_from_the_app():
             if any(name.split(".")[0] in app_packages for name in names):
                 importing.setdefault(script.name, []).extend(names)
     assert importing == {}
+
+
+def test_migration_0009_gives_panel_items_back_to_their_meetings_partnership(tmp_path):
+    """A case transferred before transfers took it off agendas left items that carry the new
+    partnership on the old partnership's meetings: the upgrade gives them back the meeting's
+    partnership, so they count for neither (cdr.models.panel.PanelItem.of_its_case)."""
+    from tests.cdr.factories import make_case
+    from tests.factories import make_partnership
+
+    app = _migrated_app(tmp_path)
+    items = "SELECT case_id, partnership_id FROM cdr_panel_item ORDER BY case_id"
+    with app.app_context():
+        # Made at head (the factories write every column the models have), then taken back
+        # to the revision before the fix, which runs again on the way up.
+        upgrade()
+        old, new = make_partnership(code="NSP"), make_partnership(code="SVP")
+        stays, moved = make_case(old), make_case(new)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO cdr_panel_meeting (id, partnership_id, meeting_on, "
+                                 "ics_sequence) VALUES (1, :old, '2025-03-24', 0)"),
+                         {"old": old.id})
+            for case, partnership in ((stays, old), (moved, new)):
+                conn.execute(sa.text(
+                    "INSERT INTO cdr_panel_item (meeting_id, case_id, partnership_id, position) "
+                    "VALUES (1, :case, :partnership, 1)"),
+                    {"case": case.id, "partnership": partnership.id})
+        db.session.remove()
+        downgrade(revision=BEFORE_TRANSFER_FIX)
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(items)).all() == [(stays.id, old.id), (moved.id, old.id)]
+        db.engine.dispose()
