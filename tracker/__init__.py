@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Request, render_template
+from flask import Blueprint, Flask, Request, abort, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
@@ -41,18 +41,38 @@ def create_app(config=None):
     return app
 
 
+# The database's integers are 64-bit and signed: the largest id there can be.
+LARGEST_ID = 2**63 - 1
+
+
+class QueryArgs(ImmutableMultiDict):
+    """Query arguments whose integers always fit the database's.
+
+    `request.args.get(name, type=int)` (an id, a page) answers 404 for a number outside the
+    database's 64-bit integers, as DatabaseIdConverter does for one in the path, instead of
+    overflowing the driver with a 500: whichever view reads which parameter.
+    """
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (MultiDict's own signature)
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and not -LARGEST_ID - 1 <= value <= LARGEST_ID:
+            abort(404)
+        return value
+
+
 class NulFreeRequest(Request):
-    """A request whose query arguments never hold a NUL character.
+    """A request whose query arguments never hold a NUL character, nor a too large integer.
 
     PostgreSQL refuses NUL in a query's parameters (a 500), and a query argument can reach one
     from any page (?from_case=, ?q=, filters). Forms drop it in forms/base.py and path segments
     in NoNulConverter; this covers every query argument at once, whichever view reads it.
+    Integers read with `type=int` are kept to the database's range (QueryArgs).
     """
 
     @cached_property
     def args(self):
         raw = super().args
-        return ImmutableMultiDict(
+        return QueryArgs(
             (key.replace("\x00", ""), value.replace("\x00", ""))
             for key, value in raw.items(multi=True)
         )
@@ -66,7 +86,7 @@ class DatabaseIdConverter(IntegerConverter):
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", LARGEST_ID)
         super().__init__(url_map, *args, **kwargs)
 
 
