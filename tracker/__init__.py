@@ -41,16 +41,17 @@ def create_app(config=None):
     return app
 
 
-# The database's integers are 64-bit and signed: the largest id there can be.
-LARGEST_ID = 2**63 - 1
+# The largest id (or other integer) the database holds: ids are INTEGER columns, 32-bit and
+# signed on PostgreSQL (SQLite's are 64-bit), so a larger one would overflow the query.
+LARGEST_ID = 2**31 - 1
 
 
 class QueryArgs(ImmutableMultiDict):
     """Query arguments whose integers always fit the database's.
 
     `request.args.get(name, type=int)` (an id, a page) answers 404 for a number outside the
-    database's 64-bit integers, as DatabaseIdConverter does for one in the path, instead of
-    overflowing the driver with a 500: whichever view reads which parameter.
+    database's integers (LARGEST_ID), as DatabaseIdConverter does for one in the path,
+    instead of overflowing the query with a 500: whichever view reads which parameter.
     """
 
     def get(self, key, default=None, type=None):  # noqa: A002 (MultiDict's own signature)
@@ -61,7 +62,7 @@ class QueryArgs(ImmutableMultiDict):
 
 
 class NulFreeRequest(Request):
-    """A request whose query arguments never hold a NUL character, nor a too large integer.
+    """A request whose query arguments never hold a NUL character, nor too large an integer.
 
     PostgreSQL refuses NUL in a query's parameters (a 500), and a query argument can reach one
     from any page (?from_case=, ?q=, filters). Forms drop it in forms/base.py and path segments
@@ -79,7 +80,7 @@ class NulFreeRequest(Request):
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:…>` in a URL: a positive id that fits the database's 64-bit integers.
+    """`<int:…>` in a URL: a positive id that fits the database's integers (LARGEST_ID).
 
     Anything larger answers 404 like any unknown id, instead of overflowing the driver.
     """

@@ -158,8 +158,8 @@ def test_a_case_the_hand_off_did_not_offer_is_not_shown(business_client, partner
     assert _carried_over_views(case) == []
 
 
-@pytest.mark.parametrize("case_id", ["0", "-1", "abc", "", "99999999999999999999",
-                                     str(2**63), str(2**63 - 1)])
+@pytest.mark.parametrize("case_id", ["0", "-1", "abc", "", str(2**31 - 1), str(2**31),
+                                     str(2**63), "99999999999999999999"])
 def test_a_case_id_that_names_no_case_is_a_404(business_client, call, case_id):
     call(business_client, "reviews.new_incident", cdr_case=case_id, status=404)
 
