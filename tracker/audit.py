@@ -34,6 +34,8 @@ class Action(enum.StrEnum):
     LOCKED_OUT = "locked_out"
     PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action name)
     TIMED_OUT = "timed_out"
+    # Something refused for want of access when it was asked for (a built export's download).
+    REFUSED = "refused"
 
     @property
     def label(self):
