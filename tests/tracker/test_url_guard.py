@@ -80,7 +80,7 @@ def _sample_values(app, samples):
         values, integers = {}, []
         for name, converter in rule._converters.items():
             is_int = isinstance(converter, IntegerConverter)
-            values[name] = samples[name] if name in samples else (1 if is_int else "x")
+            values[name] = samples.get(name, 1 if is_int else "x")
             if is_int:
                 integers.append(name)
         with app.test_request_context():
