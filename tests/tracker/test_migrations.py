@@ -108,3 +108,33 @@ def test_migrations_leave_every_trigger_the_models_make(tmp_path):
             made = conn.execute(query).scalars().all()
     assert "deadline_tally_insert" in made and "cdr_report_tally_update" in made
     assert migrated == made
+
+
+def test_migration_0009_fails_the_files_built_before_it(tmp_path):
+    """A file built before its permissions were noted may be downloaded by nobody: the job
+    says to make it again, and keeps its file's name for the sweep to delete it."""
+    app = _migrated_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0008")
+        columns = sa.inspect(db.engine).get_columns("user")
+        values = {column["name"]: 0 if isinstance(column["type"], sa.Integer | sa.Boolean)
+                  else "2025-06-02 09:00:00" if isinstance(column["type"], sa.DateTime)
+                  else "x" for column in columns if not column["nullable"]}
+        values.update(id=1, email="a@example.org")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"INSERT INTO \"user\" ({', '.join(values)}) VALUES "
+                                 f"({', '.join(':' + name for name in values)})"), values)
+            for number, status in ((1, "ready"), (2, "queued")):
+                conn.execute(sa.text(
+                    "INSERT INTO export_job (id, user_id, kind, title, filename, arguments, "
+                    "partnership_ids, status, token, created_at) VALUES (:id, 1, 'cdr.cases', "
+                    "'Child death case list', 'x.xlsx', '[]', '1', :status, :token, "
+                    "CURRENT_TIMESTAMP)"), {"id": number, "status": status,
+                                            "token": f"t{number}"})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT status, error, token, permissions "
+                                        "FROM export_job ORDER BY id")).all()
+        db.engine.dispose()
+    assert rows == [("failed", "Made before the tracker was updated: make it again", "t1", None),
+                    ("queued", None, "t2", None)]
