@@ -8,7 +8,7 @@ from cdr.services import access, case_page, lists
 from forms.cdr.cases import CaseFilterForm
 from tracker import case_owner
 from tracker.extensions import db
-from tracker.pagination import SortableList
+from tracker.pagination import SortableList, requested_page
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
@@ -30,7 +30,7 @@ def cases():
     valid = form.validate()
     filters = _filters(form, with_identity) if valid else lists.CaseFilters(
         with_identity=with_identity)
-    found = lists.case_list(filters, ids, request.args.get("page", 1, type=int),
+    found = lists.case_list(filters, ids, requested_page(),
                             london_today(), per_page=current_app.config["PAGE_SIZE"])
     if filters.search:
         lists.record_search(found, ids)

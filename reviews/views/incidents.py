@@ -15,7 +15,7 @@ from reviews.services import notifications as notices
 from tracker import audit, case_owner
 from tracker.extensions import db
 from tracker.models import Partnership
-from tracker.pagination import SortableList
+from tracker.pagination import SortableList, requested_page
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
@@ -42,7 +42,7 @@ def tracker():
     valid = form.validate()
     filters = _filters(form) if valid else lists.TrackerFilters()
     found = lists.tracker_list(filters, visible_partnership_ids(),
-                               request.args.get("page", 1, type=int), london_today(),
+                               requested_page(), london_today(),
                                per_page=current_app.config["PAGE_SIZE"])
     kept = [(key, value) for key, value in request.args.items(multi=True)
             if key in {field.name for field in form} and key != "page"]

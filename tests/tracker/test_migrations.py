@@ -1,5 +1,7 @@
 """The migrations build exactly the schema the models describe."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -116,14 +118,13 @@ def test_migration_0009_fails_the_files_built_before_it(tmp_path):
     app = _migrated_app(tmp_path)
     with app.app_context():
         upgrade(revision="0008")
-        columns = sa.inspect(db.engine).get_columns("user")
-        values = {column["name"]: 0 if isinstance(column["type"], sa.Integer | sa.Boolean)
-                  else "2025-06-02 09:00:00" if isinstance(column["type"], sa.DateTime)
-                  else "x" for column in columns if not column["nullable"]}
+        users = sa.Table("user", sa.MetaData(), autoload_with=db.engine)
+        values = {column.name: 0 if isinstance(column.type, sa.Integer | sa.Boolean)
+                  else datetime(2025, 6, 2, 9) if isinstance(column.type, sa.DateTime)
+                  else "x" for column in users.columns if not column.nullable}
         values.update(id=1, email="a@example.org")
         with db.engine.begin() as conn:
-            conn.execute(sa.text(f"INSERT INTO \"user\" ({', '.join(values)}) VALUES "
-                                 f"({', '.join(':' + name for name in values)})"), values)
+            conn.execute(sa.insert(users), values)
             for number, status in ((1, "ready"), (2, "queued")):
                 conn.execute(sa.text(
                     "INSERT INTO export_job (id, user_id, kind, title, filename, arguments, "
