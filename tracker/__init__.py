@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Request, render_template
+from flask import Blueprint, Flask, Request, abort, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
@@ -41,32 +41,53 @@ def create_app(config=None):
     return app
 
 
+# The largest id (or other integer) the database holds: ids are INTEGER columns, 32-bit and
+# signed on PostgreSQL (SQLite's are 64-bit), so a larger one would overflow the query.
+LARGEST_ID = 2**31 - 1
+
+
+class QueryArgs(ImmutableMultiDict):
+    """Query arguments whose integers always fit the database's.
+
+    `request.args.get(name, type=int)` (an id, a page) answers 404 for a number outside the
+    database's integers (LARGEST_ID), as DatabaseIdConverter does for one in the path,
+    instead of overflowing the query with a 500: whichever view reads which parameter.
+    """
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (MultiDict's own signature)
+        value = super().get(key, default, type)
+        if type is int and isinstance(value, int) and not -LARGEST_ID - 1 <= value <= LARGEST_ID:
+            abort(404)
+        return value
+
+
 class NulFreeRequest(Request):
-    """A request whose query arguments never hold a NUL character.
+    """A request whose query arguments never hold a NUL character, nor too large an integer.
 
     PostgreSQL refuses NUL in a query's parameters (a 500), and a query argument can reach one
     from any page (?from_case=, ?q=, filters). Forms drop it in forms/base.py and path segments
     in NoNulConverter; this covers every query argument at once, whichever view reads it.
+    Integers read with `type=int` are kept to the database's range (QueryArgs).
     """
 
     @cached_property
     def args(self):
         raw = super().args
-        return ImmutableMultiDict(
+        return QueryArgs(
             (key.replace("\x00", ""), value.replace("\x00", ""))
             for key, value in raw.items(multi=True)
         )
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:…>` in a URL: a positive id that fits the database's 64-bit integers.
+    """`<int:…>` in a URL: a positive id that fits the database's integers (LARGEST_ID).
 
     Anything larger answers 404 like any unknown id, instead of overflowing the driver.
     """
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", LARGEST_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

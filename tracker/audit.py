@@ -34,6 +34,8 @@ class Action(enum.StrEnum):
     LOCKED_OUT = "locked_out"
     PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action name)
     TIMED_OUT = "timed_out"
+    # Something refused for want of access when it was asked for (a built export's download).
+    REFUSED = "refused"
 
     @property
     def label(self):
@@ -247,9 +249,22 @@ def _base_row():
     }
 
 
+# Free text a user wrote as the reason for a change (a transfer, a reopening, a cancellation)
+# can name a child. A row's detail carries it after this mark, and the trail shows it only to
+# viewers who may see identifying details (detail_for_viewer); to others, "Reason recorded".
+REASON_MARK = ". Reason: "
+REASON_WITHHELD = ". Reason recorded"
+
+
 def record(action, obj=None, *, detail=None, user=None, partnership_id=None, object_type=None,
-           object_id=None, object_label=None):
-    """Add an explicit audit row (view, export, sign-in…) to the current transaction."""
+           object_id=None, object_label=None, reason=None):
+    """Add an explicit audit row (view, export, sign-in…) to the current transaction.
+
+    `reason` is free text a user gave for the change: kept after the detail (REASON_MARK),
+    shown only to viewers who may see identifying details.
+    """
+    if reason is not None:
+        detail = f"{detail or ''}{REASON_MARK}{reason}"
     row = _base_row()
     if user is not None:
         row["user_id"], row["user_email"] = user.id, user.email
@@ -275,13 +290,18 @@ _PARTNERSHIPS_DETAIL = re.compile(
 )
 
 
-def detail_for_viewer(detail, own_codes):
+def detail_for_viewer(detail, own_codes, shows_reasons=False):
     """An audit row's detail as a viewer in the partnerships `own_codes` may read it.
 
+    A reason a user wrote (after REASON_MARK) is shown only when `shows_reasons` (the viewer
+    may see identifying details); otherwise the detail says that a reason was recorded.
     A detail listing a user's partnerships names only the viewer's own; the others are a
     count ("NSP, 1 other partnership"), as on the users pages, so an administrator of one
     partnership does not learn which other partnerships a shared user works for.
     """
+    what, mark, _reason = (detail or "").partition(REASON_MARK)
+    if mark and not shows_reasons:
+        return f"{what}{REASON_WITHHELD}"
     match = _PARTNERSHIPS_DETAIL.fullmatch(detail or "")
     if match is None:
         # A detail cut at 500 characters no longer matches: say what happened, name nobody.

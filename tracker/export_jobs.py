@@ -10,7 +10,11 @@ more, and an `ExportJob` is recorded and the user is sent to its progress page.
 The scheduler's export job (`build_queued`) claims each queued job with one atomic UPDATE (so
 two schedulers never build one twice), replays `prepare` with the job's arguments as the
 job's user (permissions and partnerships are checked again, as of the build), and writes the
-workbook under EXPORT_DIR with a random name, readable only by the app's user. The download
+workbook under EXPORT_DIR with a random name, readable only by the app's user, noting the
+permissions its contents need (PreparedExport.permissions). Each download checks them again,
+with the partnerships, as the user is now (`may_download`): a user who has since lost a
+role's permission, the identity permission or a partnership is refused as a build would be,
+the refusal audited and the file deleted. The download
 is audited exactly as an inline export is, at each download. Files are deleted
 EXPORT_KEEP_HOURS after they are built; a build that dies with its process is failed after
 STUCK_AFTER, so the user can try again.
@@ -38,12 +42,15 @@ from tracker import audit
 from tracker.domains import registered_domains
 from tracker.excel import Cover, ExportSheet, build_workbook, send_workbook
 from tracker.extensions import db
+from tracker.roles import Permission
 from tracker.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 QUEUED, BUILDING, READY, FAILED, EXPIRED = "queued", "building", "ready", "failed", "expired"
 STUCK_AFTER = timedelta(minutes=30)
+# What the progress page says of a build or a download refused for want of access.
+NO_ACCESS = "You no longer have access to these records"
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,9 @@ class PreparedExport:
     audit_id: int | None = None
     # count(limit) -> the rows of the main sheet, counted no further than `limit`.
     count: Callable[[int], int] | None = None
+    # The permissions a user must hold to receive the file (the export, the records', the
+    # identity permission when it holds identifying details): checked again at download.
+    permissions: Sequence[Permission] = ()
 
 
 class ExportJob(db.Model):
@@ -86,6 +96,9 @@ class ExportJob(db.Model):
     # The query arguments as JSON [[key, value], …]: the filters, replayed by the build.
     arguments: so.Mapped[str] = so.mapped_column(sa.Text)
     partnership_ids: so.Mapped[str] = so.mapped_column(sa.String(500))
+    # The permissions the built file needs, comma-separated (set by the build); none is read
+    # as a file nobody may download.
+    permissions: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     status: so.Mapped[str] = so.mapped_column(sa.String(20), index=True, default=QUEUED)
     row_count: so.Mapped[int | None]
     audit_as: so.Mapped[str | None] = so.mapped_column(sa.String(100))
@@ -161,6 +174,28 @@ def retry(job: ExportJob, now) -> None:
     _remove_file(job)
     job.status, job.error, job.created_at = QUEUED, None, now
     job.started_at = job.finished_at = job.row_count = job.audit_detail = None
+    job.permissions = None
+
+
+def may_download(job: ExportJob, user) -> bool:
+    """Whether `user` may still receive the job's file: active, holding every permission its
+    contents needed when built, and still in every partnership it covers."""
+    if job.permissions is None or not user.is_active:
+        return False
+    needed = [each for each in job.permissions.split(",") if each]
+    return all(user.can(each) for each in needed) and \
+        set(job.partnerships) <= set(user.partnership_ids)
+
+
+def refuse_download(job: ExportJob, now) -> None:
+    """A download refused for want of access (not committed): audited, the file deleted, the
+    job failed with the message a refused build gives (the user may ask for it again)."""
+    for partnership_id in job.partnerships or [None]:
+        audit.record(audit.Action.REFUSED, object_type=job.audit_as or job.title,
+                     object_id=job.audit_id, partnership_id=partnership_id,
+                     detail=f"Download of {job.filename} refused: {NO_ACCESS.lower()}")
+    _remove_file(job)
+    job.status, job.error, job.finished_at = FAILED, NO_ACCESS, now
 
 
 def audit_download(job: ExportJob, now) -> None:
@@ -208,7 +243,7 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
             outcome = _build_as_user(job.user_id, job.kind, args, path)
     except Forbidden:
         path.unlink(missing_ok=True)
-        outcome = {"status": FAILED, "error": "You no longer have access to these records"}
+        outcome = {"status": FAILED, "error": NO_ACCESS}
     except Exception as error:  # the user sees "failed" and may try again
         log.exception("Export job %s failed", job_id)
         path.unlink(missing_ok=True)
@@ -241,7 +276,8 @@ def _build_as_user(user_id, name, args, path: Path) -> dict:
     return {"status": READY, "row_count": next(iter(counts.values()), 0),
             "audit_detail": prepared.cover.audit_detail(counts),
             "audit_as": prepared.audit_as, "audit_id": prepared.audit_id,
-            "partnership_ids": _ids(prepared.partnership_ids)}
+            "partnership_ids": _ids(prepared.partnership_ids),
+            "permissions": ",".join(sorted({str(each) for each in prepared.permissions}))}
 
 
 def sweep(now) -> int:

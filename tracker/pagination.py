@@ -26,7 +26,7 @@ def page_of(query, count_cap=None):
     past the cap, and `total` is then the cap.
     """
     per_page = current_app.config["PAGE_SIZE"]
-    asked = min(max(request.args.get("page", 1, type=int), 1), _MAX_PAGE)
+    asked = requested_page()
     total = _count(query, count_cap)
     capped = count_cap is not None and total > count_cap
     shown = count_cap if capped else total
@@ -35,6 +35,19 @@ def page_of(query, count_cap=None):
                              error_out=False, count=False)
     pagination.total, pagination.capped = shown, capped
     return pagination
+
+
+def requested_page() -> int:
+    """?page= from 1 to _MAX_PAGE: not a number is the first page, a larger one (even past
+    the database's integers) the furthest; the list then shows its last page.
+
+    Read as text, not with `type=int`: request.args answers 404 for an integer the database
+    cannot hold (an id), but a page number is not looked up."""
+    try:
+        asked = int(request.args.get("page", ""))
+    except ValueError:
+        return 1
+    return min(max(asked, 1), _MAX_PAGE)
 
 
 def _count(query, cap):

@@ -166,18 +166,23 @@ def partnerships_summary(admin, user):
 
 def update_user(admin, user, *, full_name, role, partnership_ids, active,
                 receives_escalations=None):
-    """Apply an administrator's edit (not committed); a new role or deactivation signs out.
+    """Apply an administrator's edit (not committed); a new role, other partnerships or
+    deactivation end the user's sessions (their session version changes), so what they may
+    see is read afresh at their next sign-in. The view keeps the administrator's own session
+    when they edit themselves.
 
     `receives_escalations` None leaves the manager flag as it is.
     """
-    if role != user.role or (user.active and not active):
+    # Read first: the changes below then go in one flush, so one audit row.
+    new = kept_partnerships(admin, user) + _partnerships(partnership_ids)
+    if role != user.role or (user.active and not active) or \
+            {p.id for p in new} != {p.id for p in user.partnerships}:
         user.session_version += 1
     user.full_name = full_name
     user.role = Role(role).value
     user.active = active
     if receives_escalations is not None:
         user.receives_escalations = receives_escalations
-    new = kept_partnerships(admin, user) + _partnerships(partnership_ids)
     _set_partnerships(user, new)
 
 

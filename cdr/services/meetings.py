@@ -328,8 +328,8 @@ def cancel_meeting(case, meeting, reason: str, today: date) -> None:
     sync_met_dates(case, {meeting.number: _NOT_HELD})
     case.updated_at = utcnow()
     audit.record(audit.Action.UPDATE, case,
-                 detail=f"Cancelled the {label.lower()} of {format_date(meeting.meeting_on)}. "
-                 f"Reason: {reason}")
+                 detail=f"Cancelled the {label.lower()} of {format_date(meeting.meeting_on)}",
+                 reason=reason)
     timeline.add(case, "meeting", f"{label} of {format_date(meeting.meeting_on)} cancelled. "
                  f"Reason: {reason}", today)
 

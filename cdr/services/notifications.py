@@ -420,9 +420,10 @@ def transfer(case, to_partnership, reason: str, user, today: date) -> CaseTransf
     for request in db.session.scalars(sa.select(AgencyRequest)
                                       .where(AgencyRequest.case_id == case.id)):
         deadline_service.sync_case(request)
-    detail = f"Transferred from {old.code} to {to_partnership.code}. Reason: {reason}"
+    detail = f"Transferred from {old.code} to {to_partnership.code}"
     for partnership_id in (old.id, new_id):
-        audit.record(audit.Action.UPDATE, case, detail=detail, partnership_id=partnership_id)
+        audit.record(audit.Action.UPDATE, case, detail=detail, reason=reason,
+                     partnership_id=partnership_id)
     timeline.add(case, "transfer", f"Transferred from {old.name} to {to_partnership.name}",
                  happened_on=today)
     return moved

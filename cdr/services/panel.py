@@ -390,7 +390,7 @@ def reopen(case, reason: str, today: date) -> None:
     case.stage = "panel" if case.review_meeting_on is not None else "review_meeting"
     deadline_service.sync_case(case)
     audit.record(audit.Action.UPDATE, case,
-                 detail=f"Reopened (closed on {format_date(closed_on)}). Reason: {reason}")
+                 detail=f"Reopened (closed on {format_date(closed_on)})", reason=reason)
     timeline.add(case, "reopened", f"Case reopened. Reason: {reason}", happened_on=today)
 
 

@@ -8,7 +8,7 @@ from cdr.services import access, case_page, lists
 from forms.cdr.cases import CaseFilterForm
 from tracker import case_owner, searches
 from tracker.extensions import db
-from tracker.pagination import SortableList
+from tracker.pagination import SortableList, requested_page
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
@@ -65,7 +65,7 @@ def _names(form) -> set[str]:
 
 def _list_page(form, valid, filters, ids, kept):
     """The list as filtered (every filter in `kept`, the links' query arguments)."""
-    found = lists.case_list(filters, ids, request.args.get("page", 1, type=int),
+    found = lists.case_list(filters, ids, requested_page(),
                             london_today(), per_page=current_app.config["PAGE_SIZE"])
     if filters.search:
         lists.record_search(found, ids)

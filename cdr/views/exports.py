@@ -30,6 +30,13 @@ def _partnership_names(ids) -> str:
         Partnership.id.in_(sorted(ids))).order_by(Partnership.name)))
 
 
+def _needed(with_identity) -> list[Permission]:
+    """The permissions a user needs for the export: checked as it is prepared, and again at
+    the download of one built in the background (tracker.export_jobs)."""
+    return [Permission.EXPORT, Permission.VIEW_CDR_CASES,
+            *([Permission.VIEW_IDENTIFYING_DETAILS] if with_identity else [])]
+
+
 def _list_args(form) -> dict:
     """The query arguments of the list's own filters (nothing else reaches url_for)."""
     names = {field.name for field in form}
@@ -54,10 +61,8 @@ def cases_spreadsheet():
 
 def prepare_case_list(args) -> PreparedExport:
     """The case list export for these query arguments, as the signed-in user may see it."""
-    if not current_user.can(Permission.EXPORT) or not current_user.can(Permission.VIEW_CDR_CASES):
-        abort(403)
     with_identity = args.get("identifying") == "yes"
-    if with_identity and not access.may_see_identity():
+    if not all(current_user.can(each) for each in _needed(with_identity)):
         abort(403)
     ids = visible_partnership_ids()
     may_search_names = access.may_see_identity()
@@ -76,7 +81,8 @@ def prepare_case_list(args) -> PreparedExport:
     return PreparedExport(
         cover, sheets, f"child-death-cases-{today.isoformat()}{suffix}.xlsx", ids,
         audit_as="Child death case list",
-        count=lambda limit: exports.count_cases(filters, ids, today, limit))
+        count=lambda limit: exports.count_cases(filters, ids, today, limit),
+        permissions=_needed(with_identity))
 
 
 CASE_LIST = ExportKind("cdr.cases", prepare_case_list, "cdr.cases")

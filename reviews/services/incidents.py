@@ -85,6 +85,20 @@ def child_death_case(*, reference=None, case_id=None, partnership_ids) -> ChildD
     )
 
 
+def handed_off_case(*, case_id=None, reference=None) -> ChildDeathCase | None:
+    """The child death case by id or reference when its page offers the signed-in user to
+    open its serious incident (the hand-off): in their partnerships, abuse or neglect known
+    or suspected, and no serious incident of theirs linked to it yet. Else None.
+
+    The only cases whose dates and safeguarding answers the new incident form carries over,
+    for a user who may not open the case itself."""
+    case = child_death_case(case_id=case_id, reference=reference,
+                            partnership_ids=visible_partnership_ids())
+    if case is None or not _offers_incident(case, _linked_incidents(case)):
+        return None
+    return case
+
+
 def answers_from_case(case: ChildDeathCase) -> dict:
     """The form's answers carried over from a child death case: the death is the incident,
     and the notification received is when the local authority became aware."""
@@ -182,19 +196,30 @@ def related(record) -> list[RelatedLink]:
     return []
 
 
-def _links_for_case(case) -> list[RelatedLink]:
-    incidents = db.session.execute(
+def _linked_incidents(case) -> list:
+    """(id, reference) of the serious incidents of the user's partnerships linked to the case."""
+    return db.session.execute(
         sa.select(SeriousIncident.id, SeriousIncident.reference)
         .where(SeriousIncident.cdr_case_id == case.id,
                SeriousIncident.partnership_id.in_(list(visible_partnership_ids())))
         .order_by(SeriousIncident.id)
     ).all()
+
+
+def _offers_incident(case, incidents) -> bool:
+    """Whether the case's page offers to open its serious incident: abuse or neglect known or
+    suspected, and none linked yet."""
+    return not incidents and bool(case.abuse_or_neglect_suspected)
+
+
+def _links_for_case(case) -> list[RelatedLink]:
+    incidents = _linked_incidents(case)
     may_view = current_user.can(Permission.VIEW_REVIEWS)
     if incidents:
         return [RelatedLink(f"Linked serious incident {reference}",
                             url_for("reviews.incident", incident_id=ident) if may_view else "")
                 for ident, reference in incidents]
-    if not case.abuse_or_neglect_suspected:
+    if not _offers_incident(case, incidents):
         return []
     if current_user.can(Permission.EDIT_REVIEWS):
         return [RelatedLink("Open the linked serious incident",

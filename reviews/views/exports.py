@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from forms.reviews.tracker import TrackerFilterForm
 from reviews import bp
-from reviews.services import access, exports
+from reviews.services import exports
 from reviews.views.incidents import _filters
 from tracker.excel import Cover, describe_form
 from tracker.export_jobs import ExportKind, PreparedExport, send_or_queue
@@ -20,6 +20,13 @@ _ORDERS = {("la_aware_on", True): "Date aware, latest first",
            ("la_aware_on", False): "Date aware, earliest first",
            ("reference", False): "Reference, A to Z", ("reference", True): "Reference, Z to A",
            ("stage", False): "Stage, first to last", ("stage", True): "Stage, last to first"}
+
+
+def _needed(with_identity) -> list[Permission]:
+    """The permissions a user needs for the export: checked as it is prepared, and again at
+    the download of one built in the background (tracker.export_jobs)."""
+    return [Permission.EXPORT, Permission.VIEW_REVIEWS,
+            *([Permission.VIEW_IDENTIFYING_DETAILS] if with_identity else [])]
 
 
 def _list_args(form) -> dict:
@@ -41,10 +48,8 @@ def tracker_spreadsheet():
 
 def prepare_tracker(args) -> PreparedExport:
     """The tracker export for these query arguments, as the signed-in user may see it."""
-    if not current_user.can(Permission.EXPORT) or not current_user.can(Permission.VIEW_REVIEWS):
-        abort(403)
     with_identity = args.get("identifying") == "yes"
-    if with_identity and not access.may_see_identity():
+    if not all(current_user.can(each) for each in _needed(with_identity)):
         abort(403)
     form = TrackerFilterForm(formdata=args, meta={"csrf": False})
     if not form.validate():
@@ -59,7 +64,8 @@ def prepare_tracker(args) -> PreparedExport:
     return PreparedExport(
         cover, sheets, f"practice-reviews-{today.isoformat()}{suffix}.xlsx", ids,
         audit_as="Practice review tracker",
-        count=lambda limit: exports.count_incidents(filters, ids, today, limit))
+        count=lambda limit: exports.count_incidents(filters, ids, today, limit),
+        permissions=_needed(with_identity))
 
 
 TRACKER_LIST = ExportKind("reviews.tracker", prepare_tracker, "reviews.tracker")

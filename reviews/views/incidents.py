@@ -12,10 +12,10 @@ from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, RECOMMENDATIONS, STAGE
 from reviews.services import access, lists, review_page
 from reviews.services import incidents as service
 from reviews.services import notifications as notices
-from tracker import case_owner
+from tracker import audit, case_owner
 from tracker.extensions import db
 from tracker.models import Partnership
-from tracker.pagination import SortableList
+from tracker.pagination import SortableList, requested_page
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today
@@ -42,7 +42,7 @@ def tracker():
     valid = form.validate()
     filters = _filters(form) if valid else lists.TrackerFilters()
     found = lists.tracker_list(filters, visible_partnership_ids(),
-                               request.args.get("page", 1, type=int), london_today(),
+                               requested_page(), london_today(),
                                per_page=current_app.config["PAGE_SIZE"])
     kept = [(key, value) for key, value in request.args.items(multi=True)
             if key in {field.name for field in form} and key != "page"]
@@ -108,18 +108,26 @@ def new_incident():
 
 def _prefill() -> dict | None:
     """Answers carried over from the child death case named by ?cdr_case= (its id, from the
-    case page) or ?from_case= (its reference, typed here), in the user's partnerships."""
-    case_id = request.args.get("cdr_case", type=int)
+    case page's offer) or ?from_case= (its reference, typed here), only when that case hands
+    a serious incident to the user (service.handed_off_case); the view is audited. Any other
+    ?cdr_case= is a 404, as for a case that does not exist."""
     reference = request.args.get("from_case", "").strip()[:40]
-    if case_id is None and not reference:
+    if "cdr_case" in request.args:
+        case_id = request.args.get("cdr_case", type=int)
+        case = service.handed_off_case(case_id=case_id) if case_id is not None else None
+        if case is None:
+            abort(404)
+    elif reference:
+        case = service.handed_off_case(reference=reference)
+        if case is None:
+            flash("There is no child death case with this reference in your partnerships "
+                  "waiting for a serious incident", "error")
+            return None
+    else:
         return None
-    case = service.child_death_case(case_id=case_id, reference=reference or None,
-                                    partnership_ids=visible_partnership_ids())
-    if case is None:
-        if reference:
-            flash("There is no child death case with this reference in your partnerships",
-                  "error")
-        return None
+    audit.record(audit.Action.VIEW, case, detail="Viewed the dates and safeguarding answers "
+                 "carried over to a new serious incident")
+    db.session.commit()
     return service.answers_from_case(case)
 
 

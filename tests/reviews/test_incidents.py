@@ -189,11 +189,11 @@ def test_from_a_child_death_case_the_form_carries_the_dates_over(business_client
 
 
 def test_another_partnerships_child_death_case_is_not_carried_over(business_client, call):
-    case = make_case(make_partnership(code="ZZP"), date_of_death=date(2024, 12, 1))
+    case = make_case(make_partnership(code="ZZP"), date_of_death=date(2024, 12, 1),
+                     abuse_or_neglect_suspected=True)
 
-    form = call(business_client, "reviews.new_incident", cdr_case=case.id)
+    form = call(business_client, "reviews.new_incident", cdr_case=case.id, status=404)
 
-    assert form.html.select_one("input[name=cdr_reference]").get("value", "") == ""
     assert "1 December 2024" not in form.text()
 
 

@@ -89,9 +89,9 @@ def test_a_user_who_records_incidents_is_offered_the_linked_incident_with_dates_
 
 def test_the_business_unit_starts_from_a_case_reference(business_client, partnership,
                                                         other_partnership, call):
-    case = make_case(partnership, date_of_death=date(2025, 2, 1),
-                     notification_received_on=date(2025, 2, 3))
-    theirs = make_case(other_partnership)
+    case = make_case(partnership, abuse_or_neglect_suspected=True,
+                     date_of_death=date(2025, 2, 1), notification_received_on=date(2025, 2, 3))
+    theirs = make_case(other_partnership, abuse_or_neglect_suspected=True)
 
     form = call(business_client, "reviews.new_incident", from_case=case.reference.lower())
     assert [box["value"] for box in form.html.select("input[name=incident_date]")] == \
@@ -100,6 +100,68 @@ def test_the_business_unit_starts_from_a_case_reference(business_client, partner
     assert "There is no child death case with this reference" in refused.text(
         ".govuk-notification-banner")
     assert refused.html.select_one("input[name=cdr_reference]").get("value", "") == ""
+
+
+def _carried_over_views(case):
+    """The VIEW audit rows of the case."""
+    from tracker.audit import AuditEvent
+
+    return db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.action == "view", AuditEvent.object_type == "ChildDeathCase",
+        AuditEvent.object_id == str(case.id))).all()
+
+
+def test_carrying_a_case_over_is_audited(business_client, partnership, call):
+    case = make_case(partnership, abuse_or_neglect_suspected=True,
+                     date_of_death=date(2025, 2, 1), notification_received_on=date(2025, 2, 3))
+
+    call(business_client, "reviews.new_incident", cdr_case=case.id)
+    call(business_client, "reviews.new_incident", from_case=case.reference)
+
+    views = _carried_over_views(case)
+    assert [(view.user_email, view.partnership_id) for view in views] == \
+        [(business_client.user.email, partnership.id)] * 2
+    assert all("carried over to a new serious incident" in view.detail for view in views)
+
+
+HANDED_OFF_NOT = {
+    "no abuse or neglect suspected": lambda p, o: make_case(p, abuse_or_neglect_suspected=False),
+    "a serious incident already linked": lambda p, o: _linked(p),
+    "another partnership's case": lambda p, o: make_case(o, abuse_or_neglect_suspected=True),
+}
+
+
+def _linked(partnership):
+    case = make_case(partnership, abuse_or_neglect_suspected=True)
+    make_incident(partnership, cdr_case_id=case.id, child_died=True)
+    return case
+
+
+@pytest.mark.parametrize("kind", list(HANDED_OFF_NOT))
+def test_a_case_the_hand_off_did_not_offer_is_not_shown(business_client, partnership,
+                                                       other_partnership, call, kind):
+    """The business unit may not open a child death case: the form shows its date of death
+    and safeguarding answers only for a case whose page offers them the incident."""
+    case = HANDED_OFF_NOT[kind](partnership, other_partnership)
+    case.date_of_death = date(2024, 11, 17)
+    db.session.commit()
+    call(business_client, "cdr.case", case_id=case.id, status=403)
+
+    call(business_client, "reviews.new_incident", cdr_case=case.id, status=404)
+    typed = call(business_client, "reviews.new_incident", from_case=case.reference)
+
+    assert typed.html.select_one("input[name=cdr_reference]").get("value", "") == ""
+    assert [box.get("value", "") for box in typed.html.select("input[name=incident_date]")] \
+        == ["", "", ""]
+    assert "There is no child death case with this reference" in typed.text(
+        ".govuk-notification-banner")
+    assert _carried_over_views(case) == []
+
+
+@pytest.mark.parametrize("case_id", ["0", "-1", "abc", "", str(2**31 - 1), str(2**31),
+                                     str(2**63), "99999999999999999999"])
+def test_a_case_id_that_names_no_case_is_a_404(business_client, call, case_id):
+    call(business_client, "reviews.new_incident", cdr_case=case_id, status=404)
 
 
 def test_an_incident_in_another_partnership_is_not_linked_from_the_case(

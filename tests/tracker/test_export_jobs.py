@@ -18,7 +18,8 @@ from tracker import create_app, export_jobs
 from tracker.audit import Action, AuditEvent
 from tracker.export_jobs import ExportJob
 from tracker.extensions import db
-from tracker.roles import Role
+from tracker.models import User
+from tracker.roles import PERMISSIONS, Permission, Role
 
 TODAY = date(2025, 6, 2)
 NOW = datetime(2025, 6, 2, 9, 30)
@@ -243,3 +244,72 @@ def test_the_build_checks_the_users_access_again(cdop_client, cases):
     assert list(export_jobs.export_dir().iterdir()) == []
     assert "You no longer have access to these records" in Page(
         cdop_client.get(progress_url)).text("#status")
+
+
+def _lose_the_identity_permission(client, partnership, monkeypatch):
+    monkeypatch.setitem(PERMISSIONS, Role.CDOP_ADMIN, PERMISSIONS[Role.CDOP_ADMIN]
+                        - {Permission.VIEW_IDENTIFYING_DETAILS})
+
+
+def _lose_the_role(client, partnership, monkeypatch):
+    client.user.role = Role.BUSINESS_UNIT.value  # exports, but sees no child death cases
+    db.session.commit()
+
+
+def _lose_the_partnership(client, partnership, monkeypatch):
+    elsewhere = make_partnership(code="ZZP")
+    db.session.expire_all()
+    db.session.get(User, client.user.id).partnerships = [elsewhere]
+    db.session.commit()
+
+
+LOSSES = {"the identity permission": _lose_the_identity_permission,
+          "the role": _lose_the_role, "the partnership": _lose_the_partnership}
+
+
+@pytest.mark.parametrize("lost", list(LOSSES))
+def test_the_download_checks_the_users_access_again(cdop_client, cases, partnership,
+                                                   monkeypatch, lost):
+    """Built with identifying details, the file is refused to its user once they have lost
+    what it needs (their session may have lived on, or they signed in again)."""
+    progress_url = queue_big_export_with_identity(cdop_client)
+    export_jobs.build_queued(lambda: NOW)
+    link = Page(cdop_client.get(progress_url)).html.select_one("#download")["href"]
+    job = db.session.scalar(sa.select(ExportJob))
+    path = export_jobs.file_of(job)
+    assert path.exists()
+
+    LOSSES[lost](cdop_client, partnership, monkeypatch)
+    response = cdop_client.get(link)
+    response.close()  # as a WSGI server does (a file sent would otherwise stay open)
+
+    assert response.status_code == 302 and response.location == progress_url
+    assert "You no longer have access to these records" in Page(
+        cdop_client.get(progress_url)).text("#status")
+    assert not path.exists()
+    db.session.expire_all()
+    assert (job.status, job.token) == ("failed", None)
+    assert [event.action for event in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action.in_([Action.EXPORT.value, Action.REFUSED.value])))] == ["refused"]
+    again = cdop_client.get(link)
+    again.close()
+    assert again.status_code == 302  # and stays refused
+
+
+def test_the_download_of_a_file_without_identifying_details_needs_no_identity_permission(
+        cdop_client, cases, partnership, monkeypatch):
+    progress_url = queue_big_export(cdop_client)
+    export_jobs.build_queued(lambda: NOW)
+    link = Page(cdop_client.get(progress_url)).html.select_one("#download")["href"]
+
+    _lose_the_identity_permission(cdop_client, partnership, monkeypatch)
+    response, _ = download(cdop_client, link)
+
+    assert response.status_code == 200
+    assert [event.action for event in export_events()] == ["export"]
+
+
+def queue_big_export_with_identity(client):
+    response = client.get(LIST_URL + "&identifying=yes")
+    assert response.status_code == 302 and response.location.startswith("/exports/")
+    return response.location

@@ -2,6 +2,7 @@
 
 import ast
 import re
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -243,3 +244,32 @@ def test_migration_0009_gives_panel_items_back_to_their_meetings_partnership(tmp
         with db.engine.connect() as conn:
             assert conn.execute(sa.text(items)).all() == [(stays.id, old.id), (moved.id, old.id)]
         db.engine.dispose()
+
+
+def test_migration_0009_fails_the_files_built_before_it(tmp_path):
+    """A file built before its permissions were noted may be downloaded by nobody: the job
+    says to make it again, and keeps its file's name for the sweep to delete it."""
+    app = _migrated_app(tmp_path)
+    with app.app_context():
+        upgrade(revision="0008")
+        users = sa.Table("user", sa.MetaData(), autoload_with=db.engine)
+        values = {column.name: 0 if isinstance(column.type, sa.Integer | sa.Boolean)
+                  else datetime(2025, 6, 2, 9) if isinstance(column.type, sa.DateTime)
+                  else "x" for column in users.columns if not column.nullable}
+        values.update(id=1, email="a@example.org")
+        with db.engine.begin() as conn:
+            conn.execute(sa.insert(users), values)
+            for number, status in ((1, "ready"), (2, "queued")):
+                conn.execute(sa.text(
+                    "INSERT INTO export_job (id, user_id, kind, title, filename, arguments, "
+                    "partnership_ids, status, token, created_at) VALUES (:id, 1, 'cdr.cases', "
+                    "'Child death case list', 'x.xlsx', '[]', '1', :status, :token, "
+                    "CURRENT_TIMESTAMP)"), {"id": number, "status": status,
+                                            "token": f"t{number}"})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT status, error, token, permissions "
+                                        "FROM export_job ORDER BY id")).all()
+        db.engine.dispose()
+    assert rows == [("failed", "Made before the tracker was updated: make it again", "t1", None),
+                    ("queued", None, "t2", None)]

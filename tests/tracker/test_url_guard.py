@@ -2,12 +2,15 @@
 
 For every endpoint, as anonymous and as a signed-in user of each kind that sees different
 pages, it sends: query names that mean something to url_for, and an unknown one; CR/LF and
-NUL in every query parameter and form field; and a multipart file part in place of each
-text field of the endpoint's forms. Lists are one row a page, so pagination is exercised.
+NUL in every query parameter and form field; an integer too large for the database in every
+query parameter and every integer path parameter (a 404, never a 500); and a multipart file
+part in place of each text field of the endpoint's forms. Lists are one row a page, so
+pagination is exercised.
 """
 
 import io
 from datetime import date
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -26,7 +29,12 @@ BAD = "a\r\n\x00b"
 # Names tried where there is no form to read them from (POST-only endpoints, and pages the
 # user may not open), all in one request.
 COMMON_FIELDS = ["email", "password", "full_name", "description", "reason", "confirm", "next"]
-COMMON_QUERY = ["page", "next"]
+# Query parameters read as integers (ids, pages) that no GET form on the page names; the query
+# names of the page's own links are tried too.
+COMMON_QUERY = ["page", "next", "cdr_case", "partnership"]
+# Too large for the database: one past PostgreSQL's INTEGER (its ids), one past SQLite's
+# 64-bit integers, and a 20-digit number. The first two go in every query parameter.
+HUGE = [str(2**31), str(2**63), "99999999999999999999"]
 RULE_KEY = "panel_notification"
 
 
@@ -53,18 +61,33 @@ def _forms(html, method):
     return fields
 
 
+def _link_query_names(html):
+    """The query parameter names of the page's own links (?cdr_case=, ?partnership=…)."""
+    names = set()
+    for link in BeautifulSoup(html, "html.parser").find_all("a", href=True):
+        parts = urlsplit(link["href"])
+        if not parts.netloc:
+            names.update(name for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return names
+
+
 def _sample_values(app, samples):
-    """(endpoint, methods, url) for every rule of the URL map, with sample path values."""
+    """(endpoint, methods, url, [urls with a huge integer path value]) for every rule of the
+    URL map, with sample path values."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint.endswith("static"):
             continue
-        values = {}
+        values, integers = {}, []
         for name, converter in rule._converters.items():
-            values[name] = samples[name] if name in samples else (
-                1 if isinstance(converter, IntegerConverter) else "x")
+            is_int = isinstance(converter, IntegerConverter)
+            values[name] = samples.get(name, 1 if is_int else "x")
+            if is_int:
+                integers.append(name)
         with app.test_request_context():
             url = app.url_for(rule.endpoint, **values)
-        yield rule.endpoint, rule.methods, url
+            huge = [app.url_for(rule.endpoint, **{**values, name: int(number)})
+                    for name in integers for number in HUGE]
+        yield rule.endpoint, rule.methods, url, huge
 
 
 class Guard:
@@ -92,10 +115,24 @@ class Guard:
         reserved = dict.fromkeys(RESERVED_NAMES, "x")
         self.check(f"GET {url} ?{'&'.join(RESERVED_NAMES)}",
                    self.client.get(url, query_string={**reserved, "page": "2"}))
-        for name in {*_forms(html, "get"), *COMMON_QUERY}:
+        for name in {*_forms(html, "get"), *_link_query_names(html), *COMMON_QUERY}:
             self.check(f"GET {url} ?{name}={BAD!r}",
                        self.client.get(url, query_string={name: BAD}))
+            for number in HUGE[:2]:
+                self.check(f"GET {url} ?{name}={number}",
+                           self.client.get(url, query_string={name: number}))
         return _forms(html, "post")
+
+    def huge_path(self, methods, urls):
+        """An integer path value too large for the database answers 404, as an unknown id."""
+        for url in urls:
+            for method in {"GET", "POST"} & methods:
+                response = self.client.open(url, method=method,
+                                            data={"csrf_token": self.token})
+                # Signed out, a page first asks to sign in: that is the same for any id.
+                if response.status_code not in (302, 404):
+                    self.failures.append(f"{method} {url}: {response.status_code}, not 404")
+                self.check(f"{method} {url}", response)
 
     def post(self, url, fields):
         """POST a file, then CR/LF and NUL, in each field of the form (or the common ones)."""
@@ -149,9 +186,10 @@ def test_no_bad_input_gives_a_server_error(app, partnership, world, role):
 
     # Sign-out last: it would end the session the other requests are checked in.
     endpoints = sorted(_sample_values(app, world), key=lambda e: e[0] == "auth.logout")
-    for _endpoint, methods, url in endpoints:
+    for _endpoint, methods, url, huge in endpoints:
         fields = guard.query(url) if "GET" in methods else {}
         if "POST" in methods:
             guard.post(url, fields)
+        guard.huge_path(methods, huge)
 
     assert guard.failures == []

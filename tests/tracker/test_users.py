@@ -234,6 +234,46 @@ def test_changing_a_role_is_audited_and_ends_the_users_sessions(app, admin_clien
     assert doctor_client.get("/").status_code == 302
 
 
+def test_changing_partnerships_ends_the_users_sessions_but_not_the_admins(
+        app, admin_client, partnership, other_partnership):
+    admin_client.user.partnerships.append(other_partnership)
+    db.session.commit()
+    doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership, other_partnership])
+    doctor_client = app.test_client()
+    sign_in(doctor_client, doctor.email)
+    assert doctor_client.get("/").status_code == 200
+
+    response = submit(admin_client, f"/users/{doctor.id}/edit",
+                      edit_data(doctor, partnerships=[str(partnership.id)]))
+
+    assert response.status_code == 302
+    assert {p.code for p in user_by_email(doctor.email).partnerships} == {"NSP"}
+    assert doctor_client.get("/").status_code == 302  # signed out: sign in again
+    assert admin_client.get("/users/").status_code == 200
+    # A change of name only leaves their sessions alone.
+    sign_in(doctor_client, doctor.email)
+    submit(admin_client, f"/users/{doctor.id}/edit",
+           edit_data(user_by_email(doctor.email), full_name="Dr Renamed"))
+    assert doctor_client.get("/").status_code == 200
+
+
+def test_an_admin_who_changes_their_own_partnerships_stays_signed_in_here_only(
+        app, admin_client, partnership, other_partnership):
+    me = admin_client.user
+    me.partnerships.append(other_partnership)
+    db.session.commit()
+    elsewhere = app.test_client()
+    sign_in(elsewhere, me.email)
+
+    response = submit(admin_client, f"/users/{me.id}/edit",
+                      edit_data(me, partnerships=[str(partnership.id)]))
+
+    assert response.status_code == 302
+    assert {p.code for p in user_by_email(me.email).partnerships} == {"NSP"}
+    assert admin_client.get("/users/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+
+
 def test_edit_page_shows_the_users_current_details(admin_client, partnership):
     doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Who")
     html = page(admin_client.get(f"/users/{doctor.id}/edit"))
@@ -266,8 +306,12 @@ def test_editing_partnerships_keeps_those_the_admin_cannot_see(
                       edit_data(member, partnerships=[str(third.id)]))
     assert response.status_code == 302
     assert {p.code for p in user_by_email(member.email).partnerships} == {"SVP", "WMP"}
-    [row] = audit_rows(action="update", object_type="User", object_id=str(member.id))
-    assert row.detail == "Partnerships changed from NSP, SVP to SVP, WMP"
+    # The membership's row, and the ended sessions' (the session version is never shown).
+    rows = audit_rows(action="update", object_type="User", object_id=str(member.id))
+    assert [row.detail for row in rows if row.detail] == [
+        "Partnerships changed from NSP, SVP to SVP, WMP"]
+    assert [row.changes for row in rows if not row.detail] == [
+        {"session_version": ["(redacted)", "(redacted)"]}]
 
 
 def test_users_of_other_partnerships_answer_not_found(admin_client, other_partnership):

@@ -57,7 +57,7 @@ def index():
         type_label=type_label,
         field_label=field_label,
         shows_values=_values_shown_to(current_user),
-        detail_for=_details_for_viewer(),
+        detail_for=_details_for_viewer(current_user),
     ), (200 if valid else 400)
 
 
@@ -73,12 +73,14 @@ def _values_shown_to(viewer):
     return lambda event: event.object_type in SHELL_RECORD_TYPES
 
 
-def _details_for_viewer():
-    """A row's detail as the viewer may read it: only their own partnerships by name."""
+def _details_for_viewer(viewer):
+    """A row's detail as the viewer may read it: only their own partnerships by name, and a
+    reason someone wrote (which can name a child) only if they may see identifying details."""
     own_codes = frozenset(db.session.scalars(
         sa.select(Partnership.code).where(Partnership.id.in_(visible_partnership_ids()))
     ))
-    return lambda detail: detail_for_viewer(detail, own_codes)
+    shows_reasons = viewer.can(Permission.VIEW_IDENTIFYING_DETAILS)
+    return lambda detail: detail_for_viewer(detail, own_codes, shows_reasons)
 
 
 def _scoped_user_ids():

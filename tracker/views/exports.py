@@ -44,9 +44,14 @@ def progress(job_id):
 @bp.route("/<int:job_id>/download")
 @permission_required(Permission.EXPORT)
 def download(job_id):
-    """The built workbook, audited as an inline export is."""
+    """The built workbook, audited as an inline export is; refused (and audited) when the
+    user has since lost a permission or a partnership its contents need."""
     job = _own_job(job_id)
     if job.status != READY or not job.token or not export_jobs.file_of(job).exists():
+        return redirect(url_for("exports.progress", job_id=job.id))
+    if not export_jobs.may_download(job, current_user):
+        export_jobs.refuse_download(job, utcnow())
+        db.session.commit()
         return redirect(url_for("exports.progress", job_id=job.id))
     export_jobs.audit_download(job, utcnow())
     db.session.commit()

@@ -7,7 +7,7 @@ the membership of their own partnerships; their own password only on the change-
 """
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
 from tracker import users as service
@@ -71,6 +71,10 @@ def edit(user_id):
             receives_escalations=form.receives_escalations.data,
         )
         db.session.commit()
+        if user.id == current_user.id and user.active:
+            # Their other sessions end; this one goes on under the new session version.
+            # (Pass the user, not the current_user proxy: Flask-Login keeps it in g.)
+            login_user(user)
         flash(f"The changes to {user.full_name} have been saved.", "success")
         return redirect(url_for("users.index"))
     status = 400 if form.errors else 200
