@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_export_download_access'
-down_revision = '0008'
+down_revision = '0009_transfer_search'
 branch_labels = None
 depends_on = None
 
