@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_login import current_user
 
 from cdr.models import (
     EXPECTED,
@@ -36,6 +37,8 @@ from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.roles import Permission
+from tracker.security import visible_partnership_ids
 from tracker.timeutil import utcnow
 
 # The flags of the national notification form: (case column, what the checkbox says).
@@ -190,9 +193,12 @@ def lock_identity(data: dict) -> None:
     duplicates.lock(*identity_keys(data))
 
 
-def duplicate_groups(partnership_id: int, may_open: bool) -> list[duplicates.DuplicateGroup]:
+def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
     """The partnership's cases that seem to be one death (same NHS number, or same name,
-    date of birth and date of death), by reference; links only when `may_open`."""
+    date of birth and date of death), by reference, never by the child's details; linked
+    only for a user who may open them."""
+    may_open = (current_user.can(Permission.VIEW_CDR_CASES)
+                and partnership_id in visible_partnership_ids())
     same_nhs = (ChildIdentity.nhs_number,)
     same_death = (ChildIdentity.name_search, ChildIdentity.date_of_birth,
                   ChildDeathCase.date_of_death)

@@ -162,9 +162,11 @@ def duplicate_message(incident: SeriousIncident, data: dict) -> dict[str, str]:
                                "authority became aware"}
 
 
-def duplicate_groups(partnership_id: int, may_open: bool) -> list[duplicates.DuplicateGroup]:
+def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
     """The partnership's incidents that seem to be one (same pseudonym and dates, or the
-    same child death case), by reference; links only when `may_open`."""
+    same child death case), by reference; linked only for a user who may open them."""
+    may_open = (current_user.can(Permission.VIEW_REVIEWS)
+                and partnership_id in visible_partnership_ids())
     same_child = (sa.func.lower(SeriousIncident.child_reference),
                   SeriousIncident.incident_date, SeriousIncident.la_aware_on)
     same_case = (SeriousIncident.cdr_case_id,)
