@@ -22,7 +22,7 @@ from reviews.models import (
     YearlyReport,
 )
 from tests.cdr.factories import make_case
-from tests.conftest import csrf_token_from, sign_in, submission_key_from
+from tests.conftest import csrf_token_from, page, sign_in, submission_key_from
 from tests.factories import make_user
 from tests.import_files import confirm, upload, workbook
 from tests.reviews.factories import make_incident
@@ -274,3 +274,30 @@ def test_an_import_confirmed_twice_imports_once(app, cdop_client, tmp_path):
     assert first.status_code == second.status_code == 302
     assert second.location == first.location
     assert count(ChildDeathCase) == 1
+
+
+def test_the_duplicate_page_s_button_records_one_further_notification(cdop_client):
+    """The already-notified page sends the answers on with their key: pressing "Record as a
+    further notification" twice records it once."""
+    from cdr.models import CaseNotification
+
+    first = cdop_client.get("/child-deaths/notify").get_data(as_text=True)
+    cdop_client.post("/child-deaths/notify", data={
+        **NOTIFICATION, **submission_key_from(first), "csrf_token": csrf_token_from(first)})
+    html = cdop_client.get("/child-deaths/notify").get_data(as_text=True)
+    duplicate = cdop_client.post("/child-deaths/notify", data={
+        **NOTIFICATION, "source": "coroner", **submission_key_from(html),
+        "csrf_token": csrf_token_from(html)})
+    assert "This death has already been notified" in duplicate.get_data(as_text=True)
+    form = page(duplicate).select_one("form[action$='/notify']")
+    data = {}
+    for tag in form.select("input[type=hidden]"):
+        data.setdefault(tag["name"], []).append(tag.get("value", ""))
+    assert data["submission_key"] == [submission_key_from(html)["submission_key"]]
+
+    pressed = [cdop_client.post("/child-deaths/notify", data={**data, "action": "further"})
+               for _ in range(2)]
+
+    assert [r.status_code for r in pressed] == [302, 302]
+    assert pressed[0].location == pressed[1].location
+    assert count(ChildDeathCase) == 1 and count(CaseNotification) == 2
