@@ -129,5 +129,5 @@ def register(app) -> None:
     @app.errorhandler(AlreadySubmitted)
     def already_submitted(error):
         db.session.rollback()
-        flash("This form had already been sent: this is what it saved", "success")
+        flash("This form was sent twice: it was saved once", "success")
         return redirect(error.url)

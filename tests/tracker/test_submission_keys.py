@@ -192,7 +192,7 @@ def test_a_create_form_sent_twice_makes_one_record_and_lands_on_its_page(
     assert second.location == first.location
     assert count(form.model) == before + 1
     landed = client.get(second.location).get_data(as_text=True)
-    assert "This form had already been sent: this is what it saved" in landed
+    assert "This form was sent twice: it was saved once" in landed
 
 
 def test_each_showing_of_a_form_issues_a_new_key(cdop_client):
