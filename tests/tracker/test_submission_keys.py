@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 from flask import url_for
 
 from cdr.models import AgencyRequest, CaseAction, ChildDeathCase, PanelMeeting
@@ -301,3 +302,33 @@ def test_the_duplicate_page_s_button_records_one_further_notification(cdop_clien
     assert [r.status_code for r in pressed] == [302, 302]
     assert pressed[0].location == pressed[1].location
     assert count(ChildDeathCase) == 1 and count(CaseNotification) == 2
+
+
+def test_a_rapid_response_meeting_scheduled_twice_lands_on_the_case(cdop_client, partnership,
+                                                                    monkeypatch):
+    """Scheduling a meeting with a double click: the second send lands where the first did,
+    not on a refusal saying someone else changed the case."""
+    from cdr.models import RapidResponseMeeting
+
+    died = date(2025, 3, 3)
+    monkeypatch.setattr("cdr.views.meetings.london_today", lambda: date(2025, 3, 4))
+    monkeypatch.setattr("cdr.views.cases.london_today", lambda: date(2025, 3, 4))
+    case = make_case(partnership, date_of_death=died)
+    jar = cdop_client.get(f"/child-deaths/{case.id}/joint-agency-response").get_data(
+        as_text=True)
+    db.session.refresh(case)
+    assert cdop_client.post(f"/child-deaths/{case.id}/joint-agency-response", data={
+        "criteria": ["jar_sudden_unexplained"], "version": case.version,
+        "csrf_token": csrf_token_from(jar)}).status_code == 302
+    url = f"/child-deaths/{case.id}/meetings/1"
+    html = cdop_client.get(url).get_data(as_text=True)
+    version = BeautifulSoup(html, "html.parser").select_one("input[name=version]")["value"]
+    sent = {"meeting_on": day(date(2025, 3, 5)), "starts_at": "10:00", "version": version,
+            **submission_key_from(html), "csrf_token": csrf_token_from(html)}
+    assert "submission_key" in sent
+
+    first, second = (cdop_client.post(url, data=sent) for _ in range(2))
+
+    assert first.status_code == second.status_code == 302
+    assert second.location == first.location
+    assert count(RapidResponseMeeting) == 1
