@@ -226,6 +226,8 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     check(problems)
     reference = next_reference(partnership, data["la_aware_on"].year)
     values = {name: data[name] for name in INCIDENT_FIELDS}
+    # One space between words, so the duplicate check finds "Child  P" as "Child P".
+    values["child_reference"] = " ".join((values["child_reference"] or "").split())
     if not values["child_reference"]:
         # A pseudonym by default: Child A, Child B… by the reference's number.
         values["child_reference"] = f"Child {chr(ord('A') + (int(reference[-4:]) - 1) % 26)}"

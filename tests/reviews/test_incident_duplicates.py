@@ -115,3 +115,13 @@ def test_an_incident_linked_in_a_partnership_the_user_cannot_see_is_not_shown(
     call(client, "reviews.new_incident", status=302, data=answers(
         outcome="died", cdr_reference=case.reference))
     assert len(incidents()) == 2
+
+
+def test_a_pseudonym_typed_with_extra_spaces_is_the_same_child(business_client, call):
+    call(business_client, "reviews.new_incident", status=302,
+         data=answers(child_reference="child  p"))
+    [recorded] = incidents()
+    assert recorded.child_reference == "child p"
+
+    call(business_client, "reviews.new_incident", status=409, data=answers())
+    assert incidents() == [recorded]
