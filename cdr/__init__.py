@@ -14,7 +14,7 @@ def init_app(app):
     from cdr import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
-    from cdr.services import home
+    from cdr.services import home, notifications
     from cdr.views import exports
     from tracker.domains import (
         DeadlineOwners,
@@ -24,6 +24,7 @@ def init_app(app):
         NavItem,
         register_domain,
     )
+    from tracker.duplicates import DuplicateFinder
     from tracker.roles import Permission
 
     register_domain(
@@ -49,5 +50,6 @@ def init_app(app):
             imports=(CHILD_DEATH_IMPORT,),
             exports=(exports.CASE_LIST,),
             reminders=reminders.SOURCES,
+            duplicates=(DuplicateFinder(notifications.duplicate_groups),),
         ),
     )

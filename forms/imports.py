@@ -4,6 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect
 from wtforms import FileField, HiddenField, SelectChoice, SelectField
 
 from forms.base import StripWhitespaceForm
+from forms.submission import SubmissionKeyForm
 
 
 class UploadForm(StripWhitespaceForm):
@@ -41,7 +42,7 @@ class UploadForm(StripWhitespaceForm):
         self.upload.errors = [*self.upload.errors, message]
 
 
-class ConfirmForm(StripWhitespaceForm):
+class ConfirmForm(SubmissionKeyForm, StripWhitespaceForm):
     """Import the previewed file: its token names the stored upload."""
 
     token = HiddenField()

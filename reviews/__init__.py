@@ -24,6 +24,7 @@ def init_app(app):
         NavItem,
         register_domain,
     )
+    from tracker.duplicates import DuplicateFinder
     from tracker.roles import Permission
 
     register_domain(
@@ -48,5 +49,6 @@ def init_app(app):
             imports=(PRACTICE_REVIEW_IMPORT,),
             exports=(exports.TRACKER_LIST,),
             reminders=reminders.SOURCES,
+            duplicates=(DuplicateFinder(incidents.duplicate_groups),),
         ),
     )

@@ -109,11 +109,19 @@ def csrf_token_from(html):
     return field["value"]
 
 
+def submission_key_from(html):
+    """The one-time submission key of the first form on a page that has one (a create form),
+    as {"submission_key": key}, or {}."""
+    field = BeautifulSoup(html, "html.parser").find("input", attrs={"name": "submission_key"})
+    return {} if field is None else {"submission_key": field["value"]}
+
+
 def submit(client, url, data, *, page_url=None, follow_redirects=False):
-    """Post a form the way a browser does: fetch the page, then post with its CSRF token."""
-    page = client.get(page_url or url)
-    token = csrf_token_from(page.get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token},
+    """Post a form the way a browser does: fetch the page, then post with its CSRF token
+    (and its submission key, on a create form)."""
+    html = client.get(page_url or url).get_data(as_text=True)
+    return client.post(url, data={**submission_key_from(html), **data,
+                                  "csrf_token": csrf_token_from(html)},
                        follow_redirects=follow_redirects)
 
 
@@ -208,7 +216,8 @@ def call(app):
     """call(client, endpoint, status=200, data=None, form_page=None, **url values) -> Page.
 
     With `data` it posts the way a browser does: it opens the form page first (the same URL,
-    or `form_page`, an endpoint or a (endpoint, values) pair) for its CSRF token. It checks the
+    or `form_page`, an endpoint or a (endpoint, values) pair) for its CSRF token and, on a
+    create form, its submission key. It checks the
     status code, so a test says what it expects in one line.
     """
 
@@ -222,8 +231,9 @@ def call(app):
                 page_endpoint, page_values = (form_page if isinstance(form_page, tuple)
                                               else (form_page, {}))
                 page_url = _url_for(app, page_endpoint, page_values)
-            token = csrf_token_from(client.get(page_url).get_data(as_text=True))
-            response = client.post(url, data={**data, "csrf_token": token})
+            html = client.get(page_url).get_data(as_text=True)
+            response = client.post(url, data={**submission_key_from(html), **data,
+                                              "csrf_token": csrf_token_from(html)})
         assert response.status_code == status, (
             f"{endpoint} answered {response.status_code}, expected {status}: "
             f"{response.get_data(as_text=True)[:2000]}"

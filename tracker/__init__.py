@@ -131,7 +131,15 @@ def register_extensions(app):
     """Bind the extensions to the app."""
     # Import the shell's models so SQLAlchemy and Alembic know them; each domain imports
     # its own in its init_app (register_domains).
-    from tracker import deadline_models, export_jobs, mail, models, searches, timeline  # noqa: F401
+    from tracker import (  # noqa: F401
+        deadline_models,
+        export_jobs,
+        mail,
+        models,
+        searches,
+        submissions,
+        timeline,
+    )
     from tracker.compliance_tally import DeadlineTally  # noqa: F401
     from tracker.reminders import models as reminder_models  # noqa: F401
 
@@ -255,6 +263,10 @@ def register_errorhandlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html"), 400
+
+    from tracker import submissions
+
+    submissions.register(app)
 
 
 def register_request_hooks(app):

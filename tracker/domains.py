@@ -118,6 +118,9 @@ class Domain:
     exports: Sequence = ()
     # What reminds whom: tracker.reminders.sources.ReminderSource, one per kind of due thing.
     reminders: Sequence = ()
+    # Records stored twice, listed for an administrator to merge:
+    # tracker.duplicates.DuplicateFinder, one per kind of record.
+    duplicates: Sequence = ()
     extras: dict = field(default_factory=dict)
 
 

@@ -2,13 +2,20 @@
 same death, changes to the case details, registrar and coroner dates, and transfers.
 
 Plain functions that take `today`; none commits except `notify_and_commit`, which must
-(a clash of references is only found at commit, and is then retried with the next number).
+(a clash of references is only found when the case is saved, and is then retried with the
+next number).
+
+Two notifications of one death at the same moment give one case: the view takes
+`lock_identity` before `find_duplicate`, so the second waits for the first to commit and then
+finds its case (tracker.duplicates).
 """
 
 from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_login import current_user
 
 from cdr.models import (
     EXPECTED,
@@ -24,11 +31,13 @@ from cdr.models import (
     RapidResponseMeeting,
 )
 from cdr.services import panel, timeline
-from tracker import audit, deadline_service
+from tracker import audit, deadline_service, duplicates
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.roles import Permission
+from tracker.security import visible_partnership_ids
 from tracker.timeutil import utcnow
 
 # The flags of the national notification form: (case column, what the checkbox says).
@@ -168,6 +177,62 @@ def find_duplicate(data: dict, partnership_ids) -> ChildDeathCase | None:
     )
 
 
+def identity_keys(data: dict) -> list[str]:
+    """What makes two notifications one death, as lock keys: the NHS number (when given),
+    and the name with the dates of birth and death (find_duplicate's two tests)."""
+    name = f"{data['given_names']} {data['family_name']}".lower()
+    keys = [f"cdr-death|{name}|{data['date_of_birth']}|{data['date_of_death']}"]
+    if data.get("nhs_number"):
+        keys.append(f"cdr-nhs|{data['nhs_number']}")
+    return keys
+
+
+def lock_identity(data: dict) -> None:
+    """Hold the lock of this death until the transaction ends: another notification of it
+    waits, and its find_duplicate then sees this one's case."""
+    duplicates.lock(*identity_keys(data))
+
+
+def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
+    """The partnership's cases that seem to be one death (same NHS number, or same name,
+    date of birth and date of death), by reference, never by the child's details; linked
+    only for a user who may open them."""
+    may_open = (current_user.can(Permission.VIEW_CDR_CASES)
+                and partnership_id in visible_partnership_ids())
+    same_nhs = (ChildIdentity.nhs_number,)
+    same_death = (ChildIdentity.name_search, ChildIdentity.date_of_birth,
+                  ChildDeathCase.date_of_death)
+    found, seen = [], set()
+    for columns, reason in ((same_nhs, "Same NHS number"),
+                            (same_death, "Same name, date of birth and date of death")):
+        base = (sa.select(*columns).select_from(ChildDeathCase)
+                .join(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
+                .where(ChildDeathCase.partnership_id == partnership_id,
+                       *[column.is_not(None) for column in columns[:1]]))
+        repeated = base.group_by(*columns).having(sa.func.count() > 1).subquery()
+        rows = db.session.execute(
+            sa.select(ChildDeathCase.id, ChildDeathCase.reference, *columns)
+            .join(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
+            .join(repeated, sa.and_(*[column.is_not_distinct_from(repeated.c[index])
+                                      for index, column in enumerate(columns)]))
+            .where(ChildDeathCase.partnership_id == partnership_id)
+            .order_by(*columns, ChildDeathCase.id)
+        ).all()
+        by_identity = {}
+        for row in rows:
+            by_identity.setdefault(tuple(row[2:]), []).append(row)
+        for members in by_identity.values():
+            ids = frozenset(row.id for row in members)
+            if ids in seen:
+                continue
+            seen.add(ids)
+            found.append(duplicates.DuplicateGroup("Child death cases", reason, [
+                duplicates.DuplicateRecord(
+                    row.reference, url_for("cdr.case", case_id=row.id) if may_open else "")
+                for row in members]))
+    return found
+
+
 # --- A new case ------------------------------------------------------------------------------
 
 
@@ -216,18 +281,24 @@ def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
     return case
 
 
-def notify_and_commit(data: dict, partnership, user, today: date, attempts: int = 5):
+def notify_and_commit(data: dict, partnership, user, today: date, attempts: int = 5,
+                      before_commit=None):
     """`notify` and commit; when someone else took the same reference at the same moment
-    (the unique constraint says so), roll back and try again with the next number."""
+    (the unique constraint says so), undo this case (a savepoint: what the transaction held
+    before, such as the death's lock and the submission key, stays) and make it again with
+    the next number. `before_commit(case)`, when given, runs just before the commit."""
     for attempt in range(attempts):
         try:
-            case = notify(data, partnership, user, today)
-            db.session.commit()
+            with db.session.begin_nested():
+                case = notify(data, partnership, user, today)
         except sa.exc.IntegrityError as error:
-            db.session.rollback()
             if "reference" not in str(error.orig) or attempt == attempts - 1:
+                db.session.rollback()
                 raise
             continue
+        if before_commit is not None:
+            before_commit(case)
+        db.session.commit()
         return case
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -17,7 +17,7 @@ from forms.cdr.meetings import (
     JointAgencyResponseForm,
     MeetingForm,
 )
-from tracker import deadline_service
+from tracker import deadline_service, submissions
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
@@ -132,10 +132,12 @@ def meeting(case_id, number):
         _fill_meeting_form(form, case, existing, proposals)
     elif form.validate_on_submit():
         try:
+            form.claim_submission()  # sent twice (a double click): lands on the case
             access.check_version(case, form.version.data, _meeting_changes(existing, form))
             before = invitations.snapshot(existing)
             saved = service.save_meeting(case, number, _details(form), window, today)
             sent = invitations.meeting_saved(case, saved, before, today, datetime.now(UTC))
+            submissions.made(url_for("cdr.case", case_id=case.id, _anchor="meetings"))
             db.session.commit()
         except (access.StaleCase, StaleDataError) as stale:
             _refuse_stale(form, stale, "meeting_on")

@@ -14,7 +14,7 @@ from forms.cdr.notification import (
     RegistrarCoronerForm,
     TransferForm,
 )
-from tracker import audit
+from tracker import audit, submissions
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -39,8 +39,13 @@ def notify():
         return render_template("cdr/notifications/notify.html", form=form), \
             (400 if form.errors else 200)
     data = form.notification_data()
+    # The form's key, then the death's lock, before the duplicate check: a second send of
+    # this form, or another notification of this death, waits for this one and then finds it.
+    form.claim_submission()
+    service.lock_identity(data)
     duplicate = service.find_duplicate(data, visible_partnership_ids())
     if duplicate is not None and form.further_of.data != str(duplicate.id):
+        submissions.release()  # the key goes on to the duplicate page's buttons
         # The page names an existing case: a view of it, audited like any other.
         audit.record(audit.Action.VIEW, duplicate, detail="Viewed as the same death as a "
                      "new notification")
@@ -49,11 +54,14 @@ def notify():
                                duplicate=duplicate)
     if duplicate is not None:
         service.record_further(duplicate, data, today)
+        submissions.made(url_for("cdr.case", case_id=duplicate.id))
         db.session.commit()
         flash(f"Recorded as a further notification on {duplicate.reference}", "success")
         return redirect(url_for("cdr.case", case_id=duplicate.id))
     partnership = db.session.get(Partnership, form.chosen_partnership_id())
-    case = service.notify_and_commit(data, partnership, current_user, today)
+    case = service.notify_and_commit(
+        data, partnership, current_user, today,
+        before_commit=lambda made: submissions.made(url_for("cdr.case", case_id=made.id)))
     flash(f"Notification recorded: the case reference is {case.reference}", "success")
     return redirect(url_for("cdr.case", case_id=case.id))
 

@@ -22,6 +22,7 @@ from forms.cdr.panel import (
     PanelMeetingForm,
     ReopenForm,
 )
+from tracker import submissions
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
@@ -53,12 +54,14 @@ def new_panel_meeting():
     form = PanelMeetingForm(partnerships=sorted(current_user.partnerships, key=lambda p: p.name),
                             today=london_today())
     if form.validate_on_submit():
+        form.claim_submission()
         meeting = service.create_meeting(
             partnership_id=form.partnership.data, meeting_on=form.meeting_on.data,
             starts_at=form.start_time, place_or_link=form.place_or_link.data,
             notes=form.notes.data,
         )
         sent = invitations.panel_meeting_scheduled(meeting, datetime.now(UTC))
+        submissions.made(url_for("cdr.panel_meeting", meeting_id=meeting.id))
         db.session.commit()
         people = "person" if sent == 1 else "people"
         flash(f"{service.meeting_title(meeting)} scheduled."
@@ -238,13 +241,15 @@ def new_case_action(case_id):
     form = ActionForm()
     form.reminded.set_accounts(service.reminder_accounts(case), blank="The case owner")
     if form.validate_on_submit():
+        form.claim_submission()
         try:
             service.add_action(case, description=form.description.data, owner=form.owner.data,
                                due_on=form.due_on.data, owner_user_id=form.reminded.user_id)
         except service.ActionRefused as refused:
-            db.session.rollback()
+            submissions.release()
             form.reminded.errors.append(str(refused))
         else:
+            submissions.made(url_for("cdr.case_outcome", case_id=case.id, _anchor="actions"))
             db.session.commit()
             flash(f"Action for {form.owner.data} added, due {format_date(form.due_on.data)}.",
                   "success")

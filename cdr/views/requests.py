@@ -11,6 +11,7 @@ from forms.cdr.requests import (
     NewRequestForm,
     ReviewMeetingForm,
 )
+from tracker import submissions
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
@@ -44,7 +45,9 @@ def new_request(case_id):
     case = access.case_or_404(case_id)
     form = NewRequestForm(date_of_death=case.date_of_death, today=london_today())
     if form.validate_on_submit():
+        form.claim_submission()
         service.add_request(case, agency=form.agency.data, sent_on=form.sent_on.data)
+        submissions.made(_case_url(case))
         db.session.commit()
         flash(f"Request to {form.agency.data} added", "success")
         return redirect(_case_url(case))

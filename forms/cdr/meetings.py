@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from cdr.models import JAR_CRITERIA
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
+from forms.submission import SubmissionKeyForm
 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
 _LONG_TEXT = 5000
@@ -60,7 +61,7 @@ class JointAgencyResponseForm(StripWhitespaceForm):
     version = HiddenField()
 
 
-class MeetingForm(StripWhitespaceForm):
+class MeetingForm(SubmissionKeyForm, StripWhitespaceForm):
     """One rapid response meeting: when, where, who, what was agreed, whether it was held."""
 
     meeting_on = GovDateField("Date of the meeting",

@@ -41,6 +41,7 @@ from forms.cdr.validators import (
     postcode,
 )
 from forms.fields import GovDateField
+from forms.submission import SubmissionKeyForm
 
 # --- Fields, made by functions so each form lists them in the order its page shows them ---
 
@@ -216,7 +217,7 @@ class _ChildAndDeath:
         return {name: self[name].data for name in IDENTITY_FIELDS}
 
 
-class NotificationForm(_ChildAndDeath, StripWhitespaceForm):
+class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
     """The national child death notification form: the child, the death, the notifier."""
 
     partnership = SelectField("Which partnership is this notification for?", coerce=int,

@@ -25,6 +25,7 @@ from cdr.models import CATEGORIES, MODIFIABLE
 from forms.accounts import AccountField
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
+from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
@@ -43,7 +44,7 @@ def _text_area(label, description=None, max_length=TEXT_MAX):
     )
 
 
-class PanelMeetingForm(StripWhitespaceForm):
+class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
     """Schedule a CDOP panel meeting."""
 
     partnership = RadioField(
@@ -156,7 +157,7 @@ class OutcomeForm(StripWhitespaceForm):
                                   f"date of death ({format_date(self._date_of_death)})")
 
 
-class ActionForm(StripWhitespaceForm):
+class ActionForm(SubmissionKeyForm, StripWhitespaceForm):
     """An action agreed at the review: what, who, by when."""
 
     description = TextAreaField(

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
+from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
 
 MAX_TEXT = 5000
@@ -44,7 +45,7 @@ class _CaseDatesForm(StripWhitespaceForm):
                                   f"{format_date(self._date_of_death)}")
 
 
-class NewRequestForm(_CaseDatesForm):
+class NewRequestForm(SubmissionKeyForm, _CaseDatesForm):
     """Ask an agency for what it knows of the child and family (Agency Form B)."""
 
     agency = StringField(

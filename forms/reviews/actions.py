@@ -8,6 +8,7 @@ from forms.accounts import AccountField, selected
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 from forms.reviews.incident import radios, text
+from forms.submission import SubmissionKeyForm
 from reviews.models import ACTION_STATUSES
 from reviews.services.actions import ACTION_FIELDS
 
@@ -26,7 +27,7 @@ class WholeNumberField(IntegerField):
         self.data = int(value)
 
 
-class RecommendationForm(StripWhitespaceForm):
+class RecommendationForm(SubmissionKeyForm, StripWhitespaceForm):
     """A recommendation of the final report: its number and text."""
 
     number = WholeNumberField("Recommendation number", widget=GovTextInput(),
@@ -37,7 +38,7 @@ class RecommendationForm(StripWhitespaceForm):
                 required="Enter the recommendation")
 
 
-class ActionForm(StripWhitespaceForm):
+class ActionForm(SubmissionKeyForm, StripWhitespaceForm):
     """An action: what, the owning agency, the named lead, the due date, status, evidence."""
 
     description = text("Action", area=True, max_length=10000, required="Enter the action")
@@ -71,7 +72,7 @@ class ActionForm(StripWhitespaceForm):
         return data
 
 
-class UpdateForm(StripWhitespaceForm):
+class UpdateForm(SubmissionKeyForm, StripWhitespaceForm):
     """A dated progress update on an action."""
 
     update_on = GovDateField("Date of the update", required_message="Enter the date of the "

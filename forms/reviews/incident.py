@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
+from forms.submission import SubmissionKeyForm
 from reviews.models import CP_PLAN, LOCATIONS
 
 YES_NO = {"yes": "Yes", "no": "No"}
@@ -50,7 +51,8 @@ def as_yes_no(value) -> str | None:
 def add_problems(form, problems: dict[str, str]) -> None:
     """Put a service's {field: message} on the form's fields (or the first field)."""
     for name, message in problems.items():
-        field = form._fields.get(name) or next(iter(f for f in form if f.name != "csrf_token"))
+        field = form._fields.get(name) or next(iter(
+            f for f in form if f.name not in ("csrf_token", "submission_key")))
         field.errors = [*field.errors, message]
 
 
@@ -60,7 +62,7 @@ def legend(field, size="s"):
                                     "classes": f"govuk-fieldset__legend--{size}"}}}
 
 
-class IncidentForm(StripWhitespaceForm):
+class IncidentForm(SubmissionKeyForm, StripWhitespaceForm):
     """A new serious incident: the child (by a pseudonym), what happened, when the local
     authority became aware, and the circumstances that decide who must be told."""
 

@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 from forms.reviews.incident import radios, text
+from forms.submission import SubmissionKeyForm
 from reviews.models import DELAY_REASONS, PUBLISH_TYPES
 from reviews.services.publication import FIELDS
 
@@ -87,7 +88,7 @@ class PublicationForm(StripWhitespaceForm):
                 **{name: getattr(incident, name) for name in FIELDS}}
 
 
-class DelayForm(StripWhitespaceForm):
+class DelayForm(SubmissionKeyForm, StripWhitespaceForm):
     """A delay to publication: why, when the Panel and the Secretary of State were told, and
     the revised publication date."""
 

@@ -5,11 +5,12 @@ from wtforms import HiddenField
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 from forms.reviews.incident import YES_NO, as_yes_no, radios, text, yes_no
+from forms.submission import SubmissionKeyForm
 from reviews.models import RECOMMENDATIONS
 from reviews.services.rapid_review import DETAIL_FIELDS, RESPONSE_FIELDS
 
 
-class MeetingForm(StripWhitespaceForm):
+class MeetingForm(SubmissionKeyForm, StripWhitespaceForm):
     """Add a meeting of the rapid review."""
 
     meeting_on = GovDateField("Meeting date", required_message="Enter the meeting date",

@@ -7,10 +7,11 @@ from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 from forms.reviews.incident import text
 from forms.reviews.publication import HttpsUrl
+from forms.submission import SubmissionKeyForm
 from reviews.services.yearly import FIELDS
 
 
-class YearlyReportForm(StripWhitespaceForm):
+class YearlyReportForm(SubmissionKeyForm, StripWhitespaceForm):
     """A published yearly report, its web address and when copies went to the Panel and the
     What Works Centre."""
 

@@ -2,7 +2,12 @@
 apart, the linked child death case, and the links between the two domains' pages.
 
 Plain functions that take `today`; none commits except `record_and_commit`, which must (a
-clash of references is only found at commit, and is then retried with the next number).
+clash of references is only found when the incident is saved, and is then retried with the
+next number).
+
+Two records of one incident at the same moment give one: the view takes `lock_incident`
+before `find_duplicate`, so the second waits for the first to commit and then finds it
+(tracker.duplicates).
 """
 
 from datetime import date
@@ -13,7 +18,7 @@ from flask_login import current_user
 
 from cdr.models import ChildDeathCase
 from reviews.models import STAGES, IncidentChild, SeriousIncident
-from tracker import deadline_service, timeline
+from tracker import deadline_service, duplicates, timeline
 from tracker.domains import RelatedLink
 from tracker.extensions import db
 from tracker.roles import Permission
@@ -114,6 +119,101 @@ def answers_from_case(case: ChildDeathCase) -> dict:
     }
 
 
+# --- The same incident twice ---------------------------------------------------------------
+
+
+def _pseudonym(value) -> str:
+    return " ".join((value or "").split()).lower()
+
+
+def incident_keys(data: dict, partnership_id: int) -> list[str]:
+    """What makes two records one incident, as lock keys: the pseudonym (when given) with
+    the incident and awareness dates in the partnership, and the linked child death case."""
+    keys = []
+    if data.get("child_reference"):
+        keys.append(f"incident|{partnership_id}|{_pseudonym(data['child_reference'])}|"
+                    f"{data['incident_date']}|{data['la_aware_on']}")
+    if data.get("cdr_case") is not None:
+        keys.append(f"incident-case|{data['cdr_case'].id}")
+    return keys
+
+
+def lock_incident(data: dict, partnership_id: int) -> None:
+    """Hold the lock of this incident until the transaction ends: another record of it
+    waits, and its find_duplicate then sees this one."""
+    duplicates.lock(*incident_keys(data, partnership_id))
+
+
+def find_duplicate(data: dict, partnership_id: int, partnership_ids) -> SeriousIncident | None:
+    """An incident already recorded for the same child and dates (pseudonym, incident date
+    and date the local authority became aware, in this partnership), or linked to the same
+    child death case (in these partnerships)."""
+    same = []
+    if data.get("child_reference"):
+        same.append(sa.and_(
+            SeriousIncident.partnership_id == partnership_id,
+            sa.func.lower(SeriousIncident.child_reference) == _pseudonym(data["child_reference"]),
+            SeriousIncident.incident_date == data["incident_date"],
+            SeriousIncident.la_aware_on == data["la_aware_on"]))
+    if data.get("cdr_case") is not None:
+        same.append(sa.and_(
+            SeriousIncident.cdr_case_id == data["cdr_case"].id,
+            SeriousIncident.partnership_id.in_(list(partnership_ids))))
+    if not same:
+        return None
+    return db.session.scalar(sa.select(SeriousIncident).where(sa.or_(*same))
+                             .order_by(SeriousIncident.id).limit(1))
+
+
+def duplicate_message(incident: SeriousIncident, data: dict) -> dict[str, str]:
+    """{field: message} saying which recorded incident this one repeats."""
+    case = data.get("cdr_case")
+    if case is not None and incident.cdr_case_id == case.id:
+        return {"cdr_reference": f"Child death case {case.reference} is already linked to "
+                                 f"serious incident {incident.reference}"}
+    return {"child_reference": f"Serious incident {incident.reference} is already recorded "
+                               "for this child with the same incident date and date the local "
+                               "authority became aware"}
+
+
+def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
+    """The partnership's incidents that seem to be one (same pseudonym and dates, or the
+    same child death case), by reference; linked only for a user who may open them."""
+    may_open = (current_user.can(Permission.VIEW_REVIEWS)
+                and partnership_id in visible_partnership_ids())
+    same_child = (sa.func.lower(SeriousIncident.child_reference),
+                  SeriousIncident.incident_date, SeriousIncident.la_aware_on)
+    same_case = (SeriousIncident.cdr_case_id,)
+    found, seen = [], set()
+    for columns, reason in ((same_case, "Same child death case"),
+                            (same_child, "Same child, incident date and date the local "
+                                         "authority became aware")):
+        keys = [column.label(f"k{index}") for index, column in enumerate(columns)]
+        repeated = (sa.select(*keys).where(SeriousIncident.partnership_id == partnership_id,
+                                           columns[0].is_not(None))
+                    .group_by(*columns).having(sa.func.count() > 1).subquery())
+        rows = db.session.execute(
+            sa.select(SeriousIncident.id, SeriousIncident.reference, *keys)
+            .join(repeated, sa.and_(*[column.is_not_distinct_from(repeated.c[f"k{index}"])
+                                      for index, column in enumerate(columns)]))
+            .where(SeriousIncident.partnership_id == partnership_id)
+            .order_by(*columns, SeriousIncident.id)
+        ).all()
+        by_key = {}
+        for row in rows:
+            by_key.setdefault(tuple(row[2:]), []).append(row)
+        for members in by_key.values():
+            ids = frozenset(row.id for row in members)
+            if ids in seen:
+                continue
+            seen.add(ids)
+            found.append(duplicates.DuplicateGroup("Serious incidents", reason, [
+                duplicates.DuplicateRecord(row.reference, url_for(
+                    "reviews.incident", incident_id=row.id) if may_open else "")
+                for row in members]))
+    return found
+
+
 # --- A new incident --------------------------------------------------------------------------
 
 
@@ -140,6 +240,8 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     check(problems)
     reference = next_reference(partnership, data["la_aware_on"].year)
     values = {name: data[name] for name in INCIDENT_FIELDS}
+    # One space between words, so the duplicate check finds "Child  P" as "Child P".
+    values["child_reference"] = " ".join((values["child_reference"] or "").split())
     if not values["child_reference"]:
         # A pseudonym by default: Child A, Child B… by the reference's number.
         values["child_reference"] = f"Child {chr(ord('A') + (int(reference[-4:]) - 1) % 26)}"
@@ -165,19 +267,26 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     return incident
 
 
-def record_and_commit(data: dict, partnership, user, today: date, attempts: int = 5):
+def record_and_commit(data: dict, partnership, user, today: date, attempts: int = 5,
+                      before_commit=None):
     """`record` and commit; when someone else took the same reference at the same moment
-    (the unique constraint says so), roll back and try again with the next number."""
+    (the unique constraint says so), undo this incident (a savepoint: what the transaction
+    held before, such as the incident's lock and the submission key, stays) and make it
+    again with the next number. `before_commit(incident)`, when given, runs just before the
+    commit."""
     for attempt in range(attempts):
         try:
-            # The insert is flushed inside `record`: a clash can show there or at commit.
-            incident = record(data, partnership, user, today)
-            db.session.commit()
+            # The insert is flushed inside `record`, so a clash shows inside the savepoint.
+            with db.session.begin_nested():
+                incident = record(data, partnership, user, today)
         except sa.exc.IntegrityError as error:
-            db.session.rollback()
             if "reference" not in str(error.orig) or attempt == attempts - 1:
+                db.session.rollback()
                 raise
             continue
+        if before_commit is not None:
+            before_commit(incident)
+        db.session.commit()
         return incident
     raise AssertionError("unreachable")  # pragma: no cover
 

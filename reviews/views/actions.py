@@ -11,6 +11,7 @@ from reviews.services import actions as service
 from reviews.services.incidents import Problems
 from reviews.views.incidents import _incident_for
 from reviews.views.local_review import _posted_or, save_record
+from tracker import submissions
 from tracker.accounts import name_of
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
@@ -60,7 +61,7 @@ def recommendations(incident_id):
                        lambda form: service.save_recommendation(incident, None,
                                                                 form.number.data,
                                                                 form.text.data),
-                       "Recommendation added", _recommendations_url(incident))
+                       "Recommendation added", _recommendations_url(incident), creates=True)
 
 
 @bp.route("/<int:incident_id>/recommendations/<int:recommendation_id>",
@@ -103,7 +104,7 @@ def new_review_action(incident_id, recommendation_id):
     return save_record(form, render,
                        lambda form: service.save_action(incident, found, None, form.values(),
                                                         london_today()),
-                       "Action added", _recommendations_url(incident))
+                       "Action added", _recommendations_url(incident), creates=True)
 
 
 @bp.route("/<int:incident_id>/actions/<int:review_action_id>", methods=["GET", "POST"])
@@ -134,17 +135,20 @@ def review_action_updates(incident_id, review_action_id):
     action = service.action_or_404(incident, review_action_id)
     form = UpdateForm()
     if form.validate_on_submit():
+        back = url_for("reviews.review_action", incident_id=incident.id,
+                       review_action_id=action.id)
         try:
+            form.claim_submission()
             service.add_update(incident, action, form.update_on.data, form.update_text.data,
                                london_today())
+            submissions.made(back)
             db.session.commit()
         except Problems as refused:
-            db.session.rollback()
+            submissions.release()
             add_problems(form, refused.problems)
         else:
             flash("Progress update added", "success")
-            return redirect(url_for("reviews.review_action", incident_id=incident.id,
-                                    review_action_id=action.id))
+            return redirect(back)
     details = ActionForm(formdata=None, data=ActionForm.data_from(action))
     _reminder_choices(details, incident, action)
     return _render_action(incident, action, details, form, 400)

@@ -12,7 +12,7 @@ from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, RECOMMENDATIONS, STAGE
 from reviews.services import access, lists, review_page
 from reviews.services import incidents as service
 from reviews.services import notifications as notices
-from tracker import audit, case_owner
+from tracker import audit, case_owner, submissions
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.pagination import SortableList, requested_page
@@ -95,11 +95,26 @@ def new_incident():
                                                  "reference in your partnerships"})
             return _render_new(form, 400)
     partnership = db.session.get(Partnership, form.chosen_partnership_id())
+    data = {**form.values(), "cdr_case": case}
+    # The form's key, then the incident's lock, before the duplicate check: a second send of
+    # this form, or another record of this incident, waits for this one and then finds it.
+    form.claim_submission()
+    service.lock_incident(data, partnership.id)
+    duplicate = service.find_duplicate(data, partnership.id, visible_partnership_ids())
+    if duplicate is not None:
+        submissions.release()
+        audit.record(audit.Action.VIEW, duplicate,
+                     detail="Viewed as the same incident as a new record")
+        db.session.commit()
+        add_problems(form, service.duplicate_message(duplicate, data))
+        return _render_new(form, 409, duplicate=duplicate)
     try:
-        incident = service.record_and_commit({**form.values(), "cdr_case": case}, partnership,
-                                             current_user, today)
+        incident = service.record_and_commit(
+            data, partnership, current_user, today,
+            before_commit=lambda made: submissions.made(
+                url_for("reviews.incident", incident_id=made.id)))
     except service.Problems as refused:
-        db.session.rollback()
+        submissions.release()
         add_problems(form, refused.problems)
         return _render_new(form, 400)
     flash(f"Serious incident recorded: the reference is {incident.reference}", "success")
@@ -131,8 +146,9 @@ def _prefill() -> dict | None:
     return service.answers_from_case(case)
 
 
-def _render_new(form, status):
-    return render_template("reviews/incidents/new.html", form=form), status
+def _render_new(form, status, duplicate=None):
+    return render_template("reviews/incidents/new.html", form=form,
+                           duplicate=duplicate), status
 
 
 # --- Notifications ---------------------------------------------------------------------------

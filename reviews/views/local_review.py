@@ -11,6 +11,7 @@ from reviews.services import local_review as service
 from reviews.services import publication as publishing
 from reviews.services.incidents import Problems
 from reviews.views.incidents import _incident_for, save_form
+from tracker import submissions
 from tracker.extensions import db
 from tracker.roles import Permission
 from tracker.security import permission_required
@@ -21,16 +22,22 @@ def _review_url(incident, anchor):
     return url_for("reviews.incident", incident_id=incident.id, _anchor=anchor)
 
 
-def save_record(form, render, apply, saved_message, next_url):
+def save_record(form, render, apply, saved_message, next_url, creates=False):
     """GET shows the form; POST validates, applies (refusals are a 400 with the reasons),
-    commits and goes on to `next_url`. For records of a review other than the incident."""
+    commits and goes on to `next_url`. For records of a review other than the incident.
+
+    A form that `creates` a record saves it once per submission key: sent again, it lands
+    on `next_url` (tracker.submissions)."""
     if request.method == "GET" or not form.validate_on_submit():
         return render(form, 400 if form.errors else 200)
     try:
+        if creates:
+            form.claim_submission()
         apply(form)
+        submissions.made(next_url)
         db.session.commit()
     except Problems as refused:
-        db.session.rollback()
+        submissions.release()
         add_problems(form, refused.problems)
         return render(form, 400)
     flash(saved_message, "success")
@@ -60,7 +67,7 @@ def reviewers(incident_id):
     return save_record(form, render,
                        lambda form: service.save_reviewer(incident, None, form.values(),
                                                           london_today()),
-                       "Reviewer added", _review_url(incident, "local-review"))
+                       "Reviewer added", _review_url(incident, "local-review"), creates=True)
 
 
 @bp.route("/<int:incident_id>/reviewers/<int:reviewer_id>", methods=["GET", "POST"])
@@ -124,7 +131,8 @@ def review_requests(incident_id):
     return save_record(form, render,
                        lambda form: service.save_request(incident, None, form.values(),
                                                          london_today()),
-                       "Written request added", _review_url(incident, "written-requests"))
+                       "Written request added", _review_url(incident, "written-requests"),
+                       creates=True)
 
 
 @bp.route("/<int:incident_id>/requests/<int:review_request_id>", methods=["GET", "POST"])
@@ -192,4 +200,4 @@ def new_delay(incident_id):
                        lambda form: publishing.record_delay(incident, form.values(),
                                                              london_today()),
                        "Delay recorded: the revised date is now the planned publication date",
-                       _review_url(incident, "publication"))
+                       _review_url(incident, "publication"), creates=True)

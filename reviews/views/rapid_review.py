@@ -11,6 +11,7 @@ from reviews.services import access
 from reviews.services import decision as decisions
 from reviews.services import rapid_review as service
 from reviews.views.incidents import _incident_for, save_form
+from tracker import submissions
 from tracker.extensions import db
 from tracker.roles import Permission
 from tracker.security import permission_required
@@ -51,10 +52,12 @@ def add_rapid_review_meeting(incident_id):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
+            form.claim_submission()
             service.add_meeting(incident, form.meeting_on.data)
+            submissions.made(url_for("reviews.rapid_review", incident_id=incident.id))
             db.session.commit()
         except service.Problems as refused:
-            db.session.rollback()
+            submissions.release()
             add_problems(form, refused.problems)
         else:
             flash("Meeting added", "success")

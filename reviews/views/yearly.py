@@ -70,7 +70,7 @@ def new_yearly_report():
     return save_record(form, render,
                        lambda form: service.save(chosen.id, None, form.values(),
                                                  london_today()),
-                       "Yearly report recorded", _list_url(chosen))
+                       "Yearly report recorded", _list_url(chosen), creates=True)
 
 
 @bp.route("/yearly-reports/<int:yearly_report_id>", methods=["GET", "POST"])

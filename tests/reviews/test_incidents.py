@@ -68,7 +68,8 @@ def test_recording_an_incident_opens_it_with_its_reference_and_panel_deadline(
 
 def test_references_count_on_within_the_year_of_awareness(business_client, call):
     call(business_client, "reviews.new_incident", data=answers(), status=302)
-    call(business_client, "reviews.new_incident", data=answers(), status=302)
+    call(business_client, "reviews.new_incident", data=answers(child_reference="Child Q"),
+         status=302)
     call(business_client, "reviews.new_incident",
          data=answers(incident_date=day(date(2025, 1, 2)), la_aware_on=day(date(2025, 1, 3))),
          status=302)

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_login import current_user
 
 from forms.imports import ConfirmForm, UploadForm
+from tracker import submissions
 from tracker.extensions import db
 from tracker.imports import pending, run, template
 from tracker.imports.spec import CHOICE, DATE, YES_NO
@@ -82,11 +83,15 @@ def confirm(name):
         return redirect(url_for("imports.upload", name=spec.name))
     partnership = db.session.get(Partnership, stored.partnership_id)
     today = london_today()
+    # The form's key first: a second confirm waits for this one, then lands on its page.
+    form.claim_submission()
     # Checked again: a record the file duplicates may have been added since the preview.
     checked = run.check_upload(spec, stored.data, visible_partnership_ids(), today)
     if not checked.ok:
+        submissions.release()
         pending.discard(form.token.data)
         return _render_preview(spec, checked, None, partnership)
+    submissions.made(url_for(spec.done_endpoint))
     try:
         records = run.save_all(spec, checked, partnership, current_user, today)
     except sa.exc.IntegrityError:

@@ -14,6 +14,7 @@ from flask_login import current_user
 from forms.partnerships import ClosureDayForm, RuleOverrideForm
 from forms.reminders import ReminderPolicyForm
 from tracker import deadline_bulk, deadlines
+from tracker import duplicates as duplicate_records
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
 from tracker.reminders.models import ReminderPolicy
@@ -310,3 +311,13 @@ def reset_reminder_policy(code, policy_key):
         partnership=partnership, label=label, policy_key=policy_key, existing=existing,
         default=DEFAULT_POLICY,
     )
+
+
+@bp.route("/<code>/duplicates")
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def duplicates(code):
+    """The partnership's records that seem to be stored twice, by reference, to merge (never
+    the child's details; a link only to a record the user may open)."""
+    partnership = _own_partnership_or_404(code)
+    return render_template("tracker/partnerships/duplicates.html", partnership=partnership,
+                           groups=duplicate_records.groups(partnership.id))
