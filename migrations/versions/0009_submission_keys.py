@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_submission_keys'
-down_revision = '0008'
+down_revision = '0009_export_download_access'
 branch_labels = None
 depends_on = None
 
