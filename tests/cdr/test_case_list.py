@@ -16,8 +16,8 @@ TODAY = date(2025, 6, 2)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def references(page):
