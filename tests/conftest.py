@@ -1,4 +1,13 @@
-"""Shared fixtures: the app on a fresh database per test, clients, and signed-in clients."""
+"""Shared fixtures: the app on a fresh database per test, clients, and signed-in clients.
+
+The app's clock (tracker.timeutil.clock) is the real time in every test unless the test sets
+it with the `clock` fixture, or the run sets it with `--clock=YYYY-MM-DD` (the day the run
+takes for today, from noon in London, running on). A test that builds its data from the
+real today carries the `relative_dates` marker, and CI runs those on awkward days:
+`pytest -m relative_dates --clock=2026-12-06`.
+"""
+
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -11,8 +20,43 @@ from tests.mail_server import SMTPServer
 from tracker import create_app
 from tracker.extensions import db
 from tracker.roles import Role
+from tracker.timeutil import clock as app_clock
 
 _pg_schema_ready = False
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock", metavar="YYYY-MM-DD", type=date.fromisoformat, default=None,
+        help="run as if today were this day (London, from noon): the app's clock is set to "
+             "it for every test that does not set its own")
+
+
+def _run_clock(config):
+    """The clock as the run has it: the `--clock` day, ticking, or the real time."""
+    day = config.getoption("--clock")
+    if day is None:
+        app_clock.reset()
+    else:
+        app_clock.set(day)
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The app's clock (tracker.timeutil.Clock): `clock.set(date(2025, 3, 6))` makes it that
+    day for the app and the test alike, from noon in London; a datetime sets the moment;
+    `clock.advance(minutes=31)` moves it on. Every test starts on the run's clock and leaves
+    it as it found it."""
+    _run_clock(request.config)
+    yield app_clock
+    _run_clock(request.config)
+
+
+@pytest.fixture
+def days_pass(app):
+    """For a test that moves the clock on by days while its users stay signed in (as if they
+    signed in again each morning): no session times out."""
+    app.config.update(IDLE_TIMEOUT_MINUTES=10**7, SESSION_MAX_HOURS=10**6)
 
 
 def _is_postgres(app):

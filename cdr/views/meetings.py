@@ -1,7 +1,7 @@
 """Joint Agency Response criteria, the rapid response meetings, the designated doctor."""
 
 import contextlib
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,7 +22,7 @@ from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
-from tracker.timeutil import format_date, london_today
+from tracker.timeutil import clock, format_date, london_today
 
 _STALE = ("Someone else changed this case after you opened this page, so your changes have "
           "not been saved.")
@@ -136,7 +136,7 @@ def meeting(case_id, number):
             access.check_version(case, form.version.data, _meeting_changes(existing, form))
             before = invitations.snapshot(existing)
             saved = service.save_meeting(case, number, _details(form), window, today)
-            sent = invitations.meeting_saved(case, saved, before, today, datetime.now(UTC))
+            sent = invitations.meeting_saved(case, saved, before, today, clock.now())
             submissions.made(url_for("cdr.case", case_id=case.id, _anchor="meetings"))
             db.session.commit()
         except (access.StaleCase, StaleDataError) as stale:
@@ -219,7 +219,7 @@ def cancel_meeting(case_id, number):
     elif form.validate_on_submit():
         try:
             access.check_version(case, form.version.data)
-            sent = invitations.meeting_cancelled(case, found, datetime.now(UTC))
+            sent = invitations.meeting_cancelled(case, found, clock.now())
             service.cancel_meeting(case, found, form.reason.data, london_today())
             db.session.commit()
         except (access.StaleCase, StaleDataError) as stale:
@@ -249,7 +249,7 @@ def meeting_ics(case_id, number):
     if found is None:
         abort(404)
     body = invitations.calendar(invitations.rr_invitation(case, found), invitations.PUBLISH,
-                                datetime.now(UTC))
+                                clock.now())
     filename = f"{case.reference}-rapid-response-meeting-{number}.ics"
     return current_app.response_class(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
@@ -278,7 +278,7 @@ def designated_doctor(case_id):
                                  ["designated doctor"] if form.doctor_id != current else [])
             today = london_today()
             changed = service.assign_doctor(case, form.doctor_id, today)
-            sent = (invitations.doctor_changed(case, current, today, datetime.now(UTC))
+            sent = (invitations.doctor_changed(case, current, today, clock.now())
                     if changed else 0)
             db.session.commit()
         except (access.StaleCase, StaleDataError) as stale:

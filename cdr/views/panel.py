@@ -4,7 +4,6 @@ The meeting pages and the panel's case summaries are anonymised for everyone who
 them (panel members included): they read the case table only (cdr.services.panel).
 """
 
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
@@ -27,7 +26,7 @@ from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required
-from tracker.timeutil import format_date, london_today
+from tracker.timeutil import clock, format_date, london_today
 
 
 @bp.route("/panel-meetings")
@@ -60,7 +59,7 @@ def new_panel_meeting():
             starts_at=form.start_time, place_or_link=form.place_or_link.data,
             notes=form.notes.data,
         )
-        sent = invitations.panel_meeting_scheduled(meeting, datetime.now(UTC))
+        sent = invitations.panel_meeting_scheduled(meeting, clock.now())
         submissions.made(url_for("cdr.panel_meeting", meeting_id=meeting.id))
         db.session.commit()
         people = "person" if sent == 1 else "people"

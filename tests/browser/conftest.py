@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# How long a wait (a click, a page load, an `expect`) may take before the test fails: room
+# for a 2-core machine running other suites at the same time. A passing test never waits it.
+TIMEOUT_MS = 30_000
 PARTNERSHIP_CODE = "NSP"
 PARTNERSHIP_NAME = "Northshire Partnership"
 
@@ -102,7 +105,9 @@ def chromium():
 @pytest.fixture(scope="session")
 def browser(chromium):
     """Headless Chromium for the whole session."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # `expect` has its own wait (5 s unless set)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -150,7 +155,7 @@ def page(browser, live_server):
     any page the test visited fails the test at teardown, even if it never looked.
     """
     context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     watch_console(tab)
     yield tab

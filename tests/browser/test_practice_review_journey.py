@@ -16,11 +16,9 @@ TODAY = date(2025, 1, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The server's today is fixed: Friday 10 January 2025 (the server runs in-process)."""
-    for module in ("reviews.views.incidents", "reviews.views.rapid_review",
-                   "tracker.views.home"):
-        monkeypatch.setattr(f"{module}.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def _fill_date(page, legend, value: date):

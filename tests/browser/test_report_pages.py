@@ -16,7 +16,7 @@ from tracker.models import Partnership
 from tracker.roles import Role
 from tracker.timeutil import london_today
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.relative_dates]  # this reporting year
 
 
 def _healthy(page):

@@ -27,8 +27,8 @@ URL = "/child-deaths/annual-report?partnership=NSP&year=2024"
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("cdr.views.annual_report.london_today", lambda: TODAY)
+def frozen_today(clock):
+    clock.set(TODAY)
 
 
 def notified(partnership, count=1, on=date(2024, 6, 1), **fields):

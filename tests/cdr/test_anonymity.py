@@ -34,9 +34,9 @@ NEVER_SHOWN = (
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
+def frozen_today(clock):
     """Every page counts from the same Monday, whatever the wall clock says."""
-    monkeypatch.setattr("cdr.views.panel.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def identified_case(partnership, **fields):

@@ -17,8 +17,8 @@ TODAY = date(2025, 6, 2)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def listed(client, call, **filters):

@@ -6,7 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from cdr.models import RapidResponseMeeting
-from cdr.views import meetings as meetings_view
 from tests.cdr.factories import make_case
 from tests.factories import make_user
 from tracker.extensions import db
@@ -16,8 +15,8 @@ TODAY = date(2025, 3, 20)  # a Thursday
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr(meetings_view, "london_today", lambda: TODAY)
+def frozen_today(clock):
+    clock.set(TODAY)
 
 
 def _version(case):

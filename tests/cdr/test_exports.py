@@ -23,9 +23,8 @@ IDENTIFYING = ("Testchild", "Invented", "Imaginary Lane", "ZZ99 3AA", "2024-01-2
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("cdr.views.exports.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def make_request(case, agency, sent_on, **fields):

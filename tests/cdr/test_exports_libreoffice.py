@@ -34,8 +34,8 @@ def soffice():
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("cdr.views.exports.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def convert(soffice, workbook, tmp_path):

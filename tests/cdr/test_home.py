@@ -12,8 +12,8 @@ TODAY = date(2025, 6, 2)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("tracker.views.home.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def rows(page, section):

@@ -7,8 +7,6 @@ import pytest
 from icalendar import Calendar
 
 from cdr.models import ChildIdentity, RapidResponseMeeting
-from cdr.views import meetings as meetings_view
-from cdr.views import panel as panel_view
 from tests.cdr.factories import make_case
 from tests.conftest import Page
 from tests.factories import make_user
@@ -26,10 +24,9 @@ ATTENDEE_NAME = "Sister Jane Attendeename"
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
+def today(clock):
     """The pages think it is the day after the death."""
-    monkeypatch.setattr(meetings_view, "london_today", lambda: TODAY)
-    monkeypatch.setattr(panel_view, "london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 @pytest.fixture
@@ -238,10 +235,10 @@ def test_a_new_designated_doctor_is_invited_and_the_one_replaced_gets_a_cancella
 
 
 def test_recording_the_meeting_as_held_sends_nothing(call, cdop_client, case, smtp_server,
-                                                     monkeypatch):
+                                                     clock, days_pass):
     _schedule(call, cdop_client, case, date(2025, 3, 5))
     _deliver(smtp_server)
-    monkeypatch.setattr(meetings_view, "london_today", lambda: date(2025, 3, 6))
+    clock.set(date(2025, 3, 6))
 
     _schedule(call, cdop_client, case, date(2025, 3, 5), held="y")
 
@@ -325,8 +322,8 @@ def test_cancelling_needs_a_reason_and_sends_nothing_without_one(
 
 
 def test_a_held_meeting_cannot_be_cancelled(call, cdop_client, case, smtp_server,
-                                            monkeypatch):
-    monkeypatch.setattr(meetings_view, "london_today", lambda: date(2025, 3, 6))
+                                            clock, days_pass):
+    clock.set(date(2025, 3, 6))
     _schedule(call, cdop_client, case, date(2025, 3, 5), held="y")
 
     refused = _cancel(call, cdop_client, case, "Changed our minds", status=400)

@@ -7,8 +7,6 @@ from icalendar import Calendar
 
 from cdr.models import ChildIdentity
 from cdr.services import meetings as service
-from cdr.views import cases as cases_view
-from cdr.views import meetings as meetings_view
 from tests.cdr.factories import make_case
 from tracker import deadline_service
 from tracker.extensions import db
@@ -19,15 +17,10 @@ SUDDEN = "jar_sudden_unexplained"
 
 
 @pytest.fixture(autouse=True)
-def today(monkeypatch):
+def today(clock, days_pass):
     """Set the day the pages think it is: today(date). Starts on the day after the death."""
-
-    def set_today(day):
-        monkeypatch.setattr(meetings_view, "london_today", lambda: day)
-        monkeypatch.setattr(cases_view, "london_today", lambda: day)
-
-    set_today(DIED + timedelta(days=1))
-    return set_today
+    clock.set(DIED + timedelta(days=1))
+    return clock.set
 
 
 def _date(day):

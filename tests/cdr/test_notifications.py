@@ -20,10 +20,9 @@ TODAY = date(2025, 3, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The pages' today is fixed: 10 March 2025."""
-    monkeypatch.setattr("cdr.views.notifications.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

@@ -18,9 +18,8 @@ TODAY = date(2026, 3, 2)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("cdr.views.panel.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+def frozen_today(clock):
+    clock.set(TODAY)
 
 
 @pytest.fixture

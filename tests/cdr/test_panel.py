@@ -16,10 +16,9 @@ TODAY = date(2026, 3, 16)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
+def frozen_today(clock):
     """Every page counts from the same Monday, whatever the wall clock says."""
-    monkeypatch.setattr("cdr.views.panel.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def ready_case(partnership, **fields):

@@ -20,10 +20,9 @@ TODAY = date(2025, 4, 1)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
+def frozen_today(clock):
     """Every page in these tests runs on 1 April 2025."""
-    for module in ("cdr.views.requests", "cdr.views.cases"):
-        monkeypatch.setattr(f"{module}.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def as_form(day: date) -> list[str]:

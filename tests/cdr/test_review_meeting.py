@@ -13,10 +13,9 @@ TODAY = date(2025, 6, 2)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
+def frozen_today(clock):
     """Every page in these tests runs on 2 June 2025."""
-    for module in ("cdr.views.requests", "cdr.views.cases"):
-        monkeypatch.setattr(f"{module}.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def meeting(**changes):

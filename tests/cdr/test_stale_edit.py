@@ -15,9 +15,8 @@ TODAY = date(2025, 3, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("cdr.views.notifications.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

@@ -33,9 +33,8 @@ REASON = "The child normally lived in Southvale"
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("cdr.views.notifications.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 @pytest.fixture

@@ -14,14 +14,9 @@ DIED = date(2025, 3, 3)  # a Monday
 
 
 @pytest.fixture
-def today(monkeypatch):
+def today(clock, days_pass):
     """today(date) sets the day every child death page thinks it is."""
-
-    def set_today(day):
-        for module in ("cases", "notifications", "meetings", "requests", "panel"):
-            monkeypatch.setattr(f"cdr.views.{module}.london_today", lambda: day)
-
-    return set_today
+    return clock.set
 
 
 def day(value: date) -> list[str]:

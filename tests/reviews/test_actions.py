@@ -16,9 +16,8 @@ TODAY = date(2025, 10, 1)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    for module in ("incidents", "actions"):
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

@@ -15,10 +15,9 @@ TODAY = date(2025, 2, 7)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The pages' today is fixed: Friday 7 February 2025."""
-    monkeypatch.setattr("reviews.views.incidents.london_today", lambda: TODAY)
-    monkeypatch.setattr("reviews.views.rapid_review.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

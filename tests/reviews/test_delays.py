@@ -13,14 +13,11 @@ from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
 DECIDED = date(2025, 1, 20)  # six months: due by 20 July 2025
-TODAY = {"value": date(2025, 6, 2)}
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    TODAY["value"] = date(2025, 6, 2)
-    for module in ("incidents", "local_review"):
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY["value"])
+def _today(clock, days_pass):
+    clock.set(date(2025, 6, 2))
 
 
 def day(value: date) -> list[str]:
@@ -41,7 +38,7 @@ def delay_answers(**changes):
     return {key: value for key, value in data.items() if value is not None}
 
 
-def test_a_delayed_then_published_review(business_client, review, call):
+def test_a_delayed_then_published_review(business_client, review, call, clock):
     call(business_client, "reviews.new_delay", incident_id=review.id, data=delay_answers(),
          status=302)
 
@@ -55,7 +52,7 @@ def test_a_delayed_then_published_review(business_client, review, call):
     assert copies == date(2025, 12, 4)  # 7 working days before the revised date
 
     # Past the six months: overdue, with the reason beside the tag, never a bare red flag.
-    TODAY["value"] = date(2025, 8, 1)
+    clock.set(date(2025, 8, 1))
     page = call(business_client, "reviews.incident", incident_id=review.id)
     row = page.html.select_one("#deadline-cspr_publication")
     assert "Overdue" in row.select_one(".govuk-tag--red").get_text()
@@ -66,7 +63,7 @@ def test_a_delayed_then_published_review(business_client, review, call):
     delays = page.text("#delay-table")
     assert "30 May 2025" in delays and "14 July 2025 to 15 December 2025" in delays
 
-    TODAY["value"] = date(2026, 1, 5)
+    clock.set(date(2026, 1, 5))
     db.session.refresh(review)
     call(business_client, "reviews.publication", incident_id=review.id, status=302, data={
         "version": str(review.version), "planned_publication_on": day(date(2025, 12, 15)),

@@ -21,9 +21,8 @@ URL = "/practice-reviews/spreadsheet"
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("reviews.views.exports.london_today", lambda: TODAY)
-    monkeypatch.setattr("reviews.views.incidents.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def export_events():

@@ -15,9 +15,9 @@ TODAY = date(2025, 1, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The home page's today is fixed: Friday 10 January 2025."""
-    monkeypatch.setattr("tracker.views.home.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def _action(incident, due_on, completed_on=None, description="Audit weekend handovers"):

@@ -3,6 +3,7 @@
 import io
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from reviews.imports import COLUMNS
@@ -37,6 +38,7 @@ def incidents():
     return db.session.scalars(sa.select(SeriousIncident).order_by(SeriousIncident.id)).all()
 
 
+@pytest.mark.relative_dates
 def test_a_good_file_imports_incidents_at_their_stage_with_deadlines(business_client,
                                                                     partnership):
     case = make_case(partnership, date_of_death=date(2024, 11, 2))
@@ -79,6 +81,7 @@ def test_a_good_file_imports_incidents_at_their_stage_with_deadlines(business_cl
                        "Practice reviews"]
 
 
+@pytest.mark.relative_dates
 def test_every_problem_is_listed_by_row_and_column(business_client, partnership):
     held = make_incident(partnership)
     data = workbook(HEADERS, [

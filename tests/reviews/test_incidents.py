@@ -20,9 +20,9 @@ TODAY = date(2025, 1, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The pages' today is fixed: Friday 10 January 2025."""
-    monkeypatch.setattr("reviews.views.incidents.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

@@ -15,9 +15,8 @@ DECIDED = date(2025, 2, 3)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    for module in ("incidents", "local_review"):
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

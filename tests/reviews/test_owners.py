@@ -19,9 +19,8 @@ ACTION_STEP = "Action for the review's recommendations"
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    for module in ("incidents", "actions"):
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 @pytest.fixture

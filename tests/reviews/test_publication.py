@@ -16,9 +16,8 @@ DECIDED = date(2025, 1, 20)  # six months: due by 20 July 2025
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    for module in ("incidents", "local_review"):
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

@@ -16,9 +16,9 @@ TODAY = date(2025, 1, 24)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The pages' today is fixed: Friday 24 January 2025."""
-    monkeypatch.setattr("reviews.views.rapid_review.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

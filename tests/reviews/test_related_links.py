@@ -16,8 +16,8 @@ TODAY = date(2025, 3, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("reviews.views.incidents.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def links(page):

@@ -16,10 +16,9 @@ DECIDED = date(2025, 1, 20)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """The pages' today is fixed: Friday 14 March 2025."""
-    for module in ("incidents", "local_review", "actions"):
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

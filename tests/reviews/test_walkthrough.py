@@ -14,21 +14,18 @@ from datetime import date
 
 import pytest
 
-TODAY = {"value": date(2025, 1, 6)}
-VIEWS = ("incidents", "rapid_review", "local_review", "actions")
+from tracker.timeutil import clock, london_today
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    TODAY["value"] = date(2025, 1, 6)
-    for module in VIEWS:
-        monkeypatch.setattr(f"reviews.views.{module}.london_today", lambda: TODAY["value"])
+def _today(clock, days_pass):
+    clock.set(date(2025, 1, 6))
 
 
 def on(day: date) -> None:
     """Move "today" on."""
-    assert day >= TODAY["value"], "the walk only goes forward"
-    TODAY["value"] = day
+    assert day >= london_today(), "the walk only goes forward"
+    clock.set(day)
 
 
 def _as_posted(value):

@@ -18,8 +18,8 @@ TODAY = date(2025, 10, 20)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("reviews.views.yearly.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

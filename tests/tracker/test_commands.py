@@ -1,5 +1,6 @@
 """The `flask users` and `flask demo` commands."""
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import sign_in
@@ -30,6 +31,7 @@ def create(runner, *extra, email="cli.user@example.org", partnership="NSP"):
     return runner.invoke(args=args)
 
 
+@pytest.mark.relative_dates
 def test_users_create_adds_a_user_who_can_sign_in(app, runner, client, partnership):
     result = create(runner, email="Cli.User@Example.org", partnership="nsp")
     assert result.exit_code == 0, result.output
@@ -67,6 +69,7 @@ def test_users_create_applies_the_password_policy(runner, partnership):
     assert find_user("weak@example.org") is None
 
 
+@pytest.mark.relative_dates
 def test_set_role_changes_the_role_and_ends_the_users_sessions(app, runner, partnership):
     user = make_user(Role.CDOP_ADMIN, [partnership], email="moving@example.org")
     client = app.test_client()

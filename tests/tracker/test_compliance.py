@@ -33,8 +33,8 @@ def deadline(partnership, rule="registrar_notification", due=date(2025, 5, 1), *
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr("tracker.views.compliance.london_today", lambda: TODAY)
+def frozen_today(clock):
+    clock.set(TODAY)
 
 
 def known_deadlines(partnership):

@@ -19,8 +19,8 @@ TODAY = date(2025, 6, 2)  # a Monday; Monday 26 May 2025 was a bank holiday
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("tracker.views.home.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def rows(page, section):

@@ -21,14 +21,13 @@ from tracker.extensions import db
 from tracker.models import User
 from tracker.roles import PERMISSIONS, Permission, Role
 
-TODAY = date(2025, 6, 2)
 NOW = datetime(2025, 6, 2, 9, 30)
 LIST_URL = "/child-deaths/spreadsheet?stage=&sort=reference&order=asc"
 
 
 @pytest.fixture(autouse=True)
-def _setup(app, monkeypatch, tmp_path):
-    monkeypatch.setattr("cdr.views.exports.london_today", lambda: TODAY)
+def _setup(app, clock, tmp_path):
+    clock.set(NOW)
     app.config["EXPORT_DIR"] = str(tmp_path / "exports")
     app.config["EXPORT_INLINE_MAX_ROWS"] = 2
 
@@ -144,7 +143,6 @@ def test_a_failed_build_says_so_and_can_be_tried_again(cdop_client, cases, monke
     assert list((export_jobs.export_dir()).iterdir()) == []  # no half-written file left
 
     monkeypatch.undo()
-    monkeypatch.setattr("cdr.views.exports.london_today", lambda: TODAY)
     response = submit(cdop_client, f"{progress_url}/retry", {}, page_url=progress_url)
     assert response.status_code == 302
     assert "waiting to be made" in Page(cdop_client.get(progress_url)).text("#status")
@@ -215,10 +213,9 @@ def test_two_schedulers_at_once_build_each_job_once(shared_app, monkeypatch):
 
 
 def test_a_big_practice_review_export_is_built_the_same_way(app, business_client, partnership,
-                                                            monkeypatch):
+                                                            clock):
     from tests.reviews.factories import make_incident
 
-    monkeypatch.setattr("reviews.views.exports.london_today", lambda: TODAY)
     for _ in range(3):
         make_incident(partnership, child_name="Invented Childname")
     response = business_client.get("/practice-reviews/spreadsheet?identifying=yes")

@@ -21,9 +21,9 @@ TODAY = date(2026, 12, 4)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
+def fixed_today(clock):
     """The settings page's 'today' (a pause must end today or later)."""
-    monkeypatch.setattr("tracker.views.account.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def settings(email="digest", paused=("", "", "")):

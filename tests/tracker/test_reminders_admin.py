@@ -57,6 +57,7 @@ def failed_rows(page):
     return page.html.select("#failed-emails tbody tr")
 
 
+@pytest.mark.relative_dates
 def test_only_system_administrators_and_it_is_in_their_navigation(call, admin_client,
                                                                     cdop_client):
     call(cdop_client, "admin.reminders", status=403)

@@ -1,6 +1,5 @@
 """A session ends after the idle timeout, and after the absolute lifetime however active."""
 
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,25 +9,12 @@ from tests.factories import make_user
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.roles import Role
-from tracker.timeutil import utcnow
-
-
-class Clock:
-    """The time the app reads at sign-in and on each request; tests move it forward."""
-
-    def __init__(self):
-        self.now = utcnow()
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("tracker.views.auth.utcnow", lambda: clock.now)
-    monkeypatch.setattr("tracker.security.utcnow", lambda: clock.now)
-    return clock
+def clock(clock):
+    """The app's clock, standing still at the time the test starts; tests move it forward."""
+    return clock.set(clock.now())
 
 
 @pytest.fixture

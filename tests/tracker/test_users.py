@@ -124,6 +124,7 @@ def test_only_system_administrators_manage_users(app, client, partnership, role,
     assert page(response).find("h1").get_text(strip=True) == "You cannot see this page"
 
 
+@pytest.mark.relative_dates
 def test_non_admins_cannot_post_to_user_pages(cdop_client, partnership):
     someone = make_user(Role.PANEL_MEMBER, [partnership])
     response = submit(cdop_client, f"/users/{someone.id}/unlock", {}, page_url="/")
@@ -314,6 +315,7 @@ def test_editing_partnerships_keeps_those_the_admin_cannot_see(
         {"session_version": ["(redacted)", "(redacted)"]}]
 
 
+@pytest.mark.relative_dates
 def test_users_of_other_partnerships_answer_not_found(admin_client, other_partnership):
     stranger = make_user(Role.CDOP_ADMIN, [other_partnership])
     for url in (f"/users/{stranger.id}/edit", f"/users/{stranger.id}/reset-password"):

@@ -21,7 +21,7 @@ from tracker import export_jobs, mail, searches
 from tracker.extensions import db
 from tracker.reminders.models import SchedulerRun
 from tracker.reminders.passes import run_pass
-from tracker.timeutil import LONDON, london_today, utcnow
+from tracker.timeutil import london_now, london_today, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def reminders_trigger(app) -> CronTrigger:
 def reminders_job(app) -> None:
     """One reminder pass for today (London), recorded with the time of the next one."""
     with app.app_context():
-        now = datetime.now(LONDON)
+        now = london_now()
         next_run = reminders_trigger(app).get_next_fire_time(None, now)
         next_run_at = next_run.astimezone(UTC).replace(tzinfo=None) if next_run else None
 
@@ -99,7 +99,7 @@ def build(app) -> BlockingScheduler:
         timezone=TIMEZONE,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
     first = {}
-    now = datetime.now(LONDON)
+    now = london_now()
     if now.hour >= app.config["REMINDER_DIGEST_HOUR"]:
         first["next_run_time"] = now  # catch up at once
     scheduler.add_job(reminders_job, reminders_trigger(app), args=[app], id=REMINDERS_JOB,

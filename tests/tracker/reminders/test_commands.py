@@ -3,6 +3,7 @@
 import threading
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_user
@@ -56,6 +57,7 @@ def test_a_bad_date_is_refused_clearly(runner):
     assert "YYYY-MM-DD" in result.output or "%Y-%m-%d" in result.output
 
 
+@pytest.mark.relative_dates
 def test_the_scheduler_is_coalescing_one_instance_in_london_time(app):
     built = scheduler.build(app)
     jobs = {job.id: job for job in built.get_jobs()}
