@@ -110,7 +110,7 @@ def register_extensions(app):
     """Bind the extensions to the app."""
     # Import the shell's models so SQLAlchemy and Alembic know them; each domain imports
     # its own in its init_app (register_domains).
-    from tracker import deadline_models, export_jobs, mail, models, timeline  # noqa: F401
+    from tracker import deadline_models, export_jobs, mail, models, references, timeline  # noqa: F401,E501
     from tracker.compliance_tally import DeadlineTally  # noqa: F401
     from tracker.reminders import models as reminder_models  # noqa: F401
 

@@ -1,8 +1,8 @@
 """Notifying a death: scope, new cases and their references, further notifications of the
 same death, changes to the case details, registrar and coroner dates, and transfers.
 
-Plain functions that take `today`; none commits except `notify_and_commit`, which must
-(a clash of references is only found at commit, and is then retried with the next number).
+Plain functions that take `today`; none commits except `notify_and_commit`. References are
+issued from the partnership's counter (tracker.references), so two saves never clash.
 """
 
 from datetime import date
@@ -25,7 +25,7 @@ from cdr.models import (
     RapidResponseMeeting,
 )
 from cdr.services import timeline
-from tracker import audit, deadline_service
+from tracker import audit, deadline_service, references
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -171,14 +171,13 @@ def find_duplicate(data: dict, partnership_ids) -> ChildDeathCase | None:
 # --- A new case ------------------------------------------------------------------------------
 
 
+SERIES = "CDOP"
+
+
 def next_reference(partnership, year: int) -> str:
-    """The partnership's next reference for deaths in `year`, such as CDOP-NSP-2026-0042."""
-    prefix = f"CDOP-{partnership.code}-{year}-"
-    number = sa.cast(sa.func.substr(ChildDeathCase.reference, len(prefix) + 1), sa.Integer)
-    highest = db.session.scalar(
-        sa.select(sa.func.max(number)).where(ChildDeathCase.reference.startswith(prefix))
-    )
-    return f"{prefix}{(highest or 0) + 1:04d}"
+    """The partnership's next reference for deaths in `year`, such as CDOP-NSP-2026-0042,
+    taken from its counter (no commit; the counter row is held until the transaction ends)."""
+    return references.issue(ChildDeathCase, SERIES, partnership, year)
 
 
 def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
@@ -216,20 +215,11 @@ def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
     return case
 
 
-def notify_and_commit(data: dict, partnership, user, today: date, attempts: int = 5):
-    """`notify` and commit; when someone else took the same reference at the same moment
-    (the unique constraint says so), roll back and try again with the next number."""
-    for attempt in range(attempts):
-        try:
-            case = notify(data, partnership, user, today)
-            db.session.commit()
-        except sa.exc.IntegrityError as error:
-            db.session.rollback()
-            if "reference" not in str(error.orig) or attempt == attempts - 1:
-                raise
-            continue
-        return case
-    raise AssertionError("unreachable")  # pragma: no cover
+def notify_and_commit(data: dict, partnership, user, today: date):
+    """`notify` and commit (the reference comes from the counter: no clash to retry)."""
+    case = notify(data, partnership, user, today)
+    db.session.commit()
+    return case
 
 
 def record_further(case, data: dict, today: date) -> CaseNotification:

@@ -1,8 +1,8 @@
 """Recording a serious incident: its dates checked, a unique reference, the child's real name
 apart, the linked child death case, and the links between the two domains' pages.
 
-Plain functions that take `today`; none commits except `record_and_commit`, which must (a
-clash of references is only found at commit, and is then retried with the next number).
+Plain functions that take `today`; none commits except `record_and_commit`. References are
+issued from the partnership's counter (tracker.references), so two saves never clash.
 """
 
 from datetime import date
@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from cdr.models import ChildDeathCase
 from reviews.models import STAGES, IncidentChild, SeriousIncident
-from tracker import deadline_service, timeline
+from tracker import deadline_service, references, timeline
 from tracker.domains import RelatedLink
 from tracker.extensions import db
 from tracker.roles import Permission
@@ -103,15 +103,18 @@ def answers_from_case(case: ChildDeathCase) -> dict:
 # --- A new incident --------------------------------------------------------------------------
 
 
+SERIES = "CSPR"
+
+
 def next_reference(partnership, year: int) -> str:
     """The partnership's next reference for incidents it became aware of in `year`, such as
-    CSPR-NSP-2026-0042."""
-    prefix = f"CSPR-{partnership.code}-{year}-"
-    number = sa.cast(sa.func.substr(SeriousIncident.reference, len(prefix) + 1), sa.Integer)
-    highest = db.session.scalar(
-        sa.select(sa.func.max(number)).where(SeriousIncident.reference.startswith(prefix))
-    )
-    return f"{prefix}{(highest or 0) + 1:04d}"
+    CSPR-NSP-2026-0042, taken from its counter (no commit)."""
+    return references.issue(SeriousIncident, SERIES, partnership, year)
+
+
+def pseudonym(number: int) -> str:
+    """The default pseudonym for the incident with this running number: Child A, Child B…"""
+    return f"Child {chr(ord('A') + (number - 1) % 26)}"
 
 
 def record(data: dict, partnership, user, today: date) -> SeriousIncident:
@@ -128,7 +131,7 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     values = {name: data[name] for name in INCIDENT_FIELDS}
     if not values["child_reference"]:
         # A pseudonym by default: Child A, Child B… by the reference's number.
-        values["child_reference"] = f"Child {chr(ord('A') + (int(reference[-4:]) - 1) % 26)}"
+        values["child_reference"] = pseudonym(int(reference.rpartition("-")[2]))
     incident = SeriousIncident(
         partnership_id=partnership.id,
         owner_id=user.id if user is not None else None,
@@ -151,21 +154,11 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     return incident
 
 
-def record_and_commit(data: dict, partnership, user, today: date, attempts: int = 5):
-    """`record` and commit; when someone else took the same reference at the same moment
-    (the unique constraint says so), roll back and try again with the next number."""
-    for attempt in range(attempts):
-        try:
-            # The insert is flushed inside `record`: a clash can show there or at commit.
-            incident = record(data, partnership, user, today)
-            db.session.commit()
-        except sa.exc.IntegrityError as error:
-            db.session.rollback()
-            if "reference" not in str(error.orig) or attempt == attempts - 1:
-                raise
-            continue
-        return incident
-    raise AssertionError("unreachable")  # pragma: no cover
+def record_and_commit(data: dict, partnership, user, today: date):
+    """`record` and commit (the reference comes from the counter: no clash to retry)."""
+    incident = record(data, partnership, user, today)
+    db.session.commit()
+    return incident
 
 
 # --- Links between the two domains' pages (registered as Domain.related) --------------------

@@ -33,9 +33,12 @@ def limits() -> Limits:
                   max_rows=current_app.config.get("IMPORT_MAX_ROWS", Limits.max_rows))
 
 
-def check_upload(spec: ImportSpec, data: bytes, partnership_ids, today: date) -> Checked:
-    """Read an upload and check every row; raises UploadRefused for an unreadable file."""
-    return check(spec, read_rows(data, limits(), spec.sheet_title), partnership_ids, today)
+def check_upload(spec: ImportSpec, data: bytes, partnership_ids, today: date,
+                 partnership=None) -> Checked:
+    """Read an upload and check every row for an import into `partnership`; raises
+    UploadRefused for an unreadable file."""
+    return check(spec, read_rows(data, limits(), spec.sheet_title), partnership_ids, today,
+                 partnership)
 
 
 def save_all(spec: ImportSpec, checked: Checked, partnership, user, today: date) -> list:
