@@ -378,7 +378,7 @@ def test_two_notifications_at_the_same_moment_get_different_references(
         pytest.skip("needs two connections to one database (PostgreSQL)")
     if not first_of_the_year:
         make_case(partnership, reference="CDOP-NSP-2025-0001", identity=False)
-        references.take(ChildDeathCase, service.SERIES, partnership, 2025)  # the row, at 1
+        references.move_past(ChildDeathCase, service.SERIES, partnership, 2025, 1)  # the row
         db.session.commit()
     # Each thread stops where the other would once have computed the same number.
     both_there = threading.Barrier(2, timeout=10)
