@@ -277,6 +277,7 @@ CHILD_DEATH_IMPORT = ImportSpec(
     columns=COLUMNS,
     row_problems=row_problems,
     partnership_problems=reference_problems,
+    series=SERIES,
     duplicate_keys=duplicate_keys,
     existing=existing,
     build=build,

@@ -273,6 +273,7 @@ PRACTICE_REVIEW_IMPORT = ImportSpec(
     columns=COLUMNS,
     row_problems=row_problems,
     partnership_problems=reference_problems,
+    series=SERIES,
     duplicate_keys=duplicate_keys,
     existing=existing,
     build=build,

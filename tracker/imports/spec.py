@@ -75,6 +75,8 @@ class ImportSpec:
     done_endpoint: str
     description: str = ""
     partnership_problems: Callable | None = None
+    # The reference series of the records (tracker.references), when a file may give them.
+    series: str = ""
     # The keys of the columns the preview lists (None: every one not identifying).
     preview: Sequence[str] | None = None
 
