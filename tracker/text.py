@@ -15,7 +15,7 @@ import unicodedata
 
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 ALLOWED = frozenset({"\u200c", "\u200d"})  # zero-width non-joiner and joiner
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._]+")
 
 
 def is_refused(character: str) -> bool:
@@ -46,4 +46,4 @@ def one_line(text: str | None) -> str:
 
 def file_name(text: str | None, fallback: str = "download") -> str:
     """A name safe in a Content-Disposition header: letters, digits, '.', '_' and '-'."""
-    return _SAFE_NAME.sub("-", one_line(text)).strip("-.") or fallback
+    return _SAFE_NAME.sub("-", one_line(text)).strip("-.") or fallback  # runs become one "-"
