@@ -139,8 +139,10 @@ def test_a_duplicate_within_the_file_and_of_a_recorded_case_is_refused(cdop_clie
     held_nhs = db.session.scalar(sa.select(ChildIdentity.nhs_number)
                                  .where(ChildIdentity.case_id == held.id))
     data = workbook(HEADERS, [
-        row(**{"NHS number": "9990000042", "Given names": "One"}),
-        row(**{"NHS number": "999 000 0042", "Given names": "Other"}),
+        # Not one of the factories' NHS numbers, which the held case takes in turn.
+        row(**{"NHS number": nhs(77), "Given names": "One"}),
+        row(**{"NHS number": f"{nhs(77)[:3]} {nhs(77)[3:6]} {nhs(77)[6:]}",
+               "Given names": "Other"}),
         row(**{"NHS number": held_nhs, "Given names": "Again"}),
         row(Reference=held.reference, **{"Given names": "Fourth"}),
         row(**{"Given names": "Fifth"}),
