@@ -2,8 +2,9 @@
 
 The scope rules are the notification form's (cdr.services.notifications.scope_problems), the
 NHS number and postcode are checked by the form's own validators, and a new case gets its
-reference the usual way (cdr.services.notifications.next_reference). The child's
-identifying details go into cdr_child_identity only.
+reference the usual way (tracker.references): a reference given in the file is kept when it
+is of the partnership's own form, else kept as the case's previous reference beside a new
+one. The child's identifying details go into cdr_child_identity only.
 """
 
 from datetime import date
@@ -15,8 +16,10 @@ from wtforms.validators import ValidationError
 from cdr.models import CATEGORIES, EXPECTED, MODIFIABLE, PLACES_OF_DEATH, SEXES, ChildDeathCase
 from cdr.models.identity import ChildIdentity, search_keys
 from cdr.services import timeline
-from cdr.services.notifications import age_at_death_days, next_reference, scope_problems
+from cdr.services.notifications import SERIES, age_at_death_days, scope_problems
+from cdr.services.requests import identifying_check_of
 from forms.cdr.validators import NhsNumber, Postcode, nhs_digits, postcode
+from tracker import references
 from tracker.extensions import db
 from tracker.imports.spec import CHOICE, DATE, Column, ImportSpec
 from tracker.roles import Permission
@@ -56,9 +59,11 @@ def _date(key, label, required=None, notes=""):
 
 
 COLUMNS = (
-    Column("Reference", "reference", max_length=40, example="CDOP-NSP-2024-0007",
-           notes="Leave empty to give the case a new reference, like CDOP-NSP-2025-0042; "
-           "a reference from your old records is kept as it is"),
+    Column("Reference", "reference", max_length=references.MAX_LENGTH,
+           example="CDOP-NSP-2024-0007",
+           notes="Leave empty to give the case a new reference, like CDOP-NSP-2025-0042. "
+           "One of that form is kept; another from your old records is kept as the case's "
+           "previous reference, beside a new one. Never the child's name"),
     _date("date_of_death", "Date of death", "Enter the date of death"),
     Column("Date of birth", "date_of_birth", DATE, words={"Not known": NOT_KNOWN},
            required="Enter the date of birth, or Not known", identifying=True,
@@ -90,7 +95,7 @@ COLUMNS = (
     Column("Family name", "family_name", identifying=True, example="Smith"),
     Column("NHS number", "nhs_number", max_length=20, identifying=True, example="9434765919",
            check=_validator(NhsNumber(), nhs_digits)),
-    Column("Address", "address", max_length=1000, identifying=True),
+    Column("Address", "address", max_length=1000, identifying=True, multiline=True),
     Column("Postcode", "postcode", max_length=10, identifying=True, example="NE1 4ST",
            check=_validator(Postcode(), postcode)),
 )
@@ -113,6 +118,15 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
     problems.update(_outcome_problems(values))
     problems.update(_identity_problems(values))
     return problems
+
+
+def reference_problems(values: dict, partnership) -> dict[str, str]:
+    """The reference must not use another partnership's prefix or identify the child."""
+    identifies = identifying_check_of(
+        f"{values['given_names'] or ''} {values['family_name'] or ''}",
+        nhs_digits(values["nhs_number"]) if values["nhs_number"] else None, values["postcode"])
+    problem = references.import_problem(values["reference"], SERIES, partnership, identifies)
+    return {"reference": problem} if problem else {}
 
 
 def _outcome_problems(values):
@@ -160,13 +174,11 @@ def _name(values):
 
 
 def existing(rows: list[dict], partnership_ids) -> dict[int, dict[str, str]]:
-    """{row index: {column key: message}} for rows whose death is already recorded (two
-    queries, whatever the number of rows)."""
+    """{row index: {column key: message}} for rows whose death is already recorded in the
+    user's partnerships (two queries, whatever the number of rows)."""
     clashes: dict[int, dict[str, str]] = {}
-    references = {row["reference"].upper() for row in rows if row["reference"]}
-    taken = set(db.session.scalars(sa.select(ChildDeathCase.reference).where(
-        sa.func.upper(ChildDeathCase.reference).in_(references)))) if references else set()
-    taken = {reference.upper() for reference in taken}
+    taken = _taken_references({row["reference"].upper() for row in rows if row["reference"]},
+                              partnership_ids)
     held = _held_identities(rows, partnership_ids)
     for index, row in enumerate(rows):
         if row["reference"] and row["reference"].upper() in taken:
@@ -178,6 +190,19 @@ def existing(rows: list[dict], partnership_ids) -> dict[int, dict[str, str]]:
             clashes.setdefault(index, {})[key] = (f"This death is already recorded as case "
                                                   f"{match[1]}")
     return clashes
+
+
+def _taken_references(wanted, partnership_ids) -> set[str]:
+    """Which of the references (in capitals) a case of the user's partnerships holds, as its
+    reference or its previous one; another partnership's cases are never looked at."""
+    if not wanted:
+        return set()
+    found = db.session.execute(
+        sa.select(ChildDeathCase.reference, ChildDeathCase.previous_reference).where(
+            ChildDeathCase.partnership_id.in_(list(partnership_ids)),
+            sa.or_(sa.func.upper(ChildDeathCase.reference).in_(wanted),
+                   sa.func.upper(ChildDeathCase.previous_reference).in_(wanted))))
+    return {reference.upper() for row in found for reference in row if reference} & wanted
 
 
 def _held_identities(rows, partnership_ids):
@@ -212,32 +237,20 @@ def _match(row, held):
 
 
 def build(values: dict, partnership, user, today: date, batch: dict) -> ChildDeathCase:
-    """One imported case, not yet flushed; a new reference the usual way when none given."""
+    """One imported case, not yet flushed: its reference kept, or issued the usual way with
+    the one given kept as its previous reference."""
     born = None if values["date_of_birth"] == NOT_KNOWN else values["date_of_birth"]
     died = values["date_of_death"]
+    reference, previous = references.kept_or_issued(ChildDeathCase, SERIES, partnership,
+                                                    died.year, values["reference"])
     return ChildDeathCase(
         partnership_id=partnership.id, owner_id=user.id if user is not None else None,
-        reference=values["reference"] or _new_reference(partnership, died.year, batch),
+        reference=reference, previous_reference=previous,
         age_uncertain=values["date_of_birth"] == NOT_KNOWN,
         age_at_death_days=age_at_death_days(born, died),
         closed_on=values["review_completed_on"],
         **{key: values[key] for key in CASE_FIELDS},
     )
-
-
-def _new_reference(partnership, year, batch) -> str:
-    """The next reference for deaths in `year`: the partnership's next one (read once per
-    year of the import, counting cases already added to the session), then one more each."""
-    numbers = batch.setdefault("references", {})
-    key = (partnership.id, year)
-    if key in numbers:
-        prefix, number = numbers[key]
-        numbers[key] = (prefix, number + 1)
-    else:
-        prefix, _, first = next_reference(partnership, year).rpartition("-")
-        numbers[key] = (prefix, int(first))
-    prefix, number = numbers[key]
-    return f"{prefix}-{number:04d}"
 
 
 def finish(case: ChildDeathCase, values: dict, partnership, today: date) -> None:
@@ -263,6 +276,8 @@ CHILD_DEATH_IMPORT = ImportSpec(
     permission=Permission.EDIT_CDR_CASES,
     columns=COLUMNS,
     row_problems=row_problems,
+    partnership_problems=reference_problems,
+    series=SERIES,
     duplicate_keys=duplicate_keys,
     existing=existing,
     build=build,

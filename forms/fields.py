@@ -3,16 +3,46 @@
 import re
 from datetime import date
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
+from wtforms import DateField, StringField
+from wtforms.validators import ValidationError
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
+from tracker.text import has_control
 
 _PARTS = ("day", "month", "year")
 # One or two ASCII digits for the day and month, four for the year. Anything longer would
 # only be a typo (or 20 digits, too big for the C int behind date(): an OverflowError).
 _DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
 _YEAR = re.compile(r"[0-9]{4}")
+# What a label may end with that a message leaves out: "Place or link (optional)".
+_LABEL_NOTE = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+class SingleLine:
+    """Refuses a line break, a tab or any other control character (tracker.text): what is
+    stored from a single-line field goes into e-mail subjects, calendar entries, file names
+    and spreadsheet cells, which take one line."""
+
+    def __init__(self, called: str | None = None):
+        self.called = called
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and has_control(field.data):
+            name = self.called or _LABEL_NOTE.sub("", field.label.text)
+            raise ValidationError(f"{name} must be on one line, without line breaks, tabs or "
+                                  "other control characters")
+
+
+class SingleLineField(StringField):
+    """The one field for stored single-line text (names, agencies, references, titles,
+    places, pseudonyms): a GOV.UK text input that refuses control characters. `called` is
+    what its messages call it, when not its label (a question, say)."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, *, called=None, **kwargs):
+        super().__init__(label, [*(validators or ()), SingleLine(called)], **kwargs)
 
 
 class _DateInput(GovDateInput):

@@ -5,7 +5,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from forms.base import StripWhitespaceForm
-from forms.fields import GovDateField
+from forms.fields import GovDateField, SingleLineField
 from tracker.calendar import non_working_days
 from tracker.deadlines import MAX_REASON_LENGTH, UNIT_LABELS, validate_override
 from tracker.timeutil import format_date
@@ -19,7 +19,7 @@ class ClosureDayForm(StripWhitespaceForm):
         description="For example, 24 12 2025",
         required_message="Enter the date of the closure day",
     )
-    description = StringField(
+    description = SingleLineField(
         "Description",
         widget=GovTextInput(),
         description="For example, Office closed",

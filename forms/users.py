@@ -14,12 +14,12 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectMultipleField,
-    StringField,
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from forms.base import StripWhitespaceForm
+from forms.fields import SingleLineField
 from tracker.passwords import password_problems
 from tracker.roles import ROLE_DESCRIPTIONS, Role
 from tracker.users import email_taken, full_name_of
@@ -37,7 +37,7 @@ def _lower(value):
 
 
 def _email_field():
-    return StringField(
+    return SingleLineField(
         "Email address",
         widget=GovTextInput(),
         filters=[_lower],
@@ -53,7 +53,7 @@ def _email_field():
 
 
 def _full_name_field():
-    return StringField(
+    return SingleLineField(
         "Full name",
         widget=GovTextInput(),
         validators=[

@@ -11,10 +11,17 @@ from datetime import date
 import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase
+from cdr.services.requests import identifying_check_of
 from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, IncidentChild, SeriousIncident
 from reviews.services.decision import is_converted
-from reviews.services.incidents import date_problems, next_reference, not_before, not_future
-from tracker import timeline
+from reviews.services.incidents import (
+    SERIES,
+    date_problems,
+    not_before,
+    not_future,
+    pseudonym,
+)
+from tracker import references, timeline
 from tracker.extensions import db
 from tracker.imports.spec import CHOICE, DATE, YES_NO, Column, ImportSpec
 from tracker.roles import Permission
@@ -45,9 +52,11 @@ def _date(key, label, required=None, notes=""):
 
 
 COLUMNS = (
-    Column("Reference", "reference", max_length=40, example="CSPR-NSP-2023-0004",
-           notes="Leave empty to give the incident a new reference, like CSPR-NSP-2025-0042; "
-           "a reference from your old records is kept as it is"),
+    Column("Reference", "reference", max_length=references.MAX_LENGTH,
+           example="CSPR-NSP-2023-0004",
+           notes="Leave empty to give the incident a new reference, like CSPR-NSP-2025-0042. "
+           "One of that form is kept; another from your old records is kept as the "
+           "incident's previous reference, beside a new one. Never the child's name"),
     Column("Reference for the child", "child_reference", max_length=40, example="Child P",
            notes="A pseudonym, never the child's name. Leave empty for one to be chosen"),
     Column("Child's full name", "child_name", identifying=True,
@@ -66,7 +75,7 @@ COLUMNS = (
            required="Enter whether the child was looked after"),
     Column("Child protection plan", "cp_plan", CHOICE, choices=CP_PLAN,
            required="Enter whether the child was on a child protection plan"),
-    Column("Other areas involved", "other_areas", max_length=2000),
+    Column("Other areas involved", "other_areas", max_length=2000, multiline=True),
     *(_date(key, label) for key, label, *_ in LATER_DATES[:4]),
     Column("Decision", "decision", CHOICE, choices=DECISIONS,
            notes="With the date of the decision"),
@@ -94,6 +103,19 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
     if values["cdr_reference"] and values["outcome"] != "died":
         problems["outcome"] = ("A child death case is linked: the outcome must be Died, or "
                                "remove the child death case reference")
+    return problems
+
+
+def reference_problems(values: dict, partnership) -> dict[str, str]:
+    """The reference must not use another partnership's prefix or name the child; the
+    pseudonym must not name the child either."""
+    identifies = identifying_check_of(values["child_name"])
+    problems = {}
+    problem = references.import_problem(values["reference"], SERIES, partnership, identifies)
+    if problem:
+        problems["reference"] = problem
+    if identifies(values["child_reference"]):
+        problems["child_reference"] = "Reference for the child must not include the child's name"
     return problems
 
 
@@ -125,10 +147,11 @@ def duplicate_keys(values: dict) -> list[tuple[str, object]]:
 
 def existing(rows: list[dict], partnership_ids) -> dict[int, dict[str, str]]:
     """{row index: {column key: message}}: references already used, incidents already
-    recorded, child death cases not found (three queries, whatever the number of rows)."""
+    recorded, child death cases not found, in the user's partnerships only (three queries,
+    whatever the number of rows)."""
     clashes: dict[int, dict[str, str]] = {}
-    taken = _upper(sa.select(SeriousIncident.reference), SeriousIncident.reference,
-                   {row["reference"].upper() for row in rows if row["reference"]})
+    taken = _taken_references({row["reference"].upper() for row in rows if row["reference"]},
+                              partnership_ids)
     held = _held_incidents(rows, partnership_ids)
     cases = _cases(rows, partnership_ids)
     for index, row in enumerate(rows):
@@ -145,11 +168,17 @@ def existing(rows: list[dict], partnership_ids) -> dict[int, dict[str, str]]:
     return clashes
 
 
-def _upper(query, column, wanted):
+def _taken_references(wanted, partnership_ids) -> set[str]:
+    """Which of the references (in capitals) an incident of the user's partnerships holds,
+    as its reference or its previous one; another partnership's are never looked at."""
     if not wanted:
         return set()
-    return {value.upper() for value in db.session.scalars(
-        query.where(sa.func.upper(column).in_(wanted)))}
+    found = db.session.execute(
+        sa.select(SeriousIncident.reference, SeriousIncident.previous_reference).where(
+            SeriousIncident.partnership_id.in_(list(partnership_ids)),
+            sa.or_(sa.func.upper(SeriousIncident.reference).in_(wanted),
+                   sa.func.upper(SeriousIncident.previous_reference).in_(wanted))))
+    return {reference.upper() for row in found for reference in row if reference} & wanted
 
 
 def _incident_key(row):
@@ -185,34 +214,21 @@ def _cases(rows, partnership_ids) -> dict[str, int]:
 
 
 def build(values: dict, partnership, user, today: date, batch: dict) -> SeriousIncident:
-    """One imported incident at the stage its dates have reached, not yet flushed."""
-    reference = values["reference"] or _new_reference(partnership, values["la_aware_on"].year,
-                                                      batch)
+    """One imported incident at the stage its dates have reached, not yet flushed: its
+    reference kept, or issued the usual way with the one given kept as its previous one."""
+    reference, previous = references.kept_or_issued(
+        SeriousIncident, SERIES, partnership, values["la_aware_on"].year, values["reference"])
     fields = {key: values[key] for key in INCIDENT_FIELDS}
     if not fields["child_reference"]:
-        fields["child_reference"] = f"Child {chr(ord('A') + _number(reference) % 26)}"
+        fields["child_reference"] = pseudonym(int(reference.rpartition("-")[2]))
     incident = SeriousIncident(
         partnership_id=partnership.id, owner_id=user.id if user is not None else None,
-        reference=reference, child_died=values["outcome"] == "died",
+        reference=reference, previous_reference=previous,
+        child_died=values["outcome"] == "died",
         cdr_case_id=_case_id(values["cdr_reference"], batch), **fields)
     incident.converted = is_converted(incident, incident.decision)
     incident.stage = stage_of(incident)
     return incident
-
-
-def _new_reference(partnership, year, batch) -> str:
-    """The next reference for incidents the local authority became aware of in `year`: the
-    partnership's next one (read once per year of the import), then one more each."""
-    numbers = batch.setdefault("references", {})
-    key = (partnership.id, year)
-    if key in numbers:
-        prefix, number = numbers[key]
-        numbers[key] = (prefix, number + 1)
-    else:
-        prefix, _, first = next_reference(partnership, year).rpartition("-")
-        numbers[key] = (prefix, int(first))
-    prefix, number = numbers[key]
-    return f"{prefix}-{number:04d}"
 
 
 def finish(incident: SeriousIncident, values: dict, partnership, today: date) -> None:
@@ -222,12 +238,6 @@ def finish(incident: SeriousIncident, values: dict, partnership, today: date) ->
                                      full_name=values["child_name"]))
     timeline.add(incident, "import", f"Incident {incident.reference} imported from a "
                  "spreadsheet", happened_on=today)
-
-
-def _number(reference):
-    """The running number at the end of a reference (0 for an old reference without one)."""
-    digits = reference[-4:]
-    return int(digits) - 1 if digits.isdigit() and int(digits) > 0 else 0
 
 
 def _case_id(reference, batch):
@@ -262,6 +272,8 @@ PRACTICE_REVIEW_IMPORT = ImportSpec(
     permission=Permission.EDIT_REVIEWS,
     columns=COLUMNS,
     row_problems=row_problems,
+    partnership_problems=reference_problems,
+    series=SERIES,
     duplicate_keys=duplicate_keys,
     existing=existing,
     build=build,

@@ -136,6 +136,7 @@ def register_extensions(app):
         export_jobs,
         mail,
         models,
+        references,
         searches,
         submissions,
         timeline,

@@ -35,6 +35,10 @@ class CaseRecord(PartnershipScoped):
 
     # Readable and unique, such as CDOP-NSP-2026-0042.
     reference: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    # An imported reference that is not of the partnership's own form (an old system's, such
+    # as "CDOP-NSP-2019-0042/A"): kept beside the issued one and searchable, never issued
+    # (tracker.references).
+    previous_reference: so.Mapped[str | None] = so.mapped_column(sa.String(40), index=True)
     stage: so.Mapped[str] = so.mapped_column(sa.String(32), index=True, default="notified")
     # The edition of the rules in force when the case's clocks started (tracker.deadlines),
     # kept so a later edition can be added without moving old cases' deadlines.

@@ -25,6 +25,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 
 from tracker.extensions import db
+from tracker.text import one_line
 from tracker.timeutil import utcnow
 
 PENDING = "pending"
@@ -65,10 +66,11 @@ class OutboundEmail(db.Model):
 
 def queue(*, kind, to_address, subject, text_body, html_body, recipient_id=None,
           partnership_id=None, attachment=None, now=None) -> OutboundEmail:
-    """Add an e-mail to the queue in the current transaction (the caller commits)."""
+    """Add an e-mail to the queue in the current transaction (the caller commits). The
+    subject is put on one line (stored text in it may hold a line break: tracker.text)."""
     domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2] or "tracker"
     row = OutboundEmail(
-        kind=kind, to_address=to_address, subject=subject, text_body=text_body,
+        kind=kind, to_address=to_address, subject=one_line(subject)[:300], text_body=text_body,
         html_body=html_body, recipient_id=recipient_id, partnership_id=partnership_id,
         message_id=make_msgid(domain=domain), next_attempt_at=now or utcnow(),
         created_at=now or utcnow())
@@ -89,11 +91,14 @@ def absolute_url(path: str) -> str:
 
 
 def build_message(row: OutboundEmail) -> EmailMessage:
-    """The MIME message of a queued e-mail: plain text and HTML, and any attachment."""
+    """The MIME message of a queued e-mail: plain text and HTML, and any attachment.
+
+    Headers are put on one line, so a row queued with a line break in its subject (before
+    `queue` folded them) is still sent rather than failing at every try."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["To"] = one_line(row.to_address)
+    message["Subject"] = one_line(row.subject)
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=UTC))
     message.set_content(row.text_body)

@@ -147,7 +147,8 @@ REQUEST_COLUMNS = [
 def case_columns(with_identity: bool) -> list[Column]:
     """The case sheet's columns; the identifying ones only when asked for."""
     identity = IDENTITY_COLUMNS if with_identity else []
-    return [Column("Reference", width=22), *identity, *_BEFORE, *_RULE_COLUMNS, *_AFTER]
+    return [Column("Reference", width=22), Column("Previous reference", width=22), *identity,
+            *_BEFORE, *_RULE_COLUMNS, *_AFTER]
 
 
 def case_sheets(filters: lists.CaseFilters, partnership_ids, today: date, *,
@@ -179,7 +180,7 @@ _CASE_FIELDS = (
     "age_at_death_days", "sex", "place_of_death", "death_expected", "jar_required",
     "death_registered_on", "coroner_decision_on", "post_mortem_results_on",
     "information_complete", "review_meeting_on", "review_completed_on", "closed_on",
-    "category", "modifiable_factors",
+    "category", "modifiable_factors", "previous_reference",
 )
 _IDENTITY_FIELDS = ("given_names", "family_name", "date_of_birth", "nhs_number", "address",
                     "postcode")
@@ -220,7 +221,8 @@ def _case_rows(matching, filters, today, rules, codes, with_identity):
         deadlines = []
         for group in groups:
             deadlines += status(_Stored._make(found[group]), found.partnership_id)
-        yield (found.reference, *(found[identity] if with_identity else ()),
+        yield (found.reference, found.previous_reference,
+               *(found[identity] if with_identity else ()),
                *_case_values(found, codes, found.doctor), *deadlines, *_outcome_values(found))
 
 

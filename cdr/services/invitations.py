@@ -25,6 +25,7 @@ from tracker import mail
 from tracker.accounts import Account, accounts_of
 from tracker.extensions import db
 from tracker.roles import Permission, Role
+from tracker.text import one_line
 from tracker.timeline import TimelineEntry
 from tracker.timeutil import LONDON, format_date
 
@@ -84,7 +85,10 @@ def panel_invitation(meeting) -> Invitation:
 
 def calendar(invitation: Invitation, method: str, now: datetime,
              attendees: list[str] = ()) -> bytes:
-    """The iCalendar file: PUBLISH (a download), REQUEST (invite, update) or CANCEL."""
+    """The iCalendar file: PUBLISH (a download), REQUEST (invite, update) or CANCEL.
+
+    Stored text (the reference, the place) is put on one line first: a calendar entry's
+    title and place take one, and control characters are not allowed in iCalendar text."""
     cal = Calendar()
     cal.add("prodid", "-//Child death review tracker//Meetings//EN")
     cal.add("version", "2.0")
@@ -93,10 +97,10 @@ def calendar(invitation: Invitation, method: str, now: datetime,
     event.add("uid", invitation.uid)
     event.add("sequence", invitation.sequence)
     event.add("dtstamp", now)
-    event.add("summary", invitation.summary)
+    event.add("summary", one_line(invitation.summary))
     _add_times(event, invitation)
     if invitation.place:
-        event.add("location", invitation.place)
+        event.add("location", one_line(invitation.place))
     event.add("description", "\n".join(_lines(invitation)))
     event.add("url", invitation.link)
     if method != PUBLISH:
@@ -131,7 +135,7 @@ def _add_people(event, attendees):
 def _lines(invitation):
     first = invitation.title
     if invitation.reference:
-        first += f" (Joint Agency Response), case {invitation.reference}."
+        first += f" (Joint Agency Response), case {one_line(invitation.reference)}."
     return [first, f"Details are in the child death review tracker: {invitation.link}"]
 
 

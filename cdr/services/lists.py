@@ -144,14 +144,17 @@ def _name_starts_with(term):
 
 
 def _search(text, with_identity):
-    """The ids of the cases whose reference is the text; with identity, also of those whose
-    NHS number it is or whose name starts with it (any partnership's: the caller scopes).
+    """The ids of the cases whose reference (or previous reference) is the text; with
+    identity, also of those whose NHS number it is or whose name starts with it (any
+    partnership's: the caller scopes).
 
     The ids come from one indexed lookup each (a UNION), so the list reads only the cases
     found, never the whole table.
     """
-    by_reference = sa.select(ChildDeathCase.id).where(
-        ChildDeathCase.reference == text.strip().upper())
+    typed = text.strip()
+    by_reference = sa.select(ChildDeathCase.id).where(sa.or_(
+        ChildDeathCase.reference == typed.upper(),
+        ChildDeathCase.previous_reference.in_({typed, typed.upper()})))
     digits = _SPACES.sub("", text)
     if not with_identity or _REFERENCE.fullmatch(text.strip()):
         return by_reference

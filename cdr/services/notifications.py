@@ -1,9 +1,8 @@
 """Notifying a death: scope, new cases and their references, further notifications of the
 same death, changes to the case details, registrar and coroner dates, and transfers.
 
-Plain functions that take `today`; none commits except `notify_and_commit`, which must
-(a clash of references is only found when the case is saved, and is then retried with the
-next number).
+Plain functions that take `today`; none commits except `notify_and_commit`. References are
+issued from the partnership's counter (tracker.references), so two saves never clash.
 
 Two notifications of one death at the same moment give one case: the view takes
 `lock_identity` before `find_duplicate`, so the second waits for the first to commit and then
@@ -31,7 +30,7 @@ from cdr.models import (
     RapidResponseMeeting,
 )
 from cdr.services import panel, timeline
-from tracker import audit, deadline_service, duplicates
+from tracker import audit, deadline_service, duplicates, references
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -236,14 +235,13 @@ def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
 # --- A new case ------------------------------------------------------------------------------
 
 
+SERIES = "CDOP"
+
+
 def next_reference(partnership, year: int) -> str:
-    """The partnership's next reference for deaths in `year`, such as CDOP-NSP-2026-0042."""
-    prefix = f"CDOP-{partnership.code}-{year}-"
-    number = sa.cast(sa.func.substr(ChildDeathCase.reference, len(prefix) + 1), sa.Integer)
-    highest = db.session.scalar(
-        sa.select(sa.func.max(number)).where(ChildDeathCase.reference.startswith(prefix))
-    )
-    return f"{prefix}{(highest or 0) + 1:04d}"
+    """The partnership's next reference for deaths in `year`, such as CDOP-NSP-2026-0042,
+    taken from its counter (no commit; the counter row is held until the transaction ends)."""
+    return references.issue(ChildDeathCase, SERIES, partnership, year)
 
 
 def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
@@ -281,26 +279,14 @@ def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
     return case
 
 
-def notify_and_commit(data: dict, partnership, user, today: date, attempts: int = 5,
-                      before_commit=None):
-    """`notify` and commit; when someone else took the same reference at the same moment
-    (the unique constraint says so), undo this case (a savepoint: what the transaction held
-    before, such as the death's lock and the submission key, stays) and make it again with
-    the next number. `before_commit(case)`, when given, runs just before the commit."""
-    for attempt in range(attempts):
-        try:
-            with db.session.begin_nested():
-                case = notify(data, partnership, user, today)
-        except sa.exc.IntegrityError as error:
-            if "reference" not in str(error.orig) or attempt == attempts - 1:
-                db.session.rollback()
-                raise
-            continue
-        if before_commit is not None:
-            before_commit(case)
-        db.session.commit()
-        return case
-    raise AssertionError("unreachable")  # pragma: no cover
+def notify_and_commit(data: dict, partnership, user, today: date, before_commit=None):
+    """`notify` and commit (the reference comes from the counter: no clash to retry).
+    `before_commit(case)`, when given, runs just before the commit."""
+    case = notify(data, partnership, user, today)
+    if before_commit is not None:
+        before_commit(case)
+    db.session.commit()
+    return case
 
 
 def record_further(case, data: dict, today: date) -> CaseNotification:

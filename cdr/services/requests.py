@@ -199,12 +199,19 @@ def identifying_check(case):
     identity = db.session.scalar(sa.select(ChildIdentity).where(ChildIdentity.case_id == case.id))
     if identity is None:
         return lambda text: False
-    names = {part for part in f"{identity.given_names} {identity.family_name}".split()
-             if len(part) >= 3}
+    return identifying_check_of(f"{identity.given_names} {identity.family_name}",
+                                identity.nhs_number, identity.postcode)
+
+
+def identifying_check_of(name_text: str | None, nhs_number: str | None = None,
+                         postcode: str | None = None):
+    """`identifying_check` for details not yet stored (a row of an import): the child's
+    name (any parts of 3 letters or more), NHS number (digits) and postcode."""
+    names = {part for part in (name_text or "").split() if len(part) >= 3}
     name = (re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b",
                        re.IGNORECASE) if names else None)
-    nhs_number = identity.nhs_number or ""
-    postcode = _squash(identity.postcode or "")
+    nhs_number = nhs_number or ""
+    postcode = _squash(postcode or "")
 
     def identifies(text: str | None) -> bool:
         if not text:

@@ -22,6 +22,7 @@ from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
+from tracker.text import file_name
 from tracker.timeutil import clock, format_date, london_today
 
 _STALE = ("Someone else changed this case after you opened this page, so your changes have "
@@ -250,7 +251,8 @@ def meeting_ics(case_id, number):
         abort(404)
     body = invitations.calendar(invitations.rr_invitation(case, found), invitations.PUBLISH,
                                 clock.now())
-    filename = f"{case.reference}-rapid-response-meeting-{number}.ics"
+    # The reference is stored text: only safe characters go into the header.
+    filename = file_name(f"{case.reference}-rapid-response-meeting-{number}.ics")
     return current_app.response_class(body, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 

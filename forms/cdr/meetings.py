@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from cdr.models import JAR_CRITERIA
 from forms.base import StripWhitespaceForm
-from forms.fields import GovDateField
+from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
@@ -32,7 +32,7 @@ _LONG_TEXT = 5000
 
 def _text(label, max_length, description=None, area=False):
     """An optional text field with a GOV.UK length message."""
-    field = TextAreaField if area else StringField
+    field = TextAreaField if area else SingleLineField
     return field(
         label,
         widget=GovTextArea() if area else GovTextInput(),

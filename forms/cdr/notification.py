@@ -40,7 +40,7 @@ from forms.cdr.validators import (
     parse_time,
     postcode,
 )
-from forms.fields import GovDateField
+from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 
 # --- Fields, made by functions so each form lists them in the order its page shows them ---
@@ -50,7 +50,7 @@ def _text(label, *, required=None, max_length=200, description=None, area=False)
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=max_length,
                              message=f"{label} must be {max_length} characters or fewer"))
-    field = TextAreaField if area else StringField
+    field = TextAreaField if area else SingleLineField
     return field(label, widget=GovTextArea() if area else GovTextInput(),
                  description=description, validators=validators,
                  filters=[] if required else [blank_to_none])

@@ -24,7 +24,7 @@ from wtforms.widgets import HiddenInput
 from cdr.models import CATEGORIES, MODIFIABLE
 from forms.accounts import AccountField
 from forms.base import StripWhitespaceForm
-from forms.fields import GovDateField
+from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
 
@@ -59,7 +59,7 @@ class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
         description="Use the 24-hour clock, for example, 14:30",
         validators=[Optional()],
     )
-    place_or_link = StringField(
+    place_or_link = SingleLineField(
         "Place or link (optional)", widget=GovTextInput(),
         description="The room and building, or the link to join online",
         validators=[Length(max=500, message="Place or link must be 500 characters or fewer")],
@@ -165,8 +165,8 @@ class ActionForm(SubmissionKeyForm, StripWhitespaceForm):
         validators=[DataRequired(message="Enter what the action is"),
                     Length(max=2000, message="Action must be 2000 characters or fewer")],
     )
-    owner = StringField(
-        "Who owns it?", widget=GovTextInput(),
+    owner = SingleLineField(
+        "Who owns it?", widget=GovTextInput(), called="Owner",
         description="The person, agency or team responsible",
         validators=[DataRequired(message="Enter who owns the action"),
                     Length(max=200, message="Owner must be 200 characters or fewer")],

@@ -1,11 +1,11 @@
 """Forms for gathering information: agency requests, information complete, review meeting."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms.base import StripWhitespaceForm
-from forms.fields import GovDateField
+from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
 
@@ -48,7 +48,7 @@ class _CaseDatesForm(StripWhitespaceForm):
 class NewRequestForm(SubmissionKeyForm, _CaseDatesForm):
     """Ask an agency for what it knows of the child and family (Agency Form B)."""
 
-    agency = StringField(
+    agency = SingleLineField(
         "Agency",
         widget=GovTextInput(),
         description="For example, GP practice, health visiting, children's social care, "

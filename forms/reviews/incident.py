@@ -1,11 +1,11 @@
 """Recording a serious incident, and the notifications that follow it."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextArea, GovTextInput
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.base import StripWhitespaceForm
-from forms.fields import GovDateField
+from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from reviews.models import CP_PLAN, LOCATIONS
 
@@ -22,7 +22,7 @@ def text(label, *, required=None, max_length=200, description=None, area=False):
     validators = [DataRequired(message=required)] if required else [Optional()]
     validators.append(Length(max=max_length,
                              message=f"{label} must be {max_length} characters or fewer"))
-    field = TextAreaField if area else StringField
+    field = TextAreaField if area else SingleLineField
     return field(label, widget=GovTextArea() if area else GovTextInput(),
                  description=description, validators=validators,
                  filters=[] if required else [blank_to_none])

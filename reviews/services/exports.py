@@ -55,7 +55,8 @@ DEADLINE_COLUMNS = [
 def incident_columns(with_identity: bool) -> list[Column]:
     """The incident sheet's columns; the child's real name only when asked for."""
     name = [Column("Child's name", width=24)] if with_identity else []
-    return [Column("Reference", width=22), Column("Child", width=12), *name, *_BEFORE]
+    return [Column("Reference", width=22), Column("Previous reference", width=22),
+            Column("Child", width=12), *name, *_BEFORE]
 
 
 def tracker_sheets(filters: lists.TrackerFilters, partnership_ids, today: date, *,
@@ -110,7 +111,7 @@ def _incident_rows(matching, filters, codes, with_identity):
         name = [found.full_name] if with_identity else []
         # Once published, a delay is history (the review page keeps it), as on the list.
         delay = None if incident.published_on else DELAY_REASONS.get(found.delay, found.delay)
-        yield (incident.reference, incident.child_reference, *name,
+        yield (incident.reference, incident.previous_reference, incident.child_reference, *name,
                *_incident_values(incident, codes), delay)
         db.session.expunge(incident)  # keep the session's identity map small
 

@@ -1,9 +1,8 @@
 """Recording a serious incident: its dates checked, a unique reference, the child's real name
 apart, the linked child death case, and the links between the two domains' pages.
 
-Plain functions that take `today`; none commits except `record_and_commit`, which must (a
-clash of references is only found when the incident is saved, and is then retried with the
-next number).
+Plain functions that take `today`; none commits except `record_and_commit`. References are
+issued from the partnership's counter (tracker.references), so two saves never clash.
 
 Two records of one incident at the same moment give one: the view takes `lock_incident`
 before `find_duplicate`, so the second waits for the first to commit and then finds it
@@ -18,7 +17,7 @@ from flask_login import current_user
 
 from cdr.models import ChildDeathCase
 from reviews.models import STAGES, IncidentChild, SeriousIncident
-from tracker import deadline_service, duplicates, timeline
+from tracker import deadline_service, duplicates, references, timeline
 from tracker.domains import RelatedLink
 from tracker.extensions import db
 from tracker.roles import Permission
@@ -217,15 +216,18 @@ def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
 # --- A new incident --------------------------------------------------------------------------
 
 
+SERIES = "CSPR"
+
+
 def next_reference(partnership, year: int) -> str:
     """The partnership's next reference for incidents it became aware of in `year`, such as
-    CSPR-NSP-2026-0042."""
-    prefix = f"CSPR-{partnership.code}-{year}-"
-    number = sa.cast(sa.func.substr(SeriousIncident.reference, len(prefix) + 1), sa.Integer)
-    highest = db.session.scalar(
-        sa.select(sa.func.max(number)).where(SeriousIncident.reference.startswith(prefix))
-    )
-    return f"{prefix}{(highest or 0) + 1:04d}"
+    CSPR-NSP-2026-0042, taken from its counter (no commit)."""
+    return references.issue(SeriousIncident, SERIES, partnership, year)
+
+
+def pseudonym(number: int) -> str:
+    """The default pseudonym for the incident with this running number: Child A, Child B…"""
+    return f"Child {chr(ord('A') + (number - 1) % 26)}"
 
 
 def record(data: dict, partnership, user, today: date) -> SeriousIncident:
@@ -244,7 +246,7 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     values["child_reference"] = " ".join((values["child_reference"] or "").split())
     if not values["child_reference"]:
         # A pseudonym by default: Child A, Child B… by the reference's number.
-        values["child_reference"] = f"Child {chr(ord('A') + (int(reference[-4:]) - 1) % 26)}"
+        values["child_reference"] = pseudonym(int(reference.rpartition("-")[2]))
     incident = SeriousIncident(
         partnership_id=partnership.id,
         owner_id=user.id if user is not None else None,
@@ -267,28 +269,14 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     return incident
 
 
-def record_and_commit(data: dict, partnership, user, today: date, attempts: int = 5,
-                      before_commit=None):
-    """`record` and commit; when someone else took the same reference at the same moment
-    (the unique constraint says so), undo this incident (a savepoint: what the transaction
-    held before, such as the incident's lock and the submission key, stays) and make it
-    again with the next number. `before_commit(incident)`, when given, runs just before the
-    commit."""
-    for attempt in range(attempts):
-        try:
-            # The insert is flushed inside `record`, so a clash shows inside the savepoint.
-            with db.session.begin_nested():
-                incident = record(data, partnership, user, today)
-        except sa.exc.IntegrityError as error:
-            if "reference" not in str(error.orig) or attempt == attempts - 1:
-                db.session.rollback()
-                raise
-            continue
-        if before_commit is not None:
-            before_commit(incident)
-        db.session.commit()
-        return incident
-    raise AssertionError("unreachable")  # pragma: no cover
+def record_and_commit(data: dict, partnership, user, today: date, before_commit=None):
+    """`record` and commit (the reference comes from the counter: no clash to retry).
+    `before_commit(incident)`, when given, runs just before the commit."""
+    incident = record(data, partnership, user, today)
+    if before_commit is not None:
+        before_commit(incident)
+    db.session.commit()
+    return incident
 
 
 # --- Links between the two domains' pages (registered as Domain.related) --------------------

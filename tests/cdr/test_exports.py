@@ -53,6 +53,7 @@ def cases(partnership):
                            death_registered_on=date(2025, 5, 6),
                            registrar_notified_on=date(2025, 5, 20))
     closed = make_case(partnership, date_of_death=date(2024, 11, 3), stage="closed",
+                       previous_reference="CDOP-NSP-2024-0042/A",
                        review_meeting_on=date(2025, 2, 1), information_complete=True,
                        category="infection", modifiable_factors="no",
                        review_completed_on=date(2025, 3, 3), closed_on=date(2025, 3, 3))
@@ -72,7 +73,7 @@ def test_the_case_list_export_has_every_case_with_its_stage_dates_and_deadlines(
         cases["jar"].reference, cases["registered"].reference, cases["closed"].reference]
     jar, registered, closed = rows
     assert jar["Date of death"] == datetime(2025, 5, 30)
-    assert book["Cases"]["D2"].is_date and book["Cases"]["D2"].number_format == "d mmm yyyy"
+    assert book["Cases"]["E2"].is_date and book["Cases"]["E2"].number_format == "d mmm yyyy"
     assert jar["Joint Agency Response required"] == "Yes"
     # 30 May + 1 to 5 days: the first rapid response meeting is due 4 June, 2 days away.
     assert jar["First rapid response meeting: due"] == datetime(2025, 6, 4)
@@ -84,6 +85,8 @@ def test_the_case_list_export_has_every_case_with_its_stage_dates_and_deadlines(
     assert registered["First rapid response meeting: status"] is None  # no JAR
     assert closed["Stage"] == "Closed" and closed["Closed"] == datetime(2025, 3, 3)
     assert closed["Category of death"] == "Infection"
+    assert closed["Previous reference"] == "CDOP-NSP-2024-0042/A"  # an imported one, beside
+    assert jar["Previous reference"] is None
     assert closed["Modifiable factors identified"] == "No"
     assert closed["Age at death"] == "1 to 4 years" and closed["Sex"] == "Female"
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from cdr.imports import COLUMNS
 from cdr.models import ChildDeathCase, ChildIdentity
-from tests.cdr.factories import TEST_NHS_NUMBERS, make_case
+from tests.cdr.factories import make_case
 from tests.conftest import page
 from tests.import_files import confirm, problems, upload, workbook
 from tests.tracker.test_audit import count_queries
@@ -142,11 +142,11 @@ def test_a_duplicate_within_the_file_and_of_a_recorded_case_is_refused(cdop_clie
     held = make_case(partnership)
     held_nhs = db.session.scalar(sa.select(ChildIdentity.nhs_number)
                                  .where(ChildIdentity.case_id == held.id))
-    # Another test number than the recorded case's (the factory's depends on the tests run).
-    twice = next(n for n in TEST_NHS_NUMBERS if n != held_nhs)
     data = workbook(HEADERS, [
-        row(**{"NHS number": twice, "Given names": "One"}),
-        row(**{"NHS number": f"{twice[:3]} {twice[3:6]} {twice[6:]}", "Given names": "Other"}),
+        # Not one of the factories' NHS numbers, which the held case takes in turn.
+        row(**{"NHS number": nhs(77), "Given names": "One"}),
+        row(**{"NHS number": f"{nhs(77)[:3]} {nhs(77)[3:6]} {nhs(77)[6:]}",
+               "Given names": "Other"}),
         row(**{"NHS number": held_nhs, "Given names": "Again"}),
         row(Reference=held.reference, **{"Given names": "Fourth"}),
         row(**{"Given names": "Fifth"}),
@@ -190,3 +190,75 @@ def test_the_preview_issues_the_same_queries_however_many_rows(cdop_client):
             assert upload(cdop_client, NAME, data).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] > 0
+
+
+def test_a_reference_not_of_the_partnerships_form_is_kept_as_the_previous_one(
+        cdop_client, call):
+    data = workbook(HEADERS, [
+        row(Reference="CDOP-NSP-2025-0042/A", **{"Given names": "Legacy"}),
+        row(Reference="OLD-17", **{"Given names": "Older"}),
+        row(Reference="cdop-nsp-2025-0002", **{"Given names": "Own"}),
+        row(**{"Given names": "New"}),
+    ])
+    done = confirm(cdop_client, NAME, upload(cdop_client, NAME, data))
+    assert done.status_code == 302
+
+    by_name = {db.session.scalar(sa.select(ChildIdentity.given_names).where(
+        ChildIdentity.case_id == case.id)): case for case in cases()}
+    # The one of the partnership's own form is kept (and never issued again); the others
+    # get new references and keep theirs beside them.
+    assert by_name["Own"].reference == "CDOP-NSP-2025-0002"
+    assert by_name["Own"].previous_reference is None
+    assert (by_name["Legacy"].reference, by_name["Legacy"].previous_reference) == (
+        "CDOP-NSP-2025-0003", "CDOP-NSP-2025-0042/A")
+    assert (by_name["Older"].reference, by_name["Older"].previous_reference) == (
+        "CDOP-NSP-2025-0004", "OLD-17")
+    assert by_name["New"].reference == "CDOP-NSP-2025-0005"
+
+    shown = call(cdop_client, "cdr.case", case_id=by_name["Legacy"].id)
+    assert shown.text("#previous-reference") == "Previous reference: CDOP-NSP-2025-0042/A"
+    found = call(cdop_client, "cdr.cases", q="old-17")
+    assert found.text("table").count("CDOP-NSP-2025-") == 1
+    assert "CDOP-NSP-2025-0004" in found.text("table")
+
+
+def test_a_reference_naming_the_child_or_with_another_prefix_or_a_line_break_is_refused(
+        cdop_client, other_partnership):
+    data = workbook(HEADERS, [
+        row(Reference="CDOP-SVP-2025-0001"),
+        row(Reference="Invented 2019", **{"Family name": "Invented"}),
+        row(Reference="OLD 9990000018", **{"NHS number": "999 000 0018"}),
+        row(Reference="OLD\n17"),
+        row(**{"Local authority where the child normally lived": "North\rshire"}),
+        row(Address="1 Imaginary Lane\nNorthtown"),
+    ])
+    response = upload(cdop_client, NAME, data)
+    assert problems(response) == [
+        ("2", "Reference", "Reference must not start with another partnership's prefix: "
+                           "give one starting CDOP-NSP-, or leave it empty for a new one"),
+        ("3", "Reference", "Reference must not include the child's name, NHS number or "
+                           "postcode"),
+        ("4", "Reference", "Reference must not include the child's name, NHS number or "
+                           "postcode"),
+        ("5", "Reference", "Reference must be on one line, without line breaks, tabs or "
+                           "other control characters"),
+        ("6", "Local authority where the child normally lived",
+         "Local authority where the child normally lived must be on one line, without line "
+         "breaks, tabs or other control characters"),
+    ]
+    assert cases() == []
+
+
+def test_the_clash_check_looks_only_in_the_users_own_partnerships(
+        cdop_client, partnership, other_partnership):
+    make_case(other_partnership, reference="OLD-17", identity=False)
+    make_case(partnership, previous_reference="OLD-9", identity=False)
+    data = workbook(HEADERS, [row(Reference="OLD-17"), row(Reference="old-9")])
+
+    # Another partnership's record is never mentioned; one of the user's own is.
+    assert problems(upload(cdop_client, NAME, data)) == [
+        ("3", "Reference", "A case with this reference is already recorded")]
+    data = workbook(HEADERS, [row(Reference="OLD-17")])
+    assert confirm(cdop_client, NAME, upload(cdop_client, NAME, data)).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        ChildDeathCase.previous_reference == "OLD-17")) == 1

@@ -11,6 +11,7 @@ from cdr.services import notifications as service
 from tests.cdr.factories import make_case
 from tests.conftest import sign_in
 from tests.factories import make_user
+from tracker import references
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.roles import Role
@@ -92,23 +93,28 @@ def test_references_count_per_partnership_and_year_of_death(cdop_client, call):
         "CDOP-NSP-2025-0001", "CDOP-NSP-2025-0002", "CDOP-NSP-2024-0001"]
 
 
-def test_a_reference_taken_at_the_same_moment_is_retried_with_the_next(cdop_client, call,
-                                                                      partnership, monkeypatch):
-    taken = make_case(partnership, reference="CDOP-NSP-2025-0001", identity=False)
-    real = service.next_reference
-    calls = []
-
-    def racing(p, year):
-        # The first attempt computes the number another save has just committed.
-        calls.append(year)
-        return taken.reference if len(calls) == 1 else real(p, year)
-
-    monkeypatch.setattr(service, "next_reference", racing)
+def test_a_reference_already_stored_is_never_issued_again(cdop_client, call, partnership):
+    make_case(partnership, reference="CDOP-NSP-2025-0001", identity=False)
     call(cdop_client, "cdr.notify", data=answers(), status=302)
 
-    assert len(calls) == 2
     assert [c.reference for c in cases()] == ["CDOP-NSP-2025-0001", "CDOP-NSP-2025-0002"]
     assert db.session.scalar(db.select(db.func.count()).select_from(ChildIdentity)) == 1
+
+
+def test_an_odd_reference_in_any_partnership_never_stops_notifications(
+        cdop_client, call, partnership, other_partnership):
+    """On PostgreSQL the next number was a CAST over every partnership's references: one
+    imported "CDOP-NSP-2025-X1", even in another partnership, made every notification of
+    that year a 500."""
+    make_case(other_partnership, reference="CDOP-NSP-2025-X1", identity=False)
+    make_case(partnership, reference="CDOP-NSP-2025-0042/A", identity=False)
+
+    call(cdop_client, "cdr.notify", data=answers(), status=302)
+    call(cdop_client, "cdr.notify", status=302, data=answers(
+        nhs_number="999 000 0026", given_names="Other", date_of_death=day(date(2025, 3, 2))))
+
+    assert sorted(c.reference for c in cases())[:2] == ["CDOP-NSP-2025-0001",
+                                                         "CDOP-NSP-2025-0002"]
 
 
 BAD_ANSWERS = [
@@ -360,23 +366,33 @@ def test_bad_registrar_and_coroner_dates_are_refused(cdop_client, partnership, c
     assert db.session.scalars(db.select(TimelineEntry)).all() == []
 
 
-def test_two_notifications_at_the_same_moment_get_different_references(app, partnership,
-                                                                       monkeypatch):
-    """On PostgreSQL, two saves that work out the same number at once: one retries."""
+@pytest.mark.parametrize("first_of_the_year", [True, False],
+                         ids=["first-of-the-year", "counter-row-held"])
+def test_two_notifications_at_the_same_moment_get_different_references(
+        app, partnership, monkeypatch, first_of_the_year):
+    """On PostgreSQL, two saves that take a number at the same moment, each in its own
+    thread and transaction: the counter gives each its own. First of the year, both find no
+    counter row and insert one (ON CONFLICT); otherwise both update the row at once."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("needs two connections to one database (PostgreSQL)")
-    real = service.next_reference
-    both_computed = threading.Barrier(2, timeout=10)
-    waited = threading.local()
+    if not first_of_the_year:
+        make_case(partnership, reference="CDOP-NSP-2025-0001", identity=False)
+        references.move_past(ChildDeathCase, service.SERIES, partnership, 2025, 1)  # the row
+        db.session.commit()
+    # Each thread stops where the other would once have computed the same number.
+    both_there = threading.Barrier(2, timeout=10)
+    name = "highest_issued" if first_of_the_year else "take"
+    real = getattr(references, name)
 
-    def together(p, year):
-        reference = real(p, year)
-        if not getattr(waited, "done", False):
-            waited.done = True
-            both_computed.wait()  # each has its number before either saves
-        return reference
+    def together(*args):
+        if name == "take":
+            both_there.wait()
+            return real(*args)
+        found = real(*args)
+        both_there.wait()  # both have read the stored references; neither has inserted
+        return found
 
-    monkeypatch.setattr(service, "next_reference", together)
+    monkeypatch.setattr(references, name, together)
     base = {"date_of_birth": date(2024, 1, 26), "date_of_death": date(2025, 3, 1),
             "received_on": date(2025, 3, 2), "birth_outcome": "no", "age_uncertain": False,
             "family_name": "Invented", "nhs_number": None, "address": None, "postcode": None,
@@ -387,21 +403,22 @@ def test_two_notifications_at_the_same_moment_get_different_references(app, part
     model, partnership_id = type(partnership), partnership.id
     db.session.remove()  # each thread has its own session; this one stays out of their way
 
-    def save(name):
+    def save(child):
         try:
             with app.app_context():
                 found = db.session.get(model, partnership_id)
-                case = service.notify_and_commit({**base, "given_names": name}, found, None,
+                case = service.notify_and_commit({**base, "given_names": child}, found, None,
                                                  TODAY)
                 made.append(case.reference)
         except Exception as error:  # noqa: BLE001 (reported below)
             errors.append(error)
 
-    threads = [threading.Thread(target=save, args=(name,)) for name in ("One", "Two")]
+    threads = [threading.Thread(target=save, args=(child,)) for child in ("One", "Two")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
 
     assert errors == []
-    assert sorted(made) == ["CDOP-NSP-2025-0001", "CDOP-NSP-2025-0002"]
+    first = 1 if first_of_the_year else 2
+    assert sorted(made) == [f"CDOP-NSP-2025-{first:04d}", f"CDOP-NSP-2025-{first + 1:04d}"]

@@ -75,8 +75,8 @@ def test_every_incident_with_its_dates_and_every_deadline_with_its_status(busine
     assert met["Met"] == datetime(2024, 1, 3) and met["Status"] == "Met on time"
     # A pseudonym that a spreadsheet would take for a formula is shown as text.
     assert delayed["Child"] == "-Child D"
-    assert book["Practice reviews"]["B3"].data_type == "s"
-    assert book["Practice reviews"]["B3"].quotePrefix
+    assert book["Practice reviews"]["C3"].data_type == "s"
+    assert book["Practice reviews"]["C3"].quotePrefix
 
 
 def test_the_name_only_when_asked_for(business_client, incidents):

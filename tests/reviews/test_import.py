@@ -121,3 +121,44 @@ def test_the_template_downloads_for_the_business_unit(business_client):
     response = business_client.get(f"/imports/{NAME}/template.xlsx")
     book = load_workbook(io.BytesIO(response.data))
     assert [cell.value for cell in book["Serious incidents"][1]] == HEADERS
+
+
+def test_an_old_reference_is_kept_beside_a_new_one_and_the_clash_check_stays_at_home(
+        business_client, call, partnership, other_partnership):
+    make_incident(other_partnership, reference="OLD-17")
+    data = workbook(HEADERS, [
+        row(Reference="OLD-17", **{"Reference for the child": "Child R"}),
+        row(Reference="CSPR-NSP-2024-0003", **{"Reference for the child": "Child S"}),
+    ])
+    preview = upload(business_client, NAME, data)
+    assert problems(preview) == []  # another partnership's OLD-17 is never mentioned
+    assert confirm(business_client, NAME, preview).status_code == 302
+
+    kept, old = sorted((i for i in incidents() if i.partnership_id == partnership.id),
+                       key=lambda i: i.reference)
+    assert (kept.reference, kept.previous_reference) == ("CSPR-NSP-2024-0003", None)
+    assert (old.reference, old.previous_reference) == ("CSPR-NSP-2024-0004", "OLD-17")
+    shown = call(business_client, "reviews.incident", incident_id=old.id)
+    assert shown.text("#previous-reference") == "Previous reference: OLD-17"
+
+
+def test_a_reference_naming_the_child_or_another_partnership_is_refused(business_client):
+    data = workbook(HEADERS, [
+        row(Reference="CSPR-SVP-2024-0001"),
+        row(Reference="Mossbank 2019", **{"Child's full name": "Invented Mossbank"}),
+        row(**{"Reference for the child": "Child Mossbank",
+               "Child's full name": "Invented Mossbank"}),
+        row(**{"Reference for the child": "Child\tR"}),
+    ])
+    assert problems(upload(business_client, NAME, data)) == [
+        ("2", "Reference", "Reference must not start with another partnership's prefix: "
+                           "give one starting CSPR-NSP-, or leave it empty for a new one"),
+        ("3", "Reference", "Reference must not include the child's name, NHS number or "
+                           "postcode"),
+        ("4", "Reference for the child", "Reference for the child must not include the "
+                                         "child's name"),
+        ("5", "Reference for the child", "Reference for the child must be on one line, "
+                                         "without line breaks, tabs or other control "
+                                         "characters"),
+    ]
+    assert incidents() == []

@@ -6,7 +6,6 @@ from datetime import date
 import pytest
 
 from reviews.models import IncidentChild, SeriousIncident
-from reviews.services import incidents as service
 from tests.cdr.factories import make_case
 from tests.conftest import sign_in
 from tests.factories import make_partnership, make_user
@@ -78,21 +77,23 @@ def test_references_count_on_within_the_year_of_awareness(business_client, call)
         "CSPR-NSP-2024-0001", "CSPR-NSP-2024-0002", "CSPR-NSP-2025-0001"]
 
 
-def test_a_reference_taken_at_the_same_moment_is_retried_with_the_next_number(
-        business_client, partnership, call, monkeypatch):
+def test_a_reference_already_stored_is_never_issued_again(business_client, partnership, call):
     make_incident(partnership, reference="CSPR-NSP-2024-0001")
-    real = service.next_reference
-    calls = []
-
-    def stale_then_real(p, year):
-        calls.append(year)
-        return "CSPR-NSP-2024-0001" if len(calls) == 1 else real(p, year)
-
-    monkeypatch.setattr(service, "next_reference", stale_then_real)
     call(business_client, "reviews.new_incident", data=answers(), status=302)
 
     assert sorted(i.reference for i in incidents()) == ["CSPR-NSP-2024-0001",
                                                          "CSPR-NSP-2024-0002"]
+
+
+def test_an_odd_reference_in_any_partnership_never_stops_new_incidents(
+        business_client, partnership, other_partnership, call):
+    """On PostgreSQL the next number was a CAST over every partnership's references."""
+    make_incident(other_partnership, reference="CSPR-NSP-2024-X1")
+    make_incident(partnership, reference="CSPR-NSP-2024-0042/A")
+
+    call(business_client, "reviews.new_incident", data=answers(), status=302)
+
+    assert "CSPR-NSP-2024-0001" in {i.reference for i in incidents()}
 
 
 def test_a_blank_child_reference_gets_a_pseudonym(business_client, call):

@@ -273,3 +273,39 @@ def test_migration_0009_fails_the_files_built_before_it(tmp_path):
         db.engine.dispose()
     assert rows == [("failed", "Made before the tracker was updated: make it again", "t1", None),
                     ("queued", None, "t2", None)]
+
+
+def test_migration_0009_starts_each_counter_past_the_references_already_stored(tmp_path):
+    """Existing references stay valid and none is issued twice: each partnership's counter
+    starts at its highest reference of its own form (wherever the record now is); odd and
+    legacy references are left as they are and never counted."""
+    app = _migrated_app(tmp_path)
+    counters = "SELECT partnership_id, series, year, last_number FROM reference_counter " \
+               "ORDER BY partnership_id, series, year"
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            for pid, code in ((1, "NSP"), (2, "SVP")):
+                conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                     "created_at) VALUES (:id, :code, :code, 0, "
+                                     "CURRENT_TIMESTAMP)"), {"id": pid, "code": code})
+            for pid, reference in ((1, "CSPR-NSP-2024-0007"), (1, "CSPR-NSP-2024-0042/A"),
+                                   (2, "CSPR-NSP-2024-X1"), (2, "CSPR-NSP-2024-0009"),
+                                   (2, "CSPR-SVP-2025-0003"), (1, "OLD-1")):
+                conn.execute(sa.text(
+                    "INSERT INTO serious_incident (partnership_id, reference, stage, "
+                    "incident_date, la_aware_on, child_died, looked_after, created_at, "
+                    "updated_at, abuse_or_neglect_suspected, child_reference, rules_edition, "
+                    "version) VALUES (:pid, :reference, 'notified', '2024-01-01', "
+                    "'2024-01-02', 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 'Child A', "
+                    "'WT2018', 1)"), {"pid": pid, "reference": reference})
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text(counters)).all() == [(1, "CSPR", 2024, 9),
+                                                             (2, "CSPR", 2025, 3)]
+            assert conn.execute(sa.text("SELECT count(*) FROM serious_incident "
+                                        "WHERE previous_reference IS NULL")).scalar() == 6
+        downgrade(revision="0008")
+        with db.engine.begin() as conn:
+            assert "reference_counter" not in sa.inspect(conn).get_table_names()
+        db.engine.dispose()

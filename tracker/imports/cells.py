@@ -7,6 +7,7 @@ from datetime import date, datetime
 from tracker.calendar import FIRST_DAY, LAST_DAY
 from tracker.imports.spec import CHOICE, DATE, YES_NO, Column
 from tracker.imports.upload import Cell
+from tracker.text import has_control
 
 # A cell starting with one of these would run as a formula when the data is exported and
 # opened in Excel or LibreOffice: refused, like a formula, rather than stored.
@@ -14,6 +15,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 YES = {"yes", "y", "true"}
 NO = {"no", "n", "false"}
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+_LINE_BREAKS = str.maketrans("", "", "\r\n\t")  # what a multi-line cell may hold
 
 
 class CellProblem(ValueError):
@@ -55,6 +57,13 @@ def _text(column, raw):
                           "spreadsheet would run it as a formula")
     if len(text) > column.max_length:
         raise CellProblem(f"{column.header} must be {column.max_length} characters or fewer")
+    if column.multiline:
+        if has_control(text.translate(_LINE_BREAKS)):
+            raise CellProblem(f"{column.header} must not contain control characters other "
+                              "than line breaks and tabs")
+    elif has_control(text):
+        raise CellProblem(f"{column.header} must be on one line, without line breaks, tabs "
+                          "or other control characters")
     return text
 
 

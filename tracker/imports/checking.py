@@ -39,9 +39,10 @@ class Checked:
 
 
 def check(spec: ImportSpec, rows: list[tuple[int, list[Cell]]], partnership_ids,
-          today: date) -> Checked:
-    """Every row's values and problems: cells, the domain's rules, duplicates in the file and
-    against records already held in `partnership_ids`."""
+          today: date, partnership=None) -> Checked:
+    """Every row's values and problems: cells, the domain's rules (with those of the
+    `partnership` imported into), duplicates in the file and against records already held
+    in `partnership_ids`."""
     checked = Checked()
     if not rows:
         checked.errors.append(RowError(None, FILE, "The selected file has no rows of cases"))
@@ -52,6 +53,8 @@ def check(spec: ImportSpec, rows: list[tuple[int, list[Cell]]], partnership_ids,
         return checked
     for number, row_cells in rows[1:]:
         values, problems = _row(spec, positions, row_cells, today)
+        if spec.partnership_problems is not None and partnership is not None:
+            problems = {**spec.partnership_problems(values, partnership), **problems}
         checked.rows.append((number, values))
         _add(checked, spec, number, problems)
     if len(checked.rows) == 0:

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import current_app
 
-from tracker import audit
+from tracker import audit, references
 from tracker.deadline_models import Deadline
 from tracker.deadline_service import Dates, load_rules, wanted_deadlines
 from tracker.domains import case_deadlines_for, registered_domains
@@ -36,9 +36,12 @@ def limits() -> Limits:
                      for limit in fields(Limits)})
 
 
-def check_upload(spec: ImportSpec, data: bytes, partnership_ids, today: date) -> Checked:
-    """Read an upload and check every row; raises UploadRefused for an unreadable file."""
-    return check(spec, read_rows(data, limits(), spec.sheet_title), partnership_ids, today)
+def check_upload(spec: ImportSpec, data: bytes, partnership_ids, today: date,
+                 partnership=None) -> Checked:
+    """Read an upload and check every row for an import into `partnership`; raises
+    UploadRefused for an unreadable file."""
+    return check(spec, read_rows(data, limits(), spec.sheet_title), partnership_ids, today,
+                 partnership)
 
 
 def save_all(spec: ImportSpec, checked: Checked, partnership, user, today: date) -> list:
@@ -49,9 +52,10 @@ def save_all(spec: ImportSpec, checked: Checked, partnership, user, today: date)
     syncing one record at a time took about 30 ms a row, too slow for a request."""
     if not checked.ok:
         raise ValueError("Only a file without problems can be imported")
-    # Rows that keep a reference from the old records go first, so a new reference given
-    # to another row can never take it.
-    ordered = sorted(checked.rows, key=lambda row: not row[1].get("reference"))
+    # Rows that keep a reference of the partnership's own form go first, moving its counter
+    # past them, so a new reference given to another row can never take one of theirs.
+    ordered = sorted(checked.rows, key=lambda row: references.own_number(
+        row[1].get("reference"), spec.series, partnership.code) is None)
     try:
         batch: dict = {}
         records = []

@@ -23,7 +23,9 @@ class Column:
     `choices` maps stored values to the words the template uses; a cell may hold either.
     `words` are extra accepted words with the value each stands for ("Not known": None).
     `check(value)` returns a message when a parsed value is still wrong (an NHS number's
-    check digit, say). `identifying` keeps the column off the preview.
+    check digit, say). `identifying` keeps the column off the preview. A text column is
+    single-line (no line break, tab or other control character: tracker.text) unless
+    `multiline`, which allows line breaks and tabs (an address).
     """
 
     header: str
@@ -35,6 +37,7 @@ class Column:
     max_length: int = 200
     check: Callable[[object], str | None] | None = None
     identifying: bool = False
+    multiline: bool = False
     notes: str = ""
     example: str = ""
 
@@ -51,6 +54,8 @@ class ImportSpec:
     - `build(values, partnership, user, today, batch)`: one new record, not yet added to the
       session nor flushed (`batch` is a dict kept for the whole import, for reference
       numbers); every row's record is inserted in one flush.
+    - `partnership_problems(values, partnership)`: {column key: message} for rules that
+      depend on the partnership imported into (a reference's prefix), or None.
     - `finish(record, values, partnership, today)`: what needs the record's id (the child's
       identifying details, the timeline), no flush. The shell then builds every record's
       deadlines from the rules and audits the import.
@@ -69,6 +74,9 @@ class ImportSpec:
     sheet_title: str
     done_endpoint: str
     description: str = ""
+    partnership_problems: Callable | None = None
+    # The reference series of the records (tracker.references), when a file may give them.
+    series: str = ""
     # The keys of the columns the preview lists (None: every one not identifying).
     preview: Sequence[str] | None = None
 

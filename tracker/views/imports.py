@@ -58,12 +58,13 @@ def upload(name):
     if data is None:
         form.refuse("Select a file to upload")
         return _render_upload(spec, form, 400)
+    partnership_id = form.chosen_partnership_id()
     try:
-        checked = run.check_upload(spec, data, visible_partnership_ids(), london_today())
+        checked = run.check_upload(spec, data, visible_partnership_ids(), london_today(),
+                                   db.session.get(Partnership, partnership_id))
     except UploadRefused as refused:
         form.refuse(str(refused))
         return _render_upload(spec, form, 400)
-    partnership_id = form.chosen_partnership_id()
     token = pending.save(data, user_id=current_user.id, partnership_id=partnership_id,
                          import_name=spec.name) if checked.ok else None
     return _render_preview(spec, checked, token, db.session.get(Partnership, partnership_id))
@@ -86,7 +87,8 @@ def confirm(name):
     # The form's key first: a second confirm waits for this one, then lands on its page.
     form.claim_submission()
     # Checked again: a record the file duplicates may have been added since the preview.
-    checked = run.check_upload(spec, stored.data, visible_partnership_ids(), today)
+    checked = run.check_upload(spec, stored.data, visible_partnership_ids(), today,
+                               partnership)
     if not checked.ok:
         submissions.release()
         pending.discard(form.token.data)
