@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_references'
-down_revision = '0008'
+down_revision = '0009_submission_keys'
 branch_labels = None
 depends_on = None
 
