@@ -14,7 +14,7 @@ from forms.cdr.notification import (
     RegistrarCoronerForm,
     TransferForm,
 )
-from tracker import audit
+from tracker import audit, versioning
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -166,12 +166,18 @@ def transfer_case(case_id):
     case = access.case_or_404(case_id) if request.method == "POST" \
         else access.view_case(case_id, "transfer form")
     form = TransferForm(choices=service.transfer_choices(case))
+    versioning.opened_at(form, case)
     if not form.validate_on_submit():
         return render_template("cdr/notifications/transfer.html", case=case, form=form), \
             (400 if form.errors else 200)
     target = db.session.get(Partnership, int(form.partnership.data))
-    service.transfer(case, target, form.reason.data, current_user, london_today())
-    db.session.commit()
+    try:
+        versioning.check(form, case)
+        service.transfer(case, target, form.reason.data, current_user, london_today())
+        db.session.commit()
+    except versioning.STALE:
+        status = versioning.refuse(form, case)
+        return render_template("cdr/notifications/transfer.html", case=case, form=form), status
     flash(f"{case.reference} has been transferred to {target.name}", "success")
     if target.id in visible_partnership_ids():
         return redirect(url_for("cdr.case", case_id=case.id))

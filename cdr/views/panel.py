@@ -22,6 +22,7 @@ from forms.cdr.panel import (
     PanelMeetingForm,
     ReopenForm,
 )
+from tracker import versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
@@ -75,7 +76,8 @@ def panel_meeting(meeting_id):
     return _render_meeting(meeting)
 
 
-def _render_meeting(meeting, status=200):
+def _render_meeting(meeting, status=200, refused=None):
+    """The meeting page; `refused` is a move form whose errors the page's summary shows."""
     return render_template(
         "cdr/panel/meeting.html",
         meeting=meeting,
@@ -84,6 +86,7 @@ def _render_meeting(meeting, status=200):
         time_label=service.time_label,
         may_edit=current_user.can(Permission.EDIT_CDR_CASES),
         move_form=MoveItemForm(formdata=None),
+        form=refused,
     ), status
 
 
@@ -147,8 +150,14 @@ def move_panel_item(meeting_id, item_id):
     form = MoveItemForm()
     if not form.validate_on_submit():
         return _render_meeting(meeting, status=400)
-    if service.move(meeting, item, form.direction.data):
+    try:
+        versioning.check(form, item)
+        moved = service.move(meeting, item, form.direction.data)
         db.session.commit()
+    except versioning.STALE:
+        # The order the user saw has changed: show the agenda as it is now.
+        return _render_meeting(meeting, versioning.refuse(form, item), refused=form)
+    if moved:
         flash("Agenda order changed.", "success")
     return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id, _anchor="agenda"))
 

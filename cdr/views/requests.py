@@ -11,6 +11,7 @@ from forms.cdr.requests import (
     NewRequestForm,
     ReviewMeetingForm,
 )
+from tracker import versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
@@ -60,17 +61,24 @@ def edit_request(case_id, request_id):
     agency_request = service.request_or_404(case, request_id)
     form = EditRequestForm(obj=_on_get(agency_request), date_of_death=case.date_of_death,
                            today=london_today())
+    versioning.opened_at(form, agency_request)
+    status = 400
     if form.validate_on_submit():
-        service.update_request(
-            case, agency_request, agency=form.agency.data, sent_on=form.sent_on.data,
-            chased_on=form.chased_on.data, returned_on=form.returned_on.data,
-            summary=form.summary.data,
-        )
-        db.session.commit()
-        flash(f"Request to {agency_request.agency} saved", "success")
-        return redirect(_case_url(case))
+        try:
+            versioning.check(form, agency_request)
+            service.update_request(
+                case, agency_request, agency=form.agency.data, sent_on=form.sent_on.data,
+                chased_on=form.chased_on.data, returned_on=form.returned_on.data,
+                summary=form.summary.data,
+            )
+            db.session.commit()
+        except versioning.STALE:
+            status = versioning.refuse(form, agency_request)
+        else:
+            flash(f"Request to {agency_request.agency} saved", "success")
+            return redirect(_case_url(case))
     return render_template("cdr/requests/edit.html", case=case, agency_request=agency_request,
-                           form=form), (400 if form.errors else 200)
+                           form=form), (status if form.errors else 200)
 
 
 @bp.route("/<int:case_id>/information-complete", methods=["POST"])

@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from tracker.timeutil import format_date
 
@@ -68,7 +68,7 @@ class NewRequestForm(_CaseDatesForm):
         self.check_date(field)
 
 
-class EditRequestForm(NewRequestForm):
+class EditRequestForm(NewRequestForm, VersionedForm):
     """Record that a request was chased or returned, and what came back."""
 
     chased_on = GovDateField("Date chased", description="Leave blank if it has not been chased")

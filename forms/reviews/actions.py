@@ -5,7 +5,7 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from forms.accounts import AccountField, selected
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from forms.reviews.incident import radios, text
 from reviews.models import ACTION_STATUSES
@@ -26,7 +26,7 @@ class WholeNumberField(IntegerField):
         self.data = int(value)
 
 
-class RecommendationForm(StripWhitespaceForm):
+class RecommendationForm(VersionedForm):
     """A recommendation of the final report: its number and text."""
 
     number = WholeNumberField("Recommendation number", widget=GovTextInput(),
@@ -37,7 +37,7 @@ class RecommendationForm(StripWhitespaceForm):
                 required="Enter the recommendation")
 
 
-class ActionForm(StripWhitespaceForm):
+class ActionForm(VersionedForm):
     """An action: what, the owning agency, the named lead, the due date, status, evidence."""
 
     description = text("Action", area=True, max_length=10000, required="Enter the action")

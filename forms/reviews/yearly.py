@@ -3,14 +3,14 @@
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectChoice, SelectField
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from forms.reviews.incident import text
 from forms.reviews.publication import HttpsUrl
 from reviews.services.yearly import FIELDS
 
 
-class YearlyReportForm(StripWhitespaceForm):
+class YearlyReportForm(VersionedForm):
     """A published yearly report, its web address and when copies went to the Panel and the
     What Works Centre."""
 

@@ -81,7 +81,8 @@ def recommendation(incident_id, recommendation_id):
                        lambda form: service.save_recommendation(incident, found,
                                                                 form.number.data,
                                                                 form.text.data),
-                       f"Recommendation {found.number} saved", _recommendations_url(incident))
+                       f"Recommendation {found.number} saved", _recommendations_url(incident),
+                       record=found)
 
 
 @bp.route("/<int:incident_id>/recommendations/<int:recommendation_id>/actions/new",
@@ -122,7 +123,8 @@ def review_action(incident_id, review_action_id):
     return save_record(form, render,
                        lambda form: service.save_action(incident, None, action, form.values(),
                                                         london_today()),
-                       "Action saved", _recommendations_url(incident))
+                       "Action saved", _recommendations_url(incident),
+                       record=action)
 
 
 @bp.route("/<int:incident_id>/actions/<int:review_action_id>/updates", methods=["POST"])
@@ -145,7 +147,8 @@ def review_action_updates(incident_id, review_action_id):
             flash("Progress update added", "success")
             return redirect(url_for("reviews.review_action", incident_id=incident.id,
                                     review_action_id=action.id))
-    details = ActionForm(formdata=None, data=ActionForm.data_from(action))
+    details = ActionForm(formdata=None, data={**ActionForm.data_from(action),
+                                              "version": str(action.version)})
     _reminder_choices(details, incident, action)
     return _render_action(incident, action, details, form, 400)
 
