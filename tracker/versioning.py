@@ -85,15 +85,19 @@ def check(form, record) -> None:
     check_version(record, form.version.data)
 
 
-def refuse(form, record, *, noun=None) -> int:
+def refuse(form, record, *, noun=None, on=None) -> int:
     """Roll back, tell the user their save was refused and why, keep what they typed; 409.
 
+    The message goes in the form's errors (the page's GOV.UK error summary), on the field
+    named `on` when given (a visible field the summary can link to), else on the version.
     The form's version becomes the record's current one: the user has been told what
     changed, so saving again overwrites knowingly.
     """
     opened = _opened(form.version.data)
     db.session.rollback()
-    form.version.errors = [stale_message(record, opened, form, noun=noun)]
+    message = stale_message(record, opened, form, noun=noun)
+    field = getattr(form, on) if on else form.version
+    field.errors = [*(field.errors or []), message] if on else [message]
     form.version.data = str(current_version(record))
     return 409
 
@@ -112,32 +116,32 @@ def stale_message(record, opened: int, form=None, *, noun=None) -> str:
 
 def changes_since(record, opened: int):
     """(who, when, columns) of the saves of `record` after version `opened`, read from its
-    audit rows (each update row holds the version it moved the record to)."""
+    audit trail: each save bumps the version once and writes one update row of its changes,
+    so the latest (current - opened) such rows are the saves the user missed."""
     from tracker.audit import Action, AuditEvent
 
     if record is None or getattr(record, "id", None) is None:
+        return "Someone else", None, []
+    missed = current_version(record) - opened if opened >= 0 else 1
+    if missed <= 0:
         return "Someone else", None, []
     rows = db.session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.object_type == type(record).__name__,
                AuditEvent.object_id == str(record.id),
-               AuditEvent.action.in_([Action.CREATE.value, Action.UPDATE.value]))
-        .order_by(AuditEvent.id.desc()).limit(50)
+               AuditEvent.action == Action.UPDATE.value)
+        .order_by(AuditEvent.id.desc()).limit(2 * missed + 5)
     ).all()
-    later = [row for row in rows if (_version_after(row) or 0) > opened]
-    if not later:
+    # Rows written by hand (a reason, a changed membership) carry no column changes.
+    saves = [row for row in rows if row.changes][:missed]
+    if not saves:
         return "Someone else", None, []
-    last = later[0]
     columns = []
-    for row in reversed(later):
-        columns += [key for key in (row.changes or {}) if key not in columns]
+    for row in reversed(saves):
+        columns += [key for key in row.changes if key not in columns]
+    last = saves[0]
     who = last.user.full_name if last.user is not None else "Someone else"
     return who, format_datetime(last.occurred_at), columns
-
-
-def _version_after(row):
-    version = (row.changes or {}).get("version")
-    return version[1] if isinstance(version, list) and len(version) == 2 else None
 
 
 _NOT_ANSWERS = {"version", "updated_at", "created_at", "id", "partnership_id",

@@ -5,7 +5,6 @@ from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from cdr import bp
 from cdr.services import access, invitations
@@ -17,15 +16,12 @@ from forms.cdr.meetings import (
     JointAgencyResponseForm,
     MeetingForm,
 )
-from tracker import deadline_service
+from tracker import deadline_service, versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import format_date, london_today
-
-_STALE = ("Someone else changed this case after you opened this page, so your changes have "
-          "not been saved.")
 
 
 def _case_for(case_id, what):
@@ -36,16 +32,9 @@ def _case_for(case_id, what):
     return access.view_case(case_id, what)
 
 
-def _stale_message(changed):
-    if not changed:
-        return f"{_STALE} Check the case and save again."
-    return f"{_STALE} It now has a different {', '.join(changed)}: check and save again."
-
-
-def _refuse_stale(form, stale, field):
-    """Refuse a save made on an older version of the case, saying what differs."""
-    changed = getattr(stale, "changed_fields", None) or []
-    _refuse(form, service.Refused(_stale_message(changed)), field)
+def _refuse_stale(form, case, field):
+    """Refuse a save made on an older version of the case, saying who changed what."""
+    versioning.refuse(form, case, on=field)
 
 
 def _refuse(form, error, default_field):
@@ -73,12 +62,12 @@ def joint_agency_response(case_id):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data, _jar_changes(case, form))
+            versioning.check(form, case)
             changed = service.record_jar(case, form.criteria.data or [],
                                          form.post_mortem_results_on.data, london_today())
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "criteria")
+        except versioning.STALE:
+            _refuse_stale(form, case, "criteria")
             return _render_jar(case, form, 409)
         except service.Refused as error:
             _refuse(form, error, "criteria")
@@ -86,15 +75,6 @@ def joint_agency_response(case_id):
             flash("Joint Agency Response saved." if changed else "Nothing changed.", "success")
             return _back_to_case(case)
     return _render_jar(case, form, 400 if form.errors else 200)
-
-
-def _jar_changes(case, form):
-    changed = []
-    if set(service.jar_reasons_keys(case)) != set(form.criteria.data or []):
-        changed.append("criteria")
-    if case.post_mortem_results_on != form.post_mortem_results_on.data:
-        changed.append("date post-mortem results were received")
-    return changed
 
 
 def _render_jar(case, form, status):
@@ -132,13 +112,13 @@ def meeting(case_id, number):
         _fill_meeting_form(form, case, existing, proposals)
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data, _meeting_changes(existing, form))
+            versioning.check(form, case)
             before = invitations.snapshot(existing)
             saved = service.save_meeting(case, number, _details(form), window, today)
             sent = invitations.meeting_saved(case, saved, before, today, datetime.now(UTC))
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "meeting_on")
+        except versioning.STALE:
+            _refuse_stale(form, case, "meeting_on")
             return _render_meeting(case, number, form, window, deadline, proposals, blocked,
                                    False, 409)
         except service.Refused as error:
@@ -185,15 +165,6 @@ def _details(form):
         held=bool(form.held.data))
 
 
-def _meeting_changes(existing, form):
-    """The fields whose saved values differ from what was posted (for a stale save)."""
-    if existing is None:
-        return ["meeting"]
-    posted = _details(form)._asdict()
-    return [getattr(form, name).label.text.lower() for name, value in posted.items()
-            if getattr(existing, name) != value]
-
-
 def _render_meeting(case, number, form, window, deadline, proposals, blocked, outside, status):
     return render_template(
         "cdr/meetings/meeting.html", case=case, number=number, form=form, window=window,
@@ -216,12 +187,12 @@ def cancel_meeting(case_id, number):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data)
+            versioning.check(form, case)
             sent = invitations.meeting_cancelled(case, found, datetime.now(UTC))
             service.cancel_meeting(case, found, form.reason.data, london_today())
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "reason")
+        except versioning.STALE:
+            _refuse_stale(form, case, "reason")
             return _render_cancel(case, number, found, form, 409)
         except service.Refused as error:
             _refuse(form, error, "reason")
@@ -272,15 +243,14 @@ def designated_doctor(case_id):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data,
-                                 ["designated doctor"] if form.doctor_id != current else [])
+            versioning.check(form, case)
             today = london_today()
             changed = service.assign_doctor(case, form.doctor_id, today)
             sent = (invitations.doctor_changed(case, current, today, datetime.now(UTC))
                     if changed else 0)
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "doctor")
+        except versioning.STALE:
+            _refuse_stale(form, case, "doctor")
             return _render_doctor(case, form, 409)
         except service.Refused as error:
             _refuse(form, error, "doctor")

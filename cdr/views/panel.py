@@ -204,11 +204,9 @@ def case_outcome(case_id):
     status = 200
     if case.closed_on is None and service.is_ready(case) and form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data)
-        except access.StaleCase:
-            form.version.errors.append(_stale_message(case, form.version.data))
-            form.version.data = str(case.version)
-            status = 409
+            versioning.check(form, case)
+        except versioning.STALE:
+            status = versioning.refuse(form, case)
         else:
             service.record_outcome(case, **_outcome_values(form), today=today)
             db.session.commit()
@@ -229,14 +227,6 @@ def _outcome_values(form):
     return {name: getattr(form, name).data for name in (
         "category", "factors_child", "factors_social", "factors_physical", "factors_service",
         "modifiable_factors", "learning_points", "review_completed_on")}
-
-
-def _stale_message(case, opened_at):
-    """What the user is told when someone saved the case after they opened the form."""
-    changed = service.changed_since(case, opened_at)
-    what = f" ({', '.join(changed)})" if changed else ""
-    return ("Someone else changed this case after you opened this page" + what + ". "
-            "Check the case and enter your changes again")
 
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
@@ -287,11 +277,9 @@ def reopen_case(case_id):
     status = 200
     if form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data)
-        except access.StaleCase:
-            form.version.errors.append(_stale_message(case, form.version.data))
-            form.version.data = str(case.version)
-            status = 409
+            versioning.check(form, case)
+        except versioning.STALE:
+            status = versioning.refuse(form, case)
         else:
             service.reopen(case, form.reason.data, london_today())
             db.session.commit()

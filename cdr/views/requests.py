@@ -91,11 +91,11 @@ def information_complete(case_id):
         return render_template("cdr/requests/information_complete.html", case=case,
                                form=form), 400
     try:
-        access.check_version(case, form.version.data)
-    except access.StaleCase:
-        flash("Someone else changed this case after you opened it, so nothing was saved. "
-              "Check the case and try again.", "error")
-        return redirect(_case_url(case))
+        versioning.check(form, case)
+    except versioning.STALE:
+        status = versioning.refuse(form, case)
+        return render_template("cdr/requests/information_complete.html", case=case,
+                               form=form), status
     complete = form.complete.data == "yes"
     service.set_information_complete(case, complete, today=london_today())
     db.session.commit()
@@ -117,11 +117,10 @@ def review_meeting(case_id):
     if request.method == "GET":
         form.version.data = case.version
     if form.validate_on_submit():
-        submitted = {name: getattr(form, name).data for name in service.REVIEW_MEETING_FIELDS}
         try:
-            access.check_version(case, form.version.data)
-        except access.StaleCase:
-            _stale(form, service.review_meeting_differences(case, submitted), case.version)
+            versioning.check(form, case)
+        except versioning.STALE:
+            versioning.refuse(form, case)
         else:
             service.record_review_meeting(
                 case, held_on=form.review_meeting_on.data,
@@ -139,18 +138,3 @@ def review_meeting(case_id):
 def _on_get(record):
     """The record to fill a form from: only when showing it, so a post is read as posted."""
     return record if request.method == "GET" else None
-
-
-def _stale(form, differences, current_version):
-    """Tell the user their save was refused, and what the saved case now says differently."""
-    if differences:
-        what = "the " + ", ".join(differences)
-        message = (f"Someone else changed this case after you opened this page, so nothing "
-                   f"was saved. The saved version has a different {what}. "
-                   "Check your answers and save again")
-    else:
-        message = ("Someone else changed other details of this case after you opened this "
-                   "page, so nothing was saved. Check your answers and save again")
-    form.version.errors = [message]
-    # Saving again now overwrites knowingly: the user has been told what changed.
-    form.version.data = current_version

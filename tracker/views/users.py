@@ -66,7 +66,8 @@ def edit(user_id):
         try:
             versioning.check(form, user)
         except versioning.STALE:
-            return _render_edit(user, form), versioning.refuse(form, user)
+            status = versioning.refuse(form, user)
+            return _render_edit(user, form), status
         # Not an ORM-kept version: signing in must not make an open form stale.
         user.version += 1
         service.update_user(
