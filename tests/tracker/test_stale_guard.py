@@ -338,6 +338,11 @@ def opened_answers(html, url, page_url):
     raise AssertionError(f"no form on {page_url} posts to {url}")
 
 
+def _hidden_names(html):
+    return {tag["name"] for tag in BeautifulSoup(html, "html.parser").select(
+        "input[type=hidden][name]")}
+
+
 def _save_as(user, record, changes):
     """Another user's save of the record: audited as theirs, its version bumped."""
     g.audit_actor = user
@@ -380,6 +385,15 @@ def test_a_save_on_a_page_opened_before_someone_elses_is_refused(app, fixed_toda
         f"{result.errors or result.text()[:1500]}")
     message = " ".join(result.errors) or result.text("#stale-message")
     assert "Sam Otherone" in message, f"{endpoint}: {message!r}"
+    if edit.page is None:
+        # What the user typed is still on the page, at the record's current version.
+        posted = {**answers, **{k: v if isinstance(v, list) else [v] for k, v in typed.items()}}
+        shown = opened_answers(response.get_data(as_text=True), url, url)
+        hidden = _hidden_names(opened.get_data(as_text=True))
+        lost = {name: (value, shown.get(name)) for name, value in posted.items()
+                if name not in hidden and shown.get(name) != value}
+        assert lost == {}, f"{endpoint}: typed answers lost (typed, shown): {lost}"
+        assert shown["version"] != answers["version"], f"{endpoint}: still the old version"
     db.session.expire_all()
     fresh = db.session.get(type(record), record.id)
     for name, value in edit.change.items():
