@@ -80,12 +80,14 @@ def opened_at(form, record) -> None:
         form.version.data = str(current_version(record))
 
 
-def check(form, record) -> None:
-    """StaleRecord when the record moved on since the form was opened."""
-    check_version(record, form.version.data)
+def check(form, record, differences=()) -> None:
+    """StaleRecord when the record moved on since the form was opened. `differences` names
+    what the saved record now says differently from the form, where the audit trail of the
+    record alone cannot (a case's meeting is a row of its own)."""
+    check_version(record, form.version.data, differences)
 
 
-def refuse(form, record, *, noun=None, on=None) -> int:
+def refuse(form, record, *, noun=None, on=None, stale=None) -> int:
     """Roll back, tell the user their save was refused and why, keep what they typed; 409.
 
     The message goes in the form's errors (the page's GOV.UK error summary), on the field
@@ -95,18 +97,21 @@ def refuse(form, record, *, noun=None, on=None) -> int:
     """
     opened = _opened(form.version.data)
     db.session.rollback()
-    message = stale_message(record, opened, form, noun=noun)
+    message = stale_message(record, opened, form, noun=noun,
+                            differences=getattr(stale, "changed_fields", ()))
     field = getattr(form, on) if on else form.version
     field.errors = [*(field.errors or []), message] if on else [message]
     form.version.data = str(current_version(record))
     return 409
 
 
-def stale_message(record, opened: int, form=None, *, noun=None) -> str:
+def stale_message(record, opened: int, form=None, *, noun=None, differences=()) -> str:
     """Who changed the record after version `opened`, when, and which of its answers."""
     noun = noun or getattr(record, "__record_noun__", "record")
     who, when, columns = changes_since(record, opened)
     labels = _labels(columns, form)
+    labels += [label for label in differences
+               if label.lower() not in {known.lower() for known in labels}]
     what = f" ({', '.join(labels)})" if labels else ""
     when = f" on {when}" if when else ""
     return (f"{who} changed this {noun}{what}{when}, after you opened this page, so your "
@@ -152,11 +157,13 @@ def _labels(columns, form) -> list[str]:
     """The changed columns as the form labels them (or in plain words)."""
     labels = []
     for column in columns:
-        if column in _NOT_ANSWERS or column.endswith("_id") and form is None:
+        if column in _NOT_ANSWERS:
             continue
         field = getattr(form, column, None) if form is not None else None
+        if field is None and column.endswith("_id") and form is not None:
+            field = getattr(form, column[:-3], None)  # owner_id: the "owner" field
         label = (field.label.text if field is not None and getattr(field, "label", None)
-                 else column.replace("_", " ").capitalize())
+                 else column.replace("_", " ").capitalize()).removesuffix(" (optional)")
         if label not in labels:
             labels.append(label)
     return labels

@@ -32,9 +32,9 @@ def _case_for(case_id, what):
     return access.view_case(case_id, what)
 
 
-def _refuse_stale(form, case, field):
+def _refuse_stale(form, case, field, stale):
     """Refuse a save made on an older version of the case, saying who changed what."""
-    versioning.refuse(form, case, on=field)
+    versioning.refuse(form, case, on=field, stale=stale)
 
 
 def _refuse(form, error, default_field):
@@ -62,12 +62,12 @@ def joint_agency_response(case_id):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            versioning.check(form, case)
+            versioning.check(form, case, _jar_changes(case, form))
             changed = service.record_jar(case, form.criteria.data or [],
                                          form.post_mortem_results_on.data, london_today())
             db.session.commit()
-        except versioning.STALE:
-            _refuse_stale(form, case, "criteria")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "criteria", stale)
             return _render_jar(case, form, 409)
         except service.Refused as error:
             _refuse(form, error, "criteria")
@@ -75,6 +75,15 @@ def joint_agency_response(case_id):
             flash("Joint Agency Response saved." if changed else "Nothing changed.", "success")
             return _back_to_case(case)
     return _render_jar(case, form, 400 if form.errors else 200)
+
+
+def _jar_changes(case, form):
+    changed = []
+    if set(service.jar_reasons_keys(case)) != set(form.criteria.data or []):
+        changed.append("criteria")
+    if case.post_mortem_results_on != form.post_mortem_results_on.data:
+        changed.append("date post-mortem results were received")
+    return changed
 
 
 def _render_jar(case, form, status):
@@ -112,13 +121,13 @@ def meeting(case_id, number):
         _fill_meeting_form(form, case, existing, proposals)
     elif form.validate_on_submit():
         try:
-            versioning.check(form, case)
+            versioning.check(form, case, _meeting_changes(existing, form))
             before = invitations.snapshot(existing)
             saved = service.save_meeting(case, number, _details(form), window, today)
             sent = invitations.meeting_saved(case, saved, before, today, datetime.now(UTC))
             db.session.commit()
-        except versioning.STALE:
-            _refuse_stale(form, case, "meeting_on")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "meeting_on", stale)
             return _render_meeting(case, number, form, window, deadline, proposals, blocked,
                                    False, 409)
         except service.Refused as error:
@@ -165,6 +174,15 @@ def _details(form):
         held=bool(form.held.data))
 
 
+def _meeting_changes(existing, form):
+    """The fields whose saved values differ from what was posted (for a stale save)."""
+    if existing is None:
+        return ["meeting"]
+    posted = _details(form)._asdict()
+    return [getattr(form, name).label.text.lower() for name, value in posted.items()
+            if getattr(existing, name) != value]
+
+
 def _render_meeting(case, number, form, window, deadline, proposals, blocked, outside, status):
     return render_template(
         "cdr/meetings/meeting.html", case=case, number=number, form=form, window=window,
@@ -191,8 +209,8 @@ def cancel_meeting(case_id, number):
             sent = invitations.meeting_cancelled(case, found, datetime.now(UTC))
             service.cancel_meeting(case, found, form.reason.data, london_today())
             db.session.commit()
-        except versioning.STALE:
-            _refuse_stale(form, case, "reason")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "reason", stale)
             return _render_cancel(case, number, found, form, 409)
         except service.Refused as error:
             _refuse(form, error, "reason")
@@ -243,14 +261,15 @@ def designated_doctor(case_id):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            versioning.check(form, case)
+            versioning.check(form, case,
+                             ["designated doctor"] if form.doctor_id != current else [])
             today = london_today()
             changed = service.assign_doctor(case, form.doctor_id, today)
             sent = (invitations.doctor_changed(case, current, today, datetime.now(UTC))
                     if changed else 0)
             db.session.commit()
-        except versioning.STALE:
-            _refuse_stale(form, case, "doctor")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "doctor", stale)
             return _render_doctor(case, form, 409)
         except service.Refused as error:
             _refuse(form, error, "doctor")
