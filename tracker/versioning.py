@@ -137,8 +137,12 @@ def changes_since(record, opened: int):
                AuditEvent.action == Action.UPDATE.value)
         .order_by(AuditEvent.id.desc()).limit(2 * missed + 5)
     ).all()
-    # Rows written by hand (a reason, a changed membership) carry no column changes.
-    saves = [row for row in rows if row.changes][:missed]
+    # Rows written by hand (a reason, a changed membership) carry no column changes. Where
+    # the version is bumped by hand (the user table, which signing in also updates), a save
+    # is a row that changed the version.
+    by_hand = sa.inspect(type(record)).version_id_col is None
+    saves = [row for row in rows
+             if row.changes and (not by_hand or "version" in row.changes)][:missed]
     if not saves:
         return "Someone else", None, []
     columns = []
