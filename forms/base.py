@@ -4,7 +4,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # FlaskForm's default formdata: "read the request"
 from werkzeug.datastructures import ImmutableMultiDict
-from wtforms import FileField
+from wtforms import FileField, HiddenField
 
 
 def _clean_text(value):
@@ -52,3 +52,10 @@ class StripWhitespaceForm(FlaskForm):
             if formdata is _Auto:
                 return _posted_fields(form) if form.is_submitted() else None
             return super().wrap_formdata(form, formdata)
+
+
+class VersionedForm(StripWhitespaceForm):
+    """A form that edits an existing record: it carries the version the record had when the
+    form was opened, so a save made after someone else's is refused (tracker.versioning)."""
+
+    version = HiddenField()

@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField, SingleLineField
 from tracker.calendar import non_working_days
 from tracker.deadlines import MAX_REASON_LENGTH, UNIT_LABELS, validate_override
@@ -44,7 +44,7 @@ class ClosureDayForm(StripWhitespaceForm):
             raise ValidationError(f"This day is already a non-working day ({already[0][1]})")
 
 
-class RuleOverrideForm(StripWhitespaceForm):
+class RuleOverrideForm(VersionedForm):
     """A partnership's own amount for one rule, and why (checked by the rules engine)."""
 
     # Earliest first: the order the page shows them, so the error summary follows it.

@@ -6,7 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import IntegerField, RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from tracker.reminders.policy import MAX_BEFORE, MAX_DAILY, MAX_ESCALATE, Policy
 from tracker.timeutil import format_date
@@ -94,7 +94,7 @@ def _yes_no(label, name):
                       validators=[InputRequired(message=f"Select whether to {name}")])
 
 
-class ReminderPolicyForm(StripWhitespaceForm):
+class ReminderPolicyForm(VersionedForm):
     """A partnership's reminder stages for one rule: before, on the day, overdue, escalation."""
 
     before_working_days = _number(

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import SingleLineField
 from tracker.passwords import password_problems
 from tracker.roles import ROLE_DESCRIPTIONS, Role
@@ -152,7 +152,7 @@ class NewUserForm(_UserFieldsMixin, StripWhitespaceForm):
             raise ValidationError(problems[0])
 
 
-class EditUserForm(_UserFieldsMixin, StripWhitespaceForm):
+class EditUserForm(_UserFieldsMixin, VersionedForm):
     """Change a user's name, role, partnerships and whether they can sign in."""
 
     full_name = _full_name_field()

@@ -160,11 +160,27 @@ def submission_key_from(html):
     return {} if field is None else {"submission_key": field["value"]}
 
 
+def version_from(html, url, page_url=None):
+    """{"version": …} when the page's form that posts to `url` carries the version of the
+    record it edits (tracker.versioning), as a browser would send it; else {}."""
+    path = url.split("?")[0]
+    for form in BeautifulSoup(html, "html.parser").find_all("form"):
+        # A form without an action posts to the page it is on.
+        action = form.get("action") or (page_url or url)
+        if action.split("?")[0].split("#")[0] != path:
+            continue
+        field = form.find("input", attrs={"name": "version"})
+        if field is not None and field.get("value"):
+            return {"version": field["value"]}
+    return {}
+
+
 def submit(client, url, data, *, page_url=None, follow_redirects=False):
     """Post a form the way a browser does: fetch the page, then post with its CSRF token
-    (and its submission key, on a create form)."""
+    (its submission key, on a create form, and the version of the record it edits)."""
     html = client.get(page_url or url).get_data(as_text=True)
-    return client.post(url, data={**submission_key_from(html), **data,
+    return client.post(url, data={**submission_key_from(html),
+                                  **version_from(html, url, page_url), **data,
                                   "csrf_token": csrf_token_from(html)},
                        follow_redirects=follow_redirects)
 
@@ -276,7 +292,8 @@ def call(app):
                                               else (form_page, {}))
                 page_url = _url_for(app, page_endpoint, page_values)
             html = client.get(page_url).get_data(as_text=True)
-            response = client.post(url, data={**submission_key_from(html), **data,
+            response = client.post(url, data={**submission_key_from(html),
+                                              **version_from(html, url, page_url), **data,
                                               "csrf_token": csrf_token_from(html)})
         assert response.status_code == status, (
             f"{endpoint} answered {response.status_code}, expected {status}: "

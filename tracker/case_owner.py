@@ -10,17 +10,12 @@ was opened, as every other form of a case is.
 from datetime import date
 
 from flask import flash, redirect, render_template, request
-from sqlalchemy.orm.exc import StaleDataError
 
 from forms.accounts import CaseOwnerForm, selected
-from tracker import timeline
+from tracker import timeline, versioning
 from tracker.accounts import accounts_of, choices, name_of
-from tracker.case_access import StaleCase, check_version
 from tracker.extensions import db
 from tracker.roles import Permission
-
-STALE = ("Someone else changed this case after you opened this page, so the case owner has "
-         "not been saved. Check the case and choose again.")
 
 
 class NotAllowed(Exception):
@@ -54,14 +49,11 @@ def owner_page(case, *, permission: Permission, back_url: str, today: date):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            check_version(case, form.version.data)
+            versioning.check(form, case)
             changed = change_owner(case, form.owner.user_id, permission, today)
             db.session.commit()
-        except (StaleCase, StaleDataError):
-            db.session.rollback()
-            form.owner.errors.append(STALE)
-            form.version.data = case.version
-            return _render(case, form, back_url, 409)
+        except versioning.STALE:
+            return _render(case, form, back_url, versioning.refuse(form, case, on="owner"))
         except NotAllowed as refused:
             db.session.rollback()
             form.owner.errors.append(str(refused))

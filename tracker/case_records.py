@@ -46,7 +46,8 @@ class CaseRecord(PartnershipScoped):
         sa.String(16), default=CURRENT_EDITION, server_default=CURRENT_EDITION
     )
     # Optimistic locking: every save checks and bumps it, so two people editing one case
-    # at once cannot silently overwrite each other.
+    # at once cannot silently overwrite each other (refused through tracker.versioning).
+    __record_noun__ = "case"
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,6 +10,7 @@ from tracker.audit import Audited
 from tracker.extensions import db
 from tracker.roles import Role, role_has
 from tracker.timeutil import utcnow
+from tracker.versioning import Versioned
 
 user_partnership = sa.Table(
     "user_partnership",
@@ -85,8 +86,10 @@ class ClosureDay(Audited, db.Model):
         return self.partnership_id
 
 
-class RuleOverride(Audited, db.Model):
+class RuleOverride(Versioned, Audited, db.Model):
     """A partnership's own amount for a deadline rule, with the reason it was changed."""
+
+    __record_noun__ = "timescale"
 
     __tablename__ = "rule_override"
     __table_args__ = (sa.UniqueConstraint("partnership_id", "rule_key"),)
@@ -117,6 +120,7 @@ class User(Audited, UserMixin, db.Model):
     __tablename__ = "user"
     __audit_label__ = "email"
     __audit_redact__ = frozenset({"password_hash", "session_version"})
+    __record_noun__ = "user"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
@@ -129,6 +133,9 @@ class User(Audited, UserMixin, db.Model):
     last_login_at: so.Mapped[datetime | None]
     # Part of the session identifier: bumping it signs the user out everywhere.
     session_version: so.Mapped[int] = so.mapped_column(default=0)
+    # Bumped by each save of the account's details (tracker.versioning), so an administrator's
+    # save made on a page opened before another's is refused. Signing in does not bump it.
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     # Reminders (tracker.reminders): a daily digest or one e-mail per reminder; e-mail paused
     # while on leave (in-app notices go on); a manager also gets overdue escalations.

@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.extensions import db
+from tracker.versioning import Versioned
 
 
 class PanelMeeting(PartnershipScoped, Audited, db.Model):
@@ -28,8 +29,10 @@ class PanelMeeting(PartnershipScoped, Audited, db.Model):
                             order_by="PanelItem.position")
 
 
-class PanelItem(PartnershipScoped, Audited, db.Model):
+class PanelItem(Versioned, PartnershipScoped, Audited, db.Model):
     """A case on a panel meeting's agenda, in order."""
+
+    __record_noun__ = "agenda item"
 
     __tablename__ = "cdr_panel_item"
     __audit_label__ = "case_id"

@@ -9,10 +9,13 @@ from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
+from tracker.versioning import Versioned
 
 
-class AgencyRequest(PartnershipScoped, Audited, db.Model):
+class AgencyRequest(Versioned, PartnershipScoped, Audited, db.Model):
     """One agency asked for what it knows of the child and family; its deadline is its own."""
+
+    __record_noun__ = "information request"
 
     __tablename__ = "cdr_agency_request"
     __audit_label__ = "agency"

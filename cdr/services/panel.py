@@ -25,7 +25,6 @@ from cdr.models import (
 from cdr.services import timeline
 from tracker import audit, deadline_service
 from tracker.accounts import accounts_of, choices
-from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import User
 from tracker.roles import Permission
@@ -312,47 +311,6 @@ def summary_case_or_404(meeting, case_id: int) -> ChildDeathCase:
 
 
 # --- The outcome, closing and reopening --------------------------------------------------
-
-OUTCOME_FIELDS = {
-    "category": "Category of death",
-    "factors_child": "Factors in the child",
-    "factors_social": "Factors in the social environment",
-    "factors_physical": "Factors in the physical environment",
-    "factors_service": "Factors in service provision",
-    "modifiable_factors": "Modifiable factors identified",
-    "learning_points": "Learning points",
-    "review_completed_on": "Date the review was completed",
-    "closed_on": "Date closed",
-}
-
-
-def changed_since(case, opened_at_version, labels=None) -> list[str]:
-    """What others changed on the case after the version the user opened, as field labels.
-
-    Each save of the case bumps its version once and writes one audit row of its changes,
-    so the last (current version - opened version) update rows are the saves the user missed.
-    """
-    labels = labels or OUTCOME_FIELDS
-    try:
-        missed = case.version - int(opened_at_version)
-    except (TypeError, ValueError):
-        return []
-    if missed <= 0:
-        return []
-    events = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.object_type == "ChildDeathCase",
-                                    AuditEvent.object_id == str(case.id),
-                                    AuditEvent.action == audit.Action.UPDATE.value)
-        .order_by(AuditEvent.id.desc()).limit(2 * missed + 5)
-    ).all()
-    # Explicit rows (a reopening's reason) have no changes and are not saves.
-    saves = [event for event in events if event.changes][:missed]
-    changed = []
-    for event in reversed(saves):
-        changed += [key for key in event.changes or {} if key not in changed]
-    return [labels.get(key, key.replace("_", " ").capitalize()) for key in changed
-            if key not in ("version", "updated_at")]
-
 
 def outcome_labels(case) -> dict:
     """The outcome's category and modifiable-factors answer as users read them."""

@@ -19,15 +19,6 @@ from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
-# The case's fields the review meeting form saves, and what to call each in a message.
-REVIEW_MEETING_FIELDS = {
-    "review_meeting_on": "date of the meeting",
-    "review_meeting_attendees": "attendees",
-    "analysis_summary": "summary",
-    "analysis_factors": "factors identified",
-    "analysis_learning": "learning",
-}
-
 
 class RequestRow(NamedTuple):
     """An agency request with its stored deadline and that deadline's status (or None)."""
@@ -181,12 +172,6 @@ def record_review_meeting(case, *, held_on: date, attendees: str, summary: str |
     text = ("Child death review meeting held" if first
             else "Child death review meeting details updated")
     timeline.add(case, "review_meeting", text, happened_on=held_on)
-
-
-def review_meeting_differences(case, submitted: dict) -> list[str]:
-    """What the saved review meeting now says differently from what was submitted."""
-    return [label for name, label in REVIEW_MEETING_FIELDS.items()
-            if (getattr(case, name) or None) != (submitted.get(name) or None)]
 
 
 def identifying_check(case):

@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from cdr import bp
 from cdr.services import access, invitations
@@ -17,16 +16,13 @@ from forms.cdr.meetings import (
     JointAgencyResponseForm,
     MeetingForm,
 )
-from tracker import deadline_service, submissions
+from tracker import deadline_service, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.text import file_name
 from tracker.timeutil import clock, format_date, london_today
-
-_STALE = ("Someone else changed this case after you opened this page, so your changes have "
-          "not been saved.")
 
 
 def _case_for(case_id, what):
@@ -37,16 +33,9 @@ def _case_for(case_id, what):
     return access.view_case(case_id, what)
 
 
-def _stale_message(changed):
-    if not changed:
-        return f"{_STALE} Check the case and save again."
-    return f"{_STALE} It now has a different {', '.join(changed)}: check and save again."
-
-
-def _refuse_stale(form, stale, field):
-    """Refuse a save made on an older version of the case, saying what differs."""
-    changed = getattr(stale, "changed_fields", None) or []
-    _refuse(form, service.Refused(_stale_message(changed)), field)
+def _refuse_stale(form, case, field, stale):
+    """Refuse a save made on an older version of the case, saying who changed what."""
+    versioning.refuse(form, case, on=field, stale=stale)
 
 
 def _refuse(form, error, default_field):
@@ -74,12 +63,12 @@ def joint_agency_response(case_id):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data, _jar_changes(case, form))
+            versioning.check(form, case, _jar_changes(case, form))
             changed = service.record_jar(case, form.criteria.data or [],
                                          form.post_mortem_results_on.data, london_today())
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "criteria")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "criteria", stale)
             return _render_jar(case, form, 409)
         except service.Refused as error:
             _refuse(form, error, "criteria")
@@ -134,14 +123,14 @@ def meeting(case_id, number):
     elif form.validate_on_submit():
         try:
             form.claim_submission()  # sent twice (a double click): lands on the case
-            access.check_version(case, form.version.data, _meeting_changes(existing, form))
+            versioning.check(form, case, _meeting_changes(existing, form))
             before = invitations.snapshot(existing)
             saved = service.save_meeting(case, number, _details(form), window, today)
             sent = invitations.meeting_saved(case, saved, before, today, clock.now())
             submissions.made(url_for("cdr.case", case_id=case.id, _anchor="meetings"))
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "meeting_on")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "meeting_on", stale)
             return _render_meeting(case, number, form, window, deadline, proposals, blocked,
                                    False, 409)
         except service.Refused as error:
@@ -219,12 +208,12 @@ def cancel_meeting(case_id, number):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data)
+            versioning.check(form, case)
             sent = invitations.meeting_cancelled(case, found, clock.now())
             service.cancel_meeting(case, found, form.reason.data, london_today())
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "reason")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "reason", stale)
             return _render_cancel(case, number, found, form, 409)
         except service.Refused as error:
             _refuse(form, error, "reason")
@@ -276,15 +265,15 @@ def designated_doctor(case_id):
         form.version.data = case.version
     elif form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data,
-                                 ["designated doctor"] if form.doctor_id != current else [])
+            versioning.check(form, case,
+                             ["designated doctor"] if form.doctor_id != current else [])
             today = london_today()
             changed = service.assign_doctor(case, form.doctor_id, today)
             sent = (invitations.doctor_changed(case, current, today, clock.now())
                     if changed else 0)
             db.session.commit()
-        except (access.StaleCase, StaleDataError) as stale:
-            _refuse_stale(form, stale, "doctor")
+        except versioning.STALE as stale:
+            _refuse_stale(form, case, "doctor", stale)
             return _render_doctor(case, form, 409)
         except service.Refused as error:
             _refuse(form, error, "doctor")

@@ -14,7 +14,7 @@ from forms.cdr.notification import (
     RegistrarCoronerForm,
     TransferForm,
 )
-from tracker import audit, submissions
+from tracker import audit, submissions, versioning
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -84,12 +84,9 @@ def edit_case(case_id):
                                      form.identity_values())
         db.session.commit()
     except access.StaleCase as stale:
-        return _refuse_stale(case, stale, lambda: _details_form(case, access.identity_of(case),
-                                                                today, fresh=True))
+        return _refuse_stale(case, stale, form)
     except sa.orm.exc.StaleDataError:
-        db.session.rollback()
-        return _refuse_stale(case, None, lambda: _details_form(
-            case, access.identity_of(case), today, fresh=True))
+        return _refuse_stale(case, None, form)
     flash("The case details have been saved" if labels else "Nothing was changed", "success")
     return redirect(url_for("cdr.case", case_id=case.id))
 
@@ -133,12 +130,9 @@ def registrar_and_coroner(case_id):
         labels = service.record_registrar_coroner(case, form.values(), today)
         db.session.commit()
     except access.StaleCase as stale:
-        return _refuse_stale(case, stale, lambda: make_form(fresh=True),
-                             render=_render_registrar)
+        return _refuse_stale(case, stale, form, render=_render_registrar)
     except sa.orm.exc.StaleDataError:
-        db.session.rollback()
-        return _refuse_stale(case, None, lambda: make_form(fresh=True),
-                             render=_render_registrar)
+        return _refuse_stale(case, None, form, render=_render_registrar)
     flash("The registrar and coroner details have been saved" if labels
           else "Nothing was changed", "success")
     return redirect(url_for("cdr.case", case_id=case.id, _anchor="notifications"))
@@ -159,12 +153,15 @@ def _check_version(case, submitted):
         raise
 
 
-def _refuse_stale(case, stale, fresh_form, render=_render_edit):
-    """The form again as the case is now, saying who changed what: nothing is overwritten."""
+def _refuse_stale(case, stale, form, render=_render_edit):
+    """The form again with what the user typed, saying who changed what: nothing is
+    overwritten. The form now carries the case's current version, so saving again is a
+    choice made knowing what changed (tracker.versioning, with the child's details too)."""
     db.session.rollback()
     changes = stale.changes if stale is not None else service.changes_since(
         case, case.version - 1)
-    return render(case, fresh_form(), stale=changes, status=409)
+    form.version.data = str(case.version)
+    return render(case, form, stale=changes, status=409)
 
 
 @bp.route("/<int:case_id>/transfer", methods=["GET", "POST"])
@@ -174,12 +171,18 @@ def transfer_case(case_id):
     case = access.case_or_404(case_id) if request.method == "POST" \
         else access.view_case(case_id, "transfer form")
     form = TransferForm(choices=service.transfer_choices(case))
+    versioning.opened_at(form, case)
     if not form.validate_on_submit():
         return render_template("cdr/notifications/transfer.html", case=case, form=form), \
             (400 if form.errors else 200)
     target = db.session.get(Partnership, int(form.partnership.data))
-    service.transfer(case, target, form.reason.data, current_user, london_today())
-    db.session.commit()
+    try:
+        versioning.check(form, case)
+        service.transfer(case, target, form.reason.data, current_user, london_today())
+        db.session.commit()
+    except versioning.STALE:
+        status = versioning.refuse(form, case)
+        return render_template("cdr/notifications/transfer.html", case=case, form=form), status
     flash(f"{case.reference} has been transferred to {target.name}", "success")
     if target.id in visible_partnership_ids():
         return redirect(url_for("cdr.case", case_id=case.id))

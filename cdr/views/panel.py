@@ -21,7 +21,7 @@ from forms.cdr.panel import (
     PanelMeetingForm,
     ReopenForm,
 )
-from tracker import submissions
+from tracker import submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
@@ -77,7 +77,8 @@ def panel_meeting(meeting_id):
     return _render_meeting(meeting)
 
 
-def _render_meeting(meeting, status=200):
+def _render_meeting(meeting, status=200, refused=None):
+    """The meeting page; `refused` is a move form whose errors the page's summary shows."""
     return render_template(
         "cdr/panel/meeting.html",
         meeting=meeting,
@@ -86,6 +87,7 @@ def _render_meeting(meeting, status=200):
         time_label=service.time_label,
         may_edit=current_user.can(Permission.EDIT_CDR_CASES),
         move_form=MoveItemForm(formdata=None),
+        form=refused,
     ), status
 
 
@@ -149,8 +151,14 @@ def move_panel_item(meeting_id, item_id):
     form = MoveItemForm()
     if not form.validate_on_submit():
         return _render_meeting(meeting, status=400)
-    if service.move(meeting, item, form.direction.data):
+    try:
+        versioning.check(form, item)
+        moved = service.move(meeting, item, form.direction.data)
         db.session.commit()
+    except versioning.STALE:
+        # The order the user saw has changed: show the agenda as it is now.
+        return _render_meeting(meeting, versioning.refuse(form, item), refused=form)
+    if moved:
         flash("Agenda order changed.", "success")
     return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id, _anchor="agenda"))
 
@@ -197,11 +205,9 @@ def case_outcome(case_id):
     status = 200
     if case.closed_on is None and service.is_ready(case) and form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data)
-        except access.StaleCase:
-            form.version.errors.append(_stale_message(case, form.version.data))
-            form.version.data = str(case.version)
-            status = 409
+            versioning.check(form, case)
+        except versioning.STALE:
+            status = versioning.refuse(form, case)
         else:
             service.record_outcome(case, **_outcome_values(form), today=today)
             db.session.commit()
@@ -222,14 +228,6 @@ def _outcome_values(form):
     return {name: getattr(form, name).data for name in (
         "category", "factors_child", "factors_social", "factors_physical", "factors_service",
         "modifiable_factors", "learning_points", "review_completed_on")}
-
-
-def _stale_message(case, opened_at):
-    """What the user is told when someone saved the case after they opened the form."""
-    changed = service.changed_since(case, opened_at)
-    what = f" ({', '.join(changed)})" if changed else ""
-    return ("Someone else changed this case after you opened this page" + what + ". "
-            "Check the case and enter your changes again")
 
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])
@@ -282,11 +280,9 @@ def reopen_case(case_id):
     status = 200
     if form.validate_on_submit():
         try:
-            access.check_version(case, form.version.data)
-        except access.StaleCase:
-            form.version.errors.append(_stale_message(case, form.version.data))
-            form.version.data = str(case.version)
-            status = 409
+            versioning.check(form, case)
+        except versioning.STALE:
+            status = versioning.refuse(form, case)
         else:
             service.reopen(case, form.reason.data, london_today())
             db.session.commit()

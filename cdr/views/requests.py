@@ -11,7 +11,7 @@ from forms.cdr.requests import (
     NewRequestForm,
     ReviewMeetingForm,
 )
-from tracker import submissions
+from tracker import submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
@@ -63,17 +63,24 @@ def edit_request(case_id, request_id):
     agency_request = service.request_or_404(case, request_id)
     form = EditRequestForm(obj=_on_get(agency_request), date_of_death=case.date_of_death,
                            today=london_today())
+    versioning.opened_at(form, agency_request)
+    status = 400
     if form.validate_on_submit():
-        service.update_request(
-            case, agency_request, agency=form.agency.data, sent_on=form.sent_on.data,
-            chased_on=form.chased_on.data, returned_on=form.returned_on.data,
-            summary=form.summary.data,
-        )
-        db.session.commit()
-        flash(f"Request to {agency_request.agency} saved", "success")
-        return redirect(_case_url(case))
+        try:
+            versioning.check(form, agency_request)
+            service.update_request(
+                case, agency_request, agency=form.agency.data, sent_on=form.sent_on.data,
+                chased_on=form.chased_on.data, returned_on=form.returned_on.data,
+                summary=form.summary.data,
+            )
+            db.session.commit()
+        except versioning.STALE:
+            status = versioning.refuse(form, agency_request)
+        else:
+            flash(f"Request to {agency_request.agency} saved", "success")
+            return redirect(_case_url(case))
     return render_template("cdr/requests/edit.html", case=case, agency_request=agency_request,
-                           form=form), (400 if form.errors else 200)
+                           form=form), (status if form.errors else 200)
 
 
 @bp.route("/<int:case_id>/information-complete", methods=["POST"])
@@ -86,11 +93,11 @@ def information_complete(case_id):
         return render_template("cdr/requests/information_complete.html", case=case,
                                form=form), 400
     try:
-        access.check_version(case, form.version.data)
-    except access.StaleCase:
-        flash("Someone else changed this case after you opened it, so nothing was saved. "
-              "Check the case and try again.", "error")
-        return redirect(_case_url(case))
+        versioning.check(form, case)
+    except versioning.STALE:
+        status = versioning.refuse(form, case)
+        return render_template("cdr/requests/information_complete.html", case=case,
+                               form=form), status
     complete = form.complete.data == "yes"
     service.set_information_complete(case, complete, today=london_today())
     db.session.commit()
@@ -112,11 +119,10 @@ def review_meeting(case_id):
     if request.method == "GET":
         form.version.data = case.version
     if form.validate_on_submit():
-        submitted = {name: getattr(form, name).data for name in service.REVIEW_MEETING_FIELDS}
         try:
-            access.check_version(case, form.version.data)
-        except access.StaleCase:
-            _stale(form, service.review_meeting_differences(case, submitted), case.version)
+            versioning.check(form, case)
+        except versioning.STALE:
+            versioning.refuse(form, case)
         else:
             service.record_review_meeting(
                 case, held_on=form.review_meeting_on.data,
@@ -134,18 +140,3 @@ def review_meeting(case_id):
 def _on_get(record):
     """The record to fill a form from: only when showing it, so a post is read as posted."""
     return record if request.method == "GET" else None
-
-
-def _stale(form, differences, current_version):
-    """Tell the user their save was refused, and what the saved case now says differently."""
-    if differences:
-        what = "the " + ", ".join(differences)
-        message = (f"Someone else changed this case after you opened this page, so nothing "
-                   f"was saved. The saved version has a different {what}. "
-                   "Check your answers and save again")
-    else:
-        message = ("Someone else changed other details of this case after you opened this "
-                   "page, so nothing was saved. Check your answers and save again")
-    form.version.errors = [message]
-    # Saving again now overwrites knowingly: the user has been told what changed.
-    form.version.data = current_version

@@ -30,7 +30,7 @@ from cdr.services.notifications import (
     NOTIFIER_FIELDS,
     scope_problems,
 )
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.cdr.validators import (
     NhsNumber,
     Postcode,
@@ -454,7 +454,7 @@ class RegistrarCoronerForm(StripWhitespaceForm):
         }
 
 
-class TransferForm(StripWhitespaceForm):
+class TransferForm(VersionedForm):
     """Send a case to the partnership responsible for reviewing it, with the reason."""
 
     partnership = SelectField(

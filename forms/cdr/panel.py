@@ -23,7 +23,7 @@ from wtforms.widgets import HiddenInput
 
 from cdr.models import CATEGORIES, MODIFIABLE
 from forms.accounts import AccountField
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
@@ -106,7 +106,7 @@ class AddToAgendaForm(StripWhitespaceForm):
                            validators=[InputRequired(message="Select a case to add")])
 
 
-class MoveItemForm(StripWhitespaceForm):
+class MoveItemForm(VersionedForm):
     """The move up and move down buttons of an agenda item."""
 
     direction = HiddenField(validators=[AnyOf(("up", "down"), message="Choose up or down")])

@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
@@ -69,7 +69,7 @@ class NewRequestForm(SubmissionKeyForm, _CaseDatesForm):
         self.check_date(field)
 
 
-class EditRequestForm(NewRequestForm):
+class EditRequestForm(NewRequestForm, VersionedForm):
     """Record that a request was chased or returned, and what came back."""
 
     chased_on = GovDateField("Date chased", description="Leave blank if it has not been chased")

@@ -5,7 +5,7 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from forms.accounts import AccountField, selected
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from forms.reviews.incident import radios, text
 from forms.submission import SubmissionKeyForm
@@ -27,7 +27,7 @@ class WholeNumberField(IntegerField):
         self.data = int(value)
 
 
-class RecommendationForm(SubmissionKeyForm, StripWhitespaceForm):
+class RecommendationForm(SubmissionKeyForm, VersionedForm):
     """A recommendation of the final report: its number and text."""
 
     number = WholeNumberField("Recommendation number", widget=GovTextInput(),
@@ -38,7 +38,7 @@ class RecommendationForm(SubmissionKeyForm, StripWhitespaceForm):
                 required="Enter the recommendation")
 
 
-class ActionForm(SubmissionKeyForm, StripWhitespaceForm):
+class ActionForm(SubmissionKeyForm, VersionedForm):
     """An action: what, the owning agency, the named lead, the due date, status, evidence."""
 
     description = text("Action", area=True, max_length=10000, required="Enter the action")

@@ -2,7 +2,7 @@
 
 from wtforms import HiddenField
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from forms.reviews.incident import text
 from forms.submission import SubmissionKeyForm
@@ -13,7 +13,7 @@ def _weighed(label, description):
     return text(label, area=True, max_length=5000, description=description)
 
 
-class ReviewerForm(SubmissionKeyForm, StripWhitespaceForm):
+class ReviewerForm(SubmissionKeyForm, VersionedForm):
     """A reviewer, what Working Together asks the partners to weigh when choosing one
     (chapter 4 paragraph 31), and the conflict-of-interest check."""
 
@@ -76,7 +76,7 @@ class TermsForm(StripWhitespaceForm):
                 "methodology": incident.methodology}
 
 
-class ReviewRequestForm(SubmissionKeyForm, StripWhitespaceForm):
+class ReviewRequestForm(SubmissionKeyForm, VersionedForm):
     """A written request for information to an agency, and its answer."""
 
     agency = text("Agency", required="Enter the agency the request was sent to")

@@ -3,7 +3,7 @@
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectChoice, SelectField
 
-from forms.base import StripWhitespaceForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import GovDateField
 from forms.reviews.incident import text
 from forms.reviews.publication import HttpsUrl
@@ -11,7 +11,7 @@ from forms.submission import SubmissionKeyForm
 from reviews.services.yearly import FIELDS
 
 
-class YearlyReportForm(SubmissionKeyForm, StripWhitespaceForm):
+class YearlyReportForm(SubmissionKeyForm, VersionedForm):
     """A published yearly report, its web address and when copies went to the Panel and the
     What Works Centre."""
 

@@ -8,13 +8,16 @@ import sqlalchemy.orm as so
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.extensions import db
+from tracker.versioning import Versioned
 
 ACTION_STATUSES = {"not_started": "Not started", "in_progress": "In progress",
                    "complete": "Complete"}
 
 
-class Recommendation(PartnershipScoped, Audited, db.Model):
+class Recommendation(Versioned, PartnershipScoped, Audited, db.Model):
     """One recommendation of a review's final report."""
+
+    __record_noun__ = "recommendation"
 
     __tablename__ = "reviews_recommendation"
     __audit_label__ = "number"
@@ -27,8 +30,10 @@ class Recommendation(PartnershipScoped, Audited, db.Model):
     text: so.Mapped[str] = so.mapped_column(sa.Text)
 
 
-class ReviewAction(PartnershipScoped, Audited, db.Model):
+class ReviewAction(Versioned, PartnershipScoped, Audited, db.Model):
     """An action for a recommendation: owning agency, named lead, due date, status, evidence."""
+
+    __record_noun__ = "action"
 
     __tablename__ = "reviews_action"
     __audit_label__ = "description"

@@ -44,6 +44,7 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     """A serious child safeguarding incident and the review that may follow it."""
 
     __tablename__ = "serious_incident"
+    __record_noun__ = "incident"
     __audit_label__ = "reference"
     __table_args__ = (
         # The tracker list: a partnership's incidents, latest awareness first, read in order.

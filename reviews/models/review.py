@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.extensions import db
+from tracker.versioning import Versioned
 
 DELAY_REASONS = {
     "criminal_investigation": "Criminal investigation",
@@ -33,8 +34,10 @@ class RapidReviewMeeting(PartnershipScoped, Audited, db.Model):
     meeting_on: so.Mapped[date]
 
 
-class Reviewer(PartnershipScoped, Audited, db.Model):
+class Reviewer(Versioned, PartnershipScoped, Audited, db.Model):
     """A reviewer commissioned for a local review, and what the partners weighed."""
+
+    __record_noun__ = "reviewer"
 
     __tablename__ = "reviews_reviewer"
     __audit_label__ = "name"
@@ -52,8 +55,10 @@ class Reviewer(PartnershipScoped, Audited, db.Model):
     conflict_outcome: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
 
-class ReviewRequest(PartnershipScoped, Audited, db.Model):
+class ReviewRequest(Versioned, PartnershipScoped, Audited, db.Model):
     """A written information request to an agency during a review, and its answer."""
+
+    __record_noun__ = "written request"
 
     __tablename__ = "reviews_request"
     __audit_label__ = "agency"

@@ -9,10 +9,13 @@ from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.deadlines import CURRENT_EDITION
 from tracker.extensions import db
+from tracker.versioning import Versioned
 
 
-class YearlyReport(PartnershipScoped, Audited, db.Model):
+class YearlyReport(Versioned, PartnershipScoped, Audited, db.Model):
     """One published yearly report; it starts the next one's 12 months and its copies' 7 days."""
+
+    __record_noun__ = "yearly report"
 
     __tablename__ = "reviews_yearly_report"
     __audit_label__ = "published_on"

@@ -82,7 +82,8 @@ def recommendation(incident_id, recommendation_id):
                        lambda form: service.save_recommendation(incident, found,
                                                                 form.number.data,
                                                                 form.text.data),
-                       f"Recommendation {found.number} saved", _recommendations_url(incident))
+                       f"Recommendation {found.number} saved", _recommendations_url(incident),
+                       record=found)
 
 
 @bp.route("/<int:incident_id>/recommendations/<int:recommendation_id>/actions/new",
@@ -123,7 +124,8 @@ def review_action(incident_id, review_action_id):
     return save_record(form, render,
                        lambda form: service.save_action(incident, None, action, form.values(),
                                                         london_today()),
-                       "Action saved", _recommendations_url(incident))
+                       "Action saved", _recommendations_url(incident),
+                       record=action)
 
 
 @bp.route("/<int:incident_id>/actions/<int:review_action_id>/updates", methods=["POST"])
@@ -149,7 +151,8 @@ def review_action_updates(incident_id, review_action_id):
         else:
             flash("Progress update added", "success")
             return redirect(back)
-    details = ActionForm(formdata=None, data=ActionForm.data_from(action))
+    details = ActionForm(formdata=None, data={**ActionForm.data_from(action),
+                                              "version": str(action.version)})
     _reminder_choices(details, incident, action)
     return _render_action(incident, action, details, form, 400)
 

@@ -3,7 +3,6 @@
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from forms.reviews.incident import IncidentForm, NotificationsForm, add_problems
 from forms.reviews.tracker import TrackerFilterForm
@@ -12,7 +11,7 @@ from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, RECOMMENDATIONS, STAGE
 from reviews.services import access, lists, review_page
 from reviews.services import incidents as service
 from reviews.services import notifications as notices
-from tracker import audit, case_owner, submissions
+from tracker import audit, case_owner, submissions, versioning
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.pagination import SortableList, requested_page
@@ -189,21 +188,22 @@ def _incident_for(incident_id, what):
 def save_form(incident, make_form, render, apply, saved_message, anchor):
     """GET shows the form as the incident is; POST validates, checks the version, applies,
     commits and goes back to the review page. A refused save is a 400 with the reasons; a
-    stale one (someone else saved first) is a 409 showing the form as the incident is now."""
+    stale one (someone else saved first) is a 409 saying who changed what, the typed answers
+    kept (tracker.versioning)."""
     form = make_form()
     if request.method == "GET" or not form.validate_on_submit():
         return render(form, 400 if form.errors else 200)
     try:
-        access.check_version(incident, form.version.data)
+        versioning.check(form, incident)
         changed = apply(form)
         db.session.commit()
     except service.Problems as refused:
         db.session.rollback()
         add_problems(form, refused.problems)
         return render(form, 400)
-    except (access.StaleCase, StaleDataError):
-        db.session.rollback()
-        return render(make_form(fresh=True), 409, stale=True)
+    except versioning.STALE:
+        # What the user typed stays on the page, with who changed the incident and what.
+        return render(form, versioning.refuse(form, incident))
     flash(saved_message if changed else "Nothing was changed", "success")
     return redirect(url_for("reviews.incident", incident_id=incident.id, _anchor=anchor))
 

@@ -11,7 +11,7 @@ from reviews.services import local_review as service
 from reviews.services import publication as publishing
 from reviews.services.incidents import Problems
 from reviews.views.incidents import _incident_for, save_form
-from tracker import submissions
+from tracker import submissions, versioning
 from tracker.extensions import db
 from tracker.roles import Permission
 from tracker.security import permission_required
@@ -22,17 +22,23 @@ def _review_url(incident, anchor):
     return url_for("reviews.incident", incident_id=incident.id, _anchor=anchor)
 
 
-def save_record(form, render, apply, saved_message, next_url, creates=False):
+def save_record(form, render, apply, saved_message, next_url, creates=False, record=None):
     """GET shows the form; POST validates, applies (refusals are a 400 with the reasons),
     commits and goes on to `next_url`. For records of a review other than the incident.
 
     A form that `creates` a record saves it once per submission key: sent again, it lands
-    on `next_url` (tracker.submissions)."""
+    on `next_url` (tracker.submissions). `record` is the record an edit form changes: the
+    form carries the version it was opened at, and a save made after someone else's is
+    refused (409, tracker.versioning)."""
+    if record is not None:
+        versioning.opened_at(form, record)
     if request.method == "GET" or not form.validate_on_submit():
         return render(form, 400 if form.errors else 200)
     try:
         if creates:
             form.claim_submission()
+        if record is not None:
+            versioning.check(form, record)
         apply(form)
         submissions.made(next_url)
         db.session.commit()
@@ -40,6 +46,8 @@ def save_record(form, render, apply, saved_message, next_url, creates=False):
         submissions.release()
         add_problems(form, refused.problems)
         return render(form, 400)
+    except versioning.STALE:
+        return render(form, versioning.refuse(form, record))
     flash(saved_message, "success")
     return redirect(next_url)
 
@@ -86,7 +94,8 @@ def edit_reviewer(incident_id, reviewer_id):
     return save_record(form, render,
                        lambda form: service.save_reviewer(incident, reviewer, form.values(),
                                                           london_today()),
-                       "Reviewer saved", _review_url(incident, "local-review"))
+                       "Reviewer saved", _review_url(incident, "local-review"),
+                       record=reviewer)
 
 
 # --- Terms of reference ----------------------------------------------------------------------
@@ -151,7 +160,8 @@ def review_request(incident_id, review_request_id):
     return save_record(form, render,
                        lambda form: service.save_request(incident, found, form.values(),
                                                          london_today()),
-                       "Written request saved", _review_url(incident, "written-requests"))
+                       "Written request saved", _review_url(incident, "written-requests"),
+                       record=found)
 
 
 # --- Publication and delays ------------------------------------------------------------------

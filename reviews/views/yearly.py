@@ -88,4 +88,5 @@ def yearly_report(yearly_report_id):
     return save_record(form, render,
                        lambda form: service.save(chosen.id, report, form.values(),
                                                  london_today()),
-                       "Yearly report saved", _list_url(chosen))
+                       "Yearly report saved", _list_url(chosen),
+                       record=report)

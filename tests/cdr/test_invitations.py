@@ -345,7 +345,7 @@ def test_a_stale_cancellation_is_refused(call, cdop_client, doctor_client, case,
     refused = _cancel_at(call, cdop_client, case, opened_at)
 
     assert refused.status == 409
-    assert "Someone else changed this case" in refused.errors[0]
+    assert refused.errors[0].startswith(f"{doctor_client.user.full_name} changed this case")
     assert _deliver(smtp_server) == []
 
 

@@ -367,9 +367,11 @@ def test_a_stale_save_is_refused_and_says_what_differs(cdop_client, doctor_clien
                 data={"meeting_on": _date(date(2025, 3, 6)), "chair": "Dr B Example",
                       "version": opened_at})
 
-    assert page.errors == [
-        "Someone else changed this case after you opened this page, so your changes have "
-        "not been saved. It now has a different date of the meeting: check and save again."]
+    # Who, what (the meeting is a row of its own: what differs from the form) and when.
+    [error] = page.errors
+    assert error.startswith(f"{doctor_client.user.full_name} changed this case (date of the "
+                            "meeting) on ")
+    assert "after you opened this page, so your changes have not been saved" in error
     assert service.meeting_of(case, 1).meeting_on == date(2025, 3, 5)
 
 

@@ -128,8 +128,9 @@ def test_a_stale_outcome_is_refused_and_says_what_changed(cdop_client, doctor_cl
     page = call(cdop_client, "cdr.case_outcome", case_id=case.id, status=409, data=stale)
 
     assert len(page.errors) == 1
-    assert page.errors[0].startswith("Someone else changed this case after you opened this page")
-    assert "Category of death" in page.errors[0] and "Date closed" in page.errors[0]
+    assert page.errors[0].startswith(f"{doctor_client.user.full_name} changed this case (")
+    assert "after you opened this page" in page.errors[0]
+    assert "Category of death" in page.errors[0] and "Closed on" in page.errors[0]
     db.session.refresh(case)
     assert case.category == "chronic" and case.closed_on is None
 

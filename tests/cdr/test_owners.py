@@ -164,7 +164,8 @@ def test_a_stale_owner_change_is_refused(cdop_client, doctor_client, partnership
     page = _set_owner(call, cdop_client, case, cdop_client.user.id, status=409,
                       version=opened_at)
 
-    assert page.errors[0].startswith("Someone else changed this case")
+    assert page.errors[0].startswith(f"{doctor_client.user.full_name} changed this case "
+                                     "(Case owner) on ")
     assert db.session.get(ChildDeathCase, case.id).owner_id == accounts["doctor"].id
 
 

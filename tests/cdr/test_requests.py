@@ -246,12 +246,12 @@ def test_marking_information_complete_on_an_old_page_saves_nothing(cdop_client, 
     case.analysis_summary = "Changed by someone else"
     db.session.commit()
 
-    call(cdop_client, "cdr.information_complete", case_id=case.id,
-         form_page=("cdr.case", {"case_id": case.id}),
-         data={"complete": "yes", "version": str(opened_at)}, status=302)
+    refused = call(cdop_client, "cdr.information_complete", case_id=case.id,
+                   form_page=("cdr.case", {"case_id": case.id}),
+                   data={"complete": "yes", "version": str(opened_at)}, status=409)
     page = call(cdop_client, "cdr.case", case_id=case.id)
 
-    assert "Someone else changed this case" in page.text(".govuk-notification-banner")
+    assert refused.errors[0].startswith("Someone else changed this case (Analysis summary) on ")
     assert "Information not complete" in page.text("#information-state")
     assert db.session.get(ChildDeathCase, case.id).information_complete is False
 

@@ -162,7 +162,7 @@ def test_a_stale_form_is_refused_without_overwriting(business_client, partnershi
     page = call(business_client, "reviews.notifications", incident_id=incident.id, status=409,
                 data={"version": "0", "panel_notified_on": day(date(2024, 12, 30))})
 
-    assert "Someone else changed this incident" in page.text("#stale-message")
+    assert page.errors[0].startswith("Someone else changed this incident")
     db.session.expire_all()
     assert db.session.get(SeriousIncident, incident.id).panel_notified_on is None
 

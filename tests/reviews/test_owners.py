@@ -151,7 +151,8 @@ def test_a_stale_owner_change_is_refused(business_client, review, accounts, call
     page = _set_owner(call, business_client, review, business_client.user.id, status=409,
                       version=opened_at)
 
-    assert page.errors[0].startswith("Someone else changed this case")
+    assert page.errors[0].startswith(f"{business_client.user.full_name} changed this "
+                                     "incident (Case owner) on ")
     assert db.session.get(SeriousIncident, review.id).owner_id == accounts["colleague"].id
 
 

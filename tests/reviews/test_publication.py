@@ -149,7 +149,7 @@ def test_a_stale_publication_save_is_refused(business_client, review, call):
     page = call(business_client, "reviews.publication", incident_id=review.id, status=409,
                 data={"version": "0", "planned_publication_on": day(date(2025, 7, 1))})
 
-    assert "Someone else changed this incident" in page.text("#stale-message")
+    assert page.errors[0].startswith("Someone else changed this incident")
 
 
 def test_no_publication_without_a_review(business_client, partnership, auditor_client,

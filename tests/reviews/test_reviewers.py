@@ -107,7 +107,9 @@ def test_a_stale_terms_of_reference_save_is_refused(business_client, review, cal
     page = call(business_client, "reviews.terms_of_reference", incident_id=review.id,
                 data={"version": "1", "terms_of_reference": "Mine"}, status=409)
 
-    assert "Someone else changed this incident" in page.text("#stale-message")
+    assert page.errors[0].startswith("Someone else changed this incident (Methodology) on ")
+    # What the user typed is kept.
+    assert page.html.select_one("#terms_of_reference").get_text() == "Mine"
     db.session.refresh(review)
     assert review.terms_of_reference is None
 

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from reviews.models import SeriousIncident
-from tests.conftest import csrf_token_from, page, submit
+from tests.conftest import csrf_token_from, page, submit, version_from
 from tracker import deadline_service
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
@@ -294,9 +294,10 @@ def test_a_wrong_override_is_refused(admin_client, partnership, rule, data, mess
 
 def post_after_someone_else_saved(client, url, data, save_first):
     """Open the page, let `save_first` commit a row as another request would, then post."""
-    token = csrf_token_from(client.get(url).get_data(as_text=True))
+    html = client.get(url).get_data(as_text=True)
     save_first()
-    return client.post(url, data={**data, "csrf_token": token})
+    return client.post(url, data={**version_from(html, url), **data,
+                                  "csrf_token": csrf_token_from(html)})
 
 
 def save_christmas_eve(partnership):
@@ -357,7 +358,7 @@ def test_a_closure_day_saved_at_the_same_moment_is_refused_whole(
     assert due("panel_notification") == before
 
 
-def test_an_override_saved_between_opening_and_posting_the_form_is_replaced(
+def test_an_override_saved_between_opening_and_posting_the_form_is_not_overwritten(
     admin_client, partnership
 ):
     url = "/partnerships/NSP/timescales/panel_notification"
@@ -366,7 +367,21 @@ def test_an_override_saved_between_opening_and_posting_the_form_is_replaced(
         save_panel_override(partnership),
     )
 
-    assert response.status_code == 302
+    # Refused, saying so, with what was typed kept; the other save stands.
+    assert response.status_code == 409
+    assert "after you opened this page" in error_summary(response)
+    assert page(response).find("textarea", attrs={"name": "reason"}).get_text(strip=True) == (
+        "Second click")
+    saved = db.session.scalars(sa.select(RuleOverride)).all()
+    assert [(o.amount, o.reason) for o in saved] == [(7, "First click")]
+    # Saved again, knowingly (the page now carries the current version): it replaces it.
+    html = page(response)
+    again = admin_client.post(url, data={
+        "amount": "10", "reason": "Second click",
+        "version": html.find("input", attrs={"name": "version"})["value"],
+        "csrf_token": html.find("input", attrs={"name": "csrf_token"})["value"]})
+    assert again.status_code == 302
+    db.session.expire_all()
     saved = db.session.scalars(sa.select(RuleOverride)).all()
     assert [(o.amount, o.reason) for o in saved] == [(10, "Second click")]
 

@@ -12,10 +12,13 @@ from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.reminders.policy import Policy
 from tracker.timeutil import utcnow
+from tracker.versioning import Versioned
 
 
-class ReminderPolicy(Audited, db.Model):
+class ReminderPolicy(Versioned, Audited, db.Model):
     """A partnership's own reminder stages for one rule (or for actions); else the default."""
+
+    __record_noun__ = "reminder policy"
 
     __tablename__ = "reminder_policy"
     __table_args__ = (sa.UniqueConstraint("partnership_id", "policy_key"),)

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from forms.partnerships import ClosureDayForm, RuleOverrideForm
 from forms.reminders import ReminderPolicyForm
-from tracker import deadline_bulk, deadlines
+from tracker import deadline_bulk, deadlines, versioning
 from tracker import duplicates as duplicate_records
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
@@ -164,7 +164,13 @@ def override(code, rule_key):
     rule = _rule_or_404(rule_key)
     existing = partnership.rule_overrides.get(rule.key)
     form = RuleOverrideForm(obj=existing, rule=rule)
+    versioning.opened_at(form, existing)
     if form.validate_on_submit():
+        try:
+            versioning.check(form, existing)
+        except versioning.STALE:
+            status = versioning.refuse(form, existing)
+            return _render_override(partnership, rule, form), status
         row = existing or RuleOverride(rule_key=rule.key, partnership=partnership)
         row.amount = int(form.amount.data)
         row.earliest_amount = int(form.earliest_amount.data) if rule.is_window else None
@@ -179,15 +185,18 @@ def override(code, rule_key):
             "Another timescale for this rule was saved at the same moment. "
             "Check the number and save again to replace it"
         )
-        existing = partnership.rule_overrides.get(rule.key)
+    return _render_override(partnership, rule, form), (400 if form.errors else 200)
+
+
+def _render_override(partnership, rule, form):
     return render_template(
         "tracker/partnerships/override.html",
         partnership=partnership,
         rule=rule,
-        existing=existing,
+        existing=partnership.rule_overrides.get(rule.key),
         form=form,
         duty_tags=DUTY_TAGS,
-    ), (400 if form.errors else 200)
+    )
 
 
 @bp.route("/<code>/timescales/<rule_key>/remove", methods=["GET", "POST"])
@@ -277,7 +286,14 @@ def reminder_policy(code, policy_key):
     current = existing.policy if existing else DEFAULT_POLICY
     data = ReminderPolicyForm.data_from(current) if request.method == "GET" else None
     form = ReminderPolicyForm(data=data)
+    versioning.opened_at(form, existing)
     if form.validate_on_submit():
+        try:
+            versioning.check(form, existing)
+        except versioning.STALE:
+            status = versioning.refuse(form, existing)
+            existing = _own_policies(partnership).get(policy_key)
+            return _render_policy(partnership, label, policy_key, existing, form), status
         policy = form.policy()
         if _save_policy(partnership, policy_key, existing, policy):
             flash(f"{label}: {policy.describe()}.", "success")
@@ -285,11 +301,17 @@ def reminder_policy(code, policy_key):
         form.before_working_days.errors.append(
             "Another reminder policy for this rule was saved at the same moment. "
             "Check the numbers and save again to replace it")
+    return _render_policy(partnership, label, policy_key, existing, form), (
+        400 if form.errors else 200)
+
+
+def _render_policy(partnership, label, policy_key, existing, form):
     return render_template(
         "tracker/partnerships/reminder_policy.html",
-        partnership=partnership, label=label, policy_key=policy_key, current=current,
+        partnership=partnership, label=label, policy_key=policy_key,
+        current=existing.policy if existing else DEFAULT_POLICY,
         changed=existing is not None, default=DEFAULT_POLICY, form=form,
-    ), (400 if form.errors else 200)
+    )
 
 
 @bp.route("/<code>/reminders/<policy_key>/reset", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user
 
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
 from tracker import users as service
+from tracker import versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission, Role
@@ -60,7 +61,15 @@ def edit(user_id):
     """Change a user's name, role, partnerships and whether they can sign in."""
     user = service.get_manageable_or_404(current_user, user_id)
     form = _edit_form(user)
+    versioning.opened_at(form, user)
     if form.validate_on_submit() and not _refuse_shared_changes(user, form):
+        try:
+            versioning.check(form, user)
+        except versioning.STALE:
+            status = versioning.refuse(form, user)
+            return _render_edit(user, form), status
+        # Not an ORM-kept version: signing in must not make an open form stale.
+        user.version += 1
         service.update_user(
             current_user,
             user,
