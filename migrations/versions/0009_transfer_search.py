@@ -2,7 +2,7 @@
 items of cases transferred before transfers took them off agendas go back to their meeting's
 partnership
 
-Revision ID: 0009_transfer_search
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06 10:00:00
 
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0009_transfer_search'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

@@ -246,7 +246,7 @@ def test_migration_0009_gives_panel_items_back_to_their_meetings_partnership(tmp
         db.engine.dispose()
 
 
-def test_migration_0009_fails_the_files_built_before_it(tmp_path):
+def test_migration_0010_fails_the_files_built_before_it(tmp_path):
     """A file built before its permissions were noted may be downloaded by nobody: the job
     says to make it again, and keeps its file's name for the sweep to delete it."""
     app = _migrated_app(tmp_path)
@@ -275,7 +275,7 @@ def test_migration_0009_fails_the_files_built_before_it(tmp_path):
                     ("queued", None, "t2", None)]
 
 
-def test_migration_0009_starts_each_counter_past_the_references_already_stored(tmp_path):
+def test_migration_0012_starts_each_counter_past_the_references_already_stored(tmp_path):
     """Existing references stay valid and none is issued twice: each partnership's counter
     starts at its highest reference of its own form (wherever the record now is); odd and
     legacy references are left as they are and never counted."""

@@ -1,7 +1,7 @@
 """Export downloads check access again: the permissions a built export's file needs
 
-Revision ID: 0009_export_download_access
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 10:20:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0009_export_download_access'
-down_revision = '0009_transfer_search'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

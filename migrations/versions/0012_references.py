@@ -1,7 +1,7 @@
 """References issued from a counter: reference_counter (per partnership, series and year), seeded from the references already stored; previous_reference on cdr_case and serious_incident for an imported reference not of the partnership's own form
 
-Revision ID: 0009_references
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06 10:00:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0009_references'
-down_revision = '0009_submission_keys'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Submission keys: each form that creates a record is saved once per key (the submission table); no existing record changes, and duplicates already stored are listed on the partnership's page, not deleted
 
-Revision ID: 0009_submission_keys
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 10:30:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0009_submission_keys'
-down_revision = '0009_export_download_access'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Record versions: every record changed through an edit form gets a version (1 for the rows already there), so a save made on a page opened before someone else's is refused
 
-Revision ID: 0009_record_versions
-Revises: 0008
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 10:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0009_record_versions'
-down_revision = '0008'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
