@@ -6,7 +6,7 @@ import logging
 import threading
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from http.cookiejar import CookieJar
 
 import pytest
@@ -22,16 +22,14 @@ from tracker.extensions import db
 from tracker.reminders import scheduler
 from tracker.roles import Role
 from tracker.searches import SavedSearch
-from tracker.timeutil import utcnow
 
 TODAY = date(2025, 6, 2)
 TEXT = "Invented"  # the family name of every test child (tests/cdr/factories.py)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch, app, tmp_path):
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: TODAY)
-    monkeypatch.setattr("cdr.views.exports.london_today", lambda: TODAY)
+def _today(clock, app, tmp_path):
+    clock.set(TODAY)
     app.config["EXPORT_DIR"] = str(tmp_path / "exports")
 
 
@@ -108,12 +106,12 @@ def test_a_name_in_an_old_link_leaves_the_url_at_once(cdop_client, cases):
 
 @pytest.mark.parametrize("whose", ["another user's", "expired"])
 def test_another_users_or_an_expired_search_asks_to_search_again(app, cdop_client, partnership,
-                                                                 cases, monkeypatch, whose):
+                                                                 cases, clock, days_pass,
+                                                                 whose):
     location = search(cdop_client, "Zebedee").location
     client = cdop_client
     if whose == "expired":
-        later = utcnow() + timedelta(minutes=app.config["SEARCH_KEEP_MINUTES"] + 1)
-        monkeypatch.setattr("tracker.searches.utcnow", lambda: later)
+        clock.advance(minutes=app.config["SEARCH_KEEP_MINUTES"] + 1)
     else:
         client = app.test_client()
         sign_in(client, make_user(Role.CDOP_ADMIN, [partnership]).email)
@@ -129,33 +127,29 @@ def test_another_users_or_an_expired_search_asks_to_search_again(app, cdop_clien
     assert export.status_code == 302 and export.location.startswith("/child-deaths/?")
 
 
-def test_expired_searches_are_swept(app, cdop_client, cases, monkeypatch):
+def test_expired_searches_are_swept(app, cdop_client, cases, clock, days_pass):
     search(cdop_client, "first")
-    later = utcnow() + timedelta(minutes=app.config["SEARCH_KEEP_MINUTES"] + 1)
-    monkeypatch.setattr("tracker.searches.utcnow", lambda: later)
+    clock.advance(minutes=app.config["SEARCH_KEEP_MINUTES"] + 1)
 
     search(cdop_client, "second")
 
     assert db.session.scalars(sa.select(SavedSearch.text)).all() == ["second"]
-    monkeypatch.setattr("tracker.reminders.scheduler.utcnow",
-                        lambda: later + timedelta(minutes=app.config["SEARCH_KEEP_MINUTES"]))
+    clock.advance(minutes=app.config["SEARCH_KEEP_MINUTES"])
     scheduler.exports_job(app)  # by the scheduler too, when nobody searches
     db.session.expire_all()
     assert db.session.scalars(sa.select(SavedSearch.text)).all() == []
 
 
 def test_after_a_timeout_the_sign_in_page_returns_to_the_search_by_its_id(app, cdop_client,
-                                                                          cases, monkeypatch):
+                                                                          cases, clock):
     location = search(cdop_client).location
-    later = utcnow() + timedelta(minutes=31)
-    monkeypatch.setattr("tracker.security.utcnow", lambda: later)
+    clock.advance(minutes=31)
 
     timed_out = cdop_client.get(location)
 
     assert timed_out.status_code == 302 and timed_out.location.startswith("/sign-in")
     assert TEXT.lower() not in urllib.parse.unquote(timed_out.location).lower()
     assert "search=" in urllib.parse.unquote(timed_out.location)
-    monkeypatch.setattr("tracker.views.auth.utcnow", lambda: later)
     token = csrf_token_from(cdop_client.get(timed_out.location).get_data(as_text=True))
     signed_in = cdop_client.post(timed_out.location, data={
         "email": cdop_client.user.email, "password": PASSWORD, "csrf_token": token})

@@ -20,9 +20,8 @@ TODAY = date(2025, 4, 1)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    for module in ("cdr.views.requests", "cdr.views.cases"):
-        monkeypatch.setattr(f"{module}.london_today", lambda: TODAY)
+def frozen_today(clock):
+    clock.set(TODAY)
 
 
 def as_form(day: date) -> list[str]:

@@ -166,10 +166,10 @@ HELD_ON, COMING_ON = date(2025, 2, 24), date(2025, 3, 24)
 
 
 @pytest.fixture
-def on_old_agendas(case, partnership, monkeypatch):
+def on_old_agendas(case, partnership, clock):
     """The case, ready for the panel, on a Northshire meeting already held and on one to come;
     another Northshire case shares both agendas."""
-    monkeypatch.setattr("cdr.views.panel.london_today", lambda: TODAY)
+    clock.set(TODAY)
     case.information_complete, case.review_meeting_on = True, date(2025, 2, 10)
     neighbour = make_case(partnership, information_complete=True,
                           review_meeting_on=date(2025, 2, 10))
@@ -287,8 +287,8 @@ def to_move_on(page):
 
 def test_the_home_pages_count_the_case_for_its_new_partnership_only(
         cdop_client, southvale_client, call, case, other_partnership, on_old_agendas,
-        monkeypatch):
-    monkeypatch.setattr("tracker.views.home.london_today", lambda: TODAY)
+        clock):
+    clock.set(TODAY)
     heard, ready = ("Heard at a panel meeting: record the outcome and close",
                     "Ready for the CDOP panel and on no agenda")
     assert to_move_on(call(cdop_client, "main.home"))[heard] == "2"

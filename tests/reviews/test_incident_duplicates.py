@@ -21,8 +21,8 @@ TODAY = date(2025, 1, 10)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr("reviews.views.incidents.london_today", lambda: TODAY)
+def _today(clock):
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:

@@ -35,10 +35,9 @@ WAIT = 2.5  # seconds a request waits at the check for the other
 
 
 @pytest.fixture
-def served(request, tmp_path, monkeypatch):
+def served(request, tmp_path, clock):
     """(app, partnership): an app whose parallel requests have their own connections."""
-    for module in ("cdr.views.notifications", "reviews.views.incidents"):
-        monkeypatch.setattr(f"{module}.london_today", lambda: TODAY)
+    clock.set(TODAY)
     if config.TestConfig.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
         app = request.getfixturevalue("app")
         yield app, make_partnership(code="NSP", name="Northshire Partnership")

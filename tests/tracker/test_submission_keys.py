@@ -39,10 +39,9 @@ VIEW_MODULES = ("cdr.views.notifications", "cdr.views.cases", "cdr.views.request
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
+def _today(clock):
     """Every page's today is Wednesday 1 October 2025."""
-    for module in VIEW_MODULES:
-        monkeypatch.setattr(f"{module}.london_today", lambda: TODAY)
+    clock.set(TODAY)
 
 
 def day(value: date) -> list[str]:
@@ -305,14 +304,13 @@ def test_the_duplicate_page_s_button_records_one_further_notification(cdop_clien
 
 
 def test_a_rapid_response_meeting_scheduled_twice_lands_on_the_case(cdop_client, partnership,
-                                                                    monkeypatch):
+                                                                    clock):
     """Scheduling a meeting with a double click: the second send lands where the first did,
     not on a refusal saying someone else changed the case."""
     from cdr.models import RapidResponseMeeting
 
     died = date(2025, 3, 3)
-    monkeypatch.setattr("cdr.views.meetings.london_today", lambda: date(2025, 3, 4))
-    monkeypatch.setattr("cdr.views.cases.london_today", lambda: date(2025, 3, 4))
+    clock.set(date(2025, 3, 4))
     case = make_case(partnership, date_of_death=died)
     jar = cdop_client.get(f"/child-deaths/{case.id}/joint-agency-response").get_data(
         as_text=True)
