@@ -33,6 +33,7 @@ def _codes(user):
 def _form(user, **changes):
     """The edit form as the admin's browser would post it (only the admin's partnerships)."""
     data = {
+        "version": str(user.version),  # the version the form was opened at
         "full_name": user.full_name,
         "role": user.role,
         "partnerships": [str(p.id) for p in user.partnerships if p.code in {"NSP", "TRD"}],

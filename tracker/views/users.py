@@ -68,17 +68,20 @@ def edit(user_id):
         except versioning.STALE:
             status = versioning.refuse(form, user)
             return _render_edit(user, form), status
-        # Not an ORM-kept version: signing in must not make an open form stale.
-        user.version += 1
-        service.update_user(
-            current_user,
-            user,
-            full_name=form.full_name.data,
-            role=form.role.data,
-            partnership_ids=form.partnerships.data or [],
-            active=form.active.data == "yes",
-            receives_escalations=form.receives_escalations.data,
-        )
+        # One flush at the commit, so one audit row holds the save's changes and its version
+        # (a stale refusal names them from that row).
+        with db.session.no_autoflush:
+            # Not an ORM-kept version: signing in must not make an open form stale.
+            user.version += 1
+            service.update_user(
+                current_user,
+                user,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                partnership_ids=form.partnerships.data or [],
+                active=form.active.data == "yes",
+                receives_escalations=form.receives_escalations.data,
+            )
         db.session.commit()
         if user.id == current_user.id and user.active:
             # Their other sessions end; this one goes on under the new session version.
