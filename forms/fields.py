@@ -4,10 +4,12 @@ import re
 from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
-from wtforms import DateField, StringField
+from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
+from tracker.extensions import LARGEST_ID
 from tracker.text import has_control
 
 _PARTS = ("day", "month", "year")
@@ -100,3 +102,24 @@ class GovDateField(DateField):
                 f"{self.label.text} must be between {FIRST_DAY.year} and {LAST_DAY.year}"
             )
         self.data = value
+
+
+class RecordIdField(IntegerField):
+    """A hidden field naming a record by its id (the case a button adds, say).
+
+    A number no record can have (below 1, or beyond the database's integers: LARGEST_ID) is
+    refused with `unknown`, the message the form gives for a record it cannot find, before
+    any query runs: a tampered id is never an overflow (a 500 on PostgreSQL).
+    """
+
+    widget = HiddenInput()
+
+    def __init__(self, label=None, validators=None, unknown="That record cannot be found",
+                 **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.unknown = unknown
+
+    def post_validate(self, form, validation_stopped):
+        if not validation_stopped and self.data is not None and not self.errors \
+                and not 1 <= self.data <= LARGEST_ID:
+            self.errors.append(self.unknown)

@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 from werkzeug.utils import cached_property
 
 import config as config_module
-from tracker.extensions import csrf, db, login_manager, migrate
+from tracker.extensions import LARGEST_ID, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 GOVUK_DIST = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -41,9 +41,6 @@ def create_app(config=None):
     return app
 
 
-# The largest id (or other integer) the database holds: ids are INTEGER columns, 32-bit and
-# signed on PostgreSQL (SQLite's are 64-bit), so a larger one would overflow the query.
-LARGEST_ID = 2**31 - 1
 
 
 class QueryArgs(ImmutableMultiDict):

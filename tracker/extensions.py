@@ -16,6 +16,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest id (or other integer) the database holds: ids are INTEGER columns, 32-bit and
+# signed on PostgreSQL (SQLite's are 64-bit), so a larger one would overflow the query.
+LARGEST_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     """Declarative base with the naming convention."""

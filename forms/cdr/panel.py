@@ -11,7 +11,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     StringField,
@@ -19,12 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import HiddenInput
 
 from cdr.models import CATEGORIES, MODIFIABLE
 from forms.accounts import AccountField
 from forms.base import StripWhitespaceForm, VersionedForm
-from forms.fields import GovDateField, SingleLineField
+from forms.fields import GovDateField, RecordIdField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
 
@@ -102,8 +100,9 @@ class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
 class AddToAgendaForm(StripWhitespaceForm):
     """The "Add to agenda" button beside a ready case."""
 
-    case_id = IntegerField(widget=HiddenInput(),
-                           validators=[InputRequired(message="Select a case to add")])
+    case_id = RecordIdField(validators=[InputRequired(message="Select a case to add")],
+                            unknown="That case cannot be added: it is not ready for the panel, "
+                                    "or it is already on an agenda")
 
 
 class MoveItemForm(VersionedForm):

@@ -291,3 +291,15 @@ def test_a_case_transferred_away_leaves_the_agenda(panel_client, partnership, ot
     assert agenda_references(page) == [stays.reference]
     call(panel_client, "cdr.panel_case_summary", meeting_id=meeting.id, case_id=leaves.id,
          status=404)
+
+
+def test_a_case_number_beyond_any_record_is_refused_not_a_server_error(cdop_client, partnership,
+                                                                      call):
+    """A tampered hidden case number too large for the database's integers: the same refusal
+    as any case that cannot be added, not an overflow (a 500 on PostgreSQL)."""
+    meeting = make_meeting(partnership, date(2026, 4, 1))
+    for number in (str(2**31), str(2**63), "-1", "0"):
+        refused = call(cdop_client, "cdr.panel_ready_cases", meeting_id=meeting.id, status=400,
+                       data={"case_id": number})
+        assert refused.errors == ["That case cannot be added: it is not ready for the panel, "
+                                  "or it is already on an agenda"]
