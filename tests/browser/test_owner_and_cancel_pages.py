@@ -27,7 +27,7 @@ def _records(live_server) -> dict:
                          jar_sudden_unexplained=True, jar_required=True)
         db.session.add(RapidResponseMeeting(
             case_id=case.id, partnership_id=partnership.id, number=1,
-            meeting_on=date(2099, 3, 5), starts_at=time(14, 30), place_or_link="Room 2"))
+            meeting_on=date(2025, 3, 5), starts_at=time(14, 30), place_or_link="Room 2"))
         incident = make_incident(partnership)
         db.session.commit()
         ids = {"case": case.id, "incident": incident.id}
@@ -40,7 +40,9 @@ def _check(page):
     assert_no_axe_violations(page)
 
 
-def test_child_death_owner_action_and_cancel_pages_pass_axe(page, sign_in_as, live_server):
+def test_child_death_owner_action_and_cancel_pages_pass_axe(page, sign_in_as, live_server,
+                                                             clock):
+    clock.set(date(2025, 3, 4))  # the day before the rapid response meeting: it can be cancelled
     ids = _records(live_server)
     sign_in_as(Role.CDOP_ADMIN)
     base = f"/child-deaths/{ids['case']}"

@@ -41,7 +41,8 @@ def _meeting_with_agenda(live_server):
     return found
 
 
-def test_a_panel_member_downloads_the_panel_pack(page, live_server, sign_in_as, tmp_path):
+def test_a_panel_member_downloads_the_panel_pack(page, live_server, sign_in_as, tmp_path, clock):
+    clock.set(date(2031, 4, 28))  # the meeting is the week after, whatever the real date
     meeting_id, reference = _meeting_with_agenda(live_server)
     sign_in_as(Role.PANEL_MEMBER)
 
