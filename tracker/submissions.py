@@ -21,11 +21,11 @@ without a page of its own (an agency request lands on its case) is stored as it 
 """
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import flash, g, redirect
+from flask import current_app, flash, g, redirect
 from flask_login import current_user
 
 from tracker.extensions import db
@@ -121,6 +121,19 @@ def release() -> None:
     """Give up the claim (the answers were refused): roll back, keeping the key for a retry."""
     db.session.rollback()
     g.pop("_submission", None)
+
+
+def sweep(now: datetime) -> int:
+    """Forget keys no form can still send (no commit); how many went.
+
+    A key can only come back with its form's CSRF token, which dies with the session, so a
+    key older than the longest session (PERMANENT_SESSION_LIFETIME) guards nothing: it is
+    kept a day longer, then deleted, so the table does not grow with every form ever sent.
+    """
+    keep = current_app.permanent_session_lifetime + timedelta(days=1)
+    return db.session.execute(
+        sa.delete(Submission).where(Submission.created_at < now - keep)
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def register(app) -> None:

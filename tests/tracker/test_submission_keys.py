@@ -3,7 +3,7 @@ makes one record, and the second send lands on the first's page: every create fo
 one-time submission key, stored with what it makes under the database's unique key."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -330,3 +330,27 @@ def test_a_rapid_response_meeting_scheduled_twice_lands_on_the_case(cdop_client,
     assert first.status_code == second.status_code == 302
     assert second.location == first.location
     assert count(RapidResponseMeeting) == 1
+
+
+def test_spent_keys_are_swept_once_no_session_can_send_them(app, cdop_client, clock, days_pass):
+    """The scheduler forgets a key a day after the longest session could have sent it, and
+    keeps the keys of forms still open."""
+    from tracker.reminders import scheduler
+
+    def notify(**child):
+        html = cdop_client.get("/child-deaths/notify").get_data(as_text=True)
+        sent = {**NOTIFICATION, **child, **submission_key_from(html),
+                "csrf_token": csrf_token_from(html)}
+        assert cdop_client.post("/child-deaths/notify", data=sent).status_code == 302
+        return sent["submission_key"]
+
+    old = notify()
+    clock.advance(app.permanent_session_lifetime + timedelta(days=1, minutes=1))
+    recent = notify(given_names="Otherchild", nhs_number="", no_nhs_number_reason="unknown",
+                    date_of_birth=day(date(2023, 5, 5)))
+
+    scheduler.exports_job(app)
+
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Submission.key)).all() == [recent]
+    assert old != recent

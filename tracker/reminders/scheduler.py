@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
-from tracker import export_jobs, mail, searches
+from tracker import export_jobs, mail, searches, submissions
 from tracker.extensions import db
 from tracker.reminders.models import SchedulerRun
 from tracker.reminders.passes import run_pass
@@ -84,10 +84,11 @@ def mail_job(app) -> None:
 
 def exports_job(app) -> None:
     """Build the exports users are waiting for, delete built files past their time, and
-    forget expired searches."""
+    forget expired searches and spent submission keys."""
     with app.app_context():
         built, deleted = export_jobs.run()
         searches.sweep(utcnow())
+        submissions.sweep(utcnow())
         db.session.commit()
         if built or deleted:
             log.info("Exports: %d built, %d deleted", built, deleted)
