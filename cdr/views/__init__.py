@@ -8,4 +8,5 @@ from cdr.views import (  # noqa: F401
     notifications,
     panel,
     requests,
+    transfers,
 )

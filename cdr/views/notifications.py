@@ -1,5 +1,5 @@
 """Notifying a death, further notifications, changing the case details, registrar and
-coroner, transfers."""
+coroner."""
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,9 +12,8 @@ from forms.cdr.notification import (
     CaseDetailsForm,
     NotificationForm,
     RegistrarCoronerForm,
-    TransferForm,
 )
-from tracker import audit, submissions, versioning
+from tracker import audit, submissions
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
@@ -162,28 +161,3 @@ def _refuse_stale(case, stale, form, render=_render_edit):
         case, case.version - 1)
     form.version.data = str(case.version)
     return render(case, form, stale=changes, status=409)
-
-
-@bp.route("/<int:case_id>/transfer", methods=["GET", "POST"])
-@permission_required(Permission.EDIT_CDR_CASES)
-def transfer_case(case_id):
-    """Transfer a case to the partnership responsible for reviewing it."""
-    case = access.case_or_404(case_id) if request.method == "POST" \
-        else access.view_case(case_id, "transfer form")
-    form = TransferForm(choices=service.transfer_choices(case))
-    versioning.opened_at(form, case)
-    if not form.validate_on_submit():
-        return render_template("cdr/notifications/transfer.html", case=case, form=form), \
-            (400 if form.errors else 200)
-    target = db.session.get(Partnership, int(form.partnership.data))
-    try:
-        versioning.check(form, case)
-        service.transfer(case, target, form.reason.data, current_user, london_today())
-        db.session.commit()
-    except versioning.STALE:
-        status = versioning.refuse(form, case)
-        return render_template("cdr/notifications/transfer.html", case=case, form=form), status
-    flash(f"{case.reference} has been transferred to {target.name}", "success")
-    if target.id in visible_partnership_ids():
-        return redirect(url_for("cdr.case", case_id=case.id))
-    return redirect(url_for("cdr.cases"))

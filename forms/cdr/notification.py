@@ -30,7 +30,7 @@ from cdr.services.notifications import (
     NOTIFIER_FIELDS,
     scope_problems,
 )
-from forms.base import StripWhitespaceForm, VersionedForm
+from forms.base import StripWhitespaceForm
 from forms.cdr.validators import (
     NhsNumber,
     Postcode,
@@ -452,24 +452,3 @@ class RegistrarCoronerForm(StripWhitespaceForm):
             "coroner_flags": [name for name in ("coroner_investigating", "post_mortem_ordered")
                               if getattr(case, name)],
         }
-
-
-class TransferForm(VersionedForm):
-    """Send a case to the partnership responsible for reviewing it, with the reason."""
-
-    partnership = SelectField(
-        "Partnership to transfer the case to", widget=GovSelect(),
-        description="The partnership for the area where the child normally lived",
-        validators=[InputRequired(message="Select the partnership to transfer the case to")],
-        invalid_choice_message="Select the partnership to transfer the case to")
-    reason = TextAreaField(
-        "Reason for the transfer", widget=GovTextArea(),
-        description="For example, the child normally lived in the other partnership's area. "
-        "This is kept in both partnerships' audit trails.",
-        validators=[DataRequired(message="Enter the reason for the transfer"),
-                    Length(max=2000, message="Reason must be 2000 characters or fewer")])
-
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.partnership.choices = [SelectChoice("", "Choose a partnership")] + [
-            SelectChoice(str(ident), label) for ident, label in choices]

@@ -8,7 +8,7 @@ import pytest
 from flask import g
 
 from cdr.models import RapidResponseMeeting
-from cdr.services import meetings, notifications, panel
+from cdr.services import meetings, panel, transfers
 from tests.cdr.factories import make_case
 from tests.conftest import page
 from tests.factories import make_user
@@ -36,7 +36,7 @@ def reasons(app, partnership, other_partnership):
     db.session.commit()
     with app.test_request_context():
         g.audit_actor = editor
-        notifications.transfer(moved, other_partnership, f"Transfer: {NAMED}", editor, TODAY)
+        transfers.transfer(moved, other_partnership, f"Transfer: {NAMED}", editor, TODAY)
         panel.reopen(reopened, f"Reopen: {NAMED}", TODAY)
         meetings.cancel_meeting(cancelled, meeting, f"Cancel: {NAMED}", TODAY)
         db.session.commit()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from cdr import report_tally
 from cdr.models import ChildDeathCase
 from cdr.services import annual_report as service
-from cdr.services import notifications, panel
+from cdr.services import panel, transfers
 from tests.cdr.factories import make_case
 from tests.factories import make_user
 from tests.tracker.test_audit import count_queries
@@ -115,7 +115,7 @@ def test_a_transfer_moves_the_case_to_the_other_partnership(seeded):
     case = _cases(stage="closed")[0]
     to = next(p for p in seeded if p.id != case.partnership_id)
     user = make_user(partnerships=seeded)
-    notifications.transfer(case, to, "The child lived there", user, SEED_TODAY)
+    transfers.transfer(case, to, "The child lived there", user, SEED_TODAY)
     db.session.commit()
     assert_tally_exact()
     assert_report_counts_every_case()

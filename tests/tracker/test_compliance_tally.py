@@ -127,11 +127,11 @@ def test_the_tally_stays_exact_after_every_kind_of_write(app, seeded):
 def _transfer(case_id, to_partnership):
     """Transfer a child death case through the domain's own service."""
     from cdr.models import ChildDeathCase
-    from cdr.services import notifications
+    from cdr.services import transfers
 
     case = db.session.get(ChildDeathCase, case_id)
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@example.org"))
-    notifications.transfer(case, to_partnership, "Lived elsewhere", admin, SEED_TODAY)
+    transfers.transfer(case, to_partnership, "Lived elsewhere", admin, SEED_TODAY)
     db.session.commit()
 
 
