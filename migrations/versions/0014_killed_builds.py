@@ -1,6 +1,4 @@
-"""Heartbeats: an export build and a scheduler run record that their process is alive, so one
-that died is shown as failed within minutes (and its files removed), not left "building" or
-"running"
+"""Heartbeats: an export build and a scheduler run that died with their process are shown failed within minutes, not left "building" or "running"
 
 Revision ID: 0014_killed_builds
 Revises: 0013
