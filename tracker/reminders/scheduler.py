@@ -100,9 +100,13 @@ def fail_dead_runs(now: datetime) -> int:
     """Mark as failed the runs left "running" by a process that died (no heartbeat for
     RUN_STUCK_AFTER); returns how many (committed)."""
     stale = sa.func.coalesce(SchedulerRun.heartbeat_at, SchedulerRun.started_at)
+    dead = (SchedulerRun.outcome == "running", stale < now - RUN_STUCK_AFTER)
+    # Looked for first: this runs every few seconds, and a read takes no write lock.
+    if db.session.scalar(sa.select(SchedulerRun.id).where(*dead).limit(1)) is None:
+        db.session.commit()
+        return 0
     result = db.session.execute(
-        sa.update(SchedulerRun).where(SchedulerRun.outcome == "running",
-                                      stale < now - RUN_STUCK_AFTER)
+        sa.update(SchedulerRun).where(*dead)
         .values(outcome="failed", finished_at=now, summary=DIED)
         .execution_options(synchronize_session=False))
     db.session.commit()
