@@ -33,20 +33,31 @@ The API, for the domains' exports:
   per partnership, with the rows per sheet and the filters, `unrecorded` filters named but
   not their values; `audit_as`/`audit_id` name the object) and returns the download
   response, streamed from that file in chunks with its length.
+- Nothing of a workbook is ever written to the system's temporary folder (a killed process
+  would leave the children's details there): each build's temporary files (openpyxl's sheet
+  XML, the spooled download) go in a folder of its own inside the export folder
+  (`scratch_folder`, 0700, its files 0600), removed when the build ends. A folder left by a
+  killed process is removed by the scheduler's sweep (tracker.export_jobs.remove_orphans).
 """
 
 import enum
+import os
+import secrets
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from flask import send_file
+from flask import current_app, send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 
 from tracker import audit
 from tracker.excel_rows import RowWriter
@@ -64,6 +75,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CELL_LIMIT = 32_767
 # Exports up to this size stay in memory; larger ones spill to a temporary file.
 SPOOL_BYTES = 8 * 1024 * 1024
+# A build's folder of temporary files in the export folder: `<name>.tmp`.
+SCRATCH_SUFFIX = ".tmp"
 _DEFAULT_WIDTHS = {DATE: 13, DATETIME: 18, NUMBER: 10}
 _BOLD = Font(bold=True)
 
@@ -222,16 +235,78 @@ def _write_cover(worksheet, cover: Cover, counts: dict[str, int]):
         worksheet.append(row)
 
 
-def build_workbook(cover: Cover, sheets: Sequence[ExportSheet], target) -> dict[str, int]:
-    """Write the workbook to a file object; returns {sheet title: rows written}."""
+def export_folder() -> Path:
+    """The folder of built exports and of builds' temporary files, the app's user's only."""
+    folder = Path(current_app.config["EXPORT_DIR"]
+                  or os.path.join(current_app.instance_path, "exports"))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+@contextmanager
+def scratch_folder(name: str | None = None) -> Iterator[Path]:
+    """A new folder, 0700, in the export folder for one build's temporary files, removed with
+    them when the build ends (however it ends, short of the process being killed).
+
+    `name` is the export job's token (so the folder belongs to the job); an inline build's
+    folder has a random name.
+    """
+    name = name or f"inline-{secrets.token_urlsafe(24)}"
+    folder = export_folder() / f"{name}{SCRATCH_SUFFIX}"
+    folder.mkdir(mode=0o700)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class _SheetWriter(WorksheetWriter):
+    """openpyxl's sheet writer, on a file we made (not one it lists for removal at exit)."""
+
+    def cleanup(self):
+        os.remove(self.out)
+
+
+def _spill_into(worksheet, folder: Path) -> None:
+    """Make a write-only sheet write its XML to a private file in `folder`.
+
+    openpyxl makes the sheet's writer (and its file, in the system's temporary folder) when
+    the first row is written, after the columns and panes are set; this sheet's own
+    `_get_writer` does the same with a file in `folder`. Only this one sheet is changed, so
+    builds in other threads are untouched.
+    """
+    def get_writer():
+        if worksheet._writer is None:  # noqa: SLF001
+            handle, path = tempfile.mkstemp(prefix="sheet-", suffix=".xml", dir=folder)
+            os.close(handle)  # mkstemp makes it 0600; openpyxl reopens it by name
+            worksheet._writer = _SheetWriter(worksheet, out=path)  # noqa: SLF001
+            worksheet._writer.write_top()  # noqa: SLF001
+    worksheet._get_writer = get_writer  # noqa: SLF001
+
+
+def build_workbook(cover: Cover, sheets: Sequence[ExportSheet], target,
+                   folder: Path | None = None) -> dict[str, int]:
+    """Write the workbook to a file object; returns {sheet title: rows written}.
+
+    The sheets' temporary files go in `folder`, or in a scratch folder of this build's own.
+    """
+    if folder is None:
+        with scratch_folder() as scratch:
+            return build_workbook(cover, sheets, target, scratch)
     workbook = Workbook(write_only=True)
     workbook.properties.title = cover.title
     workbook.properties.creator = "Child death and practice review tracker"
     workbook.properties.keywords = MARKING
-    front = workbook.create_sheet("About this file")
+
+    def new_sheet(title):
+        worksheet = workbook.create_sheet(title)
+        _spill_into(worksheet, folder)
+        return worksheet
+
+    front = new_sheet("About this file")
     counts = {}
     for sheet in sheets:
-        counts[sheet.title] = _write_data_sheet(workbook.create_sheet(sheet.title), sheet)
+        counts[sheet.title] = _write_data_sheet(new_sheet(sheet.title), sheet)
     _write_cover(front, cover, counts)
     workbook.save(target)
     return counts
@@ -291,12 +366,14 @@ def send_workbook(cover: Cover, sheets: Sequence[ExportSheet], filename: str, *,
 
     `audit_as` and `audit_id` name the audit row's object (default: the cover's title).
     """
-    spooled = _ExportFile(max_size=SPOOL_BYTES)
-    try:
-        counts = build_workbook(cover, sheets, spooled)
-    except BaseException:
-        spooled.close()
-        raise
+    with scratch_folder() as folder:
+        # Past SPOOL_BYTES the file goes to disk here, unnamed (removed when closed).
+        spooled = _ExportFile(max_size=SPOOL_BYTES, dir=folder)
+        try:
+            counts = build_workbook(cover, sheets, spooled, folder)
+        except BaseException:
+            spooled.close()
+            raise
     audit_export(cover, counts, partnership_ids, object_type=audit_as,
                  object_id=audit_id)
     db.session.commit()

@@ -16,8 +16,16 @@ with the partnerships, as the user is now (`may_download`): a user who has since
 role's permission, the identity permission or a partnership is refused as a build would be,
 the refusal audited and the file deleted. The download
 is audited exactly as an inline export is, at each download. Files are deleted
-EXPORT_KEEP_HOURS after they are built; a build that dies with its process is failed after
-STUCK_AFTER, so the user can try again.
+EXPORT_KEEP_HOURS after they are built.
+
+A killed build leaves nothing behind for long. The job records its file's token (committed)
+before a byte is written, so every file in the export folder belongs to a job or to nobody;
+the build's temporary files go in a folder of its own there (tracker.excel.scratch_folder),
+never the system's temporary folder. While writing rows the build beats a heartbeat (the
+job's `heartbeat_at`, every HEARTBEAT_EVERY, committed on a connection of its own); a job
+whose heartbeat is older than STUCK_AFTER is failed by the next sweep (the user may try
+again) and its files removed, and each sweep (and the scheduler's start) removes what no
+ready or building job owns and nothing has touched for ORPHAN_AFTER (`remove_orphans`).
 """
 
 from __future__ import annotations
@@ -25,9 +33,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
+import shutil
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +51,15 @@ from werkzeug.exceptions import Forbidden
 
 from tracker import audit
 from tracker.domains import registered_domains
-from tracker.excel import Cover, ExportSheet, build_workbook, send_workbook
+from tracker.excel import (
+    SCRATCH_SUFFIX,
+    Cover,
+    ExportSheet,
+    build_workbook,
+    export_folder,
+    scratch_folder,
+    send_workbook,
+)
 from tracker.extensions import db
 from tracker.roles import Permission
 from tracker.timeutil import utcnow
@@ -48,7 +67,17 @@ from tracker.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 QUEUED, BUILDING, READY, FAILED, EXPIRED = "queued", "building", "ready", "failed", "expired"
-STUCK_AFTER = timedelta(minutes=30)
+# A building job beats its heartbeat this often while writing rows; one whose heartbeat is
+# older than STUCK_AFTER has died with its process.
+HEARTBEAT_EVERY = timedelta(seconds=5)
+STUCK_AFTER = timedelta(minutes=2)
+# A file or folder in the export folder that no job owns is removed once untouched this long
+# (an inline export's temporary folder is in use until then).
+ORPHAN_AFTER = timedelta(minutes=2)
+# What the progress page says of a build whose process died.
+INTERRUPTED = "the build stopped before it finished. Try again"
+# The names this app gives to what it writes in the export folder (nothing else is removed).
+_OURS = re.compile(r"[A-Za-z0-9_-]{16,80}(\.xlsx|" + re.escape(SCRATCH_SUFFIX) + ")")
 # What the progress page says of a build or a download refused for want of access.
 NO_ACCESS = "You no longer have access to these records"
 
@@ -109,6 +138,8 @@ class ExportJob(db.Model):
     token: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(index=True)
     started_at: so.Mapped[datetime | None]
+    # Beaten by the build while it writes (its process is alive); see STUCK_AFTER.
+    heartbeat_at: so.Mapped[datetime | None]
     finished_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
     downloaded_at: so.Mapped[datetime | None]
 
@@ -125,10 +156,7 @@ def export_kinds(app=None) -> dict[str, ExportKind]:
 
 def export_dir() -> Path:
     """The directory of built exports, made readable by the app's user only."""
-    folder = Path(current_app.config["EXPORT_DIR"]
-                  or os.path.join(current_app.instance_path, "exports"))
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    return export_folder()
 
 
 def file_of(job: ExportJob) -> Path:
@@ -174,6 +202,7 @@ def retry(job: ExportJob, now) -> None:
     _remove_file(job)
     job.status, job.error, job.created_at = QUEUED, None, now
     job.started_at = job.finished_at = job.row_count = job.audit_detail = None
+    job.heartbeat_at = None
     job.permissions = None
 
 
@@ -214,7 +243,8 @@ def claim(job_id: int, now) -> bool:
     """Mark a queued job as building, atomically: True only for the one caller that did."""
     result = db.session.execute(
         sa.update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == QUEUED)
-        .values(status=BUILDING, started_at=now).execution_options(synchronize_session=False))
+        .values(status=BUILDING, started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
 
@@ -231,34 +261,74 @@ def build_queued(now_fn: Callable[[], datetime] = utcnow, limit: int = 20) -> in
 
 
 def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
-    """Build a claimed job's workbook as its user: ready with its file, or failed."""
+    """Build a claimed job's workbook as its user: ready with its file, or failed.
+
+    The file's token is committed with the job before anything is written, so a build
+    killed mid-way leaves files that the sweep knows to be this job's.
+    """
     app = current_app._get_current_object()
     job = db.session.get(ExportJob, job_id)
     args = MultiDict(json.loads(job.arguments))
     token = secrets.token_urlsafe(32)
+    job.token = token
+    db.session.commit()
     path = export_dir() / f"{token}.xlsx"
+    heartbeat = Heartbeat(job_id, now_fn)
     try:
         # A fresh app context: its own `g` (the user, cached partnership ids) and session.
         with app.app_context(), app.test_request_context(query_string=args):
-            outcome = _build_as_user(job.user_id, job.kind, args, path)
+            outcome = _build_as_user(job.user_id, job.kind, args, path, token, heartbeat)
     except Forbidden:
-        path.unlink(missing_ok=True)
         outcome = {"status": FAILED, "error": NO_ACCESS}
     except Exception as error:  # the user sees "failed" and may try again
         log.exception("Export job %s failed", job_id)
-        path.unlink(missing_ok=True)
         db.session.rollback()
         outcome = {"status": FAILED, "error": f"{type(error).__name__}"[:500]}
-    job = db.session.get(ExportJob, job_id)
-    for key, value in outcome.items():
-        setattr(job, key, value)
-    if job.status == READY:
-        job.token = token
-    job.finished_at = now_fn()
+    if outcome["status"] != READY:
+        path.unlink(missing_ok=True)
+        outcome["token"] = None
+    # Only if it is still this build's: a sweep may have failed it meanwhile (its heartbeat
+    # stopped for too long), and then the user has been told so and its file must go.
+    finished = db.session.execute(
+        sa.update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == BUILDING,
+                                   ExportJob.token == token)
+        .values(**outcome, finished_at=now_fn()).execution_options(synchronize_session=False))
     db.session.commit()
+    if finished.rowcount != 1:
+        path.unlink(missing_ok=True)
+    db.session.expire_all()
 
 
-def _build_as_user(user_id, name, args, path: Path) -> dict:
+class Heartbeat:
+    """A building job's heartbeat: `beat()` records the time, at most every HEARTBEAT_EVERY,
+    in a short transaction on a connection of its own (the build's reads hold no lock for
+    it, and it holds none for them). A beat that cannot be written is skipped."""
+
+    def __init__(self, job_id: int, now_fn: Callable[[], datetime] = utcnow):
+        self.engine = db.engine
+        self.job_id, self.now_fn = job_id, now_fn
+        self.last = time.monotonic()
+
+    def beat(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self.last < HEARTBEAT_EVERY.total_seconds():
+            return
+        self.last = time.monotonic()
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.update(ExportJob.__table__)
+                                   .where(ExportJob.__table__.c.id == self.job_id)
+                                   .values(heartbeat_at=self.now_fn()))
+        except sa.exc.OperationalError:  # busy: the next beat will do
+            log.warning("Export job %s: heartbeat not recorded", self.job_id)
+
+    def rows(self, rows):
+        """`rows`, beating as they are written."""
+        for row in rows:
+            self.beat()
+            yield row
+
+
+def _build_as_user(user_id, name, args, path: Path, token: str, heartbeat: Heartbeat) -> dict:
     """Replay the export's preparation as its user, then write the workbook to `path`."""
     from tracker.models import User
 
@@ -269,9 +339,11 @@ def _build_as_user(user_id, name, args, path: Path) -> dict:
     prepared = export_kinds()[name].prepare(args)
     if not isinstance(prepared, PreparedExport):
         return {"status": FAILED, "error": "The filters are no longer valid"}
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(handle, "wb") as target:
-        counts = build_workbook(prepared.cover, prepared.sheets, target)
+    sheets = [replace(sheet, rows=heartbeat.rows(sheet.rows)) for sheet in prepared.sheets]
+    with scratch_folder(token) as folder:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as target:
+            counts = build_workbook(prepared.cover, sheets, target, folder)
     db.session.rollback()  # the build only reads
     return {"status": READY, "row_count": next(iter(counts.values()), 0),
             "audit_detail": prepared.cover.audit_detail(counts),
@@ -281,7 +353,8 @@ def _build_as_user(user_id, name, args, path: Path) -> dict:
 
 
 def sweep(now) -> int:
-    """Delete files older than EXPORT_KEEP_HOURS and fail builds that died; returns deleted.
+    """Delete files older than EXPORT_KEEP_HOURS, fail builds that died (removing their
+    files) and remove orphans; returns how many jobs' files expired.
 
     An expired job keeps no filters either: a search may be a child's name.
     """
@@ -291,18 +364,63 @@ def sweep(now) -> int:
     for job in old:
         _remove_file(job)
         job.status, job.arguments = EXPIRED, "[]"
-    db.session.execute(
-        sa.update(ExportJob).where(ExportJob.status == BUILDING,
-                                   ExportJob.started_at < now - STUCK_AFTER)
-        .values(status=FAILED, error="The build was interrupted", finished_at=now)
-        .execution_options(synchronize_session=False))
+    dead = db.session.scalars(sa.select(ExportJob).where(
+        ExportJob.status == BUILDING,
+        sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at) < now - STUCK_AFTER)).all()
+    for job in dead:
+        log.warning("Export job %s: its build stopped (no heartbeat since %s)", job.id,
+                    job.heartbeat_at or job.started_at)
+        _remove_file(job)
+        job.status, job.error, job.finished_at = FAILED, INTERRUPTED, now
     db.session.commit()
+    remove_orphans()
     return len(old)
 
 
+def remove_orphans() -> int:
+    """Remove what this app wrote in the export folder that no ready or building job owns
+    (a file whose job is gone, a killed build's or inline export's temporary folder) once
+    untouched for ORPHAN_AFTER, so as not to take a build in progress in another process.
+    Returns how many were removed."""
+    owned = set(db.session.scalars(sa.select(ExportJob.token).where(
+        ExportJob.status.in_((READY, BUILDING)), ExportJob.token.is_not(None))))
+    db.session.commit()
+    removed = 0
+    before = time.time() - ORPHAN_AFTER.total_seconds()
+    for entry in export_dir().iterdir():
+        if not _OURS.fullmatch(entry.name) or entry.name.split(".")[0] in owned:
+            continue
+        if _last_touched(entry) > before:
+            continue
+        log.warning("Removing %s from the export folder: no job owns it", entry.name)
+        _remove_path(entry)
+        removed += 1
+    return removed
+
+
+def _last_touched(entry: Path) -> float:
+    """When a file, or a folder or anything in it, was last changed (0 if it has gone)."""
+    try:
+        times = [entry.stat().st_mtime]
+        if entry.is_dir():
+            times += [each.stat().st_mtime for each in entry.iterdir()]
+    except FileNotFoundError:
+        return 0.0
+    return max(times)
+
+
+def _remove_path(entry: Path) -> None:
+    if entry.is_dir():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
 def _remove_file(job: ExportJob) -> None:
+    """Remove a job's file and its build's temporary folder, and forget its token."""
     if job.token:
         file_of(job).unlink(missing_ok=True)
+        shutil.rmtree(export_dir() / f"{job.token}{SCRATCH_SUFFIX}", ignore_errors=True)
         job.token = None
 
 

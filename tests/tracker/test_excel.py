@@ -1,7 +1,10 @@
 """The shared workbook writer: cover sheet, typed and safe cells, frozen header, download."""
 
 import io
+import stat
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -27,8 +30,10 @@ def _cover(**extra):
 
 def _build(rows, decorate=None):
     out = io.BytesIO()
-    counts = excel.build_workbook(
-        _cover(), [excel.ExportSheet("Cases", COLUMNS, rows, decorate=decorate)], out)
+    with tempfile.TemporaryDirectory() as folder:
+        counts = excel.build_workbook(
+            _cover(), [excel.ExportSheet("Cases", COLUMNS, rows, decorate=decorate)], out,
+            Path(folder))
     out.seek(0)
     return counts, openpyxl.load_workbook(out)
 
@@ -213,3 +218,39 @@ def test_a_download_nobody_closes_leaves_no_open_file(app, partnership):
             _cover(), [excel.ExportSheet("Cases", COLUMNS, [ROW])], "cases.xlsx")
     del response
     gc.collect()  # a ResourceWarning here would fail the test (filterwarnings = error)
+
+
+def test_a_workbook_is_built_in_the_export_folder_never_the_system_temporary_folder(
+        app, partnership, tmp_path, monkeypatch):
+    """A process killed mid-build must not leave the children's details in /tmp: the sheets'
+    XML and the spilled download are in a private folder of the build's own, in the export
+    folder, and gone when the build ends."""
+    system_temp = tmp_path / "system-temp"
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    monkeypatch.setattr(excel, "SPOOL_BYTES", 1024)  # the download spills to disk too
+    exports = tmp_path / "exports"
+    app.config["EXPORT_DIR"] = str(exports)
+    seen = []
+
+    def rows():
+        for n in range(500):
+            if n == 250:  # mid-build: what is on disk, and where
+                seen.extend((path, stat.S_IMODE(path.stat().st_mode))
+                            for path in sorted(exports.rglob("*")))
+                assert list(system_temp.iterdir()) == []
+            yield ROW
+
+    with app.test_request_context():
+        response = excel.send_workbook(
+            _cover(), [excel.ExportSheet("Cases", COLUMNS, rows())], "cases.xlsx")
+        response.direct_passthrough = False
+        body = response.get_data()
+        response.close()
+    assert openpyxl.load_workbook(io.BytesIO(body))["Cases"].max_row == 501
+    folder, *files = seen
+    assert folder[0].parent == exports and folder[0].name.endswith(".tmp")
+    assert folder[1] == 0o700
+    assert files and all(path.parent == folder[0] and mode == 0o600 for path, mode in files)
+    assert list(exports.iterdir()) == []
+    assert list(system_temp.iterdir()) == []

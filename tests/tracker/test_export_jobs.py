@@ -2,6 +2,7 @@
 ready (audited as an inline export is), private to the user who asked, and built once when
 two schedulers race."""
 
+import os
 import stat
 import threading
 import time
@@ -16,7 +17,7 @@ from tests.factories import make_partnership, make_user
 from tests.workbooks import download
 from tracker import create_app, export_jobs
 from tracker.audit import Action, AuditEvent
-from tracker.export_jobs import ExportJob
+from tracker.export_jobs import FAILED, ExportJob
 from tracker.extensions import db
 from tracker.models import User
 from tracker.roles import PERMISSIONS, Permission, Role
@@ -310,3 +311,61 @@ def queue_big_export_with_identity(client):
     response = client.get(LIST_URL + "&identifying=yes")
     assert response.status_code == 302 and response.location.startswith("/exports/")
     return response.location
+
+
+def _age(path, minutes):
+    """Make a file or folder (and what it holds) look untouched for `minutes`."""
+    then = time.time() - minutes * 60
+    for each in [path, *(path.rglob("*") if path.is_dir() else [])]:
+        os.utime(each, (then, then))
+
+
+def test_orphans_in_the_export_folder_are_removed_once_nothing_has_touched_them(
+        cdop_client, cases):
+    queue_big_export(cdop_client)
+    export_jobs.build_queued(lambda: NOW)
+    ready = export_jobs.file_of(db.session.scalar(sa.select(ExportJob)))
+    folder = export_jobs.export_dir()
+    # A partial workbook no job points to (a build killed before this version), and the
+    # temporary folder of an inline export whose web worker was killed.
+    partial = folder / "PJ0rZk7n8ZVdU9oQ2t3mX4tQhq1vTQe5oWm3wqg1xXs.xlsx"
+    partial.write_bytes(b"PK half a workbook")
+    inline = folder / "inline-AbCdEfGhIjKlMnOpQrStUvWxYz012345.tmp"
+    inline.mkdir()
+    (inline / "sheet-x.xml").write_text("<row>a child's name</row>")
+    unknown = folder / "notes.txt"  # not a name this app gives: not its to remove
+    unknown.write_text("kept")
+    for each in (ready, partial, inline, unknown):
+        _age(each, 1)
+
+    export_jobs.sweep(NOW)  # touched a minute ago: perhaps a build in another process
+    assert sorted(folder.iterdir()) == sorted([ready, partial, inline, unknown])
+
+    for each in (ready, partial, inline, unknown):
+        _age(each, 3)
+    export_jobs.sweep(NOW)
+    assert sorted(folder.iterdir()) == sorted([ready, unknown])
+
+
+def test_a_build_failed_by_a_sweep_while_it_stalled_is_not_then_made_ready(
+        app, cdop_client, cases, monkeypatch, clock):
+    """A build that stops beating for too long (a stalled process, not a dead one) has been
+    reported failed; when it wakes, its file is removed rather than offered."""
+    progress_url = queue_big_export(cdop_client)
+    real_build = export_jobs.build_workbook
+
+    def stalls(cover, sheets, target, folder):
+        counts = real_build(cover, sheets, target, folder)
+        clock.advance(minutes=5)
+        with app.app_context():  # the sweep of another scheduler, while this one stalls
+            export_jobs.sweep(export_jobs.utcnow())
+        return counts
+
+    monkeypatch.setattr("tracker.export_jobs.build_workbook", stalls)
+    export_jobs.build_queued()
+    db.session.expire_all()
+    job = db.session.scalar(sa.select(ExportJob))
+    assert job.status == FAILED and job.token is None
+    assert list(export_jobs.export_dir().iterdir()) == []
+    assert "the build stopped before it finished" in Page(cdop_client.get(progress_url)).text(
+        "#status")

@@ -110,6 +110,9 @@ class SchedulerRun(db.Model):
     outcome: so.Mapped[str] = so.mapped_column(sa.String(16), default="running")
     summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     next_run_at: so.Mapped[datetime | None]
+    # Beaten while the run is going (tracker.reminders.scheduler.record_run): a run still
+    # "running" whose heartbeat has stopped died with its process, and is shown as failed.
+    heartbeat_at: so.Mapped[datetime | None]
 
 
 # What a pass reads back of the ledger rows it claimed (and of those held for a digest).

@@ -4,14 +4,20 @@ APScheduler 3.x `BlockingScheduler` in Europe/London with coalescing and one ins
 job at a time. Jobs are module-level functions that push an app context and work out what to
 do from the database, so a missed, doubled or repeated run sends nothing twice (the reminder
 ledger's unique key and the mail queue's lease see to it). Each run is recorded in
-`scheduler_run` for the admin page.
+`scheduler_run` for the admin page, with a heartbeat while it runs: a run whose process died
+is shown as failed once its heartbeat is older than RUN_STUCK_AFTER (`fail_dead_runs`, at the
+scheduler's start and every few seconds after), not "running" for good. At its start the
+scheduler also fails export builds that died and removes what they left in the export folder
+(`recover`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -29,22 +35,92 @@ REMINDERS_JOB = "reminders"
 MAIL_JOB = "send-mail"
 EXPORT_JOB = "build-exports"
 TIMEZONE = "Europe/London"
+# A recorded run beats its heartbeat this often; one "running" with a heartbeat older than
+# RUN_STUCK_AFTER died with its process.
+RUN_HEARTBEAT_EVERY = timedelta(seconds=10)
+RUN_STUCK_AFTER = timedelta(minutes=2)
+DIED = ("The run stopped before it finished: the scheduler was stopped or died during it. "
+        "The next run catches up.")
 
 
 def record_run(job: str, work, next_run_at: datetime | None = None) -> SchedulerRun:
     """Run `work()` (returning a summary) and record the run, its outcome and the next run."""
-    run = SchedulerRun(job=job, started_at=utcnow(), next_run_at=next_run_at)
+    now = utcnow()
+    run = SchedulerRun(job=job, started_at=now, heartbeat_at=now, next_run_at=next_run_at)
     db.session.add(run)
     db.session.commit()
     run_id = run.id
+    heartbeat = _RunHeartbeat(run_id)
+    heartbeat.start()
     try:
         summary = work()
     except Exception as error:  # recorded for the admin page, then raised for the log
+        heartbeat.stop()
         db.session.rollback()
         _finish(run_id, "failed", f"{type(error).__name__}: {error}"[:1000])
         raise
+    heartbeat.stop()
     _finish(run_id, "ok", summary)
     return db.session.get(SchedulerRun, run_id)
+
+
+class _RunHeartbeat(threading.Thread):
+    """Beats a run's heartbeat every RUN_HEARTBEAT_EVERY until stopped, each beat a short
+    transaction on a connection of its own. Not on an in-memory SQLite database (one
+    connection shared by every thread, and no other process to see it)."""
+
+    def __init__(self, run_id: int):
+        super().__init__(name=f"scheduler-run-{run_id}-heartbeat", daemon=True)
+        self.engine, self.run_id = db.engine, run_id
+        self.stopped = threading.Event()
+
+    def start(self):
+        if self.engine.url.get_backend_name() == "sqlite" and \
+                self.engine.url.database in (None, "", ":memory:"):
+            return
+        super().start()
+
+    def stop(self):
+        self.stopped.set()
+        if self.is_alive():
+            self.join()
+
+    def run(self):
+        table = SchedulerRun.__table__
+        while not self.stopped.wait(RUN_HEARTBEAT_EVERY.total_seconds()):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.update(table).where(table.c.id == self.run_id)
+                                       .values(heartbeat_at=utcnow()))
+            except sa.exc.OperationalError:  # busy: the next beat will do
+                log.warning("Scheduler run %s: heartbeat not recorded", self.run_id)
+
+
+def fail_dead_runs(now: datetime) -> int:
+    """Mark as failed the runs left "running" by a process that died (no heartbeat for
+    RUN_STUCK_AFTER); returns how many (committed)."""
+    stale = sa.func.coalesce(SchedulerRun.heartbeat_at, SchedulerRun.started_at)
+    dead = (SchedulerRun.outcome == "running", stale < now - RUN_STUCK_AFTER)
+    # Looked for first: this runs every few seconds, and a read takes no write lock.
+    if db.session.scalar(sa.select(SchedulerRun.id).where(*dead).limit(1)) is None:
+        db.session.commit()
+        return 0
+    result = db.session.execute(
+        sa.update(SchedulerRun).where(*dead)
+        .values(outcome="failed", finished_at=now, summary=DIED)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount:
+        log.warning("%d scheduler run(s) had died with their process", result.rowcount)
+    return result.rowcount
+
+
+def recover(app) -> None:
+    """What the scheduler does at its start: fail the runs and export builds whose process
+    died, and remove what they left in the export folder."""
+    with app.app_context():
+        fail_dead_runs(utcnow())
+        export_jobs.sweep(utcnow())
 
 
 def _finish(run_id, outcome, summary):
@@ -86,6 +162,7 @@ def exports_job(app) -> None:
     """Build the exports users are waiting for, delete built files past their time, and
     forget expired searches and spent submission keys."""
     with app.app_context():
+        fail_dead_runs(utcnow())
         built, deleted = export_jobs.run()
         searches.sweep(utcnow())
         submissions.sweep(utcnow())
@@ -115,6 +192,7 @@ def build(app) -> BlockingScheduler:
 def run(app=None) -> None:
     """Run the scheduler until interrupted (the `flask scheduler run` command)."""
     app = app or current_app._get_current_object()
+    recover(app)
     scheduler = build(app)
     log.info("Scheduler started (timezone %s)", TIMEZONE)
     try:
