@@ -1,20 +1,33 @@
 """A failure always gets the GOV.UK error page, even when the database itself failed.
 
-The database is failed for real, under a signed-in save: on PostgreSQL the request's own
-connection is terminated by the server (pg_terminate_backend from a second connection) just
-before the save is written; on SQLite the database is full (`PRAGMA max_page_count` held at
-its current size, so the save's next new page fails with SQLITE_FULL, "database or disk is
-full"). Exceptions are not propagated, as in production: the user sees what a browser would.
+The database is failed for real, under a signed-in save (DatabaseFault): on PostgreSQL the
+request's own connection is terminated by the server (pg_terminate_backend, asked from a
+second connection) just before a statement runs; on SQLite the database is full (`PRAGMA
+max_page_count` held at its size, so the save's next new page fails with SQLITE_FULL,
+"database or disk is full"). Exceptions are not propagated, as in production: the user sees
+what a browser would, through the test client and through a real HTTP server. Before the
+fix, the error page's layout read the signed-in user from the failed session
+(PendingRollbackError) and the server answered its bare "Internal Server Error".
 """
 
+import http.cookiejar
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from werkzeug.serving import make_server
 
 from cdr.models import ChildDeathCase
 from tests.conftest import Page, csrf_token_from, submission_key_from
+from tests.factories import PASSWORD, make_partnership, make_user
+from tracker import create_app
 from tracker.extensions import db
+from tracker.roles import Role
 
 TODAY = date(2025, 3, 10)
 PROBLEM = "Sorry, there is a problem with the service"
@@ -62,85 +75,62 @@ def notify(client):
 # --- Failing the database for real ---------------------------------------------------------
 
 
-class TerminatedConnection:
-    """PostgreSQL ends a connection (as a restart or failover would) just before it runs one
-    of the app's statements: the server terminates it, asked from a second connection.
+class DatabaseFault:
+    """Fails the database for real just before one of the app's statements runs.
 
-    `arm(times, when)` cuts the connection under the next `times` statements whose SQL
-    contains `when` (the default: the next save's first INSERT).
+    `arm(times, when)`: under the next `times` statements whose SQL contains `when` (the
+    default: a save's first INSERT), PostgreSQL terminates the statement's connection (asked
+    from a second connection, as a restart or failover would); on SQLite the database is
+    full from then on (`PRAGMA max_page_count` held at its size, so the next write that needs
+    a new page fails with SQLITE_FULL) until `recover()`.
     """
-
-    def __init__(self):
-        self.times, self.when = 0, None
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._terminate)
-
-    def arm(self, times=1, when="INSERT INTO"):
-        self.times, self.when = times, when
-
-    def _terminate(self, conn, cursor, statement, parameters, context, executemany):
-        if self.times <= 0 or self.when not in statement:
-            return
-        self.times -= 1
-        pid = conn.connection.dbapi_connection.info.backend_pid
-        killer = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
-        try:
-            with killer.connect() as other:
-                assert other.exec_driver_sql(
-                    f"SELECT pg_terminate_backend({int(pid)}, 5000)").scalar()
-        finally:
-            killer.dispose()
-
-    def remove(self):
-        self.times = 0
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self._terminate)
-
-
-class FullDisk:
-    """SQLite's database cannot grow: the next write that needs a page fails (SQLITE_FULL)."""
 
     LIMIT = 1073741823  # SQLite's default max_page_count
 
     def __init__(self):
-        self.full = False
+        self.times, self.when = 0, None
+        self.full = []  # SQLite connections whose database was filled
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._fail)
 
-    def fill(self):
-        pages = db.session.execute(sa.text("PRAGMA page_count")).scalar()
-        db.session.execute(sa.text(f"PRAGMA max_page_count = {int(pages)}"))
-        self.full = True
+    def arm(self, times=1, when="INSERT INTO"):
+        self.times, self.when = times, when
 
-    def free(self):
-        db.session.rollback()
-        db.session.execute(sa.text(f"PRAGMA max_page_count = {self.LIMIT}"))
-        self.full = False
+    def _fail(self, conn, cursor, statement, parameters, context, executemany):
+        if self.times <= 0 or self.when not in statement:
+            return
+        self.times -= 1
+        dbapi_connection = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite":
+            pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {int(pages)}")
+            self.full.append(dbapi_connection)
+            return
+        killer = sa.create_engine(conn.engine.url, poolclass=sa.pool.NullPool)
+        try:
+            with killer.connect() as other:
+                pid = int(dbapi_connection.info.backend_pid)
+                assert other.exec_driver_sql(
+                    f"SELECT pg_terminate_backend({pid}, 5000)").scalar()
+        finally:
+            killer.dispose()
+
+    def recover(self):
+        """The fault ends: nothing more is failed, and a full disk has room again."""
+        self.times = 0
+        while self.full:
+            self.full.pop().execute(f"PRAGMA max_page_count = {self.LIMIT}")
+
+    def remove(self):
+        self.recover()
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self._fail)
 
 
 @pytest.fixture
 def failing_database(app):
-    """fail() makes the next save fail in the database itself; recover() ends the fault.
-
-    On PostgreSQL, `failing_database.terminated.arm(…)` cuts the connection under chosen
-    statements instead."""
-    disk = FullDisk()
-    terminated = TerminatedConnection()
-
-    class Fault:
-        @staticmethod
-        def fail():
-            if is_postgres():
-                terminated.arm()
-            else:
-                disk.fill()
-
-        @staticmethod
-        def recover():
-            terminated.times = 0
-            if disk.full:
-                disk.free()
-
-    Fault.terminated = terminated
-    yield Fault
-    Fault.recover()
-    terminated.remove()
+    """A DatabaseFault for the test (removed after it)."""
+    fault = DatabaseFault()
+    yield fault
+    fault.remove()
 
 
 def assert_problem_page(page, status=500, heading=PROBLEM):
@@ -165,7 +155,7 @@ def cases():
 
 def test_a_save_the_database_fails_gets_the_error_page_and_the_next_request_works(
         cdop_client, failing_database):
-    failing_database.fail()
+    failing_database.arm()
     problem = notify(cdop_client)
     assert_problem_page(problem)
     # The database answers again at once (a new connection; reads on a full disk): the page
@@ -199,7 +189,7 @@ def cut_while_loading_the_user(failing_database, times):
     requests share one session (tests/conftest.py): expire it, so the next request reads
     the user from the database as every real request does."""
     db.session.expire_all()
-    failing_database.terminated.arm(times=times, when='FROM "user"')
+    failing_database.arm(times=times, when='FROM "user"')
 
 
 def test_a_connection_cut_while_loading_the_signed_in_user_gets_the_error_page(
@@ -238,3 +228,92 @@ def test_a_form_refused_for_its_token_gets_its_page_while_the_database_is_unreac
     assert signed_in_as(refused) is None
     assert cases() == []
     assert Page(cdop_client.get("/")).status == 200
+
+
+# --- The same through a real HTTP server -------------------------------------------------
+
+
+class Browser:
+    """A minimal browser over real HTTP: cookies, forms with their CSRF token and key."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects)
+
+    def open(self, path, data=None):
+        body = None if data is None else urllib.parse.urlencode(data, doseq=True).encode()
+        try:
+            with self.opener.open(self.base_url + path, data=body, timeout=60) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:  # 3xx, 4xx and 5xx
+            return error.code, error.read().decode()
+
+    def submit(self, path, data):
+        status, html = self.open(path)
+        assert status == 200, html[:500]
+        return self.open(path, {**submission_key_from(html), **data,
+                                "csrf_token": csrf_token_from(html)})
+
+
+def as_page(status, html):
+    """A served response as the Page the test client's responses make."""
+    page = Page.__new__(Page)
+    page.response, page.status, page.html = None, status, BeautifulSoup(html, "html.parser")
+    return page
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture
+def served(app, tmp_path):
+    """The app on a real HTTP server (threaded, as in the browser tests), configured as in
+    production for errors (not testing: exceptions become pages), with a signed-in user's
+    browser. Each request has its own app context and session, as under gunicorn."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("postgresql"):
+        uri = f"sqlite:///{tmp_path / 'tracker.sqlite'}"  # a file the threads share
+    live = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": uri,
+                       "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+    assert live.config["PROPAGATE_EXCEPTIONS"] is False and not live.testing
+    with live.app_context():
+        if uri.startswith("sqlite"):
+            db.create_all()
+        user = make_user(Role.CDOP_ADMIN, [make_partnership(code="NSP", name="Northshire")],
+                         full_name="Casey Served")
+        email = user.email
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, live, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    browser = Browser(f"http://127.0.0.1:{server.server_port}")
+    status, _ = browser.submit("/sign-in", {"email": email, "password": PASSWORD})
+    assert status == 302
+    browser.live = live
+    yield browser
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+    with live.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_served_app_answers_a_failed_save_with_the_error_page(served, failing_database):
+    failing_database.arm()
+    problem = as_page(*served.submit("/child-deaths/notify", notification()))
+    assert_problem_page(problem)
+    assert "Casey Served" in signed_in_as(problem)
+    failing_database.recover()
+
+    home = as_page(*served.open("/"))
+    assert home.status == 200
+    assert "Casey Served" in signed_in_as(home)
+    status, _ = served.submit("/child-deaths/notify", notification())
+    assert status == 302
+    with served.live.app_context():
+        assert len(db.session.scalars(sa.select(ChildDeathCase)).all()) == 1
+        db.session.remove()
