@@ -26,6 +26,7 @@ from cdr.models import ChildDeathCase
 from tests.conftest import Page, csrf_token_from, submission_key_from
 from tests.factories import PASSWORD, make_partnership, make_user
 from tracker import create_app
+from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.roles import Role
 
@@ -228,6 +229,22 @@ def test_a_form_refused_for_its_token_gets_its_page_while_the_database_is_unreac
     assert signed_in_as(refused) is None
     assert cases() == []
     assert Page(cdop_client.get("/")).status == 200
+
+
+def test_a_connection_cut_while_recording_an_idle_sign_out_gets_the_error_page(
+        postgres_only, cdop_client, failing_database, clock):
+    # The idle timeout (a before-request hook) records the sign-out in the audit trail.
+    clock.advance(minutes=31)
+    failing_database.arm(when="INSERT INTO audit_event")
+    problem = Page(cdop_client.get("/"))
+    assert_problem_page(problem)
+
+    # The sign-out is recorded on the next request, which goes to the sign-in page.
+    again = cdop_client.get("/")
+    assert again.status_code == 302 and "/sign-in" in again.headers["Location"]
+    rows = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.user_id == cdop_client.user.id, AuditEvent.action == "timed_out")).all()
+    assert len(rows) == 1
 
 
 # --- The same through a real HTTP server -------------------------------------------------
