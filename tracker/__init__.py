@@ -4,7 +4,7 @@ import contextlib
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Request, abort, render_template
+from flask import Blueprint, Flask, Request, abort, current_app, g, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
@@ -302,10 +302,9 @@ def render_error_page(template, code):
 
     The session is rolled back first, so the layout can read the signed-in user again. If
     that fails too (the database is still down), the page is rendered for nobody signed in,
-    which needs no database; the user stays signed in for their next request.
+    which needs no database; the user stays signed in for their next request. Should even
+    that fail, the page's words without the layout.
     """
-    from flask import current_app, g
-
     end_failed_transaction()
     try:
         return render_template(template), code

@@ -247,6 +247,22 @@ def test_a_connection_cut_while_recording_an_idle_sign_out_gets_the_error_page(
     assert len(rows) == 1
 
 
+def test_when_even_the_layout_cannot_be_drawn_the_error_page_still_says_what_happened(
+        app, cdop_client, failing_database):
+    def broken_navigation():
+        raise RuntimeError("the layout cannot be drawn")
+
+    html = cdop_client.get("/child-deaths/notify").get_data(as_text=True)
+    failing_database.arm()
+    app.jinja_env.globals["navigation_items"] = broken_navigation
+    problem = Page(cdop_client.post("/child-deaths/notify", data={
+        **submission_key_from(html), **notification(), "csrf_token": csrf_token_from(html)}))
+    assert problem.status == 500
+    assert problem.text("h1") == PROBLEM
+    assert "Nothing you entered was saved" in problem.text("main")
+    assert cases() == []
+
+
 # --- The same through a real HTTP server -------------------------------------------------
 
 
