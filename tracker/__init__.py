@@ -1,9 +1,10 @@
 """The tracker's application factory."""
 
+import contextlib
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Request, abort, render_template
+from flask import Blueprint, Flask, Request, abort, current_app, g, render_template
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
@@ -251,7 +252,7 @@ def register_errorhandlers(app):
     def render_error(error):
         code = getattr(error, "code", 500)
         template = f"errors/{code}.html" if code in (400, 403, 404, 405) else "errors/500.html"
-        return render_template(template), code
+        return render_error_page(template, code)
 
     for code in (400, 403, 404, 405, 500):
         app.errorhandler(code)(render_error)
@@ -260,11 +261,60 @@ def register_errorhandlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/csrf.html"), 400
+        return render_error_page("errors/csrf.html", 400)
 
     from tracker import submissions
 
     submissions.register(app)
+
+
+# The last resort when even the layout cannot be rendered: the 500 page without the layout.
+BARE_PROBLEM_PAGE = (
+    '<!DOCTYPE html><html lang="en" class="govuk-template"><head><meta charset="utf-8">'
+    "<title>Sorry, there is a problem with the service</title></head>"
+    '<body class="govuk-template__body"><main class="govuk-main-wrapper" id="main-content">'
+    '<h1 class="govuk-heading-l">Sorry, there is a problem with the service</h1>'
+    '<p class="govuk-body">Nothing you entered was saved. Try again later.</p>'
+    "</main></body></html>"
+)
+
+
+def end_failed_transaction():
+    """Roll the request's database session back, whatever state a failure left it in.
+
+    After a database error (a connection the server terminated, a full disk) the session is
+    still in its failed transaction and every query raises PendingRollbackError, the
+    layout's reading of the signed-in user among them. A second failure here (the database
+    still unreachable) is swallowed: the session is closed, its connection given up.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # an error page must not fail on the database
+        with contextlib.suppress(Exception):
+            db.session.close()
+
+
+def render_error_page(template, code):
+    """An error page in the GOV.UK layout, whatever state the database is in.
+
+    The session is rolled back first, so the layout can read the signed-in user again. If
+    that fails too (the database is still down), the page is rendered for nobody signed in,
+    which needs no database; the user stays signed in for their next request. Should even
+    that fail, the page's words without the layout.
+    """
+    end_failed_transaction()
+    try:
+        return render_template(template), code
+    except Exception:
+        current_app.logger.exception("The error page could not read the signed-in user")
+    end_failed_transaction()
+    # Flask-Login's current user for the rest of this request: nobody (no query).
+    g._login_user = login_manager.anonymous_user()
+    try:
+        return render_template(template), code
+    except Exception:
+        current_app.logger.exception("The error page could not be rendered")
+    return BARE_PROBLEM_PAGE, code
 
 
 def register_request_hooks(app):
