@@ -9,6 +9,7 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, IntegerConverter
 from werkzeug.utils import cached_property
 
@@ -250,12 +251,17 @@ def register_errorhandlers(app):
     """Plain GOV.UK error pages that say nothing about the record asked for."""
 
     def render_error(error):
-        code = getattr(error, "code", 500)
-        template = f"errors/{code}.html" if code in (400, 403, 404, 405) else "errors/500.html"
+        code = getattr(error, "code", None) or 500
+        if code in (400, 403, 404, 405, 413):
+            template = f"errors/{code}.html"
+        else:  # any other refusal (429, 415, …) is a problem with the request; 5xx ours
+            template = "errors/400.html" if 400 <= code < 500 else "errors/500.html"
         return render_error_page(template, code)
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.errorhandler(code)(render_error)
+    # Every other HTTP error too, so no page is ever Werkzeug's plain one.
+    app.errorhandler(HTTPException)(render_error)
 
     from flask_wtf.csrf import CSRFError
 

@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.serving import make_server
 
 from cdr.models import ChildDeathCase
@@ -350,3 +351,19 @@ def test_a_served_app_answers_a_failed_save_with_the_error_page(served, failing_
     with served.live.app_context():
         assert len(db.session.scalars(sa.select(ChildDeathCase)).all()) == 1
         db.session.remove()
+
+
+def test_a_request_too_large_gets_the_service_s_page_not_a_plain_one(app, cdop_client):
+    """A body over MAX_CONTENT_LENGTH (a spreadsheet too big) is refused before it is read,
+    with the GOV.UK page that says why, as is any other HTTP error the app has no page for."""
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    big = cdop_client.post("/child-deaths/notify", data={"circumstances": "x" * (2 * 1024 * 1024)})
+    page = Page(big)
+    assert_problem_page(page, status=413, heading="The file or form you sent is too large")
+    assert "smaller than 1 MB" in page.text("main")
+    assert signed_in_as(page) is not None
+
+    with app.test_request_context("/child-deaths/"):
+        other = app.make_response(app.handle_user_exception(TooManyRequests()))
+    assert_problem_page(Page(other), status=429,
+                        heading="Sorry, there is a problem with that request")
