@@ -437,3 +437,54 @@ def test_an_override_saved_at_the_same_moment_is_refused_whole(
     assert page(response).find("input", attrs={"name": "amount"})["value"] == "10"
     nothing_else_saved(partnership, RuleOverride)
     assert db.session.scalar(sa.select(RuleOverride.amount)) == 7
+
+
+# --- What the correction of issue 23 changed ---------------------------------------------------
+
+
+def test_the_settings_page_lists_switched_off_changes_and_the_deadlines_moved(
+    admin_client, partnership
+):
+    from tracker.deadline_models import DeadlineCorrection
+
+    incident = christmas_incident(partnership)
+    db.session.add(RuleOverride(partnership_id=partnership.id, rule_key="coroner_notification",
+                                amount=10, reason="Agreed in 2024",
+                                switched_off_on=date(2026, 1, 5)))
+    db.session.add(DeadlineCorrection(
+        partnership_id=partnership.id, deadline_id=1, owner_type="serious_incident",
+        owner_id=incident.id, rule_key="panel_notification", old_due_date=date(2026, 1, 7),
+        new_due_date=date(2025, 12, 31), cause="closure_days", corrected_on=date(2026, 1, 5)))
+    db.session.commit()
+
+    html = page(admin_client.get(SETTINGS))
+
+    switched = html.find(id="switched-off-list").get_text(" ", strip=True)
+    assert ("Coroner notifies the child death review partners: was 10 working days after, "
+            "switched off on Monday 5 January 2026") in switched
+    moved = html.find("table", id="moved-deadlines").find("tbody").get_text(" ", strip=True)
+    assert "CSPR-NSP-2025-000001" in moved
+    assert "Notify the Child Safeguarding Practice Review Panel" in moved
+    assert "7 January 2026" in moved and "31 December 2025" in moved
+    # The switched-off change is not applied, and not offered as the partnership's own.
+    row = html.find("tr", id="rule-coroner_notification").get_text(" ", strip=True)
+    assert "10 working days" not in row
+    assert due("panel_notification") == date(2025, 12, 31)
+    # The partnership list counts only the changes that apply.
+    cells = page(admin_client.get("/partnerships/")).find("tbody").find_all("td")
+    assert [cell.get_text(strip=True) for cell in cells][-2:] == ["0", "0"]
+
+
+def test_the_moved_deadlines_are_not_shown_to_another_partnerships_administrator(
+    admin_client, other_partnership
+):
+    from tracker.deadline_models import DeadlineCorrection
+
+    db.session.add(DeadlineCorrection(
+        partnership_id=other_partnership.id, deadline_id=1, owner_type="serious_incident",
+        owner_id=1, rule_key="panel_notification", old_due_date=date(2026, 1, 7),
+        new_due_date=date(2025, 12, 31), cause="closure_days", corrected_on=date(2026, 1, 5)))
+    db.session.commit()
+
+    assert page(admin_client.get(SETTINGS)).find("table", id="moved-deadlines") is None
+    assert admin_client.get("/partnerships/SVP").status_code == 404
