@@ -38,7 +38,7 @@ class FakePartnership:
 CLOSED_AT_CHRISTMAS = FakePartnership(CHRISTMAS_CLOSURES)
 
 
-def test_a_coroners_decision_before_christmas_is_due_on_the_third_working_day_whatever_the_council_closes():
+def test_a_coroners_decision_before_christmas_is_due_on_the_third_working_day_regardless():
     assert due_date("coroner_notification", date(2025, 12, 22), CLOSED_AT_CHRISTMAS) == \
         date(2025, 12, 29)
 
