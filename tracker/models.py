@@ -63,7 +63,7 @@ class Partnership(Audited, db.Model):
 
     @property
     def switched_off_overrides(self):
-        """Overrides kept for the record but no longer applied, oldest rule key first."""
+        """Overrides kept for the record but no longer applied, by rule key."""
         return sorted((o for o in self.overrides if o.switched_off_on is not None),
                       key=lambda o: o.rule_key)
 
