@@ -99,3 +99,27 @@ class Deadline(Audited, db.Model):
     def audit_partnership_id(self):
         """The partnership an audit row about this deadline belongs to."""
         return self.partnership_id
+
+
+class DeadlineCorrection(db.Model):
+    """A stored due date moved by a correction of the counting, kept to show administrators.
+
+    Written by migration 0015 (closure days no longer move statutory and Panel deadlines, and
+    overrides of those rules were switched off); its downgrade puts the old dates back from
+    here. No foreign key to the deadline: the record of the move outlives a deleted deadline.
+    """
+
+    __tablename__ = "deadline_correction"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partnership_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    deadline_id: so.Mapped[int]
+    owner_type: so.Mapped[str] = so.mapped_column(sa.String(32))
+    owner_id: so.Mapped[int]
+    rule_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    old_due_date: so.Mapped[date | None]
+    new_due_date: so.Mapped[date | None]
+    # Which correction: "closure_days" or "override_switched_off".
+    cause: so.Mapped[str] = so.mapped_column(sa.String(32))
+    corrected_on: so.Mapped[date]

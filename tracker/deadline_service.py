@@ -84,7 +84,7 @@ def load_rules(partnership_ids: Iterable[int] | None = None) -> dict[int, Partne
                 RuleOverride.earliest_amount,
             ),
             RuleOverride.partnership_id,
-        )
+        ).where(RuleOverride.switched_off_on.is_(None))
     ):
         overrides.setdefault(pid, {})[key] = _Override(amount, earliest)
     return {

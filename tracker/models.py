@@ -55,8 +55,17 @@ class Partnership(Audited, db.Model):
 
     @property
     def rule_overrides(self):
-        """This partnership's overridden rule amounts, keyed by rule, for tracker.deadlines."""
-        return {o.rule_key: o for o in self.overrides}
+        """This partnership's overridden rule amounts, keyed by rule, for tracker.deadlines.
+
+        Switched-off overrides (of fixed rules, which no partnership may change) are left out.
+        """
+        return {o.rule_key: o for o in self.overrides if o.switched_off_on is None}
+
+    @property
+    def switched_off_overrides(self):
+        """Overrides kept for the record but no longer applied, by rule key."""
+        return sorted((o for o in self.overrides if o.switched_off_on is not None),
+                      key=lambda o: o.rule_key)
 
     def __repr__(self):
         return f"<Partnership {self.code}>"
@@ -105,6 +114,9 @@ class RuleOverride(Versioned, Audited, db.Model):
     reason: so.Mapped[str] = so.mapped_column(sa.Text)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when the override stopped applying: only local-practice rules may be changed, so
+    # overrides of statutory and Panel rules were switched off (migration 0015), kept to show.
+    switched_off_on: so.Mapped[date | None]
 
     partnership: so.Mapped[Partnership] = so.relationship(back_populates="overrides")
 

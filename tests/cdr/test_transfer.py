@@ -67,6 +67,11 @@ def southvale_client(app, other_partnership):
     return client
 
 
+def request_due():
+    return db.session.scalar(db.select(Deadline.due_date).where(
+        Deadline.rule_key == "agency_information_request"))
+
+
 def coroner_due(case):
     return db.session.scalar(db.select(Deadline).where(
         Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id,
@@ -75,11 +80,13 @@ def coroner_due(case):
 
 def test_a_transfer_moves_the_case_and_everything_of_it(cdop_client, southvale_client, call,
                                                         case, partnership, other_partnership):
-    # Southvale's office is closed on Wednesday 5 March: its 3 working days end a day later.
+    # Southvale's office is closed on Wednesday 5 March: the agency's 15 working days (local
+    # practice) end a day later there; the coroner's 3 (statutory) never move for a closure.
     db.session.add(ClosureDay(partnership_id=other_partnership.id, day=date(2025, 3, 5),
                               description="Office closed"))
     db.session.commit()
     assert coroner_due(case).due_date == date(2025, 3, 6)
+    assert request_due() == date(2025, 3, 24)
     reference = case.reference
 
     page = call(cdop_client, "cdr.transfer_case", case_id=case.id, status=302,
@@ -94,7 +101,7 @@ def test_a_transfer_moves_the_case_and_everything_of_it(cdop_client, southvale_c
     # The new partnership's users see it, with its reference and recomputed deadlines.
     shown = call(southvale_client, "cdr.case", case_id=case.id)
     assert shown.text("h1") == reference
-    assert "7 March 2025" in shown.text("#deadline-coroner_notification")
+    assert "6 March 2025" in shown.text("#deadline-coroner_notification")
     transfers = shown.text("#transfer-table")
     assert "Northshire Partnership" in transfers and REASON in transfers
     assert "Transferred from Northshire Partnership to Southvale Partnership" in shown.text(
@@ -104,7 +111,8 @@ def test_a_transfer_moves_the_case_and_everything_of_it(cdop_client, southvale_c
                   AgencyRequest, CaseTransfer, TimelineEntry, Deadline):
         owners = set(db.session.scalars(db.select(model.partnership_id)))
         assert owners == {other_partnership.id}, model.__name__
-    assert coroner_due(case).due_date == date(2025, 3, 7)
+    assert coroner_due(case).due_date == date(2025, 3, 6)
+    assert request_due() == date(2025, 3, 25)
     [moved] = db.session.scalars(db.select(CaseTransfer)).all()
     assert (moved.from_partnership_id, moved.reason) == (partnership.id, REASON)
     audited = db.session.scalars(db.select(AuditEvent).where(

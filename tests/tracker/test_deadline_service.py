@@ -221,15 +221,22 @@ def test_a_reason_recorded_on_a_deadline_survives_a_date_change(partnership):
 def test_synced_deadlines_use_the_partnerships_closure_days_and_overrides(partnership):
     partnership.closure_days.append(ClosureDay(day=date(2024, 12, 24), description="Closed"))
     partnership.overrides.append(
-        RuleOverride(rule_key="partners_notification", amount=10, reason="Local agreement")
+        RuleOverride(rule_key="sos_ofsted_lac_notification", amount=10, reason="Local agreement")
+    )
+    partnership.overrides.append(
+        RuleOverride(rule_key="partners_notification", amount=10, reason="Stored before 0015",
+                     switched_off_on=date(2026, 1, 5))
     )
     db.session.commit()
 
-    rows = stored(make_incident(partnership, la_aware_on=date(2024, 12, 23)))
+    rows = stored(make_incident(partnership, la_aware_on=date(2024, 12, 23), child_died=True,
+                                looked_after=True))
 
-    assert rows["panel_notification"].due_date == date(2025, 1, 3)
-    # 10 working days, 24 December closed: 27, 30, 31 Dec, 2, 3, 6, 7, 8, 9, 10 Jan.
-    assert rows["partners_notification"].due_date == date(2025, 1, 10)
+    # Statutory guidance: weekends and bank holidays only, and no partnership's own amount.
+    assert rows["panel_notification"].due_date == date(2025, 1, 2)
+    assert rows["partners_notification"].due_date == date(2025, 1, 2)
+    # Local practice: 10 working days, 24 December closed: 27, 30, 31 Dec, 2, 3, 6 to 10 Jan.
+    assert rows["sos_ofsted_lac_notification"].due_date == date(2025, 1, 10)
 
 
 # --- recompute_partnership and recompute_all -------------------------------------------------
@@ -238,32 +245,36 @@ def test_synced_deadlines_use_the_partnerships_closure_days_and_overrides(partne
 def test_recompute_partnership_moves_only_that_partnerships_deadlines(
     partnership, other_partnership
 ):
-    ours = make_incident(partnership, la_aware_on=date(2024, 12, 23))
-    theirs = make_incident(other_partnership, la_aware_on=date(2024, 12, 23))
+    looked_after = {"la_aware_on": date(2024, 12, 23), "child_died": True, "looked_after": True}
+    ours = make_incident(partnership, **looked_after)
+    theirs = make_incident(other_partnership, **looked_after)
     partnership.closure_days.append(ClosureDay(day=date(2024, 12, 24), description="Closed"))
 
     moved = deadline_bulk.rules_changed(partnership)
     db.session.commit()
 
-    assert moved == 2  # panel and partners notification
-    assert stored(ours)["panel_notification"].due_date == date(2025, 1, 3)
-    assert stored(ours)["panel_notification"].rules_version == partnership.rules_version == 1
-    assert stored(theirs)["panel_notification"].due_date == date(2025, 1, 2)
+    assert moved == 1  # the local one: the Secretary of State and Ofsted
+    key = "sos_ofsted_lac_notification"
+    assert stored(ours)[key].due_date == date(2025, 1, 3)
+    assert stored(ours)[key].rules_version == partnership.rules_version == 1
+    assert stored(ours)["panel_notification"].due_date == date(2025, 1, 2)
+    assert stored(theirs)[key].due_date == date(2025, 1, 2)
 
 
 def test_recompute_all_reports_only_the_deadlines_that_moved(partnership):
-    make_incident(partnership, la_aware_on=date(2024, 12, 23))
+    make_incident(partnership, la_aware_on=date(2024, 12, 23), child_died=True,
+                  looked_after=True)
     assert deadline_bulk.recompute_all() == 0
 
     db.session.add(
-        RuleOverride(partnership=partnership, rule_key="panel_notification", amount=3,
+        RuleOverride(partnership=partnership, rule_key="sos_ofsted_lac_notification", amount=3,
                      reason="Test")
     )
     db.session.commit()
 
     assert deadline_bulk.recompute_all() == 1
     due = db.session.scalar(
-        sa.select(Deadline.due_date).where(Deadline.rule_key == "panel_notification")
+        sa.select(Deadline.due_date).where(Deadline.rule_key == "sos_ofsted_lac_notification")
     )
     assert due == date(2024, 12, 30)
 

@@ -137,19 +137,21 @@ def test_a_single_deadline_has_no_earliest_date():
 # --- Local closure days ---------------------------------------------------------------------
 
 
-def test_a_closure_day_moves_a_working_day_deadline_for_that_partnership_only():
-    # Aware Mon 22 Dec 2025: Tue 23, Wed 24, Mon 29, Tue 30, Wed 31. Closed on the 24th: Fri 2 Jan.
+def test_a_closure_day_moves_a_local_working_day_deadline_for_that_partnership_only():
+    # Requested Mon 22 Dec 2025: 15 working days is Thu 15 Jan; closed on the 24th: Fri 16 Jan.
+    sent = date(2025, 12, 22)
+    assert due_date("agency_information_request", sent) == date(2026, 1, 15)
+    assert due_date("agency_information_request", sent, NO_CLOSURES) == date(2026, 1, 15)
+    assert due_date("agency_information_request", sent, CHRISTMAS_EVE_CLOSED) == date(2026, 1, 16)
+
+
+def test_a_closure_day_never_moves_a_statutory_deadline_forwards_or_backwards():
+    # Footnote 90: a working day is any day but a weekend or bank holiday (issue 23).
     aware = date(2025, 12, 22)
-    assert due_date("panel_notification", aware) == date(2025, 12, 31)
-    assert due_date("panel_notification", aware, NO_CLOSURES) == date(2025, 12, 31)
-    assert due_date("panel_notification", aware, CHRISTMAS_EVE_CLOSED) == date(2026, 1, 2)
-
-
-def test_a_closure_day_moves_a_backwards_deadline_earlier():
+    assert due_date("panel_notification", aware, CHRISTMAS_EVE_CLOSED) == date(2025, 12, 31)
     planned = date(2026, 1, 5)
-    assert due_date("cspr_prepublication_copies", planned, NO_CLOSURES) == date(2025, 12, 22)
     assert due_date("cspr_prepublication_copies", planned, CHRISTMAS_EVE_CLOSED) == date(
-        2025, 12, 19
+        2025, 12, 22
     )
 
 
@@ -164,12 +166,14 @@ def test_a_closure_day_does_not_move_a_calendar_day_deadline():
 
 
 def test_an_override_replaces_the_amount_for_that_partnership_only():
-    shorter = FakePartnership(id=3, rule_overrides={"panel_notification": override(3)})
-    aware = date(2024, 12, 23)
+    shorter = FakePartnership(id=3, rule_overrides={"agency_information_request": override(3),
+                                                    "panel_notification": override(3)})
+    sent = date(2024, 12, 23)
     # Tue 24 (1), Fri 27 (2), Mon 30 (3).
-    assert due_date("panel_notification", aware, shorter) == date(2024, 12, 30)
-    assert due_date("panel_notification", aware, NO_CLOSURES) == date(2025, 1, 2)
-    assert due_date("partners_notification", aware, shorter) == date(2025, 1, 2)
+    assert due_date("agency_information_request", sent, shorter) == date(2024, 12, 30)
+    assert due_date("agency_information_request", sent, NO_CLOSURES) == date(2025, 1, 16)
+    # A statutory or Panel rule is fixed: a stored override of it is ignored.
+    assert due_date("panel_notification", sent, shorter) == date(2025, 1, 2)
 
 
 def test_an_override_of_a_window_replaces_both_ends():
@@ -181,10 +185,10 @@ def test_an_override_and_a_closure_day_apply_together():
     both = FakePartnership(
         id=5,
         closure_dates=frozenset({date(2025, 12, 24)}),
-        rule_overrides={"panel_notification": override(2)},
+        rule_overrides={"agency_information_request": override(2)},
     )
-    # Aware Mon 22 Dec 2025: Tue 23 (1), Wed 24 closed, Mon 29 (2).
-    assert due_date("panel_notification", date(2025, 12, 22), both) == date(2025, 12, 29)
+    # Sent Mon 22 Dec 2025: Tue 23 (1), Wed 24 closed, Mon 29 (2).
+    assert due_date("agency_information_request", date(2025, 12, 22), both) == date(2025, 12, 29)
 
 
 def test_effective_amounts_say_whether_the_partnership_changed_them():
@@ -196,8 +200,9 @@ def test_effective_amounts_say_whether_the_partnership_changed_them():
 
 
 def test_an_earliest_amount_on_a_single_deadline_override_is_ignored():
-    stray = FakePartnership(id=7, rule_overrides={"panel_notification": override(3, 1)})
-    assert window("panel_notification", date(2024, 12, 23), stray) == (None, date(2024, 12, 30))
+    stray = FakePartnership(id=7, rule_overrides={"agency_information_request": override(3, 1)})
+    assert window("agency_information_request", date(2024, 12, 23), stray) == (
+        None, date(2024, 12, 30))
 
 
 def test_an_invalid_stored_override_is_refused_rather_than_used():
@@ -210,7 +215,7 @@ def test_an_invalid_stored_override_is_refused_rather_than_used():
 
 
 def test_a_valid_override_has_no_errors():
-    assert validate_override(get_rule("panel_notification"), 3, None, "Agreed locally") == []
+    assert validate_override(get_rule("agency_information_request"), 3, None, "Agreed") == []
     assert validate_override(get_rule("rr_meeting_1"), "3", "2", "Agreed locally") == []
 
 
@@ -222,19 +227,20 @@ def test_a_valid_override_has_no_errors():
             2,
             None,
             "",
-            ["Enter the reason for changing a statutory timescale"],
-            id="statutory rule needs a reason",
+            ["You cannot change this timescale: it is a statutory duty. A partnership can "
+             "only change timescales of local practice"],
+            id="statutory rule is fixed",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             2,
             None,
             "   ",
             ["Enter the reason for changing this timescale"],
-            id="guidance rule needs a reason",
+            id="local rule needs a reason",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             None,
             None,
             "Agreed",
@@ -242,7 +248,7 @@ def test_a_valid_override_has_no_errors():
             id="missing amount",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             "five",
             None,
             "Agreed",
@@ -250,7 +256,7 @@ def test_a_valid_override_has_no_errors():
             id="words",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             2.5,
             None,
             "Agreed",
@@ -258,7 +264,7 @@ def test_a_valid_override_has_no_errors():
             id="fraction",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             True,
             None,
             "Agreed",
@@ -266,7 +272,7 @@ def test_a_valid_override_has_no_errors():
             id="boolean",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             -1,
             None,
             "Agreed",
@@ -274,11 +280,11 @@ def test_a_valid_override_has_no_errors():
             id="negative",
         ),
         pytest.param(
-            "registrar_notification",
+            "rr_meeting_2",
             366,
-            None,
+            5,
             "Agreed",
-            ["Number of calendar days must be between 0 and 365"],
+            ["Latest number of calendar days must be between 0 and 365"],
             id="more than a year of days",
         ),
         pytest.param(
@@ -286,11 +292,12 @@ def test_a_valid_override_has_no_errors():
             25,
             None,
             "Agreed",
-            ["Number of months must be between 0 and 24"],
-            id="too many months",
+            ["You cannot change this timescale: it is set by statutory guidance. A "
+             "partnership can only change timescales of local practice"],
+            id="a guidance rule is fixed",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             5,
             2,
             "Agreed",
@@ -328,15 +335,15 @@ def test_a_valid_override_has_no_errors():
             id="window without latest",
         ),
         pytest.param(
-            "cspr_public_until",
+            "rr_meeting_3",
             None,
             None,
             None,
-            ["Enter the number of years", "Enter the reason for changing a statutory timescale"],
+            ["Enter the number of working days", "Enter the reason for changing this timescale"],
             id="several errors at once",
         ),
         pytest.param(
-            "panel_notification",
+            "agency_information_request",
             3,
             None,
             "x" * 1001,

@@ -309,3 +309,120 @@ def test_migration_0012_starts_each_counter_past_the_references_already_stored(t
         with db.engine.begin() as conn:
             assert "reference_counter" not in sa.inspect(conn).get_table_names()
         db.engine.dispose()
+
+
+# --- 0015: closure days and overrides no longer move statutory and Panel deadlines -----------
+
+_DEADLINE_ROWS = "SELECT id, rule_key, due_date, met_on, extended_to, extension_reason, " \
+                 "paused_reason, not_applicable_reason FROM deadline ORDER BY id"
+
+
+def _dates(rows):
+    """Rows with their dates as dates (SQLite hands back text)."""
+    from datetime import date
+
+    return [tuple(date.fromisoformat(v) if isinstance(v, str) and len(v) == 10
+                  and v[4] == "-" else v for v in row) for row in rows]
+
+
+def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reason(tmp_path):
+    """The coroner's 3 working days from 22 December 2025 were stored as 5 January 2026 (the
+    partnership closed on 24 and 29 to 31 December), the Panel's 5 as 14 January (closures and
+    an override of 10): the upgrade makes them 29 and 31 December, keeps the met date, the
+    extension and every reason, switches the override off, and records both moves; a local
+    rule and another partnership's deadline stay. Down puts the old dates back; up again moves
+    them again. On SQLite, and on PostgreSQL when the suite runs there."""
+    from datetime import date
+
+    from tracker import deadline_bulk, deadlines
+
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    closed = [date(2025, 12, 24), date(2025, 12, 29), date(2025, 12, 30), date(2025, 12, 31)]
+
+    class Before0015:
+        """What the counting was before: closure days and overrides for every rule."""
+
+        closure_dates = frozenset(closed)
+        rule_overrides = {}
+
+    aware = date(2025, 12, 22)
+    local_due = deadlines.due_date("agency_information_request", aware, Before0015)
+    rows = [  # id, partnership, rule, stored due, met, extended to, reasons
+        (1, 1, "coroner_notification", date(2026, 1, 5), date(2026, 1, 2), date(2026, 1, 7),
+         "Coroner's officer away", None, None),
+        (2, 1, "panel_notification", date(2026, 1, 14), None, None, None,
+         "Waiting for the police", None),
+        (3, 1, "agency_information_request", local_due, None, None, None, None, None),
+        (4, 2, "panel_notification", date(2025, 12, 31), None, None, None, None,
+         "Not our child"),
+    ]
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            for pid, code in ((1, "NSP"), (2, "SVP")):
+                conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                     "created_at) VALUES (:id, :code, :code, 3, "
+                                     "CURRENT_TIMESTAMP)"), {"id": pid, "code": code})
+            for day in closed:
+                conn.execute(sa.text("INSERT INTO closure_day (partnership_id, day, description,"
+                                     " created_at) VALUES (1, :day, 'Office closed', "
+                                     "CURRENT_TIMESTAMP)"), {"day": day})
+            for key, amount in (("panel_notification", 10), ("agency_information_request", 15)):
+                conn.execute(sa.text(
+                    "INSERT INTO rule_override (partnership_id, rule_key, amount, reason, "
+                    "updated_at, version) VALUES (1, :key, :amount, 'Agreed locally', "
+                    "CURRENT_TIMESTAMP, 1)"), {"key": key, "amount": amount})
+            for (ident, pid, key, due, met, extended, extension_reason, paused,
+                 not_applicable) in rows:
+                conn.execute(sa.text(
+                    "INSERT INTO deadline (id, partnership_id, owner_type, owner_id, rule_key, "
+                    "edition, item, trigger_date, due_date, met_on, extended_to, "
+                    "extension_reason, paused_reason, not_applicable_reason, rules_version, "
+                    "updated_at) VALUES (:id, :pid, 'serious_incident', :id, :key, 'WT2018', "
+                    "'', :aware, :due, :met, :extended, :extension_reason, :paused, "
+                    ":not_applicable, 3, CURRENT_TIMESTAMP)"),
+                    {"id": ident, "pid": pid, "key": key, "aware": aware, "due": due,
+                     "met": met, "extended": extended, "extension_reason": extension_reason,
+                     "paused": paused, "not_applicable": not_applicable})
+        with db.engine.connect() as conn:
+            stored = _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all())
+
+        corrected = [
+            (1, "coroner_notification", date(2025, 12, 29), date(2026, 1, 2), date(2026, 1, 7),
+             "Coroner's officer away", None, None),
+            (2, "panel_notification", date(2025, 12, 31), None, None, None,
+             "Waiting for the police", None),
+            stored[2], stored[3],
+        ]
+        for _ in range(2):  # up, down, up
+            upgrade()
+            with db.engine.connect() as conn:
+                assert _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all()) == corrected
+                assert _dates(conn.execute(sa.text(
+                    "SELECT partnership_id, deadline_id, rule_key, old_due_date, new_due_date, "
+                    "cause FROM deadline_correction ORDER BY deadline_id")).all()) == [
+                    (1, 1, "coroner_notification", date(2026, 1, 5), date(2025, 12, 29),
+                     "closure_days"),
+                    (1, 2, "panel_notification", date(2026, 1, 14), date(2025, 12, 31),
+                     "override_switched_off")]
+                overrides = conn.execute(sa.text(
+                    "SELECT rule_key, amount, switched_off_on IS NOT NULL FROM rule_override "
+                    "ORDER BY rule_key")).all()
+                assert [tuple(row) for row in overrides] == [
+                    ("agency_information_request", 15, False), ("panel_notification", 10, True)]
+            # The app counts exactly as the migration did: nothing left to move.
+            assert deadline_bulk.recompute_all() == 0
+            db.session.remove()
+            downgrade(revision="0013")
+            with db.engine.connect() as conn:
+                assert _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all()) == stored
+                assert "switched_off_on" not in {
+                    column["name"] for column in sa.inspect(conn).get_columns("rule_override")}
+        _empty(db.engine)
+        db.engine.dispose()

@@ -14,15 +14,20 @@ from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
 
 SETTINGS = "/partnerships/NSP"
+LOCAL = "sos_ofsted_lac_notification"  # a local-practice rule a partnership may change
 
 
 def christmas_incident(partnership):
-    """An incident the local authority heard of on Monday 22 December 2025."""
+    """The death of a looked-after child the local authority heard of on Monday 22 December
+    2025: the Panel's clock (statutory guidance) and the Secretary of State and Ofsted's
+    (local practice: no timescale is given, 5 working days is assumed)."""
     incident = SeriousIncident(
         partnership_id=partnership.id,
         reference="CSPR-NSP-2025-000001",
         incident_date=date(2025, 12, 20),
         la_aware_on=date(2025, 12, 22),
+        child_died=True,
+        looked_after=True,
     )
     db.session.add(incident)
     deadline_service.sync_case(incident)
@@ -129,14 +134,16 @@ def test_other_roles_cannot_post_a_closure_day(cdop_client):
 def test_a_closure_day_moves_stored_deadlines_and_is_audited(admin_client, partnership):
     christmas_incident(partnership)
     # 23, 24, 29, 30, 31 December 2025.
-    assert due("panel_notification") == date(2025, 12, 31)
+    assert due(LOCAL) == due("panel_notification") == date(2025, 12, 31)
 
     response = add_closure_day(admin_client, 24, 12, 2025, "Office closed")
 
     assert response.status_code == 200
-    assert "2 deadlines recalculated" in success_banner(response)
+    assert "1 deadline recalculated" in success_banner(response)
     # One working day later: 1 January is a bank holiday, so Friday 2 January 2026.
-    assert due("panel_notification") == date(2026, 1, 2)
+    assert due(LOCAL) == date(2026, 1, 2)
+    # A closure day never moves statutory guidance (issue 23).
+    assert due("panel_notification") == date(2025, 12, 31)
     row = page(response).find("td", string="Wednesday 24 December 2025").find_parent("tr")
     assert "Office closed" in row.get_text()
     created = audit_rows("ClosureDay", "create")
@@ -158,8 +165,8 @@ def test_removing_the_closure_day_moves_them_back(admin_client, partnership):
         follow_redirects=True,
     )
 
-    assert "2 deadlines recalculated" in success_banner(response)
-    assert due("panel_notification") == date(2025, 12, 31)
+    assert "1 deadline recalculated" in success_banner(response)
+    assert due(LOCAL) == date(2025, 12, 31)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ClosureDay)) == 0
     assert len(audit_rows("ClosureDay", "delete")) == 1
     assert db.session.get(Partnership, partnership.id).rules_version == 2
@@ -209,7 +216,7 @@ def test_an_override_moves_stored_deadlines_and_shows_on_the_timescales_page(
     christmas_incident(partnership)
 
     response = submit(
-        admin_client, "/partnerships/NSP/timescales/panel_notification",
+        admin_client, f"/partnerships/NSP/timescales/{LOCAL}",
         {"amount": "10", "reason": "Agreed by the three partners in March"},
         follow_redirects=True,
     )
@@ -217,30 +224,30 @@ def test_an_override_moves_stored_deadlines_and_shows_on_the_timescales_page(
     assert "1 deadline recalculated" in success_banner(response)
     assert "10 working days after" in success_banner(response)
     # 23, 24, 29, 30, 31 Dec, 2, 5, 6, 7, 8 Jan.
-    assert due("panel_notification") == date(2026, 1, 8)
-    assert due("partners_notification") == date(2025, 12, 31)
+    assert due(LOCAL) == date(2026, 1, 8)
+    assert due("panel_notification") == date(2025, 12, 31)
     saved = db.session.scalar(sa.select(RuleOverride))
     assert (saved.amount, saved.reason) == (10, "Agreed by the three partners in March")
     assert len(audit_rows("RuleOverride", "create")) == 1
-    row = page(admin_client.get("/timescales/")).find("tr", id="rule-panel_notification")
+    row = page(admin_client.get("/timescales/")).find("tr", id=f"rule-{LOCAL}")
     assert "Northshire Partnership: 10 working days after" in row.get_text(" ", strip=True)
 
 
 def test_changing_and_removing_an_override(admin_client, partnership):
     christmas_incident(partnership)
-    url = "/partnerships/NSP/timescales/panel_notification"
+    url = f"/partnerships/NSP/timescales/{LOCAL}"
     submit(admin_client, url, {"amount": "10", "reason": "First"})
 
     form = page(admin_client.get(url))
     assert form.find("input", attrs={"name": "amount"})["value"] == "10"
     submit(admin_client, url, {"amount": "6", "reason": "Second thoughts"})
-    assert due("panel_notification") == date(2026, 1, 2)
+    assert due(LOCAL) == date(2026, 1, 2)
     assert len(audit_rows("RuleOverride", "update")) == 1
 
     response = submit(admin_client, f"{url}/remove", {}, follow_redirects=True)
 
     assert "back to 5 working days after" in success_banner(response)
-    assert due("panel_notification") == date(2025, 12, 31)
+    assert due(LOCAL) == date(2025, 12, 31)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
     assert len(audit_rows("RuleOverride", "delete")) == 1
 
@@ -257,25 +264,52 @@ def test_a_window_override_takes_an_earliest_and_a_latest_amount(admin_client, p
     assert (saved.earliest_amount, saved.amount) == (2, 6)
 
 
-def test_a_statutory_timescale_cannot_change_without_a_reason(admin_client, partnership):
-    url = "/partnerships/NSP/timescales/cspr_prepublication_copies"
-    assert "statutory duty" in page(admin_client.get(url)).get_text()
+def test_a_local_timescale_cannot_change_without_a_reason(admin_client, partnership):
+    url = f"/partnerships/NSP/timescales/{LOCAL}"
 
     response = submit(admin_client, url, {"amount": "5", "reason": "  "})
 
     assert response.status_code == 400
-    assert "Enter the reason for changing a statutory timescale" in error_summary(response)
+    assert "Enter the reason for changing this timescale" in error_summary(response)
     assert page(response).find("input", attrs={"name": "amount"})["value"] == "5"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
+
+
+@pytest.mark.parametrize(("rule", "words"), [
+    ("cspr_prepublication_copies", "it is a statutory duty"),
+    ("panel_notification", "it is set by statutory guidance"),
+    ("rapid_review", "it is set by the Panel's guidance"),
+])
+def test_a_statutory_or_panel_timescale_cannot_be_changed_at_all(admin_client, partnership,
+                                                                 rule, words):
+    christmas_incident(partnership)
+    settings = page(admin_client.get(SETTINGS)).find("tr", id=f"rule-{rule}")
+    assert settings.find("a", string=lambda text: text and "Change" in text) is None
+    assert "Fixed" in settings.get_text()
+    opened = page(admin_client.get(f"/partnerships/NSP/timescales/{rule}"))
+    assert "no partnership can change it" in opened.get_text()
+    assert opened.find("input", attrs={"name": "amount"}) is None
+
+    # Posted directly, with a reason and a number: refused, nothing saved or moved.
+    response = submit(admin_client, f"/partnerships/NSP/timescales/{rule}",
+                      {"amount": "10", "reason": "Agreed by the three partners"},
+                      page_url=f"/partnerships/NSP/timescales/{LOCAL}")
+
+    assert response.status_code == 400
+    assert f"You cannot change this timescale: {words}" in error_summary(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleOverride)) == 0
+    assert db.session.get(Partnership, partnership.id).rules_version == 0
+    assert due("panel_notification") == date(2025, 12, 31)
 
 
 @pytest.mark.parametrize(
     ("rule", "data", "message"),
     [
-        ("panel_notification", {"amount": "", "reason": "x"}, "Enter the number of working days"),
-        ("panel_notification", {"amount": "ten", "reason": "x"}, "must be a whole number"),
-        ("panel_notification", {"amount": "999", "reason": "x"}, "must be between 0 and 260"),
-        ("rapid_review", {"amount": "20", "reason": ""}, "Enter the reason for changing this"),
+        (LOCAL, {"amount": "", "reason": "x"}, "Enter the number of working days"),
+        (LOCAL, {"amount": "ten", "reason": "x"}, "must be a whole number"),
+        (LOCAL, {"amount": "999", "reason": "x"}, "must be between 0 and 260"),
+        ("agency_information_request", {"amount": "20", "reason": ""},
+         "Enter the reason for changing this"),
         ("rr_meeting_1", {"earliest_amount": "6", "amount": "2", "reason": "x"},
          "must be the same as or less than"),
     ],
@@ -310,7 +344,7 @@ def save_christmas_eve(partnership):
 
 def save_panel_override(partnership):
     def save():
-        db.session.add(RuleOverride(partnership_id=partnership.id, rule_key="panel_notification",
+        db.session.add(RuleOverride(partnership_id=partnership.id, rule_key=LOCAL,
                                     amount=7, reason="First click"))
         db.session.commit()
     return save
@@ -361,7 +395,7 @@ def test_a_closure_day_saved_at_the_same_moment_is_refused_whole(
 def test_an_override_saved_between_opening_and_posting_the_form_is_not_overwritten(
     admin_client, partnership
 ):
-    url = "/partnerships/NSP/timescales/panel_notification"
+    url = f"/partnerships/NSP/timescales/{LOCAL}"
     response = post_after_someone_else_saved(
         admin_client, url, {"amount": "10", "reason": "Second click"},
         save_panel_override(partnership),
@@ -389,7 +423,7 @@ def test_an_override_saved_between_opening_and_posting_the_form_is_not_overwritt
 def test_an_override_saved_at_the_same_moment_is_refused_whole(
     admin_client, partnership, monkeypatch
 ):
-    url = "/partnerships/NSP/timescales/panel_notification"
+    url = f"/partnerships/NSP/timescales/{LOCAL}"
     # The other request commits after this one has looked for an existing override.
     monkeypatch.setattr(Partnership, "rule_overrides", property(lambda self: {}))
 
@@ -403,3 +437,54 @@ def test_an_override_saved_at_the_same_moment_is_refused_whole(
     assert page(response).find("input", attrs={"name": "amount"})["value"] == "10"
     nothing_else_saved(partnership, RuleOverride)
     assert db.session.scalar(sa.select(RuleOverride.amount)) == 7
+
+
+# --- What the correction of issue 23 changed ---------------------------------------------------
+
+
+def test_the_settings_page_lists_switched_off_changes_and_the_deadlines_moved(
+    admin_client, partnership
+):
+    from tracker.deadline_models import DeadlineCorrection
+
+    incident = christmas_incident(partnership)
+    db.session.add(RuleOverride(partnership_id=partnership.id, rule_key="coroner_notification",
+                                amount=10, reason="Agreed in 2024",
+                                switched_off_on=date(2026, 1, 5)))
+    db.session.add(DeadlineCorrection(
+        partnership_id=partnership.id, deadline_id=1, owner_type="serious_incident",
+        owner_id=incident.id, rule_key="panel_notification", old_due_date=date(2026, 1, 7),
+        new_due_date=date(2025, 12, 31), cause="closure_days", corrected_on=date(2026, 1, 5)))
+    db.session.commit()
+
+    html = page(admin_client.get(SETTINGS))
+
+    switched = html.find(id="switched-off-list").get_text(" ", strip=True)
+    assert ("Coroner notifies the child death review partners: was 10 working days after, "
+            "switched off on Monday 5 January 2026") in switched
+    moved = html.find("table", id="moved-deadlines").find("tbody").get_text(" ", strip=True)
+    assert "CSPR-NSP-2025-000001" in moved
+    assert "Notify the Child Safeguarding Practice Review Panel" in moved
+    assert "7 January 2026" in moved and "31 December 2025" in moved
+    # The switched-off change is not applied, and not offered as the partnership's own.
+    row = html.find("tr", id="rule-coroner_notification").get_text(" ", strip=True)
+    assert "10 working days" not in row
+    assert due("panel_notification") == date(2025, 12, 31)
+    # The partnership list counts only the changes that apply.
+    cells = page(admin_client.get("/partnerships/")).find("tbody").find_all("td")
+    assert [cell.get_text(strip=True) for cell in cells][-2:] == ["0", "0"]
+
+
+def test_the_moved_deadlines_are_not_shown_to_another_partnerships_administrator(
+    admin_client, other_partnership
+):
+    from tracker.deadline_models import DeadlineCorrection
+
+    db.session.add(DeadlineCorrection(
+        partnership_id=other_partnership.id, deadline_id=1, owner_type="serious_incident",
+        owner_id=1, rule_key="panel_notification", old_due_date=date(2026, 1, 7),
+        new_due_date=date(2025, 12, 31), cause="closure_days", corrected_on=date(2026, 1, 5)))
+    db.session.commit()
+
+    assert page(admin_client.get(SETTINGS)).find("table", id="moved-deadlines") is None
+    assert admin_client.get("/partnerships/SVP").status_code == 404

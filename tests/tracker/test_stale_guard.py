@@ -194,11 +194,11 @@ def _user(partnership, _other):
 def _override(partnership, _other):
     from tracker.models import RuleOverride
 
-    row = RuleOverride(partnership_id=partnership.id, rule_key="panel_notification", amount=7,
-                       reason="Agreed locally")
+    row = RuleOverride(partnership_id=partnership.id, rule_key="agency_information_request",
+                       amount=7, reason="Agreed locally")
     db.session.add(row)
     db.session.commit()
-    return {"code": partnership.code, "rule_key": "panel_notification"}, row
+    return {"code": partnership.code, "rule_key": "agency_information_request"}, row
 
 
 def _policy(partnership, _other):

@@ -197,22 +197,36 @@ def test_the_calculator_uses_the_partnerships_closure_days_and_override(
 ):
     partnership.closure_days.append(ClosureDay(day=date(2024, 12, 24), description="Office closed"))
     partnership.overrides.append(
-        RuleOverride(rule_key="panel_notification", amount=6, reason="Agreed locally")
+        RuleOverride(rule_key="agency_information_request", amount=6, reason="Agreed locally")
     )
     db.session.commit()
 
-    ours = page(calculate(cdop_client, "panel_notification", 23, 12, 2024, "NSP"))
-    standard = page(calculate(cdop_client, "panel_notification", 23, 12, 2024, ""))
+    ours = page(calculate(cdop_client, "agency_information_request", 23, 12, 2024, "NSP"))
+    standard = page(calculate(cdop_client, "agency_information_request", 23, 12, 2024, ""))
 
     assert "Monday 6 January 2025" in ours.find("h2", id="result").get_text()
     assert ("Tuesday 24 December 2024", "Local closure: Office closed") in skipped_days(ours)
     summary = ours.find(class_="govuk-summary-list").get_text(" ", strip=True)
     assert "6 working days after" in summary
     assert "own timescale" in summary and "Agreed locally" in summary
-    assert "Thursday 2 January 2025" in standard.find("h2", id="result").get_text()
+    assert "Thursday 16 January 2025" in standard.find("h2", id="result").get_text()
     assert "England and Wales bank holidays only" in standard.find(
         class_="govuk-summary-list"
     ).get_text()
+
+
+def test_the_calculator_counts_a_statutory_rule_without_the_partnerships_closure_days(
+    cdop_client, partnership
+):
+    partnership.closure_days.append(ClosureDay(day=date(2024, 12, 24), description="Office closed"))
+    db.session.commit()
+
+    ours = page(calculate(cdop_client, "panel_notification", 23, 12, 2024, "NSP"))
+
+    assert "Thursday 2 January 2025" in ours.find("h2", id="result").get_text()
+    assert "Tuesday 24 December 2024" not in dict(skipped_days(ours))
+    summary = ours.find(class_="govuk-summary-list").get_text(" ", strip=True)
+    assert "closure days never move a statutory or Panel timescale" in summary
 
 
 def test_the_calculator_defaults_to_the_users_first_partnership(cdop_client):

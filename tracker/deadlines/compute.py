@@ -65,10 +65,26 @@ class EffectiveAmounts(NamedTuple):
     overridden: bool
 
 
+def counting_calendar(rule: Rule, partnership=None):
+    """Whose calendar a rule's working days are counted on: what tracker.calendar takes.
+
+    The partnership (its closure days too) for a local-practice rule; None (weekends and
+    England and Wales bank holidays only) for a statutory or Panel rule, whatever the
+    partnership closes. The one place that decides it: every count of a rule's days uses it.
+    """
+    return None if rule.fixed else partnership
+
+
 def effective_amounts(rule: Rule, partnership=None) -> EffectiveAmounts:
-    """The rule's amounts, or the partnership's override of them (same unit and direction)."""
+    """The rule's amounts, or the partnership's override of them (same unit and direction).
+
+    Only a local-practice rule can be overridden: an override of a fixed rule (stored before
+    that was refused, and switched off since) is ignored, as is any switched-off override.
+    """
     overrides = getattr(partnership, "rule_overrides", None) if partnership is not None else None
-    override = overrides.get(rule.key) if overrides else None
+    override = overrides.get(rule.key) if overrides and not rule.fixed else None
+    if override is not None and getattr(override, "switched_off_on", None) is not None:
+        override = None
     if override is None:
         return EffectiveAmounts(rule.amount, rule.earliest_amount, False)
     # Only a window rule has an earliest date; a stray earliest on a single deadline is ignored.
@@ -87,7 +103,7 @@ def _shift(rule: Rule, trigger_date: date, amount: int, partnership) -> date:
     unit = rule.unit
     if unit == "working_days":
         move = add_working_days if forwards else subtract_working_days
-        return move(trigger_date, amount, partnership)
+        return move(trigger_date, amount, counting_calendar(rule, partnership))
     if unit in ("calendar_days", "weeks"):
         days = amount * 7 if unit == "weeks" else amount
         move = add_calendar_days if forwards else subtract_calendar_days

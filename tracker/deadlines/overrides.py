@@ -53,19 +53,32 @@ def _earliest_errors(rule: Rule, amount: int | None, earliest_amount) -> list[st
 
 
 def _reason_errors(rule: Rule, reason) -> list[str]:
-    """A reason is always required; a statutory rule says so in the message."""
+    """A reason is always required."""
     text = reason.strip() if isinstance(reason, str) else ""
     if not text:
-        if rule.duty == "must":
-            return ["Enter the reason for changing a statutory timescale"]
         return ["Enter the reason for changing this timescale"]
     if len(text) > MAX_REASON_LENGTH:
         return [f"Reason must be {MAX_REASON_LENGTH} characters or fewer"]
     return []
 
 
+FIXED_RULE_MESSAGES = {
+    "must": "You cannot change this timescale: it is a statutory duty. A partnership can "
+    "only change timescales of local practice",
+    "should": "You cannot change this timescale: it is set by statutory guidance. A "
+    "partnership can only change timescales of local practice",
+    "panel": "You cannot change this timescale: it is set by the Panel's guidance. A "
+    "partnership can only change timescales of local practice",
+}
+
+
 def validate_override(rule: Rule, amount, earliest_amount, reason) -> list[str]:
-    """GOV.UK style error messages for a partnership's override of a rule (empty when valid)."""
+    """GOV.UK style error messages for a partnership's override of a rule (empty when valid).
+
+    A statutory or Panel rule is fixed: any override of it is refused, whatever the amounts.
+    """
+    if rule.fixed:
+        return [FIXED_RULE_MESSAGES[rule.duty]]
     qualifier = "latest " if rule.is_window else ""
     errors, number = _amount_errors(rule, amount, f"{qualifier}number of {rule.unit_label}")
     errors += _earliest_errors(rule, number, earliest_amount)

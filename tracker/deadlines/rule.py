@@ -9,6 +9,10 @@ CURRENT_EDITION = "WT2018"
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("after", "before")
 DUTIES = ("must", "should", "panel", "local")
+# Duties a partnership cannot change and whose working days are the law's: any day but a
+# Saturday, Sunday or bank holiday (Working Together 2018 footnote 90). A partnership's closure
+# days and its own timescales apply to local-practice rules alone.
+FIXED_DUTIES = ("must", "should", "panel")
 DOMAINS = ("cdr", "reviews", "partnership")
 
 UNIT_SINGULAR_LABELS = {
@@ -87,6 +91,11 @@ class Rule:
     def is_window(self) -> bool:
         """Whether the rule gives a window (earliest and latest date), not a single deadline."""
         return self.earliest_amount is not None
+
+    @property
+    def fixed(self) -> bool:
+        """Statutory or Panel: counted on weekends and bank holidays only, never overridden."""
+        return self.duty in FIXED_DUTIES
 
     @property
     def unit_label(self) -> str:

@@ -37,7 +37,7 @@ from tracker.reminders.policy import (
     escalation,
     latest_firing,
 )
-from tracker.reminders.sources import ReminderSource, all_sources
+from tracker.reminders.sources import ReminderSource, all_sources, counting_calendar_of
 from tracker.roles import role_has
 from tracker.timeutil import to_london, utcnow
 
@@ -145,15 +145,16 @@ def _firings(world: _World, row, due: date, hour_reached: bool):
     if found is not None:
         return found
     rules = world.rules.get(row.partnership_id)
+    counting = counting_calendar_of(row.policy_key, rules)
     policy = world.policy(row.partnership_id, row.policy_key)
     found = []
-    firing = latest_firing(policy, due, world.today, rules)
+    firing = latest_firing(policy, due, world.today, rules, counting)
     if firing is not None:
         found.append((firing, False))
-    now_firing = due_now(policy, due, world.today, rules) if hour_reached else None
+    now_firing = due_now(policy, due, world.today, rules, counting) if hour_reached else None
     if now_firing is not None:
         found.append((now_firing, False))
-    escalated = escalation(policy, due, world.today, rules)
+    escalated = escalation(policy, due, world.today, rules, counting)
     if escalated is not None:
         found.append((escalated, True))
     world.memo[memo_key] = found

@@ -89,6 +89,16 @@ def rule_label(rule_key: str) -> str:
         return rule_key.replace("_", " ").capitalize()
 
 
+def counting_calendar_of(policy_key: str, partnership):
+    """The calendar a reminder's due date is counted on: the rule's (a statutory or Panel rule
+    ignores closure days), or the partnership's for anything that is not a rule."""
+    try:
+        rule = deadlines.get_rule(policy_key)
+    except KeyError:
+        return partnership
+    return deadlines.counting_calendar(rule, partnership)
+
+
 def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
                   extend: Callable[[sa.Select], sa.Select]):
     """Open stored deadlines of one owner type due by `horizon`, joined as the domain says.

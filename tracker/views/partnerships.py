@@ -6,6 +6,7 @@ reminder policy changes only when reminders go, not any deadline.
 """
 
 from dataclasses import asdict
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +16,8 @@ from forms.partnerships import ClosureDayForm, RuleOverrideForm
 from forms.reminders import ReminderPolicyForm
 from tracker import deadline_bulk, deadlines, versioning
 from tracker import duplicates as duplicate_records
+from tracker.deadline_models import DeadlineCorrection
+from tracker.domains import registered_domains
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
 from tracker.reminders.models import ReminderPolicy
@@ -92,11 +95,12 @@ def index():
     partnerships = sorted(current_user.partnerships, key=lambda p: p.name)
     ids = [p.id for p in partnerships]
     counts = {}
-    for model in (ClosureDay, RuleOverride):
+    for model, applies in ((ClosureDay, sa.true()),
+                           (RuleOverride, RuleOverride.switched_off_on.is_(None))):
         counts[model] = dict(
             db.session.execute(
                 sa.select(model.partnership_id, sa.func.count())
-                .where(model.partnership_id.in_(ids))
+                .where(model.partnership_id.in_(ids), applies)
                 .group_by(model.partnership_id)
             ).all()
         )
@@ -131,9 +135,62 @@ def show(code):
         form=form,
         rules=deadlines.all_rules(),
         overrides=partnership.rule_overrides,
+        switched_off=[(_rule_or_none(o.rule_key), o) for o in partnership.switched_off_overrides],
+        moved=_moved_deadlines(partnership),
         long_date=long_date,
         duty_tags=DUTY_TAGS,
     ), (400 if form.errors else 200)
+
+
+def _rule_or_none(rule_key):
+    try:
+        return deadlines.get_rule(rule_key)
+    except KeyError:
+        return None
+
+
+MOVED_SHOWN = 500
+
+
+class MovedDeadline(NamedTuple):
+    """A stored deadline the correction of the counting moved, as the settings page lists it."""
+
+    reference: str
+    rule_label: str
+    old_due_date: object
+    new_due_date: object
+    cause: str
+    corrected_on: object
+
+
+MOVED_CAUSES = {
+    "closure_days": "Closure days no longer count for this timescale",
+    "override_switched_off": "The partnership's own timescale was switched off",
+}
+
+
+def _moved_deadlines(partnership):
+    """(the first MOVED_SHOWN deadlines moved by migration 0015, how many there are): each
+    with its record's reference (never the child's details) and the rule, old and new date."""
+    query = sa.select(DeadlineCorrection).where(
+        DeadlineCorrection.partnership_id == partnership.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(DeadlineCorrection.old_due_date,
+                                             DeadlineCorrection.id).limit(MOVED_SHOWN)).all()
+    owners = {}
+    keys = sorted({(row.owner_type, row.owner_id) for row in rows})
+    for domain in registered_domains() if keys else ():
+        if domain.deadline_owners is not None:
+            owners.update(domain.deadline_owners.describe(keys))
+    moved = []
+    for row in rows:
+        owner = owners.get((row.owner_type, row.owner_id))
+        rule = _rule_or_none(row.rule_key)
+        moved.append(MovedDeadline(
+            owner.reference if owner else "A record since deleted",
+            rule.label if rule else row.rule_key, row.old_due_date, row.new_due_date,
+            MOVED_CAUSES.get(row.cause, row.cause), row.corrected_on))
+    return moved, total
 
 
 @bp.route("/<code>/closure-days/<int:closure_id>/remove", methods=["GET", "POST"])

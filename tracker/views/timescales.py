@@ -59,7 +59,8 @@ def _visible_overrides():
     rows = db.session.execute(
         sa.select(Partnership.name, RuleOverride)
         .join(RuleOverride.partnership)
-        .where(RuleOverride.partnership_id.in_(visible_partnership_ids()))
+        .where(RuleOverride.partnership_id.in_(visible_partnership_ids()),
+               RuleOverride.switched_off_on.is_(None))
         .order_by(Partnership.name)
     ).all()
     found = {}
@@ -118,6 +119,8 @@ def _calculate(rule, trigger, partnership):
     if amounts.overridden:
         override = next(o for o in partnership.overrides if o.rule_key == rule.key)
     counts_working_days = rule.unit == "working_days"
+    # The calendar the rule is counted on: closure days only for a local-practice rule.
+    rules = deadlines.counting_calendar(rule, rules)
     skipped, day_one, counts_as = [], None, None
     if counts_working_days and rule.direction == "after" and due > trigger:
         # The trigger itself is never counted: day 1 is the first working day after it.

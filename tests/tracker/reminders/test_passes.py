@@ -188,15 +188,22 @@ def test_an_action_reminds_its_account_else_the_case_owner(partnership):
         "Action agreed at the CDOP panel review"}
 
 
-def test_a_closure_day_sends_nothing_and_the_next_working_day_does(partnership, incident, owner):
+def test_a_statutory_date_on_a_closure_day_reminds_on_the_open_day_before_it(
+        partnership, incident, owner):
     db.session.add(ClosureDay(partnership_id=partnership.id, day=date(2026, 12, 14),
                               description="Office move"))
     db.session.commit()
-    # The closure moves the due date itself only for deadlines computed after it; here the
-    # stored due date stays the 14th, a closure day: its "Due today" goes on the 15th.
+    # A closure day never moves the Panel's date: it stays Monday the 14th. Its due-date
+    # reminder goes on the last open day before, Friday the 11th, as "Due soon", so nobody
+    # learns of it after it has passed; the closure day itself sends nothing.
+    assert {line["due_date"] for line in run(date(2026, 12, 11)).claimed} == {date(2026, 12, 14)}
+    # The Panel's and the partners' notification, both due on the 14th.
+    assert [(r.stage, r.fire_date) for r in reminders(recipient_id=owner.id)] == [
+        ("before", date(2026, 12, 11)), ("before", date(2026, 12, 11))]
     assert run(date(2026, 12, 14)).claimed == []
     claimed = run(date(2026, 12, 15)).claimed
-    assert claimed and {line["stage"] for line in claimed} == {"due"}
+    assert claimed and {line["stage"] for line in claimed} <= {"overdue", "escalation"}
+    assert not reminders(stage="due")
 
 
 def test_a_partnership_policy_changes_the_stages(partnership, incident, owner):
