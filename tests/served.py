@@ -19,6 +19,7 @@ forms as a browser does (the page's CSRF token and submission key). The test's o
 import contextlib
 import http.cookiejar
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -103,7 +104,9 @@ class Server:
 @contextlib.contextmanager
 def serve(uri: str, tmp_path, *, workers=1, threads=1):
     """gunicorn serving the app on `uri` (sync workers, or threaded ones when threads > 1)
-    on a free port; stopped (its whole process group) when the block ends."""
+    on a free port; stopped (its whole process group) when the block ends. The app is made
+    once, before the workers are forked from it (--preload: making it opens no database
+    connection), so they start in a moment."""
     port = _free_port()
     log = tmp_path / f"gunicorn-{port}.log"
     env = {**os.environ, URI_VARIABLE: uri, "PYTHONPATH": str(ROOT)}
@@ -111,7 +114,7 @@ def serve(uri: str, tmp_path, *, workers=1, threads=1):
         process = subprocess.Popen(  # noqa: S603 (our own command line)
             [sys.executable, "-m", "gunicorn", "--workers", str(workers),
              "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "5",
-             "--no-control-socket",
+             "--no-control-socket", "--preload",
              "--bind", f"127.0.0.1:{port}", "tests.served:make_app()"],
             cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -121,11 +124,11 @@ def serve(uri: str, tmp_path, *, workers=1, threads=1):
         yield server
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, 15)
+            os.killpg(process.pid, signal.SIGQUIT)  # gunicorn's quick shutdown
         try:
             process.wait(20)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
 
 

@@ -149,26 +149,28 @@ BURSTS, PER_BURST = 4, 20
 LETTERS = "ABCDEFGHIJKLMNOPQRST"
 
 
-def _burst_forms(burst, notifiers, recorders):
-    """(browser, url, form) of each save in a burst: half notify a death, half record an
+def _burst(burst, notifiers, recorders):
+    """(browser, url, data) of each save in a burst: half notify a death, half record an
     incident, each of a different child, all into the one partnership."""
     tag = LETTERS[burst]
-    saves = [(browser, "/child-deaths/notify", browser.form("/child-deaths/notify", notification(
-        given_names=f"Burst{tag}", family_name=f"Child{LETTERS[n]}", nhs_number=None)))
+    saves = [(browser, "/child-deaths/notify", notification(
+        given_names=f"Burst{tag}", family_name=f"Child{LETTERS[n]}", nhs_number=None))
         for n, browser in enumerate(notifiers)]
-    saves += [(browser, "/practice-reviews/new", browser.form("/practice-reviews/new", incident(
-        child_reference=f"Child {tag}{LETTERS[n]}")))
-        for n, browser in enumerate(recorders)]
+    saves += [(browser, "/practice-reviews/new",
+               incident(child_reference=f"Child {tag}{LETTERS[n]}"))
+              for n, browser in enumerate(recorders)]
     return saves
 
 
 def _all_at_once(server, saves):
-    """Post every save in its own thread, released together by a barrier; then open the
-    page each was sent to. [(status, location, page status, page text)], in order."""
+    """Each save in its own thread: open the form, wait for the others (a barrier), post it
+    with them, then open the page it was sent to.
+    [(status, location or what the page said, page status, page text)], in order."""
     barrier = threading.Barrier(len(saves), timeout=60)
     answers = [None] * len(saves)
 
-    def run(index, browser, url, form):
+    def run(index, browser, url, data):
+        form = browser.form(url, data)
         barrier.wait()
         saved = browser.post(url, form)
         shown = browser.get(saved.location.removeprefix(server.url)) if saved.location else None
@@ -178,13 +180,18 @@ def _all_at_once(server, saves):
             said and said.get_text(" ", strip=True)), shown and shown.status,
             shown and shown.text)
 
-    threads = [threading.Thread(target=run, args=(index, *save), daemon=True)
-               for index, save in enumerate(saves)]
+    _in_threads(run, list(enumerate(saves)), lambda item: (item[0], *item[1]))
+    return answers
+
+
+def _in_threads(function, items, arguments=lambda item: item):
+    """function(*arguments(item)) for every item, each in its own thread; waits for all."""
+    threads = [threading.Thread(target=function, args=arguments(item), daemon=True)
+               for item in items]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
-    return answers
 
 
 def test_bursts_of_saves_into_one_partnership_each_get_their_record(database, tmp_path):
@@ -200,11 +207,10 @@ def test_bursts_of_saves_into_one_partnership_each_get_their_record(database, tm
     answers = []
     with serve(database.uri, tmp_path, workers=4) as server:
         browsers = [server.browser() for _ in emails]
-        for browser, email in zip(browsers, emails, strict=True):
-            browser.sign_in(email)
+        _in_threads(lambda browser, email: browser.sign_in(email),
+                    list(zip(browsers, emails, strict=True)))
         for burst in range(BURSTS):
-            saves = _burst_forms(burst, browsers[:half], browsers[half:])
-            answers += _all_at_once(server, saves)
+            answers += _all_at_once(server, _burst(burst, browsers[:half], browsers[half:]))
         log = server.log_tail()
 
     statuses = [answer and answer[0] for answer in answers]
