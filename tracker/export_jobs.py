@@ -43,6 +43,7 @@ from tracker.domains import registered_domains
 from tracker.excel import Cover, ExportSheet, build_workbook, send_workbook
 from tracker.extensions import db
 from tracker.roles import Permission
+from tracker.short_reads import end_read
 from tracker.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,8 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
     args = MultiDict(json.loads(job.arguments))
     token = secrets.token_urlsafe(32)
     path = export_dir() / f"{token}.xlsx"
+    end_read()  # the job is read: hold no transaction (nor, on PostgreSQL, a snapshot) while
+    # the build runs, which reads its rows in short transactions of its own
     try:
         # A fresh app context: its own `g` (the user, cached partnership ids) and session.
         with app.app_context(), app.test_request_context(query_string=args):
