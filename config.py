@@ -38,6 +38,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-secret-key")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite only (a file database runs in WAL mode: readers and the writer never block each
+    # other): how many seconds a write waits for the one before it to commit, before it fails
+    # with "database is locked". Longer than the longest write (a 1,000-row import, a
+    # partnership's deadlines recomputed), shorter than gunicorn's worker timeout.
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "60"))
     TIMEZONE = "Europe/London"
 
     # Sessions: idle timeout (minutes of inactivity), absolute lifetime (hours since signing

@@ -124,6 +124,18 @@ def _load_config(app, config):
         config.check(overrides.get("SQLALCHEMY_DATABASE_URI"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_busy_timeout(app)
+
+
+def _sqlite_busy_timeout(app):
+    """SQLite: a write waits SQLITE_BUSY_TIMEOUT seconds for the writer before it (pysqlite's
+    `timeout`, its busy timeout), unless the engine options already give one."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT"])
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_extensions(app):
@@ -170,11 +182,27 @@ def _load_user(session_id):
 # Registered once at import (not per create_app, which would stack a listener per app).
 @sa.event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys only when asked, on each connection."""
+    """SQLite enforces foreign keys only when asked, on each connection.
+
+    A file database is put in WAL mode (kept in the file): readers and the one writer never
+    block each other, so a save neither waits for an export being read nor stops pages being
+    read while it commits. `synchronous` stays FULL: in WAL mode NORMAL could lose the last
+    saves a user was told had succeeded at a power cut. Transactions keep pysqlite's own
+    BEGIN, issued just before a transaction's first write (see README, "SQLite").
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        if _is_file_database(cursor):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+def _is_file_database(cursor) -> bool:
+    """Whether the connection's main database is a file (not `sqlite://`, in memory)."""
+    return any(name == "main" and path
+               for _, name, path in cursor.execute("PRAGMA database_list").fetchall())
 
 
 def register_templates(app):

@@ -62,6 +62,7 @@ from tracker.excel import (
 )
 from tracker.extensions import db
 from tracker.roles import Permission
+from tracker.short_reads import end_read
 from tracker.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,8 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
     job.token = token
     db.session.commit()
     path = export_dir() / f"{token}.xlsx"
+    end_read()  # the job is read: hold no transaction (nor, on PostgreSQL, a snapshot) while
+    # the build runs, which reads its rows in short transactions of its own
     heartbeat = Heartbeat(job_id, now_fn)
     try:
         # A fresh app context: its own `g` (the user, cached partnership ids) and session.

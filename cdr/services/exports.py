@@ -5,7 +5,9 @@ identifies a child can reach a panel member's download (tests/cdr/test_anonymity
 the SQL). The case list export reads the cases the list shows (`lists.filtered_cases`, the same
 filters and order), each with its stored deadlines and their status today; the child's
 identifying details are joined only when the caller asks for them (and may see them).
-Rows are read in batches, so a 100,000-case export stays small in memory.
+Rows are read in chunks of cases, each in its own short transaction
+(tracker.short_reads), so a 100,000-case export stays small in memory and never holds the
+database while it is written.
 """
 
 import functools
@@ -34,8 +36,8 @@ from tracker.deadline_models import Deadline
 from tracker.excel import DATE, NUMBER, Column, ExportSheet
 from tracker.extensions import db
 from tracker.models import Partnership, User
+from tracker.short_reads import in_short_reads
 
-BATCH = 2_000
 Case = ChildDeathCase
 
 
@@ -187,7 +189,8 @@ _IDENTITY_FIELDS = ("given_names", "family_name", "date_of_birth", "nhs_number",
 
 
 def _case_statement(matching, filters, with_identity):
-    """One select: the matching cases in the list's order, each with its own deadlines."""
+    """One select: the matching cases in the list's order, each with its own deadlines; and
+    the case id it is read by, with the select of the cases' ids in that order."""
     row = so.aliased(Case, matching.subquery("matching"))
     statement = sa.select(*(getattr(row, name) for name in _CASE_FIELDS),
                           User.full_name.label("doctor"))
@@ -205,19 +208,20 @@ def _case_statement(matching, filters, with_identity):
         statement = statement.outerjoin(ChildIdentity, ChildIdentity.case_id == row.id)
     sort = filters.sort if filters.sort in lists.SORTS else "date_of_death"
     # The list's own order (reference, stage or date of death, then id).
-    return statement.order_by(*lists._order(row, sort, filters.descending))  # noqa: SLF001
+    order = lists._order(row, sort, filters.descending)  # noqa: SLF001
+    return statement.order_by(*order), row.id, sa.select(row.id).order_by(*order)
 
 
 def _case_rows(matching, filters, today, rules, codes, with_identity):
-    """Each case as a row of the case sheet (read in batches)."""
-    statement = _case_statement(matching, filters, with_identity)
+    """Each case as a row of the case sheet (read in short chunks)."""
+    statement, key, keys = _case_statement(matching, filters, with_identity)
     status = _status_reader(today, rules)
     # The statement's columns, in order: the case's, the doctor, each rule's, the identity's.
     width, first_rule = len(_DEADLINE_COLUMNS), len(_CASE_FIELDS) + 1
     groups = [slice(first_rule + n * width, first_rule + (n + 1) * width)
               for n in range(len(CASE_RULES))]
     identity = slice(first_rule + len(CASE_RULES) * width, None)
-    for found in db.session.execute(statement.execution_options(yield_per=BATCH)):
+    for found in in_short_reads(statement, key, keys):
         deadlines = []
         for group in groups:
             deadlines += status(_Stored._make(found[group]), found.partnership_id)
@@ -258,10 +262,11 @@ def _request_rows(matching, filters, today, rules):
             Deadline.owner_id == AgencyRequest.id,
             Deadline.rule_key == "agency_information_request", Deadline.item == ""))
         .order_by(Case.reference, AgencyRequest.sent_on, AgencyRequest.id)
-        .execution_options(yield_per=BATCH)
     )
+    keys = (sa.select(Case.id).join(cases, cases.c.id == Case.id)
+            .order_by(Case.reference, Case.id))
     status = _status_reader(today, rules)
-    for found in db.session.execute(statement):
+    for found in in_short_reads(statement, AgencyRequest.case_id, keys):
         due, _, label = status(_Stored._make(found[6:]), found.partnership_id)
         yield (found.reference, found.agency, found.sent_on, found.chased_on,
                found.returned_on, due, label)

@@ -3,7 +3,9 @@ each, and every stored deadline with its due date and status today.
 
 It reads the incidents the tracker list shows (`lists.filtered_incidents`, the same filters
 and order). The child's real name (reviews_child_identity) is joined only when the caller asks
-for it and may see it. Rows are read in batches, so a large export stays small in memory.
+for it and may see it. Rows are read in chunks of incidents, each in its own short
+transaction (tracker.short_reads), so a large export stays small in memory and never holds
+the database while it is written.
 """
 
 from datetime import date
@@ -27,8 +29,8 @@ from tracker.deadline_models import Deadline
 from tracker.excel import DATE, Column, ExportSheet
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.short_reads import in_short_reads
 
-BATCH = 2_000
 Incident = SeriousIncident
 
 _BEFORE = [
@@ -99,14 +101,14 @@ def _latest_delay(incident_id):
 
 
 def _incident_rows(matching, filters, codes, with_identity):
-    """Each incident as a row of the incident sheet (read in batches)."""
+    """Each incident as a row of the incident sheet (read in short chunks)."""
     row, order = _ordered(matching, filters)
     statement = sa.select(row, _latest_delay(row.id).label("delay"))
     if with_identity:
         statement = statement.add_columns(IncidentChild.full_name).outerjoin(
             IncidentChild, IncidentChild.incident_id == row.id)
-    statement = statement.order_by(*order).execution_options(yield_per=BATCH)
-    for found in db.session.execute(statement):
+    statement = statement.order_by(*order)
+    for found in in_short_reads(statement, row.id, sa.select(row.id).order_by(*order)):
         incident = found[0]
         name = [found.full_name] if with_identity else []
         # Once published, a delay is history (the review page keeps it), as on the list.
@@ -139,9 +141,9 @@ def _deadline_rows(matching, filters, today, rules):
         .join(Deadline, sa.and_(Deadline.owner_type == lists.OWNER,
                                 Deadline.owner_id == row.id))
         .order_by(*order, Deadline.due_date, Deadline.id)
-        .execution_options(yield_per=BATCH)
     )
-    for reference, child, stored in db.session.execute(statement):
+    keys = sa.select(row.id).order_by(*order)
+    for reference, child, stored in in_short_reads(statement, row.id, keys):
         status = deadline_service.status_of(stored, today, rules.get(stored.partnership_id))
         reason = (stored.not_applicable_reason or stored.paused_reason
                   or stored.extension_reason)
