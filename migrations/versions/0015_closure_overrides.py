@@ -15,7 +15,7 @@ rules, and only local-practice rules may be changed by a partnership. This migra
   from there (where nobody has changed them since) and drops both.
 
 Revision ID: 0015_closure_overrides
-Revises: 0013
+Revises: 0014_killed_builds
 Create Date: 2026-12-06 14:00:00
 
 """
@@ -27,7 +27,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015_closure_overrides'
-down_revision = '0013'
+down_revision = '0014_killed_builds'
 branch_labels = None
 depends_on = None
 

@@ -363,7 +363,7 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
     ]
     with app.app_context():
         _empty(db.engine)
-        upgrade(revision="0013")
+        upgrade(revision="0014_killed_builds")
         with db.engine.begin() as conn:
             for pid, code in ((1, "NSP"), (2, "SVP")):
                 conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -401,7 +401,7 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
             stored[2], stored[3],
         ]
         for _ in range(2):  # up, down, up
-            upgrade()
+            upgrade(revision="0015_closure_overrides")
             with db.engine.connect() as conn:
                 assert _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all()) == corrected
                 assert _dates(conn.execute(sa.text(
@@ -419,7 +419,7 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
             # The app counts exactly as the migration did: nothing left to move.
             assert deadline_bulk.recompute_all() == 0
             db.session.remove()
-            downgrade(revision="0013")
+            downgrade(revision="0014_killed_builds")
             with db.engine.connect() as conn:
                 assert _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all()) == stored
                 assert "switched_off_on" not in {
