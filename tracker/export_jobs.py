@@ -270,6 +270,7 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
     app = current_app._get_current_object()
     job = db.session.get(ExportJob, job_id)
     args = MultiDict(json.loads(job.arguments))
+    user_id, kind = job.user_id, job.kind  # read now: the commit expires the job
     token = secrets.token_urlsafe(32)
     job.token = token
     db.session.commit()
@@ -280,7 +281,7 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
     try:
         # A fresh app context: its own `g` (the user, cached partnership ids) and session.
         with app.app_context(), app.test_request_context(query_string=args):
-            outcome = _build_as_user(job.user_id, job.kind, args, path, token, heartbeat)
+            outcome = _build_as_user(user_id, kind, args, path, token, heartbeat)
     except Forbidden:
         outcome = {"status": FAILED, "error": NO_ACCESS}
     except Exception as error:  # the user sees "failed" and may try again
