@@ -10,6 +10,9 @@ UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("after", "before")
 DUTIES = ("must", "should", "panel", "local")
 DOMAINS = ("cdr", "reviews", "partnership")
+# Whose deadline it is: the partnership's, or the Panel's (a national review), shown to the
+# partnership for information only: never counted, reminded or shown as overdue.
+OWNERS = ("partnership", "panel")
 
 UNIT_SINGULAR_LABELS = {
     "working_days": "working day",
@@ -60,6 +63,7 @@ class Rule:
     earliest_amount: int | None = None
     note: str = ""
     inferred: bool = False
+    owner: str = "partnership"
     # A literal, not CURRENT_EDITION: these rules stay WT2018 when a later edition is current.
     edition: str = "WT2018"
 
@@ -70,6 +74,7 @@ class Rule:
             ("direction", DIRECTIONS),
             ("duty", DUTIES),
             ("domain", DOMAINS),
+            ("owner", OWNERS),
         )
         problems = [
             f"{field} {getattr(self, field)!r}"
@@ -87,6 +92,11 @@ class Rule:
     def is_window(self) -> bool:
         """Whether the rule gives a window (earliest and latest date), not a single deadline."""
         return self.earliest_amount is not None
+
+    @property
+    def for_information(self) -> bool:
+        """Whether the deadline is another body's (the Panel's), shown for information only."""
+        return self.owner != "partnership"
 
     @property
     def unit_label(self) -> str:
