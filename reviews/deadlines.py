@@ -11,17 +11,18 @@ from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
 _LOOKED_AFTER_CHILD_DIED = when(looked_after=True, child_died=True)
 _LOCAL, _NATIONAL = when(decision="local"), when(decision="national")
 # Only a notifiable incident (abuse or neglect known or suspected, s16C(1)) has the Panel's
-# clocks; they start on the day the local authority knew or suspected it, which is None
-# without it. The looked-after child's notification above does not depend on it.
+# clocks; they start when the local authority became aware, or on the later day it came to
+# know or suspect abuse or neglect. The looked-after child's notification does not depend on
+# it (paragraph 13: "whether or not abuse or neglect is known or suspected").
 _NOTIFIABLE = when(abuse_or_neglect_suspected=True)
 
 INCIDENT_DEADLINES = CaseDeadlines(
     SeriousIncident,
     (
-        DeadlineSpec("panel_notification", "abuse_or_neglect_known_on", "panel_notified_on",
-                     _NOTIFIABLE),
-        DeadlineSpec("partners_notification", "abuse_or_neglect_known_on",
-                     "partners_notified_on", _NOTIFIABLE),
+        DeadlineSpec("panel_notification", "la_aware_on", "panel_notified_on", _NOTIFIABLE,
+                     later_of="abuse_or_neglect_known_on"),
+        DeadlineSpec("partners_notification", "la_aware_on", "partners_notified_on",
+                     _NOTIFIABLE, later_of="abuse_or_neglect_known_on"),
         DeadlineSpec(
             "sos_ofsted_lac_notification",
             "la_aware_on",

@@ -138,7 +138,7 @@ def _fake_incident(rng, partnership, n, today):
     # and the Panel's clocks start from then.
     known = aware if rng.random() < 0.9 else min(aware + timedelta(days=rng.randint(1, 10)),
                                                   today)
-    row["abuse_or_neglect_known_on"] = known
+    row["abuse_or_neglect_known_on"] = known if known > aware else None
     row["panel_notified_on"] = maybe_met(rng, known, 1, 8)
     row["partners_notified_on"] = maybe_met(rng, known, 1, 8)
     if row["panel_notified_on"] and row["panel_notified_on"] > today:

@@ -221,10 +221,8 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> SeriousI
     fields = {key: values[key] for key in INCIDENT_FIELDS}
     if not fields["child_reference"]:
         fields["child_reference"] = pseudonym(int(reference.rpartition("-")[2]))
-    # A spreadsheet gives no later date of the suspicion nor of the Panel's decision: the
-    # Panel's clocks start at awareness, a national review's at the decision recorded.
-    fields["abuse_or_neglect_known_on"] = (values["la_aware_on"]
-                                           if values["abuse_or_neglect_suspected"] else None)
+    # A spreadsheet gives no date of the Panel's decision: a national review's clocks start
+    # at the decision recorded (a suspicion's clocks at awareness, as no later day is given).
     if values.get("decision") == "national":
         fields["panel_decision_on"] = values.get("decision_on")
     incident = SeriousIncident(

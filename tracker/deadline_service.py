@@ -148,7 +148,7 @@ def wanted_deadlines(case, case_type: CaseDeadlines, dates: Dates) -> dict[str, 
     for spec in case_type.specs:
         if not spec.wanted_for(case):
             continue
-        trigger = getattr(case, spec.trigger)
+        trigger = spec.start(case)
         computed = dates.get(case.partnership_id, spec.rule_key, edition, trigger)
         if computed is None:
             continue

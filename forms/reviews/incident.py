@@ -159,8 +159,8 @@ class NotificationsForm(StripWhitespaceForm):
     the Secretary of State and Ofsted were notified; the reason for any late one."""
 
     version = HiddenField()
+    # Left unanswered (a form posted without it), the incident keeps what it holds.
     abuse_or_neglect = radios("Is abuse or neglect known or suspected?", YES_NO,
-                              required="Select whether abuse or neglect is known or suspected",
                               description="Only then is the incident notifiable to the Panel "
                               "(Children Act 2004 section 16C)")
     abuse_or_neglect_known_on = suspicion_date()
@@ -186,9 +186,11 @@ class NotificationsForm(StripWhitespaceForm):
 
     def values(self) -> dict:
         """The incident columns to save."""
-        return {"abuse_or_neglect_suspected": yes_no(self.abuse_or_neglect.data),
-                "abuse_or_neglect_known_on": self.abuse_or_neglect_known_on.data,
-                **{name: self[name].data for name in self.FIELDS if name in self}}
+        values = {name: self[name].data for name in self.FIELDS if name in self}
+        if self.abuse_or_neglect.data in YES_NO:
+            values["abuse_or_neglect_suspected"] = yes_no(self.abuse_or_neglect.data)
+            values["abuse_or_neglect_known_on"] = self.abuse_or_neglect_known_on.data
+        return values
 
     @classmethod
     def data_from(cls, incident) -> dict:

@@ -1,4 +1,4 @@
-"""Notifiable incidents and the Panel's national review: serious_incident.abuse_or_neglect_known_on (the day the local authority knew or suspected abuse or neglect, which starts the Panel's and the partners' clocks; none without it) and serious_incident.panel_decision_on (the Panel's decision on a national review, which starts its clocks). An incident without abuse or neglect known or suspected is not notifiable to the Panel (Children Act 2004 s16C(1)): its Panel notification, partners' notification and rapid review deadlines are deleted, each deletion written to the audit trail with what the deadline held (its met date, reasons and extension)
+"""Notifiable incidents and the Panel's national review: serious_incident.abuse_or_neglect_known_on (the day the local authority came to know or suspect abuse or neglect; when later than its awareness of the incident, it starts the Panel's and the partners' clocks) and serious_incident.panel_decision_on (the Panel's decision on a national review, which starts its clocks). An incident without abuse or neglect known or suspected is not notifiable to the Panel (Children Act 2004 s16C(1)): its Panel notification, partners' notification and rapid review deadlines are deleted, each deletion written to the audit trail with what the deadline held (its met date, reasons and extension)
 
 Revision ID: 0015_notifiable_national
 Revises: 0013
@@ -57,11 +57,9 @@ def upgrade():
                                                 nullable=True))
     op.add_column('serious_incident', sa.Column('panel_decision_on', sa.Date(),
                                                 nullable=True))
-    # What was known stays: a suspicion recorded with the incident dates from awareness, and
-    # the Panel's decision on a national review from the decision recorded (the same dates
-    # that started the clocks until now, so no stored due date moves).
-    op.execute(incident.update().where(incident.c.abuse_or_neglect_suspected.is_(sa.true()))
-               .values(abuse_or_neglect_known_on=incident.c.la_aware_on))
+    # A suspicion recorded with the incident dates from awareness (no later day: the column
+    # stays empty), and the Panel's decision on a national review from the decision recorded:
+    # the dates that started the clocks until now, so no stored due date moves.
     op.execute(incident.update().where(incident.c.decision == 'national')
                .values(panel_decision_on=incident.c.decision_on))
 

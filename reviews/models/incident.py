@@ -69,9 +69,10 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     # The local authority became aware: this, not the incident, starts the 5 working days.
     la_aware_on: so.Mapped[date] = so.mapped_column(index=True)
     abuse_or_neglect_suspected: so.Mapped[bool] = so.mapped_column(default=True)
-    # The day the local authority knew or suspected abuse or neglect (None without it): the
-    # incident is notifiable to the Panel from then (Children Act 2004 s16C(1)), so this, not
-    # la_aware_on, starts the Panel's and the partners' 5 working days.
+    # The day the local authority came to know or suspect abuse or neglect, when later than
+    # la_aware_on (None: from awareness, or none suspected): the incident is notifiable to the
+    # Panel from then (Children Act 2004 s16C(1)), so the later of the two starts the Panel's
+    # and the partners' 5 working days.
     abuse_or_neglect_known_on: so.Mapped[date | None]
     location: so.Mapped[str | None] = so.mapped_column(sa.String(24))
     looked_after: so.Mapped[bool] = so.mapped_column(default=False)

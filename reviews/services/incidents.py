@@ -74,18 +74,16 @@ SUSPICION_LABEL = "Date the local authority knew or suspected abuse or neglect"
 
 def suspicion(values: dict, la_aware_on, today) -> dict[str, str]:
     """Whether the incident is notifiable to the Panel, and from when: with abuse or neglect
-    known or suspected, the day the local authority knew or suspected it (the awareness date
-    when left blank, never before it); without, no date. Sets `abuse_or_neglect_known_on` in
-    `values` and returns {field: message} for a date that cannot be right."""
+    known or suspected, the day the local authority came to know or suspect it when that is
+    after it became aware of the incident (blank: from awareness; an earlier day is kept
+    but the clocks still start at awareness); without, no date. Sets
+    `abuse_or_neglect_known_on` in `values`; returns {field: message} for a future date."""
     problems = {}
     if not values.get("abuse_or_neglect_suspected"):
         values["abuse_or_neglect_known_on"] = None
         return problems
-    known_on = values.get("abuse_or_neglect_known_on") or la_aware_on
-    values["abuse_or_neglect_known_on"] = known_on
-    if not_future(problems, "abuse_or_neglect_known_on", known_on, SUSPICION_LABEL, today):
-        not_before(problems, "abuse_or_neglect_known_on", known_on, SUSPICION_LABEL,
-                   la_aware_on, "the date the local authority became aware")
+    not_future(problems, "abuse_or_neglect_known_on", values.get("abuse_or_neglect_known_on"),
+               SUSPICION_LABEL, today)
     return problems
 
 
