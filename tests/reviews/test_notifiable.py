@@ -55,6 +55,10 @@ def test_an_incident_without_suspicion_has_no_panel_clock_and_says_why(
     assert "Not notifiable to the Panel: abuse or neglect is not known or suspected " \
         "(Children Act 2004 section 16C(1))" in page.text("#incident ~ dl")
     assert "Not notifiable to the Panel" in page.text("#notification-summary")
+    stages = [" ".join(item.text.split()) for item in
+              page.html.select(".govuk-task-list__item")]
+    assert stages[:2] == ["Notify the Panel and the safeguarding partners Not needed",
+                          "Rapid review Not needed"]
     listed = call(business_client, "reviews.tracker")
     assert "Not notifiable to the Panel" in listed.text(".app-not-notifiable")
     row = exports._incident_values(incident, {})
