@@ -10,25 +10,33 @@ from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
 # Paragraph 13 ([003] L1378) is about the death of a looked-after child only.
 _LOOKED_AFTER_CHILD_DIED = when(looked_after=True, child_died=True)
 _LOCAL, _NATIONAL = when(decision="local"), when(decision="national")
+# Only a notifiable incident (abuse or neglect known or suspected, s16C(1)) has the Panel's
+# clocks; they start when the local authority became aware, or on the later day it came to
+# know or suspect abuse or neglect. The looked-after child's notification does not depend on
+# it (paragraph 13: "whether or not abuse or neglect is known or suspected").
+_NOTIFIABLE = when(abuse_or_neglect_suspected=True)
 
 INCIDENT_DEADLINES = CaseDeadlines(
     SeriousIncident,
     (
-        DeadlineSpec("panel_notification", "la_aware_on", "panel_notified_on"),
-        DeadlineSpec("partners_notification", "la_aware_on", "partners_notified_on"),
+        DeadlineSpec("panel_notification", "la_aware_on", "panel_notified_on", _NOTIFIABLE,
+                     later_of="abuse_or_neglect_known_on"),
+        DeadlineSpec("partners_notification", "la_aware_on", "partners_notified_on",
+                     _NOTIFIABLE, later_of="abuse_or_neglect_known_on"),
         DeadlineSpec(
             "sos_ofsted_lac_notification",
             "la_aware_on",
             "sos_ofsted_notified_on",
             applies_when=_LOOKED_AFTER_CHILD_DIED,
         ),
-        DeadlineSpec("rapid_review", "panel_notified_on", "rapid_review_sent_on"),
+        DeadlineSpec("rapid_review", "panel_notified_on", "rapid_review_sent_on", _NOTIFIABLE),
         DeadlineSpec("cspr_publication", "decision_on", "published_on", _LOCAL),
         DeadlineSpec(
             "cspr_prepublication_copies", "planned_publication_on", "copies_sent_on", _LOCAL
         ),
         DeadlineSpec("cspr_public_until", "published_on", applies_when=_LOCAL),
-        DeadlineSpec("national_publication", "decision_on", "published_on", _NATIONAL),
+        # A national review's clocks are the Panel's, from the Panel's decision.
+        DeadlineSpec("national_publication", "panel_decision_on", "published_on", _NATIONAL),
         DeadlineSpec(
             "national_prepublication_copies", "planned_publication_on", "copies_sent_on",
             _NATIONAL,

@@ -120,29 +120,41 @@ def _fake_incident(rng, partnership, n, today):
         "incident_date": aware - timedelta(days=rng.randint(0, 5)),
         "la_aware_on": aware,
         "abuse_or_neglect_suspected": rng.random() < 0.95,
+        "abuse_or_neglect_known_on": None,
         "location": "in_area" if rng.random() < 0.95 else "outside_england",
         "looked_after": rng.random() < 0.15,
         "cp_plan": rng.choice(["on_plan", "recently_removed", "no", "no"]),
         "converted": False,
     }
-    row["panel_notified_on"] = maybe_met(rng, aware, 1, 8)
-    row["partners_notified_on"] = maybe_met(rng, aware, 1, 8)
+    if row["looked_after"] and died:
+        row["sos_ofsted_notified_on"] = maybe_met(rng, aware, 1, 8) if stage != "notified" \
+            else None
+    if not row["abuse_or_neglect_suspected"]:
+        # Not notifiable to the Panel: no Panel notification, partners' report or rapid
+        # review, only the looked-after child's notification when one died.
+        row["stage"] = "notified"
+        return row
+    # Most suspicions are known when the local authority learns of the incident; some later,
+    # and the Panel's clocks start from then.
+    known = aware if rng.random() < 0.9 else min(aware + timedelta(days=rng.randint(1, 10)),
+                                                  today)
+    row["abuse_or_neglect_known_on"] = known if known > aware else None
+    row["panel_notified_on"] = maybe_met(rng, known, 1, 8)
+    row["partners_notified_on"] = maybe_met(rng, known, 1, 8)
     if row["panel_notified_on"] and row["panel_notified_on"] > today:
         row["panel_notified_on"] = None
     if row["partners_notified_on"] and row["partners_notified_on"] > today:
         row["partners_notified_on"] = None
-    if row["looked_after"] and died:
-        row["sos_ofsted_notified_on"] = maybe_met(rng, aware, 1, 8) if stage != "notified" \
-            else None
     if stage == "notified":
         return row
-    return _rapid_review(rng, row, stage, aware, today)
+    return _rapid_review(rng, row, stage, known, today)
 
 
-def _rapid_review(rng, row, stage, aware, today):
+def _rapid_review(rng, row, stage, known, today):
     """The rapid review's columns, then the decision's and publication's for later stages."""
-    row["panel_notified_on"] = row["panel_notified_on"] or aware + timedelta(days=3)
-    row["partners_notified_on"] = row["partners_notified_on"] or aware + timedelta(days=4)
+    row["panel_notified_on"] = row["panel_notified_on"] or min(known + timedelta(days=3), today)
+    row["partners_notified_on"] = row["partners_notified_on"] or min(known + timedelta(days=4),
+                                                                     today)
     row["rr_participants"] = "Police, health and children's social care leads (demo)"
     row["rr_agencies"] = ", ".join(rng.sample(AGENCIES, 3))
     row["rr_facts"] = "Invented facts for the demonstration."
@@ -168,6 +180,9 @@ def _rapid_review(rng, row, stage, aware, today):
                converted=decision == "local")
     if decision == "local":
         row["decision_informed_on"] = decided + timedelta(days=1)
+    if decision == "national":
+        # The Panel's decision starts the national review's clocks (the Panel's own).
+        row["panel_decision_on"] = decided
     if stage in _AFTER_DECISION:
         _publication(rng, row, stage, decided, today)
     return row

@@ -221,6 +221,10 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> SeriousI
     fields = {key: values[key] for key in INCIDENT_FIELDS}
     if not fields["child_reference"]:
         fields["child_reference"] = pseudonym(int(reference.rpartition("-")[2]))
+    # A spreadsheet gives no date of the Panel's decision: a national review's clocks start
+    # at the decision recorded (a suspicion's clocks at awareness, as no later day is given).
+    if values.get("decision") == "national":
+        fields["panel_decision_on"] = values.get("decision_on")
     incident = SeriousIncident(
         partnership_id=partnership.id, owner_id=user.id if user is not None else None,
         reference=reference, previous_reference=previous,

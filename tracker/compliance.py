@@ -98,7 +98,7 @@ def _counted(partnership_id: int, days: Period, owner_types) -> list:
     return [Deadline.partnership_id == partnership_id,
             Deadline.due_date.between(days.start, days.end),
             Deadline.owner_type.in_(list(owner_types)),
-            Deadline.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES)]
+            Deadline.rule_key.not_in(deadline_service.NOT_THE_PARTNERSHIPS)]
 
 
 def _next_month(day: date) -> date:
@@ -189,7 +189,7 @@ def _tallied(partnership_id: int, months: Period, owner_types, today: date):
             .where(tally.partnership_id == partnership_id,
                    tally.month.between(months.start, months.end),
                    tally.owner_type.in_(list(owner_types)),
-                   tally.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES))
+                   tally.rule_key.not_in(deadline_service.NOT_THE_PARTNERSHIPS))
             .group_by(*keys))
 
 

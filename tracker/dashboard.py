@@ -239,7 +239,7 @@ def _met_statement(owner_types, partnership_ids):
                   sa.case((on_time, 1), else_=0).label("on_time"))
         .where(Deadline.partnership_id == pid, Deadline.due_date.between(start, yesterday),
                effective <= yesterday, Deadline.not_applicable_reason.is_(None),
-               Deadline.rule_key.not_in(deadline_service.MINIMUM_PERIOD_RULES),
+               Deadline.rule_key.not_in(deadline_service.NOT_THE_PARTNERSHIPS),
                # Paused and still open: neither met nor missed.
                sa.or_(Deadline.paused_reason.is_(None), Deadline.met_on.is_not(None)))
         .order_by(Deadline.due_date.desc(), Deadline.id.desc())

@@ -30,6 +30,17 @@ class DeadlineSpec:
     met: str | None = None
     # (column, value) pairs the case must match, from when(); empty: always applies.
     applies_when: tuple[tuple[str, object], ...] = ()
+    # A second date that starts the clock instead when it is later than the trigger (such
+    # as the day a suspicion arose after the incident was known); None or empty: the trigger.
+    later_of: str | None = None
+
+    def start(self, case):
+        """The date the clock starts for this case: the trigger, or `later_of` when later."""
+        started = getattr(case, self.trigger)
+        later = getattr(case, self.later_of) if self.later_of else None
+        if started is None or later is None:
+            return started
+        return max(started, later)
 
     def wanted_for(self, case) -> bool:
         """Whether this case (an ORM object or a Core row) should have this deadline now."""
@@ -41,6 +52,7 @@ class DeadlineSpec:
     def columns(self) -> set[str]:
         """The case columns this deadline reads."""
         names = {self.trigger, *(name for name, _ in self.applies_when)}
+        names |= {self.later_of} if self.later_of else set()
         return names | ({self.met} if self.met else set())
 
 

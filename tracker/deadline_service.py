@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 # Rules whose date is the earliest a published report may come down, not a task to do: once
 # the date has passed the duty is fulfilled, so they never count as overdue.
 MINIMUM_PERIOD_RULES = frozenset({"cspr_public_until", "national_public_until"})
+# Rules another body (the Panel) must meet, shown to the partnership for information only.
+FOR_INFORMATION_RULES = frozenset(
+    rule.key for edition in deadlines.RULESETS for rule in deadlines.all_rules(edition)
+    if rule.for_information)
+# Deadlines that are never the partnership's to do: never open, overdue, counted in its
+# compliance or reminded. The one set every such view excludes.
+NOT_THE_PARTNERSHIPS = MINIMUM_PERIOD_RULES | FOR_INFORMATION_RULES
 
 
 # --- A partnership's calendar settings, read once --------------------------------------------
@@ -141,7 +148,7 @@ def wanted_deadlines(case, case_type: CaseDeadlines, dates: Dates) -> dict[str, 
     for spec in case_type.specs:
         if not spec.wanted_for(case):
             continue
-        trigger = getattr(case, spec.trigger)
+        trigger = spec.start(case)
         computed = dates.get(case.partnership_id, spec.rule_key, edition, trigger)
         if computed is None:
             continue
@@ -216,6 +223,9 @@ def status_of(deadline: Deadline, today: date, partnership=None) -> deadlines.De
         return Status.NOT_APPLICABLE
     if deadline.due_date is None:
         return Status.NOT_YET_DUE
+    if deadline.rule_key in FOR_INFORMATION_RULES and deadline.met_on is None:
+        # The Panel's: shown for information, never overdue for the partnership.
+        return Status.FOR_INFORMATION
     if deadline.rule_key in MINIMUM_PERIOD_RULES:
         # "Keep it public until": fulfilled once the date is reached, never overdue.
         due = deadline.extended_to or deadline.due_date
@@ -232,9 +242,10 @@ def status_of(deadline: Deadline, today: date, partnership=None) -> deadlines.De
 
 
 def open_deadlines():
-    """A where-clause for deadlines still to do: not met, applicable, not a minimum period."""
+    """A where-clause for the partnership's deadlines still to do: not met, applicable, not a
+    minimum period nor another body's (NOT_THE_PARTNERSHIPS)."""
     return sa.and_(
         Deadline.met_on.is_(None),
         Deadline.not_applicable_reason.is_(None),
-        Deadline.rule_key.not_in(MINIMUM_PERIOD_RULES),
+        Deadline.rule_key.not_in(NOT_THE_PARTNERSHIPS),
     )

@@ -17,6 +17,10 @@ class DecisionForm(StripWhitespaceForm):
         "Date of the decision", required_message="Enter the date of the decision",
         description="For a review, this starts the 6 months to publication. "
         "For example, 20 1 2025")
+    panel_decision_on = GovDateField(
+        "Date the Panel decided to carry out a national review",
+        description="For a national review only: its publication clocks are the Panel's and "
+        "start from this date. For example, 20 1 2025")
     decision_rationale = text("Rationale for the decision", area=True, max_length=10000,
                               required="Enter the rationale for the decision",
                               description="Decisions should be transparent and their "
@@ -30,8 +34,8 @@ class DecisionForm(StripWhitespaceForm):
         description="For a local review only: they should be told as soon as it is decided, "
         "with the name of any reviewer commissioned. For example, 21 1 2025")
 
-    FIELDS = ("decision", "decision_on", "decision_rationale", "family_told_on",
-              "decision_informed_on")
+    FIELDS = ("decision", "decision_on", "panel_decision_on", "decision_rationale",
+              "family_told_on", "decision_informed_on")
 
     def values(self) -> dict:
         """The incident columns to save."""

@@ -62,6 +62,15 @@ def legend(field, size="s"):
                                     "classes": f"govuk-fieldset__legend--{size}"}}}
 
 
+def suspicion_date():
+    """When the local authority knew or suspected abuse or neglect (optional)."""
+    return GovDateField(
+        "Date the local authority knew or suspected abuse or neglect (optional)",
+        description="When abuse or neglect is known or suspected: leave it blank when it was "
+        "the day the local authority became aware of the incident. A later date starts the "
+        "Panel's 5 working days from then. For example, 30 12 2024")
+
+
 class IncidentForm(SubmissionKeyForm, StripWhitespaceForm):
     """A new serious incident: the child (by a pseudonym), what happened, when the local
     authority became aware, and the circumstances that decide who must be told."""
@@ -86,7 +95,10 @@ class IncidentForm(SubmissionKeyForm, StripWhitespaceForm):
         description="This starts the clocks: the Panel should be notified within 5 working "
         "days. For example, 23 12 2024")
     abuse_or_neglect = radios("Is abuse or neglect known or suspected?", YES_NO,
-                              required="Select whether abuse or neglect is known or suspected")
+                              required="Select whether abuse or neglect is known or suspected",
+                              description="Only then is the incident notifiable to the Panel "
+                              "(Children Act 2004 section 16C)")
+    abuse_or_neglect_known_on = suspicion_date()
     location = radios("Where did it happen?", LOCATIONS,
                       required="Select where it happened")
     looked_after = radios("Was the child looked after by a local authority?", YES_NO,
@@ -125,6 +137,7 @@ class IncidentForm(SubmissionKeyForm, StripWhitespaceForm):
             "incident_date": self.incident_date.data,
             "la_aware_on": self.la_aware_on.data,
             "abuse_or_neglect_suspected": self.abuse_or_neglect.data == "yes",
+            "abuse_or_neglect_known_on": self.abuse_or_neglect_known_on.data,
             "location": self.location.data,
             "looked_after": self.looked_after.data == "yes",
             "cp_plan": self.cp_plan.data,
@@ -146,6 +159,11 @@ class NotificationsForm(StripWhitespaceForm):
     the Secretary of State and Ofsted were notified; the reason for any late one."""
 
     version = HiddenField()
+    # Left unanswered (a form posted without it), the incident keeps what it holds.
+    abuse_or_neglect = radios("Is abuse or neglect known or suspected?", YES_NO,
+                              description="Only then is the incident notifiable to the Panel "
+                              "(Children Act 2004 section 16C)")
+    abuse_or_neglect_known_on = suspicion_date()
     panel_notified_on = _sent_on("Date the Panel was notified")
     panel_reference = text("The Panel's reference (optional)", max_length=64,
                            description="From the Child Safeguarding Online Notification")
@@ -168,10 +186,16 @@ class NotificationsForm(StripWhitespaceForm):
 
     def values(self) -> dict:
         """The incident columns to save."""
-        return {name: self[name].data for name in self.FIELDS if name in self}
+        values = {name: self[name].data for name in self.FIELDS if name in self}
+        if self.abuse_or_neglect.data in YES_NO:
+            values["abuse_or_neglect_suspected"] = yes_no(self.abuse_or_neglect.data)
+            values["abuse_or_neglect_known_on"] = self.abuse_or_neglect_known_on.data
+        return values
 
     @classmethod
     def data_from(cls, incident) -> dict:
         """The form's answers as the incident holds them now."""
         return {"version": str(incident.version),
+                "abuse_or_neglect": as_yes_no(incident.abuse_or_neglect_suspected),
+                "abuse_or_neglect_known_on": incident.abuse_or_neglect_known_on,
                 **{name: getattr(incident, name) for name in cls.FIELDS}}

@@ -28,6 +28,11 @@ DECISIONS = {"local": "Local child safeguarding practice review",
              "none": "No review"}
 PUBLISH_TYPES = {"full": "The full report",
                  "improvements": "Information about improvements only"}
+# Children Act 2004 s16C(1), quoted in Working Together 2018 chapter 4 before paragraph 12
+# ([003] L1371-L1376): notifiable only when abuse or neglect is known or suspected.
+NOT_NOTIFIABLE = "Not notifiable to the Panel"
+NOT_NOTIFIABLE_REASON = ("abuse or neglect is not known or suspected (Children Act 2004 "
+                         "section 16C(1))")
 STAGES = {
     "notified": "Notified",
     "rapid_review": "Rapid review",
@@ -64,6 +69,11 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     # The local authority became aware: this, not the incident, starts the 5 working days.
     la_aware_on: so.Mapped[date] = so.mapped_column(index=True)
     abuse_or_neglect_suspected: so.Mapped[bool] = so.mapped_column(default=True)
+    # The day the local authority came to know or suspect abuse or neglect, when later than
+    # la_aware_on (None: from awareness, or none suspected): the incident is notifiable to the
+    # Panel from then (Children Act 2004 s16C(1)), so the later of the two starts the Panel's
+    # and the partners' 5 working days.
+    abuse_or_neglect_known_on: so.Mapped[date | None]
     location: so.Mapped[str | None] = so.mapped_column(sa.String(24))
     looked_after: so.Mapped[bool] = so.mapped_column(default=False)
     cp_plan: so.Mapped[str | None] = so.mapped_column(sa.String(24))
@@ -102,6 +112,9 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     # "local", "national" or "none"; the decision date starts the six-month clock.
     decision: so.Mapped[str | None] = so.mapped_column(sa.String(16), index=True)
     decision_on: so.Mapped[date | None]
+    # The Panel's decision to carry out a national review: its clocks start here, and are the
+    # Panel's (shown for information, never the partnership's to meet).
+    panel_decision_on: so.Mapped[date | None]
     decision_rationale: so.Mapped[str | None] = so.mapped_column(sa.Text)
     family_told: so.Mapped[bool | None]
     family_told_on: so.Mapped[date | None]
@@ -122,3 +135,14 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     justification_sent_on: so.Mapped[date | None]
     published_on: so.Mapped[date | None]
     published_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+
+    @property
+    def notifiable(self) -> bool:
+        """Whether the local authority must notify the Panel: abuse or neglect known or
+        suspected (s16C(1)); the location question only offers the two notifiable places."""
+        return bool(self.abuse_or_neglect_suspected)
+
+    @property
+    def not_notifiable_reason(self) -> str | None:
+        """Why the incident is not notifiable to the Panel, or None when it is."""
+        return None if self.notifiable else NOT_NOTIFIABLE_REASON

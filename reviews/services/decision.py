@@ -13,8 +13,8 @@ from reviews.services.incidents import advance, check, not_before, not_future
 from tracker import deadline_service, timeline
 from tracker.extensions import db
 
-FIELDS = ("decision", "decision_on", "decision_rationale", "family_told", "family_told_on",
-          "decision_informed_on")
+FIELDS = ("decision", "decision_on", "panel_decision_on", "decision_rationale", "family_told",
+          "family_told_on", "decision_informed_on")
 # Stages the decision may move an incident out of (never back from a published review).
 _BEFORE_REVIEW = {"notified", "rapid_review", "decision", "review", "no_review"}
 
@@ -45,6 +45,14 @@ def problems_of(incident, values: dict, today: date) -> dict[str, str]:
         if not_future(problems, field, values.get(field), label, today):
             not_before(problems, field, values.get(field), label, decided,
                        "the date of the decision")
+    label = "Date the Panel decided to carry out a national review"
+    if values.get("decision") == "national" and values.get("panel_decision_on") is None:
+        problems.setdefault("panel_decision_on", "Enter the date the Panel decided to carry "
+                            "out a national review")
+    elif not_future(problems, "panel_decision_on", values.get("panel_decision_on"), label,
+                    today):
+        not_before(problems, "panel_decision_on", values.get("panel_decision_on"), label,
+                   incident.la_aware_on, "the date the local authority became aware")
     if values.get("family_told") and values.get("family_told_on") is None:
         problems.setdefault("family_told_on", "Enter the date the family was told")
     return problems
@@ -58,6 +66,8 @@ def record(incident, values: dict, today: date) -> list[str]:
         values["family_told_on"] = None
     if values.get("decision") != "local":
         values["decision_informed_on"] = None
+    if values.get("decision") != "national":
+        values["panel_decision_on"] = None
     changed = [name for name in FIELDS if getattr(incident, name) != values.get(name)]
     for name in changed:
         setattr(incident, name, values.get(name))
@@ -68,7 +78,7 @@ def record(incident, values: dict, today: date) -> list[str]:
     if not changed:
         return []
     _move_stage(incident)
-    if "decision" in changed or "decision_on" in changed:
+    if "decision" in changed or "decision_on" in changed or "panel_decision_on" in changed:
         words = DECISIONS[incident.decision].lower()
         if converted:
             words += " (the rapid review was converted to a local review)"

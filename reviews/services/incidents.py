@@ -25,8 +25,8 @@ from tracker.security import visible_partnership_ids
 
 # The incident's own answers, by column (the form gives them under these names).
 INCIDENT_FIELDS = ("child_reference", "child_died", "incident_date", "la_aware_on",
-                   "abuse_or_neglect_suspected", "location", "looked_after", "cp_plan",
-                   "other_areas")
+                   "abuse_or_neglect_suspected", "abuse_or_neglect_known_on", "location",
+                   "looked_after", "cp_plan", "other_areas")
 _STAGE_ORDER = list(STAGES)
 
 
@@ -66,6 +66,24 @@ def date_problems(*, incident_date, la_aware_on, today) -> dict[str, str]:
                "Date the local authority became aware", today)
     not_before(problems, "la_aware_on", la_aware_on, "Date the local authority became aware",
                incident_date, "the incident date")
+    return problems
+
+
+SUSPICION_LABEL = "Date the local authority knew or suspected abuse or neglect"
+
+
+def suspicion(values: dict, la_aware_on, today) -> dict[str, str]:
+    """Whether the incident is notifiable to the Panel, and from when: with abuse or neglect
+    known or suspected, the day the local authority came to know or suspect it when that is
+    after it became aware of the incident (blank: from awareness; an earlier day is kept
+    but the clocks still start at awareness); without, no date. Sets
+    `abuse_or_neglect_known_on` in `values`; returns {field: message} for a future date."""
+    problems = {}
+    if not values.get("abuse_or_neglect_suspected"):
+        values["abuse_or_neglect_known_on"] = None
+        return problems
+    not_future(problems, "abuse_or_neglect_known_on", values.get("abuse_or_neglect_known_on"),
+               SUSPICION_LABEL, today)
     return problems
 
 
@@ -235,6 +253,8 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
     timeline and its deadlines (no commit). Raises Problems for dates that cannot be right."""
     problems = date_problems(incident_date=data["incident_date"],
                              la_aware_on=data["la_aware_on"], today=today)
+    data = dict(data)
+    problems.update(suspicion(data, data["la_aware_on"], today))
     case = data.get("cdr_case")
     if case is not None and not data["child_died"]:
         problems["outcome"] = ("A child death case is linked: select that the child died, "

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from reviews.models import (
     DECISIONS,
     DELAY_REASONS,
+    NOT_NOTIFIABLE_REASON,
     STAGES,
     PublicationDelay,
     Reviewer,
@@ -70,6 +71,8 @@ class TrackerRow(NamedTuple):
     converted: bool
     next_deadline: NextDeadline | None
     delay_reason: str | None
+    # Why the incident is not notifiable to the Panel (None when it is).
+    not_notifiable_reason: str | None = None
 
 
 class TrackerList(NamedTuple):
@@ -204,7 +207,8 @@ def _page_rows(query, filters, offset, limit, rules, today) -> list[TrackerRow]:
     incident = SeriousIncident
     columns = (incident.id, incident.reference, incident.child_reference, incident.child_died,
                incident.la_aware_on, incident.stage, incident.decision, incident.converted,
-               incident.partnership_id, incident.published_on)
+               incident.partnership_id, incident.published_on,
+               incident.abuse_or_neglect_suspected)
     page = (
         query.with_only_columns(*columns)
         .order_by(*_order(incident, sort, filters.descending))
@@ -243,4 +247,5 @@ def _row(found, rules, today) -> TrackerRow:
     return TrackerRow(found.id, found.reference, found.child_reference, found.child_died,
                       found.la_aware_on, STAGES.get(found.stage, found.stage),
                       DECISIONS.get(found.decision) if found.decision else None,
-                      found.converted, upcoming, reason)
+                      found.converted, upcoming, reason,
+                      None if found.abuse_or_neglect_suspected else NOT_NOTIFIABLE_REASON)

@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from reviews.services.incidents import check, not_before, not_future
+from reviews.models import NOT_NOTIFIABLE, NOT_NOTIFIABLE_REASON
+from reviews.services.incidents import check, not_before, not_future, suspicion
 from tracker import deadline_service, deadlines, timeline
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -72,9 +73,36 @@ def due_dates(incident) -> dict[str, DueDate]:
     return found
 
 
+def record_suspicion(incident, values: dict, today: date) -> list[str]:
+    """Record whether abuse or neglect is known or suspected, and from when: the Panel's and
+    the partners' clocks start from that day, and without it the incident is not notifiable
+    (no Panel, partners' or rapid review deadline). Returns what changed (no commit)."""
+    values = {"abuse_or_neglect_suspected": bool(values.get("abuse_or_neglect_suspected")),
+              "abuse_or_neglect_known_on": values.get("abuse_or_neglect_known_on")}
+    check(suspicion(values, incident.la_aware_on, today))
+    changed = [name for name, value in values.items() if getattr(incident, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(incident, name, values[name])
+    if incident.notifiable:
+        timeline.add(incident, "notification",
+                     "Abuse or neglect known or suspected: notifiable to the Panel",
+                     happened_on=incident.abuse_or_neglect_known_on)
+    else:
+        timeline.add(incident, "notification",
+                     f"{NOT_NOTIFIABLE}: {NOT_NOTIFIABLE_REASON}", happened_on=today)
+    deadline_service.sync_case(incident)
+    return ["Notifiable to the Panel" if incident.notifiable else NOT_NOTIFIABLE]
+
+
 def record(incident, values: dict, today: date) -> list[str]:
-    """Record when each notification was sent (and the Panel's reference); a date after the
-    stored due date needs the reason. Returns what was newly recorded (no commit)."""
+    """Record whether the incident is notifiable (record_suspicion), then when each
+    notification was sent (and the Panel's reference); a date after the stored due date
+    needs the reason. Returns what was newly recorded (no commit)."""
+    changed = []
+    if "abuse_or_neglect_suspected" in values:
+        changed = record_suspicion(incident, values, today)
     due = due_dates(incident)
     notices = notices_for(incident)
     problems = {}
@@ -110,4 +138,4 @@ def record(incident, values: dict, today: date) -> list[str]:
         late = " (late)" if stored is not None and sent > stored.due else ""
         timeline.add(incident, "notification", f"{notice.done_words}{late}", happened_on=sent)
     deadline_service.sync_case(incident)
-    return [notice.done_words for notice, _ in recorded]
+    return changed + [notice.done_words for notice, _ in recorded]

@@ -16,13 +16,18 @@ def tasks(incident, actions=None) -> list[Task]:
     """Notification, rapid review, decision, review, publication, actions, in order."""
     notified = incident.panel_notified_on is not None and (
         incident.partners_notified_on is not None)
+    started = bool(incident.panel_notified_on or incident.partners_notified_on)
+    # Not notifiable to the Panel (no abuse or neglect known or suspected): neither is needed,
+    # unless the partners chose to do them anyway.
+    needless = not incident.notifiable and not started and incident.rapid_review_sent_on is None
     rows = [
         Task("Notify the Panel and the safeguarding partners",
-             *_status(notified, incident.panel_notified_on or incident.partners_notified_on)),
+             *(_NA if needless else _status(notified, started))),
         # A meeting held moves the incident to the rapid review stage: started.
-        Task("Rapid review", *_status(incident.rapid_review_sent_on is not None,
-                                      bool(incident.rr_facts or incident.rr_recommendation
-                                           or incident.stage == "rapid_review"))),
+        Task("Rapid review", *(_NA if needless else _status(
+            incident.rapid_review_sent_on is not None,
+            bool(incident.rr_facts or incident.rr_recommendation
+                 or incident.stage == "rapid_review")))),
         Task("Decision on a review", *_status(incident.decision is not None, False)),
     ]
     if incident.decision == "none":

@@ -7,7 +7,14 @@ from flask_login import current_user
 from forms.reviews.incident import IncidentForm, NotificationsForm, add_problems
 from forms.reviews.tracker import TrackerFilterForm
 from reviews import bp
-from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, RECOMMENDATIONS, STAGES
+from reviews.models import (
+    CP_PLAN,
+    DECISIONS,
+    LOCATIONS,
+    NOT_NOTIFIABLE,
+    RECOMMENDATIONS,
+    STAGES,
+)
 from reviews.services import access, lists, review_page
 from reviews.services import incidents as service
 from reviews.services import notifications as notices
@@ -21,7 +28,8 @@ from tracker.timeutil import london_today
 
 # The vocabularies every practice review page shows in words.
 VOCABULARIES = {"stages": STAGES, "locations": LOCATIONS, "cp_plan": CP_PLAN,
-                "recommendations": RECOMMENDATIONS, "decisions": DECISIONS}
+                "recommendations": RECOMMENDATIONS, "decisions": DECISIONS,
+                "not_notifiable": NOT_NOTIFIABLE}
 
 
 @bp.context_processor

@@ -22,6 +22,9 @@ def make_incident(partnership, *, child_name=None, **fields) -> SeriousIncident:
         "location": "in_area",
         **fields,
     }
+    # A national review decided by the Panel on the decision's date unless its own is given.
+    if values.get("decision") == "national":
+        values.setdefault("panel_decision_on", values.get("decision_on"))
     incident = SeriousIncident(**values)
     db.session.add(incident)
     db.session.flush()

@@ -120,7 +120,8 @@ def test_a_national_review_has_its_own_clock_and_no_review_ends_the_clocks(
     national = make_incident(partnership, rapid_review_sent_on=date(2025, 1, 20))
     none = make_incident(partnership, rapid_review_sent_on=date(2025, 1, 20))
 
-    decide(call, business_client, national, decision="national")
+    decide(call, business_client, national, decision="national",
+           panel_decision_on=day(date(2025, 2, 3)))
     decide(call, business_client, none, decision="none", family_told="no",
            family_told_on=None)
 
@@ -154,6 +155,7 @@ def test_changing_a_local_review_to_no_review_drops_its_publication_clock(
     ({"decision_on": day(date(2024, 12, 22))},
      "Date of the decision must be the same as or after the date the local authority became "
      "aware"),
+    ({"decision": "national"}, "Enter the date the Panel decided to carry out a national review"),
     ({"decision_rationale": ""}, "Enter the rationale for the decision"),
     ({"family_told": None}, "Select whether the family has been told"),
     ({"family_told_on": None}, "Enter the date the family was told"),

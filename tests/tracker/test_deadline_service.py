@@ -193,10 +193,11 @@ def test_the_review_decision_decides_which_publication_deadlines_apply(partnersh
     assert rows["cspr_publication"].met_on == date(2026, 1, 5)
     assert rows["cspr_public_until"].due_date == date(2027, 1, 5)
 
-    update(incident, decision="national")
+    # A national review's clock starts at the Panel's decision, not the partners' date.
+    update(incident, decision="national", panel_decision_on=date(2025, 9, 15))
     rows = stored(incident)
     assert "cspr_publication" not in rows and "cspr_prepublication_copies" not in rows
-    assert rows["national_publication"].due_date == date(2026, 2, 28)
+    assert rows["national_publication"].due_date == date(2026, 3, 15)
     assert rows["national_public_until"].due_date == date(2029, 1, 5)
 
     update(incident, decision="none")

@@ -441,6 +441,7 @@ def test_each_status_has_its_label_and_tag_colour():
         DeadlineStatus.NOT_APPLICABLE: ("Not applicable", "govuk-tag--grey"),
         DeadlineStatus.PAUSED: ("Paused", "govuk-tag--purple"),
         DeadlineStatus.EXTENDED: ("Extended", "govuk-tag--light-blue"),
+        DeadlineStatus.FOR_INFORMATION: ("The Panel's: for information", "govuk-tag--grey"),
     }
 
 

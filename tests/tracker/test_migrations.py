@@ -1,8 +1,9 @@
 """The migrations build exactly the schema the models describe."""
 
 import ast
+import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -424,5 +425,77 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
                 assert _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all()) == stored
                 assert "switched_off_on" not in {
                     column["name"] for column in sa.inspect(conn).get_columns("rule_override")}
+        _empty(db.engine)
+        db.engine.dispose()
+
+
+def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_path):
+    """An incident without abuse or neglect known or suspected is not notifiable to the Panel:
+    the upgrade deletes its Panel, partners' and rapid review deadlines, writing each to the
+    audit trail with its met date, and keeps every other deadline (a looked-after child's
+    Secretary of State and Ofsted clock); a national review's Panel decision is dated from
+    the decision recorded. Tried up, down and up, on the database the suite runs on."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    incident_sql = (
+        "INSERT INTO serious_incident (id, partnership_id, reference, stage, incident_date, "
+        "la_aware_on, child_died, looked_after, created_at, updated_at, "
+        "abuse_or_neglect_suspected, child_reference, rules_edition, version, decision, "
+        "decision_on) VALUES (:id, 1, :reference, 'notified', '2024-12-20', '2024-12-23', "
+        "true, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :suspected, 'Child A', 'WT2018', 1, "
+        ":decision, :decided)")
+    deadline_sql = (
+        "INSERT INTO deadline (partnership_id, owner_type, owner_id, rule_key, edition, item, "
+        "trigger_date, due_date, met_on, extension_reason, rules_version, updated_at) VALUES "
+        "(1, 'serious_incident', :owner, :rule, 'WT2018', '', '2024-12-23', '2025-01-02', "
+        ":met, :reason, 0, CURRENT_TIMESTAMP)")
+    kept = ("SELECT owner_id, rule_key FROM deadline WHERE owner_type = 'serious_incident' "
+            "ORDER BY owner_id, rule_key")
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0015_closure_overrides")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(incident_sql), [
+                {"id": 1, "reference": "CSPR-NSP-2024-0001", "suspected": True,
+                 "decision": "national", "decided": date(2025, 2, 3)},
+                {"id": 2, "reference": "CSPR-NSP-2024-0002", "suspected": False,
+                 "decision": None, "decided": None}])
+            for owner in (1, 2):
+                for rule in ("panel_notification", "rapid_review",
+                             "sos_ofsted_lac_notification"):
+                    conn.execute(sa.text(deadline_sql), {
+                        "owner": owner, "rule": rule,
+                        "met": date(2024, 12, 30) if rule == "panel_notification" else None,
+                        "reason": "Holiday cover" if rule == "rapid_review" else None})
+        upgrade(revision="0016_notifiable_national")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(kept)).all() == [
+                (1, "panel_notification"), (1, "rapid_review"),
+                (1, "sos_ofsted_lac_notification"), (2, "sos_ofsted_lac_notification")]
+            trail = conn.execute(sa.text(
+                "SELECT object_label, changes FROM audit_event WHERE action = 'delete' "
+                "AND object_type = 'Deadline' ORDER BY object_label")).all()
+            assert [label for label, _ in trail] == ["panel_notification", "rapid_review"]
+            changes = [c if isinstance(c, dict) else json.loads(c) for _, c in trail]
+            assert changes[0]["met_on"] == ["2024-12-30", None]
+            assert changes[1]["extension_reason"] == ["Holiday cover", None]
+            dated = conn.execute(sa.text(
+                "SELECT id, panel_decision_on, abuse_or_neglect_known_on FROM serious_incident "
+                "ORDER BY id")).all()
+            assert [tuple(None if v is None else str(v) for v in row) for row in dated] == [
+                ("1", "2025-02-03", None), ("2", None, None)]
+        downgrade(revision="0015_closure_overrides")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("serious_incident")}
+            assert not {"panel_decision_on", "abuse_or_neglect_known_on"} & columns
+        upgrade(revision="0016_notifiable_national")
+        with db.engine.connect() as conn:
+            assert len(conn.execute(sa.text(kept)).all()) == 4
         _empty(db.engine)
         db.engine.dispose()

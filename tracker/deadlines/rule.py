@@ -14,6 +14,9 @@ DUTIES = ("must", "should", "panel", "local")
 # days and its own timescales apply to local-practice rules alone.
 FIXED_DUTIES = ("must", "should", "panel")
 DOMAINS = ("cdr", "reviews", "partnership")
+# Whose deadline it is: the partnership's, or the Panel's (a national review), shown to the
+# partnership for information only: never counted, reminded or shown as overdue.
+OWNERS = ("partnership", "panel")
 
 UNIT_SINGULAR_LABELS = {
     "working_days": "working day",
@@ -64,6 +67,7 @@ class Rule:
     earliest_amount: int | None = None
     note: str = ""
     inferred: bool = False
+    owner: str = "partnership"
     # A literal, not CURRENT_EDITION: these rules stay WT2018 when a later edition is current.
     edition: str = "WT2018"
 
@@ -74,6 +78,7 @@ class Rule:
             ("direction", DIRECTIONS),
             ("duty", DUTIES),
             ("domain", DOMAINS),
+            ("owner", OWNERS),
         )
         problems = [
             f"{field} {getattr(self, field)!r}"
@@ -96,6 +101,11 @@ class Rule:
     def fixed(self) -> bool:
         """Statutory or Panel: counted on weekends and bank holidays only, never overridden."""
         return self.duty in FIXED_DUTIES
+
+    @property
+    def for_information(self) -> bool:
+        """Whether the deadline is another body's (the Panel's), shown for information only."""
+        return self.owner != "partnership"
 
     @property
     def unit_label(self) -> str:

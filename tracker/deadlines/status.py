@@ -20,6 +20,8 @@ class DeadlineStatus(enum.Enum):
     NOT_APPLICABLE = "not_applicable"
     PAUSED = "paused"
     EXTENDED = "extended"
+    # Another body's deadline (the Panel's), shown to the partnership for information.
+    FOR_INFORMATION = "for_information"
 
     @property
     def label(self) -> str:
@@ -42,6 +44,7 @@ _STATUS_LABELS = {
     DeadlineStatus.NOT_APPLICABLE: "Not applicable",
     DeadlineStatus.PAUSED: "Paused",
     DeadlineStatus.EXTENDED: "Extended",
+    DeadlineStatus.FOR_INFORMATION: "The Panel's: for information",
 }
 _STATUS_TAG_CLASSES = {
     DeadlineStatus.NOT_YET_DUE: "govuk-tag--blue",
@@ -53,6 +56,7 @@ _STATUS_TAG_CLASSES = {
     DeadlineStatus.NOT_APPLICABLE: "govuk-tag--grey",
     DeadlineStatus.PAUSED: "govuk-tag--purple",
     DeadlineStatus.EXTENDED: "govuk-tag--light-blue",
+    DeadlineStatus.FOR_INFORMATION: "govuk-tag--grey",
 }
 
 

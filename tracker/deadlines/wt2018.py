@@ -107,7 +107,8 @@ RULES = (
         key="panel_notification",
         label="Notify the Child Safeguarding Practice Review Panel",
         domain="reviews",
-        trigger="Local authority became aware of the serious incident",
+        trigger="Local authority became aware of a notifiable incident: abuse or neglect "
+        "known or suspected (Children Act 2004 section 16C(1), [003] L1371–L1376)",
         unit="working_days",
         amount=5,
         direction="after",
@@ -119,7 +120,8 @@ RULES = (
         key="partners_notification",
         label="Report the serious incident to the safeguarding partners",
         domain="reviews",
-        trigger="Local authority became aware of the serious incident",
+        trigger="Local authority became aware of a notifiable incident: abuse or neglect "
+        "known or suspected (Children Act 2004 section 16C(1), [003] L1371–L1376)",
         unit="working_days",
         amount=5,
         direction="after",
@@ -198,19 +200,22 @@ RULES = (
     ),
     Rule(
         key="national_publication",
-        label="Publish the national child safeguarding practice review",
+        label="The Panel publishes the national child safeguarding practice review",
         domain="reviews",
-        trigger="Panel decided to carry out a national review",
+        trigger="The Panel decided to carry out a national review (the date of its decision)",
         unit="months",
         amount=6,
         direction="after",
         duty="should",
         citation=_wt(4, "50", "L1529"),
-        note="If other proceedings delay publication, the Panel tells the Secretary of State why.",
+        note="The Panel's timescale, shown for information: it never counts in the "
+        "partnership's compliance and reminds nobody. If other proceedings delay "
+        "publication, the Panel tells the Secretary of State why.",
+        owner="panel",
     ),
     Rule(
         key="national_prepublication_copies",
-        label="Send the national review report to the Secretary of State",
+        label="The Panel sends the national review report to the Secretary of State",
         domain="reviews",
         trigger="Planned publication date of the national review",
         unit="working_days",
@@ -219,12 +224,13 @@ RULES = (
         duty="must",
         citation=f"{_WT}, chapter 4 paragraph 49 ([003] L1528); working day as defined in "
         "footnote 90 ([003] L1512)",
-        note="Copies to the safeguarding partners, Ofsted, the CQC and HMICFRS have no "
-        "timescale (ambiguity A-13).",
+        note="The Panel's timescale, shown for information. Copies to the safeguarding "
+        "partners, Ofsted, the CQC and HMICFRS have no timescale (ambiguity A-13).",
+        owner="panel",
     ),
     Rule(
         key="national_public_until",
-        label="Keep the national review report publicly available",
+        label="The Panel keeps the national review report publicly available",
         domain="reviews",
         trigger="National review report published",
         unit="years",
@@ -232,7 +238,9 @@ RULES = (
         direction="after",
         duty="must",
         citation=_wt(4, "49", "L1528"),
-        note="The earliest date the report or information may be taken down (ambiguity A-12).",
+        note="The Panel's, shown for information: the earliest date the report or information "
+        "may be taken down (ambiguity A-12).",
+        owner="panel",
     ),
     # --- Safeguarding partnership --------------------------------------------------------
     Rule(

@@ -21,7 +21,7 @@ from flask import current_app, request, url_for
 
 from tracker import deadlines
 from tracker.deadline_models import Deadline
-from tracker.deadline_service import MINIMUM_PERIOD_RULES, open_deadlines
+from tracker.deadline_service import NOT_THE_PARTNERSHIPS, open_deadlines
 from tracker.roles import Permission
 
 DEADLINE = "deadline"
@@ -152,7 +152,7 @@ def all_sources(app=None) -> list[ReminderSource]:
 def policy_keys(app=None) -> dict[str, str]:
     """Every key a reminder policy can be set for, with its label: rules, then actions."""
     keys = {rule.key: rule.label for rule in deadlines.all_rules()
-            if rule.key not in MINIMUM_PERIOD_RULES}
+            if rule.key not in NOT_THE_PARTNERSHIPS}
     for source in all_sources(app):
         keys.update(source.policy_labels)
     return keys
