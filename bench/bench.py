@@ -385,7 +385,7 @@ def _print_table(results, databases, sizes, pages):
                    or any(row[2] != 200 for row in found))
             cells = "".join(f"{m:>9.1f}" for m in medians)
             queries = "/".join(str(c) for c in counts)
-            line += f"| {cells[2:]}{ratio:>7.2f}{queries:>9}{'!' if off else ' ':<2}"
+            line += f"| {cells[2:]}{ratio:>7.2f}{queries:>9} {'!' if off else ' '}"
         print(line)
 
 
