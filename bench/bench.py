@@ -2,11 +2,13 @@
 
 Run with `make bench` (or `python -m bench.bench --sizes 1000 100000 --repeat 30`).
 It prints figures and never fails on a slow machine. Each size gets a throwaway SQLite
-database in a temporary folder, or PostgreSQL when BENCH_DATABASE_URL is set (that database
-is emptied first).
+database in a temporary folder; when BENCH_DATABASE_URL is set, PostgreSQL is measured too
+(in a schema bench_<size> of that database, emptied first) and the closing table puts both
+databases side by side. `--databases`, `--pages` and `--reuse` choose what to run (--help).
 """
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -21,6 +23,7 @@ from bench.exports import bench_exports
 from bench.reminders import bench_reminders
 from tracker import calendar, create_app, deadline_bulk, demo
 from tracker.audit import AuditEvent
+from tracker.db_maintenance import analyze
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership
 
@@ -40,6 +43,12 @@ PAGES = [
     ),
     ("Users (system administrator)", "admin@example.org", "/users/"),
     ("Partnership settings", "admin@example.org", "/partnerships/NSP"),
+    ("Partnerships", "admin@example.org", "/partnerships/"),
+    ("Possible duplicates", "admin@example.org",
+     lambda: _endpoint_path("partnerships.duplicates", code="NSP")),
+    ("Imports", "cdop.admin@example.org", lambda: _endpoint_path("imports.index")),
+    ("Your reminder settings", "cdop.admin@example.org",
+     lambda: _endpoint_path("account.reminders")),
     ("Audit trail (auditor)", "auditor@example.org", "/audit/"),
     # Child death reviews. A callable path is worked out after seeding (None: skip the page,
     # e.g. an endpoint this version does not have).
@@ -55,6 +64,12 @@ PAGES = [
     ("Child deaths: search by name", "cdop.admin@example.org",
      lambda: _search_path("name")),
     ("Home (designated doctor)", "designated.doctor@example.org", "/"),
+    ("My cases (designated doctor)", "designated.doctor@example.org",
+     lambda: _endpoint_path("cdr.my_cases")),
+    ("Child deaths: the doctor's overdue cases", "designated.doctor@example.org",
+     lambda: _doctor_overdue_path()),
+    ("Panel meetings", "cdop.admin@example.org",
+     lambda: _endpoint_path("cdr.panel_meetings")),
     ("Outstanding requests", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.outstanding_requests")),
     ("Panel agenda", "cdop.admin@example.org", lambda: _panel_agenda_path()),
@@ -66,6 +81,8 @@ PAGES = [
      lambda: _review_path()),
     ("Practice reviews: overdue actions", "business.unit@example.org",
      lambda: _endpoint_path("reviews.overdue_actions")),
+    ("Practice reviews: yearly reports", "business.unit@example.org",
+     lambda: _endpoint_path("reviews.yearly_reports")),
     ("Home (business unit)", "business.unit@example.org", "/"),
     # The dashboard of the other roles (the auditor's spans both domains and partnerships).
     ("Home (panel member)", "panel.member@example.org", "/"),
@@ -91,18 +108,36 @@ PAGES = [
 def main(argv=None):
     """Run every benchmark and print the figures."""
     args = _parse(argv)
-    _bench_calendar(args.calls)
+    databases = _databases(args.databases)
+    pages_only = args.pages is not None
+    if not pages_only:
+        _bench_calendar(args.calls)
+    pages = _chosen(PAGES, args.pages)
+    results = {}
     for size in args.sizes:
-        with _throwaway_app() as app:
-            with app.app_context():
-                _seed(size)
-                _bench_recompute(size)
-                bench_reminders(app, SEED_TODAY)
-                engine = db.engine
-            # Requests run outside that app context, as on a server: each gets its own `g`.
-            _bench_pages(app, engine, args.repeat)
-            # The case list export at this many child death cases: time and peak memory.
-            bench_exports(app, size)
+        for database, url in databases:
+            with _bench_app(database, url, size, args.reuse) as (app, seeded):
+                print(f"\n== {database}, {size:,} cases")
+                with app.app_context():
+                    if not seeded:
+                        _seed(size)
+                        # The reminder pass is part of the data: the notices pages show it.
+                        bench_reminders(app, SEED_TODAY)
+                        _mark_seeded(size)
+                    elif not pages_only:
+                        bench_reminders(app, SEED_TODAY)
+                    if not pages_only:
+                        _bench_recompute(size)
+                    engine = db.engine
+                # Requests run outside that app context, as on a server: each gets its own `g`.
+                results[database, size] = _bench_pages(app, engine, args.repeat, pages)
+                if not pages_only:
+                    # The case list export at this many child death cases: time and peak
+                    # memory. It may add child death cases, so a kept database is reseeded.
+                    with app.app_context():
+                        _unmark_seeded()
+                    bench_exports(app, size)
+    _print_table(results, [d for d, _ in databases], args.sizes, pages)
 
 
 def _parse(argv):
@@ -110,26 +145,102 @@ def _parse(argv):
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--repeat", type=int, default=30, help="requests per page")
     parser.add_argument("--calls", type=int, default=1_000_000, help="add_working_days calls")
+    parser.add_argument(
+        "--databases", nargs="+", choices=["sqlite", "postgresql"],
+        help="the databases to measure side by side (default: SQLite, and PostgreSQL too "
+             "when BENCH_DATABASE_URL is set); PostgreSQL needs BENCH_DATABASE_URL")
+    parser.add_argument(
+        "--pages", nargs="*", metavar="TEXT",
+        help="measure only the pages (those whose label contains one of these words, "
+             "case-insensitive, or all of them): the rules engine, recompute and export "
+             "benchmarks are then skipped")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="keep each seeded database (SQLite: instance/bench/; PostgreSQL: a schema per "
+             "size) and use it again next time instead of seeding anew")
     return parser.parse_args(argv)
 
 
-@contextmanager
-def _throwaway_app():
-    """An app on an empty database that disappears afterwards."""
-    import os
-
+def _databases(names):
+    """(name, SQLAlchemy URL or None for SQLite) of each database to measure."""
     url = os.environ.get("BENCH_DATABASE_URL")
+    names = names or (["sqlite", "postgresql"] if url else ["sqlite"])
+    if "postgresql" in names and not url:
+        raise SystemExit("Set BENCH_DATABASE_URL=postgresql+psycopg://... to bench PostgreSQL "
+                         "(that database's bench schemas are emptied).")
+    return [("SQLite", None) if name == "sqlite" else ("PostgreSQL", url) for name in names]
+
+
+def _chosen(pages, texts):
+    """The pages whose label contains one of `texts` (every page when there are none)."""
+    if not texts:
+        return pages
+    chosen = [page for page in pages if any(t.lower() in page[0].lower() for t in texts)]
+    if not chosen:
+        raise SystemExit(f"No page's label contains any of {texts}.")
+    return chosen
+
+
+@contextmanager
+def _bench_app(database, url, size, reuse):
+    """An app on its own database for this size, and whether that database is seeded.
+
+    SQLite: a file in a temporary folder (or instance/bench/ with `reuse`). PostgreSQL: the
+    schema bench_<size> of BENCH_DATABASE_URL's database, emptied unless `reuse`.
+    """
     with tempfile.TemporaryDirectory() as folder:
-        uri = url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+        if url is None:
+            kept = Path("instance") / "bench"
+            if reuse:
+                kept.mkdir(parents=True, exist_ok=True)
+            uri = f"sqlite:///{(kept if reuse else Path(folder)).resolve() / f'{size}.sqlite'}"
+        else:
+            schema = f"bench_{size}"
+            _make_schema(url, schema, empty=not reuse)
+            separator = "&" if "?" in url else "?"
+            uri = f"{url}{separator}options=-csearch_path%3D{schema}"
         app = create_app({"CONFIG_CLASS": "development", "SQLALCHEMY_DATABASE_URI": uri,
                           "WTF_CSRF_ENABLED": True})
         with app.app_context():
-            db.drop_all()
-            db.create_all()
-        yield app
+            seeded = reuse and _seeded_size() == size
+            if not seeded:
+                db.drop_all()
+                db.create_all()
+        yield app, seeded
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def _make_schema(url, schema, empty):
+    """Create a PostgreSQL schema (dropping it and its tables first when `empty`)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if empty:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    engine.dispose()
+
+
+def _seeded_size():
+    """The size a kept database was seeded with, or None."""
+    if not sa.inspect(db.engine).has_table("bench_seeded"):
+        return None
+    return db.session.execute(sa.text("SELECT size FROM bench_seeded")).scalar()
+
+
+def _mark_seeded(size):
+    """Note that this database holds a complete seed of `size` cases (for --reuse)."""
+    db.session.execute(sa.text("CREATE TABLE IF NOT EXISTS bench_seeded (size INTEGER)"))
+    db.session.execute(sa.text("DELETE FROM bench_seeded"))
+    db.session.execute(sa.text("INSERT INTO bench_seeded (size) VALUES (:size)"),
+                       {"size": size})
+    db.session.commit()
+
+
+def _unmark_seeded():
+    db.session.execute(sa.text("DROP TABLE IF EXISTS bench_seeded"))
+    db.session.commit()
 
 
 def _seed(size):
@@ -138,9 +249,11 @@ def _seed(size):
     demo.seed_people()
     demo.seed_cases(size, today=SEED_TODAY)
     _seed_audit_trail(size * AUDIT_ROWS_PER_CASE)
+    # The planner's statistics, as autovacuum would gather them a while after a bulk load.
+    analyze()
     elapsed = time.perf_counter() - started
     deadlines = db.session.execute(sa.text("SELECT count(*) FROM deadline")).scalar()
-    print(f"\n== {size:,} cases ({deadlines:,} stored deadlines, "
+    print(f"  {size:,} cases ({deadlines:,} stored deadlines, "
           f"{size * AUDIT_ROWS_PER_CASE:,} audit rows): seeded in {elapsed:.1f} s")
 
 
@@ -214,12 +327,15 @@ def _timed_recompute(label):
     print(f"  recompute every stored deadline, {label}: {elapsed:.2f} s ({changed:,} moved)")
 
 
-def _bench_pages(app, engine, repeat):
-    """Median and 95th percentile of repeated requests, and SQL queries per request."""
+def _bench_pages(app, engine, repeat, pages):
+    """Median and 95th percentile of repeated requests, and SQL queries per request.
+
+    Returns {label: (median ms, most queries, HTTP status)}.
+    """
     counter = _QueryCounter(engine)
-    print(f"  {'page':<38}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
-    clients = {}
-    for label, email, path in _resolved(app, PAGES):
+    print(f"  {'page':<42}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+    clients, results = {}, {}
+    for label, email, path in _resolved(app, pages):
         client = clients.get(email) or _signed_in(app, email)
         clients[email] = client
         timings, queries = [], []
@@ -234,9 +350,43 @@ def _bench_pages(app, engine, repeat):
             queries.append(counter.count)
         status = "" if response.status_code == 200 else f"  (HTTP {response.status_code})"
         p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
-        print(f"  {label:<38}{statistics.median(timings):>10.1f}{p95:>10.1f}"
+        print(f"  {label:<42}{statistics.median(timings):>10.1f}{p95:>10.1f}"
               f"{max(queries):>9}{status}")
+        results[label] = (statistics.median(timings), max(queries), response.status_code)
     counter.remove()
+    return results
+
+
+def _print_table(results, databases, sizes, pages):
+    """Each page's median ms at each size, the ratio largest/smallest and its queries per
+    request (one figure when every size needs the same number), database beside database.
+
+    A "!" marks a page off the goals: median at most 50 ms at the largest size, within twice
+    the smallest size's figure, and the same number of queries at every size.
+    """
+    print("\n== Pages: median ms per request; ratio of the largest size to the smallest; "
+          "queries per request")
+    head = f"  {'':<42}"
+    columns = "".join(f"{size:>9,}" for size in sizes) + f"{'ratio':>7}{'queries':>9}  "
+    width = len(columns)
+    print(head + "".join(f"| {name:<{width - 2}}" for name in databases))
+    print(head + "".join(f"| {columns[2:]}" for _ in databases))
+    for label, _, _ in pages:
+        line = f"  {label[:41]:<42}"
+        for database in databases:
+            found = [results.get((database, size), {}).get(label) for size in sizes]
+            if any(row is None for row in found):
+                line += f"| {'(not measured)':<{width - 2}}"
+                continue
+            medians = [row[0] for row in found]
+            counts = sorted({row[1] for row in found})
+            ratio = medians[-1] / medians[0] if medians[0] else 0
+            off = (medians[-1] > 50 or ratio > 2 or len(counts) > 1
+                   or any(row[2] != 200 for row in found))
+            cells = "".join(f"{m:>9.1f}" for m in medians)
+            queries = "/".join(str(c) for c in counts)
+            line += f"| {cells[2:]}{ratio:>7.2f}{queries:>9} {'!' if off else ' '}"
+        print(line)
 
 
 def _resolved(app, pages):
@@ -246,7 +396,7 @@ def _resolved(app, pages):
                  for label, email, path in pages]
     for label, _, path in found:
         if path is None:
-            print(f"  {label:<38}(skipped: not in this version)")
+            print(f"  {label:<42}(skipped: not in this version)")
     return [page for page in found if page[2] is not None]
 
 
@@ -286,6 +436,14 @@ def _search_path(key):
     text = {"reference": case.reference, "nhs_number": case.nhs_number,
             "name": case.family_name}[key]
     return _endpoint_path("cdr.cases", q=text)
+
+
+def _doctor_overdue_path():
+    """The case list filtered as the designated doctor's dashboard links it: their overdue
+    cases."""
+    doctor_id = db.session.execute(sa.text(
+        "SELECT id FROM \"user\" WHERE email = 'designated.doctor@example.org'")).scalar()
+    return _endpoint_path("cdr.cases", overdue="y", doctor=doctor_id) if doctor_id else None
 
 
 def _panel_agenda_path():

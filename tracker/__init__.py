@@ -14,6 +14,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 from werkzeug.utils import cached_property
 
 import config as config_module
+from tracker import db_maintenance  # noqa: F401 (PostgreSQL's connection settings)
 from tracker.extensions import LARGEST_ID, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent

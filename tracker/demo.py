@@ -76,10 +76,13 @@ def insert_rows(table, rows, batch_size=5000):
 
 
 def _after_cases_seeded():
-    """Compute the stored deadlines of every case (bulk, not one by one)."""
+    """Compute the stored deadlines of every case (bulk, not one by one), then refresh the
+    planner's statistics (PostgreSQL) so the pages are planned for this many rows at once."""
     from tracker import deadline_bulk
+    from tracker.db_maintenance import analyze
 
     deadline_bulk.rebuild_all()
+    analyze()
 
 
 def has_cases():

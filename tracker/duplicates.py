@@ -79,6 +79,22 @@ class DuplicateFinder:
     find: Callable
 
 
+def repeated(query, columns):
+    """A select() of the rows of `query` (its columns, such as id and reference) that share
+    the values of `columns` with another of its rows (NULLs alike), with those values, in
+    their order.
+
+    Counted over a window in one pass: joining the rows to their repeated groups on IS NOT
+    DISTINCT FROM (for the NULLs) can only be a nested loop, every row against every group.
+    """
+    keys = [column.label(f"k{index}") for index, column in enumerate(columns)]
+    counted = query.add_columns(*keys, sa.func.count().over(partition_by=list(columns))
+                                .label("shared")).subquery()
+    shown = [counted.c[column.name] for column in query.selected_columns]
+    values = [counted.c[key.name] for key in keys]
+    return sa.select(*shown, *values).where(counted.c.shared > 1).order_by(*values, *shown[:1])
+
+
 def groups(partnership_id: int) -> list[DuplicateGroup]:
     """Every domain's groups of seeming duplicates in a partnership."""
     found = []

@@ -76,6 +76,11 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
         # death, matched against the overdue cases from this index without reading each case.
         sa.Index("ix_cdr_case_partnership_jar", "partnership_id", "jar_required",
                  "date_of_death", "id"),
+        # My cases (cdr/services/my_cases.py): a designated doctor's open cases, from the
+        # index alone.
+        sa.Index("ix_cdr_case_doctor_open", "designated_doctor_id", "partnership_id", "id",
+                 postgresql_where=sa.text("closed_on IS NULL"),
+                 sqlite_where=sa.text("closed_on IS NULL")),
     )
     __audit_label__ = "reference"
 

@@ -17,11 +17,21 @@ from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
 
-def _open_case_deadline():
+def _open_case_deadline(likely=lambda condition: condition):
     """Open stored deadlines of the case in the enclosing query (correlated)."""
-    return sa.and_(Deadline.owner_type == ChildDeathCase.__tablename__,
+    return sa.and_(likely(Deadline.owner_type == ChildDeathCase.__tablename__),
                    Deadline.owner_id == ChildDeathCase.id, Deadline.item == "",
                    deadline_service.open_deadlines())
+
+
+def _sqlite_likely(condition):
+    """On SQLite, tell the planner that most deadlines are a case's, so it reads the
+    doctor's cases first and each one's deadlines after (without statistics it would read
+    every open case deadline first: 250 ms rather than 30 at 100,000 cases). PostgreSQL,
+    with its statistics, needs no hint."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return condition
+    return sa.func.likelihood(condition, sa.literal_column("0.9"))
 
 
 def _due():
@@ -35,24 +45,33 @@ def my_cases(doctor_id: int, partnership_ids, today: date, rules: dict, due_soon
     A case needs them while a rapid response meeting's deadline is open (a Joint Agency
     Response with a meeting not yet held) or another deadline is overdue or due soon.
     Earliest next deadline first. `rules` are the partnerships' closure days (load_rules).
+
+    One pass over the doctor's open cases joined to their open deadlines, grouped by case
+    (whether it needs them, and its next deadline), rather than two EXISTS and a MIN asked
+    of each case: those read each case's deadlines three times over, and PostgreSQL hashes
+    every open deadline for the EXISTS under OR (0.4 s at 100,000 cases on both databases).
     """
     ids = sorted(partnership_ids)
-    soon = [sa.and_(ChildDeathCase.partnership_id == pid,
-                    _due() <= add_working_days(today, due_soon_days, rules.get(pid)))
-            for pid in ids]
-    meeting_open = sa.exists().where(
-        _open_case_deadline(), Deadline.rule_key.in_([rule_key(n) for n in MEETING_NUMBERS]))
-    due_soon = sa.exists().where(_open_case_deadline(), Deadline.paused_reason.is_(None),
-                                 sa.or_(sa.false(), *soon))
-    next_due = sa.select(sa.func.min(_due())).where(_open_case_deadline()).scalar_subquery()
+    case = ChildDeathCase
+    soon = sa.or_(sa.false(), *[
+        sa.and_(case.partnership_id == pid,
+                _due() <= add_working_days(today, due_soon_days, rules.get(pid)))
+        for pid in ids])
+    meeting_open = Deadline.rule_key.in_([rule_key(n) for n in MEETING_NUMBERS])
+    due_soon = sa.and_(Deadline.paused_reason.is_(None), soon)
+    needing = (
+        sa.select(case.id.label("case_id"), sa.func.min(_due()).label("next_due"))
+        .join(Deadline, _open_case_deadline(_sqlite_likely))
+        .where(case.designated_doctor_id == doctor_id, case.closed_on.is_(None),
+               case.partnership_id.in_(ids))
+        .group_by(case.id)
+        .having(sa.func.max(sa.case((sa.or_(meeting_open, due_soon), 1), else_=0)) == 1)
+        .subquery()
+    )
     return (
-        sa.select(ChildDeathCase)
-        .where(ChildDeathCase.designated_doctor_id == doctor_id,
-               ChildDeathCase.closed_on.is_(None),
-               ChildDeathCase.partnership_id.in_(ids),
-               sa.or_(meeting_open, due_soon))
-        .order_by(next_due.asc().nulls_last(), ChildDeathCase.date_of_death,
-                  ChildDeathCase.id)
+        sa.select(case)
+        .join(needing, needing.c.case_id == case.id)
+        .order_by(needing.c.next_due.asc().nulls_last(), case.date_of_death, case.id)
     )
 
 

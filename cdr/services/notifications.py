@@ -195,19 +195,11 @@ def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
     found, seen = [], set()
     for columns, reason in ((same_nhs, "Same NHS number"),
                             (same_death, "Same name, date of birth and date of death")):
-        base = (sa.select(*columns).select_from(ChildDeathCase)
-                .join(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
-                .where(ChildDeathCase.partnership_id == partnership_id,
-                       *[column.is_not(None) for column in columns[:1]]))
-        repeated = base.group_by(*columns).having(sa.func.count() > 1).subquery()
-        rows = db.session.execute(
-            sa.select(ChildDeathCase.id, ChildDeathCase.reference, *columns)
+        rows = db.session.execute(duplicates.repeated(
+            sa.select(ChildDeathCase.id, ChildDeathCase.reference)
             .join(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
-            .join(repeated, sa.and_(*[column.is_not_distinct_from(repeated.c[index])
-                                      for index, column in enumerate(columns)]))
-            .where(ChildDeathCase.partnership_id == partnership_id)
-            .order_by(*columns, ChildDeathCase.id)
-        ).all()
+            .where(ChildDeathCase.partnership_id == partnership_id, columns[0].is_not(None)),
+            columns)).all()
         by_identity = {}
         for row in rows:
             by_identity.setdefault(tuple(row[2:]), []).append(row)

@@ -205,17 +205,10 @@ def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
     for columns, reason in ((same_case, "Same child death case"),
                             (same_child, "Same child, incident date and date the local "
                                          "authority became aware")):
-        keys = [column.label(f"k{index}") for index, column in enumerate(columns)]
-        repeated = (sa.select(*keys).where(SeriousIncident.partnership_id == partnership_id,
-                                           columns[0].is_not(None))
-                    .group_by(*columns).having(sa.func.count() > 1).subquery())
-        rows = db.session.execute(
-            sa.select(SeriousIncident.id, SeriousIncident.reference, *keys)
-            .join(repeated, sa.and_(*[column.is_not_distinct_from(repeated.c[f"k{index}"])
-                                      for index, column in enumerate(columns)]))
-            .where(SeriousIncident.partnership_id == partnership_id)
-            .order_by(*columns, SeriousIncident.id)
-        ).all()
+        rows = db.session.execute(duplicates.repeated(
+            sa.select(SeriousIncident.id, SeriousIncident.reference)
+            .where(SeriousIncident.partnership_id == partnership_id, columns[0].is_not(None)),
+            columns)).all()
         by_key = {}
         for row in rows:
             by_key.setdefault(tuple(row[2:]), []).append(row)

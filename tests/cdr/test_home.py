@@ -103,6 +103,32 @@ def test_the_panel_issues_the_same_number_of_queries_however_many_deadlines(cdop
     assert "Showing the 10 most recently overdue" in page
 
 
+def test_the_doctors_page_issues_the_same_number_of_queries_with_meetings_to_chair_or_none(
+        doctor_client, partnership):
+    def statements():
+        seen = []
+        listener = lambda *args, **kwargs: seen.append(1)  # noqa: E731
+        db.session.expire_all()  # the signed-in user is read again each time
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = doctor_client.get("/").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen), page
+
+    # Overdue meetings are listed among the deadlines, not as meetings to chair.
+    make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1),
+              designated_doctor_id=doctor_client.user.id)
+    none, page = statements()
+    assert 'id="cdr-meetings-to-chair-table"' not in page
+    assert "First rapid response meeting" in page
+    make_case(partnership, jar_required=True, date_of_death=date(2025, 5, 31),
+              designated_doctor_id=doctor_client.user.id)
+    some, page = statements()
+    assert 'id="cdr-meetings-to-chair-table"' in page
+    assert none == some
+
+
 # --- What waits on the user -----------------------------------------------------------------
 
 
