@@ -106,6 +106,18 @@ def _pick_stage(rng):
     return STAGE_MIX[-1][0], STAGE_MIX[-1][2], STAGE_MIX[-1][3]
 
 
+def _letters(n: int) -> str:
+    """A pseudonym's letters for the demo's running number: A to Z, then AA, AB, … (one per
+    incident, as a partnership gives each child its own; 26 letters over 100,000 incidents
+    made thousands of seeming duplicates)."""
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def _fake_incident(rng, partnership, n, today):
     """A synthetic serious incident row at a random stage: dates and a pseudonym only."""
     stage, fewest, most = _pick_stage(rng)
@@ -115,7 +127,7 @@ def _fake_incident(rng, partnership, n, today):
         "partnership_id": partnership.id,
         "reference": f"CSPR-{partnership.code}-{aware.year}-{n:06d}",
         "stage": stage,
-        "child_reference": f"Child {chr(ord('A') + n % 26)}",
+        "child_reference": f"Child {_letters(n)}",
         "child_died": died,
         "incident_date": aware - timedelta(days=rng.randint(0, 5)),
         "la_aware_on": aware,
