@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 NOT_NOTIFIABLE_RULES = ('panel_notification', 'partners_notification', 'rapid_review')
-DETAIL = ('Migration 0015: not notifiable to the Panel (abuse or neglect is not known or '
+DETAIL = ('Migration 0016: not notifiable to the Panel (abuse or neglect is not known or '
           'suspected, Children Act 2004 section 16C(1)), so the deadline no longer applies')
 
 incident = sa.table(
@@ -39,6 +39,13 @@ deadline = sa.table(
                                             'met_on', 'extended_to')),
     sa.column('updated_at', sa.DateTime),
 )
+reminder = sa.table(
+    'reminder', sa.column('subject_type', sa.String), sa.column('subject_id', sa.Integer),
+    sa.column('dismissed_at', sa.DateTime),
+)
+deadline_correction = sa.table('deadline_correction', sa.column('deadline_id', sa.Integer))
+# The national review's clocks, now the Panel's: shown for information, never reminded.
+PANEL_RULES = ('national_publication', 'national_prepublication_copies', 'national_public_until')
 audit_event = sa.table(
     'audit_event',
     sa.column('occurred_at', sa.DateTime), sa.column('action', sa.String),
@@ -70,10 +77,17 @@ def upgrade():
             incident.c.abuse_or_neglect_suspected.is_(sa.false()))),
     )
     bind = op.get_bind()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    # Notices already given about the Panel's clocks are dismissed (and so kept out of the
+    # next digest), as the database does for a deadline met or deleted.
+    op.execute(reminder.update().where(
+        reminder.c.subject_type == 'deadline', reminder.c.dismissed_at.is_(None),
+        reminder.c.subject_id.in_(sa.select(deadline.c.id)
+                                  .where(deadline.c.rule_key.in_(PANEL_RULES))),
+    ).values(dismissed_at=now))
     rows = bind.execute(sa.select(deadline).where(gone).order_by(deadline.c.id)).mappings().all()
     if not rows:
         return
-    now = datetime.now(UTC).replace(tzinfo=None)
     bind.execute(audit_event.insert(), [
         {'occurred_at': now, 'action': 'delete', 'object_type': 'Deadline',
          'object_id': str(row['id']), 'object_label': row['rule_key'],
@@ -81,7 +95,10 @@ def upgrade():
          'changes': {name: [_jsonable(value), None] for name, value in row.items()}}
         for row in rows
     ])
-    bind.execute(deadline.delete().where(deadline.c.id.in_([row['id'] for row in rows])))
+    deleted = [row['id'] for row in rows]
+    # Migration 0015 may have listed them as moved: a deadline gone is not shown as moved.
+    bind.execute(deadline_correction.delete().where(deadline_correction.c.deadline_id.in_(deleted)))
+    bind.execute(deadline.delete().where(deadline.c.id.in_(deleted)))
 
 
 def downgrade():

@@ -473,8 +473,30 @@ def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_p
                         "owner": owner, "rule": rule,
                         "met": date(2024, 12, 30) if rule == "panel_notification" else None,
                         "reason": "Holiday cover" if rule == "rapid_review" else None})
+            # A record that refers to an incident, and a notice about a national review's
+            # clock (now the Panel's: dismissed by the upgrade).
+            conn.execute(sa.text("INSERT INTO reviews_child_identity (id, incident_id, "
+                                 "partnership_id, full_name) VALUES (1, 1, 1, "
+                                 "'Testchild Invented')"))
+            conn.execute(sa.text(deadline_sql), {"owner": 1, "rule": "national_publication",
+                                                 "met": None, "reason": None})
+            conn.execute(sa.text(
+                "INSERT INTO \"user\" (id, email, full_name, role, password_hash, active, "
+                "failed_logins, session_version, created_at, version, reminder_email, "
+                "receives_escalations) VALUES (1, 'a@example.org', 'A', 'business_unit', 'x', "
+                "true, 0, 0, CURRENT_TIMESTAMP, 1, 'digest', false)"))
+            conn.execute(sa.text(
+                "INSERT INTO reminder (subject_type, subject_id, stage, recipient_id, fire_date,"
+                " partnership_id, policy_key, step, reference, link, due_date, created_at, "
+                "claim) SELECT 'deadline', id, 'overdue', 1, '2025-09-01', 1, rule_key, 'Step', "
+                "'CSPR-NSP-2024-0001', '/', due_date, CURRENT_TIMESTAMP, 'c' FROM deadline "
+                "WHERE rule_key = 'national_publication'"))
         upgrade(revision="0016_notifiable_national")
         with db.engine.connect() as conn:
+            assert conn.execute(sa.text(
+                "SELECT dismissed_at IS NOT NULL FROM reminder")).scalars().all() == [True]
+            conn.execute(sa.text("DELETE FROM deadline WHERE rule_key = 'national_publication'"))
+            conn.commit()
             assert conn.execute(sa.text(kept)).all() == [
                 (1, "panel_notification"), (1, "rapid_review"),
                 (1, "sos_ofsted_lac_notification"), (2, "sos_ofsted_lac_notification")]
@@ -494,6 +516,10 @@ def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_p
         with db.engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("serious_incident")}
             assert not {"panel_decision_on", "abuse_or_neglect_known_on"} & columns
+            # SQLite rebuilt the table: what refers to an incident is still there.
+            assert conn.execute(sa.text(
+                "SELECT full_name FROM reviews_child_identity")).scalars().all() == [
+                "Testchild Invented"]
         upgrade(revision="0016_notifiable_national")
         with db.engine.connect() as conn:
             assert len(conn.execute(sa.text(kept)).all()) == 4
