@@ -330,6 +330,7 @@ class Heartbeat:
         for row in rows:
             self.beat()
             yield row
+        self.beat(force=True)  # the sheet is written: saving the workbook may take a while
 
 
 def _build_as_user(user_id, name, args, path: Path, token: str, heartbeat: Heartbeat) -> dict:

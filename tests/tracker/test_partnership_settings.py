@@ -488,3 +488,24 @@ def test_the_moved_deadlines_are_not_shown_to_another_partnerships_administrator
 
     assert page(admin_client.get(SETTINGS)).find("table", id="moved-deadlines") is None
     assert admin_client.get("/partnerships/SVP").status_code == 404
+
+
+def test_a_moved_deadline_is_listed_where_its_record_is_now(admin_client, partnership,
+                                                            other_partnership):
+    """A case transferred after the correction takes its entry to its new partnership."""
+    from tracker.deadline_models import Deadline, DeadlineCorrection
+
+    incident = christmas_incident(partnership)
+    moved = db.session.scalar(sa.select(Deadline).where(
+        Deadline.owner_id == incident.id, Deadline.rule_key == "panel_notification"))
+    db.session.add(DeadlineCorrection(  # moved while the record was the other partnership's
+        partnership_id=other_partnership.id, deadline_id=moved.id,
+        owner_type="serious_incident", owner_id=incident.id, rule_key="panel_notification",
+        old_due_date=date(2026, 1, 7), new_due_date=date(2025, 12, 31), cause="closure_days",
+        corrected_on=date(2026, 1, 5)))
+    db.session.commit()
+
+    table = page(admin_client.get(SETTINGS)).find("table", id="moved-deadlines")
+
+    assert table is not None
+    assert incident.reference in table.find("tbody").get_text(" ", strip=True)

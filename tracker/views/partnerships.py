@@ -16,7 +16,7 @@ from forms.partnerships import ClosureDayForm, RuleOverrideForm
 from forms.reminders import ReminderPolicyForm
 from tracker import deadline_bulk, deadlines, versioning
 from tracker import duplicates as duplicate_records
-from tracker.deadline_models import DeadlineCorrection
+from tracker.deadline_models import Deadline, DeadlineCorrection
 from tracker.domains import registered_domains
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
@@ -172,13 +172,18 @@ MOVED_CAUSES = {
 def _moved_deadlines(partnership):
     """(the first MOVED_SHOWN deadlines moved by migration 0015, how many there are): each
     with its record's reference (never the child's details) and the rule, old and new date."""
-    query = sa.select(DeadlineCorrection).where(
-        DeadlineCorrection.partnership_id == partnership.id)
+    # The partnership the deadline is in now (a case transferred since takes its entries
+    # with it), or the one it was in when it was moved, for a deadline since deleted.
+    query = sa.select(DeadlineCorrection).outerjoin(
+        Deadline, Deadline.id == DeadlineCorrection.deadline_id).where(
+        sa.func.coalesce(Deadline.partnership_id, DeadlineCorrection.partnership_id)
+        == partnership.id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(DeadlineCorrection.old_due_date,
                                              DeadlineCorrection.id).limit(MOVED_SHOWN)).all()
     owners = {}
     keys = sorted({(row.owner_type, row.owner_id) for row in rows})
+    # By reference only, as the "Records stored twice" page shows them to the same users.
     for domain in registered_domains() if keys else ():
         if domain.deadline_owners is not None:
             owners.update(domain.deadline_owners.describe(keys))
