@@ -223,8 +223,9 @@ def status_of(deadline: Deadline, today: date, partnership=None) -> deadlines.De
         return Status.NOT_APPLICABLE
     if deadline.due_date is None:
         return Status.NOT_YET_DUE
-    if deadline.rule_key in FOR_INFORMATION_RULES and deadline.met_on is None:
-        # The Panel's: shown for information, never overdue for the partnership.
+    if deadline.rule_key in FOR_INFORMATION_RULES:
+        # The Panel's: shown for information, never overdue for the partnership, nor met
+        # late or on time by it once the Panel has done it.
         return Status.FOR_INFORMATION
     if deadline.rule_key in MINIMUM_PERIOD_RULES:
         # "Keep it public until": fulfilled once the date is reached, never overdue.

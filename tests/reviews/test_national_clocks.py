@@ -89,3 +89,17 @@ def test_a_national_decision_needs_the_panels_date(business_client, partnership,
     assert "Enter the date the Panel decided to carry out a national review" in \
         page.text(".govuk-error-summary")
     assert not NATIONAL & set(stored(incident.id))
+
+
+def test_once_the_panel_publishes_late_it_is_still_the_panels_not_met_late(
+        decided, business_client, call):
+    """Published after its due date (10 August 2025): the partnership did not miss it."""
+    deadline = stored(decided.id)["national_publication"]
+    deadline.met_on = date(2025, 8, 29)
+    db.session.commit()
+
+    row = call(business_client, "reviews.incident", incident_id=decided.id).text(
+        "#deadline-national_publication")
+
+    assert "The Panel's: for information" in row
+    assert "late" not in row.lower()
