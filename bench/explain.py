@@ -13,13 +13,14 @@ import time
 
 import sqlalchemy as sa
 
-from bench.bench import PAGES, _bench_app, _chosen, _databases, _resolved, _signed_in
+from bench.bench import _bench_app, _chosen, _databases, _signed_in
+from bench.pages import PAGES, resolved
 from tracker.extensions import db
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("page", help="part of the page's label in bench.bench.PAGES")
+    parser.add_argument("page", help="part of the page's label in bench.pages.PAGES")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--top", type=int, default=3, help="statements to explain")
@@ -29,7 +30,7 @@ def main(argv=None):
         if not seeded:
             raise SystemExit(f"No kept database of {args.size:,} cases: run "
                              f"`python -m bench.bench --reuse --sizes {args.size} --pages` first.")
-        [(label, email, path)] = _resolved(app, _chosen(PAGES, [args.page])[:1])
+        [(label, email, path)] = resolved(app, _chosen(PAGES, [args.page])[:1])
         client = _signed_in(app, email)
         moved = client.get(path)
         path = moved.location if moved.status_code == 302 else path
