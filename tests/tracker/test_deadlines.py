@@ -535,8 +535,8 @@ def test_unknown_rule_key_is_a_clear_key_error():
 
 
 def test_unknown_edition_is_a_clear_key_error():
-    with pytest.raises(KeyError, match="Unknown rules edition 'WT2023'"):
-        get_rule("panel_notification", edition="WT2023")
+    with pytest.raises(KeyError, match="Unknown rules edition 'WT2030'"):
+        get_rule("panel_notification", edition="WT2030")
 
 
 def test_a_rule_with_a_typo_in_its_data_is_refused():

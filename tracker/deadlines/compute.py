@@ -13,7 +13,7 @@ from tracker.calendar import (
     subtract_months,
     subtract_working_days,
 )
-from tracker.deadlines import wt2018
+from tracker.deadlines import wt2018, wt2023
 from tracker.deadlines.rule import CURRENT_EDITION, DOMAINS, Rule
 
 
@@ -29,6 +29,7 @@ def _edition(name: str, rules: tuple[Rule, ...]) -> dict[str, Rule]:
 
 RULESETS: dict[str, dict[str, Rule]] = {
     "WT2018": _edition("WT2018", wt2018.RULES),
+    "WT2023": _edition("WT2023", wt2023.RULES),
 }
 
 _DOMAIN_ORDER = {domain: position for position, domain in enumerate(DOMAINS)}
