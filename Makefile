@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-bench: install
+bench: $(VENV)/.stamp-python
 	$(BIN)/python -m bench.bench $(BENCH_ARGS)
 
 clean:

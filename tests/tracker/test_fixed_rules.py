@@ -56,14 +56,17 @@ def test_a_local_practice_rule_still_skips_the_closure_days():
         date(2026, 1, 21)
 
 
-FIXED = [rule for rule in all_rules() if rule.fixed]
-LOCAL_WORKING_DAYS = [rule for rule in all_rules()
+# Every edition's rules: a case under Working Together 2018 keeps its rules after 2023's came in.
+EVERY_RULE = [rule for edition in deadlines.RULESETS for rule in all_rules(edition)]
+FIXED = [rule for rule in EVERY_RULE if rule.fixed]
+LOCAL_WORKING_DAYS = [rule for rule in EVERY_RULE
                       if not rule.fixed and rule.unit == "working_days"]
 
 
 def test_every_statutory_and_panel_rule_is_fixed_and_only_local_rules_are_not():
     assert {rule.duty for rule in FIXED} == {"must", "should", "panel"}
-    assert {rule.duty for rule in all_rules() if not rule.fixed} == {"local"}
+    assert {rule.duty for rule in EVERY_RULE if not rule.fixed} == {"local"}
+    assert {rule.edition for rule in FIXED} == set(deadlines.RULESETS)
     assert LOCAL_WORKING_DAYS  # the property below has a local rule to try
 
 
@@ -75,20 +78,22 @@ triggers = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 12, 31))
 @settings(deadline=None, max_examples=150)
 @given(trigger=triggers, closures=closure_sets, rule=st.sampled_from(FIXED))
 def test_no_fixed_rule_is_ever_moved_by_closure_days(trigger, closures, rule):
-    assert window(rule.key, trigger, FakePartnership(closures)) == window(rule.key, trigger)
+    closed = FakePartnership(closures)
+    assert window(rule.key, trigger, closed, rule.edition) == window(rule.key, trigger, None,
+                                                                      rule.edition)
 
 
 @settings(deadline=None, max_examples=150)
 @given(trigger=triggers, rule=st.sampled_from(LOCAL_WORKING_DAYS), data=st.data())
 def test_a_local_working_day_rule_is_moved_by_a_closure_day_inside_its_count(trigger, rule,
                                                                              data):
-    standard = due_date(rule.key, trigger)
+    standard = due_date(rule.key, trigger, None, rule.edition)
     # Close one of the working days the rule counts: the due date moves one working day on.
     counted = [date.fromordinal(n) for n in range(trigger.toordinal() + 1,
                                                   standard.toordinal() + 1)
                if is_working_day(date.fromordinal(n))]
     closed = data.draw(st.sampled_from(counted))
-    moved = due_date(rule.key, trigger, FakePartnership(frozenset({closed})))
+    moved = due_date(rule.key, trigger, FakePartnership(frozenset({closed})), rule.edition)
     assert moved == add_working_days(standard, 1)
 
 
@@ -98,7 +103,8 @@ def test_a_local_working_day_rule_is_moved_by_a_closure_day_inside_its_count(tri
 def test_no_fixed_rule_follows_a_stored_override(trigger, closures, rule, amount):
     partnership = FakePartnership(closures, {rule.key: Override(amount)})
     assert deadlines.effective_amounts(rule, partnership).overridden is False
-    assert window(rule.key, trigger, partnership) == window(rule.key, trigger)
+    assert window(rule.key, trigger, partnership, rule.edition) == window(rule.key, trigger, None,
+                                                                          rule.edition)
 
 
 def test_a_local_rules_override_applies_until_it_is_switched_off():
