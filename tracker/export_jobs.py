@@ -21,8 +21,9 @@ EXPORT_KEEP_HOURS after they are built.
 A killed build leaves nothing behind for long. The job records its file's token (committed)
 before a byte is written, so every file in the export folder belongs to a job or to nobody;
 the build's temporary files go in a folder of its own there (tracker.excel.scratch_folder),
-never the system's temporary folder. While writing rows the build beats a heartbeat (the
-job's `heartbeat_at`, every HEARTBEAT_EVERY, committed on a connection of its own); a job
+never the system's temporary folder. While the build runs (preparing, writing, saving) a
+thread beats its heartbeat (the job's `heartbeat_at`, every HEARTBEAT_EVERY, on a connection
+of its own: tracker.heartbeat); a job
 whose heartbeat is older than STUCK_AFTER is failed by the next sweep (the user may try
 again) and its files removed, and each sweep (and the scheduler's start) removes what no
 ready or building job owns and nothing has touched for ORPHAN_AFTER (`remove_orphans`).
@@ -38,7 +39,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,7 @@ from tracker.excel import (
     send_workbook,
 )
 from tracker.extensions import db
+from tracker.heartbeat import Heartbeat
 from tracker.roles import Permission
 from tracker.short_reads import end_read
 from tracker.timeutil import utcnow
@@ -277,11 +279,12 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
     path = export_dir() / f"{token}.xlsx"
     end_read()  # the job is read: hold no transaction (nor, on PostgreSQL, a snapshot) while
     # the build runs, which reads its rows in short transactions of its own
-    heartbeat = Heartbeat(job_id, now_fn)
     try:
         # A fresh app context: its own `g` (the user, cached partnership ids) and session.
-        with app.app_context(), app.test_request_context(query_string=args):
-            outcome = _build_as_user(user_id, kind, args, path, token, heartbeat)
+        # The heartbeat beats through all of it: preparing, writing rows, saving the workbook.
+        with app.app_context(), app.test_request_context(query_string=args), \
+                Heartbeat(ExportJob.__table__, job_id, HEARTBEAT_EVERY, "Export job", now_fn):
+            outcome = _build_as_user(user_id, kind, args, path, token)
     except Forbidden:
         outcome = {"status": FAILED, "error": NO_ACCESS}
     except Exception as error:  # the user sees "failed" and may try again
@@ -303,37 +306,7 @@ def build(job_id: int, now_fn: Callable[[], datetime] = utcnow) -> None:
     db.session.expire_all()
 
 
-class Heartbeat:
-    """A building job's heartbeat: `beat()` records the time, at most every HEARTBEAT_EVERY,
-    in a short transaction on a connection of its own (the build's reads hold no lock for
-    it, and it holds none for them). A beat that cannot be written is skipped."""
-
-    def __init__(self, job_id: int, now_fn: Callable[[], datetime] = utcnow):
-        self.engine = db.engine
-        self.job_id, self.now_fn = job_id, now_fn
-        self.last = time.monotonic()
-
-    def beat(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self.last < HEARTBEAT_EVERY.total_seconds():
-            return
-        self.last = time.monotonic()
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(sa.update(ExportJob.__table__)
-                                   .where(ExportJob.__table__.c.id == self.job_id)
-                                   .values(heartbeat_at=self.now_fn()))
-        except sa.exc.OperationalError:  # busy: the next beat will do
-            log.warning("Export job %s: heartbeat not recorded", self.job_id)
-
-    def rows(self, rows):
-        """`rows`, beating as they are written."""
-        for row in rows:
-            self.beat()
-            yield row
-        self.beat(force=True)  # the sheet is written: saving the workbook may take a while
-
-
-def _build_as_user(user_id, name, args, path: Path, token: str, heartbeat: Heartbeat) -> dict:
+def _build_as_user(user_id, name, args, path: Path, token: str) -> dict:
     """Replay the export's preparation as its user, then write the workbook to `path`."""
     from tracker.models import User
 
@@ -344,11 +317,10 @@ def _build_as_user(user_id, name, args, path: Path, token: str, heartbeat: Heart
     prepared = export_kinds()[name].prepare(args)
     if not isinstance(prepared, PreparedExport):
         return {"status": FAILED, "error": "The filters are no longer valid"}
-    sheets = [replace(sheet, rows=heartbeat.rows(sheet.rows)) for sheet in prepared.sheets]
     with scratch_folder(token) as folder:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "wb") as target:
-            counts = build_workbook(prepared.cover, sheets, target, folder)
+            counts = build_workbook(prepared.cover, prepared.sheets, target, folder)
     db.session.rollback()  # the build only reads
     return {"status": READY, "row_count": next(iter(counts.values()), 0),
             "audit_detail": prepared.cover.audit_detail(counts),

@@ -213,3 +213,36 @@ def test_a_reminders_run_killed_mid_way_is_shown_failed(shared_app, clock, tmp_p
     assert "Failed" in page.text()
     assert "The run stopped before it finished" in page.text()
     assert "The last run of the reminders failed." in page.text()
+
+
+def test_a_build_still_preparing_its_rows_keeps_beating_its_heartbeat(shared_app, monkeypatch):
+    """The heartbeat beats while the rows are prepared, not only while they are written: a
+    long preparation (or a long save) is never taken for a dead build by another sweep."""
+    partnership = make_partnership(code="NSP", name="Northshire Partnership")
+    user = make_user(Role.CDOP_ADMIN, [partnership])
+    demo.seed_cases(5)
+    db.session.commit()
+    client = shared_app.test_client()
+    sign_in(client, user.email)
+    assert client.get(LIST_URL).location.startswith("/exports/")  # queued for the scheduler
+    monkeypatch.setattr(export_jobs, "HEARTBEAT_EVERY", timedelta(milliseconds=50))
+    kinds = export_jobs.export_kinds()
+    seen = []
+
+    def slow_prepare(name):
+        def prepare(args):
+            time.sleep(0.6)  # a preparation that writes no row for a while
+            with db.engine.connect() as other:
+                seen.append(other.execute(sa.select(ExportJob.heartbeat_at,
+                                                    ExportJob.started_at)).one())
+            return kinds[name].prepare(args)
+        return prepare
+
+    slow = {name: export_jobs.ExportKind(name, slow_prepare(name), kind.back_endpoint)
+            for name, kind in kinds.items()}
+    monkeypatch.setattr(export_jobs, "export_kinds", lambda app=None: slow)
+    scheduler.exports_job(shared_app)
+    db.session.rollback()
+    (heartbeat_at, started_at), = seen
+    assert heartbeat_at > started_at  # it beat during the preparation
+    assert db.session.scalar(sa.select(ExportJob.status)) == READY

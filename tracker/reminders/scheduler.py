@@ -14,7 +14,6 @@ scheduler also fails export builds that died and removes what they left in the e
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -25,6 +24,7 @@ from flask import current_app
 
 from tracker import export_jobs, mail, searches, submissions
 from tracker.extensions import db
+from tracker.heartbeat import Heartbeat
 from tracker.reminders.models import SchedulerRun
 from tracker.reminders.passes import run_pass
 from tracker.timeutil import london_now, london_today, utcnow
@@ -50,7 +50,7 @@ def record_run(job: str, work, next_run_at: datetime | None = None) -> Scheduler
     db.session.add(run)
     db.session.commit()
     run_id = run.id
-    heartbeat = _RunHeartbeat(run_id)
+    heartbeat = Heartbeat(SchedulerRun.__table__, run_id, RUN_HEARTBEAT_EVERY, "Scheduler run")
     heartbeat.start()
     try:
         summary = work()
@@ -62,38 +62,6 @@ def record_run(job: str, work, next_run_at: datetime | None = None) -> Scheduler
     heartbeat.stop()
     _finish(run_id, "ok", summary)
     return db.session.get(SchedulerRun, run_id)
-
-
-class _RunHeartbeat(threading.Thread):
-    """Beats a run's heartbeat every RUN_HEARTBEAT_EVERY until stopped, each beat a short
-    transaction on a connection of its own. Not on an in-memory SQLite database (one
-    connection shared by every thread, and no other process to see it)."""
-
-    def __init__(self, run_id: int):
-        super().__init__(name=f"scheduler-run-{run_id}-heartbeat", daemon=True)
-        self.engine, self.run_id = db.engine, run_id
-        self.stopped = threading.Event()
-
-    def start(self):
-        if self.engine.url.get_backend_name() == "sqlite" and \
-                self.engine.url.database in (None, "", ":memory:"):
-            return
-        super().start()
-
-    def stop(self):
-        self.stopped.set()
-        if self.is_alive():
-            self.join()
-
-    def run(self):
-        table = SchedulerRun.__table__
-        while not self.stopped.wait(RUN_HEARTBEAT_EVERY.total_seconds()):
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(sa.update(table).where(table.c.id == self.run_id)
-                                       .values(heartbeat_at=utcnow()))
-            except sa.exc.OperationalError:  # busy: the next beat will do
-                log.warning("Scheduler run %s: heartbeat not recorded", self.run_id)
 
 
 def fail_dead_runs(now: datetime) -> int:
