@@ -311,3 +311,19 @@ def test_form_b_is_gone_from_the_child_death_pages(cdop_client, partnership, cal
 def test_an_incident_keeps_its_edition_when_saved(partnership):
     review = review_2023(partnership)
     assert db.session.get(SeriousIncident, review.id).rules_edition == "WT2023"
+
+
+def test_the_coroners_page_names_the_child_death_review_partners_of_its_edition(
+        cdop_client, partnership, call):
+    new = make_case(partnership, rules_edition="WT2023", date_of_death=date(2026, 3, 1),
+                    notification_received_on=date(2026, 3, 2))
+    old = make_case(partnership, rules_edition="WT2018", date_of_death=date(2023, 3, 1),
+                    notification_received_on=date(2023, 3, 2))
+
+    new_rule = call(cdop_client, "cdr.registrar_and_coroner",
+                    case_id=new.id).text("#registrar-coroner-rule")
+    old_rule = call(cdop_client, "cdr.registrar_and_coroner",
+                    case_id=old.id).text("#registrar-coroner-rule")
+
+    assert "(the local authority and the integrated care board)" in new_rule
+    assert "(the local authority and clinical commissioning groups)" in old_rule
