@@ -34,6 +34,11 @@ INCIDENT_DEADLINES = CaseDeadlines(
         DeadlineSpec(
             "cspr_prepublication_copies", "planned_publication_on", "copies_sent_on", _LOCAL
         ),
+        # Ofsted's copy, in the same 7 working days (Working Together 2023 only: a WT2018
+        # case's edition has no such rule, so it is never stored for one).
+        DeadlineSpec(
+            "cspr_prepublication_ofsted", "planned_publication_on", "ofsted_copy_sent_on", _LOCAL
+        ),
         DeadlineSpec("cspr_public_until", "published_on", applies_when=_LOCAL),
         # A national review's clocks are the Panel's, from the Panel's decision.
         DeadlineSpec("national_publication", "panel_decision_on", "published_on", _NATIONAL),

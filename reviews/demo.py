@@ -192,6 +192,7 @@ def _rapid_review(rng, row, stage, known, today):
                converted=decision == "local")
     if decision == "local":
         row["decision_informed_on"] = decided + timedelta(days=1)
+        row["decision_ofsted_told_on"] = row["decision_dfe_told_on"] = row["decision_informed_on"]
     if decision == "national":
         # The Panel's decision starts the national review's clocks (the Panel's own).
         row["panel_decision_on"] = decided

@@ -11,6 +11,7 @@ from jinja2 import Undefined
 from jinja2.utils import missing
 
 from tracker.domains import registered_domains, related_links
+from tracker.edition_words import words_for
 from tracker.roles import Permission
 from tracker.timeutil import format_date, format_datetime
 
@@ -109,4 +110,5 @@ def init_app(app):
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(navigation_items)
     app.add_template_global(related_links)
+    app.add_template_global(words_for, "edition_words")
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]

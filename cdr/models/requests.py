@@ -1,4 +1,4 @@
-"""Agency information requests (Agency Form B, the reporting forms) for a case."""
+"""Agency information requests (the national reporting forms) for a case."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Gathering information: agency requests (Agency Form B), and the child death review meeting.
+"""Gathering information: agency requests (the reporting form), and the review meeting.
 
 Each request owns its stored deadline (`agency_information_request`, cdr.deadlines), synced
 whenever its dates change; returning the information meets it. The review meeting's draft

@@ -46,7 +46,7 @@ class _CaseDatesForm(StripWhitespaceForm):
 
 
 class NewRequestForm(SubmissionKeyForm, _CaseDatesForm):
-    """Ask an agency for what it knows of the child and family (Agency Form B)."""
+    """Ask an agency for what it knows of the child and family (the reporting form)."""
 
     agency = SingleLineField(
         "Agency",

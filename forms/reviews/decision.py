@@ -29,13 +29,18 @@ class DecisionForm(StripWhitespaceForm):
                          YES_NO, required="Select whether the family has been told")
     family_told_on = GovDateField("Date the family was told",
                                   description="For example, 22 1 2025")
-    decision_informed_on = GovDateField(
-        "Date the Panel, Ofsted and DfE were informed",
-        description="For a local review only: they should be told as soon as it is decided, "
-        "with the name of any reviewer commissioned. For example, 21 1 2025")
+    # Telling the Panel, Ofsted and the Department for Education of a local review: a step
+    # on the task list with no timescale set in the guidance (none is invented).
+    decision_informed_on = GovDateField("Date the Panel was told",
+                                        description="For example, 21 1 2025")
+    decision_ofsted_told_on = GovDateField("Date Ofsted was told",
+                                           description="For example, 21 1 2025")
+    decision_dfe_told_on = GovDateField("Date the Department for Education was told",
+                                        description="For example, 21 1 2025")
 
     FIELDS = ("decision", "decision_on", "panel_decision_on", "decision_rationale",
-              "family_told_on", "decision_informed_on")
+              "family_told_on", "decision_informed_on", "decision_ofsted_told_on",
+              "decision_dfe_told_on")
 
     def values(self) -> dict:
         """The incident columns to save."""

@@ -9,11 +9,13 @@ from forms.reviews.incident import text
 from forms.reviews.publication import HttpsUrl
 from forms.submission import SubmissionKeyForm
 from reviews.services.yearly import FIELDS
+from tracker.edition_words import words_for
 
 
 class YearlyReportForm(SubmissionKeyForm, VersionedForm):
     """A published yearly report, its web address and when copies went to the Panel and the
-    What Works Centre."""
+    What Works Centre (Foundations under Working Together 2023: the report's edition's words,
+    tracker.edition_words)."""
 
     published_on = GovDateField("Publication date", required_message="Enter the publication "
                                 "date", description="For example, 30 9 2025")
@@ -25,9 +27,17 @@ class YearlyReportForm(SubmissionKeyForm, VersionedForm):
         description="They should be sent within 7 days of publication. Leave blank until "
         "sent. For example, 3 10 2025")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, edition=None, **kwargs):
+        self.edition = edition
         super().__init__(*args, **kwargs)
         self.url.validators = [*self.url.validators, HttpsUrl()]
+
+    def process(self, *args, **kwargs):
+        """Name who gets copies in the report's edition's words before the posted date is
+        read (its messages name the field)."""
+        self.copies_sent_on.label.text = ("Date copies were sent to the Panel and "
+                                          f"{words_for(self.edition).what_works}")
+        super().process(*args, **kwargs)
 
     def values(self) -> dict:
         """The report's columns."""

@@ -118,8 +118,13 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     decision_rationale: so.Mapped[str | None] = so.mapped_column(sa.Text)
     family_told: so.Mapped[bool | None]
     family_told_on: so.Mapped[date | None]
-    # The Panel, Ofsted and DfE informed of a local review, with the reviewer's name.
+    # The Panel, Ofsted and the DfE told of the decision on a local review, with the
+    # reviewer's name: a step on the task list, no timescale set. decision_informed_on is the
+    # day the Panel was told (before issue 23 the one date for all three); Ofsted's and the
+    # DfE's are their own.
     decision_informed_on: so.Mapped[date | None]
+    decision_ofsted_told_on: so.Mapped[date | None]
+    decision_dfe_told_on: so.Mapped[date | None]
     # A rapid review that became a local review (reported on).
     converted: so.Mapped[bool] = so.mapped_column(default=False, index=True)
     terms_of_reference: so.Mapped[str | None] = so.mapped_column(sa.Text)

@@ -14,7 +14,12 @@ from tracker import deadline_service, timeline
 from tracker.extensions import db
 
 FIELDS = ("decision", "decision_on", "panel_decision_on", "decision_rationale", "family_told",
-          "family_told_on", "decision_informed_on")
+          "family_told_on", "decision_informed_on", "decision_ofsted_told_on",
+          "decision_dfe_told_on")
+# Who is told of the decision on a local review, and the date each was told.
+TOLD_OF_DECISION = (("decision_informed_on", "Date the Panel was told"),
+                    ("decision_ofsted_told_on", "Date Ofsted was told"),
+                    ("decision_dfe_told_on", "Date the Department for Education was told"))
 # Stages the decision may move an incident out of (never back from a published review).
 _BEFORE_REVIEW = {"notified", "rapid_review", "decision", "review", "no_review"}
 
@@ -39,9 +44,7 @@ def problems_of(incident, values: dict, today: date) -> dict[str, str]:
     if not_future(problems, "decision_on", decided, "Date of the decision", today):
         not_before(problems, "decision_on", decided, "Date of the decision",
                    incident.la_aware_on, "the date the local authority became aware")
-    for field, label in (("family_told_on", "Date the family was told"),
-                         ("decision_informed_on",
-                          "Date the Panel, Ofsted and DfE were informed")):
+    for field, label in (("family_told_on", "Date the family was told"), *TOLD_OF_DECISION):
         if not_future(problems, field, values.get(field), label, today):
             not_before(problems, field, values.get(field), label, decided,
                        "the date of the decision")
@@ -65,7 +68,8 @@ def record(incident, values: dict, today: date) -> list[str]:
     if not values.get("family_told"):
         values["family_told_on"] = None
     if values.get("decision") != "local":
-        values["decision_informed_on"] = None
+        for field, _label in TOLD_OF_DECISION:
+            values[field] = None
     if values.get("decision") != "national":
         values["panel_decision_on"] = None
     changed = [name for name in FIELDS if getattr(incident, name) != values.get(name)]

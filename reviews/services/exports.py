@@ -19,6 +19,7 @@ from reviews.models import (
     DELAY_REASONS,
     LOCATIONS,
     NOT_NOTIFIABLE,
+    PUBLISH_TYPES,
     STAGES,
     IncidentChild,
     PublicationDelay,
@@ -47,8 +48,12 @@ _BEFORE = [
     Column("Rapid review sent", DATE), Column("Panel response", DATE),
     Column("Decision", width=36), Column("Decision made", DATE),
     Column("Panel's decision on a national review", DATE),
+    Column("Panel told of the decision", DATE), Column("Ofsted told of the decision", DATE),
+    Column("Department for Education told of the decision", DATE),
     Column("Converted from the rapid review"), Column("Planned publication", DATE),
-    Column("Copies sent", DATE), Column("Published", DATE),
+    Column("Copies sent", DATE), Column("Copy sent to Ofsted", DATE),
+    Column("Published in full", width=30), Column("Why not in full: justification sent", DATE),
+    Column("Published", DATE),
     Column("Publication delayed because", width=30),
 ]
 DEADLINE_COLUMNS = [
@@ -136,9 +141,20 @@ def _incident_values(incident, codes) -> list:
             incident.partners_notified_on, incident.sos_ofsted_notified_on,
             incident.rapid_review_sent_on, incident.panel_response_on,
             DECISIONS.get(incident.decision or "", incident.decision), incident.decision_on,
-            incident.panel_decision_on,
+            incident.panel_decision_on, incident.decision_informed_on,
+            incident.decision_ofsted_told_on, incident.decision_dfe_told_on,
             incident.converted, incident.planned_publication_on, incident.copies_sent_on,
+            incident.ofsted_copy_sent_on, _in_full(incident), incident.justification_sent_on,
             incident.published_on]
+
+
+def _in_full(incident) -> str | None:
+    """Whether the report is (to be) published in full; the justification's own words stay
+    on the review page (free text that may identify the family)."""
+    if incident.publish_type is None:
+        return None
+    return "Yes" if incident.publish_type == "full" else \
+        f"No: {PUBLISH_TYPES['improvements'].lower()}"
 
 
 def _deadline_rows(matching, filters, today, rules):

@@ -8,6 +8,10 @@ _NOW = ("In progress", "govuk-tag--light-blue")
 _NA = ("Not needed", "govuk-tag--grey")
 
 
+TOLD_OF_DECISION = "Tell the Panel, Ofsted and the Department for Education of the decision"
+NOT_IN_FULL = "Record why the report will not be published in full"
+
+
 def _status(done: bool, started: bool):
     return _DONE if done else (_NOW if started else _TODO)
 
@@ -29,16 +33,40 @@ def tasks(incident, actions=None) -> list[Task]:
             bool(incident.rr_facts or incident.rr_recommendation
                  or incident.stage == "rapid_review")))),
         Task("Decision on a review", *_status(incident.decision is not None, False)),
+        _told_of_decision(incident),
     ]
     if incident.decision == "none":
         rows += [Task("Review", *_NA), Task("Publication", *_NA),
-                 Task("Recommendations and actions", *_NA)]
+                 Task(NOT_IN_FULL, *_NA), Task("Recommendations and actions", *_NA)]
         return rows
     reviewed = incident.decision in ("local", "national")
     rows.append(Task("Review", *_status(incident.published_on is not None, reviewed)))
     rows.append(Task("Publication", *_status(incident.published_on is not None,
                                              incident.planned_publication_on is not None)))
+    rows.append(_not_in_full(incident))
     done, total = (actions.complete, actions.total) if actions else (0, 0)
     rows.append(Task("Recommendations and actions",
                      *_status(bool(total) and done == total, bool(total))))
     return rows
+
+
+def _told_of_decision(incident) -> Task:
+    """A local review's decision told to the Panel, Ofsted and the DfE, each with its date
+    (the guidance sets no timescale, so there is no deadline). Not needed for another
+    decision."""
+    if incident.decision not in (None, "local"):
+        return Task(TOLD_OF_DECISION, *_NA)
+    told = [incident.decision_informed_on, incident.decision_ofsted_told_on,
+            incident.decision_dfe_told_on]
+    return Task(TOLD_OF_DECISION, *_status(all(told), any(told)))
+
+
+def _not_in_full(incident) -> Task:
+    """Needed only when the partners decide not to publish the report in full: the
+    justification, and the date it was sent."""
+    if incident.publish_type == "full":
+        return Task(NOT_IN_FULL, *_NA)
+    justified = bool(incident.publish_justification)
+    return Task(NOT_IN_FULL, *_status(
+        justified and incident.justification_sent_on is not None,
+        incident.publish_type == "improvements"))

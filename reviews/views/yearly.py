@@ -79,7 +79,8 @@ def yearly_report(yearly_report_id):
     """Change a yearly report: its address, or when the copies were sent."""
     report = service.report_or_404(yearly_report_id, visible_partnership_ids())
     chosen = db.session.get(Partnership, report.partnership_id)
-    form = YearlyReportForm(**_posted_or(YearlyReportForm.data_from(report)))
+    form = YearlyReportForm(**_posted_or(YearlyReportForm.data_from(report)),
+                            edition=report.rules_edition)
 
     def render(form, status):
         return render_template("reviews/yearly/report.html", partnership=chosen,

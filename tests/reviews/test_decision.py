@@ -162,7 +162,10 @@ def test_changing_a_local_review_to_no_review_drops_its_publication_clock(
     ({"family_told_on": day(date(2025, 2, 2))},
      "Date the family was told must be the same as or after the date of the decision"),
     ({"decision_informed_on": day(date(2025, 2, 10))},
-     "Date the Panel, Ofsted and DfE were informed must be today or in the past"),
+     "Date the Panel was told must be today or in the past"),
+    ({"decision_dfe_told_on": day(date(2025, 2, 2))},
+     "Date the Department for Education was told must be the same as or after the date of "
+     "the decision"),
 ])
 def test_bad_decisions_are_refused_and_nothing_saved(business_client, partnership, call,
                                                      changes, message):

@@ -69,8 +69,11 @@ def test_the_task_list_shows_each_stage_of_the_incident_and_its_review(business_
         "Notify the Panel and the safeguarding partners": "Completed",
         "Rapid review": "Completed",
         "Decision on a review": "Completed",
+        "Tell the Panel, Ofsted and the Department for Education of the decision":
+            "Not yet started",
         "Review": "In progress",
         "Publication": "Not yet started",
+        "Record why the report will not be published in full": "Not yet started",
         "Recommendations and actions": "Not yet started",
     }
 

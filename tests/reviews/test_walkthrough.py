@@ -124,7 +124,10 @@ def test_a_serious_incident_from_notification_to_completed_actions(business_clie
     assert stages(page) == {
         "Notify the Panel and the safeguarding partners": "Not yet started",
         "Rapid review": "Not yet started", "Decision on a review": "Not yet started",
+        "Tell the Panel, Ofsted and the Department for Education of the decision":
+            "Not yet started",
         "Review": "Not yet started", "Publication": "Not yet started",
+        "Record why the report will not be published in full": "Not yet started",
         "Recommendations and actions": "Not yet started"}
     # Five working days from awareness; a harmed child is not a looked-after child's death.
     assert "Notify the Child Safeguarding Practice Review Panel" in deadline(
@@ -217,13 +220,17 @@ def test_a_serious_incident_from_notification_to_completed_actions(business_clie
         "decision": "local", "decision_on": date(2025, 2, 5),
         "decision_rationale": "Learning about information sharing across areas",
         "family_told": "yes", "family_told_on": date(2025, 2, 6),
-        "decision_informed_on": date(2025, 2, 6)}, incident_id=incident_id)
+        "decision_informed_on": date(2025, 2, 6), "decision_ofsted_told_on": date(2025, 2, 6),
+        "decision_dfe_told_on": date(2025, 2, 7)}, incident_id=incident_id)
     page = review_page(call, client, incident_id)
     decided = page.text("#decision-summary")
     assert "Local child safeguarding practice review (converted from the rapid review)" in \
         decided
     assert "Yes, on 6 February 2025" in decided
-    assert "Panel, Ofsted and DfE informed 6 February 2025" in decided
+    assert "Panel told of the decision 6 February 2025" in decided
+    assert "Department for Education told of the decision 7 February 2025" in decided
+    assert stages(page)["Tell the Panel, Ofsted and the Department for Education of the "
+                        "decision"] == "Completed"
     assert stages(page)["Decision on a review"] == "Completed"
     assert stages(page)["Review"] == "In progress"
     assert stages(page)["Publication"] == "Not yet started"
@@ -455,7 +462,9 @@ def test_a_serious_incident_from_notification_to_completed_actions(business_clie
     page = review_page(call, client, incident_id)
     assert "2 of 2 recommendations complete" in page.text("#recommendations-complete")
     assert page.html.select("#recommendation-2 h3 .govuk-tag--green")
-    assert set(stages(page).values()) == {"Completed"}
+    # Published in full: no justification needed.
+    assert set(stages(page).values()) == {"Completed", "Not needed"}
+    assert stages(page)["Record why the report will not be published in full"] == "Not needed"
     assert "Complete" in page.text("#incident + dl")
     assert reference not in call(client, "reviews.overdue_actions").text()
     row = tracker_row(call, client, reference, stage="complete")

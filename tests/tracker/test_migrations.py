@@ -525,3 +525,80 @@ def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_p
             assert len(conn.execute(sa.text(kept)).all()) == 4
         _empty(db.engine)
         db.engine.dispose()
+
+
+def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_date(tmp_path):
+    """A local review under Working Together 2023 with its copies' deadline stored gets
+    Ofsted's copy deadline (same owner, trigger and due date; met on Ofsted's copy date when
+    the incident holds one); a WT2018 review and a national review do not. The one date the
+    Panel, Ofsted and DfE were told becomes Ofsted's and the DfE's too. The tally counts the
+    new rows. Tried up, down and up, on the database the suite runs on."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    incident_sql = (
+        "INSERT INTO serious_incident (id, partnership_id, reference, stage, incident_date, "
+        "la_aware_on, child_died, looked_after, created_at, updated_at, "
+        "abuse_or_neglect_suspected, child_reference, rules_edition, version, decision, "
+        "decision_on, decision_informed_on, ofsted_copy_sent_on) VALUES (:id, 1, :reference, "
+        "'review', '2026-01-05', '2026-01-06', true, false, CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, true, 'Child A', :edition, 1, :decision, '2026-02-02', :told, "
+        ":ofsted)")
+    deadline_sql = (
+        "INSERT INTO deadline (partnership_id, owner_type, owner_id, rule_key, edition, item, "
+        "trigger_date, earliest_date, due_date, met_on, rules_version, updated_at) VALUES "
+        "(1, 'serious_incident', :owner, :rule, :edition, '', '2026-06-08', NULL, "
+        "'2026-05-27', '2026-05-20', 0, CURRENT_TIMESTAMP)")
+    ofsted = ("SELECT owner_id, edition, trigger_date, due_date, met_on FROM deadline "
+              "WHERE rule_key = 'cspr_prepublication_ofsted' ORDER BY owner_id")
+    tallied = ("SELECT COALESCE(SUM(n), 0) FROM deadline_tally "
+               "WHERE rule_key = 'cspr_prepublication_ofsted'")
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0017_pg_page_indexes")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(incident_sql), [
+                {"id": 1, "reference": "CSPR-NSP-2026-0001", "edition": "WT2023",
+                 "decision": "local", "told": date(2026, 2, 3), "ofsted": None},
+                {"id": 2, "reference": "CSPR-NSP-2026-0002", "edition": "WT2023",
+                 "decision": "local", "told": None, "ofsted": date(2026, 5, 21)},
+                {"id": 3, "reference": "CSPR-NSP-2023-0003", "edition": "WT2018",
+                 "decision": "local", "told": None, "ofsted": None},
+                {"id": 4, "reference": "CSPR-NSP-2026-0004", "edition": "WT2023",
+                 "decision": "national", "told": None, "ofsted": None}])
+            for owner, edition in ((1, "WT2023"), (2, "WT2023"), (3, "WT2018")):
+                conn.execute(sa.text(deadline_sql), {"owner": owner, "edition": edition,
+                                                     "rule": "cspr_prepublication_copies"})
+            conn.execute(sa.text(deadline_sql), {"owner": 4, "edition": "WT2023",
+                                                 "rule": "national_prepublication_copies"})
+        upgrade(revision="0020_review_steps_2023")
+        with db.engine.connect() as conn:
+            rows = [tuple(None if v is None else str(v) for v in row)
+                    for row in conn.execute(sa.text(ofsted)).all()]
+            assert rows == [("1", "WT2023", "2026-06-08", "2026-05-27", None),
+                            ("2", "WT2023", "2026-06-08", "2026-05-27", "2026-05-21")]
+            assert conn.execute(sa.text(tallied)).scalar() == 2
+            told = conn.execute(sa.text(
+                "SELECT id, decision_informed_on, decision_ofsted_told_on, decision_dfe_told_on "
+                "FROM serious_incident ORDER BY id")).all()
+            assert [tuple(None if v is None else str(v) for v in row) for row in told][:2] == [
+                ("1", "2026-02-03", "2026-02-03", "2026-02-03"), ("2", None, None, None)]
+        downgrade(revision="0017_pg_page_indexes")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("serious_incident")}
+            assert not {"decision_ofsted_told_on", "decision_dfe_told_on"} & columns
+            assert conn.execute(sa.text(ofsted)).all() == []
+            assert conn.execute(sa.text(tallied)).scalar() == 0
+            assert conn.execute(sa.text(
+                "SELECT COUNT(*) FROM deadline")).scalar() == 4
+        upgrade(revision="0020_review_steps_2023")
+        with db.engine.connect() as conn:
+            assert len(conn.execute(sa.text(ofsted)).all()) == 2
+            assert conn.execute(sa.text(tallied)).scalar() == 2
+        _empty(db.engine)
+        db.engine.dispose()

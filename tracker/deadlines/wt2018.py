@@ -91,7 +91,7 @@ RULES = (
     ),
     Rule(
         key="agency_information_request",
-        label="Agencies return the information requested (Agency Form B)",
+        label="Agencies return the information requested (the reporting form)",
         domain="cdr",
         trigger="Information request sent to the agency",
         unit="working_days",
