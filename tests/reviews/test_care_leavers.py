@@ -11,7 +11,9 @@ from datetime import date, datetime
 import pytest
 
 from reviews.deadlines import INCIDENT_DEADLINES
+from reviews.imports import COLUMNS as IMPORT_COLUMNS
 from reviews.models import SeriousIncident
+from tests.import_files import confirm, problems, upload, workbook
 from tests.reviews.factories import make_incident
 from tests.workbooks import download, sheet_rows
 from tracker import calendar, deadline_bulk, deadline_service
@@ -237,3 +239,59 @@ def test_an_at_most_condition_holds_alike_on_a_core_row_and_an_orm_object():
     assert not spec.wanted_for(Row(AWARE, False, 20))
     assert CARE_LEAVER in INCIDENT_DEADLINES.rule_keys
     assert "age_at_death_years" in INCIDENT_DEADLINES.columns
+
+
+# --- The import ------------------------------------------------------------------------------
+
+
+def import_row(**changes):
+    values = {"Outcome": "Died", "Incident date": date(2026, 12, 19),
+              "Date the local authority became aware": AWARE,
+              "Abuse or neglect known or suspected": "No",
+              "Where it happened": "In the local authority's area", "Looked-after child": "No",
+              "Child protection plan": "No", "Care leaver": "Yes", "Age at death (years)": 24,
+              **changes}
+    return values
+
+
+def as_file(rows, headers=None):
+    headers = headers or [column.header for column in IMPORT_COLUMNS]
+    return workbook(headers, [[values.get(header) for header in headers] for values in rows],
+                    title="Serious incidents")
+
+
+def test_the_import_reads_the_care_leaver_and_refuses_what_the_form_refuses(
+        business_client, partnership):
+    refused = upload(business_client, "practice-reviews", as_file([
+        import_row(**{"Looked-after child": "Yes"}),
+        import_row(**{"Age at death (years)": None}),
+        import_row(**{"Age at death (years)": "twenty"}),
+        import_row(**{"Age at death (years)": 130}),
+    ]))
+    assert refused.status_code == 400
+    assert problems(refused) == [
+        ("2", "Looked-after child", "A looked-after child cannot also be a care leaver: a care "
+         "leaver is a young person who has left care. Answer No to one of the two questions"),
+        ("3", "Age at death (years)", "Enter the care leaver's age at death, in years"),
+        ("4", "Age at death (years)", "Age at death (years) must be a whole number, like 3"),
+        ("5", "Age at death (years)", "Age at death must be between 0 and 120"),
+    ]
+
+    # A file made from the earlier template (no care leaver columns) still reads: not one.
+    earlier = [column.header for column in IMPORT_COLUMNS
+               if column.key not in ("care_leaver", "age_at_death_years")]
+    preview = upload(business_client, "practice-reviews", as_file([
+        import_row(**{"Age at death (years)": 24.0}),
+        import_row(**{"Reference for the child": "Child E"})], headers=None))
+    assert problems(preview) == []
+    confirm(business_client, "practice-reviews", preview)
+    old = upload(business_client, "practice-reviews", as_file([
+        import_row(**{"Reference for the child": "Child F"})], headers=earlier))
+    assert problems(old) == []
+    confirm(business_client, "practice-reviews", old)
+
+    leaver, second, earlier_one = db.session.scalars(
+        db.select(SeriousIncident).order_by(SeriousIncident.id)).all()
+    assert (leaver.care_leaver, leaver.age_at_death_years) == (True, 24)
+    assert (second.care_leaver, second.age_at_death_years) == (True, 24)
+    assert (earlier_one.care_leaver, earlier_one.age_at_death_years) == (False, None)
