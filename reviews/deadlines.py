@@ -4,8 +4,8 @@ Registered with the shell in reviews.init_app; the rules themselves (and their c
 are in tracker.deadlines.
 """
 
-from reviews.models import SeriousIncident, YearlyReport
-from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, when
+from reviews.models import CARE_LEAVER_MAX_AGE, SeriousIncident, YearlyReport
+from tracker.deadline_mapping import CaseDeadlines, DeadlineSpec, at_most, when
 
 # Paragraph 13 ([003] L1378) is about the death of a looked-after child only.
 _LOOKED_AFTER_CHILD_DIED = when(looked_after=True, child_died=True)
@@ -15,6 +15,12 @@ _LOCAL, _NATIONAL = when(decision="local"), when(decision="national")
 # know or suspect abuse or neglect. The looked-after child's notification does not depend on
 # it (paragraph 13: "whether or not abuse or neglect is known or suspected").
 _NOTIFIABLE = when(abuse_or_neglect_suspected=True)
+# Working Together 2023, chapter 5: the death of a care leaver up to and including age 24 is
+# notified to the Secretary of State and Ofsted whatever the cause (an edition without the
+# rule, Working Together 2018, stores no such deadline). A looked-after child is never also a
+# care leaver, so the one column records either notification.
+_CARE_LEAVER_DIED = when(care_leaver=True, child_died=True,
+                         age_at_death_years=at_most(CARE_LEAVER_MAX_AGE))
 
 INCIDENT_DEADLINES = CaseDeadlines(
     SeriousIncident,
@@ -29,6 +35,8 @@ INCIDENT_DEADLINES = CaseDeadlines(
             "sos_ofsted_notified_on",
             applies_when=_LOOKED_AFTER_CHILD_DIED,
         ),
+        DeadlineSpec("care_leaver_death_notification", "la_aware_on", "sos_ofsted_notified_on",
+                     _CARE_LEAVER_DIED),
         DeadlineSpec("rapid_review", "panel_notified_on", "rapid_review_sent_on", _NOTIFIABLE),
         DeadlineSpec("cspr_publication", "decision_on", "published_on", _LOCAL),
         DeadlineSpec(

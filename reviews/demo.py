@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from reviews.models import (
+    CARE_LEAVER_MAX_AGE,
     DELAY_REASONS,
     PublicationDelay,
     RapidReviewMeeting,
@@ -135,12 +136,21 @@ def _fake_incident(rng, partnership, n, today):
         "abuse_or_neglect_known_on": None,
         "location": "in_area" if rng.random() < 0.95 else "outside_england",
         "looked_after": rng.random() < 0.15,
+        "care_leaver": False,
         "cp_plan": rng.choice(["on_plan", "recently_removed", "no", "no"]),
         "converted": False,
     }
     if row["looked_after"] and died:
         row["sos_ofsted_notified_on"] = maybe_met(rng, aware, 1, 8) if stage != "notified" \
             else None
+    if died and not row["looked_after"] and n % 29 == 3:
+        # Now and then a care leaver (never also looked after), aged 18 to 25 (drawn without
+        # the random generator, so the rest of the demo stays as it was): the Secretary of
+        # State and Ofsted are told of the death of one aged 24 or under (Working Together
+        # 2023), within a few days.
+        row.update(care_leaver=True, age_at_death_years=18 + n % 8)
+        if row["age_at_death_years"] <= CARE_LEAVER_MAX_AGE and stage != "notified":
+            row["sos_ofsted_notified_on"] = min(aware + timedelta(days=3), today)
     if not row["abuse_or_neglect_suspected"]:
         # Not notifiable to the Panel: no Panel notification, partners' report or rapid
         # review, only the looked-after child's notification when one died.

@@ -16,6 +16,7 @@ from reviews.models import CP_PLAN, DECISIONS, LOCATIONS, IncidentChild, Serious
 from reviews.services.decision import is_converted
 from reviews.services.incidents import (
     SERIES,
+    care_leaver_problems,
     date_problems,
     not_before,
     not_future,
@@ -23,7 +24,7 @@ from reviews.services.incidents import (
 )
 from tracker import references, timeline
 from tracker.extensions import db
-from tracker.imports.spec import CHOICE, DATE, YES_NO, Column, ImportSpec
+from tracker.imports.spec import CHOICE, DATE, WHOLE_NUMBER, YES_NO, Column, ImportSpec
 from tracker.roles import Permission
 from tracker.security import visible_partnership_ids
 
@@ -42,7 +43,8 @@ LATER_DATES = (
     ("published_on", "Date the review was published", "decision_on", "the date of the decision"),
 )
 INCIDENT_FIELDS = ("child_reference", "incident_date", "la_aware_on",
-                   "abuse_or_neglect_suspected", "location", "looked_after", "cp_plan",
+                   "abuse_or_neglect_suspected", "location", "looked_after", "care_leaver",
+                   "age_at_death_years", "cp_plan",
                    "other_areas", "decision", "planned_publication_on",
                    *(key for key, *_ in LATER_DATES))
 
@@ -73,6 +75,12 @@ COLUMNS = (
            required="Enter where it happened"),
     Column("Looked-after child", "looked_after", YES_NO,
            required="Enter whether the child was looked after"),
+    # Optional, so a file made from the earlier template still reads: empty is No.
+    Column("Care leaver", "care_leaver", YES_NO, notes="Empty means No. The death of a care "
+           "leaver up to and including age 24 is notified to the Secretary of State and Ofsted "
+           "(Working Together 2023)"),
+    Column("Age at death (years)", "age_at_death_years", WHOLE_NUMBER, example="19",
+           notes="Needed for a care leaver who died, and only then"),
     Column("Child protection plan", "cp_plan", CHOICE, choices=CP_PLAN,
            required="Enter whether the child was on a child protection plan"),
     Column("Other areas involved", "other_areas", max_length=2000, multiline=True),
@@ -100,6 +108,7 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
     not_before(problems, "planned_publication_on", values["planned_publication_on"],
                "Planned publication date", values["decision_on"], "the date of the decision")
     problems.update(_decision_problems(values))
+    problems.update(care_leaver_problems({**values, "child_died": values["outcome"] == "died"}))
     if values["cdr_reference"] and values["outcome"] != "died":
         problems["outcome"] = ("A child death case is linked: the outcome must be Died, or "
                                "remove the child death case reference")
@@ -219,6 +228,7 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> SeriousI
     reference, previous = references.kept_or_issued(
         SeriousIncident, SERIES, partnership, values["la_aware_on"].year, values["reference"])
     fields = {key: values[key] for key in INCIDENT_FIELDS}
+    fields["care_leaver"] = bool(fields["care_leaver"])
     if not fields["child_reference"]:
         fields["child_reference"] = pseudonym(int(reference.rpartition("-")[2]))
     # A spreadsheet gives no date of the Panel's decision: a national review's clocks start

@@ -28,6 +28,10 @@ def test_demo_incidents_have_the_panels_clocks_only_when_notifiable(app):
     demo.seed_cases(600, today=date(2026, 11, 23))
     incidents = db.session.scalars(sa.select(SeriousIncident)).all()
 
+    # Some care leavers died, never also looked after, aged 18 to 25.
+    leavers = [i for i in incidents if i.care_leaver]
+    assert leavers and all(i.child_died and not i.looked_after for i in leavers)
+    assert {i.age_at_death_years for i in leavers} <= set(range(18, 26))
     not_notifiable = [i for i in incidents if not i.abuse_or_neglect_suspected]
     assert not_notifiable and len(not_notifiable) < len(incidents)
     assert all(i.panel_notified_on is None and i.rapid_review_sent_on is None

@@ -17,8 +17,32 @@ class DeadlineMappingError(ValueError):
 
 
 def when(**conditions) -> tuple[tuple[str, object], ...]:
-    """A DeadlineSpec condition: every named column of the case must hold the given value."""
+    """A DeadlineSpec condition: every named column of the case must hold the given value
+    (or, for an `at_most` value, a number no greater than it)."""
     return tuple(sorted(conditions.items()))
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """A condition value in when(): the column holds a number no greater than `limit` (an
+    empty column does not). Read with getattr, like any condition, so it holds alike for an
+    ORM object and for a Core row of the bulk recompute."""
+
+    limit: int
+
+    def holds(self, value) -> bool:
+        """Whether a column's value meets the condition."""
+        return value is not None and value <= self.limit
+
+
+def at_most(limit: int) -> AtMost:
+    """when(age=at_most(24)): the column is 24 or less (and not empty)."""
+    return AtMost(limit)
+
+
+def _meets(value, wanted) -> bool:
+    """Whether a column's value meets one condition of when()."""
+    return wanted.holds(value) if isinstance(wanted, AtMost) else value == wanted
 
 
 @dataclass(frozen=True)
@@ -46,7 +70,7 @@ class DeadlineSpec:
         """Whether this case (an ORM object or a Core row) should have this deadline now."""
         if getattr(case, self.trigger) is None:
             return False
-        return all(getattr(case, name) == value for name, value in self.applies_when)
+        return all(_meets(getattr(case, name), wanted) for name, wanted in self.applies_when)
 
     @property
     def columns(self) -> set[str]:

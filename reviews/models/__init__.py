@@ -7,6 +7,7 @@ tracker.case_records.PartnershipScoped (a guard test checks it).
 from reviews.models.actions import ACTION_STATUSES, ActionUpdate, Recommendation, ReviewAction
 from reviews.models.identity import IncidentChild
 from reviews.models.incident import (
+    CARE_LEAVER_MAX_AGE,
     CP_PLAN,
     DECISIONS,
     LOCATIONS,
@@ -28,6 +29,7 @@ from reviews.models.yearly import YearlyReport
 
 __all__ = [
     "ACTION_STATUSES",
+    "CARE_LEAVER_MAX_AGE",
     "CP_PLAN",
     "DECISIONS",
     "DELAY_REASONS",

@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from tracker import deadlines
 from tracker.audit import Audited
 from tracker.case_records import CaseRecord
 from tracker.extensions import db
@@ -33,6 +34,18 @@ PUBLISH_TYPES = {"full": "The full report",
 NOT_NOTIFIABLE = "Not notifiable to the Panel"
 NOT_NOTIFIABLE_REASON = ("abuse or neglect is not known or suspected (Children Act 2004 "
                          "section 16C(1))")
+# Working Together 2023, chapter 5: the local authority notifies the Secretary of State and
+# Ofsted of the death of a care leaver up to and including this age, whatever the cause
+# (the clock is tracker.deadlines.wt2023's care_leaver_death_notification).
+CARE_LEAVER_MAX_AGE = 24
+CARE_LEAVER_RULE = "care_leaver_death_notification"
+CARE_LEAVER_TOO_OLD = (f"the care leaver was {CARE_LEAVER_MAX_AGE + 1} or older: the Secretary "
+                       "of State and Ofsted are notified of the death of a care leaver up to and "
+                       f"including age {CARE_LEAVER_MAX_AGE} (Working Together 2023, chapter 5)")
+CARE_LEAVER_AGE_UNKNOWN = "the care leaver's age at death is not recorded"
+CARE_LEAVER_BEFORE_2023 = ("the rules this incident follows (Working Together 2018) set no "
+                           "notification of a care leaver's death: Working Together 2023 "
+                           "brought it in")
 STAGES = {
     "notified": "Notified",
     "rapid_review": "Rapid review",
@@ -76,6 +89,11 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     abuse_or_neglect_known_on: so.Mapped[date | None]
     location: so.Mapped[str | None] = so.mapped_column(sa.String(24))
     looked_after: so.Mapped[bool] = so.mapped_column(default=False)
+    # A care leaver (never also looked after), and the age in whole years at death: a care
+    # leaver's death up to and including age 24 is notified to the Secretary of State and
+    # Ofsted (Working Together 2023, chapter 5), whatever the cause.
+    care_leaver: so.Mapped[bool] = so.mapped_column(default=False)
+    age_at_death_years: so.Mapped[int | None]
     cp_plan: so.Mapped[str | None] = so.mapped_column(sa.String(24))
     other_areas: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # The child death case, when the child died (reviews may point at cdr; never the reverse).
@@ -89,6 +107,8 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     panel_late_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     partners_notified_on: so.Mapped[date | None]
     partners_late_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The Secretary of State and Ofsted notified of a looked-after child's death, or of a care
+    # leaver's (never both: a looked-after child is not a care leaver).
     sos_ofsted_notified_on: so.Mapped[date | None]
     sos_ofsted_late_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
@@ -151,3 +171,28 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     def not_notifiable_reason(self) -> str | None:
         """Why the incident is not notifiable to the Panel, or None when it is."""
         return None if self.notifiable else NOT_NOTIFIABLE_REASON
+
+    @property
+    def care_leaver_death(self) -> bool:
+        """Whether a care leaver died (the age decides whether anyone must be told)."""
+        return bool(self.care_leaver and self.child_died)
+
+    @property
+    def care_leaver_notifiable(self) -> bool:
+        """Whether the Secretary of State and Ofsted must be told of a care leaver's death:
+        aged 24 or under, under rules that have the duty (Working Together 2023 on)."""
+        return self.care_leaver_death and self.care_leaver_not_notifiable_reason is None
+
+    @property
+    def care_leaver_not_notifiable_reason(self) -> str | None:
+        """Why a care leaver's death needs no notification to the Secretary of State and
+        Ofsted (None when it does, or when no care leaver died)."""
+        if not self.care_leaver_death:
+            return None
+        if CARE_LEAVER_RULE not in deadlines.RULESETS.get(self.rules_edition or "", {}):
+            return CARE_LEAVER_BEFORE_2023
+        if self.age_at_death_years is None:
+            return CARE_LEAVER_AGE_UNKNOWN
+        if self.age_at_death_years > CARE_LEAVER_MAX_AGE:
+            return CARE_LEAVER_TOO_OLD
+        return None

@@ -26,7 +26,8 @@ from tracker.security import visible_partnership_ids
 # The incident's own answers, by column (the form gives them under these names).
 INCIDENT_FIELDS = ("child_reference", "child_died", "incident_date", "la_aware_on",
                    "abuse_or_neglect_suspected", "abuse_or_neglect_known_on", "location",
-                   "looked_after", "cp_plan", "other_areas")
+                   "looked_after", "care_leaver", "age_at_death_years", "cp_plan",
+                   "other_areas")
 _STAGE_ORDER = list(STAGES)
 
 
@@ -87,6 +88,29 @@ def suspicion(values: dict, la_aware_on, today) -> dict[str, str]:
     return problems
 
 
+def care_leaver_problems(values: dict, *, fields=None) -> dict[str, str]:
+    """{field: message} for a care leaver's answers that cannot be right: a looked-after child
+    is not a care leaver (one leaves care at 18), a care leaver who died needs the age at
+    death, which is asked for no one else. `fields` names the fields (the form's by default:
+    looked_after, age_at_death_years, outcome)."""
+    names = {"looked_after": "looked_after", "age": "age_at_death_years", "outcome": "outcome",
+             **(fields or {})}
+    problems = {}
+    age = values.get("age_at_death_years")
+    if values.get("care_leaver") and values.get("looked_after"):
+        problems[names["looked_after"]] = (
+            "A looked-after child cannot also be a care leaver: a care leaver is a young "
+            "person who has left care. Answer No to one of the two questions")
+    elif values.get("care_leaver") and values.get("child_died") and age is None:
+        problems[names["age"]] = "Enter the care leaver's age at death, in years"
+    elif age is not None and not (values.get("care_leaver") and values.get("child_died")):
+        problems[names["age"]] = ("Age at death is only for a care leaver who died: remove "
+                                  "it, or answer that the child was a care leaver who died")
+    if age is not None and not 0 <= age <= 120 and names["age"] not in problems:
+        problems[names["age"]] = "Age at death must be between 0 and 120"
+    return problems
+
+
 def advance(incident, stage: str) -> None:
     """Move the incident on to `stage`, never back (a later step already recorded stands)."""
     current = _STAGE_ORDER.index(incident.stage) if incident.stage in STAGES else 0
@@ -131,6 +155,8 @@ def answers_from_case(case: ChildDeathCase) -> dict:
         "la_aware_on": case.notification_received_on,
         "abuse_or_neglect": "yes" if case.abuse_or_neglect_suspected else None,
         "looked_after": "yes" if case.looked_after else "no",
+        # A looked-after child is not a care leaver; otherwise the user answers.
+        "care_leaver": "no" if case.looked_after else None,
         "cp_plan": "on_plan" if case.child_protection_plan else None,
         "cdr_reference": case.reference,
     }
@@ -248,6 +274,7 @@ def record(data: dict, partnership, user, today: date) -> SeriousIncident:
                              la_aware_on=data["la_aware_on"], today=today)
     data = dict(data)
     problems.update(suspicion(data, data["la_aware_on"], today))
+    problems.update(care_leaver_problems(data))
     case = data.get("cdr_case")
     if case is not None and not data["child_died"]:
         problems["outcome"] = ("A child death case is linked: select that the child died, "

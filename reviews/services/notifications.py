@@ -1,6 +1,7 @@
 """Notifications of a serious incident: to the Panel (with its reference), to the
-safeguarding partners and, when a looked-after child died, to the Secretary of State and
-Ofsted. Each may be recorded late, with the reason, read against its stored deadline.
+safeguarding partners and, when a looked-after child or a care leaver aged 24 or under died,
+to the Secretary of State and Ofsted. Each may be recorded late, with the reason, read
+against its stored deadline.
 """
 
 from datetime import date
@@ -35,6 +36,12 @@ NOTICES = (
            "sos_ofsted_late_reason", "Date the Secretary of State and Ofsted were notified",
            "Secretary of State and Ofsted notified"),
 )
+# A care leaver's death (Working Together 2023): the same columns as a looked-after child's
+# notification (a child is never both), read against its own deadline.
+CARE_LEAVER_NOTICE = Notice(
+    "sos_ofsted", "care_leaver_death_notification", "sos_ofsted_notified_on",
+    "sos_ofsted_late_reason", "Date the Secretary of State and Ofsted were notified",
+    "Secretary of State and Ofsted notified of the death of a care leaver")
 
 
 class DueDate(NamedTuple):
@@ -51,9 +58,21 @@ def lac_death(incident) -> bool:
     return bool(incident.looked_after and incident.child_died)
 
 
+def sos_ofsted_notice(incident) -> Notice | None:
+    """The notification to the Secretary of State and Ofsted this incident needs: of a
+    looked-after child's death, of a care leaver's (aged 24 or under, Working Together 2023),
+    or none."""
+    if lac_death(incident):
+        return NOTICES[2]
+    if incident.care_leaver_notifiable:
+        return CARE_LEAVER_NOTICE
+    return None
+
+
 def notices_for(incident) -> tuple[Notice, ...]:
     """The notifications this incident needs."""
-    return NOTICES if lac_death(incident) else NOTICES[:2]
+    extra = sos_ofsted_notice(incident)
+    return (*NOTICES[:2], extra) if extra is not None else NOTICES[:2]
 
 
 def due_dates(incident) -> dict[str, DueDate]:
@@ -62,7 +81,8 @@ def due_dates(incident) -> dict[str, DueDate]:
     rows = db.session.scalars(
         sa.select(Deadline).where(
             Deadline.owner_type == "serious_incident", Deadline.owner_id == incident.id,
-            Deadline.rule_key.in_([notice.rule_key for notice in NOTICES]),
+            Deadline.rule_key.in_([notice.rule_key
+                                   for notice in (*NOTICES, CARE_LEAVER_NOTICE)]),
             Deadline.due_date.is_not(None))
     ).all()
     found = {}

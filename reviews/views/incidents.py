@@ -171,11 +171,12 @@ def notifications(incident_id):
         posted = request.method == "POST" and not fresh
         return NotificationsForm(**({} if posted else {"formdata": None}),
                                  data=None if posted else NotificationsForm.data_from(incident),
-                                 lac_death=notices.lac_death(incident))
+                                 sos_ofsted=notices.sos_ofsted_notice(incident) is not None)
 
     def render(form, status, stale=False):
         return render_template("reviews/incidents/notifications.html", incident=incident,
                                form=form, due=notices.due_dates(incident),
+                               sos_ofsted=notices.sos_ofsted_notice(incident),
                                stale=stale), status
 
     return save_form(incident, make_form, render,

@@ -53,6 +53,7 @@ def _record_incident(page):
     _choose(page, "Is abuse or neglect known or suspected?", "Yes")
     page.get_by_label("In the local authority's area").check()
     _choose(page, "Was the child looked after by a local authority?", "No")
+    _choose(page, "Was the child a care leaver?", "No")
     page.get_by_label("On a child protection plan", exact=True).check()
     page.get_by_role("button", name="Record the incident").click()
 

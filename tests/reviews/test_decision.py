@@ -53,6 +53,7 @@ def test_an_incident_walks_from_its_record_to_a_converted_local_review(business_
         "child_reference": "Child P", "outcome": "died",
         "incident_date": day(date(2024, 12, 20)), "la_aware_on": day(date(2024, 12, 23)),
         "abuse_or_neglect": "yes", "location": "in_area", "looked_after": "yes",
+        "care_leaver": "no",
         "cp_plan": "no"})
     incident = db.session.scalars(db.select(SeriousIncident)).one()
     review = call(business_client, "reviews.incident", incident_id=incident.id)

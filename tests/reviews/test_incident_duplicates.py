@@ -33,7 +33,7 @@ def answers(**changes):
     data = {
         "child_reference": "Child P", "outcome": "harmed",
         "incident_date": day(date(2024, 12, 20)), "la_aware_on": day(date(2024, 12, 23)),
-        "abuse_or_neglect": "yes", "location": "in_area", "looked_after": "no",
+        "abuse_or_neglect": "yes", "location": "in_area", "looked_after": "no", "care_leaver": "no",
         "cp_plan": "recently_removed",
     }
     data.update(changes)

@@ -40,6 +40,7 @@ def record(call, client, **answers):
     data = {"child_reference": "Child Q", "outcome": "harmed",
             "incident_date": day(date(2025, 12, 20)), "la_aware_on": day(date(2025, 12, 22)),
             "abuse_or_neglect": "no", "location": "in_area", "looked_after": "no",
+            "care_leaver": "no",
             "cp_plan": "no", **answers}
     call(client, "reviews.new_incident", status=302, data=data)
     return db.session.scalars(db.select(SeriousIncident).order_by(SeriousIncident.id.desc())

@@ -78,7 +78,8 @@ def test_a_user_who_records_incidents_is_offered_the_linked_incident_with_dates_
     assert data["cdr_reference"] == case.reference
     posted = {"incident_date": ["1", "3", "2025"], "la_aware_on": ["3", "3", "2025"],
               "outcome": "died", "abuse_or_neglect": "yes", "location": "in_area",
-              "looked_after": "no", "cp_plan": "no", "cdr_reference": case.reference}
+              "looked_after": "no", "care_leaver": "no", "cp_plan": "no",
+              "cdr_reference": case.reference}
     call(business_client, "reviews.new_incident", data=posted, status=302)
 
     incident = db.session.scalars(db.select(SeriousIncident)).one()

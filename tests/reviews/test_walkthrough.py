@@ -113,7 +113,7 @@ def test_a_serious_incident_from_notification_to_completed_actions(business_clie
     recorded = fill(call, client, "reviews.new_incident", {
         "child_reference": "Child P", "outcome": "harmed",
         "incident_date": date(2025, 1, 2), "la_aware_on": date(2025, 1, 3),
-        "abuse_or_neglect": "yes", "location": "in_area", "looked_after": "no",
+        "abuse_or_neglect": "yes", "location": "in_area", "looked_after": "no", "care_leaver": "no",
         "cp_plan": "recently_removed", "other_areas": "Southvale (previous address)"})
     incident_id = int(recorded.response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
     page = review_page(call, client, incident_id)
@@ -479,6 +479,7 @@ def test_a_looked_after_child_who_died_shows_the_secretary_of_state_and_ofsted_d
         "child_reference": "Child L", "outcome": "died",
         "incident_date": date(2025, 1, 2), "la_aware_on": date(2025, 1, 3),
         "abuse_or_neglect": "yes", "location": "in_area", "looked_after": "yes",
+        "care_leaver": "no",
         "cp_plan": "no"})
     incident_id = int(recorded.response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
 

@@ -602,3 +602,66 @@ def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_da
             assert conn.execute(sa.text(tallied)).scalar() == 2
         _empty(db.engine)
         db.engine.dispose()
+
+
+def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_back(tmp_path):
+    """Every existing incident is not a care leaver (no age recorded) and keeps its
+    deadlines; the downgrade takes the columns away with the care leaver clocks they started,
+    keeping every other deadline and what refers to the incident. Up, down and up, on the
+    database the suite runs on."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    deadline_sql = (
+        "INSERT INTO deadline (partnership_id, owner_type, owner_id, rule_key, edition, item, "
+        "trigger_date, due_date, met_on, rules_version, updated_at) VALUES (1, "
+        "'serious_incident', 1, :rule, 'WT2023', '', '2026-12-21', '2026-12-30', :met, 0, "
+        "CURRENT_TIMESTAMP)")
+    kept = "SELECT rule_key, met_on FROM deadline ORDER BY rule_key"
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0017_pg_page_indexes")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO serious_incident (id, partnership_id, reference, stage, "
+                "incident_date, la_aware_on, child_died, looked_after, created_at, updated_at, "
+                "abuse_or_neglect_suspected, child_reference, rules_edition, version, "
+                "converted) VALUES (1, 1, 'CSPR-NSP-2026-0001', 'notified', '2026-12-19', "
+                "'2026-12-21', true, true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, true, "
+                "'Child A', 'WT2023', 1, false)"))
+            conn.execute(sa.text(deadline_sql), {"rule": "sos_ofsted_lac_notification",
+                                                 "met": date(2026, 12, 22)})
+            conn.execute(sa.text("INSERT INTO reviews_child_identity (id, incident_id, "
+                                 "partnership_id, full_name) VALUES (1, 1, 1, "
+                                 "'Testchild Invented')"))
+        upgrade(revision="0019_care_leaver_deaths")
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text(
+                "SELECT care_leaver, age_at_death_years FROM serious_incident")).one() == (
+                False, None)
+            # As the app would store it for a care leaver's death.
+            conn.execute(sa.text("UPDATE serious_incident SET looked_after = false, "
+                                 "care_leaver = true, age_at_death_years = 24"))
+            conn.execute(sa.text(deadline_sql), {"rule": "care_leaver_death_notification",
+                                                 "met": None})
+        downgrade(revision="0017_pg_page_indexes")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("serious_incident")}
+            assert not {"care_leaver", "age_at_death_years"} & columns
+            assert [(rule, str(met)) for rule, met in conn.execute(sa.text(kept))] == [
+                ("sos_ofsted_lac_notification", "2026-12-22")]
+            assert conn.execute(sa.text(
+                "SELECT full_name FROM reviews_child_identity")).scalars().all() == [
+                "Testchild Invented"]
+        upgrade(revision="0019_care_leaver_deaths")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(
+                "SELECT care_leaver, age_at_death_years FROM serious_incident")).one() == (
+                False, None)
+        _empty(db.engine)
+        db.engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tracker.calendar import FIRST_DAY, LAST_DAY
-from tracker.imports.spec import CHOICE, DATE, YES_NO, Column
+from tracker.imports.spec import CHOICE, DATE, WHOLE_NUMBER, YES_NO, Column
 from tracker.imports.upload import Cell
 from tracker.text import has_control
 
@@ -111,4 +111,15 @@ def _yes_no(column, raw):
     raise CellProblem(f"{column.header} must be Yes or No")
 
 
-_READERS = {DATE: _date, CHOICE: _choice, YES_NO: _yes_no}
+def _whole_number(column, raw):
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = str(raw).strip()
+    if isinstance(raw, str) and text.isascii() and text.isdigit() and len(text) <= 6:
+        return int(text)
+    raise CellProblem(f"{column.header} must be a whole number, like 3")
+
+
+_READERS = {DATE: _date, CHOICE: _choice, YES_NO: _yes_no, WHOLE_NUMBER: _whole_number}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from tracker.roles import Permission
 
 TEXT, DATE, CHOICE, YES_NO = "text", "date", "choice", "yes_no"
+WHOLE_NUMBER = "whole_number"
 
 
 @dataclass(frozen=True)

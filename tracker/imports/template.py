@@ -8,11 +8,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from tracker.imports.spec import CHOICE, DATE, YES_NO, Column, ImportSpec
+from tracker.imports.spec import CHOICE, DATE, WHOLE_NUMBER, YES_NO, Column, ImportSpec
 
 FORMATS = {
     DATE: "A date: a date cell, or text like 27/03/2025 or 2025-03-27",
     YES_NO: "Yes or No",
+    WHOLE_NUMBER: "A whole number",
     CHOICE: "One of the allowed values",
 }
 NOTES_HEADERS = ("Column", "Required", "Format", "Allowed values", "Notes", "Example")
