@@ -10,6 +10,7 @@ from flask_login import current_user
 from jinja2 import Undefined
 from jinja2.utils import missing
 
+from tracker.deadlines import EDITION_LABELS
 from tracker.domains import registered_domains, related_links
 from tracker.roles import Permission
 from tracker.timeutil import format_date, format_datetime
@@ -110,3 +111,5 @@ def init_app(app):
     app.add_template_global(navigation_items)
     app.add_template_global(related_links)
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+    # "WT2023" -> "Working Together 2023": the edition a case's deadlines follow.
+    app.jinja_env.globals["edition_labels"] = EDITION_LABELS
