@@ -6,6 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from cdr.services import requests as request_service
+from tests.cdr.factories import make_case
+from tests.reviews.factories import make_incident as make_review_incident
 from tests.tracker.test_deadline_service import make_death, make_incident, stored, update
 from tracker import deadline_bulk, deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -120,3 +122,33 @@ def test_every_2018_rule_keeps_its_arithmetic_in_2023_and_the_new_rules_are_2023
         for day in (date(2024, 12, 20), date(2025, 3, 28), date(2026, 8, 31)):
             assert deadlines.window(key, day, edition="WT2023") == deadlines.window(
                 key, day, edition="WT2018"), key
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+def test_the_case_page_says_which_edition_the_deadlines_follow(cdop_client, partnership, call):
+    old = make_case(partnership, date_of_death=date(2023, 12, 14),
+                    notification_received_on=date(2023, 12, 14))
+    new = make_case(partnership, date_of_death=date(2023, 12, 15),
+                    notification_received_on=date(2023, 12, 15))
+
+    shown = call(cdop_client, "cdr.case", case_id=old.id).text("#rules-edition")
+    assert shown.startswith("Deadlines follow Working Together 2018")
+    assert "The edition in force when the clock started" in shown
+    assert "15 December 2023" in shown
+    shown = call(cdop_client, "cdr.case", case_id=new.id).text("#rules-edition")
+    assert shown.startswith("Deadlines follow Working Together 2023")
+
+
+def test_the_review_page_says_which_edition_the_deadlines_follow(business_client, partnership,
+                                                                 call):
+    old = make_review_incident(partnership, incident_date=date(2023, 12, 1),
+                               la_aware_on=date(2023, 12, 14))
+    new = make_review_incident(partnership, incident_date=date(2025, 12, 1),
+                               la_aware_on=date(2025, 12, 2))
+
+    shown = call(business_client, "reviews.incident", incident_id=old.id).text("#rules-edition")
+    assert shown.startswith("Deadlines follow Working Together 2018")
+    shown = call(business_client, "reviews.incident", incident_id=new.id).text("#rules-edition")
+    assert shown.startswith("Deadlines follow Working Together 2023")
