@@ -152,3 +152,16 @@ def test_the_review_page_says_which_edition_the_deadlines_follow(business_client
     assert shown.startswith("Deadlines follow Working Together 2018")
     shown = call(business_client, "reviews.incident", incident_id=new.id).text("#rules-edition")
     assert shown.startswith("Deadlines follow Working Together 2023")
+
+
+def test_2023_citations_name_a_chapter_and_their_source_never_an_unread_paragraph():
+    for rule in deadlines.all_rules("WT2023"):
+        if "Working Together 2023" in rule.citation:
+            assert "paragraph" not in rule.citation, rule.key
+            assert "chapter" in rule.citation and "secondary" in rule.citation, rule.key
+    assert "chapter 2 (multi-agency safeguarding arrangements)" in deadlines.get_rule(
+        "yearly_report").citation
+    assert deadlines.get_rule("registrar_notification").citation.startswith(
+        "Children and Young Persons Act 2008 section 31")
+    assert deadlines.get_rule("rapid_review").citation.startswith(
+        "Child Safeguarding Practice Review Panel")
