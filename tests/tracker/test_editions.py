@@ -5,8 +5,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from cdr.models import ChildIdentity
 from cdr.services import requests as request_service
 from tests.cdr.factories import make_case
+from tests.cdr.test_stale_edit import day, open_form, save
 from tests.reviews.factories import make_incident as make_review_incident
 from tests.tracker.test_deadline_service import make_death, make_incident, stored, update
 from tracker import deadline_bulk, deadline_service, deadlines
@@ -119,9 +121,9 @@ def test_every_2018_rule_keeps_its_arithmetic_in_2023_and_the_new_rules_are_2023
     for key, rule in old.items():
         shared = ("unit", "amount", "earliest_amount", "direction", "duty", "domain", "owner")
         assert [getattr(new[key], f) for f in shared] == [getattr(rule, f) for f in shared], key
-        for day in (date(2024, 12, 20), date(2025, 3, 28), date(2026, 8, 31)):
-            assert deadlines.window(key, day, edition="WT2023") == deadlines.window(
-                key, day, edition="WT2018"), key
+        for start in (date(2024, 12, 20), date(2025, 3, 28), date(2026, 8, 31)):
+            assert deadlines.window(key, start, edition="WT2023") == deadlines.window(
+                key, start, edition="WT2018"), key
 
 
 # --- Pages -----------------------------------------------------------------------------------
@@ -165,3 +167,32 @@ def test_2023_citations_name_a_chapter_and_their_source_never_an_unread_paragrap
         "Children and Young Persons Act 2008 section 31")
     assert deadlines.get_rule("rapid_review").citation.startswith(
         "Child Safeguarding Practice Review Panel")
+
+
+def test_correcting_the_date_of_death_on_the_details_form_moves_the_edition(
+        cdop_client, partnership, call, clock):
+    clock.set(date(2024, 1, 10))
+    case = make_case(partnership, date_of_death=date(2023, 12, 15),
+                     notification_received_on=date(2023, 12, 18), place_of_death="home",
+                     death_expected="no", sex="female", jar_required=True)
+    identity = case_identity(case)
+    identity.date_of_birth = date(2020, 5, 1)
+    stored(case)["rr_meeting_1"].met_on = date(2023, 12, 18)
+    db.session.commit()
+    assert case.rules_edition == "WT2023"
+
+    page = save(cdop_client, case, open_form(cdop_client, call, case),
+                date_of_death=day(date(2023, 12, 14)))
+
+    assert page.status == 302
+    db.session.refresh(case)
+    assert case.rules_edition == "WT2018"
+    rows = stored(case)
+    assert {row.edition for row in rows.values()} == {"WT2018"}
+    assert rows["rr_meeting_1"].met_on == date(2023, 12, 18)
+    shown = call(cdop_client, "cdr.case", case_id=case.id).text("#rules-edition")
+    assert shown.startswith("Deadlines follow Working Together 2018")
+
+
+def case_identity(case):
+    return db.session.scalar(sa.select(ChildIdentity).where(ChildIdentity.case_id == case.id))
