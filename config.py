@@ -1,7 +1,7 @@
 """Configuration classes, read from the environment (Development, Test, Production)."""
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -82,6 +82,9 @@ class Config:
 
     # Deadlines: how many working days before the due date a deadline shows "due soon".
     DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))
+    # The day Working Together 2023 replaced 2018: a case whose clock started on or after it
+    # follows the 2023 rules, one started before it the 2018 rules (tracker.deadline_service).
+    RULES_WT2023_FROM = date(2023, 12, 15)
 
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP operation
     # A send that fails is retried with backoff (1, 2, 4 … minutes, then every 6 hours), then

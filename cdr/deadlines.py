@@ -19,10 +19,13 @@ CHILD_DEATH_DEADLINES = CaseDeadlines(
         # Met when the meeting is held: the meetings service records it on the deadline.
         DeadlineSpec("rr_meeting_3", "post_mortem_results_on", applies_when=_JAR),
     ),
+    # The case follows the edition in force on the day the child died.
+    edition_from="date_of_death",
 )
 
 # Each agency's request has its own deadline, owned by the request (owner cdr_agency_request).
 AGENCY_REQUEST_DEADLINES = CaseDeadlines(
     AgencyRequest,
     (DeadlineSpec("agency_information_request", "sent_on", "returned_on"),),
+    edition_follows="case_id",
 )

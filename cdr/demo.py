@@ -24,8 +24,7 @@ from cdr.models import (
     RapidResponseMeeting,
 )
 from tracker.deadline_models import Deadline
-from tracker.deadline_service import Dates, load_rules, wanted_deadlines
-from tracker.deadlines import CURRENT_EDITION
+from tracker.deadline_service import Dates, edition_on, load_rules, wanted_deadlines
 from tracker.demo import insert_rows, maybe_met
 from tracker.extensions import db
 from tracker.models import User, user_partnership
@@ -153,7 +152,7 @@ def _fake_death(rng, partnership, n, today, doctor_id):
         "partnership_id": partnership.id,
         "reference": f"CDOP-{partnership.code}-{died.year}-{n:06d}",
         "stage": stage,
-        "rules_edition": CURRENT_EDITION,
+        "rules_edition": edition_on(died),
         "date_of_death": died,
         "time_of_death": None,
         "place_of_death": rng.choice(("hospital", "home", "other")),

@@ -5,19 +5,33 @@ from wtforms import SelectField
 
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
-from tracker.deadlines import all_rules
+from tracker.deadlines import CURRENT_EDITION, EDITION_LABELS, EDITIONS, all_rules
 
 BANK_HOLIDAYS_ONLY = ""
 
 
 def rule_choices():
-    """Every rule as a (key, label) choice, child death rules first."""
+    """Every rule of the current edition as a (key, label) choice, child death rules first
+    (every earlier edition's rule has a rule of the same key in it)."""
     return [(rule.key, rule.label) for rule in all_rules()]
+
+
+def edition_choices():
+    """The editions, newest first."""
+    return [(edition, EDITION_LABELS[edition]) for edition in reversed(EDITIONS)]
 
 
 class CalculatorForm(StripWhitespaceForm):
     """Pick a rule, a date and a partnership; sent by GET so the answer has its own link."""
 
+    edition = SelectField(
+        "Edition of Working Together",
+        widget=GovSelect(),
+        choices=edition_choices,
+        default=CURRENT_EDITION,
+        description="The edition in force on the day the clock started.",
+        invalid_choice_message="Select an edition from the list",
+    )
     rule = SelectField(
         "Timescale",
         widget=GovSelect(),

@@ -56,6 +56,8 @@ INCIDENT_DEADLINES = CaseDeadlines(
         ),
         DeadlineSpec("national_public_until", "published_on", applies_when=_NATIONAL),
     ),
+    # The incident follows the edition in force on the day the local authority became aware.
+    edition_from="la_aware_on",
 )
 
 # A yearly report starts the next one's 12 months and its own copies' 7 days.
@@ -65,4 +67,5 @@ YEARLY_REPORT_DEADLINES = CaseDeadlines(
         DeadlineSpec("yearly_report", "published_on", "next_published_on"),
         DeadlineSpec("yearly_report_copies", "published_on", "copies_sent_on"),
     ),
+    edition_from="published_on",
 )

@@ -22,6 +22,7 @@ from reviews.models import (
     SeriousIncident,
     YearlyReport,
 )
+from tracker.deadline_service import edition_on
 from tracker.demo import insert_rows, maybe_met
 from tracker.extensions import db
 from tracker.models import User, user_partnership
@@ -132,6 +133,7 @@ def _fake_incident(rng, partnership, n, today):
         "child_died": died,
         "incident_date": aware - timedelta(days=rng.randint(0, 5)),
         "la_aware_on": aware,
+        "rules_edition": edition_on(aware),
         "abuse_or_neglect_suspected": rng.random() < 0.95,
         "abuse_or_neglect_known_on": None,
         "location": "in_area" if rng.random() < 0.95 else "outside_england",
@@ -291,6 +293,6 @@ def _yearly_reports(partnerships, today):
     insert_rows(YearlyReport.__table__, [
         {"partnership_id": p.id, "published_on": published,
          "url": f"https://example.org/demo-yearly-report/{p.code}",
-         "copies_sent_on": published + timedelta(days=5), "rules_edition": "WT2018"}
+         "copies_sent_on": published + timedelta(days=5), "rules_edition": edition_on(published)}
         for p in partnerships if p.id not in have
     ])

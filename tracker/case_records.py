@@ -41,9 +41,11 @@ class CaseRecord(PartnershipScoped):
     previous_reference: so.Mapped[str | None] = so.mapped_column(sa.String(40), index=True)
     stage: so.Mapped[str] = so.mapped_column(sa.String(32), index=True, default="notified")
     # The edition of the rules in force when the case's clocks started (tracker.deadlines),
-    # kept so a later edition can be added without moving old cases' deadlines.
+    # kept so a later edition can be added without moving old cases' deadlines. Every sync
+    # sets it from the day the clock started (tracker.deadline_service.edition_of); the
+    # database default is the first edition's, as the tables were made.
     rules_edition: so.Mapped[str] = so.mapped_column(
-        sa.String(16), default=CURRENT_EDITION, server_default=CURRENT_EDITION
+        sa.String(16), default=CURRENT_EDITION, server_default="WT2018"
     )
     # Optimistic locking: every save checks and bumps it, so two people editing one case
     # at once cannot silently overwrite each other (refused through tracker.versioning).

@@ -14,7 +14,13 @@ import sqlalchemy as sa
 
 from tracker.deadline_mapping import CaseDeadlines
 from tracker.deadline_models import Deadline
-from tracker.deadline_service import Dates, PartnershipRules, load_rules, wanted_deadlines
+from tracker.deadline_service import (
+    Dates,
+    PartnershipRules,
+    edition_of,
+    load_rules,
+    wanted_deadlines,
+)
 from tracker.domains import all_case_deadlines
 from tracker.extensions import db
 
@@ -101,10 +107,13 @@ def _in_batches(statement, params: list[dict]) -> None:
 
 
 def _expire_loaded_deadlines() -> None:
-    """Core statements bypass the session: reload any Deadline it holds on next access."""
+    """Core statements bypass the session: reload any Deadline it holds on next access (and
+    any case's edition, which the rebuild may have set)."""
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Deadline):
             db.session.expire(obj)
+        elif hasattr(obj, "rules_edition"):
+            db.session.expire(obj, ["rules_edition"])
 
 
 # --- Every case at once ------------------------------------------------------------------
@@ -130,15 +139,49 @@ def rebuild_all() -> Rebuilt:
 
     Gives the same rows as `sync_case` on each case, with a fixed number of queries: reads
     every case and deadline once, then inserts, updates and deletes in batches. Used after
-    seeding or importing cases. Reasons recorded on deadlines are kept.
+    seeding or importing cases. Each case gets the edition in force when its clock started
+    (records following a case, after it, the case's). Reasons recorded on deadlines are kept.
     """
     dates = Dates(load_rules())
     total = Rebuilt()
-    for case_type in all_case_deadlines():
+    # A case's edition is set before the records that follow it copy it.
+    mappings = sorted(all_case_deadlines(), key=lambda m: m.edition_follows is not None)
+    for case_type in mappings:
+        _set_editions(case_type)
         total += _rebuild(case_type, dates)
     _expire_loaded_deadlines()
     db.session.commit()
     return total
+
+
+def _set_editions(case_type: CaseDeadlines) -> None:
+    """Store on every case of a type the edition it follows (edition_of), in batches."""
+    cases = case_type.model.__table__
+    if case_type.edition_follows is not None:
+        parents = db.metadata.tables[case_type.edition_parent_table]
+        parent_edition = (
+            sa.select(parents.c.rules_edition)
+            .where(parents.c.id == cases.c[case_type.edition_follows])
+            .scalar_subquery()
+        )
+        db.session.execute(
+            sa.update(cases)
+            .where(cases.c.rules_edition != parent_edition)
+            .values(rules_edition=parent_edition)
+        )
+        return
+    changed = [
+        {"b_id": case.id, "b_edition": edition}
+        for case in db.session.execute(
+            sa.select(cases.c.id, cases.c.rules_edition, cases.c[case_type.edition_from])
+        )
+        if (edition := edition_of(case, case_type)) != case.rules_edition
+    ]
+    _in_batches(
+        sa.update(cases).where(cases.c.id == sa.bindparam("b_id"))
+        .values(rules_edition=sa.bindparam("b_edition")),
+        changed,
+    )
 
 
 def _rebuild(case_type: CaseDeadlines, dates: Dates) -> Rebuilt:

@@ -82,10 +82,26 @@ class DeadlineSpec:
 
 @dataclass(frozen=True)
 class CaseDeadlines:
-    """The stored deadlines of one case model; its table name is the deadlines' owner type."""
+    """The stored deadlines of one case model; its table name is the deadlines' owner type.
+
+    Which rules edition the case follows comes from one of two places: `edition_from`, the
+    column holding the day its clock started (the edition in force that day), or
+    `edition_follows`, a foreign key to a case whose edition it shares (an agency request
+    follows its child death case). Exactly one of them is set.
+    """
 
     model: type
     specs: tuple[DeadlineSpec, ...]
+    edition_from: str | None = None
+    edition_follows: str | None = None
+
+    @property
+    def edition_parent_table(self) -> str | None:
+        """The table of the case whose edition this one follows (None: its own date's)."""
+        if self.edition_follows is None:
+            return None
+        keys = self.model.__table__.c[self.edition_follows].foreign_keys
+        return next(iter(keys)).column.table.name
 
     @property
     def owner_type(self) -> str:
@@ -101,6 +117,7 @@ class CaseDeadlines:
     def columns(self) -> list[str]:
         """Every case column the mapping reads, for the bulk query."""
         names = set().union(*(spec.columns for spec in self.specs))
+        names |= {name for name in (self.edition_from, self.edition_follows) if name}
         return ["id", "partnership_id", "rules_edition", *sorted(names)]
 
     def check(self) -> None:
@@ -111,6 +128,12 @@ class CaseDeadlines:
         problems += [f"no rule {key!r}" for key in self.rule_keys if key not in known_rules]
         if len(set(self.rule_keys)) != len(self.rule_keys):
             problems.append("a rule mapped twice")
+        if (self.edition_from is None) == (self.edition_follows is None):
+            problems.append("not one of edition_from (the clock's start) or edition_follows")
+        elif self.edition_follows in table_columns and not (
+            self.model.__table__.c[self.edition_follows].foreign_keys
+        ):
+            problems.append(f"no foreign key {self.edition_follows!r}")
         if problems:
             raise DeadlineMappingError(
                 f"The deadline mapping of {self.model.__name__} has " + ", ".join(problems)

@@ -23,9 +23,10 @@ from flask import current_app
 from tracker import deadlines
 from tracker.deadline_mapping import CaseDeadlines
 from tracker.deadline_models import Deadline
-from tracker.domains import case_deadlines_for
+from tracker.domains import all_case_deadlines, case_deadlines_for
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
+from tracker.timeutil import london_today
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +138,57 @@ def _compute(rule_key, edition, trigger, rules):
         return (None, None)
 
 
+# --- Which edition a case follows ----------------------------------------------------------
+
+
+def edition_on(day: date | None) -> str:
+    """The rules edition in force on a day (today's when None), per RULES_WT2023_FROM."""
+    return deadlines.edition_in_force(day or london_today(),
+                                      current_app.config["RULES_WT2023_FROM"])
+
+
+def edition_of(case, case_type: CaseDeadlines) -> str:
+    """The edition a case follows: the one in force on the day its clock started (today's
+    while that is not known), or, for a case following another, its stored `rules_edition`
+    (kept in step by sync_case and the bulk rebuild)."""
+    if case_type.edition_from is None:
+        return case.rules_edition or deadlines.CURRENT_EDITION
+    return edition_on(getattr(case, case_type.edition_from))
+
+
+def set_edition(case, case_type: CaseDeadlines) -> bool:
+    """Give an ORM case the edition it follows now; whether it changed (no flush)."""
+    if case_type.edition_follows is not None:
+        parent_type = next(m for m in all_case_deadlines()
+                           if m.owner_type == case_type.edition_parent_table)
+        parent = db.session.get(parent_type.model, getattr(case, case_type.edition_follows))
+        edition = parent.rules_edition if parent is not None else case.rules_edition
+    else:
+        edition = edition_of(case, case_type)
+    if case.rules_edition == edition:
+        return False
+    case.rules_edition = edition
+    return True
+
+
+def _followers(case, case_type: CaseDeadlines) -> list:
+    """The records whose edition follows this case's (its agency requests, say)."""
+    found = []
+    for mapping in all_case_deadlines():
+        if mapping.edition_parent_table == case_type.owner_type:
+            column = getattr(mapping.model, mapping.edition_follows)
+            found += db.session.scalars(sa.select(mapping.model).where(column == case.id))
+    return found
+
+
 def wanted_deadlines(case, case_type: CaseDeadlines, dates: Dates) -> dict[str, dict]:
     """rule_key -> the column values of each deadline this case should have now.
 
     `case` is an ORM object or a Core row with the mapping's columns. Every deadline follows
-    the rules edition the case's clocks started under (its `rules_edition`).
+    the rules edition the case's clocks started under (`edition_of`): a rule its edition
+    lacks is not stored.
     """
-    edition = case.rules_edition or deadlines.CURRENT_EDITION
+    edition = edition_of(case, case_type)
     wanted = {}
     for spec in case_type.specs:
         if not spec.wanted_for(case):
@@ -179,11 +224,17 @@ def deadlines_of(case):
 def sync_case(case) -> list[Deadline]:
     """Create, update or delete a case's stored deadlines from its current dates (no commit).
 
-    Call it whenever a case's dates or flags change. Reasons a user recorded on a deadline
-    (not applicable, paused, extended) are kept while the deadline still applies.
+    Call it whenever a case's dates or flags change. The case takes the edition in force on
+    the day its clock started, and its deadlines (met dates, reasons, extensions kept) and
+    those of the records following it (its agency requests) follow when that changes.
+    Reasons a user recorded on a deadline (not applicable, paused, extended) are kept while
+    the deadline still applies.
     """
     case_type = case_deadlines_for(case)
     db.session.flush()  # the case needs its id, and the partnership's settings their rows
+    if set_edition(case, case_type):
+        for follower in _followers(case, case_type):
+            sync_case(follower)
     existing = {
         row.rule_key: row
         for row in db.session.scalars(

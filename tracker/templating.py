@@ -10,6 +10,7 @@ from flask_login import current_user
 from jinja2 import Undefined
 from jinja2.utils import missing
 
+from tracker.deadlines import EDITION_LABELS
 from tracker.domains import registered_domains, related_links
 from tracker.edition_words import words_for
 from tracker.roles import Permission
@@ -112,3 +113,5 @@ def init_app(app):
     app.add_template_global(related_links)
     app.add_template_global(words_for, "edition_words")
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+    # "WT2023" -> "Working Together 2023": the edition a case's deadlines follow.
+    app.jinja_env.globals["edition_labels"] = EDITION_LABELS

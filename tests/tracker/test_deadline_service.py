@@ -101,7 +101,8 @@ def test_a_child_death_with_a_joint_agency_response_gets_every_deadline(partners
         "rr_meeting_3": (None, date(2025, 5, 6)),
     }
     assert all(row.partnership_id == partnership.id for row in rows.values())
-    assert all(row.edition == "WT2018" for row in rows.values())
+    # Died in 2025: the edition in force is Working Together 2023.
+    assert all(row.edition == "WT2023" for row in rows.values())
 
 
 def test_deadlines_wait_for_the_date_that_starts_them(partnership):

@@ -48,11 +48,12 @@ def test_a_case_keeps_the_rules_edition_its_clocks_started_under(app, partnershi
     from reviews.models import SeriousIncident
 
     incident = SeriousIncident(partnership_id=partnership.id, reference="CSPR-T-1",
-                               incident_date=date(2024, 12, 20), la_aware_on=date(2024, 12, 23))
+                               incident_date=date(2023, 12, 11), la_aware_on=date(2023, 12, 14))
     db.session.add(incident)
     rows = deadline_service.sync_case(incident)
     db.session.commit()
 
+    # The day before Working Together 2023 came into force.
     assert incident.rules_edition == "WT2018"
     assert {row.edition for row in rows} == {"WT2018"}
 

@@ -665,3 +665,112 @@ def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_bac
                 False, None)
         _empty(db.engine)
         db.engine.dispose()
+
+
+def test_migration_0018_moves_cases_from_15_december_2023_to_working_together_2023(tmp_path):
+    """A death on 14 December 2023 stays under Working Together 2018, one on 15 December moves
+    to 2023 with its agency request and every stored deadline (same due dates, met dates,
+    extensions and reasons); an incident the local authority knew of in 2024 and a yearly
+    report published in 2023 likewise. Down puts them back (dropping a 2023-only clock); up
+    again moves them again. On SQLite, and on PostgreSQL when the suite runs there."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    case_sql = (
+        "INSERT INTO cdr_case (id, partnership_id, reference, stage, date_of_death, "
+        "notification_received_on, rules_edition, version, created_at, updated_at, "
+        "age_uncertain, looked_after, child_protection_plan, known_to_social_care, "
+        "abuse_or_neglect_suspected, coroner_investigating, post_mortem_ordered, "
+        "jar_external_causes, jar_sudden_unexplained, jar_custody_or_detained, "
+        "jar_suspicious, jar_unattended_stillbirth, jar_required, information_complete) "
+        "VALUES (:id, 1, :reference, 'notified', :died, :died, 'WT2018', 1, CURRENT_TIMESTAMP, "
+        "CURRENT_TIMESTAMP, false, false, false, false, false, false, false, false, false, "
+        "false, false, false, false, false)")
+    deadline_sql = (
+        "INSERT INTO deadline (id, partnership_id, owner_type, owner_id, rule_key, edition, "
+        "item, trigger_date, due_date, met_on, extended_to, extension_reason, paused_reason, "
+        "not_applicable_reason, rules_version, updated_at) VALUES (:id, 1, :owner_type, "
+        ":owner_id, :rule, 'WT2018', '', :trigger, :due, :met, :extended, :why_extended, "
+        ":paused, :not_applicable, 0, CURRENT_TIMESTAMP)")
+    rows = [  # id, owner type, owner id, rule, trigger, due, met, extended, three reasons
+        (1, "cdr_case", 1, "rr_meeting_1", "2023-12-14", "2023-12-19", "2023-12-18", None,
+         None, None, None),
+        (2, "cdr_case", 2, "rr_meeting_1", "2023-12-15", "2023-12-20", "2023-12-19", None,
+         None, None, None),
+        (3, "cdr_case", 2, "coroner_notification", "2023-12-18", "2023-12-21", None,
+         "2024-01-05", "Coroner's officer away", None, None),
+        (4, "cdr_agency_request", 2, "agency_information_request", "2024-01-02",
+         "2024-01-23", None, None, None, "Waiting for the school", None),
+        (5, "serious_incident", 1, "panel_notification", "2024-02-01", "2024-02-08", None,
+         None, None, None, "Not notifiable after all"),
+        (6, "reviews_yearly_report", 1, "yearly_report", "2023-11-30", "2024-11-30", None,
+         None, None, None, None),
+    ]
+    every = ("SELECT id, edition, due_date, met_on, extended_to, extension_reason, "
+             "paused_reason, not_applicable_reason FROM deadline ORDER BY id")
+    editions = ("SELECT 'case', id, rules_edition FROM cdr_case UNION ALL SELECT 'request', id, "
+                "rules_edition FROM cdr_agency_request UNION ALL SELECT 'incident', id, "
+                "rules_edition FROM serious_incident UNION ALL SELECT 'yearly', id, "
+                "rules_edition FROM reviews_yearly_report ORDER BY 1, 2")
+
+    def read(conn, sql):
+        return [tuple(None if v is None else str(v) for v in row)
+                for row in conn.execute(sa.text(sql)).all()]
+
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0017_pg_page_indexes")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(case_sql), [
+                {"id": 1, "reference": "CDOP-NSP-2023-0001", "died": date(2023, 12, 14)},
+                {"id": 2, "reference": "CDOP-NSP-2023-0002", "died": date(2023, 12, 15)}])
+            conn.execute(sa.text(
+                "INSERT INTO cdr_agency_request (id, case_id, partnership_id, agency, sent_on, "
+                "rules_edition, version) VALUES (:id, :id, 1, 'School', '2024-01-02', 'WT2018', "
+                "1)"), [{"id": 1}, {"id": 2}])
+            conn.execute(sa.text(
+                "INSERT INTO serious_incident (id, partnership_id, reference, stage, "
+                "incident_date, la_aware_on, child_died, looked_after, created_at, updated_at, "
+                "abuse_or_neglect_suspected, child_reference, rules_edition, version, "
+                "converted) VALUES (1, 1, 'CSPR-NSP-2024-0001', 'notified', '2024-01-30', "
+                "'2024-02-01', false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, false, "
+                "'Child A', 'WT2018', 1, false)"))
+            conn.execute(sa.text(
+                "INSERT INTO reviews_yearly_report (id, partnership_id, published_on, "
+                "rules_edition, version) VALUES (1, 1, '2023-11-30', 'WT2018', 1)"))
+            keys = ("id", "owner_type", "owner_id", "rule", "trigger", "due", "met",
+                    "extended", "why_extended", "paused", "not_applicable")
+            conn.execute(sa.text(deadline_sql), [
+                {k: (date.fromisoformat(v) if k in ("trigger", "due", "met", "extended") and v
+                     else v) for k, v in zip(keys, row, strict=True)} for row in rows])
+        with db.engine.connect() as conn:
+            before = read(conn, every)
+        assert {row[1] for row in before} == {"WT2018"}
+        moved = {2, 3, 4, 5}
+        after = [(row[0], "WT2023" if int(row[0]) in moved else "WT2018", *row[2:])
+                 for row in before]
+        for _ in range(2):  # up, down, up
+            upgrade(revision="0018_rules_editions")
+            with db.engine.connect() as conn:
+                assert read(conn, every) == after
+                assert read(conn, editions) == [
+                    ("case", "1", "WT2018"), ("case", "2", "WT2023"),
+                    ("incident", "1", "WT2023"), ("request", "1", "WT2018"),
+                    ("request", "2", "WT2023"), ("yearly", "1", "WT2018")]
+            with db.engine.begin() as conn:  # a clock only Working Together 2023 has
+                conn.execute(sa.text(deadline_sql), {
+                    "id": 7, "owner_type": "serious_incident", "owner_id": 1,
+                    "rule": "care_leaver_death_notification", "trigger": date(2024, 2, 1),
+                    "due": date(2024, 2, 8), "met": None, "extended": None,
+                    "why_extended": None, "paused": None, "not_applicable": None})
+            downgrade(revision="0017_pg_page_indexes")
+            with db.engine.connect() as conn:
+                assert read(conn, every) == before
+                assert {row[2] for row in read(conn, editions)} == {"WT2018"}
+        _empty(db.engine)
+        db.engine.dispose()

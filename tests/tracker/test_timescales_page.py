@@ -280,3 +280,66 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
+
+
+# --- Two editions side by side ---------------------------------------------------------------
+
+
+def test_the_page_shows_both_editions_side_by_side_with_the_differences_marked(cdop_client):
+    html = page(cdop_client.get("/timescales/"))
+
+    for edition in ("WT2018", "WT2023"):
+        for rule in all_rules(edition):
+            cell = html.find("td", id=f"rule-{rule.key}-{edition}")
+            assert rule.citation in cell.get_text(" ", strip=True), (edition, rule.key)
+    assert "Working Together 2023 (current)" in html.find(id="heading-WT2023").get_text()
+
+    def changes(key):
+        return html.find(id=f"rule-{key}-changes").get_text(" ", strip=True)
+
+    for key in ("care_leaver_death_notification", "cspr_prepublication_ofsted"):
+        assert "Not in Working Together 2018" in html.find(id=f"rule-{key}-WT2018").get_text()
+        assert changes(key) == "New in Working Together 2023"
+    assert "No longer inferred" in changes("rapid_review")
+    assert "Inferred" in html.find(id="rule-rapid_review-WT2018").get_text()
+    assert "Inferred" not in html.find(id="rule-rapid_review-WT2023").get_text()
+    assert "Label changed" in changes("yearly_report_copies")
+    assert "Called: Send the yearly report to the Panel and the What Works Centre" in html.find(
+        id="rule-yearly_report_copies-WT2018").get_text(" ", strip=True)
+    assert "Citation changed" in changes("coroner_notification")
+    assert "Timescale changed" not in html.get_text()
+    explained = html.find(id="editions").find_next("ul").get_text(" ", strip=True)
+    assert "before 15 December 2023" in explained
+    assert "cited to a paragraph only where the paragraph was read" in explained
+    assert "Otherwise the citation is to the chapter" in explained
+
+
+@pytest.mark.parametrize("key", [rule.key for rule in all_rules("WT2018")])
+def test_the_calculator_gives_a_shared_rule_the_same_date_under_both_editions(cdop_client, key):
+    answers = {}
+    for edition in ("WT2018", "WT2023"):
+        response = cdop_client.get(CALCULATOR, query_string={
+            "edition": edition, "rule": key, "trigger": ["19", "12", "2025"]})
+        assert response.status_code == 200, (edition, key)
+        html = page(response)
+        answers[edition] = html.find("h2", id="result").get_text(" ", strip=True)
+        summary = html.find(class_="govuk-summary-list").get_text(" ", strip=True)
+        assert f"Edition Working Together {edition[2:]}" in summary
+    assert answers["WT2018"] == answers["WT2023"]
+
+
+def test_the_calculator_asks_which_edition_and_defaults_to_the_current_one(cdop_client):
+    html = page(cdop_client.get(CALCULATOR))
+    chosen = html.find("select", id="edition").find("option", selected=True)
+    assert chosen["value"] == "WT2023"
+    answer = page(calculate(cdop_client, "care_leaver_death_notification", 22, 12, 2025))
+    assert "Wednesday 31 December 2025" in answer.find("h2", id="result").get_text()
+
+
+def test_a_rule_new_in_2023_is_not_calculated_under_2018(cdop_client):
+    response = cdop_client.get(CALCULATOR, query_string={
+        "edition": "WT2018", "rule": "care_leaver_death_notification",
+        "trigger": ["22", "12", "2025"]})
+
+    assert response.status_code == 400
+    assert "is not a timescale of Working Together 2018" in error_summary(page(response))

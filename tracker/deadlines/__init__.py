@@ -4,7 +4,10 @@ The one rules module: every due date in the tracker comes from here.
 
 - `rule`: the Rule type and its vocabulary (units, duties, labels).
 - `wt2018`: Working Together 2018's timescales, each with its citation.
-- `compute`: the rule sets by edition, due dates and windows, a partnership's own amounts.
+- `wt2023`: Working Together 2023's (in force from 15 December 2023): every 2018 key with the
+  same arithmetic, 2023 citations, and the rules the 2023 edition adds.
+- `compute`: the rule sets by edition, which edition was in force on a day, due dates and
+  windows, a partnership's own amounts.
 - `overrides`: checking a partnership's own amounts before they are saved.
 - `status`: where a deadline stands on a given day.
 """
@@ -15,6 +18,7 @@ from tracker.deadlines.compute import (
     all_rules,
     counting_calendar,
     due_date,
+    edition_in_force,
     effective_amounts,
     get_rule,
     window,
@@ -26,6 +30,8 @@ from tracker.deadlines.rule import (
     DOMAINS,
     DUTIES,
     DUTY_LABELS,
+    EDITION_LABELS,
+    EDITIONS,
     FIXED_DUTIES,
     MAX_AMOUNTS,
     MAX_REASON_LENGTH,
@@ -42,6 +48,8 @@ __all__ = [
     "DOMAINS",
     "DUTIES",
     "DUTY_LABELS",
+    "EDITIONS",
+    "EDITION_LABELS",
     "FIXED_DUTIES",
     "MAX_AMOUNTS",
     "MAX_REASON_LENGTH",
@@ -57,6 +65,7 @@ __all__ = [
     "days_late",
     "deadline_status",
     "due_date",
+    "edition_in_force",
     "effective_amounts",
     "get_rule",
     "validate_override",

@@ -1,4 +1,9 @@
-"""Due dates and windows from the rules, with a partnership's own amounts."""
+"""Due dates and windows from the rules, with a partnership's own amounts.
+
+Two editions of the rules stand side by side: Working Together 2018 and Working Together 2023
+(in force from 15 December 2023). A case follows the edition in force on the day its clock
+started (`edition_in_force`), so a case reviewed under 2018 keeps its citations.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,11 @@ from tracker.calendar import (
     subtract_working_days,
 )
 from tracker.deadlines import wt2018, wt2023
-from tracker.deadlines.rule import CURRENT_EDITION, DOMAINS, Rule
+from tracker.deadlines.rule import CURRENT_EDITION, DOMAINS, EDITIONS, Rule
 
 
 # Edition -> key -> Rule. A case keeps the edition in force when it started, so a later
-# edition (Working Together 2023) is added alongside, never by editing these rules.
+# edition (Working Together 2023 beside 2018) is added alongside, never by editing the older.
 def _edition(name: str, rules: tuple[Rule, ...]) -> dict[str, Rule]:
     """Rules keyed by key, refusing a rule filed under the wrong edition or a repeated key."""
     keyed = {rule.key: rule for rule in rules}
@@ -31,6 +36,16 @@ RULESETS: dict[str, dict[str, Rule]] = {
     "WT2018": _edition("WT2018", wt2018.RULES),
     "WT2023": _edition("WT2023", wt2023.RULES),
 }
+
+if tuple(RULESETS) != EDITIONS:
+    raise ValueError("RULESETS and EDITIONS name different editions")
+
+
+def edition_in_force(day: date, wt2023_from: date) -> str:
+    """The edition in force on a day: Working Together 2018 before the switch date (15
+    December 2023 in the app's settings), Working Together 2023 from it."""
+    return "WT2023" if day >= wt2023_from else "WT2018"
+
 
 _DOMAIN_ORDER = {domain: position for position, domain in enumerate(DOMAINS)}
 

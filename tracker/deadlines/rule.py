@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CURRENT_EDITION = "WT2018"
+# The editions of Working Together, oldest first, and the one in force now (a new case's).
+# Which edition a case follows is the one in force on the day its clock started
+# (compute.edition_in_force); the switch date is the app's setting, not the rules'.
+EDITIONS = ("WT2018", "WT2023")
+EDITION_LABELS = {"WT2018": "Working Together 2018", "WT2023": "Working Together 2023"}
+CURRENT_EDITION = "WT2023"
 
 UNITS = ("working_days", "calendar_days", "weeks", "months", "years")
 DIRECTIONS = ("after", "before")
 DUTIES = ("must", "should", "panel", "local")
 # Duties a partnership cannot change and whose working days are the law's: any day but a
-# Saturday, Sunday or bank holiday (Working Together 2018 footnote 90). A partnership's closure
+# Saturday, Sunday or bank holiday (Working Together 2018 footnote 90; Working Together 2023
+# working days the same way, as the tracker counts them for both). A partnership's closure
 # days and its own timescales apply to local-practice rules alone.
 FIXED_DUTIES = ("must", "should", "panel")
 DOMAINS = ("cdr", "reviews", "partnership")

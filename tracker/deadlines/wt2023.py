@@ -2,8 +2,11 @@
 
 Working Together 2023 is not among the seed documents: what was checked about it, with the
 public pages it was read on, is in ../shared/GUIDANCE-2023.md. A paragraph number is cited only
-where the paragraph was read; otherwise the chapter, with the source named (serious incidents
-are chapter 5, child death reviews chapter 6).
+where the paragraph was read; otherwise the chapter, with the source named (multi-agency
+safeguarding arrangements and the yearly report are chapter 2, serious incidents chapter 5,
+child death reviews chapter 6: the National Child Mortality Database's summary of chapter 6,
+partnership procedures and briefings for the others). Where the law itself was read (the
+registrar's duty on legislation.gov.uk), the section is cited.
 
 Every rule of Working Together 2018 has a rule of the same key here, so a case's stored
 deadlines keep their keys when the edition changes; the arithmetic of the rules both editions
@@ -17,6 +20,7 @@ from tracker.deadlines.rule import Rule
 
 EDITION = "WT2023"
 _WT = "Working Together 2023"
+_CH2 = f"{_WT}, chapter 2 (multi-agency safeguarding arrangements)"
 _CH5 = f"{_WT}, chapter 5 (learning from serious child safeguarding incidents)"
 _CH6 = f"{_WT}, chapter 6 (child death reviews)"
 _PANEL_GUIDANCE = (
@@ -24,6 +28,7 @@ _PANEL_GUIDANCE = (
     "guidance for safeguarding partners'"
 )
 _SECONDARY = "chapter cited from partnership procedures summarising the guidance (secondary)"
+_NCMD = "chapter cited from the National Child Mortality Database's summary of it (secondary)"
 
 _2018 = {rule.key: rule for rule in wt2018.RULES}
 
@@ -37,11 +42,19 @@ RULES = (
     # --- Child death reviews (chapter 6) -------------------------------------------------
     _as_2023(
         "registrar_notification",
-        citation=f"{_CH6}: Children and Young Persons Act 2008 section 31 ({_SECONDARY})",
+        citation="Children and Young Persons Act 2008 section 31(2) and (7) (read on "
+        f"legislation.gov.uk); {_CH6} ({_NCMD})",
+        note="The Act's 'required period' is seven days beginning with the day after the death "
+        "was registered, the entry corrected or the certificate issued: calendar days, so a "
+        "deadline on a weekend or bank holiday is not moved (ambiguity A-06).",
     ),
     _as_2023(
         "coroner_notification",
-        citation=f"{_CH6}: Coroners (Investigations) Regulations 2013 ({_SECONDARY})",
+        citation=f"Coroners (Investigations) Regulations 2013; {_CH6} ({_NCMD})",
+        note="Goes to the partners for the area where the child died or the body was found. "
+        "The regulation that sets the notification was not read: the 3 working days are as "
+        "Working Together states them. A working day in these Regulations (regulation 2(1), "
+        "read) is any day but a Saturday, Sunday, bank holiday, Christmas Day or Good Friday.",
     ),
     _as_2023("rr_meeting_1"),
     _as_2023("rr_meeting_2"),
@@ -89,7 +102,8 @@ RULES = (
     ),
     _as_2023(
         "rapid_review",
-        citation=f"{_PANEL_GUIDANCE}; {_CH5}",
+        citation=f"{_PANEL_GUIDANCE} (September 2022), as the Panel's FAQ "
+        f"(childsafeguarding.independent-panel.uk) states it; {_CH5} ({_SECONDARY})",
         note="15 working days from the day the notification was sent to the Panel, as the "
         "Panel's guidance for safeguarding partners sets out. The Panel usually responds in "
         "about 10 days.",
@@ -138,13 +152,16 @@ RULES = (
     # --- Safeguarding partnership --------------------------------------------------------
     _as_2023(
         "yearly_report",
-        citation=f"{_WT} ({_SECONDARY})",
+        citation=f"{_CH2} ({_SECONDARY}: Sussex child protection procedures 2.1, October "
+        "2024; Cumberland partnership briefing, December 2023)",
     ),
     _as_2023(
         "yearly_report_copies",
         label="Send the yearly report to the Panel and Foundations",
-        citation=f"{_WT} ({_SECONDARY})",
+        citation=f"{_CH2} ({_SECONDARY})",
         note="'Within seven days' has no 'working', so calendar days are used (ambiguity "
-        "A-06). What Works for Children's Social Care became Foundations in June 2023.",
+        "A-06). The recipients are Working Together 2018's, the What Works Centre for "
+        "Children's Social Care having become Foundations in June 2023: whom the 2023 text "
+        "names was not confirmed in the sources read.",
     ),
 )

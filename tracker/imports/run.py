@@ -9,7 +9,7 @@ from flask import current_app
 
 from tracker import audit, references
 from tracker.deadline_models import Deadline
-from tracker.deadline_service import Dates, load_rules, wanted_deadlines
+from tracker.deadline_service import Dates, load_rules, set_edition, wanted_deadlines
 from tracker.domains import case_deadlines_for, registered_domains
 from tracker.extensions import db
 from tracker.imports.checking import Checked, check
@@ -84,6 +84,7 @@ def build_deadlines(records) -> None:
     dates = Dates(load_rules({record.partnership_id for record in records}))
     for record in records:
         case_type = case_deadlines_for(record)
+        set_edition(record, case_type)
         for rule_key, values in wanted_deadlines(record, case_type, dates).items():
             db.session.add(Deadline(rule_key=rule_key, item="", owner_type=case_type.owner_type,
                                     owner_id=record.id, **values))

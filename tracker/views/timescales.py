@@ -39,16 +39,64 @@ def long_date(value):
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
+# What may differ between two editions' rules of one key, and how a difference is named.
+_COMPARED = (
+    ("label", "Label changed"),
+    ("trigger", "Start changed"),
+    ("citation", "Citation changed"),
+    ("duty", "Duty changed"),
+    ("timescale", "Timescale changed"),
+)
+
+
+class RuleRow(NamedTuple):
+    """One rule key across the editions: its rule in each (None where absent), what differs."""
+
+    key: str
+    rule: deadlines.Rule  # the newest edition's, for the label, start and timescale
+    by_edition: dict  # edition -> Rule or None
+    changes: list[str]
+
+
+def compare_editions(editions=deadlines.EDITIONS) -> list[tuple[str, list[RuleRow]]]:
+    """(domain heading, rows) with each rule key's rule in every edition and its changes from
+    the edition before: "New in ..." for a rule only the later edition has."""
+    keys: dict[str, None] = {}
+    for edition in editions:
+        keys.update(dict.fromkeys(rule.key for rule in deadlines.all_rules(edition)))
+    groups: dict[str, list[RuleRow]] = {}
+    for key in keys:
+        by_edition = {e: deadlines.RULESETS[e].get(key) for e in editions}
+        present = [rule for rule in by_edition.values() if rule is not None]
+        changes = []
+        for before, after in zip(editions, editions[1:], strict=False):
+            old, new = by_edition[before], by_edition[after]
+            if old is None and new is not None:
+                changes.append(f"New in {deadlines.EDITION_LABELS[after]}")
+            elif old is not None and new is None:
+                changes.append(f"Not in {deadlines.EDITION_LABELS[after]}")
+            elif old is not None:
+                changes += [name for field, name in _COMPARED
+                            if getattr(old, field) != getattr(new, field)]
+                if old.inferred != new.inferred:
+                    changes.append("No longer inferred" if old.inferred else "Now inferred")
+        groups.setdefault(present[-1].domain, []).append(
+            RuleRow(key, present[-1], by_edition, changes))
+    order = {domain: n for n, domain in enumerate(deadlines.DOMAINS)}
+    return [(DOMAIN_HEADINGS[domain], rows)
+            for domain, rows in sorted(groups.items(), key=lambda item: order[item[0]])]
+
+
 @bp.route("/")
 @permission_required(Permission.VIEW_TIMESCALES)
 def index():
-    """Every rule with its source, grouped by domain, with the user's partnership overrides."""
-    groups = {}
-    for rule in deadlines.all_rules():
-        groups.setdefault(rule.domain, []).append(rule)
+    """Every rule of both editions side by side, the differences marked, grouped by domain,
+    with the user's partnership overrides."""
     return render_template(
         "tracker/timescales/index.html",
-        groups=[(DOMAIN_HEADINGS[domain], rules) for domain, rules in groups.items()],
+        groups=compare_editions(),
+        editions=[(e, deadlines.EDITION_LABELS[e]) for e in deadlines.EDITIONS],
+        current_edition=deadlines.CURRENT_EDITION,
         overrides=_visible_overrides(),
         duty_tags=DUTY_TAGS,
     )
@@ -95,25 +143,34 @@ def calculator():
     result = None
     if request.args and form.validate():
         chosen = next((p for p in partnerships if p.code == form.partnership.data), None)
-        try:
-            result = _calculate(deadlines.get_rule(form.rule.data), form.trigger.data, chosen)
-        except ValueError:
-            form.trigger.errors.append(
-                "The due date would fall outside the calendar (1990 to 2100): enter an "
-                "earlier date"
-            )
+        edition = form.edition.data
+        if form.rule.data not in deadlines.RULESETS[edition]:
+            label = deadlines.get_rule(form.rule.data).label
+            form.rule.errors.append(
+                f"{label} is not a timescale of {deadlines.EDITION_LABELS[edition]}: select "
+                "another timescale or edition")
+        else:
+            try:
+                result = _calculate(deadlines.get_rule(form.rule.data, edition),
+                                    form.trigger.data, chosen)
+            except ValueError:
+                form.trigger.errors.append(
+                    "The due date would fall outside the calendar (1990 to 2100): enter an "
+                    "earlier date"
+                )
     return render_template(
         "tracker/timescales/calculator.html",
         form=form,
         result=result,
         long_date=long_date,
+        edition_label=deadlines.EDITION_LABELS,
     ), (400 if form.errors else 200)
 
 
 def _calculate(rule, trigger, partnership):
     """Work out the calculator's answer (ValueError when it falls outside the calendar)."""
     rules = load_rules([partnership.id])[partnership.id] if partnership else None
-    earliest, due = deadlines.window(rule.key, trigger, rules)
+    earliest, due = deadlines.window(rule.key, trigger, rules, rule.edition)
     amounts = deadlines.effective_amounts(rule, rules)
     override = None
     if amounts.overridden:
