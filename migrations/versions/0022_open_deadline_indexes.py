@@ -1,6 +1,7 @@
-"""Open-deadline page indexes: the case list by designated doctor in page order, and My
-cases' two indexes made covering on SQLite too (they now hold every column the query names,
-the always-NULL ones of their predicate included) with the date of death it sorts by
+"""Open-deadline page indexes: the case list by designated doctor in page order; My cases'
+two indexes and the outstanding requests' made covering on SQLite too (they now hold every
+column the query names, the always-NULL ones of their predicate included), My cases' with
+the date of death it sorts by
 
 Revision ID: 0022_open_deadline_indexes
 Revises: 0017_pg_page_indexes
@@ -18,6 +19,7 @@ depends_on = None
 
 OPEN_CASE = "closed_on IS NULL"
 OPEN_APPLICABLE = "met_on IS NULL AND not_applicable_reason IS NULL"
+NOT_RETURNED = "returned_on IS NULL"
 OWNER_COLUMNS = ['owner_type', 'owner_id', 'item', 'rule_key', 'due_date', 'extended_to',
                  'paused_reason']
 
@@ -33,6 +35,12 @@ def _open_owner(columns):
                     sqlite_where=sa.text(OPEN_APPLICABLE))
 
 
+def _request_open(columns):
+    op.create_index('ix_cdr_agency_request_open', 'cdr_agency_request', columns, unique=False,
+                    postgresql_where=sa.text(NOT_RETURNED),
+                    sqlite_where=sa.text(NOT_RETURNED))
+
+
 def upgrade():
     # Plain DROP and CREATE INDEX (no table rebuilt on SQLite, so no trigger is lost).
     op.create_index('ix_cdr_case_partnership_doctor', 'cdr_case',
@@ -43,9 +51,13 @@ def upgrade():
                   'closed_on'])
     op.drop_index('ix_deadline_open_owner', table_name='deadline')
     _open_owner([*OWNER_COLUMNS, 'met_on', 'not_applicable_reason'])
+    op.drop_index('ix_cdr_agency_request_open', table_name='cdr_agency_request')
+    _request_open(['partnership_id', 'sent_on', 'id', 'returned_on'])
 
 
 def downgrade():
+    op.drop_index('ix_cdr_agency_request_open', table_name='cdr_agency_request')
+    _request_open(['partnership_id', 'sent_on', 'id'])
     op.drop_index('ix_deadline_open_owner', table_name='deadline')
     _open_owner(OWNER_COLUMNS)
     op.drop_index('ix_cdr_case_doctor_open', table_name='cdr_case')
