@@ -1,7 +1,8 @@
 """Open-deadline page indexes: the case list by designated doctor in page order; My cases'
 two indexes and the outstanding requests' made covering on SQLite too (they now hold every
 column the query names, the always-NULL ones of their predicate included), My cases' with
-the date of death it sorts by
+the date of death it sorts by; a user's open notices with their partnership (the header's
+count from the index alone on PostgreSQL)
 
 Revision ID: 0022_open_deadline_indexes
 Revises: 0017_pg_page_indexes
@@ -53,9 +54,15 @@ def upgrade():
     _open_owner([*OWNER_COLUMNS, 'met_on', 'not_applicable_reason'])
     op.drop_index('ix_cdr_agency_request_open', table_name='cdr_agency_request')
     _request_open(['partnership_id', 'sent_on', 'id', 'returned_on'])
+    op.drop_index('ix_reminder_recipient_open', table_name='reminder')
+    op.create_index('ix_reminder_recipient_open', 'reminder',
+                    ['recipient_id', 'dismissed_at', 'id', 'partnership_id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_reminder_recipient_open', table_name='reminder')
+    op.create_index('ix_reminder_recipient_open', 'reminder',
+                    ['recipient_id', 'dismissed_at', 'id'], unique=False)
     op.drop_index('ix_cdr_agency_request_open', table_name='cdr_agency_request')
     _request_open(['partnership_id', 'sent_on', 'id'])
     op.drop_index('ix_deadline_open_owner', table_name='deadline')
