@@ -42,7 +42,8 @@ def _due():
 def my_cases(doctor_id: int, partnership_ids, today: date, rules: dict, due_soon_days: int):
     """A select() of the open cases assigned to a designated doctor that need their action:
     rows of (case_id, next_due, date_of_death), earliest next deadline first (paginated,
-    a page is its case ids); `cases_of` loads a page's cases. `rules` are the partnerships' closure days (load_rules).
+    a page is its case ids); `cases_of` loads a page's cases. `rules` are the partnerships'
+    closure days (load_rules).
 
     A case needs them while a rapid response meeting's deadline is open (a Joint Agency
     Response with a meeting not yet held) or another deadline is overdue or due soon.
