@@ -67,11 +67,12 @@ class Deadline(Audited, db.Model):
             sqlite_where=sa.text(_OPEN_UNPAUSED),
         ),
         # The open deadlines of given owners (a designated doctor's cases on My cases), with
-        # every column the list reads, so they come from the index alone.
+        # every column the list reads, so they come from the index alone (the always-NULL
+        # met_on and not_applicable_reason too, for SQLite, as above).
         sa.Index(
             "ix_deadline_open_owner",
             "owner_type", "owner_id", "item", "rule_key", "due_date", "extended_to",
-            "paused_reason",
+            "paused_reason", "met_on", "not_applicable_reason",
             postgresql_where=sa.text(_OPEN_APPLICABLE),
             sqlite_where=sa.text(_OPEN_APPLICABLE),
         ),

@@ -51,8 +51,16 @@ def requested_page() -> int:
 
 
 def _count(query, cap):
-    """How many rows a select() gives, counting no further than cap + 1."""
+    """How many rows a select() gives, counting no further than cap + 1.
+
+    Counts its first column only (the entity's id; not when DISTINCT, which would then count
+    fewer): with every column of the entity in the counted subquery, SQLite reads each row
+    from the table even when an index holds all the query needs (150 ms for the outstanding
+    requests at 100,000 cases, rather than an index-only count).
+    """
     rows = query.order_by(None)
+    if not rows._distinct:
+        rows = rows.with_only_columns(rows.selected_columns[0])
     if cap is not None:
         rows = rows.limit(cap + 1)
     return db.session.scalar(sa.select(sa.func.count()).select_from(rows.subquery()))

@@ -199,15 +199,34 @@ def _order(columns, sort, descending):
     return [key.desc() if descending else key.asc() for key in keys]
 
 
+def _sort_columns(sort):
+    """The case columns a sort orders by (the id last)."""
+    case = ChildDeathCase
+    named = {"reference": [case.reference], "stage": [case.stage, case.date_of_death]}
+    return [*named.get(sort, [case.date_of_death]), case.id]
+
+
 def _page_rows(query, filters, offset, limit, rules, today) -> list[CaseRow]:
-    """One query: the page of cases, each with its next open deadline and (maybe) the name."""
+    """One query: the page of cases, each with its next open deadline and (maybe) the name.
+
+    The page is chosen from the sort's columns alone, and only its cases are read after:
+    with the shown columns in the subquery PostgreSQL read every matching case (a doctor's
+    10,000 at 100,000 cases) to sort them, where the ids and dates come from an index
+    (ix_cdr_case_partnership_jar, ix_cdr_case_partnership_doctor) and SQLite walks that
+    index in page order without reading a case it does not show.
+    """
     sort = filters.sort if filters.sort in SORTS else "date_of_death"
     case = ChildDeathCase
-    page = (
-        query.with_only_columns(case.id, case.reference, case.date_of_death, case.stage,
-                                case.jar_required, case.partnership_id)
+    chosen = (
+        query.with_only_columns(*_sort_columns(sort))
         .order_by(*_order(case, sort, filters.descending))
         .limit(limit).offset(offset)
+        .subquery("chosen")
+    )
+    page = (
+        sa.select(case.id, case.reference, case.date_of_death, case.stage, case.jar_required,
+                  case.partnership_id)
+        .join(chosen, chosen.c.id == case.id)
         .subquery("page")
     )
     next_id = (

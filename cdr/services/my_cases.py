@@ -40,16 +40,24 @@ def _due():
 
 
 def my_cases(doctor_id: int, partnership_ids, today: date, rules: dict, due_soon_days: int):
-    """A select() of the open cases assigned to a designated doctor that need their action.
+    """A select() of the open cases assigned to a designated doctor that need their action:
+    rows of (case_id, next_due, date_of_death), earliest next deadline first (paginated,
+    a page is its case ids); `cases_of` loads a page's cases. `rules` are the partnerships'
+    closure days (load_rules).
 
     A case needs them while a rapid response meeting's deadline is open (a Joint Agency
     Response with a meeting not yet held) or another deadline is overdue or due soon.
-    Earliest next deadline first. `rules` are the partnerships' closure days (load_rules).
 
     One pass over the doctor's open cases joined to their open deadlines, grouped by case
     (whether it needs them, and its next deadline), rather than two EXISTS and a MIN asked
     of each case: those read each case's deadlines three times over, and PostgreSQL hashes
     every open deadline for the EXISTS under OR (0.4 s at 100,000 cases on both databases).
+    Both sides come from covering indexes (`ix_cdr_case_doctor_open` holds the date of death
+    the list sorts by, and both hold their predicate's columns, without which SQLite reads
+    every row). The page is sorted and cut from those index rows, and only its cases are
+    read after (`cases_of`): joining the grouped rows to whole cases before the sort made
+    both databases read every case that needs the doctor (2,600 at 100,000 cases), twice
+    with the count.
     """
     ids = sorted(partnership_ids)
     case = ChildDeathCase
@@ -59,20 +67,25 @@ def my_cases(doctor_id: int, partnership_ids, today: date, rules: dict, due_soon
         for pid in ids])
     meeting_open = Deadline.rule_key.in_([rule_key(n) for n in MEETING_NUMBERS])
     due_soon = sa.and_(Deadline.paused_reason.is_(None), soon)
-    needing = (
-        sa.select(case.id.label("case_id"), sa.func.min(_due()).label("next_due"))
+    next_due = sa.func.min(_due())
+    return (
+        sa.select(case.id.label("case_id"), next_due.label("next_due"), case.date_of_death)
         .join(Deadline, _open_case_deadline(_sqlite_likely))
         .where(case.designated_doctor_id == doctor_id, case.closed_on.is_(None),
                case.partnership_id.in_(ids))
-        .group_by(case.id)
+        .group_by(case.id, case.date_of_death)
         .having(sa.func.max(sa.case((sa.or_(meeting_open, due_soon), 1), else_=0)) == 1)
-        .subquery()
+        .order_by(next_due.asc().nulls_last(), case.date_of_death, case.id)
     )
-    return (
-        sa.select(case)
-        .join(needing, needing.c.case_id == case.id)
-        .order_by(needing.c.next_due.asc().nulls_last(), case.date_of_death, case.id)
-    )
+
+
+def cases_of(case_ids) -> list[ChildDeathCase]:
+    """The cases of a page of `my_cases` (its case ids, as paginated), in that order (one
+    query)."""
+    ids = list(case_ids)
+    found = {case.id: case for case in db.session.scalars(
+        sa.select(ChildDeathCase).where(ChildDeathCase.id.in_(ids or [-1])))}
+    return [found[case_id] for case_id in ids if case_id in found]
 
 
 class MyCase(NamedTuple):

@@ -301,7 +301,7 @@ def my_cases():
     pagination = page_of(query)
     return render_template(
         "cdr/meetings/my_cases.html",
-        rows=doctor_list.my_case_rows(pagination.items, today, rules),
+        rows=doctor_list.my_case_rows(doctor_list.cases_of(pagination.items), today, rules),
         total=pagination.total,
         pagination=pagination_params(pagination, "cdr.my_cases", request.args),
         today=format_date(today),

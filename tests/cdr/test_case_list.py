@@ -319,3 +319,28 @@ def test_the_list_issues_the_same_number_of_queries_for_3_and_30_cases(cdop_clie
         make_case(partnership, jar_required=n % 2 == 0, date_of_death=date(2025, 4, 1 + n))
     many = (_statements(cdop_client), _statements(cdop_client, q="Invented", overdue="y"))
     assert few == many
+
+
+def test_a_doctors_overdue_cases_page_by_date_of_death_then_case(app, cdop_client, partnership,
+                                                                 call):
+    # The page is chosen from an index of the doctor's cases before their records are read:
+    # the same order, pages and count as the cases themselves give.
+    app.config["PAGE_SIZE"] = 2
+    doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Invented")
+    other = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Other")
+    same_day = [make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1),
+                          designated_doctor_id=doctor.id) for _ in range(2)]
+    earlier = make_case(partnership, jar_required=True, date_of_death=date(2025, 3, 1),
+                        designated_doctor_id=doctor.id)
+    make_case(partnership, jar_required=True, date_of_death=date(2025, 4, 1),
+              designated_doctor_id=other.id)
+    make_case(partnership, jar_required=True, date_of_death=date(2025, 6, 1),
+              designated_doctor_id=doctor.id)  # not yet overdue
+
+    first = call(cdop_client, "cdr.cases", overdue="y", doctor=str(doctor.id))
+    second = call(cdop_client, "cdr.cases", overdue="y", doctor=str(doctor.id), page="2")
+
+    assert references(first) == [same_day[1].reference, same_day[0].reference]
+    assert references(second) == [earlier.reference]
+    assert first.text("#case-count") == "3 cases"
+    assert "Overdue" in second.text("#case-list tbody")

@@ -192,3 +192,27 @@ def test_the_list_is_paginated(app, doctor_client, partnership, call):
     assert "3 cases" in first.text("#my-cases caption")
     assert first.html.select_one(".govuk-pagination") is not None
     assert cases[2].reference in second and cases[0].reference not in second
+
+
+def test_cases_due_the_same_day_follow_their_dates_of_death_across_pages(app, doctor_client,
+                                                                         partnership, call):
+    # The page is cut from the doctor's cases in list order before their records are read:
+    # equal next deadlines (the registrar's particulars, due 21 March for each) fall back to
+    # the date of death, then the case, page after page, and the count is of cases.
+    app.config["PAGE_SIZE"] = 2
+    me = doctor_client.user
+    made = {day: make_case(partnership, designated_doctor_id=me.id,
+                           date_of_death=date(2025, 3, day),
+                           death_registered_on=date(2025, 3, 14))
+            for day in (10, 8, 12)}
+    twin = make_case(partnership, designated_doctor_id=me.id, date_of_death=date(2025, 3, 8),
+                     death_registered_on=date(2025, 3, 14))
+
+    first = call(doctor_client, "cdr.my_cases")
+    second = call(doctor_client, "cdr.my_cases", page="2")
+
+    assert _references(first) == [made[8].reference, twin.reference]
+    assert _references(second) == [made[10].reference, made[12].reference]
+    assert "4 cases" in first.text("#my-cases caption")
+    assert all("21 March 2025" in row.get_text()
+               for row in second.html.select("#my-cases tbody tr"))
