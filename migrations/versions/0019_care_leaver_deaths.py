@@ -1,7 +1,7 @@
 """The death of a care leaver as a serious incident: serious_incident.care_leaver (never also looked after) and serious_incident.age_at_death_years. Under Working Together 2023 (chapter 5) the local authority notifies the Secretary of State and Ofsted of the death of a care leaver up to and including age 24 within 5 working days, whatever the cause; the notification date is the one already kept for a looked-after child's death (sos_ofsted_notified_on). Existing incidents are not care leavers, so no stored deadline changes
 
 Revision ID: 0019_care_leaver_deaths
-Revises: 0017_pg_page_indexes
+Revises: 0018_rules_editions
 Create Date: 2026-12-06 17:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019_care_leaver_deaths'
-down_revision = '0017_pg_page_indexes'
+down_revision = '0018_rules_editions'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The review's Working Together 2023 steps: serious_incident.decision_ofsted_told_on and decision_dfe_told_on (Ofsted and the Department for Education told of the decision on a local review, each with its own date beside the Panel's decision_informed_on, which until now was the one date for all three: it is copied to both), and Ofsted's copy of a local review report under Working Together 2023 (`cspr_prepublication_ofsted`): every WT2023 local review with a stored `cspr_prepublication_copies` deadline gets the matching Ofsted deadline (same owner, trigger and due date, both fixed rules counted the same way), met on the date the incident holds for Ofsted's copy, if any
 
 Revision ID: 0020_review_steps_2023
-Revises: 0017_pg_page_indexes
+Revises: 0019_care_leaver_deaths
 Create Date: 2026-12-06 17:20:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0020_review_steps_2023'
-down_revision = '0017_pg_page_indexes'
+down_revision = '0019_care_leaver_deaths'
 branch_labels = None
 depends_on = None
 

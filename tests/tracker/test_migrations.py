@@ -558,7 +558,7 @@ def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_da
                "WHERE rule_key = 'cspr_prepublication_ofsted'")
     with app.app_context():
         _empty(db.engine)
-        upgrade(revision="0017_pg_page_indexes")
+        upgrade(revision="0019_care_leaver_deaths")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
                                  "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
@@ -588,7 +588,7 @@ def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_da
                 "FROM serious_incident ORDER BY id")).all()
             assert [tuple(None if v is None else str(v) for v in row) for row in told][:2] == [
                 ("1", "2026-02-03", "2026-02-03", "2026-02-03"), ("2", None, None, None)]
-        downgrade(revision="0017_pg_page_indexes")
+        downgrade(revision="0019_care_leaver_deaths")
         with db.engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("serious_incident")}
             assert not {"decision_ofsted_told_on", "decision_dfe_told_on"} & columns
@@ -623,7 +623,7 @@ def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_bac
     kept = "SELECT rule_key, met_on FROM deadline ORDER BY rule_key"
     with app.app_context():
         _empty(db.engine)
-        upgrade(revision="0017_pg_page_indexes")
+        upgrade(revision="0018_rules_editions")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
                                  "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
@@ -649,7 +649,7 @@ def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_bac
                                  "care_leaver = true, age_at_death_years = 24"))
             conn.execute(sa.text(deadline_sql), {"rule": "care_leaver_death_notification",
                                                  "met": None})
-        downgrade(revision="0017_pg_page_indexes")
+        downgrade(revision="0018_rules_editions")
         with db.engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("serious_incident")}
             assert not {"care_leaver", "age_at_death_years"} & columns
