@@ -62,8 +62,10 @@ class Reminder(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("subject_type", "subject_id", "stage", "recipient_id", "fire_date",
                             name="uq_reminder_key"),
-        # The header's count and the notices page: a user's notices not dismissed.
-        sa.Index("ix_reminder_recipient_open", "recipient_id", "dismissed_at", "id"),
+        # The header's count and the notices page: a user's notices not dismissed, newest
+        # first, counted from the index alone (the partnership too, which both filter on).
+        sa.Index("ix_reminder_recipient_open", "recipient_id", "dismissed_at", "id",
+                 "partnership_id"),
         # A pass reads the keys claimed since the earliest day it is about to claim.
         sa.Index("ix_reminder_fire_date", "fire_date"),
         # Reminders waiting for the next digest (a later pass's, after the day's digest).
