@@ -14,15 +14,26 @@ def analyze() -> None:
     still plans with the statistics of the empty tables, and its index-only scans still read
     the table, until autovacuum next visits (within a minute or so). SQLite plans without
     statistics, so it needs nothing.
+
+    The tallies (tables named *_tally, counted up and down by triggers) are also compacted:
+    each of the load's hundreds of thousands of trigger updates wrote a new version of a
+    tally row on another page, and VACUUM frees the old versions but leaves the rows where
+    they are: 11,790 deadline tally rows were spread over 3,200 pages, so a year of
+    compliance read 1,000 pages for 1,200 rows (36 once compacted). A small table: VACUUM
+    FULL holds it for a moment.
     """
     if db.engine.dialect.name != "postgresql":
         return
     db.session.commit()
-    names = ", ".join(db.engine.dialect.identifier_preparer.quote(table.name)
-                      for table in db.metadata.sorted_tables)
+    quote = db.engine.dialect.identifier_preparer.quote
+    names = ", ".join(quote(table.name) for table in db.metadata.sorted_tables)
+    tallies = ", ".join(quote(table.name) for table in db.metadata.sorted_tables
+                        if table.name.endswith("_tally"))
     # VACUUM runs outside a transaction only.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text(f"VACUUM (ANALYZE) {names}"))
+        if tallies:
+            connection.execute(sa.text(f"VACUUM (FULL, ANALYZE) {tallies}"))
 
 
 # Registered once at import (tracker/__init__.py), for every engine the app makes.

@@ -250,14 +250,15 @@ def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
 
 
 def _at_stage(partnership_ids, stage):
-    """A select() of the open cases at a stage, read through the stage index.
+    """A select() of the open cases at a stage, counted off ix_cdr_case_partnership_stage
+    alone on both databases.
 
-    The partnership is compared as an expression, so that SQLite reads the stage index
-    rather than every case of the partnership (a stage with few cases would otherwise cost a
-    scan of them all before the count is capped)."""
+    Not through the stage index with the partnership compared as an expression (as before):
+    PostgreSQL then read every case at that stage in every partnership, open or closed, to
+    count the first hundred (5,000 index rows a stage at 100,000 cases)."""
     case = ChildDeathCase
-    return sa.select(case.id).where(case.stage == stage, case.closed_on.is_(None),
-                                    (case.partnership_id + 0).in_(partnership_ids))
+    return sa.select(case.id).where(case.partnership_id.in_(partnership_ids),
+                                    case.stage == stage, case.closed_on.is_(None))
 
 
 class OutstandingRequest(NamedTuple):

@@ -38,8 +38,14 @@ class ReviewAction(Versioned, PartnershipScoped, Audited, db.Model):
     __tablename__ = "reviews_action"
     __audit_label__ = "description"
     __table_args__ = (
-        # Overdue actions across reviews: open ones by due date, per partnership.
-        sa.Index("ix_reviews_action_open_due", "partnership_id", "completed_on", "due_on"),
+        # Overdue actions across reviews: open ones by due date, per partnership, in the
+        # lists' (due date, id) order. Open is the index's predicate, not a column, and the id
+        # ends it: PostgreSQL reads an index in the order of its columns only past columns
+        # compared with `=` (not IS NULL), and holds no rowid as SQLite does; it read and
+        # sorted every overdue action to show the home page's first ten.
+        sa.Index("ix_reviews_action_open_due", "partnership_id", "due_on", "id",
+                 postgresql_where=sa.text("completed_on IS NULL"),
+                 sqlite_where=sa.text("completed_on IS NULL")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -67,6 +67,9 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     __table_args__ = (
         # The tracker list: a partnership's incidents, latest awareness first, read in order.
         sa.Index("ix_serious_incident_partnership_aware", "partnership_id", "la_aware_on", "id"),
+        # The home page's open incidents by stage (reviews.services.home): counted from the
+        # index alone, up to its cap.
+        sa.Index("ix_serious_incident_partnership_stage", "partnership_id", "stage"),
         # Its decision filter, alone or with overdue: the incidents of one decision in
         # awareness order, matched against the overdue incidents without reading each one.
         sa.Index("ix_serious_incident_partnership_decision", "partnership_id", "decision",

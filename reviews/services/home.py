@@ -20,6 +20,7 @@ from reviews.models import (
     SeriousIncident,
     YearlyReport,
 )
+from tracker import dashboard
 from tracker.domains import DeadlineOwner
 from tracker.extensions import db
 from tracker.timeutil import format_date
@@ -70,10 +71,11 @@ def figures_panel(user, today: date):
     if not ids:
         return None
     stages = [key for key in STAGES if key not in CLOSED_STAGES]
-    # The partnership is compared as an expression so that SQLite reads the stage index, not
-    # every incident of the partnership, for a stage with few incidents.
+    # Counted off ix_serious_incident_partnership_stage alone on both databases (not through
+    # the stage index with the partnership as an expression: PostgreSQL then read every
+    # incident at that stage in every partnership to count the first hundred).
     counts = _capped_counts(*(sa.select(SeriousIncident.id).where(
-        SeriousIncident.stage == key, (SeriousIncident.partnership_id + 0).in_(ids))
+        SeriousIncident.partnership_id.in_(ids), SeriousIncident.stage == key)
         for key in stages))
     return "reviews/home/_figures.html", {
         "stages": [(STAGES[key], count, url_for("reviews.tracker", stage=key))
@@ -143,14 +145,20 @@ def _capped_counts(*queries) -> list[tuple[int, bool]]:
 
 
 def _overdue_actions(partnership_ids, today) -> Section:
-    """Open actions past their due date, oldest first, and the (capped) count: two queries."""
+    """Open actions past their due date, oldest first, and the (capped) count: two queries.
+
+    The first ten are read in order off ix_reviews_action_open_due per partnership
+    (tracker.dashboard.first_in_order): PostgreSQL, given every partnership at once or an
+    index without the id, joined and sorted every overdue action (60 ms at 100,000 cases)."""
     query = (
         sa.select(ReviewAction.incident_id, SeriousIncident.reference,
-                  ReviewAction.description, ReviewAction.agency, ReviewAction.due_on)
+                  ReviewAction.description, ReviewAction.agency, ReviewAction.due_on,
+                  ReviewAction.id)
         .join(SeriousIncident, SeriousIncident.id == ReviewAction.incident_id)
-        .where(ReviewAction.partnership_id.in_(partnership_ids),
-               ReviewAction.completed_on.is_(None), ReviewAction.due_on < today)
+        .where(ReviewAction.completed_on.is_(None), ReviewAction.due_on < today)
     )
-    rows = [HomeAction(*found) for found in db.session.execute(
-        query.order_by(ReviewAction.due_on, ReviewAction.id).limit(SHOWN))]
-    return Section(rows, *_capped_count(query, ReviewAction.id))
+    first = dashboard.first_in_order(query, ReviewAction.partnership_id, partnership_ids,
+                                     (ReviewAction.due_on, ReviewAction.id), SHOWN)
+    rows = [HomeAction(*found[:-1]) for found in db.session.execute(first)]
+    return Section(rows, *_capped_count(
+        query.where(ReviewAction.partnership_id.in_(partnership_ids)), ReviewAction.id))

@@ -63,6 +63,31 @@ def test_the_panel_lists_overdue_and_due_soon_deadlines_and_overdue_actions(
     assert "Already done" not in actions and "Not due yet" not in actions
 
 
+def test_overdue_actions_of_several_partnerships_come_oldest_first_and_all_counted(
+        business_client, partnership, other_partnership, call):
+    """Each partnership's overdue actions are read apart (in index order) and merged: the
+    ten shown are the oldest of both, in order, and the count is of both."""
+    business_client.user.partnerships.append(other_partnership)
+    db.session.commit()
+    ours = make_incident(partnership, reference="CSPR-NSP-2023-0001",
+                         la_aware_on=date(2023, 1, 2))
+    theirs = make_incident(other_partnership, reference="CSPR-SVP-2023-0001",
+                           la_aware_on=date(2023, 1, 2))
+    # Twelve overdue, alternating between the partnerships, each a day older than the next.
+    for day in range(1, 13):
+        _action(ours if day % 2 else theirs, date(2024, 12, day), description=f"Action {day}")
+    _action(theirs, date(2024, 11, 1), completed_on=date(2024, 11, 5), description="Done")
+
+    page = call(business_client, "main.home")
+
+    rows = page.html.select("#reviews-overdue-actions-table tbody tr")
+    assert [row.select("td")[1].get_text(strip=True) for row in rows] == [
+        f"Action {day}" for day in range(1, 11)]
+    assert [row.select_one("a").get_text(strip=True) for row in rows[:2]] == [
+        "CSPR-NSP-2023-0001", "CSPR-SVP-2023-0001"]
+    assert "Showing the first 10 of 12." in page.text()
+
+
 def test_a_delayed_review_shows_its_reason_on_the_home_page(business_client, partnership,
                                                             call):
     incident = make_incident(partnership, la_aware_on=date(2024, 1, 2),
