@@ -58,7 +58,7 @@ class ReminderSource:
         """What is due, as a reminder names it."""
         if self.step is not None:
             return self.step(row)
-        return rule_label(row.policy_key)
+        return rule_label(row.policy_key, getattr(row, "edition", None))
 
 
 def link_to(endpoint: str, argument: str, column: str | None = None) -> Callable:
@@ -81,10 +81,11 @@ def link_to(endpoint: str, argument: str, column: str | None = None) -> Callable
     return link
 
 
-def rule_label(rule_key: str) -> str:
-    """A deadline rule's label, such as "Notify the Child Safeguarding Practice Review Panel"."""
+def rule_label(rule_key: str, edition: str | None = None) -> str:
+    """A deadline rule's label in the edition the case follows (default: the current one),
+    such as "Notify the Child Safeguarding Practice Review Panel"."""
     try:
-        return deadlines.get_rule(rule_key).label
+        return deadlines.get_rule(rule_key, edition or deadlines.CURRENT_EDITION).label
     except KeyError:
         return rule_key.replace("_", " ").capitalize()
 
@@ -114,6 +115,7 @@ def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
             Deadline.rule_key.label("policy_key"),
             sa.func.coalesce(Deadline.extended_to, Deadline.due_date).label("due_date"),
             Deadline.item,
+            Deadline.edition,
         )
         .where(
             Deadline.partnership_id.in_(partnership_ids),

@@ -365,3 +365,24 @@ def _rule_title(key):
     from tracker import deadlines
 
     return deadlines.get_rule(key, "WT2018").label
+
+
+@pytest.mark.parametrize("published_on,names", [
+    (date(2023, 11, 20), "Send the yearly report to the Panel and the What Works Centre"),
+    (date(2026, 11, 20), "Send the yearly report to the Panel and Foundations"),
+])
+def test_a_reminder_names_the_step_in_the_words_of_the_edition_its_record_follows(
+        partnership, owner, published_on, names):
+    """A report published under Working Together 2018 is reminded in 2018's words, even now
+    that 2023's are current; one published under 2023 in 2023's."""
+    from reviews.models import YearlyReport
+
+    report = YearlyReport(partnership_id=partnership.id, published_on=published_on)
+    db.session.add(report)
+    deadline_service.sync_case(report)
+    db.session.commit()
+    due = db.session.scalar(sa.select(Deadline.due_date).where(
+        Deadline.owner_type == YearlyReport.__tablename__,
+        Deadline.rule_key == "yearly_report_copies"))
+    run(due)
+    assert [r.step for r in reminders(policy_key="yearly_report_copies")] == [names]
