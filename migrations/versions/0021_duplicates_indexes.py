@@ -26,7 +26,7 @@ def upgrade():
                     ['partnership_id', 'cdr_case_id'], unique=False)
     op.create_index('ix_serious_incident_partnership_child', 'serious_incident',
                     ['partnership_id', sa.text('lower(child_reference)'), 'incident_date',
-                     'la_aware_on'], unique=False)
+                     'la_aware_on', 'child_reference'], unique=False)
 
 
 def downgrade():
