@@ -74,31 +74,54 @@ class DuplicateGroup:
 
 @dataclass(frozen=True)
 class DuplicateFinder:
-    """A domain's finder (Domain.duplicates): `find(partnership_id)` -> [DuplicateGroup]."""
+    """A domain's finder (Domain.duplicates): `find(partnership_id, page, size)` ->
+    ([DuplicateGroup], whether more follow), each kind of its groups paged by `shared`."""
 
     find: Callable
 
 
-def repeated(query, columns):
-    """A select() of the rows of `query` (its columns, such as id and reference) that share
-    the values of `columns` with another of its rows (NULLs alike), with those values, in
-    their order.
+def shared(rows, keys, page, size, *unless):
+    """A select() of one page of the values of `keys` that more than one of `rows` shares
+    (NULLs alike), in their order: `size` + 1 rows, the last only saying more follow.
 
-    Counted over a window in one pass: joining the rows to their repeated groups on IS NOT
-    DISTINCT FROM (for the NULLs) can only be a nested loop, every row against every group.
+    `rows` is a select() of the partnership's rows (its columns are replaced); `unless` are
+    further HAVING conditions (such as "not the same records as a group listed before").
+    Grouped, not counted over a window: with an index on (partnership, *keys) the rows are
+    grouped off the index alone, in order, and a page stops reading once it has its groups.
+    (A window counts over every row before the first group is known, and joining the rows to
+    their groups on IS NOT DISTINCT FROM, for the NULLs, can only be a nested loop.)
     """
-    keys = [column.label(f"k{index}") for index, column in enumerate(columns)]
-    counted = query.add_columns(*keys, sa.func.count().over(partition_by=list(columns))
-                                .label("shared")).subquery()
-    shown = [counted.c[column.name] for column in query.selected_columns]
-    values = [counted.c[key.name] for key in keys]
-    return sa.select(*shown, *values).where(counted.c.shared > 1).order_by(*values, *shown[:1])
+    return (rows.with_only_columns(*keys).group_by(*keys)
+            .having(sa.func.count() > 1, *unless).order_by(*keys)
+            .limit(size + 1).offset((page - 1) * size))
 
 
-def groups(partnership_id: int) -> list[DuplicateGroup]:
-    """Every domain's groups of seeming duplicates in a partnership."""
-    found = []
+def members(rows, keys, groups_page, size):
+    """The rows of each group of `groups_page` (a page from `shared`), in the groups' order:
+    ([[row, ...], ...], whether more groups follow). Each row is `rows`' columns then the
+    keys; rows are fetched by the first key (index lookups) and matched in Python, so a NULL
+    matches a NULL as the grouping made them one."""
+    values = [tuple(value) for value in db.session.execute(groups_page).all()]
+    more, values = len(values) > size, values[:size]
+    found = db.session.execute(
+        rows.add_columns(*keys).where(keys[0].in_(sorted({value[0] for value in values})))
+        .order_by(*keys, *rows.selected_columns[:1])).all()
+    by_key = {value: [] for value in values}
+    for row in found:
+        key = tuple(row[len(rows.selected_columns):])
+        if key in by_key:
+            by_key[key].append(row)
+    return [group for group in by_key.values() if len(group) > 1], more
+
+
+def groups(partnership_id: int, page: int, size: int) -> tuple[list[DuplicateGroup], bool]:
+    """Page `page` of every domain's groups of seeming duplicates in a partnership, and
+    whether a next page has more: each kind of group shows its own `page`th `size` groups
+    (so a page reads at most `size` groups of each kind, however many are stored)."""
+    found, more = [], False
     for domain in registered_domains():
         for finder in domain.duplicates:
-            found += finder.find(partnership_id)
-    return found
+            its_groups, its_more = finder.find(partnership_id, page, size)
+            found += its_groups
+            more = more or its_more
+    return found, more

@@ -19,6 +19,13 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     """Who the child was: name, date of birth, NHS number, address and postcode."""
 
     __tablename__ = "cdr_child_identity"
+    # Records stored twice (cdr.services.notifications.duplicate_groups): a partnership's
+    # repeated NHS numbers, and names with a date of birth, grouped off these alone.
+    __table_args__ = (
+        sa.Index("ix_cdr_child_identity_partnership_nhs", "partnership_id", "nhs_number"),
+        sa.Index("ix_cdr_child_identity_partnership_death", "partnership_id", "name_search",
+                 "date_of_birth"),
+    )
     __audit_label__ = "case_id"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

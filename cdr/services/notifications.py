@@ -14,6 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import url_for
 from flask_login import current_user
 
@@ -183,36 +184,56 @@ def lock_identity(data: dict) -> None:
     duplicates.lock(*identity_keys(data))
 
 
-def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
-    """The partnership's cases that seem to be one death (same NHS number, or same name,
-    date of birth and date of death), by reference, never by the child's details; linked
-    only for a user who may open them."""
+def duplicate_groups(partnership_id: int, page: int = 1,
+                     size: int = 50) -> tuple[list[duplicates.DuplicateGroup], bool]:
+    """Page `page` of the partnership's cases that seem to be one death (same NHS number, or
+    same name, date of birth and date of death), by reference, never by the child's details;
+    linked only for a user who may open them. With whether more groups follow.
+
+    Grouped off the identities' indexes (tracker.duplicates.shared), `size` groups of each
+    reason a page. The name, date of birth and date of death are in two tables: only the
+    names with a date of birth that repeats (off ix_cdr_child_identity_partnership_death)
+    are joined to their cases to be grouped with the date of death. A group of the same
+    death that is every case of one NHS number is that NHS number's group, listed once.
+    """
     may_open = (current_user.can(Permission.VIEW_CDR_CASES)
                 and partnership_id in visible_partnership_ids())
-    same_nhs = (ChildIdentity.nhs_number,)
-    same_death = (ChildIdentity.name_search, ChildIdentity.date_of_birth,
-                  ChildDeathCase.date_of_death)
-    found, seen = [], set()
-    for columns, reason in ((same_nhs, "Same NHS number"),
-                            (same_death, "Same name, date of birth and date of death")):
-        rows = db.session.execute(duplicates.repeated(
-            sa.select(ChildDeathCase.id, ChildDeathCase.reference)
-            .join(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
-            .where(ChildDeathCase.partnership_id == partnership_id, columns[0].is_not(None)),
-            columns)).all()
-        by_identity = {}
-        for row in rows:
-            by_identity.setdefault(tuple(row[2:]), []).append(row)
-        for members in by_identity.values():
-            ids = frozenset(row.id for row in members)
-            if ids in seen:
-                continue
-            seen.add(ids)
-            found.append(duplicates.DuplicateGroup("Child death cases", reason, [
-                duplicates.DuplicateRecord(
-                    row.reference, url_for("cdr.case", case_id=row.id) if may_open else "")
-                for row in members]))
-    return found
+    identity = ChildIdentity
+    cases = (sa.select(ChildDeathCase.id, ChildDeathCase.reference)
+             .join(identity, identity.case_id == ChildDeathCase.id)
+             .where(identity.partnership_id == partnership_id))
+    same_nhs = (identity.nhs_number,)
+    nhs_groups = duplicates.shared(
+        sa.select(identity).where(identity.partnership_id == partnership_id,
+                                  identity.nhs_number.is_not(None)), same_nhs, page, size)
+    repeated_names = (
+        sa.select(identity.name_search)
+        .where(identity.partnership_id == partnership_id, identity.name_search.is_not(None))
+        .group_by(identity.name_search, identity.date_of_birth)
+        .having(sa.func.count() > 1))
+    same_death = (identity.name_search, identity.date_of_birth, ChildDeathCase.date_of_death)
+    others = so.aliased(ChildIdentity)
+    cases_of_nhs = (sa.select(sa.func.count()).select_from(others)
+                    .where(others.partnership_id == partnership_id,
+                           others.nhs_number == sa.func.min(identity.nhs_number))
+                    .scalar_subquery())
+    death_groups = duplicates.shared(
+        cases.where(identity.name_search.in_(repeated_names)), same_death, page, size,
+        # Not every case of one NHS number (that group is listed already).
+        sa.not_(sa.and_(sa.func.count(identity.nhs_number) == sa.func.count(),
+                        sa.func.min(identity.nhs_number) == sa.func.max(identity.nhs_number),
+                        cases_of_nhs == sa.func.count())))
+    found, more = [], False
+    for keys, groups_page, reason in (
+            (same_nhs, nhs_groups, "Same NHS number"),
+            (same_death, death_groups, "Same name, date of birth and date of death")):
+        members, its_more = duplicates.members(cases, keys, groups_page, size)
+        more = more or its_more
+        found += [duplicates.DuplicateGroup("Child death cases", reason, [
+            duplicates.DuplicateRecord(
+                row.reference, url_for("cdr.case", case_id=row.id) if may_open else "")
+            for row in rows]) for rows in members]
+    return found, more
 
 
 # --- A new case ------------------------------------------------------------------------------

@@ -74,6 +74,13 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
         # awareness order, matched against the overdue incidents without reading each one.
         sa.Index("ix_serious_incident_partnership_decision", "partnership_id", "decision",
                  "la_aware_on", "id"),
+        # Records stored twice (reviews.services.incidents.duplicate_groups): a partnership's
+        # incidents of one child death case, or of one child and dates, grouped off these
+        # alone (PostgreSQL reads an index on lower(x) alone only when it holds x too).
+        sa.Index("ix_serious_incident_partnership_case", "partnership_id", "cdr_case_id"),
+        sa.Index("ix_serious_incident_partnership_child", "partnership_id",
+                 sa.text("lower(child_reference)"), "incident_date", "la_aware_on",
+                 "child_reference"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ before `find_duplicate`, so the second waits for the first to commit and then fi
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import url_for
 from flask_login import current_user
 
@@ -219,35 +220,54 @@ def duplicate_message(incident: SeriousIncident, data: dict) -> dict[str, str]:
                                "authority became aware"}
 
 
-def duplicate_groups(partnership_id: int) -> list[duplicates.DuplicateGroup]:
-    """The partnership's incidents that seem to be one (same pseudonym and dates, or the
-    same child death case), by reference; linked only for a user who may open them."""
+def duplicate_groups(partnership_id: int, page: int = 1,
+                     size: int = 50) -> tuple[list[duplicates.DuplicateGroup], bool]:
+    """Page `page` of the partnership's incidents that seem to be one (same pseudonym and
+    dates, or the same child death case), by reference; linked only for a user who may open
+    them. With whether more groups follow.
+
+    Grouped off the indexes on (partnership, child death case) and (partnership, lower-case
+    pseudonym, dates) (tracker.duplicates.shared), `size` groups of each reason a page. A
+    group of the same child that is every incident of one child death case is that case's
+    group, listed once: that test reads each incident's case, so only the pseudonyms that
+    repeat with their dates (off the index alone) are read and tested.
+    """
     may_open = (current_user.can(Permission.VIEW_REVIEWS)
                 and partnership_id in visible_partnership_ids())
-    same_child = (sa.func.lower(SeriousIncident.child_reference),
-                  SeriousIncident.incident_date, SeriousIncident.la_aware_on)
-    same_case = (SeriousIncident.cdr_case_id,)
-    found, seen = [], set()
-    for columns, reason in ((same_case, "Same child death case"),
-                            (same_child, "Same child, incident date and date the local "
-                                         "authority became aware")):
-        rows = db.session.execute(duplicates.repeated(
-            sa.select(SeriousIncident.id, SeriousIncident.reference)
-            .where(SeriousIncident.partnership_id == partnership_id, columns[0].is_not(None)),
-            columns)).all()
-        by_key = {}
-        for row in rows:
-            by_key.setdefault(tuple(row[2:]), []).append(row)
-        for members in by_key.values():
-            ids = frozenset(row.id for row in members)
-            if ids in seen:
-                continue
-            seen.add(ids)
-            found.append(duplicates.DuplicateGroup("Serious incidents", reason, [
-                duplicates.DuplicateRecord(row.reference, url_for(
-                    "reviews.incident", incident_id=row.id) if may_open else "")
-                for row in members]))
-    return found
+    incident = SeriousIncident
+    incidents = (sa.select(incident.id, incident.reference)
+                 .where(incident.partnership_id == partnership_id))
+    same_case = (incident.cdr_case_id,)
+    same_child = (sa.func.lower(incident.child_reference), incident.incident_date,
+                  incident.la_aware_on)
+    others = so.aliased(SeriousIncident)
+    incidents_of_case = (sa.select(sa.func.count()).select_from(others)
+                         .where(others.partnership_id == partnership_id,
+                                others.cdr_case_id == sa.func.min(incident.cdr_case_id))
+                         .scalar_subquery())
+    case_groups = duplicates.shared(incidents.where(incident.cdr_case_id.is_not(None)),
+                                    same_case, page, size)
+    repeated_children = (
+        sa.select(same_child[0]).where(incident.partnership_id == partnership_id)
+        .group_by(*same_child).having(sa.func.count() > 1))
+    child_groups = duplicates.shared(
+        incidents.where(same_child[0].in_(repeated_children)), same_child, page, size,
+        # Not every incident of one child death case (that group is listed already).
+        sa.not_(sa.and_(sa.func.count(incident.cdr_case_id) == sa.func.count(),
+                        sa.func.min(incident.cdr_case_id) == sa.func.max(incident.cdr_case_id),
+                        incidents_of_case == sa.func.count())))
+    found, more = [], False
+    for keys, groups_page, reason in (
+            (same_case, case_groups, "Same child death case"),
+            (same_child, child_groups, "Same child, incident date and date the local "
+                                       "authority became aware")):
+        members, its_more = duplicates.members(incidents, keys, groups_page, size)
+        more = more or its_more
+        found += [duplicates.DuplicateGroup("Serious incidents", reason, [
+            duplicates.DuplicateRecord(row.reference, url_for(
+                "reviews.incident", incident_id=row.id) if may_open else "")
+            for row in rows]) for rows in members]
+    return found, more
 
 
 # --- A new incident --------------------------------------------------------------------------

@@ -222,6 +222,24 @@ def test_search_by_reference_nhs_number_and_part_of_the_name(cdop_client, partne
     assert references(listed(cdop_client, call, q="Nobody at all")) == []
 
 
+def test_a_search_by_reference_finds_an_imported_cases_previous_reference_too(
+        cdop_client, partnership, call):
+    """The reference and the previous reference are two lookups (a UNION): a text that is
+    one case's reference and another's previous reference lists both, each once."""
+    case = make_case(partnership)
+    imported = make_case(partnership, previous_reference="CDOP-OLD-2019-0007")
+    make_case(partnership)
+    page = listed(cdop_client, call, q="cdop-old-2019-0007")
+    assert references(page) == [imported.reference]
+    assert page.text("#case-count") == "1 case"
+    db.session.execute(sa.text("UPDATE cdr_case SET previous_reference = :ref WHERE id = :id"),
+                       {"ref": case.reference, "id": imported.id})
+    db.session.commit()
+    page = listed(cdop_client, call, q=case.reference)
+    assert set(references(page)) == {case.reference, imported.reference}
+    assert page.text("#case-count") == "2 cases"
+
+
 def test_a_search_finds_only_the_users_partnerships_cases_and_counts_each_once(
         cdop_client, partnership, other_partnership, call):
     ours = make_case(partnership, jar_required=True)

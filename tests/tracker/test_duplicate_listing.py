@@ -80,7 +80,8 @@ def test_a_user_who_may_open_the_records_gets_links(app, partnership, other_part
     # may open it, so it is asked directly as a CDOP administrator of the partnership.
     with app.test_request_context():
         login_user(make_user(Role.CDOP_ADMIN, [partnership]))
-        groups = duplicate_groups(partnership.id)
+        groups, more = duplicate_groups(partnership.id)
+    assert not more
     assert [record.href for record in groups[0].records] == [
         f"/child-deaths/{case.id}" for case in same_nhs]
 
@@ -96,3 +97,71 @@ def test_only_the_administrator_of_the_partnership_sees_the_list(
         admin_client, cdop_client, other_partnership, call):
     call(cdop_client, "partnerships.duplicates", code="NSP", status=403)
     call(admin_client, "partnerships.duplicates", code=other_partnership.code, status=404)
+
+
+def _rows(shown):
+    return [[cell.get_text(" ", strip=True) for cell in row("td")]
+            for row in shown.html.select("#duplicate-groups tbody tr")]
+
+
+def test_the_groups_come_a_page_at_a_time_in_order_and_each_group_once(
+        admin_client, partnership, app, call):
+    """A page reads only its own groups of each kind; a group of the same death that is
+    every case of one NHS number is that number's group, listed once, though that group is
+    on a later page; a group of the same death with one more case is its own group."""
+    app.config["PAGE_SIZE"] = 1
+    other_name = [make_case(partnership), make_case(partnership)]  # NHS ...0026, first
+    for case in other_name:
+        _identity(case, nhs_number="9990000026", given_names=f"Name{case.id}",
+                  name_search=f"name{case.id} invented")
+    one_death = [make_case(partnership), make_case(partnership)]  # NHS ...0034, and one death
+    for case in one_death:
+        _identity(case, nhs_number="9990000034", given_names="Testchild",
+                  name_search="testchild invented")
+    wider = [make_case(partnership) for _ in range(3)]  # one death, two NHS numbers
+    for case, number in zip(wider, ("9990000042", "9990000042", None), strict=True):
+        _identity(case, nhs_number=number, given_names="Otherchild",
+                  name_search="otherchild invented")
+
+    first = call(admin_client, "partnerships.duplicates", code=partnership.code)
+    assert _rows(first) == [
+        ["Child death cases", "Same NHS number", " ".join(c.reference for c in other_name)],
+        ["Child death cases", "Same name, date of birth and date of death",
+         " ".join(c.reference for c in wider)],
+    ]
+    assert first.html.select_one(".govuk-pagination__prev") is None
+    assert first.html.select_one(".govuk-pagination__next a")["href"] == \
+        f"/partnerships/{partnership.code}/duplicates?page=2"
+
+    second = call(admin_client, "partnerships.duplicates", code=partnership.code,
+                  page=2)
+    assert _rows(second) == [
+        ["Child death cases", "Same NHS number", " ".join(c.reference for c in one_death)]]
+    third = call(admin_client, "partnerships.duplicates", code=partnership.code,
+                 page=3)
+    assert _rows(third) == [
+        ["Child death cases", "Same NHS number", " ".join(c.reference for c in wider[:2])]]
+    assert third.html.select_one(".govuk-pagination__next") is None
+    assert third.html.select_one(".govuk-pagination__prev a")["href"] == \
+        f"/partnerships/{partnership.code}/duplicates?page=2"
+    past = call(admin_client, "partnerships.duplicates", code=partnership.code,
+                page=4)
+    assert past.text("#no-duplicates") == "No more records seem to be stored twice."
+
+
+def test_an_incident_group_of_one_child_that_is_every_incident_of_a_case_is_listed_once(
+        admin_client, partnership, app, call):
+    app.config["PAGE_SIZE"] = 1
+    first, second = make_case(partnership), make_case(partnership)
+    same_child_and_case = [make_incident(partnership, cdr_case_id=second.id,
+                                         child_reference=name) for name in ("Child S", "child s")]
+    other_case = [make_incident(partnership, cdr_case_id=first.id, child_reference=name)
+                  for name in ("Child T", "Child U")]
+    shown = [_rows(call(admin_client, "partnerships.duplicates", code=partnership.code,
+                        page=page)) for page in (1, 2)]
+    assert shown == [
+        [["Serious incidents", "Same child death case",
+          " ".join(i.reference for i in other_case)]],
+        [["Serious incidents", "Same child death case",
+          " ".join(i.reference for i in same_child_and_case)]],
+    ]

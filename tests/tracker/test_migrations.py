@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -24,6 +25,10 @@ def _migrated_app(tmp_path):
     return create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": uri})
 
 
+# SQLite's reflection skips an index on an expression (ix_serious_incident_partnership_child,
+# on lower(child_reference)), and autogenerate then skips it in the models too; the test of
+# the triggers and indexes checks it by name, table and columns.
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_a_model_change_without_a_migration_is_caught(tmp_path):
     app = _migrated_app(tmp_path)
     with app.app_context():
@@ -100,6 +105,7 @@ def test_migration_0006_counts_stored_deadlines_and_keeps_counting(tmp_path):
         db.engine.dispose()
 
 
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_from_nothing_make_the_triggers_and_indexes_the_models_make(tmp_path):
     """An empty database upgraded to head (whatever head is) has the triggers (names and
     definitions, PostgreSQL's trigger functions too) and the indexes (names, tables, columns,

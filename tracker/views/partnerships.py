@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.partnerships import ClosureDayForm, RuleOverrideForm
@@ -20,6 +20,7 @@ from tracker.deadline_models import Deadline, DeadlineCorrection
 from tracker.domains import registered_domains
 from tracker.extensions import db
 from tracker.models import ClosureDay, Partnership, RuleOverride
+from tracker.pagination import requested_page
 from tracker.reminders.models import ReminderPolicy
 from tracker.reminders.policy import DEFAULT_POLICY
 from tracker.reminders.sources import policy_keys
@@ -403,5 +404,14 @@ def duplicates(code):
     """The partnership's records that seem to be stored twice, by reference, to merge (never
     the child's details; a link only to a record the user may open)."""
     partnership = _own_partnership_or_404(code)
+    page = requested_page()
+    groups, more = duplicate_records.groups(partnership.id, page,
+                                            current_app.config["PAGE_SIZE"])
+    base = url_for("partnerships.duplicates", code=partnership.code)
+    pagination = {}
+    if page > 1:
+        pagination["previous"] = {"href": f"{base}?page={page - 1}"}
+    if more:
+        pagination["next"] = {"href": f"{base}?page={page + 1}"}
     return render_template("tracker/partnerships/duplicates.html", partnership=partnership,
-                           groups=duplicate_records.groups(partnership.id))
+                           groups=groups, page=page, pagination=pagination or None)
