@@ -2,7 +2,7 @@
 name and date of birth, and its incidents by child death case and by child and dates
 
 Revision ID: 0021_duplicates_indexes
-Revises: 0017_pg_page_indexes
+Revises: 0020_review_steps_2023
 Create Date: 2026-12-06 17:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021_duplicates_indexes'
-down_revision = '0017_pg_page_indexes'
+down_revision = '0020_review_steps_2023'
 branch_labels = None
 depends_on = None
 

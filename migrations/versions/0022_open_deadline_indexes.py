@@ -5,7 +5,7 @@ the date of death it sorts by; a user's open notices with their partnership (the
 count from the index alone on PostgreSQL)
 
 Revision ID: 0022_open_deadline_indexes
-Revises: 0020_review_steps_2023
+Revises: 0021_duplicates_indexes
 Create Date: 2026-12-06 17:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022_open_deadline_indexes'
-down_revision = '0020_review_steps_2023'
+down_revision = '0021_duplicates_indexes'
 branch_labels = None
 depends_on = None
 
