@@ -36,8 +36,13 @@ WT2018 = EditionWords(
     guidance="Working Together to Safeguard Children 2018",
     partners="the safeguarding partners",
     partners_start="The safeguarding partners",
-    cdr_partners="the local authority and clinical commissioning groups",
-    what_works="the What Works Centre",
+    # Integrated care boards replaced clinical commissioning groups on 1 July 2022 by statute
+    # (Health and Care Act 2022), and What Works for Children's Social Care became Foundations
+    # in June 2023, both within the 2018 edition's time: a case or report of that edition
+    # still has someone to write to today.
+    cdr_partners="the local authority and the integrated care board, clinical commissioning "
+    "groups before July 2022",
+    what_works="the What Works Centre (Foundations since June 2023)",
     incidents_chapter="chapter 4",
     child_deaths_chapter="chapter 5",
     rapid_review_basis="The Panel's guidance (not Working Together itself) expects it within "

@@ -41,7 +41,7 @@ _BEFORE = [
     Column("Local authority aware", DATE), Column("Abuse or neglect suspected"),
     Column("Abuse or neglect known or suspected from", DATE),
     Column("Notifiable to the Panel", width=40),
-    Column("Looked after"), Column("Care leaver"), Column("Age at death (years)"),
+    Column("Looked after"), Column("Care leaver"), Column("Age at death", width=14),
     Column("Child protection plan", width=24),
     Column("Where", width=30), Column("Panel notified", DATE),
     Column("Panel reference", width=16), Column("Partners notified", DATE),
@@ -124,18 +124,32 @@ def _incident_rows(matching, filters, codes, with_identity):
         # Once published, a delay is history (the review page keeps it), as on the list.
         delay = None if incident.published_on else DELAY_REASONS.get(found.delay, found.delay)
         yield (incident.reference, incident.previous_reference, incident.child_reference, *name,
-               *_incident_values(incident, codes), delay)
+               *_incident_values(incident, codes, with_identity), delay)
         db.session.expunge(incident)  # keep the session's identity map small
 
 
-def _incident_values(incident, codes) -> list:
+# A care leaver's age at death in bands without the child's name: an exact age beside the
+# pseudonym, the dates and the area would single a young person out (as the child death
+# export gives an age band).
+AGE_BANDS = ((17, "Under 18"), (20, "18 to 20"), (24, "21 to 24"))
+
+
+def age_at_death(years: int | None, exact: bool):
+    """The age at death as exported: exact with the child's name, else its band."""
+    if years is None or exact:
+        return years
+    return next((band for top, band in AGE_BANDS if years <= top), "25 or over")
+
+
+def _incident_values(incident, codes, with_identity: bool) -> list:
     """The incident's stage, its flags and the dates its clocks hang on."""
     return [codes.get(incident.partnership_id), STAGES.get(incident.stage, incident.stage),
             "Died" if incident.child_died else "Seriously harmed", incident.incident_date,
             incident.la_aware_on, incident.abuse_or_neglect_suspected,
             incident.abuse_or_neglect_known_on,
             "Yes" if incident.notifiable else f"{NOT_NOTIFIABLE}: {incident.not_notifiable_reason}",
-            incident.looked_after, incident.care_leaver, incident.age_at_death_years,
+            incident.looked_after, incident.care_leaver,
+            age_at_death(incident.age_at_death_years, with_identity),
             CP_PLAN.get(incident.cp_plan or "", incident.cp_plan),
             LOCATIONS.get(incident.location or "", incident.location),
             incident.panel_notified_on, incident.panel_reference,

@@ -222,9 +222,22 @@ def test_the_export_has_the_care_leaver_and_the_age(business_client, partnership
 
     leaver, other = sheet_rows(book, "Practice reviews")
     assert leaver["Reference"] == "CSPR-NSP-2026-0001"
-    assert leaver["Care leaver"] == "Yes" and leaver["Age at death (years)"] == 24
+    # Without the child's name, the age is a band: an exact age would single them out.
+    assert leaver["Care leaver"] == "Yes" and leaver["Age at death"] == "21 to 24"
     assert leaver["Local authority aware"] == datetime(2026, 12, 21)
-    assert other["Care leaver"] == "No" and other["Age at death (years)"] is None
+    assert other["Care leaver"] == "No" and other["Age at death"] is None
+
+    _response, named = download(business_client, "/practice-reviews/spreadsheet?identifying=yes")
+    assert sheet_rows(named, "Practice reviews")[0]["Age at death"] == 24
+
+
+@pytest.mark.parametrize("years,band", [(17, "Under 18"), (18, "18 to 20"), (20, "18 to 20"),
+                                        (21, "21 to 24"), (24, "21 to 24"), (25, "25 or over")])
+def test_an_age_at_death_without_the_name_is_its_band(years, band):
+    from reviews.services.exports import age_at_death
+
+    assert age_at_death(years, exact=False) == band
+    assert age_at_death(years, exact=True) == years
 
 
 def test_an_at_most_condition_holds_alike_on_a_core_row_and_an_orm_object():

@@ -277,15 +277,16 @@ def test_the_yearly_reports_name_foundations_for_a_2023_report(business_client, 
 
     page = call(business_client, "reviews.yearly_reports")
     assert "To the Panel and Foundations" in page.text(f"#yearly-report-{new.id}")
-    assert "To the Panel and the What Works Centre" in page.text(f"#yearly-report-{old.id}")
+    assert "To the Panel and the What Works Centre (Foundations since June 2023)" in page.text(
+        f"#yearly-report-{old.id}")
 
     form = call(business_client, "reviews.yearly_report", yearly_report_id=new.id)
     assert "Date copies were sent to the Panel and Foundations" in form.text()
     assert "A copy should go to the Panel and Foundations" in form.text("#yearly-copies-rule")
     assert "What Works" not in form.text()
     form = call(business_client, "reviews.yearly_report", yearly_report_id=old.id)
-    assert "Date copies were sent to the Panel and the What Works Centre" in form.text()
-    assert "Foundations" not in form.text()
+    assert ("Date copies were sent to the Panel and the What Works Centre (Foundations since "
+            "June 2023)") in form.text()
 
 
 def test_the_reviewers_page_names_who_decides_in_its_edition(business_client, partnership,
@@ -326,4 +327,5 @@ def test_the_coroners_page_names_the_child_death_review_partners_of_its_edition(
                     case_id=old.id).text("#registrar-coroner-rule")
 
     assert "(the local authority and the integrated care board)" in new_rule
-    assert "(the local authority and clinical commissioning groups)" in old_rule
+    assert ("(the local authority and the integrated care board, clinical commissioning groups "
+            "before July 2022)") in old_rule
