@@ -23,9 +23,9 @@ before a byte is written, so every file in the export folder belongs to a job or
 the build's temporary files go in a folder of its own there (tracker.excel.scratch_folder),
 never the system's temporary folder. While the build runs (preparing, writing, saving) a
 thread beats its heartbeat (the job's `heartbeat_at`, every HEARTBEAT_EVERY, on a connection
-of its own: tracker.heartbeat); a job
-whose heartbeat is older than STUCK_AFTER is failed by the next sweep (the user may try
-again) and its files removed, and each sweep (and the scheduler's start) removes what no
+of its own: tracker.heartbeat); a job whose heartbeat is older than STUCK_AFTER (its process
+died), or that has run for MAX_BUILD_TIME (hung), is failed by the next sweep (the user may
+try again) and its files removed, and each sweep (and the scheduler's start) removes what no
 ready or building job owns and nothing has touched for ORPHAN_AFTER (`remove_orphans`).
 """
 
@@ -74,6 +74,11 @@ QUEUED, BUILDING, READY, FAILED, EXPIRED = "queued", "building", "ready", "faile
 # older than STUCK_AFTER has died with its process.
 HEARTBEAT_EVERY = timedelta(seconds=5)
 STUCK_AFTER = timedelta(minutes=2)
+# A build still going after this long has hung (a lock or a connection that never answers),
+# whatever its heartbeat says (the heartbeat proves only that its process is alive): it is
+# failed too, and if it ever finishes its file is removed, not offered. The largest export
+# (100,000 rows) builds in well under a minute.
+MAX_BUILD_TIME = timedelta(minutes=30)
 # A file or folder in the export folder that no job owns is removed once untouched this long
 # (an inline export's temporary folder is in use until then).
 ORPHAN_AFTER = timedelta(minutes=2)
@@ -343,10 +348,11 @@ def sweep(now) -> int:
         job.status, job.arguments = EXPIRED, "[]"
     dead = db.session.scalars(sa.select(ExportJob).where(
         ExportJob.status == BUILDING,
-        sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at) < now - STUCK_AFTER)).all()
+        sa.or_(sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at)
+               < now - STUCK_AFTER, ExportJob.started_at < now - MAX_BUILD_TIME))).all()
     for job in dead:
-        log.warning("Export job %s: its build stopped (no heartbeat since %s)", job.id,
-                    job.heartbeat_at or job.started_at)
+        log.warning("Export job %s: its build stopped or hung (started %s, heartbeat %s)",
+                    job.id, job.started_at, job.heartbeat_at)
         _remove_file(job)
         job.status, job.error, job.finished_at = FAILED, INTERRUPTED, now
     db.session.commit()
