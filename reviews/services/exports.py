@@ -141,7 +141,7 @@ def age_at_death(years: int | None, exact: bool):
     return next((band for top, band in AGE_BANDS if years <= top), "25 or over")
 
 
-def _incident_values(incident, codes, with_identity: bool) -> list:
+def _incident_values(incident, codes, with_identity: bool = False) -> list:
     """The incident's stage, its flags and the dates its clocks hang on."""
     return [codes.get(incident.partnership_id), STAGES.get(incident.stage, incident.stage),
             "Died" if incident.child_died else "Seriously harmed", incident.incident_date,
