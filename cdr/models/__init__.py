@@ -7,7 +7,9 @@ details live only in `ChildIdentity`, which anonymised pages and exports never l
 
 from cdr.models.case import (
     CATEGORIES,
+    DOMAINS,
     EXPECTED,
+    GRADES,
     JAR_CRITERIA,
     MODIFIABLE,
     NOTIFIER_SOURCES,
@@ -24,7 +26,9 @@ from cdr.models.requests import AgencyRequest
 
 __all__ = [
     "CATEGORIES",
+    "DOMAINS",
     "EXPECTED",
+    "GRADES",
     "MODIFIABLE",
     "NOTIFIER_SOURCES",
     "STAGES",

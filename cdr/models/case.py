@@ -23,6 +23,31 @@ EXPECTED = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 MODIFIABLE = {"yes": "Yes", "no": "No",
               "insufficient": "Insufficient information"}
 
+# The four domains of the national child death analysis form (GUIDANCE-2023.md, "The national
+# child death forms": the child; the social environment; the physical environment; service
+# provision), by the suffix of their columns (factors_<domain>, grade_<domain>).
+DOMAINS = {
+    "child": "The child",
+    "social": "The social environment",
+    "physical": "The physical environment",
+    "service": "Service provision",
+}
+# How the analysis form grades the factors of each domain. UNCONFIRMED against the national
+# (NCMD, 2019) analysis form itself: the wording is as the session's brief gives it. The
+# pre-2019 "Form C - Analysis Proforma" (copy read at docsbay.net, "this-proforma-is-used-by-
+# the-child-death-overview-panel-cdop-to") graded each domain 0-3: "0-Information not
+# available; 1-No factors identified; 1*-Factors identified but are unlikely to have
+# contributed to the death; 2-Factors identified that may have contributed to vulnerability,
+# ill-health or death; 3-Factors identified that provide a complete and sufficient
+# explanation for the death". The brief's scale, below, folds that 1* into 1 and has no 3.
+GRADES = {
+    "0": "0: Information not available",
+    "1": "1: No factors identified, or factors identified but unlikely to have contributed "
+    "to the death",
+    "2": "2: Factors identified that may have contributed to the vulnerability, ill-health "
+    "or death",
+}
+
 # Working Together 2018 chapter 5 paragraph 21 ([003] L1644–1653), DOMAIN.md 2C: any one
 # makes a Joint Agency Response required. (column, what the checkbox says)
 JAR_CRITERIA = {
@@ -153,6 +178,23 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     analysis_summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     analysis_factors: so.Mapped[str | None] = so.mapped_column(sa.Text)
     analysis_learning: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The draft analysis form (DOMAIN.md CDRM-01: "A draft analysis form of each individual
+    # case should be sent from the child death review meeting"): what the meeting proposes,
+    # kept apart from what the CDOP meeting confirms below, so one sees what the CDOP changed.
+    # analysis_learning above is the draft's learning; analysis_factors the factors written
+    # before the four domains were asked for (kept, shown while it holds text).
+    draft_category: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    draft_factors_child: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    draft_factors_social: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    draft_factors_physical: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    draft_factors_service: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    draft_grade_child: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    draft_grade_social: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    draft_grade_physical: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    draft_grade_service: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    draft_modifiable: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    draft_modifiable_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    draft_actions: so.Mapped[str | None] = so.mapped_column(sa.Text)
     information_complete: so.Mapped[bool] = so.mapped_column(default=False)
 
     # --- CDOP panel outcome (the national analysis form) ---
@@ -162,7 +204,17 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     factors_physical: so.Mapped[str | None] = so.mapped_column(sa.Text)
     factors_service: so.Mapped[str | None] = so.mapped_column(sa.Text)
     modifiable_factors: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    grade_child: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    grade_social: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    grade_physical: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    grade_service: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    modifiable_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     learning_points: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    outcome_actions: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The CDOP meeting (held) at which the review was completed: never completed before it.
+    # A cdr_panel_meeting id without a database foreign key: SQLite adds one to an existing
+    # table only by rebuilding it, which drops cdr_case's tally triggers (migration 0028).
+    outcome_meeting_id: so.Mapped[int | None] = so.mapped_column(index=True)
     review_completed_on: so.Mapped[date | None]
     closed_on: so.Mapped[date | None] = so.mapped_column(index=True)
 

@@ -24,6 +24,12 @@ class PanelMeeting(PartnershipScoped, Audited, db.Model):
     notes: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # The invitation's SEQUENCE: bumped each time a changed invitation or a cancellation goes.
     ics_sequence: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # A meeting recorded after it took place (a case brought in from a spreadsheet): why, and
+    # by whom (the audit trail holds the same, with when).
+    recorded_after_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # A user id without a database foreign key, as cdr_case.outcome_meeting_id (migration
+    # 0028: SQLite adds a foreign key to an existing table only by rebuilding it).
+    recorded_after_by_id: so.Mapped[int | None] = so.mapped_column(index=True)
 
     items = so.relationship("PanelItem", lazy="raise", back_populates="meeting",
                             order_by="PanelItem.position")
