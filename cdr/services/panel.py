@@ -70,6 +70,18 @@ class AgendaError(Exception):
     """A change to an agenda that cannot be made, with the message to show."""
 
 
+class MeetingRefused(Exception):
+    """A CDOP meeting that cannot be recorded as it is, with the message to show."""
+
+
+class OutcomeRefused(Exception):
+    """An outcome that cannot be recorded as it is: the message and the field it is about."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 class ActionRefused(Exception):
     """An action that cannot be saved as it is, with the message to show."""
 
@@ -152,14 +164,42 @@ def item_counts(meetings) -> dict[int, int]:
 
 
 def create_meeting(*, partnership_id: int, meeting_on: date, starts_at: time | None,
-                   place_or_link: str | None, notes: str | None) -> PanelMeeting:
-    """Schedule a meeting (no commit)."""
+                   place_or_link: str | None, notes: str | None, today: date,
+                   recorded_after_reason: str | None = None) -> PanelMeeting:
+    """Schedule a meeting, or record one that has already taken place (no commit).
+
+    A meeting dated before `today` is recorded only with the reason, kept on the meeting with
+    who recorded it, and in the audit trail; MeetingRefused otherwise."""
+    past = meeting_on < today
+    if past and not recorded_after_reason:
+        raise MeetingRefused("Enter why you are recording a CDOP meeting that has already "
+                             "taken place (its date is before today)")
     meeting = PanelMeeting(partnership_id=partnership_id, meeting_on=meeting_on,
                            starts_at=starts_at, place_or_link=place_or_link or None,
                            notes=notes or None)
+    if past:
+        meeting.recorded_after_reason = recorded_after_reason
+        meeting.recorded_after_by_id = current_user.id
     db.session.add(meeting)
     db.session.flush()
+    if past:
+        audit.record(audit.Action.CREATE, meeting,
+                     detail=f"Recorded the {meeting_title(meeting)} after it took place",
+                     reason=recorded_after_reason)
     return meeting
+
+
+def is_held(meeting, today: date) -> bool:
+    """Whether a meeting has taken place: its date is today or before."""
+    return meeting.meeting_on <= today
+
+
+def recorded_after_by(meeting) -> str | None:
+    """The name of whoever recorded a past meeting after it took place (None otherwise)."""
+    if meeting.recorded_after_by_id is None:
+        return None
+    return db.session.scalar(sa.select(User.full_name)
+                             .where(User.id == meeting.recorded_after_by_id))
 
 
 def meeting_or_404(meeting_id: int) -> PanelMeeting:

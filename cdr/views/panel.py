@@ -50,20 +50,25 @@ def panel_meetings():
 @permission_required(Permission.EDIT_CDR_CASES)
 def new_panel_meeting():
     """Schedule a panel meeting."""
+    today = london_today()
     form = PanelMeetingForm(partnerships=sorted(current_user.partnerships, key=lambda p: p.name),
-                            today=london_today())
+                            today=today)
     if form.validate_on_submit():
         form.claim_submission()
+        past = form.in_the_past
         meeting = service.create_meeting(
             partnership_id=form.partnership.data, meeting_on=form.meeting_on.data,
             starts_at=form.start_time, place_or_link=form.place_or_link.data,
-            notes=form.notes.data,
+            notes=form.notes.data, today=today,
+            recorded_after_reason=form.recorded_after_reason.data if past else None,
         )
-        sent = invitations.panel_meeting_scheduled(meeting, clock.now())
+        # A meeting that has taken place is recorded: nobody is invited to it.
+        sent = 0 if past else invitations.panel_meeting_scheduled(meeting, clock.now())
         submissions.made(url_for("cdr.panel_meeting", meeting_id=meeting.id))
         db.session.commit()
         people = "person" if sent == 1 else "people"
-        flash(f"{service.meeting_title(meeting)} scheduled."
+        flash(f"{service.meeting_title(meeting)} "
+              + ("recorded." if past else "scheduled.")
               + (f" Calendar e-mail sent to {sent} {people}." if sent else ""), "success")
         return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
     return render_template("cdr/panel/new.html", form=form), (400 if form.errors else 200)
@@ -82,6 +87,7 @@ def _render_meeting(meeting, status=200, refused=None):
     return render_template(
         "cdr/panel/meeting.html",
         meeting=meeting,
+        recorded_after_by=service.recorded_after_by(meeting),
         agenda=service.agenda(meeting),
         title=service.meeting_title(meeting),
         time_label=service.time_label,

@@ -64,6 +64,14 @@ class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
     )
     notes = _text_area("Notes (optional)",
                        "Panel members see these notes: never write a child's name in them.")
+    recorded_after_reason = TextAreaField(
+        "If the meeting has already taken place, why are you recording it now?",
+        widget=GovTextArea(),
+        description="Only for a CDOP meeting held before today, for example one held before "
+        "its cases were brought in from a spreadsheet. This is kept with the meeting and in "
+        "the audit trail. Do not write a child's name.",
+        validators=[Length(max=400, message="Reason must be 400 characters or fewer")],
+    )
     submit = SubmitField("Schedule meeting", widget=GovSubmitInput())
 
     def __init__(self, *args, partnerships=(), today, **kwargs):
@@ -80,10 +88,16 @@ class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
         """Whether the user belongs to more than one partnership and must pick one."""
         return len(self.partnership.choices) > 1
 
-    def validate_meeting_on(self, field):
-        """A meeting is scheduled for today or later."""
-        if field.data is not None and field.data < self._today:
-            raise ValidationError("Date of the meeting must be today or in the future")
+    @property
+    def in_the_past(self) -> bool:
+        """Whether the meeting typed took place before today (after validation)."""
+        return self.meeting_on.data is not None and self.meeting_on.data < self._today
+
+    def validate_recorded_after_reason(self, field):
+        """A CDOP meeting that has already taken place is recorded only with the reason."""
+        if self.in_the_past and not field.data:
+            raise ValidationError("Enter why you are recording a CDOP meeting that has already "
+                                  "taken place (its date is before today)")
 
     def validate_starts_at(self, field):
         """Hours and minutes, 00:00 to 23:59."""
