@@ -7,7 +7,9 @@ details live only in `ChildIdentity`, which anonymised pages and exports never l
 
 from cdr.models.case import (
     CATEGORIES,
+    CONFIRMED_ANALYSIS,
     DOMAINS,
+    DRAFT_ANALYSIS,
     EXPECTED,
     GRADES,
     JAR_CRITERIA,
@@ -26,7 +28,9 @@ from cdr.models.requests import AgencyRequest
 
 __all__ = [
     "CATEGORIES",
+    "CONFIRMED_ANALYSIS",
     "DOMAINS",
+    "DRAFT_ANALYSIS",
     "EXPECTED",
     "GRADES",
     "MODIFIABLE",

@@ -77,6 +77,25 @@ CATEGORIES = {
     "sudden_unexplained": "Sudden unexpected, unexplained death",
 }
 
+
+
+def _analysis_columns(prefix: str, **named) -> dict[str, str]:
+    """An analysis's items (category, factors_<domain>, grade_<domain>, modifiable,
+    modifiable_reason, learning, actions) and the cdr_case columns holding them."""
+    return {"category": f"{prefix}category",
+            **{f"factors_{d}": f"{prefix}factors_{d}" for d in DOMAINS},
+            **{f"grade_{d}": f"{prefix}grade_{d}" for d in DOMAINS}, **named}
+
+
+# The draft the child death review meeting proposes, and the analysis the CDOP meeting
+# confirms (the annual report counts only the confirmed category and modifiable factors).
+DRAFT_ANALYSIS = _analysis_columns(
+    "draft_", modifiable="draft_modifiable", modifiable_reason="draft_modifiable_reason",
+    learning="analysis_learning", actions="draft_actions")
+CONFIRMED_ANALYSIS = _analysis_columns(
+    "", modifiable="modifiable_factors", modifiable_reason="modifiable_reason",
+    learning="learning_points", actions="outcome_actions")
+
 # Stages in order: the case list filters on them, the task list shows them.
 STAGES = {
     "notified": "Notified",

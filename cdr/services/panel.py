@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from cdr.models import (
     CATEGORIES,
+    CONFIRMED_ANALYSIS,
     MODIFIABLE,
     SEXES,
     CaseAction,
@@ -22,7 +23,7 @@ from cdr.models import (
     PanelItem,
     PanelMeeting,
 )
-from cdr.services import timeline
+from cdr.services import analysis, timeline
 from tracker import audit, deadline_service
 from tracker.accounts import accounts_of, choices
 from tracker.extensions import db
@@ -64,6 +65,8 @@ class PanelSection(NamedTuple):
     outcome_labels: dict
     ready: bool
     may_edit: bool
+    outcome_meeting: PanelMeeting | None = None
+    analysis: tuple | list = ()
 
 
 class AgendaError(Exception):
@@ -358,25 +361,60 @@ def outcome_labels(case) -> dict:
             "modifiable": MODIFIABLE.get(case.modifiable_factors or "")}
 
 
-def record_outcome(case, *, category, factors_child, factors_social, factors_physical,
-                   factors_service, modifiable_factors, learning_points,
-                   review_completed_on: date, today: date) -> None:
-    """Record the panel's outcome and close the case on the day the review was completed
-    (no commit). The form has checked the values against `today` and the date of death."""
-    case.category = category
-    case.factors_child = factors_child or None
-    case.factors_social = factors_social or None
-    case.factors_physical = factors_physical or None
-    case.factors_service = factors_service or None
-    case.modifiable_factors = modifiable_factors
-    case.learning_points = learning_points or None
+def held_meetings(case, today: date) -> list[PanelMeeting]:
+    """The CDOP meetings of the case's partnership that had the case on their agenda and
+    have taken place (dated today or before), latest first: where its review can complete."""
+    return db.session.scalars(
+        sa.select(PanelMeeting).join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
+        .where(PanelItem.case_id == case.id, PanelItem.partnership_id == case.partnership_id,
+               PanelMeeting.meeting_on <= today)
+        .order_by(PanelMeeting.meeting_on.desc(), PanelMeeting.id.desc())
+    ).all()
+
+
+def outcome_meeting(case) -> PanelMeeting | None:
+    """The CDOP meeting at which the case's review was completed, if recorded."""
+    if case.outcome_meeting_id is None:
+        return None
+    return db.session.get(PanelMeeting, case.outcome_meeting_id)
+
+
+def _check_outcome(case, meeting_id, review_completed_on: date, today: date) -> PanelMeeting:
+    """The held CDOP meeting `meeting_id` of the case, or OutcomeRefused saying why not; and
+    OutcomeRefused for a review completed before that meeting took place."""
+    meeting = next((m for m in held_meetings(case, today) if m.id == meeting_id), None)
+    if meeting is None:
+        raise OutcomeRefused("Select a CDOP meeting that has taken place with this case on its "
+                             "agenda: the outcome is recorded at a CDOP meeting that has taken "
+                             "place", "outcome_meeting")
+    if review_completed_on < meeting.meeting_on:
+        raise OutcomeRefused(
+            "Date the review was completed must be on or after the date of the CDOP meeting "
+            f"it was completed at ({format_date(meeting.meeting_on)}): a review is completed at "
+            "a CDOP meeting, never before it", "review_completed_on")
+    return meeting
+
+
+def record_outcome(case, *, meeting_id: int, review_completed_on: date, today: date,
+                   **answers) -> None:
+    """Record the CDOP meeting's confirmed analysis (keyword arguments named by the columns
+    of CONFIRMED_ANALYSIS) and close the case on the day the review was completed (no
+    commit). OutcomeRefused, changing nothing, unless `meeting_id` is a CDOP meeting that has
+    taken place with the case on its agenda and the review was completed on or after its
+    date. The form has checked the values against `today` and the date of death."""
+    meeting = _check_outcome(case, meeting_id, review_completed_on, today)
+    for column in CONFIRMED_ANALYSIS.values():
+        if column in answers:
+            setattr(case, column, answers[column] or None)
+    case.outcome_meeting_id = meeting.id
     case.review_completed_on = review_completed_on
     case.closed_on = review_completed_on
     case.stage = "closed"
     deadline_service.sync_case(case)
     timeline.add(case, "closed",
-                 f"CDOP panel review completed ({CATEGORIES[category]}; modifiable factors: "
-                 f"{MODIFIABLE[modifiable_factors].lower()}). Case closed.",
+                 f"CDOP panel review completed at the {meeting_title(meeting)} "
+                 f"({CATEGORIES[case.category]}; modifiable factors: "
+                 f"{MODIFIABLE[case.modifiable_factors].lower()}). Case closed.",
                  happened_on=review_completed_on)
 
 
@@ -385,6 +423,7 @@ def reopen(case, reason: str, today: date) -> None:
     closed_on = case.closed_on
     case.closed_on = None
     case.review_completed_on = None
+    case.outcome_meeting_id = None
     case.stage = "panel" if case.review_meeting_on is not None else "review_meeting"
     deadline_service.sync_case(case)
     audit.record(audit.Action.UPDATE, case,
@@ -471,5 +510,7 @@ def case_section(case, today: date) -> PanelSection:
         outcome_labels=outcome_labels(case),
         ready=is_ready(case),
         may_edit=current_user.can(Permission.EDIT_CDR_CASES),
+        outcome_meeting=next((m for m in meetings if m.id == case.outcome_meeting_id), None),
+        analysis=analysis.compared(case),
     )
 

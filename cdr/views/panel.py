@@ -10,8 +10,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cdr import bp
-from cdr.services import access, invitations
+from cdr.models import CONFIRMED_ANALYSIS, DRAFT_ANALYSIS
+from cdr.services import access, analysis, invitations
 from cdr.services import panel as service
+from cdr.services import requests as requests_service
 from forms.cdr.panel import (
     ActionForm,
     AddToAgendaForm,
@@ -204,18 +206,28 @@ def panel_case_summary(meeting_id, case_id):
 @bp.route("/<int:case_id>/outcome", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_CDR_CASES)
 def case_outcome(case_id):
-    """Record the panel's outcome; saving it closes the case."""
+    """Record the CDOP meeting's outcome (the confirmed analysis); saving it closes the case.
+    Only at a CDOP meeting that has taken place with the case on its agenda, and never dated
+    before that meeting."""
     case = access.case_or_404(case_id)
     today = london_today()
-    form = OutcomeForm(obj=case, date_of_death=case.date_of_death, today=today)
+    held = service.held_meetings(case, today)
+    form = OutcomeForm(obj=case, date_of_death=case.date_of_death, today=today, meetings=held,
+                       identifies=requests_service.identifying_check(case))
     status = 200
+    # Without a CDOP meeting held, the form has no meeting to choose and is refused.
     if case.closed_on is None and service.is_ready(case) and form.validate_on_submit():
         try:
             versioning.check(form, case)
+            service.record_outcome(case, meeting_id=form.outcome_meeting.data,
+                                   review_completed_on=form.review_completed_on.data,
+                                   today=today, **_outcome_values(form))
         except versioning.STALE:
             status = versioning.refuse(form, case)
+        except service.OutcomeRefused as refused:
+            form[refused.field].errors.append(str(refused))
+            status = 400
         else:
-            service.record_outcome(case, **_outcome_values(form), today=today)
             db.session.commit()
             flash(f"Outcome recorded. {case.reference} is closed.", "success")
             return redirect(url_for("cdr.case", case_id=case.id, _anchor="panel"))
@@ -223,17 +235,32 @@ def case_outcome(case_id):
         status = 400
     elif request.method == "GET":
         form.version.data = str(case.version)
+        _fill_from_draft(form, case, held)
     return render_template("cdr/panel/outcome.html", form=form, case=case,
-                           ready=service.is_ready(case),
-                           outcome_labels=service.outcome_labels(case),
+                           ready=service.is_ready(case), held=held,
+                           outcome_meeting=service.outcome_meeting(case),
+                           analysis=analysis.compared(case),
                            actions=service.actions(case, today),
                            complete_form=CompleteActionForm(formdata=None)), status
 
 
+def _fill_from_draft(form, case, held):
+    """Open the form on the child death review meeting's draft, for the CDOP meeting to
+    confirm or change, and on the latest CDOP meeting held, dated that day."""
+    if case.closed_on is not None:
+        return
+    for item, column in CONFIRMED_ANALYSIS.items():
+        draft = getattr(case, DRAFT_ANALYSIS[item])
+        if getattr(case, column) is None and draft is not None:
+            form[column].data = draft
+    if held:
+        form.outcome_meeting.data = held[0].id
+        if form.review_completed_on.data is None:
+            form.review_completed_on.data = held[0].meeting_on
+
+
 def _outcome_values(form):
-    return {name: getattr(form, name).data for name in (
-        "category", "factors_child", "factors_social", "factors_physical", "factors_service",
-        "modifiable_factors", "learning_points", "review_completed_on")}
+    return {column: form[column].data for column in CONFIRMED_ANALYSIS.values()}
 
 
 @bp.route("/<int:case_id>/actions/new", methods=["GET", "POST"])

@@ -19,9 +19,10 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from cdr.models import CATEGORIES, MODIFIABLE
+from cdr.models import CONFIRMED_ANALYSIS
 from forms.accounts import AccountField
 from forms.base import StripWhitespaceForm, VersionedForm
+from forms.cdr.analysis import analysis_questions
 from forms.fields import GovDateField, RecordIdField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
@@ -125,42 +126,38 @@ class MoveItemForm(VersionedForm):
     direction = HiddenField(validators=[AnyOf(("up", "down"), message="Choose up or down")])
 
 
-class OutcomeForm(StripWhitespaceForm):
-    """The panel's outcome, after the national child death analysis form."""
+class OutcomeForm(analysis_questions(CONFIRMED_ANALYSIS, confirmed=True,
+                                     labels={"learning": "Learning points"}),
+                  StripWhitespaceForm):
+    """The CDOP meeting's outcome: the national child death analysis form, confirming or
+    changing the child death review meeting's draft, and the CDOP meeting (held) at which
+    the review was completed."""
 
     version = HiddenField()
-    category = RadioField(
-        "Category of death", choices=_choices(CATEGORIES), widget=GovRadioInput(),
-        invalid_choice_message="Select a category of death from the list",
-        validators=[InputRequired(message="Select the category of death")],
+    outcome_meeting = RadioField(
+        "Which CDOP meeting completed the review?", coerce=int, widget=GovRadioInput(),
+        invalid_choice_message="Select a CDOP meeting from the list: the review is completed "
+        "at a CDOP meeting that has taken place and had the case on its agenda",
+        validators=[InputRequired(message="Select the CDOP meeting that completed the review")],
     )
-    factors_child = _text_area("Factors in the child",
-                               "Factors intrinsic to the child, for example health or "
-                               "development")
-    factors_social = _text_area("Factors in the social environment",
-                                "Including family and parenting capacity")
-    factors_physical = _text_area("Factors in the physical environment")
-    factors_service = _text_area("Factors in service provision")
-    modifiable_factors = RadioField(
-        "Were modifiable factors identified?", choices=_choices(MODIFIABLE),
-        widget=GovRadioInput(),
-        invalid_choice_message="Select whether modifiable factors were identified",
-        validators=[InputRequired(message="Select whether modifiable factors were identified")],
-    )
-    learning_points = _text_area("Learning points")
     review_completed_on = GovDateField(
         "Date the review was completed", description="For example, 27 3 2026",
         required_message="Enter the date the review was completed",
     )
     submit = SubmitField("Save outcome and close the case", widget=GovSubmitInput())
 
-    def __init__(self, *args, date_of_death, today, **kwargs):
+    def __init__(self, *args, date_of_death, today, meetings=(), identifies=None, **kwargs):
+        """`meetings`: the CDOP meetings held with the case on their agenda, latest first."""
         super().__init__(*args, **kwargs)
         self._date_of_death = date_of_death
         self._today = today
+        self._identifies = identifies
+        self.outcome_meeting.choices = [
+            SelectChoice(m.id, f"CDOP meeting of {format_date(m.meeting_on)}") for m in meetings]
 
     def validate_review_completed_on(self, field):
-        """Not in the future, and not before the death."""
+        """Not in the future, and not before the death (the CDOP meeting's date is checked by
+        cdr.services.panel.record_outcome)."""
         if field.data is None:
             return
         if field.data > self._today:

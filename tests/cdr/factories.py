@@ -39,3 +39,17 @@ def make_case(partnership, *, identity=True, **fields) -> ChildDeathCase:
     deadline_service.sync_case(case)
     db.session.commit()
     return case
+
+
+def heard_at(case, meeting_on: date, **fields):
+    """A CDOP meeting of the case's partnership on `meeting_on` with the case on its agenda
+    (the meeting, saved)."""
+    from cdr.models import PanelItem, PanelMeeting
+
+    meeting = PanelMeeting(partnership_id=case.partnership_id, meeting_on=meeting_on, **fields)
+    db.session.add(meeting)
+    db.session.flush()
+    db.session.add(PanelItem(meeting_id=meeting.id, case_id=case.id, position=1,
+                             partnership_id=case.partnership_id))
+    db.session.commit()
+    return meeting

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from cdr.models import CaseAction, ChildDeathCase
 from cdr.services import timeline
-from tests.cdr.factories import make_case
+from tests.cdr.factories import heard_at, make_case
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 
@@ -31,16 +31,22 @@ def frozen_today(clock):
     clock.set(TODAY)
 
 
-def ready_case(partnership, **fields):
-    return make_case(partnership, information_complete=True,
+def ready_case(partnership, heard_on=date(2026, 3, 12), **fields):
+    """A case ready for its outcome, on the agenda of a CDOP meeting held on `heard_on` (the
+    outcome is recorded only at a CDOP meeting that has taken place)."""
+    case = make_case(partnership, information_complete=True,
                      review_meeting_on=date(2026, 1, 20), **fields)
+    if heard_on is not None:
+        heard_at(case, heard_on)
+    return case
 
 
 def outcome_form_data(call, client, case, **changes):
     """The outcome form as the user fills it, with the version it was opened at."""
     page = call(client, "cdr.case_outcome", case_id=case.id)
     version = page.html.select_one("input[name=version]")["value"]
-    return {**OUTCOME, "version": version, **changes}
+    meeting = page.html.select_one("input[name=outcome_meeting][checked]")["value"]
+    return {**OUTCOME, "version": version, "outcome_meeting": meeting, **changes}
 
 
 def record_outcome(call, client, case, status=302, **changes):
@@ -65,8 +71,11 @@ def test_recording_the_outcome_closes_the_case(cdop_client, partnership, call):
     assert "Reopen the case" in section
     closed_task = page.html.select(".govuk-task-list__item")[-1].get_text(" ", strip=True)
     assert closed_task == "Closed Completed"
-    assert timeline.entries(case)[0].text == (
-        "CDOP panel review completed (Infection; modifiable factors: yes). Case closed.")
+    # Said with the CDOP meeting it was completed at (the issue 24 change).
+    completed = timeline.entries(case)[0].text
+    assert completed.startswith("CDOP panel review completed at the CDOP ")
+    assert completed.endswith(" meeting of 12 March 2026 (Infection; modifiable factors: yes). "
+                              "Case closed.")
     assert timeline.entries(case)[0].happened_on == date(2026, 3, 12)
 
 

@@ -1,0 +1,61 @@
+"""The national child death analysis form as users read it: the child death review meeting's
+draft beside the analysis the CDOP meeting confirmed, item by item, with what it changed.
+
+Reads the case table only (anonymised): the CDOP members' pages show it.
+"""
+
+from typing import NamedTuple
+
+from cdr.models import (
+    CATEGORIES,
+    CONFIRMED_ANALYSIS,
+    DOMAINS,
+    DRAFT_ANALYSIS,
+    GRADES,
+    MODIFIABLE,
+)
+
+# (item, label, vocabulary for a coded answer or None for free text), in the form's order.
+ITEMS = (
+    ("category", "Category of death", CATEGORIES),
+    *(entry for domain, name in DOMAINS.items() for entry in (
+        (f"factors_{domain}", f"Factors: {name[0].lower()}{name[1:]}", None),
+        (f"grade_{domain}", f"Grade: {name[0].lower()}{name[1:]}", GRADES))),
+    ("modifiable", "Modifiable factors identified", MODIFIABLE),
+    ("modifiable_reason", "Why", None),
+    ("learning", "Learning", None),
+    ("actions", "Actions", None),
+)
+
+
+class AnalysisRow(NamedTuple):
+    """One item of the analysis form: the draft's answer, the confirmed one, and whether the
+    CDOP meeting changed it (only once it has confirmed the analysis)."""
+
+    item: str
+    label: str
+    draft: str | None
+    confirmed: str | None
+    changed: bool
+
+
+def _shown(value, vocabulary):
+    if value is None or value == "":
+        return None
+    return vocabulary.get(value, value) if vocabulary else value
+
+
+def compared(case) -> list[AnalysisRow]:
+    """Every item of the analysis form, draft beside confirmed."""
+    confirmed = case.review_completed_on is not None
+    rows = []
+    for item, label, vocabulary in ITEMS:
+        draft = _shown(getattr(case, DRAFT_ANALYSIS[item]), vocabulary)
+        final = _shown(getattr(case, CONFIRMED_ANALYSIS[item]), vocabulary)
+        rows.append(AnalysisRow(item, label, draft, final, confirmed and draft != final))
+    return rows
+
+
+def has_draft(case) -> bool:
+    """Whether the child death review meeting proposed anything on the analysis form."""
+    return any(getattr(case, column) for column in DRAFT_ANALYSIS.values())
