@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
 
-from cdr.models import AgencyRequest, ChildDeathCase, ChildIdentity
+from cdr.models import DRAFT_ANALYSIS, AgencyRequest, ChildDeathCase, ChildIdentity
 from cdr.services import timeline
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -161,14 +161,18 @@ def set_information_complete(case, complete: bool, *, today: date) -> None:
 
 
 def record_review_meeting(case, *, held_on: date, attendees: str, summary: str | None,
-                          factors: str | None, learning: str | None) -> None:
-    """Record the child death review meeting and its draft analysis (no commit)."""
+                          factors: str | None, **draft) -> None:
+    """Record the child death review meeting and its draft analysis form (no commit): the
+    answers it proposes are keyword arguments named by the columns of DRAFT_ANALYSIS, kept
+    apart from the analysis the CDOP meeting confirms."""
     first = case.review_meeting_on is None
     case.review_meeting_on = held_on
     case.review_meeting_attendees = attendees
     case.analysis_summary = summary or None
     case.analysis_factors = factors or None
-    case.analysis_learning = learning or None
+    for column in DRAFT_ANALYSIS.values():
+        if column in draft:
+            setattr(case, column, draft[column] or None)
     text = ("Child death review meeting held" if first
             else "Child death review meeting details updated")
     timeline.add(case, "review_meeting", text, happened_on=held_on)

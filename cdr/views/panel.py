@@ -197,6 +197,8 @@ def panel_case_summary(meeting_id, case_id):
     db.session.commit()
     row = service.ready_rows([case])[0]
     return render_template("cdr/panel/summary.html", meeting=meeting, case=case, row=row,
+                           analysis=analysis.compared(case),
+                           confirmed=case.review_completed_on is not None,
                            title=service.meeting_title(meeting),
                            may_edit=current_user.can(Permission.EDIT_CDR_CASES))
 

@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from cdr import bp
+from cdr.models import DRAFT_ANALYSIS
 from cdr.services import access
 from cdr.services import requests as service
 from forms.cdr.requests import (
@@ -128,7 +129,7 @@ def review_meeting(case_id):
                 case, held_on=form.review_meeting_on.data,
                 attendees=form.review_meeting_attendees.data,
                 summary=form.analysis_summary.data, factors=form.analysis_factors.data,
-                learning=form.analysis_learning.data,
+                **{column: form[column].data for column in DRAFT_ANALYSIS.values()},
             )
             db.session.commit()
             flash("Child death review meeting saved", "success")

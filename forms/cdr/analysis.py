@@ -28,11 +28,11 @@ def _radio(label, vocabulary, required, message, invalid):
     )
 
 
-def _text(label, called, description=None):
+def _text(label, called, limit, description=None):
     return TextAreaField(
         label, widget=GovTextArea(), description=description,
         validators=[Length(max=TEXT_MAX,
-                           message=f"{called} must be {TEXT_MAX} characters or fewer")])
+                           message=f"{called} must be {limit} characters or fewer")])
 
 
 # Hints kept from the outcome form's first version.
@@ -40,7 +40,7 @@ _DOMAIN_HINTS = {"child": "Factors intrinsic to the child, for example health or
                  "social": "Including family and parenting capacity"}
 
 
-def _questions(columns, confirmed, labels):
+def _questions(columns, confirmed, labels, limit):
     """The form fields of one analysis, named by the columns in `columns`."""
     optional = "" if confirmed else " (optional)"
     fields = {columns["category"]: _radio(
@@ -49,7 +49,7 @@ def _questions(columns, confirmed, labels):
     for domain in DOMAINS:
         label = domain_label(domain)
         lower = f"{label[0].lower()}{label[1:]}"
-        fields[columns[f"factors_{domain}"]] = _text(label + optional, label,
+        fields[columns[f"factors_{domain}"]] = _text(label + optional, label, limit,
                                                      _DOMAIN_HINTS.get(domain))
         fields[columns[f"grade_{domain}"]] = _radio(
             f"How much did {lower} contribute? (optional)", GRADES, False,
@@ -59,27 +59,30 @@ def _questions(columns, confirmed, labels):
         "Select whether modifiable factors were identified",
         "Select whether modifiable factors were identified")
     fields[columns["modifiable_reason"]] = _text(
-        "Why (optional)", "Why",
+        "Why (optional)", "Why", limit,
         # Working Together 2018 footnote 104 ([003] L1648, DOMAIN.md).
         "Why there were, or were not, modifiable factors: factors which may have contributed "
         "to the death and which might, by means of a locally or nationally achievable "
         "intervention, be modified to reduce the risk of future deaths")
     learning = labels.get("learning", "Learning")
-    fields[columns["learning"]] = _text(learning + optional, learning)
-    fields[columns["actions"]] = _text("Actions (optional)", "Actions",
+    fields[columns["learning"]] = _text(learning + optional, learning, limit)
+    fields[columns["actions"]] = _text("Actions (optional)", "Actions", limit,
                                        "What should be done, and by whom")
     return fields
 
 
-def analysis_questions(columns: dict, *, confirmed: bool, labels: dict | None = None) -> type:
+def analysis_questions(columns: dict, *, confirmed: bool, labels: dict | None = None,
+                       limit: str = str(TEXT_MAX)) -> type:
     """A form mixin asking the analysis form's questions into the columns `columns` names.
 
     The confirmed analysis must have a category and the modifiable-factors answer; the draft
-    may leave any question unanswered. Every text must not identify the child: the CDOP and
-    its members read it (the form's `_identifies`, as cdr.services.requests.identifying_check).
+    may leave any question unanswered. `limit` is how the length limit is written in its
+    messages ("5,000" on the review meeting form, as before). Every text must not identify
+    the child: the CDOP and its members read it (the form's `_identifies`, as
+    cdr.services.requests.identifying_check).
     """
     labels = labels or {}
-    fields = _questions(columns, confirmed, labels)
+    fields = _questions(columns, confirmed, labels, limit)
     texts = {columns[f"factors_{d}"]: domain_label(d) for d in DOMAINS}
     texts.update({columns[item]: labels.get(item, _CALLED[item]) for item in _TEXT_ITEMS})
 

@@ -4,7 +4,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from cdr.models import DRAFT_ANALYSIS
 from forms.base import StripWhitespaceForm, VersionedForm
+from forms.cdr.analysis import analysis_questions
 from forms.fields import GovDateField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
@@ -106,8 +108,13 @@ class InformationCompleteForm(StripWhitespaceForm):
             raise ValidationError("Select whether the information is complete")
 
 
-class ReviewMeetingForm(_CaseDatesForm):
-    """The child death review meeting and its draft analysis, written anonymised."""
+class ReviewMeetingForm(analysis_questions(
+        DRAFT_ANALYSIS, confirmed=False, limit=f"{MAX_TEXT:,}",
+        labels={"category": "Proposed category of death (optional)",
+                "modifiable": "Were modifiable factors identified? (optional)"}),
+        _CaseDatesForm):
+    """The child death review meeting and its draft analysis form (the category, factors and
+    answers it proposes to the CDOP meeting), written anonymised."""
 
     review_meeting_on = GovDateField(
         "Date of the meeting",
@@ -119,8 +126,11 @@ class ReviewMeetingForm(_CaseDatesForm):
         hint="Roles and agencies of the professionals who attended, one a line",
     )
     analysis_summary = _text("Summary", "Summary", hint=_ANONYMISED_HINT)
-    analysis_factors = _text("Factors identified", "Factors identified", hint=_ANONYMISED_HINT)
-    analysis_learning = _text("Learning", "Learning", hint=_ANONYMISED_HINT)
+    # Written before the draft asked for the factors in each domain: shown while it holds
+    # text, to move into the domains.
+    analysis_factors = _text("Factors identified", "Factors identified", hint=(
+        "Written before the factors were asked for in each domain: move them into the "
+        "domains above, then clear this box"))
     version = HiddenField()
 
     def __init__(self, *args, identifies=None, **kwargs):
@@ -139,10 +149,6 @@ class ReviewMeetingForm(_CaseDatesForm):
     def validate_analysis_factors(self, field):
         """No name, NHS number or postcode of the child: the panel reads it."""
         self._anonymised(field, "Factors identified")
-
-    def validate_analysis_learning(self, field):
-        """No name, NHS number or postcode of the child: the panel reads it."""
-        self._anonymised(field, "Learning")
 
     def _anonymised(self, field, name):
         if self._identifies(field.data):

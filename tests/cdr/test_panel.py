@@ -64,7 +64,9 @@ def test_scheduling_a_meeting_shows_it_on_the_list(cdop_client, partnership, cal
 @pytest.mark.parametrize(("data", "message"), [
     ({"meeting_on": ["", "", ""]}, "Enter the date of the meeting"),
     ({"meeting_on": ["31", "2", "2026"]}, "Date of the meeting must be a real date"),
-    ({"meeting_on": ["15", "3", "2026"]}, "Date of the meeting must be today or in the future"),
+    # A past CDOP meeting is recorded only with the reason (issue 24: no longer refused).
+    ({"meeting_on": ["15", "3", "2026"]}, "Enter why you are recording a CDOP meeting that has "
+                                          "already taken place (its date is before today)"),
     ({"meeting_on": ["20", "4", "2026"], "starts_at": "25:00"},
      "Enter the start time using the 24-hour clock, like 14:30"),
     ({"meeting_on": ["20", "4", "2026"], "place_or_link": "x" * 501},

@@ -46,7 +46,8 @@ def test_recording_the_review_meeting_shows_it_on_the_case(cdop_client, partners
     summary = page.text("#review-meeting-summary")
     assert "20 May 2025" in summary
     assert "Health visitor" in summary and "language barrier" in summary
-    assert "Interpreters for out-of-hours calls." in summary
+    # The learning is the draft analysis form's, shown with its other items (issue 24).
+    assert "Interpreters for out-of-hours calls." in page.text("#analysis-learning")
     assert "Child death review meeting held" in page.text("#timeline + ol")
     tasks = {li.select_one(".govuk-task-list__name").get_text(strip=True):
              li.select_one(".govuk-tag").get_text(strip=True)
