@@ -12,7 +12,7 @@ from cdr import report_tally
 from cdr.models import ChildDeathCase
 from cdr.services import annual_report as service
 from cdr.services import panel, transfers
-from tests.cdr.factories import make_case
+from tests.cdr.factories import heard_at, make_case
 from tests.factories import make_user
 from tests.tracker.test_audit import count_queries
 from tracker import demo
@@ -98,10 +98,11 @@ def test_the_bulk_seeded_cases_are_counted_as_the_report_defines(seeded):
 
 def test_a_review_recorded_then_reopened_moves_the_counts(seeded):
     case = _cases(stage="panel")[0]
-    panel.record_outcome(case, category="infection", factors_child=None, factors_social=None,
-                         factors_physical=None, factors_service=None,
-                         modifiable_factors="yes", learning_points=None,
-                         review_completed_on=date(2026, 11, 20), today=SEED_TODAY)
+    # Recorded at a CDOP meeting that has taken place (issue 24).
+    meeting = heard_at(case, date(2026, 11, 20))
+    panel.record_outcome(case, meeting_id=meeting.id, category="infection",
+                         modifiable_factors="yes", review_completed_on=date(2026, 11, 20),
+                         today=SEED_TODAY)
     db.session.commit()
     assert_tally_exact()
     assert_report_counts_every_case()

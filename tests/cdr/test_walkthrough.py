@@ -293,7 +293,8 @@ def test_a_death_walked_from_notification_to_transfer(
         "factors_social": "Smoking in the home.", "factors_physical": "Sleeping on a sofa.",
         "factors_service": "Safer sleep advice not repeated after birth.",
         "modifiable_factors": "yes", "learning_points": "Repeat safer sleep advice.",
-        "review_completed_on": day(date(2025, 4, 15)), "version": version(case_id)})
+        "review_completed_on": day(date(2025, 4, 15)), "outcome_meeting": str(meeting_id),
+        "version": version(case_id)})
     page = case_page()
     assert "CDOP-NSP-2025-0001 is closed" in page.text(".govuk-notification-banner")
     panel = page.text("main")
@@ -304,8 +305,11 @@ def test_a_death_walked_from_notification_to_transfer(
         assert words in panel
     assert stages(page) == [DONE, DONE, DONE, DONE, DONE, DONE]
     assert set(tags(page).values()) <= {"Met on time", "Met late"}
-    assert newest(page) == ["15 April 2025: CDOP panel review completed (Sudden unexpected, "
-                            "unexplained death; modifiable factors: yes). Case closed."]
+    # Completed at the CDOP meeting that had taken place (issue 24).
+    [completed] = newest(page)
+    assert completed.startswith("15 April 2025: CDOP panel review completed at the CDOP ")
+    assert completed.endswith(" meeting of 15 April 2025 (Sudden unexpected, unexplained death; "
+                              "modifiable factors: yes). Case closed.")
     listed = call(cdop_client, "cdr.cases", stage="closed").text("main")
     assert "CDOP-NSP-2025-0001" in listed
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import g
 
-from tests.cdr.factories import make_case
+from tests.cdr.factories import heard_at, make_case
 from tests.conftest import Page, sign_in
 from tests.factories import make_partnership, make_user
 from tests.reviews.factories import make_incident
@@ -82,6 +82,13 @@ def _case(partnership, _other, **fields):
     case = make_case(partnership, **{"place_of_death": "home", "death_expected": "no",
                                      **fields})
     return {"case_id": case.id}, case
+
+
+def _heard_case(partnership, other, **fields):
+    # On the agenda of a CDOP meeting held on 11 March 2025 (the outcome needs one).
+    found, case = _case(partnership, other, **fields)
+    heard_at(case, date(2025, 3, 11))
+    return found, case
 
 
 def _jar_case(partnership, other, **fields):
@@ -237,8 +244,8 @@ EDITS = {
                                  review_meeting_attendees="Doctor, nurse",
                                  analysis_summary="Summary"), OTHER_PLACE),
     "cdr.case_outcome": Edit(
-        CDOP, lambda p, o: _case(p, o, information_complete=True,
-                                 review_meeting_on=date(2025, 3, 10)), OTHER_PLACE,
+        CDOP, lambda p, o: _heard_case(p, o, information_complete=True,
+                                       review_meeting_on=date(2025, 3, 10)), OTHER_PLACE,
         typed={"category": "suicide", "modifiable_factors": "no",
                "review_completed_on": ["11", "3", "2025"]}),
     "cdr.reopen_case": Edit(CDOP, lambda p, o: _case(p, o, closed_on=date(2025, 3, 11)),
