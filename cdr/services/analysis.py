@@ -59,3 +59,31 @@ def compared(case) -> list[AnalysisRow]:
 def has_draft(case) -> bool:
     """Whether the child death review meeting proposed anything on the analysis form."""
     return any(getattr(case, column) for column in DRAFT_ANALYSIS.values())
+
+
+def draft_factors_text(row) -> str | None:
+    """The draft's factors in one text, domain by domain with their grade (for the panel
+    pack), after any factors written before the four domains; `row` has the case's columns."""
+    lines = [row.analysis_factors] if row.analysis_factors else []
+    for domain, name in DOMAINS.items():
+        factors = getattr(row, DRAFT_ANALYSIS[f"factors_{domain}"])
+        grade = getattr(row, DRAFT_ANALYSIS[f"grade_{domain}"])
+        if factors or grade:
+            graded = f" (grade {grade})" if grade else ""
+            lines.append(f"{name}{graded}: {factors or 'none written'}")
+    return "\n".join(lines) or None
+
+
+def category_text(row) -> str:
+    """The confirmed category, else the draft's as proposed, else "Not yet decided"."""
+    if row.category:
+        return CATEGORIES.get(row.category, row.category)
+    if row.draft_category:
+        return f"Proposed: {CATEGORIES.get(row.draft_category, row.draft_category)}"
+    return "Not yet decided"
+
+
+# The columns draft_factors_text and category_text read.
+PACK_COLUMNS = ("analysis_factors", "category", "draft_category",
+                *(DRAFT_ANALYSIS[f"{kind}_{domain}"] for domain in DOMAINS
+                  for kind in ("factors", "grade")))

@@ -29,7 +29,7 @@ from cdr.models import (
     ChildIdentity,
     PanelItem,
 )
-from cdr.services import lists
+from cdr.services import analysis, lists
 from cdr.services.panel import age_band
 from tracker import deadline_service
 from tracker.deadline_models import Deadline
@@ -90,8 +90,9 @@ PANEL_PACK_COLUMNS = [
 def panel_pack(meeting) -> ExportSheet:
     """The meeting's agenda in order, anonymised: one row per case (case table only)."""
     statement = (
-        sa.select(Case.reference, Case.age_at_death_days, Case.sex, Case.category,
-                  Case.analysis_summary, Case.analysis_factors, Case.analysis_learning)
+        sa.select(Case.reference, Case.age_at_death_days, Case.sex, Case.analysis_summary,
+                  Case.analysis_learning,
+                  *(getattr(Case, column) for column in analysis.PACK_COLUMNS))
         .join(PanelItem, PanelItem.case_id == Case.id)
         # A case since transferred to another partnership leaves this one's agenda.
         .where(PanelItem.meeting_id == meeting.id, Case.partnership_id == meeting.partnership_id)
@@ -100,8 +101,8 @@ def panel_pack(meeting) -> ExportSheet:
     rows = (
         (order, row.reference, age_band(row.age_at_death_days),
          SEXES.get(row.sex or "", "Not known"),
-         CATEGORIES.get(row.category or "", "Not yet decided"), row.analysis_summary,
-         row.analysis_factors, row.analysis_learning)
+         analysis.category_text(row), row.analysis_summary,
+         analysis.draft_factors_text(row), row.analysis_learning)
         for order, row in enumerate(db.session.execute(statement), start=1)
     )
     return ExportSheet("Panel pack", PANEL_PACK_COLUMNS, rows)

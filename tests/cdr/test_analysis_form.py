@@ -355,3 +355,24 @@ def test_the_annual_report_counts_the_confirmed_analysis_only(app, partnership):
             categories["Trauma and other external factors, including medical or surgical "
                        "complications or error"]) == ("3", "0", "0")
     assert (modifiable["Yes"], modifiable["No"]) == ("3", "0")
+
+
+def test_the_panel_pack_carries_the_draft_domain_by_domain(cdop_client, panel_client,
+                                                           partnership, call):
+    from tests.workbooks import download, sheet_rows
+
+    case = make_case(partnership, information_complete=True)
+    record_draft(call, cdop_client, case)
+    meeting = heard_at(case, date(2026, 3, 20))
+
+    _response, book = download(
+        panel_client, f"/child-deaths/panel-meetings/{meeting.id}/panel-pack")
+
+    [row] = sheet_rows(book, "Panel pack")
+    assert row["Category of death"] == "Proposed: Infection"
+    assert row["Factors identified"] == (
+        "The child (grade 2): Born prematurely.\n"
+        "The social environment (grade 1): Parents struggled to reach the clinic.\n"
+        "The physical environment (grade 0): none written\n"
+        "Service provision (grade 2): Referral letter delayed.")
+    assert row["Learning"] == "Faster referral route."
