@@ -376,3 +376,22 @@ def test_the_panel_pack_carries_the_draft_domain_by_domain(cdop_client, panel_cl
         "The physical environment (grade 0): none written\n"
         "Service provision (grade 2): Referral letter delayed.")
     assert row["Learning"] == "Faster referral route."
+
+
+def test_the_draft_and_the_confirmed_analysis_are_audited(cdop_client, partnership, call):
+    case = make_case(partnership, information_complete=True)
+    record_draft(call, cdop_client, case)
+    meeting = heard_at(case, date(2026, 3, 12))
+    record_outcome(call, cdop_client, case, grade_service="1")
+
+    changes = [event.changes for event in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "ChildDeathCase",
+                                    AuditEvent.action == "update",
+                                    AuditEvent.changes.is_not(None))
+        .order_by(AuditEvent.id))]
+    draft, outcome = changes[-2], changes[-1]
+    assert draft["draft_category"] == [None, "infection"]
+    assert draft["draft_modifiable_reason"][1].startswith("A faster referral")
+    assert (outcome["grade_service"], outcome["outcome_meeting_id"]) == (
+        [None, "1"], [None, meeting.id])
+    assert outcome["category"] == [None, "infection"]
