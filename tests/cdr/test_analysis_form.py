@@ -395,3 +395,21 @@ def test_the_draft_and_the_confirmed_analysis_are_audited(cdop_client, partnersh
     assert (outcome["grade_service"], outcome["outcome_meeting_id"]) == (
         [None, "1"], [None, meeting.id])
     assert outcome["category"] == [None, "infection"]
+
+
+def test_a_case_from_a_spreadsheet_completes_at_the_past_cdop_meeting_recorded_for_it(
+        cdop_client, partnership, call):
+    case = make_case(partnership, information_complete=True,
+                     review_meeting_on=date(2025, 10, 1))
+    made = call(cdop_client, "cdr.new_panel_meeting", status=302, data={
+        "meeting_on": ["4", "11", "2025"],
+        "recorded_after_reason": "Reviewed before the tracker; brought in from a spreadsheet"})
+    meeting_id = int(made.response.headers["Location"].rsplit("/", 1)[1])
+    call(cdop_client, "cdr.panel_ready_cases", meeting_id=meeting_id, status=302,
+         data={"case_id": str(case.id)})
+
+    record_outcome(call, cdop_client, case, category="perinatal", modifiable_factors="no")
+
+    stored = saved(case)
+    assert (stored.review_completed_on, stored.outcome_meeting_id) == (date(2025, 11, 4),
+                                                                       meeting_id)
