@@ -18,9 +18,8 @@ down_revision = '0023_home_indexes'
 branch_labels = None
 depends_on = None
 
-OPEN_CASE = "closed_on IS NULL"
 DOCTOR_DUE = "closed_on IS NULL AND next_due IS NOT NULL"
-# (name, columns before, columns after) of the case list's indexes made again with overdue_from.
+# (name, columns before) of the case list's indexes made again with overdue_from at the end.
 REMADE = [
     ('ix_cdr_case_partnership_died', ['partnership_id', 'date_of_death', 'id']),
     ('ix_cdr_case_partnership_jar', ['partnership_id', 'jar_required', 'date_of_death', 'id']),
