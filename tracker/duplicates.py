@@ -125,3 +125,123 @@ def groups(partnership_id: int, page: int, size: int) -> tuple[list[DuplicateGro
             found += its_groups
             more = more or its_more
     return found, more
+
+
+# --- How many rows share each key, kept by the database ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedKey:
+    """A kind of duplicate whose count the database keeps on each row: `column` of `table`
+    is how many of the partnership's rows of `table` have the row's key (itself included),
+    0 for a row without one. A finder then groups only the rows whose count is over 1, off a
+    partial index on `column > 1` (`repeated`), rather than every row of the partnership.
+
+    `keys` are SQL with `{r}` for the row (the first is NULL when the row has no key; the
+    others match NULL to NULL, as the grouping does); `columns` are the columns they read.
+    Triggers (`sharing_ddl`) recount the keys a row had and has on every insert, delete and
+    change of its partnership or key columns, whoever writes; a domain makes them with its
+    table (`attach`) and, for an existing database, in a migration with a frozen copy.
+    """
+
+    table: str
+    column: str
+    keys: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def repeated(column):
+    """A where-clause for the rows whose key is shared (the literal, not a parameter, so that
+    both databases use the partial index on `column > 1`)."""
+    return column > sa.literal_column("1")
+
+
+def _key(spec, n, row):
+    return spec.keys[n].format(r=row)
+
+
+def _same(spec, a, b, alike):
+    """SQL: rows `a` and `b` are of one partnership and have one key (`alike`: SQLite's IS or
+    PostgreSQL's IS NOT DISTINCT FROM, for the keys after the first)."""
+    terms = [f"{a}.partnership_id = {b}.partnership_id", f"{_key(spec, 0, a)} = {_key(spec, 0, b)}"]
+    terms += [f"{_key(spec, n, a)} {alike} {_key(spec, n, b)}" for n in range(1, len(spec.keys))]
+    return " AND ".join(terms)
+
+
+def _count(spec, alike):
+    """SQL: how many rows have the key of the `spec.table` row being updated."""
+    return (f"(SELECT count(*) FROM {spec.table} o "  # noqa: S608 (constants, no input)
+            f"WHERE {_same(spec, 'o', spec.table, alike)})")
+
+
+def _recount(spec, row, alike, only_changed=False):
+    """SQL: set the count of every row with the key of `row` (NEW or OLD), and of `row`
+    itself to 0 when it has none (after a change of key)."""
+    where = f"{_same(spec, spec.table, row, alike)} AND {_key(spec, 0, row)} IS NOT NULL"
+    if only_changed:
+        where += f" AND {spec.table}.{spec.column} IS DISTINCT FROM {_count(spec, alike)}"
+    return f"UPDATE {spec.table} SET {spec.column} = {_count(spec, alike)} WHERE {where}"  # noqa: S608
+
+
+def _zero(spec, row):
+    return (f"UPDATE {spec.table} SET {spec.column} = 0 WHERE id = {row}.id "  # noqa: S608
+            f"AND {spec.column} <> 0 AND {_key(spec, 0, row)} IS NULL")
+
+
+def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
+    """The statements that create the triggers keeping `spec.column` (one database's SQL)."""
+    name = f"{spec.table}_{spec.column}"
+    watched = ", ".join(("partnership_id", *spec.columns))
+    if dialect == "sqlite":
+        unchanged = " AND ".join(f"{_key(spec, n, 'OLD')} IS {_key(spec, n, 'NEW')}"
+                                 for n in range(len(spec.keys)))
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {name}_insert AFTER INSERT ON {spec.table} "
+            f"BEGIN {_recount(spec, 'NEW', 'IS')}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {name}_delete AFTER DELETE ON {spec.table} "
+            f"BEGIN {_recount(spec, 'OLD', 'IS')}; END",
+            f"CREATE TRIGGER IF NOT EXISTS {name}_update AFTER UPDATE OF {watched} ON "
+            f"{spec.table} WHEN NOT (OLD.partnership_id IS NEW.partnership_id AND {unchanged}) "
+            f"BEGIN {_recount(spec, 'OLD', 'IS')}; {_recount(spec, 'NEW', 'IS')}; "
+            f"{_zero(spec, 'NEW')}; END",
+        ]
+    if dialect == "postgresql":
+        alike = "IS NOT DISTINCT FROM"
+        unchanged = " AND ".join(f"{_key(spec, n, 'OLD')} {alike} {_key(spec, n, 'NEW')}"
+                                 for n in range(len(spec.keys)))
+        return [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
+            f"IF TG_OP = 'UPDATE' AND OLD.partnership_id = NEW.partnership_id AND {unchanged} "
+            "THEN RETURN NULL; END IF; "
+            f"IF TG_OP <> 'INSERT' THEN {_recount(spec, 'OLD', alike, True)}; END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {_recount(spec, 'NEW', alike, True)}; "
+            f"{_zero(spec, 'NEW')}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
+            f"CREATE OR REPLACE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {watched} "
+            f"ON {spec.table} FOR EACH ROW EXECUTE FUNCTION {name}()",
+        ]
+    raise ValueError(f"No shared key triggers for {dialect}")
+
+
+def sharing_drop(spec: SharedKey, dialect: str) -> list[str]:
+    """The statements that drop the triggers."""
+    name = f"{spec.table}_{spec.column}"
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}_{event}"
+                for event in ("insert", "delete", "update")]
+    return [f"DROP TRIGGER IF EXISTS {name} ON {spec.table}", f"DROP FUNCTION IF EXISTS {name}()"]
+
+
+def sharing_recount_sql(spec: SharedKey, dialect: str) -> str:
+    """SQL: every row's count recounted."""
+    alike = "IS" if dialect == "sqlite" else "IS NOT DISTINCT FROM"
+    return (f"UPDATE {spec.table} SET {spec.column} = CASE WHEN {_key(spec, 0, spec.table)} "  # noqa: S608
+            f"IS NOT NULL THEN {_count(spec, alike)} ELSE 0 END")
+
+
+def attach(table: sa.Table, *specs: SharedKey) -> None:
+    """Make the triggers of `specs` with `table` (db.create_all())."""
+    for spec in specs:
+        for dialect in ("sqlite", "postgresql"):
+            for statement in sharing_ddl(spec, dialect):
+                sa.event.listen(table, "after_create",
+                                sa.DDL(statement).execute_if(dialect=dialect))

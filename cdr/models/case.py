@@ -9,6 +9,7 @@ from datetime import date, time
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cdr import case_due  # noqa: F401 (its triggers are made with the tables)
 from tracker.audit import Audited
 from tracker.case_records import CaseRecord
 from tracker.extensions import db
@@ -114,7 +115,8 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     # --- Case list (cdr/services/lists.py): its default and reference sorts, per partnership,
     # read in order off these instead of sorting every case of the partnership.
     __table_args__ = (
-        sa.Index("ix_cdr_case_partnership_died", "partnership_id", "date_of_death", "id"),
+        sa.Index("ix_cdr_case_partnership_died", "partnership_id", "date_of_death", "id",
+                 "overdue_from"),
         sa.Index("ix_cdr_case_partnership_reference", "partnership_id", "reference"),
         # The home page's open cases by stage (cdr.services.home): counted from the index
         # alone, up to its cap (closed_on, always NULL here, is held for SQLite's sake: it
@@ -124,12 +126,13 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
                  sqlite_where=sa.text("closed_on IS NULL")),
         # The JAR filter, alone or with overdue: a partnership's JAR cases (or not) by date of
         # death, matched against the overdue cases from this index without reading each case.
+        # (overdue_from, kept by cdr.case_due, is held so the overdue filter reads no case.)
         sa.Index("ix_cdr_case_partnership_jar", "partnership_id", "jar_required",
-                 "date_of_death", "id"),
+                 "date_of_death", "id", "overdue_from"),
         # The case list filtered by designated doctor (alone or with overdue): a partnership's
         # cases of one doctor by date of death, in page order, without reading each case.
         sa.Index("ix_cdr_case_partnership_doctor", "partnership_id", "designated_doctor_id",
-                 "date_of_death", "id"),
+                 "date_of_death", "id", "overdue_from"),
         # My cases (cdr/services/my_cases.py): a designated doctor's open cases with the date
         # of death the list sorts by, from the index alone (closed_on, always NULL here, is
         # held too: SQLite counts an index as covering only when it holds every column named).
@@ -137,6 +140,13 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
                  "date_of_death", "closed_on",
                  postgresql_where=sa.text("closed_on IS NULL"),
                  sqlite_where=sa.text("closed_on IS NULL")),
+        # My cases: a doctor's open cases with a deadline, next deadline first, with what says
+        # whether a case needs them (cdr.case_due's figures), read in order to the page.
+        sa.Index("ix_cdr_case_doctor_due", "designated_doctor_id", "next_due",
+                 "date_of_death", "id", "partnership_id", "next_unpaused_due", "meeting_open",
+                 "closed_on",
+                 postgresql_where=sa.text("closed_on IS NULL AND next_due IS NOT NULL"),
+                 sqlite_where=sa.text("closed_on IS NULL AND next_due IS NOT NULL")),
     )
     __audit_label__ = "reference"
 
@@ -236,5 +246,10 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     outcome_meeting_id: so.Mapped[int | None] = so.mapped_column(index=True)
     review_completed_on: so.Mapped[date | None]
     closed_on: so.Mapped[date | None] = so.mapped_column(index=True)
+    # Kept by the database from the case's open deadlines (cdr.case_due): never written here.
+    next_due: so.Mapped[date | None]
+    next_unpaused_due: so.Mapped[date | None]
+    meeting_open: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    overdue_from: so.Mapped[date | None]
 
     designated_doctor = so.relationship("User", lazy="raise", foreign_keys=[designated_doctor_id])

@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from tracker import duplicates
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.extensions import db
@@ -25,6 +26,14 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
         sa.Index("ix_cdr_child_identity_partnership_nhs", "partnership_id", "nhs_number"),
         sa.Index("ix_cdr_child_identity_partnership_death", "partnership_id", "name_search",
                  "date_of_birth"),
+        # ... and only those whose key another holds (the counts SHARED_KEYS keeps).
+        sa.Index("ix_cdr_child_identity_nhs_shared", "partnership_id", "nhs_number",
+                 "same_nhs", postgresql_where=sa.text("same_nhs > 1"),
+                 sqlite_where=sa.text("same_nhs > 1")),
+        sa.Index("ix_cdr_child_identity_death_shared", "partnership_id", "name_search",
+                 "date_of_birth", "case_id", "same_name_dob",
+                 postgresql_where=sa.text("same_name_dob > 1"),
+                 sqlite_where=sa.text("same_name_dob > 1")),
     )
     __audit_label__ = "case_id"
 
@@ -42,6 +51,10 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     nhs_number: so.Mapped[str | None] = so.mapped_column(sa.String(10), index=True)
     address: so.Mapped[str | None] = so.mapped_column(sa.Text)
     postcode: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    # Kept by the database (SHARED_KEYS): how many of the partnership's children have this
+    # NHS number, and this name and date of birth (this one included; 0 without a number).
+    same_nhs: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    same_name_dob: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     case = so.relationship("ChildDeathCase", lazy="raise",
                            backref=so.backref("identity", uselist=False, lazy="raise"))
@@ -50,6 +63,16 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     def full_name(self) -> str:
         """Given names then family name."""
         return f"{self.given_names} {self.family_name}".strip()
+
+
+SHARED_KEYS = (
+    duplicates.SharedKey("cdr_child_identity", "same_nhs", ("{r}.nhs_number",),
+                         ("nhs_number",)),
+    duplicates.SharedKey("cdr_child_identity", "same_name_dob",
+                         ("{r}.name_search", "{r}.date_of_birth"),
+                         ("name_search", "date_of_birth")),
+)
+duplicates.attach(ChildIdentity.__table__, *SHARED_KEYS)
 
 
 def search_keys(given_names: str, family_name: str) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import STAGES, ChildDeathCase, ChildIdentity
-from tracker import audit, deadline_service, deadlines, overdue_owners
+from tracker import audit, deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import User, user_partnership
@@ -181,11 +181,12 @@ def _open_deadlines_of(case_id):
 def _has_overdue_deadline(today, partnership_ids):
     """The case has an open, unpaused deadline whose (extended) due date has passed.
 
-    Read from the overdue-deadline index alone (tracker.overdue_owners) by partnership,
-    owner type and due date.
+    Read from the figure the database keeps on each case (cdr.case_due.overdue_from), held
+    by the list's indexes: each filter's index is read in page order to the page, and
+    counted, without reading a deadline (matching the cases against every overdue deadline
+    of the partnership read 7,000 of them at 100,000 cases, twice).
     """
-    return ChildDeathCase.id.in_(
-        overdue_owners.overdue_owner_ids(ChildDeathCase.__tablename__, partnership_ids, today))
+    return ChildDeathCase.overdue_from < today
 
 
 def _order(columns, sort, descending):

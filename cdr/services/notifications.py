@@ -190,11 +190,12 @@ def duplicate_groups(partnership_id: int, page: int = 1,
     same name, date of birth and date of death), by reference, never by the child's details;
     linked only for a user who may open them. With whether more groups follow.
 
-    Grouped off the identities' indexes (tracker.duplicates.shared), `size` groups of each
-    reason a page. The name, date of birth and date of death are in two tables: only the
-    names with a date of birth that repeats (off ix_cdr_child_identity_partnership_death)
-    are joined to their cases to be grouped with the date of death. A group of the same
-    death that is every case of one NHS number is that NHS number's group, listed once.
+    Grouped (tracker.duplicates.shared), `size` groups of each reason a page, from only the
+    children whose NHS number, or name and date of birth, another child of the partnership
+    has: the counts the database keeps (ChildIdentity.same_nhs, same_name_dob), off partial
+    indexes of those alone. The date of death is the case's: those children are joined to
+    their cases to be grouped with it. A group of the same death that is every case of one
+    NHS number is that NHS number's group, listed once.
     """
     may_open = (current_user.can(Permission.VIEW_CDR_CASES)
                 and partnership_id in visible_partnership_ids())
@@ -205,12 +206,8 @@ def duplicate_groups(partnership_id: int, page: int = 1,
     same_nhs = (identity.nhs_number,)
     nhs_groups = duplicates.shared(
         sa.select(identity).where(identity.partnership_id == partnership_id,
-                                  identity.nhs_number.is_not(None)), same_nhs, page, size)
-    repeated_names = (
-        sa.select(identity.name_search)
-        .where(identity.partnership_id == partnership_id, identity.name_search.is_not(None))
-        .group_by(identity.name_search, identity.date_of_birth)
-        .having(sa.func.count() > 1))
+                                  identity.nhs_number.is_not(None),
+                                  duplicates.repeated(identity.same_nhs)), same_nhs, page, size)
     same_death = (identity.name_search, identity.date_of_birth, ChildDeathCase.date_of_death)
     others = so.aliased(ChildIdentity)
     cases_of_nhs = (sa.select(sa.func.count()).select_from(others)
@@ -218,7 +215,8 @@ def duplicate_groups(partnership_id: int, page: int = 1,
                            others.nhs_number == sa.func.min(identity.nhs_number))
                     .scalar_subquery())
     death_groups = duplicates.shared(
-        cases.where(identity.name_search.in_(repeated_names)), same_death, page, size,
+        cases.where(identity.name_search.is_not(None),
+                    duplicates.repeated(identity.same_name_dob)), same_death, page, size,
         # Not every case of one NHS number (that group is listed already).
         sa.not_(sa.and_(sa.func.count(identity.nhs_number) == sa.func.count(),
                         sa.func.min(identity.nhs_number) == sa.func.max(identity.nhs_number),

@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from tracker import deadlines
+from tracker import deadlines, duplicates
 from tracker.audit import Audited
 from tracker.case_records import CaseRecord
 from tracker.extensions import db
@@ -81,6 +81,14 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
         sa.Index("ix_serious_incident_partnership_child", "partnership_id",
                  sa.text("lower(child_reference)"), "incident_date", "la_aware_on",
                  "child_reference"),
+        # ... and only those whose key another holds (the counts SHARED_KEYS keeps).
+        sa.Index("ix_serious_incident_case_shared", "partnership_id", "cdr_case_id",
+                 "same_case", postgresql_where=sa.text("same_case > 1"),
+                 sqlite_where=sa.text("same_case > 1")),
+        sa.Index("ix_serious_incident_child_shared", "partnership_id",
+                 sa.text("lower(child_reference)"), "incident_date", "la_aware_on",
+                 "child_reference", "same_child", postgresql_where=sa.text("same_child > 1"),
+                 sqlite_where=sa.text("same_child > 1")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -110,6 +118,10 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     cdr_case_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("cdr_case.id", ondelete="SET NULL"), index=True
     )
+    # Kept by the database (SHARED_KEYS): how many of the partnership's incidents have this
+    # child death case, and this child and dates (this one included; 0 without a case).
+    same_case: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    same_child: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     # --- Notifications ---
     panel_notified_on: so.Mapped[date | None]
@@ -206,3 +218,13 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
         if self.age_at_death_years > CARE_LEAVER_MAX_AGE:
             return CARE_LEAVER_TOO_OLD
         return None
+
+
+SHARED_KEYS = (
+    duplicates.SharedKey("serious_incident", "same_case", ("{r}.cdr_case_id",),
+                         ("cdr_case_id",)),
+    duplicates.SharedKey("serious_incident", "same_child",
+                         ("lower({r}.child_reference)", "{r}.incident_date", "{r}.la_aware_on"),
+                         ("child_reference", "incident_date", "la_aware_on")),
+)
+duplicates.attach(SeriousIncident.__table__, *SHARED_KEYS)

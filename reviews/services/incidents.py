@@ -226,11 +226,11 @@ def duplicate_groups(partnership_id: int, page: int = 1,
     dates, or the same child death case), by reference; linked only for a user who may open
     them. With whether more groups follow.
 
-    Grouped off the indexes on (partnership, child death case) and (partnership, lower-case
-    pseudonym, dates) (tracker.duplicates.shared), `size` groups of each reason a page. A
-    group of the same child that is every incident of one child death case is that case's
-    group, listed once: that test reads each incident's case, so only the pseudonyms that
-    repeat with their dates (off the index alone) are read and tested.
+    Grouped (tracker.duplicates.shared), `size` groups of each reason a page, from only the
+    incidents whose child death case, or lower-case pseudonym and dates, another incident of
+    the partnership has: the counts the database keeps (SeriousIncident.same_case,
+    same_child), off partial indexes of those alone. A group of the same child that is every
+    incident of one child death case is that case's group, listed once.
     """
     may_open = (current_user.can(Permission.VIEW_REVIEWS)
                 and partnership_id in visible_partnership_ids())
@@ -245,13 +245,12 @@ def duplicate_groups(partnership_id: int, page: int = 1,
                          .where(others.partnership_id == partnership_id,
                                 others.cdr_case_id == sa.func.min(incident.cdr_case_id))
                          .scalar_subquery())
-    case_groups = duplicates.shared(incidents.where(incident.cdr_case_id.is_not(None)),
-                                    same_case, page, size)
-    repeated_children = (
-        sa.select(same_child[0]).where(incident.partnership_id == partnership_id)
-        .group_by(*same_child).having(sa.func.count() > 1))
+    case_groups = duplicates.shared(
+        incidents.where(incident.cdr_case_id.is_not(None), duplicates.repeated(incident.same_case)),
+        same_case, page, size)
     child_groups = duplicates.shared(
-        incidents.where(same_child[0].in_(repeated_children)), same_child, page, size,
+        incidents.where(same_child[0].is_not(None), duplicates.repeated(incident.same_child)),
+        same_child, page, size,
         # Not every incident of one child death case (that group is listed already).
         sa.not_(sa.and_(sa.func.count(incident.cdr_case_id) == sa.func.count(),
                         sa.func.min(incident.cdr_case_id) == sa.func.max(incident.cdr_case_id),
