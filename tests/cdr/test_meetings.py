@@ -326,7 +326,7 @@ def test_the_windows_are_labelled_local_practice(cdop_client, partnership, call)
     case_page = call(cdop_client, "cdr.case", case_id=case.id)
 
     assert source.startswith("Local practice, not a statutory timescale. Source: Local "
-                             "practice, not a Working Together 2023 timescale")
+                             "practice, not a Working Together timescale")
     assert "paragraph 5.15 ([004] L257)" in source
     assert "local practice, not a statutory or Working Together timescale" in case_page.text(
         "#meetings-local-practice")
@@ -500,3 +500,15 @@ def test_a_meeting_without_a_time_is_an_all_day_invitation(cdop_client, partners
 def test_no_invitation_for_a_meeting_not_scheduled(cdop_client, partnership, call):
     case = _jar_case(call, cdop_client, partnership)
     call(cdop_client, "cdr.meeting_ics", status=404, case_id=case.id, number=1)
+
+
+@pytest.mark.parametrize("edition", ["WT2018", "WT2023"])
+def test_the_meeting_rules_cite_local_practice_in_both_editions(edition):
+    from tracker import deadlines
+
+    for number in service.MEETING_NUMBERS:
+        rule = deadlines.get_rule(service.rule_key(number), edition)
+        assert rule.duty_label == "Local practice"
+        assert rule.citation.startswith("Local practice, not a Working Together timescale: "
+                                        "Hampshire County Council"), rule.key
+        assert rule.citation.endswith("paragraph 5.15 ([004] L257)"), rule.key

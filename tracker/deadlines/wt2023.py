@@ -31,9 +31,6 @@ _SECONDARY = "chapter cited from partnership procedures summarising the guidance
 _NCMD = "chapter cited from the National Child Mortality Database's summary of it (secondary)"
 
 _2018 = {rule.key: rule for rule in wt2018.RULES}
-_RR_LOCAL = ("Local practice, not a Working Together 2023 timescale: Hampshire County Council "
-             "Children's Services safeguarding procedure (local practice), paragraph 5.15 "
-             "([004] L257)")
 
 
 def _as_2023(key: str, **changes) -> Rule:
@@ -59,11 +56,9 @@ RULES = (
         "Working Together states them. A working day in these Regulations (regulation 2(1), "
         "read) is any day but a Saturday, Sunday, bank holiday, Christmas Day or Good Friday.",
     ),
-    # Local practice in both editions: the windows are the local procedure's, not Working
-    # Together's (none of the 2023 sources read gives one: ../shared/GUIDANCE-2023.md).
-    _as_2023("rr_meeting_1", citation=_RR_LOCAL),
-    _as_2023("rr_meeting_2", citation=_RR_LOCAL),
-    _as_2023("rr_meeting_3", citation=_RR_LOCAL),
+    _as_2023("rr_meeting_1"),
+    _as_2023("rr_meeting_2"),
+    _as_2023("rr_meeting_3"),
     _as_2023(
         "agency_information_request",
         label="Agencies return the reporting form",
