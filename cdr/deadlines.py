@@ -17,7 +17,13 @@ CHILD_DEATH_DEADLINES = CaseDeadlines(
         DeadlineSpec("rr_meeting_1", "date_of_death", applies_when=_JAR),
         DeadlineSpec("rr_meeting_2", "date_of_death", applies_when=_JAR),
         # Met when the meeting is held: the meetings service records it on the deadline.
-        DeadlineSpec("rr_meeting_3", "post_mortem_results_on", applies_when=_JAR),
+        # Not needed when no post-mortem will be held or the coroner has not taken the case:
+        # no results will ever start its clock (the default the issue chose: set aside from
+        # that decision's date, not a clock started by it).
+        DeadlineSpec("rr_meeting_3", "post_mortem_results_on", applies_when=_JAR,
+                     set_aside_by="no_post_mortem_on",
+                     set_aside_reason="Not needed: no post-mortem will be held, or the "
+                     "coroner has not taken the case"),
     ),
     # The case follows the edition in force on the day the child died.
     edition_from="date_of_death",

@@ -113,10 +113,12 @@ def _insert_deadlines(cases, meetings, requests):
     rows = []
     for mapping, owners in ((CHILD_DEATH_DEADLINES, cases), (AGENCY_REQUEST_DEADLINES, requests)):
         for owner in owners:
-            record = SimpleNamespace(**owner)
+            # Columns the demo leaves empty (no post-mortem, say) read as empty.
+            record = SimpleNamespace(**{**dict.fromkeys(mapping.columns), **owner})
             for key, values in wanted_deadlines(record, mapping, dates).items():
                 values.setdefault("met_on", held.get((owner["id"], key)))
-                rows.append({**values, "rule_key": key, "item": "",
+                rows.append({"not_applicable_reason": None, **values, "rule_key": key,
+                             "item": "",
                              "owner_type": mapping.owner_type, "owner_id": owner["id"]})
     insert_rows(Deadline.__table__, rows)
 

@@ -131,7 +131,7 @@ class Rebuilt(NamedTuple):
 
 
 _COMPARED = ("partnership_id", "edition", "trigger_date", "earliest_date", "due_date", "met_on",
-             "rules_version")
+             "rules_version", "not_applicable_reason")
 
 
 def rebuild_all() -> Rebuilt:
@@ -202,10 +202,13 @@ def _rebuild(case_type: CaseDeadlines, dates: Dates) -> Rebuilt:
         for key, values in wanted.items():
             row = current.get(key)
             if row is None:
-                inserts.append({"met_on": None, **values, "rule_key": key, "item": "",
+                inserts.append({"met_on": None, "not_applicable_reason": None, **values,
+                                "rule_key": key, "item": "",
                                 "owner_type": case_type.owner_type, "owner_id": case.id})
                 continue
             values.setdefault("met_on", row.met_on)
+            # A reason recorded on the deadline is kept unless the mapping owns it.
+            values.setdefault("not_applicable_reason", row.not_applicable_reason)
             if tuple(row[3:]) != tuple(values[name] for name in _COMPARED):
                 updates.append({"b_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
     _write(inserts, updates, deletes)

@@ -57,9 +57,23 @@ class DeadlineSpec:
     # A second date that starts the clock instead when it is later than the trigger (such
     # as the day a suspicion arose after the incident was known); None or empty: the trigger.
     later_of: str | None = None
+    # A date column that sets the deadline aside as not needed (no post-mortem will be held,
+    # so no results will come): while the trigger is empty and this date is recorded, the
+    # deadline is stored from this date with `set_aside_reason` as its not-applicable reason,
+    # so it is never open, overdue or reminded, and compliance counts it as not applicable.
+    set_aside_by: str | None = None
+    set_aside_reason: str = ""
+
+    def set_aside(self, case) -> bool:
+        """Whether this case has the deadline set aside as not needed (see `set_aside_by`)."""
+        return (self.set_aside_by is not None and getattr(case, self.trigger) is None
+                and getattr(case, self.set_aside_by) is not None)
 
     def start(self, case):
-        """The date the clock starts for this case: the trigger, or `later_of` when later."""
+        """The date the clock starts for this case: the trigger, or `later_of` when later (or
+        the date it was set aside)."""
+        if self.set_aside(case):
+            return getattr(case, self.set_aside_by)
         started = getattr(case, self.trigger)
         later = getattr(case, self.later_of) if self.later_of else None
         if started is None or later is None:
@@ -68,7 +82,7 @@ class DeadlineSpec:
 
     def wanted_for(self, case) -> bool:
         """Whether this case (an ORM object or a Core row) should have this deadline now."""
-        if getattr(case, self.trigger) is None:
+        if getattr(case, self.trigger) is None and not self.set_aside(case):
             return False
         return all(_meets(getattr(case, name), wanted) for name, wanted in self.applies_when)
 
@@ -77,6 +91,7 @@ class DeadlineSpec:
         """The case columns this deadline reads."""
         names = {self.trigger, *(name for name, _ in self.applies_when)}
         names |= {self.later_of} if self.later_of else set()
+        names |= {self.set_aside_by} if self.set_aside_by else set()
         return names | ({self.met} if self.met else set())
 
 

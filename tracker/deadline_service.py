@@ -208,6 +208,10 @@ def wanted_deadlines(case, case_type: CaseDeadlines, dates: Dates) -> dict[str, 
         if spec.met is not None:
             # Otherwise met_on is left as it is: a later form may record it on the deadline.
             values["met_on"] = getattr(case, spec.met)
+        if spec.set_aside_by is not None:
+            # The mapping owns this deadline's reason: set aside as not needed, or applicable.
+            values["not_applicable_reason"] = (spec.set_aside_reason if spec.set_aside(case)
+                                               else None)
         wanted[spec.rule_key] = values
     return wanted
 

@@ -63,6 +63,11 @@ JAR_CRITERIA = {
     "attendance",
 }
 
+# Why the third rapid response meeting (after all post-mortem results) is not needed.
+NO_POST_MORTEM = {"not_held": "No post-mortem will be held",
+                  "coroner_declined": "The coroner has not taken the case"}
+YES_NO_NOT_KNOWN = {"yes": "Yes", "no": "No", "not_known": "Not known"}
+
 # The ten categories of the national child death analysis form.
 CATEGORIES = {
     "deliberate": "Deliberately inflicted injury, abuse or neglect",
@@ -195,6 +200,29 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     jar_required: so.Mapped[bool] = so.mapped_column(default=False, index=True)
     # All post-mortem results received: starts the third rapid response meeting's clock.
     post_mortem_results_on: so.Mapped[date | None]
+    # No post-mortem will be held, or the coroner has not taken the case (a key of
+    # NO_POST_MORTEM), the date that was decided and who decided it: the third rapid response
+    # meeting is then not needed and the case can move on from the Joint Agency Response.
+    no_post_mortem: so.Mapped[str | None] = so.mapped_column(sa.String(24))
+    no_post_mortem_on: so.Mapped[date | None]
+    no_post_mortem_decided_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+
+    # --- Inquest and the family's support (cdr/services/family.py) ---
+    inquest_on: so.Mapped[date | None]
+    inquest_conclusion: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # A prevention of future deaths report (Coroners (Investigations) Regulations 2013,
+    # regulation 28): its date and what it asked.
+    pfd_report_on: so.Mapped[date | None]
+    pfd_report_concerns: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The family's key worker: a professional, not the family (name and agency).
+    key_worker_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    key_worker_agency: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # When "When a child dies" (or equivalent information) was offered to the family.
+    family_information_offered_on: so.Mapped[date | None]
+    # The reporting form's "Was bereavement support offered to the family?" (a key of
+    # YES_NO_NOT_KNOWN) and what was offered.
+    bereavement_support_offered: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    bereavement_support_details: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     designated_doctor_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id"), index=True

@@ -12,8 +12,9 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import JAR_CRITERIA, ChildDeathCase, ChildIdentity, RapidResponseMeeting
+from cdr.models.case import NO_POST_MORTEM
 from cdr.services import timeline
-from tracker import audit, deadline_service
+from tracker import audit, deadline_service, deadlines
 from tracker.calendar import is_working_day
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -40,6 +41,12 @@ class Refused(Exception):
 def rule_key(number: int) -> str:
     """The stored deadline's rule for meeting `number`."""
     return f"rr_meeting_{number}"
+
+
+def rule_of(case, number: int):
+    """The rule of meeting `number` in the case's edition: its duty (local practice) and
+    citation, as the meeting page shows them."""
+    return deadlines.get_rule(rule_key(number), case.rules_edition or deadlines.CURRENT_EDITION)
 
 
 def meeting_label(number: int) -> str:
@@ -99,6 +106,9 @@ def _check_results_date(case, results_on, today):
                           "post-mortem results were received cannot be removed",
                           "post_mortem_results_on")
         return
+    if case.no_post_mortem_on is not None and results_on != case.post_mortem_results_on:
+        raise Refused("The case records that no post-mortem will be held. Change that first "
+                      "if post-mortem results have been received", "post_mortem_results_on")
     if results_on > today:
         raise Refused("Date all post-mortem results were received must be today or in the "
                       "past", "post_mortem_results_on")
@@ -106,6 +116,12 @@ def _check_results_date(case, results_on, today):
         raise Refused("Date all post-mortem results were received must be on or after the "
                       f"date of death ({format_date(case.date_of_death)})",
                       "post_mortem_results_on")
+
+
+def no_post_mortem_text(case) -> str:
+    """'no post-mortem will be held' or 'the coroner has not taken the case'."""
+    text = NO_POST_MORTEM.get(case.no_post_mortem, NO_POST_MORTEM["not_held"])
+    return text[0].lower() + text[1:]
 
 
 # --- Windows and proposed dates --------------------------------------------------------------
@@ -116,6 +132,11 @@ class Window(NamedTuple):
 
     first: date | None
     last: date | None
+
+    def is_late(self, day: date) -> bool:
+        """Whether a date is after the window: the only case that needs a reason (a meeting
+        held earlier than its window is never asked for one)."""
+        return self.last is not None and day > self.last
 
     def contains(self, day: date) -> bool:
         """Whether a date is inside the window (a window with no dates contains every day)."""
@@ -193,6 +214,9 @@ def why_not_schedulable(case, number: int) -> str | None:
     if not case.jar_required:
         return ("A Joint Agency Response is not required for this case. Tick the criteria "
                 "that apply before scheduling rapid response meetings.")
+    if number == 3 and case.no_post_mortem_on is not None:
+        return (f"The third rapid response meeting is not needed: {no_post_mortem_text(case)}"
+                f" (recorded on {format_date(case.no_post_mortem_on)}).")
     if number == 3 and case.post_mortem_results_on is None:
         return ("The third rapid response meeting can only be scheduled once all post-mortem "
                 "results have been received. Record the date they were received first.")
@@ -218,8 +242,8 @@ def save_meeting(case, number: int, details: MeetingDetails, window: Window,
                  today: date) -> RapidResponseMeeting:
     """Schedule, change or record as held meeting `number` of a case (no commit).
 
-    A date outside the window is allowed with a reason; a held meeting sets `met_on` on its
-    stored deadline. Raises Refused with the message for the user.
+    A date after the window is allowed with a reason (an earlier one needs none); a held
+    meeting sets `met_on` on its stored deadline. Raises Refused with the message for the user.
     """
     _check_meeting(case, number, details, window, today)
     meeting = meeting_of(case, number)
@@ -231,7 +255,7 @@ def save_meeting(case, number: int, details: MeetingDetails, window: Window,
     before = (meeting.meeting_on, meeting.held)
     for name, value in details._asdict().items():
         setattr(meeting, name, value)
-    if window.contains(details.meeting_on):
+    if not window.is_late(details.meeting_on):
         meeting.outside_window_reason = None
     sync_met_dates(case, {number: meeting})
     case.updated_at = utcnow()  # a change to a meeting is a change to the case (its version)
@@ -249,9 +273,10 @@ def _check_meeting(case, number, details, window, today):
     if details.held and details.meeting_on > today:
         raise Refused("Date of the meeting must be today or in the past if the meeting has "
                       "been held", "meeting_on")
-    if not window.contains(details.meeting_on) and not details.outside_window_reason:
-        raise Refused(f"Enter why the meeting is outside its window ({window.text})",
-                      "outside_window_reason", outside_window=True)
+    if window.is_late(details.meeting_on) and not details.outside_window_reason:
+        raise Refused("Enter why the meeting is later than its window (which ends on "
+                      f"{format_date(window.last)})", "outside_window_reason",
+                      outside_window=True)
     _check_not_identifying(case, details)
 
 
@@ -399,6 +424,7 @@ class MeetingsSection(NamedTuple):
     reasons: list[str]
     slots: list[MeetingSlot]
     doctor: str | None
+    no_post_mortem: str  # "No post-mortem will be held" or "": see cdr.services.post_mortem
 
 
 def section(case, deadline_rows) -> MeetingsSection:
@@ -411,4 +437,6 @@ def section(case, deadline_rows) -> MeetingsSection:
         slots.append(MeetingSlot(number, meeting_label(number), row,
                                  window_of(row.deadline if row else None),
                                  recorded.get(number), why_not_schedulable(case, number)))
-    return MeetingsSection(jar_reasons(case), slots, doctor_name(case))
+    no_post_mortem = (NO_POST_MORTEM.get(case.no_post_mortem, "")
+                      if case.no_post_mortem_on else "")
+    return MeetingsSection(jar_reasons(case), slots, doctor_name(case), no_post_mortem)

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase, RapidResponseMeeting
+from cdr.services import stages
 from tracker import deadline_service, deadlines
 from tracker.calendar import add_working_days
 from tracker.deadline_models import Deadline
@@ -68,6 +69,7 @@ class MyCase(NamedTuple):
     label: str
     status: object  # tracker.deadlines.DeadlineStatus, or None
     meetings_held: int
+    meetings_needed: int  # three, or two when no post-mortem will be held
 
 
 def my_case_rows(cases, today: date, rules: dict) -> list[MyCase]:
@@ -93,5 +95,6 @@ def my_case_rows(cases, today: date, rules: dict) -> list[MyCase]:
         if row is not None:
             label = deadlines.get_rule(row.rule_key, row.edition).label
             status = deadline_service.status_of(row, today, rules.get(case.partnership_id))
-        found.append(MyCase(case, row, label or "", status, held.get(case.id, 0)))
+        found.append(MyCase(case, row, label or "", status, held.get(case.id, 0),
+                            stages.meetings_needed(case)))
     return found

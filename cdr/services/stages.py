@@ -31,9 +31,16 @@ def stage_of(case, *, meetings_held: int, requests_open: int, requests_total: in
     if requests_total:
         return "information"
     if case.jar_required:
-        # Once the three rapid response meetings are held, gathering information comes next.
-        return "rapid_response" if meetings_held < 3 else "information"
+        # Once the rapid response meetings it needs are held, gathering information comes next.
+        return "rapid_response" if meetings_held < meetings_needed(case) else "information"
     return "notified"
+
+
+def meetings_needed(case) -> int:
+    """How many rapid response meetings a Joint Agency Response needs: three, or two when no
+    post-mortem will be held (or the coroner has not taken the case), as the third meets
+    after all post-mortem results. `case` is an ORM case or a Core row with the column."""
+    return 2 if case.no_post_mortem_on is not None else 3
 
 
 def tasks(case, *, meetings_held: int, requests_open: int, requests_total: int,
@@ -121,7 +128,8 @@ def refresh_stages(session, case_ids) -> None:
     table = ChildDeathCase.__table__
     rows = connection.execute(
         sa.select(table.c.id, table.c.stage, table.c.closed_on, table.c.review_meeting_on,
-                  table.c.information_complete, table.c.jar_required)
+                  table.c.information_complete, table.c.jar_required,
+                  table.c.no_post_mortem_on)
         .where(table.c.id.in_(case_ids))
     ).all()
     counts = _counts(connection, [row.id for row in rows])

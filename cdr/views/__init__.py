@@ -4,6 +4,7 @@ from cdr.views import (  # noqa: F401
     annual_report,
     cases,
     exports,
+    family,
     meetings,
     notifications,
     panel,

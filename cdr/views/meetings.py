@@ -139,7 +139,7 @@ def meeting(case_id, number):
         else:
             flash(f"{service.meeting_label(number)} saved.{_sent_text(sent)}", "success")
             return _back_to_case(case)
-    outside = outside or _outside(form, window)
+    outside = outside or _late(form, window)
     return _render_meeting(case, number, form, window, deadline, proposals, blocked, outside,
                            400 if form.errors else 200)
 
@@ -161,10 +161,11 @@ def _fill_meeting_form(form, case, existing, proposals):
         form.meeting_on.data = date.fromisoformat(request.args.get("date", ""))
 
 
-def _outside(form, window):
-    """Whether the date on the form (a valid one) falls outside the window."""
+def _late(form, window):
+    """Whether the date on the form (a valid one) is later than the window (an earlier date
+    needs no reason, so gets no warning)."""
     day = form.meeting_on.data
-    return day is not None and not form.meeting_on.errors and not window.contains(day)
+    return day is not None and not form.meeting_on.errors and window.is_late(day)
 
 
 def _details(form):
@@ -191,6 +192,7 @@ def _render_meeting(case, number, form, window, deadline, proposals, blocked, ou
         "cdr/meetings/meeting.html", case=case, number=number, form=form, window=window,
         deadline=deadline, proposals=proposals, blocked=blocked, outside=outside,
         label=service.meeting_label(number), meeting=service.meeting_of(case, number),
+        rule=service.rule_of(case, number),
     ), status
 
 

@@ -85,8 +85,9 @@ class MeetingForm(SubmissionKeyForm, StripWhitespaceForm):
     actions = _text("Actions", _LONG_TEXT, "Who will do what, and by when.", area=True)
     notes = _text("Notes", _LONG_TEXT, area=True)
     outside_window_reason = _text(
-        "Reason for a date outside the window", _LONG_TEXT,
-        "Only needed when the date is outside the meeting's window.", area=True)
+        "Reason for a date later than the window", _LONG_TEXT,
+        "Needed only if the date is after the end of the meeting's window (an earlier date "
+        "needs no reason).", area=True)
     held = BooleanField("The meeting has been held", widget=GovCheckboxInput())
     version = HiddenField()
 

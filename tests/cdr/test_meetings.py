@@ -262,14 +262,14 @@ def test_no_meeting_without_a_joint_agency_response(cdop_client, partnership, ca
     assert service.meeting_of(case, 1) is None
 
 
-def test_a_date_outside_the_window_warns_and_needs_a_reason(cdop_client, partnership, call):
+def test_a_date_later_than_the_window_warns_and_needs_a_reason(cdop_client, partnership, call):
     case = _jar_case(call, cdop_client, partnership)
 
     page = _meeting(call, cdop_client, case, 1, date(2025, 3, 12), status=400)
 
     assert page.errors == [
-        "Enter why the meeting is outside its window (4 March 2025 to 8 March 2025)"]
-    assert "outside its window" in page.text(".govuk-warning-text")
+        "Enter why the meeting is later than its window (which ends on 8 March 2025)"]
+    assert "later than its window" in page.text(".govuk-warning-text")
     assert page.html.select_one("textarea#outside_window_reason") is not None
     assert service.meeting_of(case, 1) is None
 
@@ -279,6 +279,58 @@ def test_a_date_outside_the_window_warns_and_needs_a_reason(cdop_client, partner
     row = _meeting_row(call(cdop_client, "cdr.case", case_id=case.id), 1)
     assert "12 March 2025" in row
     assert "Outside the window: The police could not attend sooner" in row
+
+
+def test_the_reason_field_is_on_the_form_before_any_error(cdop_client, partnership, call):
+    case = _jar_case(call, cdop_client, partnership)
+
+    page = call(cdop_client, "cdr.meeting", case_id=case.id, number=1)
+
+    assert page.html.select_one("textarea#outside_window_reason") is not None
+    assert "Needed only if the date is after 8 March 2025" in page.text(
+        "#outside_window_reason-hint")
+    assert page.html.select_one(".govuk-warning-text") is None
+
+
+def test_a_late_date_saved_with_its_reason_the_first_time(cdop_client, partnership, call):
+    case = _jar_case(call, cdop_client, partnership)
+
+    _meeting(call, cdop_client, case, 1, date(2025, 3, 12),
+             outside_window_reason="The police could not attend sooner")
+
+    assert service.meeting_of(case, 1).outside_window_reason == (
+        "The police could not attend sooner")
+
+
+def test_a_date_earlier_than_the_window_needs_no_reason(cdop_client, partnership, call):
+    case = _jar_case(call, cdop_client, partnership)  # the second window: 8 to 10 March
+
+    page = call(cdop_client, "cdr.meeting", case_id=case.id, number=2)
+    assert "8 March 2025 and 10 March 2025" in page.text("#window")
+    _meeting(call, cdop_client, case, 2, date(2025, 3, 6),
+             outside_window_reason="Brought forward")
+
+    saved = service.meeting_of(case, 2)
+    assert saved.meeting_on == date(2025, 3, 6)
+    assert saved.outside_window_reason is None  # never asked for, never kept
+    page = call(cdop_client, "cdr.meeting", case_id=case.id, number=2)
+    assert page.html.select_one(".govuk-warning-text") is None
+    assert "Outside the window" not in _meeting_row(
+        call(cdop_client, "cdr.case", case_id=case.id), 2)
+
+
+def test_the_windows_are_labelled_local_practice(cdop_client, partnership, call):
+    case = _jar_case(call, cdop_client, partnership)
+
+    source = call(cdop_client, "cdr.meeting", case_id=case.id, number=1).text("#window-source")
+    case_page = call(cdop_client, "cdr.case", case_id=case.id)
+
+    assert source.startswith("Local practice, not a statutory timescale. Source: Local "
+                             "practice, not a Working Together timescale")
+    assert "paragraph 5.15 ([004] L257)" in source
+    assert "local practice, not a statutory or Working Together timescale" in case_page.text(
+        "#meetings-local-practice")
+    assert "Local practice" in _deadlines(case_page)["deadline-rr_meeting_1"]
 
 
 def test_a_date_moved_back_inside_the_window_drops_the_reason(cdop_client, partnership, call):
@@ -448,3 +500,15 @@ def test_a_meeting_without_a_time_is_an_all_day_invitation(cdop_client, partners
 def test_no_invitation_for_a_meeting_not_scheduled(cdop_client, partnership, call):
     case = _jar_case(call, cdop_client, partnership)
     call(cdop_client, "cdr.meeting_ics", status=404, case_id=case.id, number=1)
+
+
+@pytest.mark.parametrize("edition", ["WT2018", "WT2023"])
+def test_the_meeting_rules_cite_local_practice_in_both_editions(edition):
+    from tracker import deadlines
+
+    for number in service.MEETING_NUMBERS:
+        rule = deadlines.get_rule(service.rule_key(number), edition)
+        assert rule.duty_label == "Local practice"
+        assert rule.citation.startswith("Local practice, not a Working Together timescale: "
+                                        "Hampshire County Council"), rule.key
+        assert rule.citation.endswith("paragraph 5.15 ([004] L257)"), rule.key

@@ -8,6 +8,11 @@ from tracker.deadlines.rule import Rule
 
 _WT = "Working Together 2018"
 _HANTS = "Hampshire County Council Children's Services safeguarding procedure (local practice)"
+# The rapid response meetings' windows: local practice only. Working Together 2018 sets no
+# timescale for them and defers to SUDIC 2016 and the further child death review guidance
+# ([003] L1627, L1644; DOMAIN.md ambiguity A-04).
+_RR_LOCAL = (f"Local practice, not a Working Together timescale: {_HANTS}, paragraph 5.15 "
+             "([004] L257)")
 
 
 def _wt(chapter: int, paragraph: str, lines: str) -> str:
@@ -55,7 +60,7 @@ RULES = (
         earliest_amount=1,
         direction="after",
         duty="local",
-        citation=f"{_HANTS}, paragraph 5.15 ([004] L257)",
+        citation=_RR_LOCAL,
         note="Local practice only. The source says '1-5 days' without saying calendar or "
         "working days or what starts the clock; calendar days from the death are assumed "
         "(ambiguity A-04).",
@@ -70,7 +75,7 @@ RULES = (
         earliest_amount=5,
         direction="after",
         duty="local",
-        citation=f"{_HANTS}, paragraph 5.15 ([004] L257)",
+        citation=_RR_LOCAL,
         note="Local practice only; calendar days from the death are assumed (ambiguity A-04).",
     ),
     Rule(
@@ -82,7 +87,7 @@ RULES = (
         amount=10,
         direction="after",
         duty="local",
-        citation=f"{_HANTS}, paragraph 5.15 ([004] L257)",
+        citation=_RR_LOCAL,
         note="Held 'after all post mortem results have been received, usually 8-12 weeks' "
         "after the death, so the clock starts when the last result arrives. The source gives "
         "no limit; 10 working days is a local default to confirm. It agrees the report for "
