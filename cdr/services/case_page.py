@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
 from cdr.services import meetings as rr_meetings
+from cdr.services import ncmd, panel, stages, timeline
 from cdr.services import notifications as case_notifications
-from cdr.services import panel, stages, timeline
 from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
 from tracker import deadline_service, deadlines
@@ -72,6 +72,8 @@ class CasePage(NamedTuple):
     notifications: object = None
     # The name of the case owner, who gets its reminders.
     owner: str | None = None
+    # What has gone to the NCMD (cdr.services.ncmd.Section).
+    ncmd: object = None
 
 
 def load(case, today: date) -> CasePage:
@@ -90,6 +92,7 @@ def load(case, today: date) -> CasePage:
         panel=panel.case_section(case, today),
         notifications=case_notifications.section(case),
         owner=name_of(case.owner_id),
+        ncmd=ncmd.section(case),
     )
 
 

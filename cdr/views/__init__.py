@@ -5,6 +5,7 @@ from cdr.views import (  # noqa: F401
     cases,
     exports,
     meetings,
+    ncmd,
     notifications,
     panel,
     requests,
