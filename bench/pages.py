@@ -41,7 +41,7 @@ PAGES = [
      lambda: _endpoint_path("cdr.my_cases")),
     ("Child deaths: the doctor's overdue cases", "designated.doctor@example.org",
      lambda: _doctor_overdue_path()),
-    ("Panel meetings", "cdop.admin@example.org",
+    ("CDOP meetings", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.panel_meetings")),
     ("Outstanding requests", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.outstanding_requests")),

@@ -35,7 +35,7 @@ def init_app(app):
             blueprints=(bp,),
             navigation=(
                 NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
-                NavItem("CDOP panel", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
+                NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),

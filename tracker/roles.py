@@ -24,7 +24,7 @@ ROLE_LABELS = {
     Role.CDOP_ADMIN: "CDOP administrator",
     Role.DESIGNATED_DOCTOR: "Designated doctor for child deaths",
     Role.BUSINESS_UNIT: "Partnership business unit",
-    Role.PANEL_MEMBER: "Panel member",
+    Role.PANEL_MEMBER: "CDOP member",
     Role.AUDITOR: "Read-only auditor",
 }
 

@@ -43,7 +43,7 @@ def _text_area(label, description=None, max_length=TEXT_MAX):
 
 
 class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
-    """Schedule a CDOP panel meeting."""
+    """Schedule a CDOP meeting."""
 
     partnership = RadioField(
         "Partnership", coerce=int, widget=GovRadioInput(),
@@ -63,7 +63,7 @@ class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
         validators=[Length(max=500, message="Place or link must be 500 characters or fewer")],
     )
     notes = _text_area("Notes (optional)",
-                       "Panel members see these notes: never write a child's name in them.")
+                       "CDOP members see these notes: never write a child's name in them.")
     submit = SubmitField("Schedule meeting", widget=GovSubmitInput())
 
     def __init__(self, *args, partnerships=(), today, **kwargs):

@@ -1,6 +1,7 @@
 """The NCMD status of a child death case: the date each national form (notification,
 reporting forms, analysis) was sent to the National Child Mortality Database and who marked
-it, and the index of the cases not yet sent, oldest notified first
+it, and the index of the cases not yet sent, oldest notified first; and the timeline's
+words for the CDOP's meetings: "CDOP meeting" (the national Panel is another body)
 
 Revision ID: 0029_ncmd
 Revises: 0023_home_indexes
@@ -18,6 +19,15 @@ depends_on = None
 
 FORMS = ('notification', 'reporting', 'analysis')
 NOT_SENT = "ncmd_analysis_sent_on IS NULL"
+# The words the timeline's stored lines used for a CDOP's meeting, and the ones it uses now
+# ("Added to the agenda of the CDOP meeting of 1 April 2026").
+OLD_WORDS, NEW_WORDS = 'CDOP panel meeting', 'CDOP meeting'
+
+
+def _reword(old, new):
+    timeline = sa.table('timeline_entry', sa.column('text', sa.String))
+    op.execute(timeline.update().where(timeline.c.text.like(f'%{old}%'))
+               .values(text=sa.func.replace(timeline.c.text, old, new)))
 
 
 def upgrade():
@@ -38,9 +48,11 @@ def upgrade():
                     ['partnership_id', 'notification_received_on', 'id',
                      'ncmd_analysis_sent_on'], unique=False,
                     postgresql_where=sa.text(NOT_SENT), sqlite_where=sa.text(NOT_SENT))
+    _reword(OLD_WORDS, NEW_WORDS)
 
 
 def downgrade():
+    _reword(NEW_WORDS, OLD_WORDS)
     op.drop_index('ix_cdr_case_ncmd_not_sent', table_name='cdr_case')
     for form in reversed(FORMS):
         if op.get_bind().dialect.name != 'sqlite':

@@ -1,4 +1,4 @@
-"""CDOP panel meetings: scheduling, the agenda of ready cases, its order, and who may do what."""
+"""CDOP meetings: scheduling, the agenda of ready cases, its order, and who may do what."""
 
 from datetime import date, time
 
@@ -56,7 +56,7 @@ def test_scheduling_a_meeting_shows_it_on_the_list(cdop_client, partnership, cal
     assert (meeting.partnership_id, meeting.meeting_on, meeting.starts_at) == (
         partnership.id, date(2026, 4, 14), time(14, 30))
     page = call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
-    assert page.text("h1") == "CDOP panel meeting of 14 April 2026"
+    assert page.text("h1") == "CDOP meeting of 14 April 2026"
     assert "2:30pm" in page.text() and "Room 2, County Hall" in page.text()
     assert "14 April 2026" in call(cdop_client, "cdr.panel_meetings").text("#meetings")
 
@@ -137,7 +137,7 @@ def test_only_ready_cases_are_offered_and_added(cdop_client, partnership, call):
     agenda = call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
     assert agenda_references(agenda) == [ready.reference]
     assert [e.text for e in timeline.entries(ready)] == [
-        "Added to the agenda of the CDOP panel meeting of 1 April 2026"]
+        "Added to the agenda of the CDOP meeting of 1 April 2026"]
     again = call(cdop_client, "cdr.panel_ready_cases", meeting_id=meeting.id)
     assert ready.reference not in again.text()
 
