@@ -303,3 +303,18 @@ def test_a_case_number_beyond_any_record_is_refused_not_a_server_error(cdop_clie
                        data={"case_id": number})
         assert refused.errors == ["That case cannot be added: it is not ready for the panel, "
                                   "or it is already on an agenda"]
+
+
+def test_the_words_are_cdop_member_and_cdop_meetings(panel_client, partnership, call):
+    # The national Panel is another body: a CDOP's members and meetings are the CDOP's.
+    meeting = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2026, 4, 14))
+    db.session.add(meeting)
+    db.session.commit()
+    home = call(panel_client, "main.home")
+    assert "Signed in as" in home.text() and ", CDOP member." in home.text()
+    assert "CDOP meetings" in home.text(".govuk-service-navigation")
+    listing = call(panel_client, "cdr.panel_meetings")
+    assert listing.text("h1") == "CDOP meetings"
+    for page in (home, listing, call(panel_client, "cdr.panel_meeting", meeting_id=meeting.id)):
+        assert "Panel member" not in page.text()
+        assert "panel meeting" not in page.text().lower()
