@@ -252,3 +252,32 @@ def test_libreoffice_opens_the_ncmd_export(cdop_client, case, soffice, tmp_path)
     header, row = sheets["Analysis form"]
     # Formula-like text stays text.
     assert dict(zip(header, row, strict=True))["Factors: the child"] == "=Prematurity"
+
+
+def test_a_big_period_is_built_in_the_background_with_what_the_inline_one_holds(
+        app, cdop_client, partnership, tmp_path):
+    from tests.conftest import Page
+    from tracker import export_jobs
+
+    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
+    app.config["EXPORT_INLINE_MAX_ROWS"] = 2
+    for day in (1, 2, 3):
+        make_case(partnership, date_of_death=date(2025, 5, day),
+                  notification_received_on=date(2025, 5, day))
+    url = "/child-deaths/ncmd/export?identifying=yes"
+    response = cdop_client.get(url)
+    assert response.status_code == 302 and response.location.startswith("/exports/")
+
+    assert export_jobs.build_queued() == 1
+    ready = Page(cdop_client.get(response.location))
+    link = ready.html.select_one("#download")
+    assert link.text.strip() == (
+        f"Download ncmd-export-{TODAY.isoformat()}-with-identifying-details.xlsx")
+    _, built = download(cdop_client, link["href"])
+
+    app.config["EXPORT_INLINE_MAX_ROWS"] = 5_000
+    _, inline = download(cdop_client, url)
+    assert built.sheetnames == SHEETS
+    for title in SHEETS[1:]:
+        assert _cells(built, title) == _cells(inline, title)
+    assert len(sheet_rows(built, "Notification form")) == 3
