@@ -1,4 +1,5 @@
-"""Benchmark of the largest export: the child death case list, its time and peak memory.
+"""Benchmark of the largest exports: the child death case list and the NCMD export, each one's
+time and peak memory.
 
 `bench_exports(app, rows)` tops the database up to `rows` child death cases (the demo shares
 cases between the domains), then downloads the case list export, with the children's
@@ -37,6 +38,12 @@ from tracker.roles import Role
 
 EXPORTER = "bench.exporter@example.org"
 EXPORT_PATH = "/child-deaths/spreadsheet?identifying=yes"
+# (what it is, its path, the sheet of cases, the sheet of agency requests): each measured.
+EXPORTS = [
+    ("case list export", EXPORT_PATH, "Cases", "Agency requests"),
+    ("NCMD export", "/child-deaths/ncmd/export?identifying=yes", "Notification form",
+     "Reporting form"),
+]
 TIME_TARGET_S, MEMORY_TARGET_MB = 60, 300
 
 
@@ -57,17 +64,23 @@ def bench_exports(app, rows, today=date(2026, 11, 23)):
     # Signed in here, so the measured process never runs Argon2 (its memory would hide the
     # export's): the session cookie is handed over.
     cookie = _signed_in(app, EXPORTER).get_cookie("session").value
+    for number, (what, *_) in enumerate(EXPORTS):
+        _bench_one(uri, cookie, number, what)
+
+
+def _bench_one(uri, cookie, number, what):
+    """Measure one of EXPORTS in its own process and print its figures."""
     result = subprocess.run(  # noqa: S603 (this same module, with fixed arguments)
-        [sys.executable, "-m", "bench.exports", "--uri", uri],
+        [sys.executable, "-m", "bench.exports", "--uri", uri, "--export", str(number)],
         capture_output=True, text=True, check=False,
         env={**os.environ, "BENCH_SESSION_COOKIE": cookie})
     if result.returncode != 0:
-        print(f"  case list export failed:\n{result.stderr[-3000:]}")
+        print(f"  {what} failed:\n{result.stderr[-3000:]}")
         return
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     verdict = ("within" if figures["seconds"] <= TIME_TARGET_S
                and figures["peak_mb"] < MEMORY_TARGET_MB else "OUTSIDE")
-    print(f"  case list export, {figures['rows']:,} cases + {figures['requests']:,} requests:"
+    print(f"  {what}, {figures['rows']:,} cases + {figures['requests']:,} requests:"
           f" the request answered in {figures['answered_seconds']:.2f} s,"
           f" the file was downloaded after"
           f" {figures['seconds']:.1f} s ({figures['cpu_seconds']:.1f} s of CPU),"
@@ -129,8 +142,9 @@ def _proc_status_mb(field):
     return 0
 
 
-def _measure(uri, session_cookie):
-    """Download the export once; its time, size, rows and this process's peak memory."""
+def _measure(uri, session_cookie, number=0):
+    """Download an export (of EXPORTS) once; its time, size, rows and this process's peak
+    memory."""
     from tracker import create_app
 
     app = create_app({"CONFIG_CLASS": "development", "SQLALCHEMY_DATABASE_URI": uri,
@@ -139,7 +153,8 @@ def _measure(uri, session_cookie):
     client.set_cookie("session", session_cookie)
     baseline, resident = _peak_mb(), _resident_mb()
     began, cpu = time.perf_counter(), time.process_time()
-    response = client.get(EXPORT_PATH, buffered=False)
+    _, path, cases_sheet, requests_sheet = EXPORTS[number]
+    response = client.get(path, buffered=False)
     answered = time.perf_counter() - began
     if response.status_code == 302:
         # Too large for the request: it went to a progress page; build it as the scheduler's
@@ -154,11 +169,11 @@ def _measure(uri, session_cookie):
         detail = db.session.scalar(sa.select(AuditEvent.detail).where(
             AuditEvent.action == "export").order_by(AuditEvent.id.desc()).limit(1))
     counts = {name: int(n.replace(",", "")) for name, n in
-              re.findall(r"(Cases|Agency requests) ([\d,]+) rows?", detail or "")}
+              re.findall(rf"({cases_sheet}|{requests_sheet}) ([\d,]+) rows?", detail or "")}
     return {"seconds": elapsed, "answered_seconds": answered, "cpu_seconds": cpu,
             "bytes": size, "peak_mb": _peak_mb(),
             "baseline_mb": baseline, "resident_mb": resident,
-            "rows": counts.get("Cases", 0), "requests": counts.get("Agency requests", 0)}
+            "rows": counts.get(cases_sheet, 0), "requests": counts.get(requests_sheet, 0)}
 
 
 def _build_and_download(app, client, progress_url):
@@ -178,8 +193,9 @@ def main(argv=None):
     """Measure one export and print its figures as one JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uri", required=True)
+    parser.add_argument("--export", type=int, default=0, help="which of EXPORTS")
     args = parser.parse_args(argv)
-    print(json.dumps(_measure(args.uri, os.environ["BENCH_SESSION_COOKIE"])))
+    print(json.dumps(_measure(args.uri, os.environ["BENCH_SESSION_COOKIE"], args.export)))
 
 
 if __name__ == "__main__":

@@ -41,10 +41,12 @@ PAGES = [
      lambda: _endpoint_path("cdr.my_cases")),
     ("Child deaths: the doctor's overdue cases", "designated.doctor@example.org",
      lambda: _doctor_overdue_path()),
-    ("Panel meetings", "cdop.admin@example.org",
+    ("CDOP meetings", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.panel_meetings")),
     ("Outstanding requests", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.outstanding_requests")),
+    ("Not yet sent to the NCMD", "cdop.admin@example.org",
+     lambda: _endpoint_path("cdr.ncmd_not_sent")),
     ("Panel agenda", "cdop.admin@example.org", lambda: _panel_agenda_path()),
     # Practice reviews.
     ("Practice reviews: tracker list", "business.unit@example.org", "/practice-reviews/"),

@@ -15,7 +15,7 @@ def init_app(app):
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home, notifications
-    from cdr.views import exports
+    from cdr.views import exports, ncmd
     from tracker.domains import (
         DeadlineOwners,
         DemoSeeder,
@@ -35,7 +35,7 @@ def init_app(app):
             blueprints=(bp,),
             navigation=(
                 NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
-                NavItem("CDOP panel", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
+                NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
@@ -48,7 +48,7 @@ def init_app(app):
                                            home.describe_deadlines, home.deadline_scope,
                                            home.deadline_lists),
             imports=(CHILD_DEATH_IMPORT,),
-            exports=(exports.CASE_LIST,),
+            exports=(exports.CASE_LIST, ncmd.NCMD_EXPORT),
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(notifications.duplicate_groups),),
         ),

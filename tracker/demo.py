@@ -25,7 +25,7 @@ DEMO_USERS = [
     ("cdop.admin@example.org", "Demo CDOP Administrator", Role.CDOP_ADMIN, ["NSP"]),
     ("designated.doctor@example.org", "Demo Designated Doctor", Role.DESIGNATED_DOCTOR, ["NSP"]),
     ("business.unit@example.org", "Demo Business Unit Manager", Role.BUSINESS_UNIT, ["NSP"]),
-    ("panel.member@example.org", "Demo Panel Member", Role.PANEL_MEMBER, ["NSP"]),
+    ("panel.member@example.org", "Demo CDOP Member", Role.PANEL_MEMBER, ["NSP"]),
     ("auditor@example.org", "Demo Auditor", Role.AUDITOR, ["NSP", "SVP"]),
 ]
 

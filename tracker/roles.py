@@ -24,7 +24,7 @@ ROLE_LABELS = {
     Role.CDOP_ADMIN: "CDOP administrator",
     Role.DESIGNATED_DOCTOR: "Designated doctor for child deaths",
     Role.BUSINESS_UNIT: "Partnership business unit",
-    Role.PANEL_MEMBER: "Panel member",
+    Role.PANEL_MEMBER: "CDOP member",
     Role.AUDITOR: "Read-only auditor",
 }
 
@@ -60,6 +60,8 @@ class Permission(enum.StrEnum):
     # Reminders of deadlines: the in-app notices and one's own reminder settings. Held by
     # every role a reminder source can remind (a case view permission).
     RECEIVE_REMINDERS = "receive_reminders"
+    # Marking a child death case's national forms as sent to the NCMD (the CDOP's own task).
+    RECORD_NCMD = "record_ncmd"
 
 
 P = Permission
@@ -79,6 +81,7 @@ PERMISSIONS = {
         P.EXPORT,
         P.IMPORT,
         P.RECEIVE_REMINDERS,
+        P.RECORD_NCMD,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,

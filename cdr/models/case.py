@@ -152,6 +152,14 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
                  "closed_on",
                  postgresql_where=sa.text("closed_on IS NULL AND next_due IS NOT NULL"),
                  sqlite_where=sa.text("closed_on IS NULL AND next_due IS NOT NULL")),
+        # Not yet sent to the NCMD (cdr/services/ncmd.py): a partnership's cases whose
+        # analysis form has not gone (the last of the three, sent in order), oldest notified
+        # first, read in page order off this index (ncmd_analysis_sent_on, always NULL here,
+        # is held for SQLite's sake, as above).
+        sa.Index("ix_cdr_case_ncmd_not_sent", "partnership_id", "notification_received_on",
+                 "id", "ncmd_analysis_sent_on",
+                 postgresql_where=sa.text("ncmd_analysis_sent_on IS NULL"),
+                 sqlite_where=sa.text("ncmd_analysis_sent_on IS NULL")),
     )
     __audit_label__ = "reference"
 
@@ -279,5 +287,17 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     next_unpaused_due: so.Mapped[date | None]
     meeting_open: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     overdue_from: so.Mapped[date | None]
+
+    # --- Sent to the National Child Mortality Database (cdr/services/ncmd.py) ---
+    # The date each of the national forms went to the NCMD, and who marked it (audited).
+    ncmd_notification_sent_on: so.Mapped[date | None]
+    ncmd_notification_sent_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id"))
+    ncmd_reporting_sent_on: so.Mapped[date | None]
+    ncmd_reporting_sent_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id"))
+    ncmd_analysis_sent_on: so.Mapped[date | None]
+    ncmd_analysis_sent_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id"))
 
     designated_doctor = so.relationship("User", lazy="raise", foreign_keys=[designated_doctor_id])

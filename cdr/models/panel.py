@@ -1,4 +1,4 @@
-"""CDOP panel meetings, the cases on their agenda, and actions from a review."""
+"""CDOP meetings, the cases on their agenda, and actions from a review."""
 
 from datetime import date, time
 
@@ -12,7 +12,7 @@ from tracker.versioning import Versioned
 
 
 class PanelMeeting(PartnershipScoped, Audited, db.Model):
-    """A CDOP panel meeting of one partnership."""
+    """A CDOP meeting of one partnership."""
 
     __tablename__ = "cdr_panel_meeting"
     __audit_label__ = "meeting_on"

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
-from cdr.services import family, panel, stages, timeline
+from cdr.services import family, ncmd, panel, stages, timeline
 from cdr.services import meetings as rr_meetings
 from cdr.services import notifications as case_notifications
 from cdr.services import requests as agency_requests
@@ -74,6 +74,8 @@ class CasePage(NamedTuple):
     owner: str | None = None
     # The inquest and the family's support (cdr.services.family.Section).
     family: object = None
+    # What has gone to the NCMD (cdr.services.ncmd.Section).
+    ncmd: object = None
 
 
 def load(case, today: date) -> CasePage:
@@ -93,6 +95,7 @@ def load(case, today: date) -> CasePage:
         notifications=case_notifications.section(case),
         owner=name_of(case.owner_id),
         family=family.section(case),
+        ncmd=ncmd.section(case),
     )
 
 

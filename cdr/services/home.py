@@ -2,7 +2,7 @@
 
 What waits on the user: for a designated doctor, the rapid response meetings to chair and the
 draft analyses to write for the next panel; for a CDOP administrator, the cases to move on
-to their next step; for both, the outstanding agency requests. The next CDOP panel meeting
+to their next step; for both, the outstanding agency requests. The next CDOP meeting
 for everyone who sees panel material, and the open cases by stage at a glance. Each panel
 issues a fixed number of queries whatever the case count, with counts capped at COUNT_CAP.
 """
@@ -237,7 +237,7 @@ def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
          _at_stage(partnership_ids, "panel").where(
              ~sa.exists().where(PanelItem.of_its_case(case))),
          url_for("cdr.panel_meetings")),
-        ("Heard at a panel meeting: record the outcome and close",
+        ("Heard at a CDOP meeting: record the outcome and close",
          sa.select(PanelItem.case_id)
          .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
          .join(case, PanelItem.of_its_case(case))
@@ -301,7 +301,7 @@ def _outstanding_requests(partnership_ids, today, rules) -> tuple[list, Count]:
 
 
 def next_meeting_panel(user, today: date):
-    """(template, context) of the next CDOP panel meeting of the user's partnerships."""
+    """(template, context) of the next CDOP meeting of the user's partnerships."""
     ids = sorted(user.partnership_ids)
     meeting = db.session.scalar(
         sa.select(PanelMeeting).where(PanelMeeting.partnership_id.in_(ids),

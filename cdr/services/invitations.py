@@ -1,4 +1,4 @@
-"""E-mailed invitations to rapid response meetings and CDOP panel meetings, with the .ics.
+"""E-mailed invitations to rapid response meetings and CDOP meetings, with the .ics.
 
 When a meeting is scheduled or moved, every attendee with an account gets an e-mail with an
 iCalendar invitation attached (METHOD:REQUEST); a cancelled meeting sends METHOD:CANCEL. A
@@ -32,7 +32,7 @@ from tracker.timeutil import LONDON, format_date
 REQUEST, CANCEL, PUBLISH = "REQUEST", "CANCEL", "PUBLISH"
 # An invitation lasts an hour unless the meeting says otherwise (the models have no end time).
 DURATION = timedelta(hours=1)
-# Who is invited to a CDOP panel meeting.
+# Who is invited to a CDOP meeting.
 PANEL_ROLES = (Role.PANEL_MEMBER, Role.CDOP_ADMIN, Role.DESIGNATED_DOCTOR)
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -42,7 +42,7 @@ class Invitation(NamedTuple):
 
     uid: str
     sequence: int
-    title: str  # "First rapid response meeting", "CDOP panel meeting"
+    title: str  # "First rapid response meeting", "CDOP meeting"
     summary: str  # the calendar entry's title
     reference: str | None  # the case's reference, for a case's meeting
     day: date
@@ -72,10 +72,10 @@ def rr_invitation(case, meeting) -> Invitation:
 
 
 def panel_invitation(meeting) -> Invitation:
-    """A CDOP panel meeting's invitation."""
+    """A CDOP meeting's invitation."""
     return Invitation(
         uid=f"cdr-panel-meeting-{meeting.id}@{host()}", sequence=meeting.ics_sequence or 0,
-        title="CDOP panel meeting", summary="CDOP panel meeting", reference=None,
+        title="CDOP meeting", summary="CDOP meeting", reference=None,
         day=meeting.meeting_on, starts_at=meeting.starts_at, place=meeting.place_or_link,
         link=_absolute(url_for("cdr.panel_meeting", meeting_id=meeting.id)))
 
@@ -289,6 +289,6 @@ def doctor_changed(case, old_doctor_id: int | None, today: date, now: datetime) 
 
 
 def panel_meeting_scheduled(meeting, now: datetime) -> int:
-    """Queue the invitations to a newly scheduled CDOP panel meeting (no commit)."""
+    """Queue the invitations to a newly scheduled CDOP meeting (no commit)."""
     return send(panel_invitation(meeting), REQUEST, panel_recipients(meeting),
                 meeting.partnership_id, now)

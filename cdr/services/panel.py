@@ -136,7 +136,7 @@ def time_label(value: time | None) -> str:
 
 def meeting_title(meeting) -> str:
     """How a meeting is named in headings, messages and the timeline."""
-    return f"CDOP panel meeting of {format_date(meeting.meeting_on)}"
+    return f"CDOP meeting of {format_date(meeting.meeting_on)}"
 
 
 # --- Meetings ----------------------------------------------------------------------------

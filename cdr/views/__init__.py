@@ -6,6 +6,7 @@ from cdr.views import (  # noqa: F401
     exports,
     family,
     meetings,
+    ncmd,
     notifications,
     panel,
     requests,

@@ -126,7 +126,7 @@ def panel_pack(meeting_id):
         made_by=f"{current_user.full_name} ({current_user.email})",
         made_at=utcnow(),
         filters=[("Partnership", _partnership_names([meeting.partnership_id])),
-                 ("Panel meeting", title)],
+                 ("CDOP meeting", title)],
     )
     return send_workbook(cover, [exports.panel_pack(meeting)],
                          f"cdop-panel-pack-{meeting.meeting_on.isoformat()}.xlsx",

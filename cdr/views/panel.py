@@ -1,4 +1,4 @@
-"""CDOP panel meetings, the anonymised agenda, outcomes, closing and reopening a case.
+"""CDOP meetings, the anonymised agenda, outcomes, closing and reopening a case.
 
 The meeting pages and the panel's case summaries are anonymised for everyone who may open
 them (panel members included): they read the case table only (cdr.services.panel).
@@ -34,7 +34,7 @@ from tracker.timeutil import clock, format_date, london_today
 @bp.route("/panel-meetings")
 @permission_required(Permission.VIEW_PANEL_PACK)
 def panel_meetings():
-    """The partnership's CDOP panel meetings: upcoming first, then past."""
+    """The partnership's CDOP meetings: upcoming first, then past."""
     today = london_today()
     pagination = page_of(service.meetings_query(today))
     return render_template(

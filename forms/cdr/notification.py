@@ -260,7 +260,7 @@ class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
     flags = _flags()
     circumstances = _text("Circumstances of the death (if known)", max_length=10000,
                           area=True, description="What is known of how the child died. "
-                          "This is not shown to panel members.")
+                          "This is not shown to CDOP members.")
     # Set on the page that shows a duplicate, to record this as a further notification.
     further_of = HiddenField()
 

@@ -44,7 +44,7 @@ def _text_area(label, description=None, max_length=TEXT_MAX):
 
 
 class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
-    """Schedule a CDOP panel meeting."""
+    """Schedule a CDOP meeting."""
 
     partnership = RadioField(
         "Partnership", coerce=int, widget=GovRadioInput(),
@@ -64,7 +64,7 @@ class PanelMeetingForm(SubmissionKeyForm, StripWhitespaceForm):
         validators=[Length(max=500, message="Place or link must be 500 characters or fewer")],
     )
     notes = _text_area("Notes (optional)",
-                       "Panel members see these notes: never write a child's name in them.")
+                       "CDOP members see these notes: never write a child's name in them.")
     recorded_after_reason = TextAreaField(
         "If the meeting has already taken place, why are you recording it now?",
         widget=GovTextArea(),

@@ -46,10 +46,10 @@ def test_a_panel_member_downloads_the_panel_pack(page, live_server, sign_in_as, 
     meeting_id, reference = _meeting_with_agenda(live_server)
     sign_in_as(Role.PANEL_MEMBER)
 
-    page.get_by_role("link", name="CDOP panel").click()
+    page.get_by_role("link", name="CDOP meetings").click()
     page.get_by_role("link", name="6 May 2031").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "CDOP panel meeting of 6 May 2031")
+        "CDOP meeting of 6 May 2031")
     assert_page_healthy(page)
     assert_no_axe_violations(page)
     with page.expect_download() as started:

@@ -199,7 +199,7 @@ def test_a_cdop_administrator_sees_the_cases_to_move_on(cdop_client, partnership
     assert counts == {
         "Information gathered: arrange the child death review meeting": "1",
         "Ready for the CDOP panel and on no agenda": "1",
-        "Heard at a panel meeting: record the outcome and close": "1",
+        "Heard at a CDOP meeting: record the outcome and close": "1",
     }
     assert ready.reference  # the one ready and on no agenda
     link = page.html.select_one("#cdr-to-move-on-list a")["href"]

@@ -1,5 +1,5 @@
 """Meeting invitations by e-mail, received by a real SMTP server on loopback: a rapid response
-meeting scheduled, moved and cancelled through the web forms, and a CDOP panel meeting."""
+meeting scheduled, moved and cancelled through the web forms, and a CDOP meeting."""
 
 from datetime import date, timedelta
 
@@ -366,7 +366,7 @@ def test_only_editors_cancel_and_no_meeting_is_not_found(call, cdop_client, audi
     assert db.session.scalar(db.select(RapidResponseMeeting)) is not None
 
 
-# --- CDOP panel meetings ---------------------------------------------------------------------
+# --- CDOP meetings ---------------------------------------------------------------------
 
 
 def test_scheduling_a_panel_meeting_invites_the_panel(call, cdop_client, partnership, people,
@@ -384,7 +384,7 @@ def test_scheduling_a_panel_meeting_invites_the_panel(call, cdop_client, partner
     assert sorted(str(m["To"]) for m in messages) == expected
     assert business.email not in expected and auditor.email not in expected
     message = smtp_server.to("panel@example.org")[0]
-    assert message["Subject"] == ("Invitation: CDOP panel meeting, Wednesday 12 March 2025 "
+    assert message["Subject"] == ("Invitation: CDOP meeting, Wednesday 12 March 2025 "
                                   "at 10:00")
     calendar, event = _ics(message)
     meeting_id = int(response.response.headers["Location"].rstrip("/").rsplit("/", 1)[1])

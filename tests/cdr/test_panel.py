@@ -1,4 +1,4 @@
-"""CDOP panel meetings: scheduling, the agenda of ready cases, its order, and who may do what."""
+"""CDOP meetings: scheduling, the agenda of ready cases, its order, and who may do what."""
 
 from datetime import date, time
 
@@ -56,7 +56,7 @@ def test_scheduling_a_meeting_shows_it_on_the_list(cdop_client, partnership, cal
     assert (meeting.partnership_id, meeting.meeting_on, meeting.starts_at) == (
         partnership.id, date(2026, 4, 14), time(14, 30))
     page = call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
-    assert page.text("h1") == "CDOP panel meeting of 14 April 2026"
+    assert page.text("h1") == "CDOP meeting of 14 April 2026"
     assert "2:30pm" in page.text() and "Room 2, County Hall" in page.text()
     assert "14 April 2026" in call(cdop_client, "cdr.panel_meetings").text("#meetings")
 
@@ -139,7 +139,7 @@ def test_only_ready_cases_are_offered_and_added(cdop_client, partnership, call):
     agenda = call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
     assert agenda_references(agenda) == [ready.reference]
     assert [e.text for e in timeline.entries(ready)] == [
-        "Added to the agenda of the CDOP panel meeting of 1 April 2026"]
+        "Added to the agenda of the CDOP meeting of 1 April 2026"]
     again = call(cdop_client, "cdr.panel_ready_cases", meeting_id=meeting.id)
     assert ready.reference not in again.text()
 
@@ -305,3 +305,18 @@ def test_a_case_number_beyond_any_record_is_refused_not_a_server_error(cdop_clie
                        data={"case_id": number})
         assert refused.errors == ["That case cannot be added: it is not ready for the panel, "
                                   "or it is already on an agenda"]
+
+
+def test_the_words_are_cdop_member_and_cdop_meetings(panel_client, partnership, call):
+    # The national Panel is another body: a CDOP's members and meetings are the CDOP's.
+    meeting = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2026, 4, 14))
+    db.session.add(meeting)
+    db.session.commit()
+    home = call(panel_client, "main.home")
+    assert "Signed in as" in home.text() and ", CDOP member." in home.text()
+    assert "CDOP meetings" in home.text(".govuk-service-navigation")
+    listing = call(panel_client, "cdr.panel_meetings")
+    assert listing.text("h1") == "CDOP meetings"
+    for page in (home, listing, call(panel_client, "cdr.panel_meeting", meeting_id=meeting.id)):
+        assert "Panel member" not in page.text()
+        assert "panel meeting" not in page.text().lower()

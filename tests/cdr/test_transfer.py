@@ -214,10 +214,10 @@ def test_a_transfer_takes_the_case_off_the_old_partnerships_meetings_to_come(
     # The meeting held keeps the case as its history, still Northshire's.
     assert item_of(held, case).partnership_id == partnership.id
     shown = call(southvale_client, "cdr.case", case_id=case.id)
-    assert ("Removed from the agenda of the CDOP panel meeting of 24 March 2025: transferred to "
+    assert ("Removed from the agenda of the CDOP meeting of 24 March 2025: transferred to "
             "Southvale Partnership") in shown.text("#timeline + ol")
     # Neither meeting is the new partnership's, so neither is listed as the case's.
-    assert "Not on the agenda of any panel meeting; the case is ready for the panel" in \
+    assert "Not on the agenda of any CDOP meeting; the case is ready for the panel" in \
         shown.text()
     for meeting in (held, coming):
         page = call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
@@ -266,7 +266,7 @@ def test_the_new_partnership_can_put_the_case_on_its_own_agenda(
     page = call(southvale_client, "cdr.panel_meeting", meeting_id=meeting.id)
     assert case.reference in page.text("#agenda-table")
     shown = call(southvale_client, "cdr.case", case_id=case.id)
-    assert shown.text("#panel-meetings") == "CDOP panel meeting of 31 March 2025"
+    assert shown.text("#panel-meetings") == "CDOP meeting of 31 March 2025"
 
 
 def test_an_item_left_behind_by_an_earlier_transfer_blocks_nothing(
@@ -297,7 +297,7 @@ def test_the_home_pages_count_the_case_for_its_new_partnership_only(
         cdop_client, southvale_client, call, case, other_partnership, on_old_agendas,
         clock):
     clock.set(TODAY)
-    heard, ready = ("Heard at a panel meeting: record the outcome and close",
+    heard, ready = ("Heard at a CDOP meeting: record the outcome and close",
                     "Ready for the CDOP panel and on no agenda")
     assert to_move_on(call(cdop_client, "main.home"))[heard] == "2"
 

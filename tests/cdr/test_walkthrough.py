@@ -253,7 +253,7 @@ def test_a_death_walked_from_notification_to_transfer(
     assert "the case is ready for the panel" in page.text("#panel ~ p")
     assert newest(page) == ["8 April 2025: Child death review meeting held"]
 
-    # --- A CDOP panel meeting is scheduled and the case added to its agenda -----------------
+    # --- A CDOP meeting is scheduled and the case added to its agenda -----------------
     made = call(cdop_client, "cdr.new_panel_meeting", status=302, data={
         "meeting_on": day(date(2025, 4, 15)), "starts_at": "13:30",
         "place_or_link": "Council offices, room 2", "notes": "Five members expected."})
@@ -263,8 +263,8 @@ def test_a_death_walked_from_notification_to_transfer(
     post_the_form(call, cdop_client, ready, "main table form", "cdr.panel_ready_cases", {},
                   status=302, meeting_id=meeting_id)
     page = case_page()
-    assert page.text("#panel-meetings") == "CDOP panel meeting of 15 April 2025"
-    assert newest(page)[0].endswith(": Added to the agenda of the CDOP panel meeting of "
+    assert page.text("#panel-meetings") == "CDOP meeting of 15 April 2025"
+    assert newest(page)[0].endswith(": Added to the agenda of the CDOP meeting of "
                                     "15 April 2025")
 
     # --- A panel member reads the anonymised agenda and summary ------------------------------

@@ -780,3 +780,43 @@ def test_migration_0018_moves_cases_from_15_december_2023_to_working_together_20
                 assert {row[2] for row in read(conn, editions)} == {"WT2018"}
         _empty(db.engine)
         db.engine.dispose()
+
+
+def test_migration_0029_gives_the_timeline_the_words_cdop_meeting_and_goes_back(tmp_path):
+    """The stored timeline lines that named a "CDOP panel meeting" say "CDOP meeting" (the
+    words the app now writes); other lines are untouched; the downgrade puts the old words
+    back. The NCMD columns start empty. On the database the suite runs on."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    entry_sql = (
+        "INSERT INTO timeline_entry (id, partnership_id, owner_type, owner_id, occurred_at, "
+        "kind, text) VALUES (:id, 1, 'cdr_case', 1, CURRENT_TIMESTAMP, 'panel', :text)")
+    texts = "SELECT text FROM timeline_entry ORDER BY id"
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0023_home_indexes")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(entry_sql), [
+                {"id": 1, "text": "Added to the agenda of the CDOP panel meeting of 1 April 2026"},
+                {"id": 2, "text": "CDOP panel review completed (Infection). Case closed."},
+            ])
+        upgrade(revision="0029_ncmd")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(texts)).scalars().all() == [
+                "Added to the agenda of the CDOP meeting of 1 April 2026",
+                "CDOP panel review completed (Infection). Case closed."]
+        downgrade(revision="0023_home_indexes")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(texts)).scalars().all() == [
+                "Added to the agenda of the CDOP panel meeting of 1 April 2026",
+                "CDOP panel review completed (Infection). Case closed."]
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("cdr_case")}
+            assert not {name for name in columns if name.startswith("ncmd_")}
+        _empty(db.engine)
+        db.engine.dispose()

@@ -257,6 +257,9 @@ EDITS = {
                "review_completed_on": ["11", "3", "2025"]}),
     "cdr.reopen_case": Edit(CDOP, lambda p, o: _case(p, o, closed_on=date(2025, 3, 11)),
                             OTHER_PLACE, typed={"reason": "New information"}),
+    "cdr.mark_ncmd_sent": Edit(
+        CDOP, lambda p, o: (lambda values, case: ({**values, "step": "notification"}, case))(
+            *_case(p, o)), OTHER_PLACE, typed={"sent_on": ["5", "3", "2025"]}),
     # Child deaths: records of a case.
     "cdr.edit_request": Edit(CDOP, _request, {"returned_on": date(2025, 3, 10)}),
     "cdr.move_panel_item": Edit(CDOP, _agenda, {"position": 3}, typed={"direction": "down"},

@@ -63,8 +63,8 @@ def _records_elsewhere(partnership):
         "review_action_id": review_action.id, "review_request_id": review_request.id,
         "yearly_report_id": yearly_report.id,
         "notice_id": notice.id, "email_id": email.id,
-        # Not records: a meeting number, or a position.
-        "number": 1,
+        # Not records: a meeting number, or a position; a national form sent to the NCMD.
+        "number": 1, "step": "notification",
     }
 
 
@@ -88,7 +88,7 @@ def _reminder_records(partnership):
 ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
-    "yearly_report_id", "notice_id", "email_id",
+    "yearly_report_id", "notice_id", "email_id", "step",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
