@@ -5,15 +5,19 @@ tracker.case_records.PartnershipScoped (a guard test checks it). The child's ide
 details live only in `ChildIdentity`, which anonymised pages and exports never load.
 """
 
+from cdr.models.agencies import AGENCY_KINDS, CaseAgency
 from cdr.models.case import (
     CATEGORIES,
+    ETHNICITIES,
     EXPECTED,
     JAR_CRITERIA,
     MODIFIABLE,
+    NHS_NUMBER_ABSENT,
     NOTIFIER_SOURCES,
     PLACES_OF_DEATH,
     SEXES,
     STAGES,
+    YES_NO,
     ChildDeathCase,
 )
 from cdr.models.identity import ChildIdentity
@@ -23,7 +27,12 @@ from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
 from cdr.models.requests import AgencyRequest
 
 __all__ = [
+    "AGENCY_KINDS",
     "CATEGORIES",
+    "ETHNICITIES",
+    "NHS_NUMBER_ABSENT",
+    "YES_NO",
+    "CaseAgency",
     "EXPECTED",
     "MODIFIABLE",
     "NOTIFIER_SOURCES",

@@ -42,6 +42,9 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     nhs_number: so.Mapped[str | None] = so.mapped_column(sa.String(10), index=True)
     address: so.Mapped[str | None] = so.mapped_column(sa.Text)
     postcode: so.Mapped[str | None] = so.mapped_column(sa.String(10))
+    # The child's carers at the time of death (names and relationship, as the notifier gave
+    # them): they identify the family, so they are kept here with the child's details.
+    carers: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     case = so.relationship("ChildDeathCase", lazy="raise",
                            backref=so.backref("identity", uselist=False, lazy="raise"))
