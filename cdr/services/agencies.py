@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from cdr.models import AGENCY_KINDS, CaseAgency
 from cdr.services import timeline
 from tracker.extensions import db
-from tracker.timeutil import utcnow
 
 
 class Refused(ValueError):
@@ -46,7 +45,6 @@ def add_all(case, rows, added_on: date) -> list[CaseAgency]:
 def add(case, row: dict, today: date) -> CaseAgency:
     """Add one agency to the case's list (no commit)."""
     agency = _new(case, row, today)
-    case.updated_at = utcnow()
     timeline.add(case, "agencies", f"Agency added to the list of agencies involved: "
                  f"{agency.name}", happened_on=today)
     return agency
@@ -61,7 +59,6 @@ def remove(case, agency_id: int, today: date) -> str:
         raise Refused("That agency is no longer on this case's list")
     name = agency.name
     db.session.delete(agency)
-    case.updated_at = utcnow()
     timeline.add(case, "agencies", f"Agency removed from the list of agencies involved: {name}",
                  happened_on=today)
     return name

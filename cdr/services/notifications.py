@@ -14,10 +14,14 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from cdr.models import (
+    AGENCY_KINDS,
+    ETHNICITIES,
     EXPECTED,
+    NHS_NUMBER_ABSENT,
     NOTIFIER_SOURCES,
     PLACES_OF_DEATH,
     SEXES,
+    YES_NO,
     CaseNotification,
     CaseTransfer,
     ChildDeathCase,
@@ -381,6 +385,10 @@ class Vocab:
     expected = EXPECTED
     sources = NOTIFIER_SOURCES
     flags = FLAGS
+    nhs_absent = NHS_NUMBER_ABSENT
+    ethnicities = ETHNICITIES
+    yes_no = YES_NO
+    agency_kinds = AGENCY_KINDS
 
     @staticmethod
     def ticked(case) -> list[str]:
@@ -394,6 +402,8 @@ class Section(NamedTuple):
     notifications: list[CaseNotification]
     transfers: list[TransferRow]
     vocab: type = Vocab
+    # The agencies involved in the child's life (cdr.services.agencies), in order added.
+    agencies: list = ()
 
 
 def section(case) -> Section:
@@ -411,4 +421,5 @@ def section(case) -> Section:
         .where(CaseTransfer.case_id == case.id)
         .order_by(CaseTransfer.transferred_at, CaseTransfer.id)
     ).all()
-    return Section(notifications, [TransferRow(*row) for row in rows])
+    return Section(notifications, [TransferRow(*row) for row in rows],
+                   agencies=agencies.of_case(case))
