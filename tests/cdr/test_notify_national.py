@@ -2,7 +2,7 @@
 there, the reason for no NHS number, the rest of the national form's questions, and the
 case's list of agencies involved (made there, then added to and removed from on the case)."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -10,6 +10,7 @@ from cdr.models import CaseAgency, ChildDeathCase, ChildIdentity
 from tests.cdr.factories import make_case
 from tests.cdr.test_notifications import TODAY, answers, cases, day
 from tests.cdr.test_stale_edit import open_form, save
+from tests.workbooks import download, sheet_rows, workbook_text
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
@@ -293,3 +294,28 @@ def test_the_agencies_page_is_for_editors_of_the_partnerships_cases(
     elsewhere = make_case(other_partnership)
     call(cdop_client, "cdr.case_agencies", status=404, case_id=elsewhere.id)
     assert isinstance(case, ChildDeathCase)
+
+
+# --- The case list export ------------------------------------------------------------------
+
+
+def test_the_case_list_export_carries_the_national_answers_and_names_only_when_asked(
+        cdop_client, call):
+    call(cdop_client, "cdr.notify", status=302, data=answers(**NATIONAL))
+
+    _, book = download(cdop_client, "/child-deaths/spreadsheet")
+    [row] = sheet_rows(book, "Cases")
+    assert row["Ethnicity"] == "White: Roma" and row["Cause of death 1a"] == "Drowning"
+    assert row["Date of the fatal event"] == datetime(2025, 2, 28)
+    assert row["Time of the fatal event"] == "23:10" and row["Post-mortem required"] == "Yes"
+    assert row["Alert to the NCMD"] == "Yes"
+    text = workbook_text(book)
+    for named in ("Alex Example", "Senior Example", "Riverside park", "Third drowning"):
+        assert named not in text
+
+    _, named = download(cdop_client, "/child-deaths/spreadsheet?identifying=yes")
+    [row] = sheet_rows(named, "Cases")
+    assert row["Carers"] == "Alex Example, mother"
+    assert row["Senior practitioner present"] == "Dr Senior Example, consultant"
+    assert row["Place of the fatal event"] == "Riverside park"
+    assert row["What the NCMD was alerted to"] == "Third drowning at this park this year"
