@@ -319,3 +319,40 @@ def test_the_case_list_export_carries_the_national_answers_and_names_only_when_a
     assert row["Senior practitioner present"] == "Dr Senior Example, consultant"
     assert row["Place of the fatal event"] == "Riverside park"
     assert row["What the NCMD was alerted to"] == "Third drowning at this park this year"
+
+
+# --- The import ----------------------------------------------------------------------------
+
+
+def test_the_import_carries_the_national_answers_and_checks_them(cdop_client):
+    from tests.cdr.test_import import HEADERS, row
+    from tests.import_files import confirm, problems, upload, workbook
+
+    national = {"Why there is no NHS number": "NHS number not currently available",
+                "Ethnicity": "White: Irish", "Date of the fatal event": date(2025, 2, 28),
+                "Time of the fatal event": "07:45", "Cause of death 1a": "Pneumonia",
+                "Post-mortem required": "No", "Alert to the NCMD": "No",
+                "Senior practitioner present": "Dr Senior Example",
+                "Carers": "Alex Example, father"}
+    bad = upload(cdop_client, "child-deaths", workbook(HEADERS, [
+        row(**{**national, "NHS number": "999 000 0018"}),
+        row(**{**national, "Date of the fatal event": date(2025, 3, 5),
+               "Time of the fatal event": "25:99"}),
+    ]))
+    found = " ".join(str(problem) for problem in problems(bad))
+    assert "Leave why there is no NHS number empty when the NHS number is given" in found
+    assert "Date of the fatal event must be the same as or before the date of death" in found
+    assert "Enter the time on the 24-hour clock, like 14:30" in found
+    assert cases() == []
+
+    preview = upload(cdop_client, "child-deaths", workbook(HEADERS, [row(**national)]))
+    assert "Alex Example" not in preview.get_data(as_text=True)
+    assert confirm(cdop_client, "child-deaths", preview).status_code == 302
+    [case] = cases()
+    assert (case.nhs_number_absent, case.ethnicity, case.fatal_event_on) == (
+        "not_available", "white_irish", date(2025, 2, 28))
+    assert case.fatal_event_time.strftime("%H:%M") == "07:45"
+    assert (case.cause_1a, case.post_mortem_required, case.ncmd_alert) == ("Pneumonia", "no",
+                                                                           "no")
+    assert case.senior_practitioner == "Dr Senior Example"
+    assert db.session.scalar(db.select(ChildIdentity.carers)) == "Alex Example, father"
