@@ -10,6 +10,7 @@ from cdr.models import CaseAgency, ChildDeathCase, ChildIdentity
 from tests.cdr.factories import make_case
 from tests.cdr.test_notifications import TODAY, answers, cases, day
 from tests.cdr.test_stale_edit import open_form, save
+from tests.conftest import Page
 from tests.workbooks import download, sheet_rows, workbook_text
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -356,3 +357,21 @@ def test_the_import_carries_the_national_answers_and_checks_them(cdop_client):
                                                                            "no")
     assert case.senior_practitioner == "Dr Senior Example"
     assert db.session.scalar(db.select(ChildIdentity.carers)) == "Alex Example, father"
+
+
+def test_the_duplicate_page_carries_the_new_answers_back_to_the_form(cdop_client, call):
+    from tests.cdr.test_notifications import _post_duplicate_page
+
+    call(cdop_client, "cdr.notify", data=answers(), status=302)
+    page = call(cdop_client, "cdr.notify", data=answers(
+        death_expected="no", jar_criteria=["jar_suspicious"], ethnicity="white_irish",
+        **AGENCIES))
+
+    changed = Page(_post_duplicate_page(cdop_client, page, "change"))
+
+    assert changed.html.select_one("input[name=agency_2_professional]")["value"] == (
+        "Dr Example, GP")
+    assert changed.html.select_one("input[name=jar_criteria][value=jar_suspicious]"
+                                   ).has_attr("checked")
+    assert changed.html.select_one("select[name=ethnicity] option[selected]")["value"] == (
+        "white_irish")
