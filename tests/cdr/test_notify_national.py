@@ -12,6 +12,7 @@ from tests.cdr.test_notifications import TODAY, answers, cases, day
 from tests.cdr.test_stale_edit import open_form, save
 from tests.conftest import Page
 from tests.workbooks import download, sheet_rows, workbook_text
+from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 
@@ -272,6 +273,9 @@ def test_agencies_are_added_and_removed_on_the_case(cdop_client, call, partnersh
     timeline = call(cdop_client, "cdr.case", case_id=case.id).text("#timeline + ol")
     assert "Agency added to the list of agencies involved: Northshire Ambulance" in timeline
     assert "Agency removed from the list of agencies involved: Northshire Ambulance" in timeline
+    audited = db.session.scalars(db.select(AuditEvent.action).where(
+        AuditEvent.object_type == "CaseAgency").order_by(AuditEvent.id)).all()
+    assert audited == ["create", "delete"]
 
 
 def test_an_agency_of_another_case_is_never_removed(cdop_client, call, partnership):
