@@ -13,12 +13,22 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from wtforms.validators import ValidationError
 
-from cdr.models import CATEGORIES, EXPECTED, MODIFIABLE, PLACES_OF_DEATH, SEXES, ChildDeathCase
+from cdr.models import (
+    CATEGORIES,
+    ETHNICITIES,
+    EXPECTED,
+    MODIFIABLE,
+    NHS_NUMBER_ABSENT,
+    PLACES_OF_DEATH,
+    SEXES,
+    YES_NO,
+    ChildDeathCase,
+)
 from cdr.models.identity import ChildIdentity, search_keys
 from cdr.services import timeline
 from cdr.services.notifications import SERIES, age_at_death_days, scope_problems
 from cdr.services.requests import identifying_check_of
-from forms.cdr.validators import NhsNumber, Postcode, nhs_digits, postcode
+from forms.cdr.validators import NhsNumber, Postcode, TimeOfDay, nhs_digits, parse_time, postcode
 from tracker import references
 from tracker.extensions import db
 from tracker.imports.spec import CHOICE, DATE, Column, ImportSpec
@@ -36,9 +46,13 @@ STAGE_DATES = {
     "review_completed_on": "Date the CDOP panel review was completed",
 }
 IDENTITY = ("given_names", "family_name", "nhs_number", "address", "postcode")
+# The rest of the national notification form (the fatal event's time is read apart).
+NATIONAL_FIELDS = ("nhs_number_absent", "ethnicity", "fatal_event_on", "fatal_event_place",
+                   "senior_practitioner", "cause_1a", "cause_1b", "cause_1c", "cause_2",
+                   "post_mortem_required", "ncmd_alert", "ncmd_alert_details")
 CASE_FIELDS = ("date_of_death", "sex", "place_of_death", "place_of_death_other",
                "la_of_residence", "death_expected", "category", "modifiable_factors",
-               *STAGE_DATES)
+               *STAGE_DATES, *NATIONAL_FIELDS)
 
 
 def _validator(validator, normalise):
@@ -90,6 +104,34 @@ COLUMNS = (
           notes="The case is closed on this date; give the category and modifiable factors"),
     Column("Category of death", "category", CHOICE, choices=CATEGORIES),
     Column("Modifiable factors identified", "modifiable_factors", CHOICE, choices=MODIFIABLE),
+    Column("Why there is no NHS number", "nhs_number_absent", CHOICE,
+           choices=NHS_NUMBER_ABSENT, notes="Only when the NHS number is empty"),
+    Column("Ethnicity", "ethnicity", CHOICE, choices=ETHNICITIES,
+           notes="The 2021 census ethnic groups, in the template's words"),
+    _date("fatal_event_on", "Date of the fatal event",
+          notes="When the child died after an incident: the day it happened, on or before "
+          "the date of death"),
+    Column("Time of the fatal event", "fatal_event_time", max_length=5, example="14:30",
+           check=_validator(TimeOfDay("Enter the time on the 24-hour clock, like 14:30"),
+                            str)),
+    Column("Place of the fatal event", "fatal_event_place", max_length=200,
+           identifying=True),
+    Column("Senior practitioner present", "senior_practitioner", max_length=200,
+           identifying=True, notes="Name and role"),
+    Column("Cause of death 1a", "cause_1a", max_length=500,
+           notes="The causes as on the medical certificate of cause of death, when known"),
+    Column("Cause of death 1b", "cause_1b", max_length=500),
+    Column("Cause of death 1c", "cause_1c", max_length=500),
+    Column("Cause of death 2", "cause_2", max_length=500),
+    Column("Post-mortem required", "post_mortem_required", CHOICE, choices=EXPECTED),
+    Column("Alert to the NCMD", "ncmd_alert", CHOICE, choices=YES_NO,
+           notes="Whether there is anything the National Child Mortality Database should be "
+           "alerted to straight away"),
+    Column("What the NCMD was alerted to", "ncmd_alert_details", max_length=2000,
+           identifying=True, multiline=True),
+    Column("Carers", "carers", max_length=2000, identifying=True, multiline=True,
+           notes="The child's carers at the time of death: name and relationship, one a "
+           "line. Kept with the child's details"),
     Column("Given names", "given_names", identifying=True, example="Baby",
            notes="With the family name, or leave both empty"),
     Column("Family name", "family_name", identifying=True, example="Smith"),
@@ -115,6 +157,7 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
                 problems[key] = f"{label} must be today or in the past"
             elif values["date_of_death"] is not None and value < values["date_of_death"]:
                 problems[key] = f"{label} must be the same as or after the date of death"
+    problems.update(_national_problems(values))
     problems.update(_outcome_problems(values))
     problems.update(_identity_problems(values))
     return problems
@@ -127,6 +170,19 @@ def reference_problems(values: dict, partnership) -> dict[str, str]:
         nhs_digits(values["nhs_number"]) if values["nhs_number"] else None, values["postcode"])
     problem = references.import_problem(values["reference"], SERIES, partnership, identifies)
     return {"reference": problem} if problem else {}
+
+
+def _national_problems(values):
+    """No reason for a missing NHS number beside one; a fatal event on or before death."""
+    problems = {}
+    if values["nhs_number"] and values["nhs_number_absent"]:
+        problems["nhs_number_absent"] = ("Leave why there is no NHS number empty when the "
+                                         "NHS number is given")
+    event, died = values["fatal_event_on"], values["date_of_death"]
+    if event is not None and died is not None and event > died:
+        problems["fatal_event_on"] = ("Date of the fatal event must be the same as or before "
+                                      "the date of death")
+    return problems
 
 
 def _outcome_problems(values):
@@ -146,7 +202,7 @@ def _outcome_problems(values):
 def _identity_problems(values):
     """Names with any identifying detail: cdr_child_identity keeps the details with them."""
     given, family = values["given_names"], values["family_name"]
-    others = [values[key] for key in ("nhs_number", "address", "postcode")]
+    others = [values[key] for key in ("nhs_number", "address", "postcode", "carers")]
     if (given and family) or not (given or family or any(others)
                                   or values["date_of_birth"] != NOT_KNOWN):
         return {}
@@ -249,6 +305,8 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> ChildDea
         age_uncertain=values["date_of_birth"] == NOT_KNOWN,
         age_at_death_days=age_at_death_days(born, died),
         closed_on=values["review_completed_on"],
+        fatal_event_time=parse_time(values["fatal_event_time"])
+        if values["fatal_event_time"] else None,
         **{key: values[key] for key in CASE_FIELDS},
     )
 
@@ -264,6 +322,7 @@ def finish(case: ChildDeathCase, values: dict, partnership, today: date) -> None
             name_search=_name(values), address=values["address"],
             nhs_number=nhs_digits(values["nhs_number"]) if values["nhs_number"] else None,
             postcode=postcode(values["postcode"]) if values["postcode"] else None,
+            carers=values["carers"],
         ))
     timeline.add(case, "import", f"Case {case.reference} imported from a spreadsheet",
                  happened_on=today)

@@ -5,19 +5,23 @@ tracker.case_records.PartnershipScoped (a guard test checks it). The child's ide
 details live only in `ChildIdentity`, which anonymised pages and exports never load.
 """
 
+from cdr.models.agencies import AGENCY_KINDS, CaseAgency
 from cdr.models.case import (
     CATEGORIES,
     CONFIRMED_ANALYSIS,
     DOMAINS,
     DRAFT_ANALYSIS,
+    ETHNICITIES,
     EXPECTED,
     GRADES,
     JAR_CRITERIA,
     MODIFIABLE,
+    NHS_NUMBER_ABSENT,
     NOTIFIER_SOURCES,
     PLACES_OF_DEATH,
     SEXES,
     STAGES,
+    YES_NO,
     ChildDeathCase,
 )
 from cdr.models.identity import ChildIdentity
@@ -27,10 +31,15 @@ from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
 from cdr.models.requests import AgencyRequest
 
 __all__ = [
+    "AGENCY_KINDS",
     "CATEGORIES",
     "CONFIRMED_ANALYSIS",
     "DOMAINS",
     "DRAFT_ANALYSIS",
+    "ETHNICITIES",
+    "NHS_NUMBER_ABSENT",
+    "YES_NO",
+    "CaseAgency",
     "EXPECTED",
     "GRADES",
     "MODIFIABLE",

@@ -23,6 +23,36 @@ NOTIFIER_SOURCES = {"practitioner": "Practitioner", "registrar": "Registrar",
 EXPECTED = {"yes": "Yes", "no": "No", "not_known": "Not known"}
 MODIFIABLE = {"yes": "Yes", "no": "No",
               "insufficient": "Insufficient information"}
+# Why the notification has no NHS number (the NCMD notification form, April 2022:
+# ncmd.info/guidance/form-updates-2022).
+NHS_NUMBER_ABSENT = {"non_resident": "Child non-resident in England",
+                     "not_available": "NHS number not currently available"}
+# The ethnic groups of the 2021 census of England and Wales (the 19 categories, ONS TS021).
+ETHNICITIES = {
+    "asian_bangladeshi": "Asian, Asian British or Asian Welsh: Bangladeshi",
+    "asian_chinese": "Asian, Asian British or Asian Welsh: Chinese",
+    "asian_indian": "Asian, Asian British or Asian Welsh: Indian",
+    "asian_pakistani": "Asian, Asian British or Asian Welsh: Pakistani",
+    "asian_other": "Asian, Asian British or Asian Welsh: Other Asian",
+    "black_african": "Black, Black British, Black Welsh, Caribbean or African: African",
+    "black_caribbean": "Black, Black British, Black Welsh, Caribbean or African: Caribbean",
+    "black_other": "Black, Black British, Black Welsh, Caribbean or African: Other Black",
+    "mixed_white_asian": "Mixed or Multiple ethnic groups: White and Asian",
+    "mixed_white_black_african": "Mixed or Multiple ethnic groups: White and Black African",
+    "mixed_white_black_caribbean": "Mixed or Multiple ethnic groups: White and Black "
+    "Caribbean",
+    "mixed_other": "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups",
+    "white_british": "White: English, Welsh, Scottish, Northern Irish or British",
+    "white_irish": "White: Irish",
+    "white_gypsy_traveller": "White: Gypsy or Irish Traveller",
+    "white_roma": "White: Roma",
+    "white_other": "White: Other White",
+    "other_arab": "Other ethnic group: Arab",
+    "other_any": "Other ethnic group: Any other ethnic group",
+    "not_stated": "Not stated",
+    "not_known": "Not known",
+}
+YES_NO = {"yes": "Yes", "no": "No"}
 
 # The four domains of the national child death analysis form (GUIDANCE-2023.md, "The national
 # child death forms": the child; the social environment; the physical environment; service
@@ -181,6 +211,25 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     age_uncertain: so.Mapped[bool] = so.mapped_column(default=False)
     death_expected: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     notification_received_on: so.Mapped[date]
+
+    # --- The rest of the national notification form (none identifies the child) ---
+    nhs_number_absent: so.Mapped[str | None] = so.mapped_column(sa.String(16))  # NHS_NUMBER_ABSENT
+    ncmd_alert: so.Mapped[str | None] = so.mapped_column(sa.String(16))  # YES_NO
+    # Free text may name people, so it stays off the anonymised pages.
+    ncmd_alert_details: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    ethnicity: so.Mapped[str | None] = so.mapped_column(sa.String(32))  # ETHNICITIES
+    # When the child died after an incident (the "fatal event"): when and where it happened.
+    fatal_event_on: so.Mapped[date | None]
+    fatal_event_time: so.Mapped[time | None]
+    fatal_event_place: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # The senior practitioner present at the death: name and role.
+    senior_practitioner: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # The causes of death as on the medical certificate, when known.
+    cause_1a: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    cause_1b: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    cause_1c: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    cause_2: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    post_mortem_required: so.Mapped[str | None] = so.mapped_column(sa.String(16))  # EXPECTED
 
     # --- Flags that decide the path ---
     looked_after: so.Mapped[bool] = so.mapped_column(default=False)

@@ -55,6 +55,9 @@ class ChildIdentity(PartnershipScoped, Audited, db.Model):
     # NHS number, and this name and date of birth (this one included; 0 without a number).
     same_nhs: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     same_name_dob: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The child's carers at the time of death (names and relationship, as the notifier gave
+    # them): they identify the family, so they are kept here with the child's details.
+    carers: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     case = so.relationship("ChildDeathCase", lazy="raise",
                            backref=so.backref("identity", uselist=False, lazy="raise"))

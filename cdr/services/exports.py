@@ -19,11 +19,14 @@ import sqlalchemy.orm as so
 
 from cdr.models import (
     CATEGORIES,
+    ETHNICITIES,
     EXPECTED,
     MODIFIABLE,
+    NHS_NUMBER_ABSENT,
     PLACES_OF_DEATH,
     SEXES,
     STAGES,
+    YES_NO,
     AgencyRequest,
     ChildDeathCase,
     ChildIdentity,
@@ -121,7 +124,21 @@ CASE_RULES = {
 IDENTITY_COLUMNS = [
     Column("Given names", width=20), Column("Family name", width=20),
     Column("Date of birth", DATE), Column("NHS number", width=12),
-    Column("Address", width=40), Column("Postcode", width=10),
+    Column("Address", width=40), Column("Postcode", width=10), Column("Carers", width=40),
+]
+# The rest of the national notification form: what identifies no one, then (with the
+# identifying columns only) the free text that may name someone.
+NATIONAL_COLUMNS = [
+    Column("Why there is no NHS number", width=24), Column("Ethnicity", width=30),
+    Column("Date of the fatal event", DATE), Column("Time of the fatal event", width=10),
+    Column("Post-mortem required", width=12), Column("Cause of death 1a", width=30),
+    Column("Cause of death 1b", width=30), Column("Cause of death 1c", width=30),
+    Column("Cause of death 2", width=30), Column("Alert to the NCMD", width=10),
+]
+NAMED_NATIONAL_COLUMNS = [
+    Column("Place of the fatal event", width=30),
+    Column("Senior practitioner present", width=30),
+    Column("What the NCMD was alerted to", width=40),
 ]
 _BEFORE = [
     Column("Partnership", width=12), Column("Stage", width=26),
@@ -150,8 +167,9 @@ REQUEST_COLUMNS = [
 def case_columns(with_identity: bool) -> list[Column]:
     """The case sheet's columns; the identifying ones only when asked for."""
     identity = IDENTITY_COLUMNS if with_identity else []
+    named = NAMED_NATIONAL_COLUMNS if with_identity else []
     return [Column("Reference", width=22), Column("Previous reference", width=22), *identity,
-            *_BEFORE, *_RULE_COLUMNS, *_AFTER]
+            *_BEFORE, *_RULE_COLUMNS, *_AFTER, *NATIONAL_COLUMNS, *named]
 
 
 def case_sheets(filters: lists.CaseFilters, partnership_ids, today: date, *,
@@ -184,9 +202,12 @@ _CASE_FIELDS = (
     "death_registered_on", "coroner_decision_on", "post_mortem_results_on",
     "information_complete", "review_meeting_on", "review_completed_on", "closed_on",
     "category", "modifiable_factors", "previous_reference",
+    "nhs_number_absent", "ethnicity", "fatal_event_on", "fatal_event_time",
+    "post_mortem_required", "cause_1a", "cause_1b", "cause_1c", "cause_2", "ncmd_alert",
+    "fatal_event_place", "senior_practitioner", "ncmd_alert_details",
 )
 _IDENTITY_FIELDS = ("given_names", "family_name", "date_of_birth", "nhs_number", "address",
-                    "postcode")
+                    "postcode", "carers")
 
 
 def _case_statement(matching, filters, with_identity):
@@ -228,7 +249,8 @@ def _case_rows(matching, filters, today, rules, codes, with_identity):
             deadlines += status(_Stored._make(found[group]), found.partnership_id)
         yield (found.reference, found.previous_reference,
                *(found[identity] if with_identity else ()),
-               *_case_values(found, codes, found.doctor), *deadlines, *_outcome_values(found))
+               *_case_values(found, codes, found.doctor), *deadlines, *_outcome_values(found),
+               *_national_values(found, with_identity))
 
 
 def _case_values(case, codes, doctor) -> list:
@@ -247,6 +269,19 @@ def _outcome_values(case) -> list:
     return [case.information_complete, case.review_meeting_on, case.review_completed_on,
             case.closed_on, CATEGORIES.get(case.category or ""),
             MODIFIABLE.get(case.modifiable_factors or "")]
+
+
+def _national_values(case, with_identity) -> list:
+    """The rest of the national notification form; what may name someone only with the
+    identifying columns."""
+    values = [NHS_NUMBER_ABSENT.get(case.nhs_number_absent or ""),
+              ETHNICITIES.get(case.ethnicity or ""), case.fatal_event_on,
+              case.fatal_event_time.strftime("%H:%M") if case.fatal_event_time else None,
+              EXPECTED.get(case.post_mortem_required or ""), case.cause_1a, case.cause_1b,
+              case.cause_1c, case.cause_2, YES_NO.get(case.ncmd_alert or "")]
+    if with_identity:
+        values += [case.fatal_event_place, case.senior_practitioner, case.ncmd_alert_details]
+    return values
 
 
 def _request_rows(matching, filters, today, rules):

@@ -67,6 +67,13 @@ def jar_reasons_keys(case) -> list[str]:
     return [column for column in JAR_CRITERIA if getattr(case, column)]
 
 
+def expected_yet_unexplained(death_expected, criteria) -> bool:
+    """An expected death ticked as "sudden and there is no immediately apparent cause": the
+    two answers contradict each other (an expected death is one anticipated 24 hours before,
+    WT2018 chapter 5, kept in WT2023 chapter 6; GUIDANCE-2023.md)."""
+    return death_expected == "yes" and "jar_sudden_unexplained" in set(criteria or ())
+
+
 def record_jar(case, criteria, post_mortem_results_on, today: date) -> bool:
     """Save the JAR checklist and the post-mortem results date (no commit); True if changed.
 
@@ -74,6 +81,10 @@ def record_jar(case, criteria, post_mortem_results_on, today: date) -> bool:
     meetings' deadlines appear; none ticked removes them. The post-mortem results date
     starts the third meeting's clock.
     """
+    if expected_yet_unexplained(case.death_expected, criteria):
+        raise Refused("This death is recorded as expected, so it cannot be sudden with no "
+                      "immediately apparent cause: change whether the death was expected in "
+                      "the case details first, or do not select that criterion", "criteria")
     _check_results_date(case, post_mortem_results_on, today)
     before = (jar_reasons(case), case.post_mortem_results_on)
     for column in JAR_CRITERIA:

@@ -1,40 +1,44 @@
 """Notifying a death: scope, new cases and their references, further notifications of the
 same death, changes to the case details, and registrar and coroner dates (a case's transfer
-to another partnership is cdr.services.transfers).
+to another partnership is cdr.services.transfers; a death notified twice is
+cdr.services.duplicate_deaths; the Joint Agency Response asked at notification is
+cdr.services.notified_jar).
 
 Plain functions that take `today`; none commits except `notify_and_commit`. References are
 issued from the partnership's counter (tracker.references), so two saves never clash.
-
-Two notifications of one death at the same moment give one case: the view takes
-`lock_identity` before `find_duplicate`, so the second waits for the first to commit and then
-finds its case (tracker.duplicates).
 """
 
 from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import url_for
-from flask_login import current_user
 
 from cdr.models import (
+    AGENCY_KINDS,
+    ETHNICITIES,
     EXPECTED,
+    NHS_NUMBER_ABSENT,
     NOTIFIER_SOURCES,
     PLACES_OF_DEATH,
     SEXES,
+    YES_NO,
     CaseNotification,
     CaseTransfer,
     ChildDeathCase,
     ChildIdentity,
 )
-from cdr.services import timeline
-from tracker import deadline_service, duplicates, references
+from cdr.services import agencies, notified_jar, timeline
+
+# Re-exported: the notify view and the shell's duplicates page call them from here.
+from cdr.services.duplicate_deaths import (  # noqa: F401
+    duplicate_groups,
+    find_duplicate,
+    lock_identity,
+)
+from tracker import deadline_service, references
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import Partnership
-from tracker.roles import Permission
-from tracker.security import visible_partnership_ids
 from tracker.timeutil import utcnow
 
 # The flags of the national notification form: (case column, what the checkbox says).
@@ -47,7 +51,12 @@ FLAGS = {
     "post_mortem_ordered": "Post-mortem ordered",
 }
 IDENTITY_FIELDS = ("given_names", "family_name", "date_of_birth", "nhs_number", "address",
-                   "postcode")
+                   "postcode", "carers")
+# The rest of the national notification form, on the case (none identifies the child).
+NOTIFICATION_FORM_FIELDS = (
+    "nhs_number_absent", "ncmd_alert", "ncmd_alert_details", "ethnicity", "fatal_event_on",
+    "fatal_event_time", "fatal_event_place", "senior_practitioner", "cause_1a", "cause_1b",
+    "cause_1c", "cause_2", "post_mortem_required")
 DEATH_FIELDS = ("date_of_death", "time_of_death", "place_of_death", "place_of_death_other",
                 "la_of_residence", "la_of_death", "sex", "age_uncertain", "death_expected",
                 "notification_received_on", *FLAGS)
@@ -86,6 +95,13 @@ FIELD_LABELS = {
     "registrar_notified_on": "Date the registrar notified the CDOP",
     "coroner_decision_on": "Date of the coroner's decision",
     "coroner_notified_on": "Date the coroner notified the CDOP",
+    "carers": "Carers", "nhs_number_absent": "Why there is no NHS number",
+    "ncmd_alert": "Alert to the NCMD", "ncmd_alert_details": "Alert to the NCMD",
+    "ethnicity": "Ethnicity", "fatal_event_on": "Date of the fatal event",
+    "fatal_event_time": "Time of the fatal event", "fatal_event_place": "Place of the fatal event",
+    "senior_practitioner": "Senior practitioner present", "cause_1a": "Causes of death",
+    "cause_1b": "Causes of death", "cause_1c": "Causes of death", "cause_2": "Causes of death",
+    "post_mortem_required": "Whether a post-mortem is required",
     **FLAGS,
     "version": None, "updated_at": None, "age_at_death_days": None, "stage": None,
 }
@@ -144,96 +160,6 @@ def scope_problems(*, date_of_birth, date_of_death, received_on=None, birth_outc
     return problems
 
 
-# --- Duplicates ------------------------------------------------------------------------------
-
-
-def find_duplicate(data: dict, partnership_ids) -> ChildDeathCase | None:
-    """An earlier case of the same death in these partnerships: the same NHS number, or the
-    same name (any case), date of birth and date of death."""
-    name = f"{data['given_names']} {data['family_name']}".lower()
-    same_name = sa.and_(
-        ChildIdentity.name_search == name,
-        ChildIdentity.date_of_birth.is_(None) if data["date_of_birth"] is None
-        else ChildIdentity.date_of_birth == data["date_of_birth"],
-        ChildDeathCase.date_of_death == data["date_of_death"],
-    )
-    same = sa.or_(ChildIdentity.nhs_number == data["nhs_number"], same_name) \
-        if data.get("nhs_number") else same_name
-    return db.session.scalar(
-        sa.select(ChildDeathCase)
-        .join(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
-        .where(same, ChildDeathCase.partnership_id.in_(list(partnership_ids)))
-        .order_by(ChildDeathCase.id)
-        .limit(1)
-    )
-
-
-def identity_keys(data: dict) -> list[str]:
-    """What makes two notifications one death, as lock keys: the NHS number (when given),
-    and the name with the dates of birth and death (find_duplicate's two tests)."""
-    name = f"{data['given_names']} {data['family_name']}".lower()
-    keys = [f"cdr-death|{name}|{data['date_of_birth']}|{data['date_of_death']}"]
-    if data.get("nhs_number"):
-        keys.append(f"cdr-nhs|{data['nhs_number']}")
-    return keys
-
-
-def lock_identity(data: dict) -> None:
-    """Hold the lock of this death until the transaction ends: another notification of it
-    waits, and its find_duplicate then sees this one's case."""
-    duplicates.lock(*identity_keys(data))
-
-
-def duplicate_groups(partnership_id: int, page: int = 1,
-                     size: int = 50) -> tuple[list[duplicates.DuplicateGroup], bool]:
-    """Page `page` of the partnership's cases that seem to be one death (same NHS number, or
-    same name, date of birth and date of death), by reference, never by the child's details;
-    linked only for a user who may open them. With whether more groups follow.
-
-    Grouped (tracker.duplicates.shared), `size` groups of each reason a page, from only the
-    children whose NHS number, or name and date of birth, another child of the partnership
-    has: the counts the database keeps (ChildIdentity.same_nhs, same_name_dob), off partial
-    indexes of those alone. The date of death is the case's: those children are joined to
-    their cases to be grouped with it. A group of the same death that is every case of one
-    NHS number is that NHS number's group, listed once.
-    """
-    may_open = (current_user.can(Permission.VIEW_CDR_CASES)
-                and partnership_id in visible_partnership_ids())
-    identity = ChildIdentity
-    cases = (sa.select(ChildDeathCase.id, ChildDeathCase.reference)
-             .join(identity, identity.case_id == ChildDeathCase.id)
-             .where(identity.partnership_id == partnership_id))
-    same_nhs = (identity.nhs_number,)
-    nhs_groups = duplicates.shared(
-        sa.select(identity).where(identity.partnership_id == partnership_id,
-                                  identity.nhs_number.is_not(None),
-                                  duplicates.repeated(identity.same_nhs)), same_nhs, page, size)
-    same_death = (identity.name_search, identity.date_of_birth, ChildDeathCase.date_of_death)
-    others = so.aliased(ChildIdentity)
-    cases_of_nhs = (sa.select(sa.func.count()).select_from(others)
-                    .where(others.partnership_id == partnership_id,
-                           others.nhs_number == sa.func.min(identity.nhs_number))
-                    .scalar_subquery())
-    death_groups = duplicates.shared(
-        cases.where(identity.name_search.is_not(None),
-                    duplicates.repeated(identity.same_name_dob)), same_death, page, size,
-        # Not every case of one NHS number (that group is listed already).
-        sa.not_(sa.and_(sa.func.count(identity.nhs_number) == sa.func.count(),
-                        sa.func.min(identity.nhs_number) == sa.func.max(identity.nhs_number),
-                        cases_of_nhs == sa.func.count())))
-    found, more = [], False
-    for keys, groups_page, reason in (
-            (same_nhs, nhs_groups, "Same NHS number"),
-            (same_death, death_groups, "Same name, date of birth and date of death")):
-        members, its_more = duplicates.members(cases, keys, groups_page, size)
-        more = more or its_more
-        found += [duplicates.DuplicateGroup("Child death cases", reason, [
-            duplicates.DuplicateRecord(
-                row.reference, url_for("cdr.case", case_id=row.id) if may_open else "")
-            for row in rows]) for rows in members]
-    return found, more
-
-
 # --- A new case ------------------------------------------------------------------------------
 
 
@@ -253,6 +179,8 @@ def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
                               date_of_death=data["date_of_death"],
                               received_on=data["received_on"],
                               birth_outcome=data.get("birth_outcome"), today=today)
+    if notified_jar.contradiction(data.get("death_expected"), data.get("jar_criteria")):
+        problems["death_expected"] = notified_jar.CONTRADICTION
     if problems:
         raise OutOfScope(problems)
     case = ChildDeathCase(
@@ -262,22 +190,23 @@ def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
         notification_received_on=data["received_on"],
         age_at_death_days=age_at_death_days(data["date_of_birth"], data["date_of_death"]),
         **{name: data[name] for name in DEATH_FIELDS if name != "notification_received_on"},
+        **{name: data.get(name) for name in NOTIFICATION_FORM_FIELDS},
     )
-    if data.get("birth_outcome") == "unattended_stillbirth":
-        # A Joint Agency Response criterion (Working Together 2018 chapter 5 paragraph 21).
-        case.jar_unattended_stillbirth = case.jar_required = True
     db.session.add(case)
     db.session.flush()
     db.session.add(ChildIdentity(
         case_id=case.id, partnership_id=case.partnership_id,
         name_search=f"{data['given_names']} {data['family_name']}".lower(),
-        **{name: data[name] for name in IDENTITY_FIELDS},
+        **{name: data.get(name) for name in IDENTITY_FIELDS},
     ))
     _add_notification(case, data, further=False)
+    agencies.add_all(case, data.get("agencies") or (), data["received_on"])
     timeline.add(case, "notification",
                  f"Death notified by {_notifier_words(data)}; case {case.reference} opened",
                  happened_on=data["received_on"])
-    deadline_service.sync_case(case)
+    # The JAR decided on the form goes through the JAR page's code (and syncs the deadlines).
+    if not notified_jar.record(case, data, today):
+        deadline_service.sync_case(case)
     return case
 
 
@@ -456,6 +385,10 @@ class Vocab:
     expected = EXPECTED
     sources = NOTIFIER_SOURCES
     flags = FLAGS
+    nhs_absent = NHS_NUMBER_ABSENT
+    ethnicities = ETHNICITIES
+    yes_no = YES_NO
+    agency_kinds = AGENCY_KINDS
 
     @staticmethod
     def ticked(case) -> list[str]:
@@ -469,6 +402,8 @@ class Section(NamedTuple):
     notifications: list[CaseNotification]
     transfers: list[TransferRow]
     vocab: type = Vocab
+    # The agencies involved in the child's life (cdr.services.agencies), in order added.
+    agencies: list = ()
 
 
 def section(case) -> Section:
@@ -486,4 +421,5 @@ def section(case) -> Section:
         .where(CaseTransfer.case_id == case.id)
         .order_by(CaseTransfer.transferred_at, CaseTransfer.id)
     ).all()
-    return Section(notifications, [TransferRow(*row) for row in rows])
+    return Section(notifications, [TransferRow(*row) for row in rows],
+                   agencies=agencies.of_case(case))

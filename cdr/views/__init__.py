@@ -1,6 +1,7 @@
 """Child death review pages, one module per feature; each adds its routes to cdr.bp."""
 
 from cdr.views import (  # noqa: F401
+    agencies,
     annual_report,
     cases,
     exports,

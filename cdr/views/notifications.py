@@ -8,6 +8,7 @@ from flask_login import current_user
 from cdr import bp
 from cdr.services import access
 from cdr.services import notifications as service
+from cdr.services.meetings import jar_reasons_keys
 from forms.cdr.notification import (
     CaseDetailsForm,
     NotificationForm,
@@ -97,7 +98,7 @@ def _details_form(case, identity, today, fresh=False):
                            data=None if posted else CaseDetailsForm.data_from(case, identity),
                            show_identity=access.may_see_identity(),
                            born=identity.date_of_birth if identity is not None else None,
-                           today=today)
+                           today=today, criteria=jar_reasons_keys(case))
 
 
 def _render_edit(case, form, stale=None, status=200):

@@ -21,12 +21,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from cdr.models import EXPECTED, NOTIFIER_SOURCES, PLACES_OF_DEATH, SEXES
+from cdr.models import (
+    AGENCY_KINDS,
+    ETHNICITIES,
+    EXPECTED,
+    NHS_NUMBER_ABSENT,
+    NOTIFIER_SOURCES,
+    PLACES_OF_DEATH,
+    SEXES,
+    YES_NO,
+)
+from cdr.services import notified_jar
 from cdr.services.notifications import (
     BIRTH_OUTCOMES,
     DEATH_FIELDS,
     FLAGS,
     IDENTITY_FIELDS,
+    NOTIFICATION_FORM_FIELDS,
     NOTIFIER_FIELDS,
     scope_problems,
 )
@@ -152,6 +163,121 @@ def _flags():
                                invalid_choice_message="Select flags from the list")
 
 
+def _optional_radios(label, choices, description=None):
+    return RadioField(label, choices=_choices(choices), widget=GovRadioInput(),
+                      description=description, validators=[Optional()],
+                      invalid_choice_message="Select one of the answers")
+
+
+def _carers():
+    return _text("Carers of the child at the time of death (if known)", max_length=2000,
+                 area=True, description="Each carer's name and relationship to the child, "
+                 "one on a line, like: Alex Example, mother")
+
+
+# The question "Was the death unexpected?": answers stored as death_expected (EXPECTED).
+UNEXPECTED_ANSWERS = {notified_jar.UNEXPECTED: "Yes, the death was unexpected",
+                      "yes": "No, the death was expected", "not_known": "Not known"}
+# How many agencies the notification form takes (more are added on the case afterwards).
+AGENCY_ROWS = 6
+
+
+class _NationalForm:
+    """The rest of the national notification form, shared by the notification form and
+    the case details form (fields added to each below)."""
+
+    # A new notification says why there is no NHS number; a case recorded before the
+    # question existed can still be changed without it.
+    nhs_reason_required = False
+
+    FIELDS = {
+        "nhs_number_absent": lambda: _optional_radios(
+            "If there is no NHS number, why not?", NHS_NUMBER_ABSENT),
+        "ethnicity": lambda: SelectField(
+            "Ethnicity (if known)", widget=GovSelect(), validators=[Optional()],
+            choices=[SelectChoice("", "Select the child's ethnic group"),
+                     *_choices(ETHNICITIES)],
+            description="The ethnic groups of the 2021 census",
+            invalid_choice_message="Select an ethnic group from the list"),
+        "fatal_event_on": lambda: GovDateField(
+            "Date of the fatal event (if different from the date of death)",
+            description="When the child died after an incident, such as a collapse, a fall "
+            "or a crash: the day it happened. For example, 27 3 2025"),
+        "fatal_event_time": lambda: StringField(
+            "Time of the fatal event (if known)", widget=GovTextInput(),
+            description="On the 24-hour clock, like 14:30",
+            validators=[Optional(), TimeOfDay(
+                "Enter the time of the fatal event on the 24-hour clock, like 14:30")]),
+        "fatal_event_place": lambda: _text("Place of the fatal event (if different from the "
+                                           "place of death)"),
+        "senior_practitioner": lambda: _text(
+            "Senior practitioner present at the death (if any)",
+            description="Name and role, like Dr A Example, consultant paediatrician"),
+        "cause_1a": lambda: _text("1a: disease or condition leading directly to death",
+                                  max_length=500),
+        "cause_1b": lambda: _text("1b: other disease or condition, if any, leading to 1a",
+                                  max_length=500),
+        "cause_1c": lambda: _text("1c: other disease or condition, if any, leading to 1b",
+                                  max_length=500),
+        "cause_2": lambda: _text("2: other significant conditions contributing to the death "
+                                 "but not related to it", max_length=500),
+        "post_mortem_required": lambda: _optional_radios("Is a post-mortem required?",
+                                                         EXPECTED),
+        # Our wording: the NCMD form's own words for its alert question were not found
+        # (ncmd.info says only that it changed in April 2022).
+        "ncmd_alert": lambda: _optional_radios(
+            "Is there anything about this death the National Child Mortality Database should "
+            "be alerted to straight away?", YES_NO,
+            description="For example, a possible cluster of deaths, or a risk to other "
+            "children from a product or a place"),
+        "ncmd_alert_details": lambda: _text("What the National Child Mortality Database "
+                                            "should be alerted to", max_length=2000,
+                                            area=True),
+    }
+
+    def _check_national(self):
+        """An NHS number, or why there is none; an alert says what it is about."""
+        valid = True
+        if "nhs_number_absent" in self._fields and not self.nhs_number.errors:
+            if not self.nhs_number.data and not self.nhs_number_absent.data \
+                    and self.nhs_reason_required:
+                self.nhs_number_absent.errors.append(
+                    "Enter the NHS number, or select why there is none")
+                valid = False
+            elif self.nhs_number.data and self.nhs_number_absent.data:
+                self.nhs_number_absent.errors.append(
+                    "Do not select why there is no NHS number when you enter one")
+                valid = False
+        if self.ncmd_alert.data == "yes" and not self.ncmd_alert_details.data:
+            self.ncmd_alert_details.errors.append(
+                "Enter what the National Child Mortality Database should be alerted to")
+            valid = False
+        for field in (self.fatal_event_on,):
+            if field.data and self.date_of_death.data and field.data > self.date_of_death.data:
+                field.errors.append("Date of the fatal event must be the same as or before "
+                                    "the date of death")
+                valid = False
+        return valid
+
+    def national_values(self) -> dict:
+        """The case columns of the rest of the national form."""
+        values = {name: self[name].data or None for name in NOTIFICATION_FORM_FIELDS
+                  if name in self._fields}
+        values["fatal_event_time"] = parse_time(self.fatal_event_time.data)
+        if "nhs_number_absent" in self._fields and self.nhs_number.data:
+            values["nhs_number_absent"] = None
+        if self.ncmd_alert.data != "yes":
+            values["ncmd_alert_details"] = None
+        return values
+
+
+def _add_national_fields(form_class, *, with_nhs_reason=True):
+    for name, make in _NationalForm.FIELDS.items():
+        if name != "nhs_number_absent" or with_nhs_reason:
+            setattr(form_class, name, make())
+    return form_class
+
+
 class _ChildAndDeath:
     """Checks shared by the notification form and the case details form."""
 
@@ -217,7 +343,7 @@ class _ChildAndDeath:
         return {name: self[name].data for name in IDENTITY_FIELDS}
 
 
-class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
+class NotificationForm(_NationalForm, _ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
     """The national child death notification form: the child, the death, the notifier."""
 
     partnership = SelectField("Which partnership is this notification for?", coerce=int,
@@ -249,7 +375,20 @@ class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
     place_of_death = _place_of_death()
     place_of_death_other = _place_of_death_other()
     la_of_death = _la_of_death()
-    death_expected = _death_expected()
+    death_expected = RadioField(
+        "Was the death unexpected?", choices=_choices(UNEXPECTED_ANSWERS),
+        widget=GovRadioInput(), description=notified_jar.UNEXPECTED_DEFINITION,
+        validators=[InputRequired(message="Select whether the death was unexpected, or not "
+                                          "known")],
+        invalid_choice_message="Select whether the death was unexpected, or not known")
+    jar_criteria = SelectMultipleField(
+        "Which of these apply?", choices=_choices(notified_jar.ASKED),
+        widget=GovCheckboxesInput(),
+        description="If any applies, a Joint Agency Response is required and its rapid "
+        "response meetings are due from the date of death. Select all that apply, or none. "
+        "If this is not yet known, the designated doctor records it on the case later.",
+        invalid_choice_message="Select the criteria from the list")
+    carers = _carers()
     notifier_name = _text("Name", required="Enter the notifier's name")
     notifier_role = _text("Role (if known)")
     notifier_agency = _text("Agency", required="Enter the notifier's agency",
@@ -263,6 +402,8 @@ class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
                           "This is not shown to CDOP members.")
     # Set on the page that shows a duplicate, to record this as a further notification.
     further_of = HiddenField()
+    agency_rows = AGENCY_ROWS
+    nhs_reason_required = True
 
     def __init__(self, *args, partnerships, today, **kwargs):
         super().__init__(*args, **kwargs)
@@ -275,13 +416,41 @@ class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
             self.partnership.data = partnerships[0].id
 
     def validate(self, extra_validators=None):
-        """Field checks, then the date of birth, the place, and the scope of the review."""
+        """Field checks, then the date of birth, the place, the scope of the review, the
+        rest of the national form, whether the JAR answers agree, and the agencies."""
         valid = super().validate(extra_validators)
         valid = self._check_date_of_birth() and valid
         valid = self._check_place() and valid
         if self.date_of_death.data is not None:
             valid = self._check_scope(self.received_on, self.birth_outcome.data) and valid
+        valid = self._check_national() and valid
+        problem = notified_jar.contradiction(self.death_expected.data, self.jar_criteria.data)
+        if problem and not self.death_expected.errors:
+            # On the question itself: the criteria are hidden once "expected" is selected.
+            self.death_expected.errors.append(problem)
+            valid = False
+        return self._check_agencies() and valid
+
+    def _check_agencies(self):
+        """Each agency row: a name and its kind together, or neither."""
+        valid = True
+        for number in range(1, AGENCY_ROWS + 1):
+            name, kind, professional = (self[f"agency_{number}_{part}"]
+                                        for part in ("name", "kind", "professional"))
+            if (kind.data or professional.data) and not name.data and not name.errors:
+                name.errors.append(f"Enter the name of agency {number}")
+                valid = False
+            if name.data and not kind.data and not kind.errors:
+                kind.errors.append(f"Select what kind of agency agency {number} is")
+                valid = False
         return valid
+
+    def agencies(self) -> list[dict]:
+        """The agencies named, in order: {name, kind, professional}."""
+        rows = ({part: self[f"agency_{number}_{part}"].data
+                 for part in ("name", "kind", "professional")}
+                for number in range(1, AGENCY_ROWS + 1))
+        return [row for row in rows if row["name"]]
 
     def chosen_partnership_id(self) -> int:
         """The partnership the case is for."""
@@ -297,6 +466,9 @@ class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
             "received_on": self.received_on.data,
             "birth_outcome": self.birth_outcome.data,
             **{name: self[name].data for name in NOTIFIER_FIELDS},
+            **self.national_values(),
+            "jar_criteria": list(self.jar_criteria.data or []),
+            "agencies": self.agencies(),
         }
 
     def hidden_items(self) -> list[tuple[str, str]]:
@@ -315,7 +487,7 @@ class NotificationForm(_ChildAndDeath, SubmissionKeyForm, StripWhitespaceForm):
         return items
 
 
-class CaseDetailsForm(_ChildAndDeath, StripWhitespaceForm):
+class CaseDetailsForm(_NationalForm, _ChildAndDeath, StripWhitespaceForm):
     """Change the child's details (for users who may see them), the death and the flags."""
 
     version = HiddenField()
@@ -336,27 +508,38 @@ class CaseDetailsForm(_ChildAndDeath, StripWhitespaceForm):
     death_expected = _death_expected()
     notification_received_on = _received_on("Date the first notification was received")
     flags = _flags()
+    carers = _carers()
 
-    def __init__(self, *args, show_identity, born, today, **kwargs):
+    def __init__(self, *args, show_identity, born, today, criteria=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self._born = born
+        self._criteria = criteria
         if not show_identity:
-            for name in (*IDENTITY_FIELDS, "age_uncertain"):
+            for name in (*IDENTITY_FIELDS, "age_uncertain", "nhs_number_absent"):
                 delattr(self, name)
 
     def validate(self, extra_validators=None):
-        """Field checks, then the date of birth, the place, and the dates of the death."""
+        """Field checks, then the date of birth, the place, the dates of the death, the rest
+        of the national form, and whether the death may be expected given its JAR."""
         valid = super().validate(extra_validators)
         valid = self._check_date_of_birth() and valid
         valid = self._check_place() and valid
         if self.date_of_death.data is not None:
             valid = self._check_scope(self.notification_received_on) and valid
+        valid = self._check_national() and valid
+        if notified_jar.contradiction(self.death_expected.data, self._criteria) \
+                and not self.death_expected.errors:
+            self.death_expected.errors.append(
+                "The Joint Agency Response records this death as sudden with no immediately "
+                "apparent cause, so it cannot be expected: change the Joint Agency Response "
+                "first, or keep the death as unexpected")
+            valid = False
         return valid
 
     def case_values(self) -> dict:
         """The case columns to save."""
-        return {**self.death_values(),
+        return {**self.death_values(), **self.national_values(),
                 "notification_received_on": self.notification_received_on.data}
 
     @staticmethod
@@ -367,9 +550,27 @@ class CaseDetailsForm(_ChildAndDeath, StripWhitespaceForm):
             if case.time_of_death else ""
         data["flags"] = [name for name in FLAGS if getattr(case, name)]
         data["version"] = str(case.version)
+        data.update({name: getattr(case, name) for name in NOTIFICATION_FORM_FIELDS})
+        data["fatal_event_time"] = case.fatal_event_time.strftime("%H:%M") \
+            if case.fatal_event_time else ""
+        data["ethnicity"] = case.ethnicity or ""
         if identity is not None:
             data.update({name: getattr(identity, name) for name in IDENTITY_FIELDS})
         return data
+
+
+_add_national_fields(NotificationForm)
+_add_national_fields(CaseDetailsForm)
+for _number in range(1, AGENCY_ROWS + 1):
+    setattr(NotificationForm, f"agency_{_number}_name",
+            _text(f"Agency {_number}: name", description="Like Northshire Primary School"
+                  if _number == 1 else None))
+    setattr(NotificationForm, f"agency_{_number}_kind", SelectField(
+        f"Agency {_number}: kind of agency", widget=GovSelect(), validators=[Optional()],
+        choices=[SelectChoice("", "Select the kind of agency"), *_choices(AGENCY_KINDS)],
+        invalid_choice_message="Select a kind of agency from the list"))
+    setattr(NotificationForm, f"agency_{_number}_professional",
+            _text(f"Agency {_number}: professional's name and role (if known)"))
 
 
 class RegistrarCoronerForm(StripWhitespaceForm):

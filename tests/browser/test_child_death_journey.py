@@ -57,7 +57,7 @@ def test_notify_a_death_and_schedule_the_rapid_response_meetings(page, sign_in_a
     _date(page, "date_of_death", died)
     page.locator("#birth_outcome").check()  # No: not a stillbirth or a termination
     page.locator("#place_of_death").check()  # Hospital
-    page.locator("#death_expected-2").check()  # No: unexpected
+    page.locator("#death_expected").check()  # Yes, unexpected
     page.locator("#source").check()  # Practitioner
     page.locator("#notifier_name").fill("Dr Notifier")
     page.locator("#notifier_agency").fill("Northshire Hospitals NHS Trust")

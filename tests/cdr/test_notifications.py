@@ -152,7 +152,7 @@ BAD_ANSWERS = [
     ({"la_of_residence": None}, "Enter the local authority where the child normally lived"),
     ({"source": None}, "Select who told the CDOP"),
     ({"source": "neighbour"}, "Select who told the CDOP"),
-    ({"death_expected": None}, "Select whether the death was expected, or not known"),
+    ({"death_expected": None}, "Select whether the death was unexpected, or not known"),
     ({"sex": None}, "Select the child's sex, or not known"),
     ({"notifier_name": None}, "Enter the notifier's name"),
     ({"notifier_agency": None}, "Enter the notifier's agency"),
@@ -187,7 +187,8 @@ def test_the_day_before_the_18th_birthday_is_in_scope_and_the_birthday_is_not(cd
 def test_a_death_with_no_date_of_birth_that_may_have_been_under_18_is_in_scope(cdop_client,
                                                                                call):
     call(cdop_client, "cdr.notify", status=302,
-         data=answers(date_of_birth=None, age_uncertain="y", nhs_number=None))
+         data=answers(date_of_birth=None, age_uncertain="y", nhs_number=None,
+                      nhs_number_absent="not_available"))
 
     [case] = cases()
     assert case.age_uncertain and case.age_at_death_days is None
@@ -248,16 +249,19 @@ def test_a_second_notification_of_the_same_nhs_number_is_a_further_notification(
 
 
 def test_the_same_name_date_of_birth_and_death_is_the_same_death(cdop_client, call):
-    call(cdop_client, "cdr.notify", data=answers(nhs_number=None), status=302)
+    call(cdop_client, "cdr.notify", status=302,
+         data=answers(nhs_number=None, nhs_number_absent="not_available"))
     [case] = cases()
 
     page = call(cdop_client, "cdr.notify",
-                data=answers(nhs_number=None, given_names="TESTCHILD", family_name="invented"))
+                data=answers(nhs_number=None, nhs_number_absent="not_available",
+                             given_names="TESTCHILD", family_name="invented"))
 
     assert page.text("h1") == f"This death has already been notified: {case.reference}"
     # Another date of death is another death.
     call(cdop_client, "cdr.notify", status=302, data=answers(
-        nhs_number=None, date_of_death=day(date(2025, 3, 2))))
+        nhs_number=None, nhs_number_absent="not_available",
+        date_of_death=day(date(2025, 3, 2))))
     assert len(cases()) == 2
 
 

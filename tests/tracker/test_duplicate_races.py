@@ -124,8 +124,9 @@ def notification(**changes):
 
 SAME_DEATH = {
     "same NHS number": (notification(), notification(given_names="Spelt Differently")),
-    "same name and dates": (notification(nhs_number=None),
-                            notification(nhs_number=None, given_names="TESTCHILD")),
+    "same name and dates": (notification(nhs_number=None, nhs_number_absent="not_available"),
+                            notification(nhs_number=None, nhs_number_absent="not_available",
+                                         given_names="TESTCHILD")),
 }
 
 

@@ -167,7 +167,8 @@ def _burst(burst, notifiers, recorders):
     incident, each of a different child, all into the one partnership."""
     tag = LETTERS[burst]
     saves = [(browser, "/child-deaths/notify", notification(
-        given_names=f"Burst{tag}", family_name=f"Child{LETTERS[n]}", nhs_number=None))
+        given_names=f"Burst{tag}", family_name=f"Child{LETTERS[n]}", nhs_number=None,
+        nhs_number_absent="not_available"))
         for n, browser in enumerate(notifiers)]
     saves += [(browser, "/practice-reviews/new",
                incident(child_reference=f"Child {tag}{LETTERS[n]}"))

@@ -346,7 +346,7 @@ def test_spent_keys_are_swept_once_no_session_can_send_them(app, cdop_client, cl
 
     old = notify()
     clock.advance(app.permanent_session_lifetime + timedelta(days=1, minutes=1))
-    recent = notify(given_names="Otherchild", nhs_number="", no_nhs_number_reason="unknown",
+    recent = notify(given_names="Otherchild", nhs_number="", nhs_number_absent="not_available",
                     date_of_birth=day(date(2023, 5, 5)))
 
     scheduler.exports_job(app)
