@@ -1,7 +1,7 @@
 """The national notification form on the case: why there is no NHS number, the NCMD alert, ethnicity (2021 census), the fatal event's date, time and place, the senior practitioner present, the causes of death (1a, 1b, 1c, 2), whether a post-mortem is required (cdr_case); the carers (cdr_child_identity, with the child's details); and the case's list of agencies involved (cdr_case_agency). Existing cases hold none of them yet
 
 Revision ID: 0025_national_notification
-Revises: 0023_home_indexes
+Revises: 0024_kept_figures
 Create Date: 2026-12-06 20:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0025_national_notification'
-down_revision = '0023_home_indexes'
+down_revision = '0024_kept_figures'
 branch_labels = None
 depends_on = None
 

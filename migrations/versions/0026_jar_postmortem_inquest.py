@@ -5,7 +5,7 @@ Plain add_column on cdr_case (no batch rebuild, so its triggers stay); every new
 nullable, so existing cases keep working unchanged.
 
 Revision ID: 0026_jar_postmortem_inquest
-Revises: 0023_home_indexes
+Revises: 0025_national_notification
 Create Date: 2026-12-06 21:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026_jar_postmortem_inquest'
-down_revision = '0023_home_indexes'
+down_revision = '0025_national_notification'
 branch_labels = None
 depends_on = None
 

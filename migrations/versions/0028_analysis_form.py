@@ -5,7 +5,7 @@ domain, the reason for the modifiable-factors answer, actions, and the CDOP meet
 was completed at), and a CDOP meeting recorded after it took place (why, and by whom)
 
 Revision ID: 0028_analysis_form
-Revises: 0023_home_indexes
+Revises: 0027_reporting_forms
 Create Date: 2026-12-06 20:50:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0028_analysis_form'
-down_revision = '0023_home_indexes'
+down_revision = '0027_reporting_forms'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ it, and the index of the cases not yet sent, oldest notified first; and the time
 words for the CDOP's meetings: "CDOP meeting" (the national Panel is another body)
 
 Revision ID: 0029_ncmd
-Revises: 0023_home_indexes
+Revises: 0028_analysis_form
 Create Date: 2026-12-06 20:50:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0029_ncmd'
-down_revision = '0023_home_indexes'
+down_revision = '0028_analysis_form'
 branch_labels = None
 depends_on = None
 
