@@ -20,16 +20,18 @@ from cdr.models.identity import ChildIdentity
 from cdr.models.meetings import RapidResponseMeeting
 from cdr.models.notifications import CaseNotification, CaseTransfer
 from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
-from cdr.models.requests import AgencyRequest
+from cdr.models.requests import CORE_REPORTING_FORM, REPORTING_FORMS, AgencyRequest
 
 __all__ = [
     "CATEGORIES",
+    "CORE_REPORTING_FORM",
     "EXPECTED",
     "MODIFIABLE",
     "NOTIFIER_SOURCES",
     "STAGES",
     "JAR_CRITERIA",
     "PLACES_OF_DEATH",
+    "REPORTING_FORMS",
     "SEXES",
     "AgencyRequest",
     "CaseAction",
