@@ -191,6 +191,7 @@ def set_information_complete(case, complete: bool, *, today: date,
     if case.information_complete == complete:
         return
     case.information_complete = complete
+    complete_on = complete_on or today
     case.information_complete_on = complete_on if complete else None
     if complete:
         timeline.add(case, "information", "Information gathering marked complete",
