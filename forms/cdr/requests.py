@@ -194,6 +194,7 @@ class SeveralRequestsForm(SubmissionKeyForm, _CaseDatesForm):
         super().__init__(*args, **kwargs)
         self._suggestions = list(suggestions)
         if not self.is_submitted():
+            self.sent_on.data = self._today
             for name in self._suggestions:
                 self.suggested.append_entry({"agency": name})
 
