@@ -4,7 +4,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto  # FlaskForm's default formdata: "read the request"
 from werkzeug.datastructures import ImmutableMultiDict
-from wtforms import FileField, HiddenField
+from wtforms import FieldList, FileField, FormField, HiddenField
 
 
 def _clean_text(value):
@@ -43,6 +43,9 @@ class StripWhitespaceForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
+            # A list or group of fields takes no filters: its own fields are stripped.
+            if issubclass(unbound_field.field_class, FieldList | FormField):
+                return unbound_field.bind(form=form, **options)
             filters = unbound_field.kwargs.get("filters", [])
             if _strip not in filters:
                 filters = [_strip, *filters]

@@ -15,7 +15,7 @@ from flask_login import current_user
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.extensions import db
-from tracker.timeutil import utcnow
+from tracker.timeutil import to_london, utcnow
 
 
 class TimelineEntry(PartnershipScoped, Audited, db.Model):
@@ -37,6 +37,16 @@ class TimelineEntry(PartnershipScoped, Audited, db.Model):
     text: so.Mapped[str] = so.mapped_column(sa.String(500))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
 
+    @property
+    def recorded_on(self) -> date:
+        """The day (in England) it was recorded."""
+        return to_london(self.occurred_at).date()
+
+    @property
+    def event_on(self) -> date:
+        """The day it happened: its own date, else the day it was recorded."""
+        return self.happened_on or self.recorded_on
+
 
 def add(owner, kind: str, text: str, happened_on: date | None = None) -> TimelineEntry:
     """Add a line to an owner's timeline (no commit). Never put the child's name in `text`."""
@@ -56,6 +66,19 @@ def entries(owner) -> list[TimelineEntry]:
                TimelineEntry.owner_id == owner.id)
         .order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc())
     ).all()
+
+
+def entries_by_event(owner) -> list[TimelineEntry]:
+    """An owner's timeline, newest first by when each thing happened, then by when it was
+    recorded (one query).
+
+    An entry's own date (a meeting held last week, recorded today) places it among the
+    others, not the day it was typed in; things of the same day stay in the order they were
+    recorded. Sorted here, not by the database: an entry without its own date happened on the
+    day it was recorded in England, which is no column.
+    """
+    return sorted(entries(owner), key=lambda entry: (entry.event_on, entry.occurred_at,
+                                                     entry.id), reverse=True)
 
 
 def move_to_partnership(owner, partnership_id: int) -> None:

@@ -28,7 +28,7 @@ from cdr.models.identity import ChildIdentity
 from cdr.models.meetings import RapidResponseMeeting
 from cdr.models.notifications import CaseNotification, CaseTransfer
 from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
-from cdr.models.requests import AgencyRequest
+from cdr.models.requests import CORE_REPORTING_FORM, REPORTING_FORMS, AgencyRequest
 
 __all__ = [
     "AGENCY_KINDS",
@@ -40,6 +40,7 @@ __all__ = [
     "NHS_NUMBER_ABSENT",
     "YES_NO",
     "CaseAgency",
+    "CORE_REPORTING_FORM",
     "EXPECTED",
     "GRADES",
     "MODIFIABLE",
@@ -47,6 +48,7 @@ __all__ = [
     "STAGES",
     "JAR_CRITERIA",
     "PLACES_OF_DEATH",
+    "REPORTING_FORMS",
     "SEXES",
     "AgencyRequest",
     "CaseAction",

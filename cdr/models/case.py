@@ -310,6 +310,8 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     draft_modifiable_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     draft_actions: so.Mapped[str | None] = so.mapped_column(sa.Text)
     information_complete: so.Mapped[bool] = so.mapped_column(default=False)
+    # The day the information was complete (as the user says it was), while it is.
+    information_complete_on: so.Mapped[date | None]
 
     # --- CDOP panel outcome (the national analysis form) ---
     category: so.Mapped[str | None] = so.mapped_column(sa.String(32), index=True)

@@ -87,3 +87,5 @@ class CaseAction(PartnershipScoped, Audited, db.Model):
     owner_user_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     completed_on: so.Mapped[date | None]
+    # What shows the action was done, recorded with its completion date.
+    evidence: so.Mapped[str | None] = so.mapped_column(sa.Text)

@@ -11,6 +11,23 @@ from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.versioning import Versioned
 
+# The national reporting forms an agency may be asked for: the core reporting form, or one
+# of the supplementary reporting forms that depend on the cause of death. The names are those
+# of GOV.UK "Child death reviews: forms for reporting child deaths" (DHSC,
+# gov.uk/government/publications/child-death-reviews-forms-for-reporting-child-deaths),
+# read for the asthma and anaphylaxis, cardiac and care pathway forms; sudden unexpected
+# death in infancy and drowning as ../shared/GUIDANCE-2023.md names them (the stored copy
+# of the page showed no further titles, so no others are offered). The keys are stored.
+CORE_REPORTING_FORM = "core"
+REPORTING_FORMS = {
+    CORE_REPORTING_FORM: "Core reporting form",
+    "sudi": "Supplementary reporting form: sudden unexpected death in infancy",
+    "asthma_anaphylaxis": "Supplementary reporting form: asthma and anaphylaxis",
+    "cardiac": "Supplementary reporting form: cardiac congenital or acquired",
+    "drowning": "Supplementary reporting form: drowning",
+    "care_pathway": "Supplementary reporting form: care pathway",
+}
+
 
 class AgencyRequest(Versioned, PartnershipScoped, Audited, db.Model):
     """One agency asked for what it knows of the child and family; its deadline is its own."""
@@ -42,12 +59,20 @@ class AgencyRequest(Versioned, PartnershipScoped, Audited, db.Model):
         sa.ForeignKey("cdr_case.id", ondelete="CASCADE"), index=True
     )
     agency: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # Which national form the agency is asked for (a key of REPORTING_FORMS).
+    reporting_form: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default=CORE_REPORTING_FORM, server_default=CORE_REPORTING_FORM)
     sent_on: so.Mapped[date]
     chased_on: so.Mapped[date | None]
     returned_on: so.Mapped[date | None]
     summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # The rules edition of the case, so the request's deadline follows the same rules.
     rules_edition: so.Mapped[str] = so.mapped_column(sa.String(16), default="WT2018")
+
+    @property
+    def reporting_form_label(self) -> str:
+        """The form's name as users read it."""
+        return REPORTING_FORMS.get(self.reporting_form, self.reporting_form)
 
     case = so.relationship("ChildDeathCase", lazy="raise")
     # Its stored deadline (owned by owner_type/owner_id, so no foreign key), read-only here:

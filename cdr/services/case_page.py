@@ -5,7 +5,13 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from cdr.models import AgencyRequest, PanelItem, RapidResponseMeeting
+from cdr.models import (
+    CORE_REPORTING_FORM,
+    REPORTING_FORMS,
+    AgencyRequest,
+    PanelItem,
+    RapidResponseMeeting,
+)
 from cdr.services import family, ncmd, panel, stages, timeline
 from cdr.services import meetings as rr_meetings
 from cdr.services import notifications as case_notifications
@@ -29,12 +35,13 @@ class DeadlineRow(NamedTuple):
 
 def case_deadlines(case, today: date) -> list[DeadlineRow]:
     """The case's stored deadlines and its agency requests', by due date (two queries)."""
-    requests = dict(
+    requests = {
+        request_id: _request_words(agency, form) for request_id, agency, form in
         db.session.execute(
-            sa.select(AgencyRequest.id, AgencyRequest.agency)
+            sa.select(AgencyRequest.id, AgencyRequest.agency, AgencyRequest.reporting_form)
             .where(AgencyRequest.case_id == case.id)
         ).all()
-    )
+    }
     owners = sa.or_(
         sa.and_(Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id),
         sa.and_(Deadline.owner_type == "cdr_agency_request",
@@ -51,6 +58,14 @@ def case_deadlines(case, today: date) -> list[DeadlineRow]:
         found.append(DeadlineRow(row, rule.label, rule.duty_label,
                                  deadline_service.status_of(row, today, rules), about))
     return found
+
+
+def _request_words(agency: str, reporting_form: str) -> str:
+    """A request as its deadline's line names it: the agency, and the form when it is a
+    supplementary one (the rule already says "the reporting form")."""
+    if reporting_form == CORE_REPORTING_FORM:
+        return agency
+    return f"{agency} ({REPORTING_FORMS.get(reporting_form, reporting_form).lower()})"
 
 
 class CasePage(NamedTuple):

@@ -24,6 +24,7 @@ from cdr.models import (
     MODIFIABLE,
     NHS_NUMBER_ABSENT,
     PLACES_OF_DEATH,
+    REPORTING_FORMS,
     SEXES,
     STAGES,
     YES_NO,
@@ -153,12 +154,14 @@ _RULE_COLUMNS = [column for label in CASE_RULES.values() for column in (
     Column(f"{label}: due", DATE, 16), Column(f"{label}: met", DATE, 16),
     Column(f"{label}: status", width=16))]
 _AFTER = [
-    Column("Information complete"), Column("Review meeting held", DATE),
+    Column("Information complete"), Column("Information complete on", DATE),
+    Column("Review meeting held", DATE),
     Column("Review completed", DATE), Column("Closed", DATE),
     Column("Category of death", width=40), Column("Modifiable factors identified"),
 ]
 REQUEST_COLUMNS = [
-    Column("Case reference", width=22), Column("Agency", width=30), Column("Sent", DATE),
+    Column("Case reference", width=22), Column("Agency", width=30),
+    Column("Reporting form", width=40), Column("Sent", DATE),
     Column("Chased", DATE), Column("Returned", DATE), Column("Due", DATE),
     Column("Status", width=16),
 ]
@@ -200,7 +203,8 @@ _CASE_FIELDS = (
     "reference", "partnership_id", "stage", "date_of_death", "notification_received_on",
     "age_at_death_days", "sex", "place_of_death", "death_expected", "jar_required",
     "death_registered_on", "coroner_decision_on", "post_mortem_results_on",
-    "information_complete", "review_meeting_on", "review_completed_on", "closed_on",
+    "information_complete", "information_complete_on", "review_meeting_on",
+    "review_completed_on", "closed_on",
     "category", "modifiable_factors", "previous_reference",
     "nhs_number_absent", "ethnicity", "fatal_event_on", "fatal_event_time",
     "post_mortem_required", "cause_1a", "cause_1b", "cause_1c", "cause_2", "ncmd_alert",
@@ -266,8 +270,8 @@ def _case_values(case, codes, doctor) -> list:
 
 def _outcome_values(case) -> list:
     """The review meeting and the panel's outcome."""
-    return [case.information_complete, case.review_meeting_on, case.review_completed_on,
-            case.closed_on, CATEGORIES.get(case.category or ""),
+    return [case.information_complete, case.information_complete_on, case.review_meeting_on,
+            case.review_completed_on, case.closed_on, CATEGORIES.get(case.category or ""),
             MODIFIABLE.get(case.modifiable_factors or "")]
 
 
@@ -289,7 +293,8 @@ def _request_rows(matching, filters, today, rules):
     cases = matching.with_only_columns(Case.id).subquery("matching_ids")
     statement = (
         sa.select(Case.reference, Case.partnership_id, AgencyRequest.agency,
-                  AgencyRequest.sent_on, AgencyRequest.chased_on, AgencyRequest.returned_on,
+                  AgencyRequest.reporting_form, AgencyRequest.sent_on,
+                  AgencyRequest.chased_on, AgencyRequest.returned_on,
                   *(getattr(Deadline, name) for name in _DEADLINE_COLUMNS))
         .join(Case, Case.id == AgencyRequest.case_id)
         .join(cases, cases.c.id == AgencyRequest.case_id)
@@ -303,6 +308,7 @@ def _request_rows(matching, filters, today, rules):
             .order_by(Case.reference, Case.id))
     status = _status_reader(today, rules)
     for found in in_short_reads(statement, AgencyRequest.case_id, keys):
-        due, _, label = status(_Stored._make(found[6:]), found.partnership_id)
-        yield (found.reference, found.agency, found.sent_on, found.chased_on,
-               found.returned_on, due, label)
+        due, _, label = status(_Stored._make(found[7:]), found.partnership_id)
+        yield (found.reference, found.agency,
+               REPORTING_FORMS.get(found.reporting_form, found.reporting_form),
+               found.sent_on, found.chased_on, found.returned_on, due, label)

@@ -486,12 +486,14 @@ def action_or_404(case, action_id: int) -> CaseAction:
     return action
 
 
-def complete_action(case, action, today: date) -> bool:
-    """Mark an action completed today (no commit); False if it already was."""
+def complete_action(case, action, *, completed_on: date, evidence: str) -> bool:
+    """Mark an action completed on its date, with its evidence (no commit; the form checks
+    both, as a practice review action's); False if it already was."""
     if action.completed_on is not None:
         return False
-    action.completed_on = today
-    timeline.add(case, "action", f"Action completed: {action.description}", happened_on=today)
+    action.completed_on, action.evidence = completed_on, evidence
+    timeline.add(case, "action", f"Action completed: {action.description}",
+                 happened_on=completed_on)
     return True
 
 

@@ -1,8 +1,10 @@
-"""Gathering information: agency requests (the reporting form), and the review meeting.
+"""Gathering information: agency requests (the reporting forms), and the review meeting.
 
-Each request owns its stored deadline (`agency_information_request`, cdr.deadlines), synced
-whenever its dates change; returning the information meets it. The review meeting's draft
-analysis is written anonymised, because the CDOP panel reads it.
+Each request asks one agency for one national form (the core reporting form or a named
+supplementary reporting form, cdr.models.REPORTING_FORMS) and owns its stored deadline
+(`agency_information_request`, cdr.deadlines), synced whenever its dates change; returning
+the information meets it. The review meeting's draft analysis is written anonymised, because
+the CDOP panel reads it.
 """
 
 import re
@@ -13,7 +15,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
 
-from cdr.models import DRAFT_ANALYSIS, AgencyRequest, ChildDeathCase, ChildIdentity
+from cdr.models import (
+    CORE_REPORTING_FORM,
+    DRAFT_ANALYSIS,
+    AgencyRequest,
+    CaseAgency,
+    ChildDeathCase,
+    ChildIdentity,
+)
 from cdr.services import timeline
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
@@ -42,22 +51,58 @@ def request_or_404(case, request_id: int) -> AgencyRequest:
     return found
 
 
-def add_request(case, *, agency: str, sent_on: date) -> AgencyRequest:
-    """Record a request for information sent to an agency, with its deadline (no commit)."""
+def add_request(case, *, agency: str, sent_on: date,
+                reporting_form: str = CORE_REPORTING_FORM) -> AgencyRequest:
+    """Record a request for a reporting form sent to an agency, with its deadline (no
+    commit)."""
     request = AgencyRequest(case_id=case.id, partnership_id=case.partnership_id,
-                            rules_edition=case.rules_edition, agency=agency, sent_on=sent_on)
+                            rules_edition=case.rules_edition, agency=agency, sent_on=sent_on,
+                            reporting_form=reporting_form)
     db.session.add(request)
     deadline_service.sync_case(request)
-    timeline.add(case, "request", f"Information requested from {agency}", happened_on=sent_on)
+    timeline.add(case, "request", f"Information requested from {agency}: "
+                 f"{_form_words(request)}", happened_on=sent_on)
     return request
 
 
+def add_requests(case, *, sent_on: date, wanted) -> list[AgencyRequest]:
+    """Several requests sent on one day, `wanted` as (agency, reporting form) pairs: each
+    with its own deadline (no commit: one save for them all)."""
+    return [add_request(case, agency=agency, sent_on=sent_on, reporting_form=form)
+            for agency, form in wanted]
+
+
+def suggested_agencies(case) -> list[str]:
+    """The agencies the form for several requests offers to ask (two queries): first the
+    professionals and agencies involved in the child's life, as the notification listed them
+    and as added since (cdr.models.agencies.CaseAgency, in the order added), then any other
+    agency the case has asked before, in the order first asked; each name once.
+    """
+    involved = db.session.scalars(
+        sa.select(CaseAgency.name).where(CaseAgency.case_id == case.id)
+        .order_by(CaseAgency.id))
+    first_asked = sa.func.min(AgencyRequest.id)
+    asked = db.session.scalars(
+        sa.select(AgencyRequest.agency).where(AgencyRequest.case_id == case.id)
+        .group_by(AgencyRequest.agency).order_by(first_asked))
+    return list(dict.fromkeys([*involved, *asked]))
+
+
+def _form_words(request) -> str:
+    """The request's form as a timeline line says it ("core reporting form")."""
+    label = request.reporting_form_label
+    return label[0].lower() + label[1:]
+
+
 def update_request(case, request, *, agency: str, sent_on: date, chased_on: date | None,
-                   returned_on: date | None, summary: str | None) -> None:
-    """Change a request (chased, returned, summary…), resync its deadline, say what happened."""
+                   returned_on: date | None, summary: str | None,
+                   reporting_form: str | None = None) -> None:
+    """Change a request (chased, returned, summary…), resync its deadline, say what happened.
+    `reporting_form` None keeps the form asked for."""
     before = (request.agency, request.sent_on, request.chased_on, request.returned_on,
-              request.summary)
+              request.summary, request.reporting_form)
     request.agency, request.sent_on, request.summary = agency, sent_on, summary or None
+    request.reporting_form = reporting_form or request.reporting_form
     request.chased_on, request.returned_on = chased_on, returned_on
     deadline_service.sync_case(request)
     for text, happened_on in _request_events(before, request):
@@ -66,7 +111,7 @@ def update_request(case, request, *, agency: str, sent_on: date, chased_on: date
 
 def _request_events(before, request) -> list[tuple[str, date | None]]:
     """Timeline lines for what changed on a request: chased, returned, or other details."""
-    _, _, chased_before, returned_before, _ = before
+    _, _, chased_before, returned_before, _, _ = before
     events = []
     if request.chased_on and request.chased_on != chased_before:
         events.append((f"Request to {request.agency} chased", request.chased_on))
@@ -75,7 +120,7 @@ def _request_events(before, request) -> list[tuple[str, date | None]]:
     if returned_before and request.returned_on is None:
         events.append((f"Request to {request.agency} marked as not returned", None))
     after = (request.agency, request.sent_on, request.chased_on, request.returned_on,
-             request.summary)
+             request.summary, request.reporting_form)
     if not events and after != before:
         events.append((f"Request to {request.agency} updated", None))
     return events
@@ -147,14 +192,21 @@ def with_status(requests, today: date) -> list[RequestRow]:
 # --- Information complete ----------------------------------------------------------------
 
 
-def set_information_complete(case, complete: bool, *, today: date) -> None:
-    """Say whether all the information the review needs is in (no commit)."""
+def set_information_complete(case, complete: bool, *, today: date,
+                             complete_on: date | None = None) -> None:
+    """Say whether all the information the review needs is in, and since when (`complete_on`,
+    checked by the form: not in the future, not before the notification); no commit."""
     if case.information_complete == complete:
         return
     case.information_complete = complete
-    text = ("Information gathering marked complete" if complete
-            else "Information gathering marked as not complete")
-    timeline.add(case, "information", text, happened_on=today)
+    complete_on = complete_on or today
+    case.information_complete_on = complete_on if complete else None
+    if complete:
+        timeline.add(case, "information", "Information gathering marked complete",
+                     happened_on=complete_on)
+    else:
+        timeline.add(case, "information", "Information gathering marked as not complete",
+                     happened_on=today)
 
 
 # --- Child death review meeting ------------------------------------------------------------

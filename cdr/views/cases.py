@@ -6,6 +6,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from cdr import bp
 from cdr.services import access, case_page, lists
 from forms.cdr.cases import CaseFilterForm
+from forms.cdr.requests import InformationCompleteForm
 from tracker import case_owner, searches
 from tracker.extensions import db
 from tracker.pagination import SortableList, requested_page
@@ -108,7 +109,11 @@ def _filters(form, with_identity) -> lists.CaseFilters:
 def case(case_id):
     """One case: the child and the death, stages, deadlines, and what happened."""
     found = access.view_case(case_id)
-    return render_template("cdr/case.html", page=case_page.load(found, london_today()))
+    today = london_today()
+    return render_template(
+        "cdr/case.html", page=case_page.load(found, today),
+        information_form=InformationCompleteForm(
+            formdata=None, notified_on=found.notification_received_on, today=today))
 
 
 @bp.route("/<int:case_id>/owner", methods=["GET", "POST"])

@@ -290,17 +290,25 @@ def new_case_action(case_id):
         400 if form.errors else 200)
 
 
-@bp.route("/<int:case_id>/actions/<int:action_id>/complete", methods=["POST"])
+@bp.route("/<int:case_id>/actions/<int:action_id>/complete", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_CDR_CASES)
 def complete_case_action(case_id, action_id):
-    """Mark an action completed today."""
+    """Mark an action completed, on its date, with its evidence."""
     case = access.case_or_404(case_id)
     action = service.action_or_404(case, action_id)
-    if CompleteActionForm().validate_on_submit() and service.complete_action(
-            case, action, london_today()):
+    back = url_for("cdr.case_outcome", case_id=case.id, _anchor="actions")
+    if action.completed_on is not None:
+        flash("That action is already completed.", "info")
+        return redirect(back)
+    form = CompleteActionForm(date_of_death=case.date_of_death, today=london_today())
+    if form.validate_on_submit():
+        service.complete_action(case, action, completed_on=form.completed_on.data,
+                                evidence=form.evidence.data)
         db.session.commit()
         flash("Action marked as completed.", "success")
-    return redirect(url_for("cdr.case_outcome", case_id=case.id, _anchor="actions"))
+        return redirect(back)
+    return render_template("cdr/panel/complete_action.html", form=form, case=case,
+                           action=action), (400 if form.errors else 200)
 
 
 @bp.route("/<int:case_id>/reopen", methods=["GET", "POST"])

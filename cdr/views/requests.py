@@ -1,4 +1,5 @@
-"""Agency information requests, information complete, and the child death review meeting."""
+"""Agency information requests (one, or several at once), information complete, and the
+child death review meeting."""
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -11,6 +12,7 @@ from forms.cdr.requests import (
     InformationCompleteForm,
     NewRequestForm,
     ReviewMeetingForm,
+    SeveralRequestsForm,
 )
 from tracker import submissions, versioning
 from tracker.extensions import db
@@ -47,12 +49,32 @@ def new_request(case_id):
     form = NewRequestForm(date_of_death=case.date_of_death, today=london_today())
     if form.validate_on_submit():
         form.claim_submission()
-        service.add_request(case, agency=form.agency.data, sent_on=form.sent_on.data)
+        service.add_request(case, agency=form.agency.data, sent_on=form.sent_on.data,
+                            reporting_form=form.reporting_form.data)
         submissions.made(_case_url(case))
         db.session.commit()
         flash(f"Request to {form.agency.data} added", "success")
         return redirect(_case_url(case))
     return render_template("cdr/requests/new.html", case=case, form=form), (
+        400 if form.errors else 200)
+
+
+@bp.route("/<int:case_id>/requests/several", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def several_requests(case_id):
+    """Ask several agencies for their reporting forms at once: one request (and deadline)
+    each, saved together."""
+    case = access.case_or_404(case_id)
+    form = SeveralRequestsForm(date_of_death=case.date_of_death, today=london_today(),
+                               suggestions=service.suggested_agencies(case))
+    if form.validate_on_submit():
+        form.claim_submission()
+        added = service.add_requests(case, sent_on=form.sent_on.data, wanted=form.wanted())
+        submissions.made(_case_url(case))
+        db.session.commit()
+        flash(f"{len(added)} request{'s' if len(added) > 1 else ''} added", "success")
+        return redirect(_case_url(case))
+    return render_template("cdr/requests/several.html", case=case, form=form), (
         400 if form.errors else 200)
 
 
@@ -72,7 +94,7 @@ def edit_request(case_id, request_id):
             service.update_request(
                 case, agency_request, agency=form.agency.data, sent_on=form.sent_on.data,
                 chased_on=form.chased_on.data, returned_on=form.returned_on.data,
-                summary=form.summary.data,
+                summary=form.summary.data, reporting_form=form.reporting_form.data,
             )
             db.session.commit()
         except versioning.STALE:
@@ -89,7 +111,8 @@ def edit_request(case_id, request_id):
 def information_complete(case_id):
     """Mark the information for the review as complete, or as not complete again."""
     case = access.case_or_404(case_id)
-    form = InformationCompleteForm()
+    today = london_today()
+    form = InformationCompleteForm(notified_on=case.notification_received_on, today=today)
     if not form.validate_on_submit():
         return render_template("cdr/requests/information_complete.html", case=case,
                                form=form), 400
@@ -100,7 +123,8 @@ def information_complete(case_id):
         return render_template("cdr/requests/information_complete.html", case=case,
                                form=form), status
     complete = form.complete.data == "yes"
-    service.set_information_complete(case, complete, today=london_today())
+    service.set_information_complete(case, complete, today=today,
+                                     complete_on=form.information_complete_on.data)
     db.session.commit()
     flash("Information marked complete" if complete else "Information marked as not complete",
           "success")

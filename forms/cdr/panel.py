@@ -23,6 +23,7 @@ from cdr.models import CONFIRMED_ANALYSIS
 from forms.accounts import AccountField
 from forms.base import StripWhitespaceForm, VersionedForm
 from forms.cdr.analysis import analysis_questions
+from forms.completion import completed_on_field, evidence_field
 from forms.fields import GovDateField, RecordIdField, SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.timeutil import format_date
@@ -191,7 +192,30 @@ class ActionForm(SubmissionKeyForm, StripWhitespaceForm):
 
 
 class CompleteActionForm(StripWhitespaceForm):
-    """The "Mark as completed" button of an action."""
+    """Complete an action: its completion date and its evidence, as a practice review's
+    action takes them (forms.completion)."""
+
+    completed_on = completed_on_field("For example, 27 3 2026", required=True)
+    evidence = evidence_field("What shows it was done: a letter sent, a policy changed, "
+                              "minutes. Do not write the child's name.", required=True)
+    submit = SubmitField("Mark as completed", widget=GovSubmitInput())
+
+    def __init__(self, *args, date_of_death=None, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._date_of_death = date_of_death
+        self._today = today
+        if today is not None and not self.is_submitted():
+            self.completed_on.data = today
+
+    def validate_completed_on(self, field):
+        """Today or before, and not before the death."""
+        if field.data is None or self._today is None:
+            return
+        if field.data > self._today:
+            raise ValidationError("Completion date must be today or in the past")
+        if field.data < self._date_of_death:
+            raise ValidationError("Completion date must be on or after the date of death, "
+                                  f"{format_date(self._date_of_death)}")
 
 
 class ReopenForm(StripWhitespaceForm):

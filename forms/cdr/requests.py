@@ -1,10 +1,19 @@
-"""Forms for gathering information: agency requests, information complete, review meeting."""
+"""Forms for gathering information: agency requests (one, or several at once), information
+complete, the review meeting."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
-from wtforms import HiddenField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea, GovTextInput
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from cdr.models import DRAFT_ANALYSIS
+from cdr.models import CORE_REPORTING_FORM, DRAFT_ANALYSIS, REPORTING_FORMS
 from forms.base import StripWhitespaceForm, VersionedForm
 from forms.cdr.analysis import analysis_questions
 from forms.fields import GovDateField, SingleLineField
@@ -47,24 +56,39 @@ class _CaseDatesForm(StripWhitespaceForm):
                                   f"{format_date(self._date_of_death)}")
 
 
+def reporting_form_field(label="Reporting form"):
+    """Which national form the agency is asked for: the core reporting form (the default) or
+    a supplementary reporting form."""
+    return SelectField(
+        label, widget=GovSelect(), default=CORE_REPORTING_FORM,
+        choices=[SelectChoice(key, name) for key, name in REPORTING_FORMS.items()],
+        invalid_choice_message="Select a reporting form from the list",
+        description="The core reporting form, or a supplementary reporting form for the "
+        "cause of death",
+    )
+
+
+_AGENCY_HINT = ("For example, GP practice, health visiting, children's social care, police "
+                "or school")
+_AGENCY_LENGTH = Length(max=200, message="Agency must be 200 characters or fewer")
+
+
+def _sent_on():
+    return GovDateField("Date sent", description="For example, 27 3 2025",
+                        required_message="Enter the date the request was sent")
+
+
 class NewRequestForm(SubmissionKeyForm, _CaseDatesForm):
-    """Ask an agency for what it knows of the child and family (the reporting form)."""
+    """Ask an agency for what it knows of the child and family (a reporting form)."""
 
     agency = SingleLineField(
         "Agency",
         widget=GovTextInput(),
-        description="For example, GP practice, health visiting, children's social care, "
-        "police or school",
-        validators=[
-            DataRequired(message="Enter the name of the agency"),
-            Length(max=200, message="Agency must be 200 characters or fewer"),
-        ],
+        description=_AGENCY_HINT,
+        validators=[DataRequired(message="Enter the name of the agency"), _AGENCY_LENGTH],
     )
-    sent_on = GovDateField(
-        "Date sent",
-        description="For example, 27 3 2025",
-        required_message="Enter the date the request was sent",
-    )
+    reporting_form = reporting_form_field()
+    sent_on = _sent_on()
 
     def validate_sent_on(self, field):
         """Sent today or before, and not before the death."""
@@ -97,15 +121,127 @@ class EditRequestForm(NewRequestForm, VersionedForm):
 
 
 class InformationCompleteForm(StripWhitespaceForm):
-    """The button that says all the information is in (or, again, that it is not)."""
+    """The button that says all the information is in, and since when (or, again, that it is
+    not)."""
 
     complete = HiddenField()
     version = HiddenField()
+    information_complete_on = GovDateField(
+        "Date the information was complete", description="For example, 27 3 2025")
+
+    def __init__(self, *args, notified_on, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._notified_on = notified_on
+        self._today = today
+        if not self.is_submitted():
+            self.information_complete_on.data = today
 
     def validate_complete(self, field):
         """Only "yes" or "no" (a hand-made post gets a form error, not a 500)."""
         if field.data not in ("yes", "no"):
             raise ValidationError("Select whether the information is complete")
+
+    def validate_information_complete_on(self, field):
+        """To mark it complete: a date, today or before, not before the notification."""
+        if self.complete.data != "yes" or field.errors:
+            return
+        if field.data is None:
+            raise ValidationError("Enter the date the information was complete")
+        if field.data > self._today:
+            raise ValidationError("Date the information was complete must be today or in "
+                                  "the past")
+        if field.data < self._notified_on:
+            raise ValidationError("Date the information was complete must be on or after "
+                                  "the date the death was notified, "
+                                  f"{format_date(self._notified_on)}")
+
+
+class _RowForm(StripWhitespaceForm):
+    """A row of a larger form: no CSRF token of its own (the form holding it has one)."""
+
+    class Meta:
+        csrf = False
+
+
+class _SuggestedAgency(_RowForm):
+    """An agency the form suggests: ticked to ask it, with the form to ask for."""
+
+    asked = BooleanField()
+    agency = HiddenField()
+    reporting_form = reporting_form_field()
+
+
+class _TypedAgency(_RowForm):
+    """An agency typed in (a blank row asks no one), with the form to ask for."""
+
+    agency = SingleLineField("Agency", widget=GovTextInput(), called="Agency",
+                             validators=[Optional(), _AGENCY_LENGTH])
+    reporting_form = reporting_form_field()
+
+
+TYPED_ROWS = 5
+
+
+class SeveralRequestsForm(SubmissionKeyForm, _CaseDatesForm):
+    """Reporting forms asked of several agencies at once, sent the same day: each a request
+    with its own deadline."""
+
+    suggested = FieldList(FormField(_SuggestedAgency), max_entries=200)
+    typed = FieldList(FormField(_TypedAgency), min_entries=TYPED_ROWS, max_entries=TYPED_ROWS)
+    sent_on = _sent_on()
+
+    def __init__(self, *args, suggestions, **kwargs):
+        """`suggestions`: the agency names to offer (cdr.services.requests.suggested_agencies)."""
+        super().__init__(*args, **kwargs)
+        self._suggestions = list(suggestions)
+        if not self.is_submitted():
+            self.sent_on.data = self._today
+            for name in self._suggestions:
+                self.suggested.append_entry({"agency": name})
+
+    def validate_sent_on(self, field):
+        """Sent today or before, and not before the death."""
+        self.check_date(field)
+
+    def wanted(self) -> list[tuple[str, str]]:
+        """(agency, reporting form) of each agency ticked or typed, in the form's order."""
+        ticked = [(row.form.agency.data, row.form.reporting_form.data)
+                  for row in self.suggested if row.form.asked.data]
+        typed = [(row.form.agency.data, row.form.reporting_form.data)
+                 for row in self.typed if row.form.agency.data]
+        return ticked + typed
+
+    def validate(self, extra_validators=None):
+        """Each row as its fields say, then across rows: only agencies the form offered (a
+        hand-made post gets a form error), at least one agency, none asked twice for the
+        same form."""
+        valid = super().validate(extra_validators)
+        for row in self.suggested:
+            if row.form.agency.data not in self._suggestions:
+                return self._refuse(self.suggested, row.form.asked,
+                                    "Select agencies from the list")
+        if not valid:
+            return False
+        seen = set()
+        for agency, form in self.wanted():
+            if (agency.casefold(), form) in seen:
+                words = REPORTING_FORMS[form]
+                return self._refuse(self.typed, self.typed[0].form.agency,
+                                    f"{agency} is asked for the {words[0].lower()}{words[1:]} "
+                                    "twice: ask for each form once")
+            seen.add((agency.casefold(), form))
+        if not seen:
+            return self._refuse(self.typed, self.typed[0].form.agency,
+                                "Select or enter at least one agency")
+        return True
+
+    @staticmethod
+    def _refuse(rows, field, message) -> bool:
+        """Put a message on a field of a row (and on the list's errors, which the error
+        summary reads, held since the list was validated); False."""
+        field.errors = [*field.errors, message]
+        rows.errors = [row.errors for row in rows]
+        return False
 
 
 class ReviewMeetingForm(analysis_questions(

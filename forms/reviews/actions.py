@@ -6,6 +6,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from forms.accounts import AccountField, selected
 from forms.base import StripWhitespaceForm, VersionedForm
+from forms.completion import completed_on_field, evidence_field
 from forms.fields import GovDateField
 from forms.reviews.incident import radios, text
 from forms.submission import SubmissionKeyForm
@@ -48,11 +49,9 @@ class ActionForm(SubmissionKeyForm, VersionedForm):
     due_on = GovDateField("Due date", required_message="Enter the due date",
                           description="For example, 30 9 2025")
     status = radios("Status", ACTION_STATUSES, required="Select the status of the action")
-    evidence = text("Evidence of completion", area=True, max_length=10000,
-                    description="Required to mark the action complete")
-    completed_on = GovDateField("Completion date",
-                                description="Required to mark the action complete. "
-                                "For example, 15 9 2025")
+    evidence = evidence_field("Required to mark the action complete")
+    completed_on = completed_on_field("Required to mark the action complete. "
+                                      "For example, 15 9 2025")
     owner_user_id = AccountField(
         "Account to remind (optional)",
         description="Who gets the reminders when the action is due or overdue. Without one, "

@@ -59,7 +59,10 @@ def test_a_user_who_may_not_see_identifying_details_never_gets_them(auditor_clie
     assert "Invented" in call(auditor_client, "cdr.case", case_id=case.id).text()
 
 
-def test_the_timeline_lists_what_happened_newest_first(cdop_client, partnership, call):
+def test_the_timeline_lists_what_happened_newest_first(cdop_client, partnership, call,
+                                                       clock):
+    # Recorded on the day of the second (issue 24: the day recorded shows when it differs).
+    clock.set(date(2025, 3, 3))
     case = make_case(partnership)
     timeline.add(case, "note", "First thing", happened_on=date(2025, 3, 2))
     timeline.add(case, "note", "Second thing", happened_on=date(2025, 3, 3))
@@ -68,7 +71,8 @@ def test_the_timeline_lists_what_happened_newest_first(cdop_client, partnership,
     page = call(cdop_client, "cdr.case", case_id=case.id)
     items = [li.get_text(" ", strip=True) for li in page.html.select("#timeline + ol li")]
 
-    assert items[0].endswith("Second thing") and items[1].endswith("First thing")
+    assert items[0].endswith("Second thing")
+    assert items[1].endswith("First thing (recorded 3 March 2025)")
 
 
 def test_the_stored_stage_follows_what_is_recorded_whichever_page_recorded_it(partnership):

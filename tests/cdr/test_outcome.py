@@ -160,11 +160,20 @@ def test_actions_are_added_with_an_owner_and_due_date_and_overdue_ones_say_so(
         "Write to the GP practice Designated doctor 30 April 2026 Not yet Not yet due",
     ]
     overdue = db.session.scalar(sa.select(CaseAction).where(CaseAction.owner == "Northshire ICB"))
+    # Completed on its date, with its evidence (issue 24, as a practice review's action).
     call(cdop_client, "cdr.complete_case_action", case_id=case.id, action_id=overdue.id,
-         status=302, data={}, form_page=("cdr.case_outcome", {"case_id": case.id}))
+         status=302, data={"completed_on": ["13", "3", "2026"],
+                           "evidence": "Referral letters audited; report to the CDOP."})
     row = call(cdop_client, "cdr.case", case_id=case.id).text("#actions-table tbody tr")
-    assert row == "Audit referral letters Northshire ICB 1 March 2026 16 March 2026 Completed"
-    assert timeline.entries(case)[0].text == "Action completed: Audit referral letters"
+    assert row == ("Audit referral letters Northshire ICB 1 March 2026 13 March 2026 Evidence: "
+                   "Referral letters audited; report to the CDOP. Completed")
+    # On the timeline on the day it was completed, below what was recorded since.
+    assert [(e.text, e.event_on) for e in timeline.entries(case)][:3] == [
+        ("Action agreed for Designated doctor, due 30 April 2026: Write to the GP practice",
+         date(2026, 3, 16)),
+        ("Action agreed for Northshire ICB, due 1 March 2026: Audit referral letters",
+         date(2026, 3, 16)),
+        ("Action completed: Audit referral letters", date(2026, 3, 13))]
 
 
 def test_an_action_needs_what_who_and_when(cdop_client, partnership, call):

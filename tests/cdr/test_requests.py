@@ -68,6 +68,12 @@ def make_request(case, agency, sent_on, **fields):
     return agency_request
 
 
+def timeline_lines(page) -> list[str]:
+    """The case page's timeline, newest first, each line as read ("date: text")."""
+    return [" ".join(li.get_text(" ", strip=True).split()).replace(" :", ":")
+            for li in page.html.select("#timeline + ol > li")]
+
+
 def table_rows(page, selector):
     return [[cell.get_text(" ", strip=True) for cell in row.select("td")]
             for row in page.html.select(f"{selector} tbody tr")]
@@ -86,10 +92,12 @@ def test_requests_added_through_the_form_show_their_deadlines_on_the_case_page(
 
     rows = table_rows(page, "#request-table")
     # 15 working days after each was sent; the first is late, the second not yet due.
-    assert [row[:6] for row in rows] == [
-        ["Police", "3 March 2025", "24 March 2025", "Not chased", "Not returned", "Overdue"],
-        ["GP practice", "25 March 2025", "15 April 2025", "Not chased", "Not returned",
-         "Not yet due"],
+    # Each for the core reporting form unless another was chosen (issue 24).
+    assert [row[:7] for row in rows] == [
+        ["Police", "Core reporting form", "3 March 2025", "24 March 2025", "Not chased",
+         "Not returned", "Overdue"],
+        ["GP practice", "Core reporting form", "25 March 2025", "15 April 2025", "Not chased",
+         "Not returned", "Not yet due"],
     ]
     deadlines = page.text("#deadline-table")
     # Died in 2025: Working Together 2023, whose agencies return the national reporting form.
@@ -111,7 +119,7 @@ def test_returning_a_request_meets_its_deadline(cdop_client, partnership, call):
     page = call(cdop_client, "cdr.case", case_id=case.id)
 
     (row,) = table_rows(page, "#request-table")
-    assert row[1:6] == ["3 March 2025", "24 March 2025", "14 March 2025", "20 March 2025",
+    assert row[2:7] == ["3 March 2025", "24 March 2025", "14 March 2025", "20 March 2025",
                         "Met on time"]
     assert "Two call-outs in 2024" in row[0]
     assert "Met on time" in page.text("#deadline-table")
@@ -129,7 +137,7 @@ def test_a_request_returned_after_its_due_date_was_met_late(cdop_client, partner
     edit_request(call, cdop_client, case, police, returned_on=date(2025, 3, 28))
 
     page = call(cdop_client, "cdr.case", case_id=case.id)
-    assert table_rows(page, "#request-table")[0][5] == "Met late"
+    assert table_rows(page, "#request-table")[0][6] == "Met late"
 
 
 def test_changing_the_date_sent_moves_the_due_date(cdop_client, partnership, call):
@@ -226,18 +234,85 @@ def test_an_auditor_sees_requests_but_cannot_add_or_change_them(auditor_client, 
 # --- Information complete -------------------------------------------------------------------
 
 
-def test_marking_information_complete_shows_on_the_case(cdop_client, partnership, call):
-    case = make_case(partnership)
+def test_marking_information_complete_shows_on_the_case_with_its_date(cdop_client,
+                                                                      partnership, call):
+    case = make_case(partnership, notification_received_on=date(2025, 3, 2))
     form_page = ("cdr.case", {"case_id": case.id})
 
+    # The date is asked for (issue 24), today unless changed.
+    opened = call(cdop_client, "cdr.case", case_id=case.id)
+    boxes = opened.html.select("#information-complete-form input[name='information_complete_on']")
+    assert [box["value"] for box in boxes] == ["01", "04", "2025"]
     call(cdop_client, "cdr.information_complete", case_id=case.id, form_page=form_page,
-         data={"complete": "yes", "version": str(case.version)}, status=302)
+         data={"complete": "yes", "version": str(case.version),
+               "information_complete_on": as_form(date(2025, 3, 27))}, status=302)
     page = call(cdop_client, "cdr.case", case_id=case.id)
 
-    assert "Information complete" in page.text("#information-state")
+    assert page.text("#information-state") == "Information complete on 27 March 2025"
     assert "Mark information as not complete" in page.text("#information ~ form")
-    assert "Information gathering marked complete" in page.text("#timeline + ol")
-    assert db.session.get(ChildDeathCase, case.id).information_complete is True
+    assert page.html.select("#information-complete-form input[name='information_complete_on']"
+                            ) == []
+    assert "27 March 2025: Information gathering marked complete" in timeline_lines(page)[0]
+    saved = db.session.get(ChildDeathCase, case.id)
+    assert (saved.information_complete, saved.information_complete_on) == (
+        True, date(2025, 3, 27))
+
+
+def test_marking_information_not_complete_again_clears_its_date(cdop_client, partnership,
+                                                                 call):
+    case = make_case(partnership, information_complete=True,
+                     information_complete_on=date(2025, 3, 20))
+
+    call(cdop_client, "cdr.information_complete", case_id=case.id,
+         form_page=("cdr.case", {"case_id": case.id}),
+         data={"complete": "no", "version": str(case.version)}, status=302)
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+
+    assert page.text("#information-state") == "Information not complete"
+    assert timeline_lines(page)[0] == (
+        "1 April 2025: Information gathering marked as not complete")
+    saved = db.session.get(ChildDeathCase, case.id)
+    assert (saved.information_complete, saved.information_complete_on) == (False, None)
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    (["", "", ""], "Enter the date the information was complete"),
+    (["2", "4", "2025"], "Date the information was complete must be today or in the past"),
+    (["1", "3", "2025"], "Date the information was complete must be on or after the date "
+                         "the death was notified, 2 March 2025"),
+    (["31", "2", "2025"], "Date the information was complete must be a real date"),
+    (["12", "", "2025"], "Date the information was complete must include a month"),
+])
+def test_a_bad_information_complete_date_is_refused_and_kept(cdop_client, partnership, call,
+                                                             typed, message):
+    case = make_case(partnership, date_of_death=date(2025, 2, 27),
+                     notification_received_on=date(2025, 3, 2))
+
+    page = call(cdop_client, "cdr.information_complete", case_id=case.id,
+                form_page=("cdr.case", {"case_id": case.id}),
+                data={"complete": "yes", "version": str(case.version),
+                      "information_complete_on": typed}, status=400)
+
+    assert page.errors == [message]
+    # The form comes back with what was typed, to put right and send again.
+    boxes = page.html.select("#information-complete-form input[name='information_complete_on']")
+    assert [box.get("value", "") for box in boxes] == typed
+    saved = db.session.get(ChildDeathCase, case.id)
+    assert (saved.information_complete, saved.information_complete_on) == (False, None)
+    assert db.session.scalars(sa.select(TimelineEntry).where(
+        TimelineEntry.kind == "information")).all() == []
+
+
+def test_the_information_complete_date_may_be_the_day_of_notification(cdop_client,
+                                                                     partnership, call):
+    case = make_case(partnership, notification_received_on=date(2025, 3, 2))
+
+    call(cdop_client, "cdr.information_complete", case_id=case.id,
+         form_page=("cdr.case", {"case_id": case.id}),
+         data={"complete": "yes", "version": str(case.version),
+               "information_complete_on": as_form(date(2025, 3, 2))}, status=302)
+
+    assert db.session.get(ChildDeathCase, case.id).information_complete_on == date(2025, 3, 2)
 
 
 def test_marking_information_complete_on_an_old_page_saves_nothing(cdop_client, partnership,
@@ -249,7 +324,8 @@ def test_marking_information_complete_on_an_old_page_saves_nothing(cdop_client, 
 
     refused = call(cdop_client, "cdr.information_complete", case_id=case.id,
                    form_page=("cdr.case", {"case_id": case.id}),
-                   data={"complete": "yes", "version": str(opened_at)}, status=409)
+                   data={"complete": "yes", "version": str(opened_at),
+                         "information_complete_on": as_form(TODAY)}, status=409)
     page = call(cdop_client, "cdr.case", case_id=case.id)
 
     assert refused.errors[0].startswith("Someone else changed this case (Analysis summary) on ")

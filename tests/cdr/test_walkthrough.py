@@ -204,8 +204,14 @@ def test_a_death_walked_from_notification_to_transfer(
     gp_row, social_row = (f"deadline-agency_information_request-{i}" for i in (gp, social))
     assert "GP practice" in deadlines(page)[gp_row] and "1 April 2025" in deadlines(page)[gp_row]
     assert tags(page)[gp_row] == tags(page)[social_row] == "Not yet due"
-    assert newest(page, 2) == ["11 March 2025: Information requested from Children's social "
-                               "care", "11 March 2025: Information requested from GP practice"]
+    # Sent on 11 March but recorded on the 24th: placed on the day sent, with the day
+    # recorded (issue 24: by when things happened, then by when they were recorded).
+    assert newest(page, 5)[2:] == [
+        "20 March 2025: All post-mortem results received",
+        "11 March 2025: Information requested from Children's social care: core reporting "
+        "form (recorded 24 March 2025)",
+        "11 March 2025: Information requested from GP practice: core reporting form "
+        "(recorded 24 March 2025)"]
     outstanding = call(cdop_client, "cdr.outstanding_requests").text("main")
     assert "GP practice" in outstanding and "Children's social care" in outstanding
 
@@ -234,7 +240,7 @@ def test_a_death_walked_from_notification_to_transfer(
                   "cdr.information_complete", {}, status=302,
                   case_id=case_id, form_page=("cdr.case", {"case_id": case_id}))
     page = case_page()
-    assert page.text("#information-state") == "Information complete"
+    assert page.text("#information-state") == "Information complete on 2 April 2025"
     assert newest(page) == ["2 April 2025: Information gathering marked complete"]
 
     # --- The child death review meeting and its draft analysis -------------------------------

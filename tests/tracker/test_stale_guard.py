@@ -48,6 +48,7 @@ NOT_EDITS = {
     "cdr.cases": "the case list's filter form: keeps a search for its user, edits no record",
     "cdr.notify": "creates",
     "cdr.new_request": "creates",
+    "cdr.several_requests": "creates (a request for each agency)",
     "cdr.new_case_action": "creates",
     "cdr.complete_case_action": "one way: an action completed twice is completed once",
     "cdr.new_panel_meeting": "creates",

@@ -115,6 +115,11 @@ CREATE_FORMS = {
         "cdop_client", "cdr.new_request", AgencyRequest,
         {"agency": "Northshire Police", "sent_on": day(TODAY)},
         lambda p: {"case_id": make_case(p).id}),
+    "requests to several agencies": CreateForm(
+        "cdop_client", "cdr.several_requests", AgencyRequest,
+        {"typed-0-agency": "Northshire Police", "typed-0-reporting_form": "core",
+         "sent_on": day(TODAY)},
+        lambda p: {"case_id": make_case(p).id}),
     "panel meeting": CreateForm(
         "cdop_client", "cdr.new_panel_meeting", PanelMeeting,
         {"meeting_on": day(date(2026, 4, 14)), "starts_at": "14:30",
