@@ -21,15 +21,21 @@ import sqlalchemy as sa
 
 from cdr.models import (
     CATEGORIES,
+    DOMAINS,
+    ETHNICITIES,
     EXPECTED,
+    GRADES,
     JAR_CRITERIA,
     MODIFIABLE,
+    NHS_NUMBER_ABSENT,
     PLACES_OF_DEATH,
+    REPORTING_FORMS,
     SEXES,
     AgencyRequest,
     ChildDeathCase,
     ChildIdentity,
 )
+from cdr.models.case import YES_NO_NOT_KNOWN
 from cdr.services.panel import age_band
 from tracker.excel import DATE, Column, ExportSheet
 from tracker.extensions import db
@@ -83,6 +89,17 @@ def _place(row):
     return PLACES_OF_DEATH.get(row.place_of_death or "", row.place_of_death)
 
 
+def _event_time(row):
+    return row.fatal_event_time.strftime("%H:%M") if row.fatal_event_time else None
+
+
+def _alert(row):
+    answer = {"yes": "Yes", "no": "No"}.get(row.ncmd_alert or "")
+    if answer == "Yes" and row.ncmd_alert_details:
+        return f"Yes: {row.ncmd_alert_details}"
+    return answer
+
+
 def _criteria(row):
     return "; ".join(text for name, text in JAR_CRITERIA.items() if getattr(row, name)) or None
 
@@ -101,6 +118,9 @@ FIELDS: list[NcmdField] = [
               _column("reference")),
     NcmdField(NOTIFICATION, "nhs_number", "NHS number", "10 digits",
               "cdr_identity.nhs_number", _column("nhs_number"), identifying=True),
+    NcmdField(NOTIFICATION, "nhs_number_absent", "Reason there is no NHS number",
+              _choices(NHS_NUMBER_ABSENT), "cdr_case.nhs_number_absent",
+              _label(NHS_NUMBER_ABSENT, "nhs_number_absent")),
     NcmdField(NOTIFICATION, "family_name", "Family name", TEXT_VALUES,
               "cdr_identity.family_name", _column("family_name"), identifying=True),
     NcmdField(NOTIFICATION, "given_names", "Given names", TEXT_VALUES,
@@ -116,6 +136,10 @@ FIELDS: list[NcmdField] = [
               _column("address"), identifying=True),
     NcmdField(NOTIFICATION, "postcode", "Postcode", "UK postcode", "cdr_identity.postcode",
               _column("postcode"), identifying=True),
+    NcmdField(NOTIFICATION, "ethnicity", "Ethnicity", _choices(ETHNICITIES),
+              "cdr_case.ethnicity", _label(ETHNICITIES, "ethnicity")),
+    NcmdField(NOTIFICATION, "ncmd_alert", "Alert", "Yes; No (with the details)",
+              "cdr_case.ncmd_alert, cdr_case.ncmd_alert_details", _alert, identifying=True),
     NcmdField(NOTIFICATION, "la_of_residence", "Local authority of residence", TEXT_VALUES,
               "cdr_case.la_of_residence", _column("la_of_residence")),
     NcmdField(NOTIFICATION, "date_of_death", "Date of death", DATE_VALUES,
@@ -127,12 +151,32 @@ FIELDS: list[NcmdField] = [
               "cdr_case.place_of_death, cdr_case.place_of_death_other", _place),
     NcmdField(NOTIFICATION, "la_of_death", "Local authority where the child died",
               TEXT_VALUES, "cdr_case.la_of_death", _column("la_of_death")),
+    NcmdField(NOTIFICATION, "fatal_event_on", "Date of the fatal event", DATE_VALUES,
+              "cdr_case.fatal_event_on", _column("fatal_event_on"), DATE),
+    NcmdField(NOTIFICATION, "fatal_event_time", "Time of the fatal event", "Time (hh:mm)",
+              "cdr_case.fatal_event_time", _event_time),
+    NcmdField(NOTIFICATION, "fatal_event_place", "Place of the fatal event", TEXT_VALUES,
+              "cdr_case.fatal_event_place", _column("fatal_event_place"), identifying=True),
     NcmdField(NOTIFICATION, "death_expected", "Was the death expected?", _choices(EXPECTED),
               "cdr_case.death_expected", _label(EXPECTED, "death_expected")),
-    NcmdField(NOTIFICATION, "post_mortem", "Is a post-mortem required?", YES_NO,
-              "cdr_case.post_mortem_ordered", _column("post_mortem_ordered")),
+    NcmdField(NOTIFICATION, "senior_practitioner", "Senior practitioner present",
+              TEXT_VALUES, "cdr_case.senior_practitioner", _column("senior_practitioner"),
+              identifying=True),
+    NcmdField(NOTIFICATION, "cause_1a", "Cause of death 1a", TEXT_VALUES,
+              "cdr_case.cause_1a", _column("cause_1a")),
+    NcmdField(NOTIFICATION, "cause_1b", "Cause of death 1b", TEXT_VALUES,
+              "cdr_case.cause_1b", _column("cause_1b")),
+    NcmdField(NOTIFICATION, "cause_1c", "Cause of death 1c", TEXT_VALUES,
+              "cdr_case.cause_1c", _column("cause_1c")),
+    NcmdField(NOTIFICATION, "cause_2", "Cause of death 2", TEXT_VALUES,
+              "cdr_case.cause_2", _column("cause_2")),
+    NcmdField(NOTIFICATION, "post_mortem", "Is a post-mortem required?",
+              _choices(YES_NO_NOT_KNOWN), "cdr_case.post_mortem_required",
+              _label(YES_NO_NOT_KNOWN, "post_mortem_required")),
     NcmdField(NOTIFICATION, "coroner", "Coroner investigating", YES_NO,
               "cdr_case.coroner_investigating", _column("coroner_investigating")),
+    NcmdField(NOTIFICATION, "carers", "Carers", TEXT_VALUES, "cdr_identity.carers",
+              _column("carers"), identifying=True),
     NcmdField(NOTIFICATION, "looked_after", "Child looked after", YES_NO,
               "cdr_case.looked_after", _column("looked_after")),
     NcmdField(NOTIFICATION, "child_protection_plan", "Child on a child protection plan",
@@ -153,10 +197,18 @@ FIELDS: list[NcmdField] = [
     NcmdField(REPORTING, *_REFERENCE[:2], _REFERENCE[2], _REFERENCE[3], _column("reference")),
     NcmdField(REPORTING, "agency", "Agency", TEXT_VALUES, "cdr_agency_request.agency",
               _column("agency")),
+    NcmdField(REPORTING, "reporting_form", "Form", _choices(REPORTING_FORMS),
+              "cdr_agency_request.reporting_form", _label(REPORTING_FORMS, "reporting_form")),
     NcmdField(REPORTING, "requested", "Reporting form requested", DATE_VALUES,
               "cdr_agency_request.sent_on", _column("sent_on"), DATE),
     NcmdField(REPORTING, "returned", "Reporting form returned", DATE_VALUES,
               "cdr_agency_request.returned_on", _column("returned_on"), DATE),
+    NcmdField(REPORTING, "bereavement_support", "Was bereavement support offered to the "
+              "family?", _choices(YES_NO_NOT_KNOWN), "cdr_case.bereavement_support_offered",
+              _label(YES_NO_NOT_KNOWN, "bereavement_support_offered")),
+    NcmdField(REPORTING, "bereavement_support_details", "Bereavement support offered",
+              TEXT_VALUES, "cdr_case.bereavement_support_details",
+              _column("bereavement_support_details")),
     NcmdField(REPORTING, "ncmd_reporting_sent", "Sent to the NCMD", DATE_VALUES,
               "cdr_case.ncmd_reporting_sent_on", _column("ncmd_reporting_sent_on"), DATE),
     # --- Analysis form ---
@@ -169,17 +221,29 @@ FIELDS: list[NcmdField] = [
               "cdr_case.category", _label(CATEGORIES, "category")),
     NcmdField(ANALYSIS, "factors_child", "Factors: the child", TEXT_VALUES,
               "cdr_case.factors_child", _column("factors_child")),
+    NcmdField(ANALYSIS, "grade_child", "Grade: " + DOMAINS["child"].lower(),
+              _choices(GRADES), "cdr_case.grade_child", _label(GRADES, "grade_child")),
     NcmdField(ANALYSIS, "factors_social", "Factors: the social environment", TEXT_VALUES,
               "cdr_case.factors_social", _column("factors_social")),
+    NcmdField(ANALYSIS, "grade_social", "Grade: " + DOMAINS["social"].lower(),
+              _choices(GRADES), "cdr_case.grade_social", _label(GRADES, "grade_social")),
     NcmdField(ANALYSIS, "factors_physical", "Factors: the physical environment",
               TEXT_VALUES, "cdr_case.factors_physical", _column("factors_physical")),
+    NcmdField(ANALYSIS, "grade_physical", "Grade: " + DOMAINS["physical"].lower(),
+              _choices(GRADES), "cdr_case.grade_physical", _label(GRADES, "grade_physical")),
     NcmdField(ANALYSIS, "factors_service", "Factors: service provision", TEXT_VALUES,
               "cdr_case.factors_service", _column("factors_service")),
+    NcmdField(ANALYSIS, "grade_service", "Grade: " + DOMAINS["service"].lower(),
+              _choices(GRADES), "cdr_case.grade_service", _label(GRADES, "grade_service")),
     NcmdField(ANALYSIS, "modifiable_factors", "Modifiable factors identified",
               _choices(MODIFIABLE), "cdr_case.modifiable_factors",
               _label(MODIFIABLE, "modifiable_factors")),
+    NcmdField(ANALYSIS, "modifiable_reason", "Modifiable factors: the reason", TEXT_VALUES,
+              "cdr_case.modifiable_reason", _column("modifiable_reason")),
     NcmdField(ANALYSIS, "learning", "Learning", TEXT_VALUES, "cdr_case.learning_points",
               _column("learning_points")),
+    NcmdField(ANALYSIS, "actions", "Actions", TEXT_VALUES, "cdr_case.outcome_actions",
+              _column("outcome_actions")),
     NcmdField(ANALYSIS, "ncmd_analysis_sent", "Sent to the NCMD", DATE_VALUES,
               "cdr_case.ncmd_analysis_sent_on", _column("ncmd_analysis_sent_on"), DATE),
 ]
@@ -189,8 +253,8 @@ DICTIONARY_COLUMNS = [Column("Field", width=36), Column("Form", width=20),
                       Column("Allowed values", width=60), Column("Where the tracker holds it",
                                                                  width=50)]
 _IDENTITY_COLUMNS = ("given_names", "family_name", "date_of_birth", "nhs_number", "address",
-                     "postcode")
-_REQUEST_COLUMNS = ("agency", "sent_on", "returned_on")
+                     "postcode", "carers")
+_REQUEST_COLUMNS = ("agency", "reporting_form", "sent_on", "returned_on")
 
 
 def fields(form: str, with_identity: bool) -> list[NcmdField]:

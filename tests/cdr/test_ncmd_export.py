@@ -40,7 +40,12 @@ def case(partnership):
         review_completed_on=date(2025, 4, 1), closed_on=date(2025, 4, 1),
         category="sudden_unexplained", factors_child="=Prematurity",
         factors_social="Smoking in the home", modifiable_factors="yes",
-        learning_points="Safe sleep advice.", ncmd_notification_sent_on=date(2025, 1, 12))
+        learning_points="Safe sleep advice.", ncmd_notification_sent_on=date(2025, 1, 12),
+        ethnicity="white_irish", fatal_event_on=date(2025, 1, 9), cause_1a="Unascertained",
+        post_mortem_required="yes", senior_practitioner="Dr Seniorwitness",
+        grade_child="2", modifiable_reason="Unsafe sleeping place",
+        outcome_actions="Safe sleep campaign", bereavement_support_offered="yes",
+        bereavement_support_details="Lullaby Trust leaflet")
     make_request(found, "Health visiting", date(2025, 1, 20), returned_on=date(2025, 2, 1))
     make_request(found, "Police", date(2025, 1, 15))
     return found
@@ -57,36 +62,48 @@ def test_one_cases_export_has_each_form_cell_by_cell(cdop_client, case):
         f"attachment; filename=ncmd-export-{case.reference}.xlsx")
     assert book.sheetnames == SHEETS
     assert _cells(book, "Notification form") == [
-        ["Case reference", "Age at death", "Sex", "Local authority of residence",
+        ["Case reference", "Reason there is no NHS number", "Age at death", "Sex",
+         "Ethnicity", "Local authority of residence",
          "Date of death", "Time of death", "Place of death or of the fatal event",
-         "Local authority where the child died", "Was the death expected?",
+         "Local authority where the child died", "Date of the fatal event",
+         "Time of the fatal event", "Was the death expected?", "Cause of death 1a",
+         "Cause of death 1b", "Cause of death 1c", "Cause of death 2",
          "Is a post-mortem required?", "Coroner investigating", "Child looked after",
          "Child on a child protection plan", "Known to children's social care",
          "Joint Agency Response required", "Joint Agency Response criteria met",
          "Date notification received", "Sent to the NCMD"],
-        [case.reference, "28 days to under 1 year", "Male", "Northshire",
-         datetime(2025, 1, 10), "14:05", "Other: Park", "Southshire", "No", "Yes", "No",
+        [case.reference, None, "28 days to under 1 year", "Male", "White: Irish", "Northshire",
+         datetime(2025, 1, 10), "14:05", "Other: Park", "Southshire", datetime(2025, 1, 9),
+         None, "No", "Unascertained", None, None, None, "Yes", "No",
          "Yes", "No", "No", "Yes",
          "The death is sudden and there is no immediately apparent cause (including sudden "
          "unexpected death in infancy or childhood)", datetime(2025, 1, 11),
          datetime(2025, 1, 12)],
     ]
-    assert book["Notification form"]["E2"].number_format == "d mmm yyyy"
+    assert book["Notification form"]["G2"].number_format == "d mmm yyyy"
     # One row per agency asked, in the order asked.
     assert _cells(book, "Reporting form") == [
-        ["Case reference", "Agency", "Reporting form requested", "Reporting form returned",
-         "Sent to the NCMD"],
-        [case.reference, "Police", datetime(2025, 1, 15), None, None],
-        [case.reference, "Health visiting", datetime(2025, 1, 20), datetime(2025, 2, 1), None],
+        ["Case reference", "Agency", "Form", "Reporting form requested",
+         "Reporting form returned", "Was bereavement support offered to the family?",
+         "Bereavement support offered", "Sent to the NCMD"],
+        [case.reference, "Police", "Core reporting form", datetime(2025, 1, 15), None, "Yes",
+         "Lullaby Trust leaflet", None],
+        [case.reference, "Health visiting", "Core reporting form", datetime(2025, 1, 20),
+         datetime(2025, 2, 1), "Yes", "Lullaby Trust leaflet", None],
     ]
     assert _cells(book, "Analysis form") == [
         ["Case reference", "Child death review meeting", "CDOP review completed",
-         "Category of death", "Factors: the child", "Factors: the social environment",
-         "Factors: the physical environment", "Factors: service provision",
-         "Modifiable factors identified", "Learning", "Sent to the NCMD"],
+         "Category of death", "Factors: the child", "Grade: the child",
+         "Factors: the social environment", "Grade: the social environment",
+         "Factors: the physical environment", "Grade: the physical environment",
+         "Factors: service provision", "Grade: service provision",
+         "Modifiable factors identified", "Modifiable factors: the reason", "Learning",
+         "Actions", "Sent to the NCMD"],
         [case.reference, datetime(2025, 3, 1), datetime(2025, 4, 1),
-         "Sudden unexpected, unexplained death", "=Prematurity", "Smoking in the home",
-         None, None, "Yes", "Safe sleep advice.", None],
+         "Sudden unexpected, unexplained death", "=Prematurity",
+         "2: Factors identified that may have contributed to the vulnerability, ill-health "
+         "or death", "Smoking in the home", None, None, None, None, None, "Yes",
+         "Unsafe sleeping place", "Safe sleep advice.", "Safe sleep campaign", None],
     ]
     # Text that looks like a formula is stored as text, never a formula.
     assert book["Analysis form"]["E2"].data_type == "s"
@@ -113,7 +130,7 @@ def test_identifying_details_only_when_asked_for_by_a_user_who_may_see_them(
         cdop_client, case):
     _, plain = download(cdop_client, f"/child-deaths/ncmd/export?case={case.id}")
     text = workbook_text(plain)
-    for value in IDENTIFYING:
+    for value in (*IDENTIFYING, "Dr Seniorwitness"):
         assert value not in text
     assert "NHS number" not in _cells(plain, "Notification form")[0]
     assert "NHS number" not in {row["Field"] for row in sheet_rows(plain, "Data dictionary")}
@@ -121,10 +138,11 @@ def test_identifying_details_only_when_asked_for_by_a_user_who_may_see_them(
     _, named = download(cdop_client,
                         f"/child-deaths/ncmd/export?case={case.id}&identifying=yes")
     (row,) = sheet_rows(named, "Notification form")
-    assert list(row)[:5] == ["Case reference", "NHS number", "Family name", "Given names",
-                             "Date of birth"]
+    assert list(row)[:6] == ["Case reference", "NHS number", "Reason there is no NHS number",
+                             "Family name", "Given names", "Date of birth"]
     assert row["Family name"] == "Invented" and row["Given names"].startswith("Testchild")
     assert row["Date of birth"] == datetime(2024, 1, 26) and row["Postcode"] == "ZZ99 3AA"
+    assert row["Senior practitioner present"] == "Dr Seniorwitness"
     assert ("Notification form", "NHS number") in {
         (each["Form"], each["Field"]) for each in sheet_rows(named, "Data dictionary")}
 
