@@ -102,7 +102,7 @@ def test_an_unexpected_infant_death_from_notification_to_a_closed_review(
         page.get_by_label("The meeting has been held").check()
         page.get_by_role("button", name="Save meeting").click()
         _back_on(page, case_url)
-    assert _stage(page, "Joint Agency Response") != "Completed"
+    assert _stage(page, "Joint Agency Response") == "In progress"
 
     page.goto(f"{case_url}/post-mortem")
     _healthy(page)
@@ -112,6 +112,7 @@ def test_an_unexpected_infant_death_from_notification_to_a_closed_review(
     page.get_by_role("button", name="Save").click()
     _back_on(page, case_url)
     assert _stage(page, "Joint Agency Response") == "Completed"
+    assert _stage(page, "Gathering information") == "In progress"
     expect(page.locator("#deadline-rr_meeting_3")).to_contain_text("Not applicable")
 
     page.goto(f"{case_url}/inquest-and-family-support")
@@ -143,7 +144,8 @@ def test_an_unexpected_infant_death_from_notification_to_a_closed_review(
     page.get_by_role("button", name="Mark information as complete").click()
     expect(page.locator("main")).to_contain_text(
         f"Information complete on {_long(DIED + timedelta(days=38))}")
-    assert _stage(page, "Child death review meeting") != "Not yet started"
+    assert _stage(page, "Gathering information") == "Completed"
+    assert _stage(page, "Child death review meeting") == "In progress"
 
     page.goto(f"{case_url}/review-meeting")
     _healthy(page)
