@@ -164,7 +164,8 @@ def test_an_unexpected_infant_death_from_notification_to_a_closed_review(
     page.goto("/child-deaths/panel-meetings/new")
     _date(page, "meeting_on", met_on)
     page.get_by_role("button", name=re.compile("meeting")).click()
-    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why you are recording a CDOP meeting that has already taken place")
     _healthy(page)  # the form with its error and the reason field
     page.locator("#recorded_after_reason").fill("Brought in from the old spreadsheet")
     page.get_by_role("button", name=re.compile("meeting")).click()
