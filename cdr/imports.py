@@ -21,13 +21,12 @@ from cdr.models import (
     GRADES,
     MODIFIABLE,
     NHS_NUMBER_ABSENT,
-    NO_POST_MORTEM,
     PLACES_OF_DEATH,
     SEXES,
     YES_NO,
-    YES_NO_NOT_KNOWN,
     ChildDeathCase,
 )
+from cdr.models.case import NO_POST_MORTEM, YES_NO_NOT_KNOWN
 from cdr.models.identity import ChildIdentity, search_keys
 from cdr.services import family, ncmd, timeline
 from cdr.services.meetings import Refused
