@@ -15,8 +15,10 @@ from wtforms.validators import ValidationError
 
 from cdr.models import (
     CATEGORIES,
+    DOMAINS,
     ETHNICITIES,
     EXPECTED,
+    GRADES,
     MODIFIABLE,
     NHS_NUMBER_ABSENT,
     PLACES_OF_DEATH,
@@ -24,8 +26,10 @@ from cdr.models import (
     YES_NO,
     ChildDeathCase,
 )
+from cdr.models.case import NO_POST_MORTEM, YES_NO_NOT_KNOWN
 from cdr.models.identity import ChildIdentity, search_keys
-from cdr.services import timeline
+from cdr.services import family, ncmd, timeline
+from cdr.services.meetings import Refused
 from cdr.services.notifications import SERIES, age_at_death_days, scope_problems
 from cdr.services.requests import identifying_check_of
 from forms.cdr.validators import NhsNumber, Postcode, TimeOfDay, nhs_digits, parse_time, postcode
@@ -50,9 +54,21 @@ IDENTITY = ("given_names", "family_name", "nhs_number", "address", "postcode")
 NATIONAL_FIELDS = ("nhs_number_absent", "ethnicity", "fatal_event_on", "fatal_event_place",
                    "senior_practitioner", "cause_1a", "cause_1b", "cause_1c", "cause_2",
                    "post_mortem_required", "ncmd_alert", "ncmd_alert_details")
+# No post-mortem (cdr.services.post_mortem), the inquest and the family's support
+# (cdr.services.family), the rest of the confirmed analysis form, the NCMD dates
+# (cdr.services.ncmd) and the day the information was complete.
+NO_POST_MORTEM_FIELDS = ("no_post_mortem", "no_post_mortem_on", "no_post_mortem_decided_by")
+ANALYSIS_FIELDS = (*(f"grade_{domain}" for domain in DOMAINS), "modifiable_reason",
+                   "outcome_actions")
+NCMD_FIELDS = tuple(step.sent_on for step in ncmd.STEPS)
 CASE_FIELDS = ("date_of_death", "sex", "place_of_death", "place_of_death_other",
                "la_of_residence", "death_expected", "category", "modifiable_factors",
-               *STAGE_DATES, *NATIONAL_FIELDS)
+               *STAGE_DATES, *NATIONAL_FIELDS, *NO_POST_MORTEM_FIELDS, *family.FIELDS,
+               *ANALYSIS_FIELDS, *NCMD_FIELDS, "information_complete_on")
+# What the analysis form's texts are called in messages (the form's own names).
+_ANALYSIS_TEXTS = {"modifiable_reason": "Why modifiable factors were or were not identified",
+                   "outcome_actions": "Actions"}
+TEXT_MAX = 5000  # forms.cdr.analysis.TEXT_MAX
 
 
 def _validator(validator, normalise):
@@ -132,6 +148,47 @@ COLUMNS = (
     Column("Carers", "carers", max_length=2000, identifying=True, multiline=True,
            notes="The child's carers at the time of death: name and relationship, one a "
            "line. Kept with the child's details"),
+    Column("No post-mortem", "no_post_mortem", CHOICE, choices=NO_POST_MORTEM,
+           notes="When no post-mortem will be held, or the coroner has not taken the case: "
+           "the third rapid response meeting is then not needed. With its date and who "
+           "decided"),
+    _date("no_post_mortem_on", "Date no post-mortem was decided"),
+    Column("Who decided there would be no post-mortem", "no_post_mortem_decided_by",
+           max_length=200, identifying=True, notes="Name and role"),
+    _date("inquest_on", "Date of the inquest", notes="May be a date to come"),
+    Column("Inquest conclusion", "inquest_conclusion", max_length=TEXT_MAX, multiline=True,
+           notes="Once the inquest is held"),
+    _date("pfd_report_on", "Date of the prevention of future deaths report",
+          notes="A report under regulation 28 of the Coroners (Investigations) Regulations "
+          "2013; with what it asked"),
+    Column("What the prevention of future deaths report asked", "pfd_report_concerns",
+           max_length=TEXT_MAX, multiline=True),
+    Column("Key worker's name", "key_worker_name", max_length=200, identifying=True,
+           notes="The family's key worker, a professional: with the agency"),
+    Column("Key worker's agency", "key_worker_agency", max_length=200),
+    _date("family_information_offered_on", "Date information was offered to the family",
+          notes="When \u201cWhen a child dies\u201d or equivalent information was offered"),
+    Column("Bereavement support offered", "bereavement_support_offered", CHOICE,
+           choices=YES_NO_NOT_KNOWN),
+    Column("What bereavement support was offered", "bereavement_support_details",
+           max_length=TEXT_MAX, multiline=True, notes="Only when it was offered"),
+    *(Column(f"Grade: {name[0].lower()}{name[1:]}", f"grade_{domain}", CHOICE,
+             choices=GRADES, example="2",
+             notes="How much the factors in this domain contributed, graded as the analysis "
+             "form grades them: the grade's number or its words") for domain, name in
+      DOMAINS.items()),
+    Column(_ANALYSIS_TEXTS["modifiable_reason"], "modifiable_reason", max_length=TEXT_MAX,
+           multiline=True, notes="Never the child's name, NHS number or postcode"),
+    Column(_ANALYSIS_TEXTS["outcome_actions"], "outcome_actions", max_length=TEXT_MAX,
+           multiline=True, notes="What should be done, and by whom. Never the child's name, "
+           "NHS number or postcode"),
+    *(_date(step.sent_on, f"{step.label} sent to the NCMD",
+            notes="In order: each on or after the one before it" if index else
+            "The date the form went to the National Child Mortality Database")
+      for index, step in enumerate(ncmd.STEPS)),
+    _date("information_complete_on", "Information complete on",
+          notes="The day all the information the review needs was in: on or after the "
+          "notification"),
     Column("Given names", "given_names", identifying=True, example="Baby",
            notes="With the family name, or leave both empty"),
     Column("Family name", "family_name", identifying=True, example="Smith"),
@@ -158,6 +215,7 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
             elif values["date_of_death"] is not None and value < values["date_of_death"]:
                 problems[key] = f"{label} must be the same as or after the date of death"
     problems.update(_national_problems(values))
+    problems.update(_later_problems(values, today))
     problems.update(_outcome_problems(values))
     problems.update(_identity_problems(values))
     return problems
@@ -183,6 +241,102 @@ def _national_problems(values):
         problems["fatal_event_on"] = ("Date of the fatal event must be the same as or before "
                                       "the date of death")
     return problems
+
+
+def _later_problems(values, today):
+    """The rules of the pages that record the rest: no post-mortem, the inquest and family,
+    the analysis texts, the NCMD dates and the day the information was complete."""
+    died, problems = values["date_of_death"], {}
+    if died is None:
+        return problems
+    checks = (_no_post_mortem_problem, _family_problem, _analysis_problem, _ncmd_problem,
+              _information_problem)
+    for check in checks:
+        found = check(values, died, today)
+        if found is not None:
+            problems.setdefault(*found)
+    return problems
+
+
+def _no_post_mortem_problem(values, died, today):
+    """As cdr.services.post_mortem: the choice with its date and who decided, or none."""
+    choice, on, by = (values[key] for key in NO_POST_MORTEM_FIELDS)
+    if not choice:
+        if on is not None or by:
+            return "no_post_mortem", ("Enter why the third rapid response meeting is not "
+                                      "needed, or leave the decision's date and who decided "
+                                      "empty")
+        return None
+    if on is None:
+        return "no_post_mortem_on", "Enter the date no post-mortem was decided"
+    if on > today:
+        return "no_post_mortem_on", "Date no post-mortem was decided must be today or in the past"
+    if on < died:
+        return "no_post_mortem_on", ("Date no post-mortem was decided must be the same as or "
+                                     "after the date of death")
+    if not by:
+        return "no_post_mortem_decided_by", "Enter who decided there would be no post-mortem"
+    return None
+
+
+def _family_problem(values, died, today):
+    """cdr.services.family's own checks, about the column they name."""
+    try:
+        family._check(SimpleNamespace(date_of_death=died),  # noqa: SLF001
+                      {key: values[key] for key in family.FIELDS}, today)
+    except Refused as refused:
+        return refused.field, refused.message
+    return None
+
+
+def _analysis_problem(values, died, today):
+    """The analysis form's texts never identify the child (as the form checks)."""
+    identifies = identifying_check_of(
+        f"{values['given_names'] or ''} {values['family_name'] or ''}",
+        nhs_digits(values["nhs_number"]) if values["nhs_number"] else None, values["postcode"])
+    for key, called in _ANALYSIS_TEXTS.items():
+        if identifies(values[key]):
+            return key, f"{called} must not include the child's name, NHS number or postcode"
+    return None
+
+
+def _ncmd_problem(values, died, today):
+    """As cdr.services.ncmd.mark_sent: in order, each on or after the one before (the first
+    on or after the death), today or before, the analysis only once the review is complete."""
+    case = SimpleNamespace(date_of_death=died, **{key: values[key] for key in NCMD_FIELDS})
+    for step in ncmd.STEPS:
+        sent_on = values[step.sent_on]
+        if sent_on is None:
+            continue
+        label = f"{step.label} sent to the NCMD"
+        before = ncmd._previous(step)  # noqa: SLF001
+        if before is not None and values[before.sent_on] is None:
+            return step.sent_on, (f"Enter the date the {before.label.lower()} was sent to the "
+                                  "NCMD first: the NCMD takes the forms in order")
+        if step.key == "analysis" and values["review_completed_on"] is None:
+            return step.sent_on, ("The analysis form is sent once the CDOP has reviewed the "
+                                  f"death: enter {STAGE_DATES['review_completed_on'].lower()}")
+        if sent_on > today:
+            return step.sent_on, f"{label} must be today or in the past"
+        first = ncmd.earliest(case, step)
+        if sent_on < first:
+            after = (f"the date the {before.label.lower()} was sent" if before is not None
+                     and first == values[before.sent_on] else "the date of death")
+            return step.sent_on, f"{label} must be the same as or after {after}"
+    return None
+
+
+def _information_problem(values, died, today):
+    """As the information complete form: today or before, not before the notification."""
+    on, notified = values["information_complete_on"], values["notification_received_on"]
+    if on is None:
+        return None
+    if on > today:
+        return "information_complete_on", "Information complete on must be today or in the past"
+    if notified is not None and on < notified:
+        return "information_complete_on", ("Information complete on must be the same as or "
+                                           "after the date the notification was received")
+    return None
 
 
 def _outcome_problems(values):
@@ -307,6 +461,10 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> ChildDea
         closed_on=values["review_completed_on"],
         fatal_event_time=parse_time(values["fatal_event_time"])
         if values["fatal_event_time"] else None,
+        information_complete=values["information_complete_on"] is not None,
+        # Who marked each national form sent: the user who imported it.
+        **{step.sent_by: user.id if user is not None and values[step.sent_on] else None
+           for step in ncmd.STEPS},
         **{key: values[key] for key in CASE_FIELDS},
     )
 

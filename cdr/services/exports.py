@@ -19,8 +19,10 @@ import sqlalchemy.orm as so
 
 from cdr.models import (
     CATEGORIES,
+    DOMAINS,
     ETHNICITIES,
     EXPECTED,
+    GRADES,
     MODIFIABLE,
     NHS_NUMBER_ABSENT,
     PLACES_OF_DEATH,
@@ -33,7 +35,8 @@ from cdr.models import (
     ChildIdentity,
     PanelItem,
 )
-from cdr.services import analysis, lists
+from cdr.models.case import NO_POST_MORTEM, YES_NO_NOT_KNOWN
+from cdr.services import analysis, lists, ncmd
 from cdr.services.panel import age_band
 from tracker import deadline_service
 from tracker.deadline_models import Deadline
@@ -141,6 +144,28 @@ NAMED_NATIONAL_COLUMNS = [
     Column("Senior practitioner present", width=30),
     Column("What the NCMD was alerted to", width=40),
 ]
+# The rest of what the case records, headed as the import's columns (cdr/imports.py) so an
+# export can be read back: no post-mortem, the inquest and the family's support, the
+# confirmed analysis's grades and texts, and the dates the national forms went to the NCMD.
+LATER_COLUMNS = [
+    Column("No post-mortem", width=30), Column("Date no post-mortem was decided", DATE),
+    Column("Date of the inquest", DATE), Column("Inquest conclusion", width=40),
+    Column("Date of the prevention of future deaths report", DATE),
+    Column("What the prevention of future deaths report asked", width=40),
+    Column("Key worker's agency", width=30),
+    Column("Date information was offered to the family", DATE),
+    Column("Bereavement support offered", width=12),
+    Column("What bereavement support was offered", width=40),
+    *(Column(f"Grade: {name[0].lower()}{name[1:]}", width=30) for name in DOMAINS.values()),
+    Column("Why modifiable factors were or were not identified", width=40),
+    Column("Actions", width=40),
+    *(Column(f"{step.label} sent to the NCMD", DATE) for step in ncmd.STEPS),
+]
+# The professionals' names: with the identifying columns only (as the senior practitioner).
+NAMED_LATER_COLUMNS = [
+    Column("Who decided there would be no post-mortem", width=30),
+    Column("Key worker's name", width=30),
+]
 _BEFORE = [
     Column("Partnership", width=12), Column("Stage", width=26),
     Column("Date of death", DATE), Column("Notification received", DATE),
@@ -170,9 +195,9 @@ REQUEST_COLUMNS = [
 def case_columns(with_identity: bool) -> list[Column]:
     """The case sheet's columns; the identifying ones only when asked for."""
     identity = IDENTITY_COLUMNS if with_identity else []
-    named = NAMED_NATIONAL_COLUMNS if with_identity else []
+    named = [*NAMED_NATIONAL_COLUMNS, *NAMED_LATER_COLUMNS] if with_identity else []
     return [Column("Reference", width=22), Column("Previous reference", width=22), *identity,
-            *_BEFORE, *_RULE_COLUMNS, *_AFTER, *NATIONAL_COLUMNS, *named]
+            *_BEFORE, *_RULE_COLUMNS, *_AFTER, *NATIONAL_COLUMNS, *LATER_COLUMNS, *named]
 
 
 def case_sheets(filters: lists.CaseFilters, partnership_ids, today: date, *,
@@ -209,6 +234,12 @@ _CASE_FIELDS = (
     "nhs_number_absent", "ethnicity", "fatal_event_on", "fatal_event_time",
     "post_mortem_required", "cause_1a", "cause_1b", "cause_1c", "cause_2", "ncmd_alert",
     "fatal_event_place", "senior_practitioner", "ncmd_alert_details",
+    "no_post_mortem", "no_post_mortem_on", "inquest_on", "inquest_conclusion", "pfd_report_on",
+    "pfd_report_concerns", "key_worker_agency", "family_information_offered_on",
+    "bereavement_support_offered", "bereavement_support_details",
+    *(f"grade_{domain}" for domain in DOMAINS), "modifiable_reason", "outcome_actions",
+    *(step.sent_on for step in ncmd.STEPS),
+    "no_post_mortem_decided_by", "key_worker_name",
 )
 _IDENTITY_FIELDS = ("given_names", "family_name", "date_of_birth", "nhs_number", "address",
                     "postcode", "carers")
@@ -283,9 +314,24 @@ def _national_values(case, with_identity) -> list:
               case.fatal_event_time.strftime("%H:%M") if case.fatal_event_time else None,
               EXPECTED.get(case.post_mortem_required or ""), case.cause_1a, case.cause_1b,
               case.cause_1c, case.cause_2, YES_NO.get(case.ncmd_alert or "")]
+    values += _later_values(case)
     if with_identity:
-        values += [case.fatal_event_place, case.senior_practitioner, case.ncmd_alert_details]
+        values += [case.fatal_event_place, case.senior_practitioner, case.ncmd_alert_details,
+                   case.no_post_mortem_decided_by, case.key_worker_name]
     return values
+
+
+def _later_values(case) -> list:
+    """LATER_COLUMNS' values: coded answers in their words."""
+    return [NO_POST_MORTEM.get(case.no_post_mortem or ""), case.no_post_mortem_on,
+            case.inquest_on, case.inquest_conclusion, case.pfd_report_on,
+            case.pfd_report_concerns, case.key_worker_agency,
+            case.family_information_offered_on,
+            YES_NO_NOT_KNOWN.get(case.bereavement_support_offered or ""),
+            case.bereavement_support_details,
+            *(GRADES.get(getattr(case, f"grade_{domain}") or "") for domain in DOMAINS),
+            case.modifiable_reason, case.outcome_actions,
+            *(getattr(case, step.sent_on) for step in ncmd.STEPS)]
 
 
 def _request_rows(matching, filters, today, rules):
