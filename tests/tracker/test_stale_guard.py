@@ -49,6 +49,9 @@ NOT_EDITS = {
     "cdr.notify": "creates",
     "cdr.new_request": "creates",
     "cdr.several_requests": "creates (a request for each agency)",
+    "cdr.case_agencies": "creates (adds an agency to the case's list)",
+    "cdr.remove_case_agency": "deletes one agency from the list: removed twice is removed once, "
+    "and no other value is written that a stale page could overwrite",
     "cdr.new_case_action": "creates",
     "cdr.complete_case_action": "one way: an action completed twice is completed once",
     "cdr.new_panel_meeting": "creates",
