@@ -149,22 +149,25 @@ NAMED_NATIONAL_COLUMNS = [
 # confirmed analysis's grades and texts, and the dates the national forms went to the NCMD.
 LATER_COLUMNS = [
     Column("No post-mortem", width=30), Column("Date no post-mortem was decided", DATE),
-    Column("Date of the inquest", DATE), Column("Inquest conclusion", width=40),
+    Column("Date of the inquest", DATE),
     Column("Date of the prevention of future deaths report", DATE),
-    Column("What the prevention of future deaths report asked", width=40),
     Column("Key worker's agency", width=30),
     Column("Date information was offered to the family", DATE),
     Column("Bereavement support offered", width=12),
-    Column("What bereavement support was offered", width=40),
     *(Column(f"Grade: {name[0].lower()}{name[1:]}", width=30) for name in DOMAINS.values()),
     Column("Why modifiable factors were or were not identified", width=40),
     Column("Actions", width=40),
     *(Column(f"{step.label} sent to the NCMD", DATE) for step in ncmd.STEPS),
 ]
-# The professionals' names: with the identifying columns only (as the senior practitioner).
+# The professionals' names, and free text about the death and the family that may name
+# the child or the family (an inquest's conclusion and a prevention of future deaths report
+# name the deceased): with the identifying columns only (as the senior practitioner).
 NAMED_LATER_COLUMNS = [
     Column("Who decided there would be no post-mortem", width=30),
     Column("Key worker's name", width=30),
+    Column("Inquest conclusion", width=40),
+    Column("What the prevention of future deaths report asked", width=40),
+    Column("What bereavement support was offered", width=40),
 ]
 _BEFORE = [
     Column("Partnership", width=12), Column("Stage", width=26),
@@ -317,18 +320,18 @@ def _national_values(case, with_identity) -> list:
     values += _later_values(case)
     if with_identity:
         values += [case.fatal_event_place, case.senior_practitioner, case.ncmd_alert_details,
-                   case.no_post_mortem_decided_by, case.key_worker_name]
+                   case.no_post_mortem_decided_by, case.key_worker_name,
+                   case.inquest_conclusion, case.pfd_report_concerns,
+                   case.bereavement_support_details]
     return values
 
 
 def _later_values(case) -> list:
     """LATER_COLUMNS' values: coded answers in their words."""
     return [NO_POST_MORTEM.get(case.no_post_mortem or ""), case.no_post_mortem_on,
-            case.inquest_on, case.inquest_conclusion, case.pfd_report_on,
-            case.pfd_report_concerns, case.key_worker_agency,
+            case.inquest_on, case.pfd_report_on, case.key_worker_agency,
             case.family_information_offered_on,
             YES_NO_NOT_KNOWN.get(case.bereavement_support_offered or ""),
-            case.bereavement_support_details,
             *(GRADES.get(getattr(case, f"grade_{domain}") or "") for domain in DOMAINS),
             case.modifiable_reason, case.outcome_actions,
             *(getattr(case, step.sent_on) for step in ncmd.STEPS)]

@@ -84,8 +84,6 @@ def _time(row):
 
 
 def _place(row):
-    if row.place_of_death == "other" and row.place_of_death_other:
-        return f"Other: {row.place_of_death_other}"
     return PLACES_OF_DEATH.get(row.place_of_death or "", row.place_of_death)
 
 
@@ -147,8 +145,12 @@ FIELDS: list[NcmdField] = [
     NcmdField(NOTIFICATION, "time_of_death", "Time of death", "Time (hh:mm)",
               "cdr_case.time_of_death", _time),
     NcmdField(NOTIFICATION, "place_of_death", "Place of death or of the fatal event",
-              f"{_choices(PLACES_OF_DEATH)} (with the place)",
-              "cdr_case.place_of_death, cdr_case.place_of_death_other", _place),
+              _choices(PLACES_OF_DEATH),
+              "cdr_case.place_of_death", _place),
+    # Typed by the notifier: it may be an address, so only with the identifying columns.
+    NcmdField(NOTIFICATION, "place_of_death_other", "Place of death or of the fatal event: "
+              "where (when other)", TEXT_VALUES, "cdr_case.place_of_death_other",
+              _column("place_of_death_other"), identifying=True),
     NcmdField(NOTIFICATION, "la_of_death", "Local authority where the child died",
               TEXT_VALUES, "cdr_case.la_of_death", _column("la_of_death")),
     NcmdField(NOTIFICATION, "fatal_event_on", "Date of the fatal event", DATE_VALUES,
@@ -208,7 +210,7 @@ FIELDS: list[NcmdField] = [
               _label(YES_NO_NOT_KNOWN, "bereavement_support_offered")),
     NcmdField(REPORTING, "bereavement_support_details", "Bereavement support offered",
               TEXT_VALUES, "cdr_case.bereavement_support_details",
-              _column("bereavement_support_details")),
+              _column("bereavement_support_details"), identifying=True),
     NcmdField(REPORTING, "ncmd_reporting_sent", "Sent to the NCMD", DATE_VALUES,
               "cdr_case.ncmd_reporting_sent_on", _column("ncmd_reporting_sent_on"), DATE),
     # --- Analysis form ---

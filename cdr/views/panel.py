@@ -294,7 +294,8 @@ def new_case_action(case_id):
 @permission_required(Permission.EDIT_CDR_CASES)
 def complete_case_action(case_id, action_id):
     """Mark an action completed, on its date, with its evidence."""
-    case = access.case_or_404(case_id)
+    case = access.case_or_404(case_id) if request.method == "POST" \
+        else access.view_case(case_id, "action completion page")
     action = service.action_or_404(case, action_id)
     back = url_for("cdr.case_outcome", case_id=case.id, _anchor="actions")
     if action.completed_on is not None:

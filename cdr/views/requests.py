@@ -64,7 +64,8 @@ def new_request(case_id):
 def several_requests(case_id):
     """Ask several agencies for their reporting forms at once: one request (and deadline)
     each, saved together."""
-    case = access.case_or_404(case_id)
+    case = access.case_or_404(case_id) if request.method == "POST" \
+        else access.view_case(case_id, "several requests page")
     form = SeveralRequestsForm(date_of_death=case.date_of_death, today=london_today(),
                                suggestions=service.suggested_agencies(case))
     if form.validate_on_submit():

@@ -140,3 +140,20 @@ def test_the_practice_review_action_asks_for_the_same_completion_fields():
         ours, theirs = getattr(child_death, name), getattr(practice, name)
         assert ours.field_class is theirs.field_class
         assert ours.args[0] == theirs.args[0]  # the same label
+
+
+
+@pytest.mark.parametrize(("endpoint", "what"), [
+    ("cdr.complete_case_action", "action completion page"),
+    ("cdr.several_requests", "several requests page"),
+])
+def test_opening_the_new_case_pages_is_audited_as_a_view(cdop_client, partnership, call,
+                                                        endpoint, what):
+    case, action = action_of(partnership)
+    extra = {"action_id": action.id} if endpoint == "cdr.complete_case_action" else {}
+
+    call(cdop_client, endpoint, case_id=case.id, **extra)
+
+    details = db.session.scalars(sa.select(AuditEvent.detail).where(
+        AuditEvent.action == "view", AuditEvent.object_id == str(case.id))).all()
+    assert details == [f"Viewed the {what}"]

@@ -47,8 +47,12 @@ def test_the_export_carries_the_later_fields_and_reads_back_through_the_import(
     _, plain = download(cdop_client, "/child-deaths/spreadsheet")
     [anonymous] = sheet_rows(plain, "Cases")
     text = workbook_text(plain)
-    # The professionals' names only with the identifying columns.
+    # The professionals' names, and free text that may name the child or the family (the
+    # inquest's conclusion, what the report asked, the support offered), only with the
+    # identifying columns.
     assert "Coroner Example" not in text and "Workerexample" not in text
+    for words in ("Natural causes", "Staffing of the night ward", "Hospice counselling"):
+        assert words not in text
     assert anonymous["Grade: the child"].startswith("2: Factors identified")
     assert anonymous["No post-mortem"] == "The coroner has not taken the case"
     _, named = download(cdop_client, "/child-deaths/spreadsheet?identifying=yes")

@@ -73,7 +73,7 @@ def test_one_cases_export_has_each_form_cell_by_cell(cdop_client, case):
          "Joint Agency Response required", "Joint Agency Response criteria met",
          "Date notification received", "Sent to the NCMD"],
         [case.reference, None, "28 days to under 1 year", "Male", "White: Irish", "Northshire",
-         datetime(2025, 1, 10), "14:05", "Other: Park", "Southshire", datetime(2025, 1, 9),
+         datetime(2025, 1, 10), "14:05", "Other", "Southshire", datetime(2025, 1, 9),
          None, "No", "Unascertained", None, None, None, "Yes", "No",
          "Yes", "No", "No", "Yes",
          "The death is sudden and there is no immediately apparent cause (including sudden "
@@ -85,11 +85,11 @@ def test_one_cases_export_has_each_form_cell_by_cell(cdop_client, case):
     assert _cells(book, "Reporting form") == [
         ["Case reference", "Agency", "Form", "Reporting form requested",
          "Reporting form returned", "Was bereavement support offered to the family?",
-         "Bereavement support offered", "Sent to the NCMD"],
+         "Sent to the NCMD"],
         [case.reference, "Police", "Core reporting form", datetime(2025, 1, 15), None, "Yes",
-         "Lullaby Trust leaflet", None],
+         None],
         [case.reference, "Health visiting", "Core reporting form", datetime(2025, 1, 20),
-         datetime(2025, 2, 1), "Yes", "Lullaby Trust leaflet", None],
+         datetime(2025, 2, 1), "Yes", None],
     ]
     assert _cells(book, "Analysis form") == [
         ["Case reference", "Child death review meeting", "CDOP review completed",
@@ -130,7 +130,9 @@ def test_identifying_details_only_when_asked_for_by_a_user_who_may_see_them(
         cdop_client, case):
     _, plain = download(cdop_client, f"/child-deaths/ncmd/export?case={case.id}")
     text = workbook_text(plain)
-    for value in (*IDENTIFYING, "Dr Seniorwitness"):
+    # Free text that may name someone goes only with the identifying columns too: where the
+    # child died (when "other"), and what bereavement support was offered.
+    for value in (*IDENTIFYING, "Dr Seniorwitness", "Park", "Lullaby Trust leaflet"):
         assert value not in text
     assert "NHS number" not in _cells(plain, "Notification form")[0]
     assert "NHS number" not in {row["Field"] for row in sheet_rows(plain, "Data dictionary")}
@@ -143,6 +145,9 @@ def test_identifying_details_only_when_asked_for_by_a_user_who_may_see_them(
     assert row["Family name"] == "Invented" and row["Given names"].startswith("Testchild")
     assert row["Date of birth"] == datetime(2024, 1, 26) and row["Postcode"] == "ZZ99 3AA"
     assert row["Senior practitioner present"] == "Dr Seniorwitness"
+    assert row["Place of death or of the fatal event: where (when other)"] == "Park"
+    assert sheet_rows(named, "Reporting form")[0]["Bereavement support offered"] == (
+        "Lullaby Trust leaflet")
     assert ("Notification form", "NHS number") in {
         (each["Form"], each["Field"]) for each in sheet_rows(named, "Data dictionary")}
 
