@@ -142,3 +142,20 @@ def test_no_delay_once_published(business_client, partnership, call):
 
     assert ("The review was published on 1 May 2025: a delay can no longer be recorded"
             in page.errors)
+
+
+def test_the_delay_table_says_how_the_planned_date_moved(business_client, partnership, call):
+    planned = make_incident(partnership, decision="local", decision_on=DECIDED, stage="review",
+                            planned_publication_on=date(2025, 7, 14))
+    unplanned = make_incident(partnership, decision="local", decision_on=DECIDED,
+                              stage="review")
+    for incident in (planned, unplanned):
+        call(business_client, "reviews.new_delay", incident_id=incident.id,
+             data=delay_answers(), status=302)
+
+    def moved(incident):
+        page = call(business_client, "reviews.incident", incident_id=incident.id)
+        return page.html.select("#delay-table tbody td")[-1].get_text(" ", strip=True)
+
+    assert moved(planned) == "Moved from 14 July 2025 to 15 December 2025"
+    assert moved(unplanned) == "Set to 15 December 2025 (none was planned before)"
