@@ -510,8 +510,8 @@ def actions(case, today: date) -> list[ActionRow]:
 
 def reminder_accounts(case) -> list[tuple[int, str]]:
     """The accounts an action of the case may remind: active users of its partnership who
-    may see child death cases (one query)."""
-    return choices(accounts_of(case.partnership_id, permission=Permission.VIEW_CDR_CASES))
+    may act on child death cases (one query); a read-only auditor is not one."""
+    return choices(accounts_of(case.partnership_id, permission=Permission.EDIT_CDR_CASES))
 
 
 def add_action(case, *, description: str, owner: str, due_on: date,

@@ -146,8 +146,8 @@ def add_update(incident, action: ReviewAction, update_on: date, text: str,
 
 def reminder_accounts(incident) -> list[tuple[int, str]]:
     """The accounts an action may remind: active users of the incident's partnership who may
-    see practice reviews (one query)."""
-    return choices(accounts_of(incident.partnership_id, permission=Permission.VIEW_REVIEWS))
+    act on practice reviews (one query); a read-only auditor is not one."""
+    return choices(accounts_of(incident.partnership_id, permission=Permission.EDIT_REVIEWS))
 
 
 def updates_of(action: ReviewAction) -> list[ActionUpdate]:
