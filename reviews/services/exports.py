@@ -25,7 +25,7 @@ from reviews.models import (
     PublicationDelay,
     SeriousIncident,
 )
-from reviews.services import lists
+from reviews.services import lists, notifications
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.excel import DATE, Column, ExportSheet
@@ -175,18 +175,42 @@ def _in_full(incident) -> str | None:
 def _deadline_rows(matching, filters, today, rules):
     """Every stored deadline of the matching incidents, in the list's order then by due date."""
     row, order = _ordered(matching, filters)
+    late_columns = sorted({notice.reason_column for notice in LATE_NOTICES})
     statement = (
-        sa.select(row.reference, row.child_reference, Deadline)
+        sa.select(row.reference, row.child_reference, Deadline,
+                  *[getattr(row, column).label(column) for column in late_columns],
+                  _latest_delay(row.id).label("delay"))
         .join(Deadline, sa.and_(Deadline.owner_type == lists.OWNER,
                                 Deadline.owner_id == row.id))
         .order_by(*order, Deadline.due_date, Deadline.id)
     )
     keys = sa.select(row.id).order_by(*order)
-    for reference, child, stored in in_short_reads(statement, row.id, keys):
+    for found in in_short_reads(statement, row.id, keys):
+        stored = found.Deadline
         status = deadline_service.status_of(stored, today, rules.get(stored.partnership_id))
-        reason = (stored.not_applicable_reason or stored.paused_reason
-                  or stored.extension_reason)
-        yield (reference, child, deadlines.get_rule(stored.rule_key, stored.edition).label,
+        yield (found.reference, found.child_reference,
+               deadlines.get_rule(stored.rule_key, stored.edition).label,
                stored.trigger_date, stored.extended_to or stored.due_date, stored.met_on,
-               status.label, reason)
+               status.label, _reason_recorded(stored, found))
         db.session.expunge(stored)
+
+
+# The notifications whose lateness the business unit explains on the incident's form.
+LATE_NOTICES = (*notifications.NOTICES, notifications.CARE_LEAVER_NOTICE)
+# The publication deadline a publication delay explains.
+PUBLICATION_RULES = ("cspr_publication",)
+
+
+def _reason_recorded(stored, found):
+    """The reason recorded against a deadline: why it does not apply, is paused or was
+    extended, else why it was met late (a notification) or is delayed (publication)."""
+    reason = (stored.not_applicable_reason or stored.paused_reason
+              or stored.extension_reason)
+    if reason:
+        return reason
+    for notice in LATE_NOTICES:
+        if stored.rule_key == notice.rule_key and getattr(found, notice.reason_column):
+            return f"Late: {getattr(found, notice.reason_column)}"
+    if stored.rule_key in PUBLICATION_RULES and found.delay:
+        return f"Delayed: {DELAY_REASONS.get(found.delay, found.delay)}"
+    return None

@@ -36,7 +36,8 @@ def incidents(partnership):
     new = make_incident(partnership, reference="CSPR-NSP-2024-0001",
                         la_aware_on=date(2024, 12, 23), child_name="Zara Quintrell")
     delayed = make_incident(partnership, reference="CSPR-NSP-2024-0002",
-                            la_aware_on=date(2024, 1, 2), panel_notified_on=date(2024, 1, 3),
+                            la_aware_on=date(2024, 1, 2), panel_notified_on=date(2024, 1, 12),
+                            panel_late_reason="Referral reached the wrong team",
                             partners_notified_on=date(2024, 1, 3),
                             rapid_review_sent_on=date(2024, 1, 10), decision="local",
                             decision_on=date(2024, 2, 1), stage="review",
@@ -70,9 +71,16 @@ def test_every_incident_with_its_dates_and_every_deadline_with_its_status(busine
     publish = next(row for row in deadlines if row["Reference"] == "CSPR-NSP-2024-0002"
                    and row["Deadline"].startswith("Publish the local"))
     assert publish["Due"] == datetime(2024, 8, 1) and publish["Status"] == "Overdue"
+    # The reasons recorded on the incident's forms, beside the deadlines they explain.
+    assert publish["Reason recorded"] == "Delayed: Inquest"
+    late = next(row for row in deadlines if row["Reference"] == "CSPR-NSP-2024-0002"
+                and row["Deadline"].startswith("Notify the Child Safeguarding"))
+    assert late["Met"] == datetime(2024, 1, 12) and late["Status"] == "Met late"
+    assert late["Reason recorded"] == "Late: Referral reached the wrong team"
     met = next(row for row in deadlines if row["Reference"] == "CSPR-NSP-2024-0002"
-               and row["Deadline"].startswith("Notify the Child Safeguarding"))
+               and row["Deadline"].startswith("Report the serious incident to the"))
     assert met["Met"] == datetime(2024, 1, 3) and met["Status"] == "Met on time"
+    assert met["Reason recorded"] is None
     # A pseudonym that a spreadsheet would take for a formula is shown as text.
     assert delayed["Child"] == "-Child D"
     assert book["Practice reviews"]["C3"].data_type == "s"
