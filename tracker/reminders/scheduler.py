@@ -61,6 +61,7 @@ def record_run(job: str, work, next_run_at: datetime | None = None) -> Scheduler
         raise
     heartbeat.stop()
     _finish(run_id, "ok", summary)
+    log.info("%s: %s", job, summary)
     return db.session.get(SchedulerRun, run_id)
 
 
@@ -157,9 +158,18 @@ def build(app) -> BlockingScheduler:
     return scheduler
 
 
+def quiet_job_logs() -> None:
+    """Log a job's run only when it did something: APScheduler logs "Running job" and
+    "executed successfully" at INFO for every run, two lines every EXPORT_JOB_SECONDS for
+    the export check alone. Its warnings (a missed run) and errors (a job that raised) stay;
+    the jobs log their own work (`record_run`, `mail_job`, `exports_job`)."""
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+
+
 def run(app=None) -> None:
     """Run the scheduler until interrupted (the `flask scheduler run` command)."""
     app = app or current_app._get_current_object()
+    quiet_job_logs()
     recover(app)
     scheduler = build(app)
     log.info("Scheduler started (timezone %s)", TIMEZONE)

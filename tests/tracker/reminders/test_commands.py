@@ -1,9 +1,12 @@
 """`flask reminders run-once` and the scheduler's set-up (its own process, never the app's)."""
 
+import logging
 import threading
+import time
 from datetime import date
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED
 import sqlalchemy as sa
 
 from tests.factories import make_user
@@ -76,3 +79,27 @@ def test_creating_the_app_starts_no_scheduler_thread():
     create_app({"CONFIG_CLASS": "test"})
     after = {thread.name for thread in threading.enumerate()}
     assert after == before
+
+
+def test_the_scheduler_logs_nothing_while_there_is_nothing_to_do(app, caplog):
+    # `make run` printed two lines every 5 seconds for the export check alone.
+    app.config["EXPORT_JOB_SECONDS"] = 1
+    built = scheduler.build(app)
+    built.remove_job("reminders")  # the hourly pass would catch up at once: only the checks
+    checks = []
+    built.add_listener(lambda event: checks.append(event.job_id), EVENT_JOB_EXECUTED)
+    scheduler.quiet_job_logs()
+    caplog.set_level(logging.INFO)
+    threading.Thread(target=built.start, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 15
+        while checks.count("build-exports") < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        built.shutdown(wait=True)
+
+    assert checks.count("build-exports") >= 3  # the check ran, every second
+    # Only the scheduler's own start and stop lines ("Added job", "Scheduler started"):
+    # nothing for each run of a check that found nothing to do.
+    assert [record.getMessage() for record in caplog.records
+            if record.name != "apscheduler.scheduler"] == []
