@@ -14,6 +14,7 @@ from cdr.models import (
     PanelItem,
 )
 from tests.cdr.factories import make_case
+from tests.workbooks import download
 from tracker import deadline_bulk, demo
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -104,3 +105,35 @@ def test_demo_cases_show_the_national_forms_fields(app):
     # Sent in the forms' order: never an analysis before its reporting forms.
     assert cases(ChildDeathCase.ncmd_analysis_sent_on.is_not(None),
                  ChildDeathCase.ncmd_reporting_sent_on.is_(None)) == 0
+
+
+def test_demo_cases_with_the_new_fields_open_and_export(app, partnership, cdop_client, call):
+    """The demo's cases open on their pages, in the NCMD list and the NCMD export: what
+    `make run` shows a CDOP administrator first."""
+    demo.seed_cases(60, today=date(2026, 11, 23))
+
+    def first(*where):
+        return db.session.scalar(sa.select(ChildDeathCase).where(*where)
+                                 .order_by(ChildDeathCase.id))
+
+    shown = {
+        "no post-mortem": first(ChildDeathCase.no_post_mortem.is_not(None)),
+        "prevention of future deaths report": first(ChildDeathCase.pfd_report_on.is_not(None)),
+        "draft analysis only": first(ChildDeathCase.draft_category.is_not(None),
+                                     ChildDeathCase.category.is_(None)),
+        "sent to the NCMD": first(ChildDeathCase.ncmd_analysis_sent_on.is_not(None)),
+    }
+    for what, case in shown.items():
+        assert case is not None, what
+        call(cdop_client, "cdr.case", case_id=case.id)
+        call(cdop_client, "cdr.inquest_and_family_support", case_id=case.id)
+        download(cdop_client, f"/child-deaths/ncmd/export?case={case.id}")
+    inquest = call(cdop_client, "cdr.inquest_and_family_support",
+                   case_id=shown["prevention of future deaths report"].id)
+    assert "Invented concerns about safe sleep advice" in inquest.text()
+    family = call(cdop_client, "cdr.inquest_and_family_support",
+                  case_id=shown["no post-mortem"].id)
+    assert family.html.select_one("input[name=key_worker_name]")["value"] == "Demo Key Worker"
+    listing = call(cdop_client, "cdr.ncmd_not_sent")
+    assert shown["draft analysis only"].reference in listing.text()
+    assert shown["sent to the NCMD"].reference not in listing.text()
