@@ -26,6 +26,7 @@ class EditionWords(NamedTuple):
     # Where yearly reports are copied besides the Panel.
     what_works: str
     incidents_chapter: str  # learning from serious incidents
+    arrangements_chapter: str  # multi-agency safeguarding arrangements and the yearly report
     child_deaths_chapter: str  # child death reviews
     # Where the rapid review's 15 working days come from, as a sentence.
     rapid_review_basis: str
@@ -44,6 +45,7 @@ WT2018 = EditionWords(
     "groups before July 2022",
     what_works="the What Works Centre (Foundations since June 2023)",
     incidents_chapter="chapter 4",
+    arrangements_chapter="chapter 3",  # [003] L1198, the yearly report at L1325-1335
     child_deaths_chapter="chapter 5",
     rapid_review_basis="The Panel's guidance (not Working Together itself) expects it within "
     "15 working days of the notification to the Panel.",
@@ -59,6 +61,7 @@ WT2023 = EditionWords(
     cdr_partners="the local authority and the integrated care board",
     what_works="Foundations",
     incidents_chapter="chapter 5",
+    arrangements_chapter="chapter 2",  # tracker/deadlines/wt2023.py (secondary sources)
     child_deaths_chapter="chapter 6",
     rapid_review_basis="The Panel's guidance for safeguarding partners (Child safeguarding "
     "practice review: panel guidance for safeguarding partners) sets 15 working days from the "

@@ -2,6 +2,32 @@
 draft beside the analysis the CDOP meeting confirmed, item by item, with what it changed.
 
 Reads the case table only (anonymised): the CDOP members' pages show it.
+
+Sources (searched 7 December 2026; the grading scale of the CURRENT national analysis form,
+April 2019, updated 2022, is still UNCONFIRMED, so GRADES in cdr.models is unchanged):
+- GOV.UK "Child death reviews: forms for reporting child deaths"
+  (gov.uk/government/publications/child-death-reviews-forms-for-reporting-child-deaths): the
+  stored copy names the form ("Fill in 'Child death analysis form' so the CDOP can analyse the
+  case") but does not reproduce its questions, scale or wording.
+- The pre-2019 "Form C - Analysis Proforma" (a copy at docsbay.net/this-proforma-is-used-by-
+  the-child-death-overview-panel-cdop-to): "For each of the four domains below, determine
+  different levels of influence (0-3) for any identified factors: 0-Information not available
+  1-No factors identified 1*-Factors identified but are unlikely to have contributed to the
+  death 2-Factors identified that may have contributed to vulnerability, ill-health or death
+  3-Factors identified that provide a complete and sufficient explanation for the death";
+  first domain "Domain - Child's needs / Factors intrinsic to the child". The form it replaced.
+- Scotland's steering group report, Annex 5 "Analysis Proforma" (gov.scot, child death reviews
+  steering group report, page 12): domains "Factors intrinsic to the child", "Factors in the
+  child's family and social environment", "Factors in the child's wider and physical
+  environment" (a Scottish adaptation, not the English form).
+- NCMD, "CDR statutory form changes, April 2021" (ncmd.info/2021/03/31/database-apr2021/):
+  the April 2021 changes "affect Notification, Reporting and Analysis forms", without saying
+  what changed on the analysis form.
+- NCMD, "Information for professionals" (ncmd.info/professionals/), "Category of death:
+  Clarifications": "Category 5, Acute medical or surgical condition - should include sudden
+  unexpected deaths with epilepsy (SUDEP)": the fifth of CATEGORIES, as ordered here.
+Not found in any source read: the current form's grading scale and its wording, the wording
+of its modifiable-factors question and answers, and its full list of categories.
 """
 
 from typing import NamedTuple

@@ -329,3 +329,48 @@ def test_the_coroners_page_names_the_child_death_review_partners_of_its_edition(
     assert "(the local authority and the integrated care board)" in new_rule
     assert ("(the local authority and the integrated care board, clinical commissioning groups "
             "before July 2022)") in old_rule
+
+
+def test_the_publication_page_speaks_the_reviews_edition(business_client, partnership, call):
+    new, old = review_2023(partnership), review_2018(partnership)
+
+    page = call(business_client, "reviews.publication", incident_id=new.id)
+    rule = page.text("#publication-rule")
+    assert rule.startswith("The lead safeguarding partners (or the delegated safeguarding "
+                           "partners they name) must publish the report")
+    assert "should go to Ofsted, at least 7 working days before publication" in rule
+    assert page.text("#publication-source") == ("Working Together to Safeguard Children 2023, "
+                                                "chapter 5.")
+
+    page = call(business_client, "reviews.publication", incident_id=old.id)
+    assert page.text("#publication-rule").startswith(
+        "The safeguarding partners must publish the report")
+    assert "lead safeguarding partners" not in page.text()
+    assert page.text("#publication-source") == ("Working Together to Safeguard Children 2018, "
+                                                "chapter 4.")
+
+
+def test_the_yearly_report_page_names_who_publishes_in_its_edition(business_client,
+                                                                    partnership, call):
+    old = YearlyReport(partnership_id=partnership.id, published_on=date(2023, 9, 29),
+                       url="https://www.northshire.example/yearly-2023.pdf",
+                       rules_edition="WT2018")
+    new = YearlyReport(partnership_id=partnership.id, published_on=date(2025, 9, 30),
+                       url="https://www.northshire.example/yearly-2025.pdf",
+                       rules_edition="WT2023")
+    db.session.add_all([old, new])
+    db.session.commit()
+
+    form = call(business_client, "reviews.yearly_report", yearly_report_id=new.id)
+    assert form.text("#yearly-copies-rule").startswith(
+        "The lead safeguarding partners (or the delegated safeguarding partners they name) "
+        "must publish a report at least once in every 12 months.")
+    assert form.text("#yearly-source") == "Working Together to Safeguard Children 2023, chapter 2."
+    form = call(business_client, "reviews.yearly_report", yearly_report_id=old.id)
+    assert form.text("#yearly-copies-rule").startswith(
+        "The safeguarding partners must publish a report")
+    assert "lead safeguarding partners" not in form.text()
+    assert form.text("#yearly-source") == "Working Together to Safeguard Children 2018, chapter 3."
+    # A report not yet recorded: the edition in force now.
+    form = call(business_client, "reviews.new_yearly_report", partnership=partnership.id)
+    assert "Working Together to Safeguard Children 2023" in form.text("#yearly-source")
