@@ -6,8 +6,8 @@ import time
 from datetime import date
 
 import pytest
-from apscheduler.events import EVENT_JOB_EXECUTED
 import sqlalchemy as sa
+from apscheduler.events import EVENT_JOB_EXECUTED
 
 from tests.factories import make_user
 from tests.reviews.factories import make_incident
