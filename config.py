@@ -79,6 +79,9 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+    # The name shown beside the sender's address, before the partnership's name (default:
+    # SERVICE_NAME).
+    MAIL_SENDER_NAME = os.environ.get("MAIL_SENDER_NAME")
 
     # Deadlines: how many working days before the due date a deadline shows "due soon".
     DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))

@@ -17,7 +17,7 @@ import smtplib
 import ssl
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 
 from tracker.extensions import db
+from tracker.models import Partnership
 from tracker.text import one_line
 from tracker.timeutil import utcnow
 
@@ -90,13 +91,26 @@ def absolute_url(path: str) -> str:
     return f"{base.scheme}://{base.netloc}{path}"
 
 
+def sender(partnership_id: int | None) -> str:
+    """The From header: a name a reader recognises beside the address, the service's name
+    (MAIL_SENDER_NAME, else SERVICE_NAME) and the partnership the e-mail is about, such as
+    "Child death and practice review tracker, Northshire Safeguarding Partnership"."""
+    name = current_app.config.get("MAIL_SENDER_NAME") or current_app.config["SERVICE_NAME"]
+    if partnership_id is not None:
+        partnership = db.session.scalar(
+            sa.select(Partnership.name).where(Partnership.id == partnership_id))
+        if partnership:
+            name = f"{name}, {partnership}"
+    return formataddr((one_line(name), current_app.config["MAIL_DEFAULT_SENDER"]))
+
+
 def build_message(row: OutboundEmail) -> EmailMessage:
     """The MIME message of a queued e-mail: plain text and HTML, and any attachment.
 
     Headers are put on one line, so a row queued with a line break in its subject (before
     `queue` folded them) is still sent rather than failing at every try."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["From"] = sender(row.partnership_id)
     message["To"] = one_line(row.to_address)
     message["Subject"] = one_line(row.subject)
     message["Message-ID"] = row.message_id

@@ -38,3 +38,18 @@ def test_a_stopped_server_refuses_and_the_same_port_works_after_start(app, smtp_
     assert smtp_server.port == port
     assert mail.send_due(datetime(2026, 3, 2, 10, 0)) == (1, 0)
     assert len(smtp_server.messages) == 1
+
+
+def test_the_sender_shows_the_service_and_the_partnership_by_name(app, smtp_server,
+                                                                    partnership):
+    app.config["MAIL_SENDER_NAME"] = "Safeguarding tracker"
+    mail.queue(kind="digest", to_address="a.person@example.org", subject="Reminders",
+               text_body="Plain part", html_body="<p>HTML part</p>",
+               partnership_id=partnership.id, now=NOW)
+    _queue_one()  # about no partnership
+
+    assert mail.send_due(NOW) == (2, 0)
+    sender = app.config["MAIL_DEFAULT_SENDER"]
+    assert [message["From"] for message in smtp_server.messages] == [
+        f'"Safeguarding tracker, {partnership.name}" <{sender}>',
+        f"Safeguarding tracker <{sender}>"]

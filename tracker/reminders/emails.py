@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
@@ -19,18 +20,9 @@ from tracker.reminders.models import CLAIMED_COLUMNS, Reminder
 from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
 from tracker.timeutil import format_date, london_midnight
 
-# A digest lists this many of each stage (oldest first) and counts the rest: the notices page
-# lists every one.
+# A digest lists this many steps (the most pressing first) and counts the rest: the notices
+# page lists every one.
 MAX_LISTED = 50
-# The order sections appear in a digest: the most pressing first.
-SECTION_ORDER = (ESCALATION, OVERDUE, DUE_NOW, DUE, BEFORE)
-SECTION_TITLES = {
-    ESCALATION: "Escalated to you: overdue",
-    OVERDUE: "Overdue",
-    DUE_NOW: "Due today and still open",
-    DUE: "Due today",
-    BEFORE: "Due soon",
-}
 
 
 def absolute(link: str) -> str:
@@ -116,14 +108,67 @@ def _mark(ids: list[int], **values) -> None:
             execution_options={"synchronize_session": False})
 
 
-def _sections(reminders):
-    """(title, count, the first MAX_LISTED items by due date) per stage, most pressing first."""
-    grouped = defaultdict(list)
+PRESSING = (ESCALATION, OVERDUE)  # listed first in a case, and its cases first
+
+
+class DigestItem(NamedTuple):
+    """One step of a case in a digest, with what it is now ("Overdue by 12 days")."""
+
+    step: str
+    due_date: date
+    link: str
+    status: str
+    pressing: bool
+
+
+class DigestCase(NamedTuple):
+    """A case in a digest: its reference and its steps, the overdue ones first."""
+
+    reference: str
+    link: str
+    items: list
+
+
+def _status(reminder, today: date) -> str:
+    """What a reminder's step is now, in words: how long it has been overdue, or when due."""
+    late = (today - reminder.due_date).days
+    if reminder.stage in PRESSING:
+        words = f"Overdue by {late} day{'' if late == 1 else 's'}" if late > 0 else "Overdue"
+        return f"Escalated to you: {words[0].lower()}{words[1:]}" \
+            if reminder.stage == ESCALATION else words
+    if reminder.due_date <= today:
+        return "Due today"
+    ahead = -late
+    return f"Due in {ahead} day{'' if ahead == 1 else 's'}"
+
+
+def _cases(reminders, today: date):
+    """The digest's cases (at most MAX_LISTED steps in all) and how many steps were left off.
+
+    Grouped by case so a reader works a case at a time: a case with an overdue step comes
+    first, longest overdue first; then the rest by their soonest due date. Within a case
+    its overdue steps come first, oldest first, then the others by due date."""
+    by_case = defaultdict(list)
     for reminder in reminders:
-        grouped[reminder.stage].append(reminder)
-    return [(SECTION_TITLES[stage], len(grouped[stage]),
-             sorted(grouped[stage], key=lambda r: (r.due_date, r.reference))[:MAX_LISTED])
-            for stage in SECTION_ORDER if grouped[stage]]
+        by_case[reminder.reference].append(reminder)
+
+    def step_order(reminder):
+        return (reminder.stage not in PRESSING, reminder.due_date, reminder.step)
+
+    def case_order(reference):
+        first = min(by_case[reference], key=step_order)
+        return (*step_order(first)[:2], reference)
+
+    cases, listed = [], 0
+    for reference in sorted(by_case, key=case_order):
+        steps = sorted(by_case[reference], key=step_order)[:MAX_LISTED - listed]
+        if not steps:
+            break
+        listed += len(steps)
+        cases.append(DigestCase(reference, steps[0].link, [
+            DigestItem(r.step, r.due_date, r.link, _status(r, today), r.stage in PRESSING)
+            for r in steps]))
+    return cases, len(reminders) - listed
 
 
 def digest_subject(reminders) -> str:
@@ -144,8 +189,9 @@ def single_subject(reminder) -> str:
 
 
 def _context(person, reminders, today):
+    cases, left_off = _cases(reminders, today)
     return {
-        "sections": _sections(reminders), "today": today, "absolute": absolute,
+        "cases": cases, "left_off": left_off, "today": today, "absolute": absolute,
         "settings_link": absolute(url_for("account.reminders")),
         "notices_link": absolute(url_for("notices.index")),
         "service_name": current_app.config["SERVICE_NAME"],

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import icalendar  # noqa: F401 (only to prove the test environment matches the app's)
@@ -76,7 +77,9 @@ def test_the_digest_over_smtp_has_both_parts_a_link_and_no_identifying_detail(
     message, = smtp_server.messages
     assert smtp_server.envelopes == [[owner.email]]
     assert message["Subject"] == "Reminders: 2 overdue"
-    assert message["From"] == shared_app.config["MAIL_DEFAULT_SENDER"]
+    name, address = parseaddr(message["From"])
+    assert address == shared_app.config["MAIL_DEFAULT_SENDER"]
+    assert name == f"{shared_app.config['SERVICE_NAME']}, {owner.partnerships[0].name}"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     reference = db.session.scalar(sa.select(Reminder.reference))

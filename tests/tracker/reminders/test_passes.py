@@ -386,3 +386,29 @@ def test_a_reminder_names_the_step_in_the_words_of_the_edition_its_record_follow
         Deadline.rule_key == "yearly_report_copies"))
     run(due)
     assert [r.step for r in reminders(policy_key="yearly_report_copies")] == [names]
+
+
+def test_the_digest_groups_steps_by_case_the_longest_overdue_first(partnership, owner):
+    # Two incidents of one owner, told late: the Panel and the partners were due 8 and 14
+    # December (5 working days from awareness).
+    earlier = make_incident(partnership, la_aware_on=date(2026, 12, 1),
+                            incident_date=date(2026, 11, 30), owner_id=owner.id)
+    later = make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                          incident_date=date(2026, 12, 5), owner_id=owner.id)
+
+    run(date(2026, 12, 16))
+
+    [digest] = db.session.scalars(sa.select(OutboundEmail)).all()
+    lines = [line.strip() for line in digest.text_body.splitlines() if line.strip()]
+    cases = [line for line in lines if line.startswith("CSPR-")]
+    # One heading per case, the longest overdue first.
+    assert cases == [earlier.reference, later.reference]
+    steps = lines[lines.index(earlier.reference) + 1:lines.index(later.reference)]
+    # Each step says how long it has been overdue, with its own link.
+    assert [step for step in steps if step.startswith("- ")] == [
+        "- Overdue by 8 days: Notify the Child Safeguarding Practice Review Panel. "
+        "Due 8 December 2026.",
+        "- Overdue by 8 days: Report the serious incident to the safeguarding partners. "
+        "Due 8 December 2026."]
+    assert digest.html_body.count(f">{earlier.reference}</a></h2>") == 1
+    assert "Overdue by 2 days" in digest.html_body  # the later incident's, due the 14th
