@@ -236,14 +236,14 @@ def _cases_to_move_on(partnership_ids, today) -> list[ToDo]:
         ("Ready for the CDOP panel and on no agenda",
          _at_stage(partnership_ids, "panel").where(
              ~sa.exists().where(PanelItem.of_its_case(case))),
-         url_for("cdr.panel_meetings")),
+         url_for("cdr.cases", stage="panel", agenda="none")),
         ("Heard at a CDOP meeting: record the outcome and close",
          sa.select(PanelItem.case_id)
          .join(PanelMeeting, PanelMeeting.id == PanelItem.meeting_id)
          .join(case, PanelItem.of_its_case(case))
          .where(PanelMeeting.partnership_id.in_(partnership_ids),
                 PanelMeeting.meeting_on < today, case.closed_on.is_(None)).distinct(),
-         url_for("cdr.panel_meetings")),
+         url_for("cdr.cases", agenda="heard")),
     ]
     counts = _capped(*(query for _, query, _ in steps))
     return [ToDo(text, count, href) for (text, _, href), count in zip(steps, counts, strict=True)]

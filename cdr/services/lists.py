@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from cdr.models import STAGES, ChildDeathCase, ChildIdentity
+from cdr.models import STAGES, ChildDeathCase, ChildIdentity, PanelItem, PanelMeeting
 from tracker import audit, deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -26,6 +26,9 @@ COUNT_CAP = 10_000
 _MAX_PAGE = 1_000_000
 SORTS = {"date_of_death": "Date of death", "reference": "Reference", "stage": "Stage"}
 _SPACES = re.compile(r"\s+")
+# The agenda filter's choices, as the list offers them.
+AGENDA_FILTERS = {"none": "On no CDOP meeting agenda",
+                  "heard": "Heard at a CDOP meeting, outcome not recorded"}
 # A case reference such as CDOP-NSP-2026-0042 (no name has this shape).
 _REFERENCE = re.compile(r"[A-Za-z]+-[A-Za-z0-9]+-[0-9]{4}-[0-9]+")
 
@@ -42,6 +45,9 @@ class CaseFilters:
     doctor: int | str | None = None
     died_from: date | None = None
     died_to: date | None = None
+    # A CDOP meeting agenda: "none" (on no agenda), "heard" (heard at a past meeting, still
+    # open: its outcome to record); see AGENDA_FILTERS.
+    agenda: str | None = None
     sort: str = "date_of_death"
     descending: bool = True
     # Whether the user may see identifying details: only then are names shown and searched,
@@ -100,6 +106,8 @@ def filtered_cases(filters: CaseFilters, partnership_ids, today: date):
         conditions.append(case.date_of_death <= filters.died_to)
     if filters.overdue:
         conditions.append(_has_overdue_deadline(today, ids))
+    if filters.agenda in AGENDA_FILTERS:
+        conditions.append(_agenda(filters.agenda, today))
     query = sa.select(case)
     if filters.search:
         # Joined, not a filter: the database then reads the few cases found, whereas as a filter
@@ -107,6 +115,17 @@ def filtered_cases(filters: CaseFilters, partnership_ids, today: date):
         found = _search(filters.search, filters.with_identity).subquery("found")
         query = query.join(found, found.c.id == case.id)
     return query.where(*conditions)
+
+
+def _agenda(choice: str, today: date):
+    """Cases on no CDOP meeting's agenda ("none"), or heard at a meeting already held and
+    still open ("heard"), as the home page counts them."""
+    case = ChildDeathCase
+    if choice == "none":
+        return ~sa.exists().where(PanelItem.of_its_case(case))
+    return sa.and_(case.closed_on.is_(None), sa.exists().where(
+        PanelItem.of_its_case(case), PanelMeeting.id == PanelItem.meeting_id,
+        PanelMeeting.meeting_on < today))
 
 
 def is_reference(text: str) -> bool:

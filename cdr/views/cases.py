@@ -96,6 +96,7 @@ def _filters(form, with_identity) -> lists.CaseFilters:
         overdue=bool(form.overdue.data),
         jar={"yes": True, "no": False}.get(form.jar.data),
         doctor=form.doctor.data or None,
+        agenda=form.agenda.data or None,
         died_from=form.died_from.data,
         died_to=form.died_to.data,
         sort=sort,

@@ -5,6 +5,7 @@ from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, String
 from wtforms.validators import Length, Optional, ValidationError
 
 from cdr.models import STAGES
+from cdr.services.lists import AGENDA_FILTERS
 from forms.base import StripWhitespaceForm
 from forms.fields import GovDateField
 
@@ -30,6 +31,8 @@ class CaseFilterForm(StripWhitespaceForm):
                                             SelectChoice("yes", "Required"),
                                             SelectChoice("no", "Not required")])
     doctor = SelectField("Designated doctor", widget=GovSelect(), validate_choice=False)
+    agenda = _select("CDOP meeting", [SelectChoice("", "Any"),
+                                      *(SelectChoice(k, v) for k, v in AGENDA_FILTERS.items())])
     overdue = BooleanField("Only cases with an overdue deadline", widget=GovCheckboxInput(),
                            false_values=("", "n", "no", "false", "0"))
     died_from = GovDateField("Died on or after", description="For example, 27 3 2025")
@@ -53,6 +56,10 @@ class CaseFilterForm(StripWhitespaceForm):
     def validate_stage(self, field):
         """Only known stages."""
         self._check_choice(field, "Select a stage from the list")
+
+    def validate_agenda(self, field):
+        """Only the agenda choices offered."""
+        self._check_choice(field, "Select a CDOP meeting choice from the list")
 
     def validate_jar(self, field):
         """Required, not required, or either."""

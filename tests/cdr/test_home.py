@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
 
 from tests.cdr.factories import make_case
 from tracker.extensions import db
@@ -201,9 +202,20 @@ def test_a_cdop_administrator_sees_the_cases_to_move_on(cdop_client, partnership
         "Ready for the CDOP panel and on no agenda": "1",
         "Heard at a CDOP meeting: record the outcome and close": "1",
     }
-    assert ready.reference  # the one ready and on no agenda
-    link = page.html.select_one("#cdr-to-move-on-list a")["href"]
-    assert link == "/child-deaths/?stage=review_meeting"
+    # Each "See them" opens the list of the cases it counts.
+    links = {row.dt.get_text(strip=True): row.select_one("a")["href"] for row in rows}
+    assert links["Information gathered: arrange the child death review meeting"] == \
+        "/child-deaths/?stage=review_meeting"
+
+    def listed(text):
+        found = cdop_client.get(links[text])
+        assert found.status_code == 200
+        return {cell.get_text(strip=True) for cell in
+                BeautifulSoup(found.data, "html.parser").select(
+                    "#case-list tbody tr td:first-child a")}
+
+    assert listed("Ready for the CDOP panel and on no agenda") == {ready.reference}
+    assert listed("Heard at a CDOP meeting: record the outcome and close") == {heard.reference}
     assert page.html.select_one("#cdr-meetings-to-chair") is None
 
 
