@@ -35,7 +35,10 @@ def init_app(app):
             blueprints=(bp,),
             navigation=(
                 NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
-                NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
+                # A designated doctor's own list, in reach from every page.
+                NavItem("My cases", "cdr.my_cases", Permission.HAS_OWN_CASES),
+                NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK,
+                        section="/child-deaths/panel-meetings"),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),

@@ -28,6 +28,10 @@ class NavItem:
     text: str
     endpoint: str
     permission: Permission | None = None
+    # The pages the entry stands for, beyond its own: paths under this prefix (such as
+    # "/child-deaths/panel-meetings"). Otherwise the first entry of a blueprint stands for
+    # the blueprint's pages that no other entry claims.
+    section: str | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ class Permission(enum.StrEnum):
     RECEIVE_REMINDERS = "receive_reminders"
     # Marking a child death case's national forms as sent to the NCMD (the CDOP's own task).
     RECORD_NCMD = "record_ncmd"
+    # Being assigned cases of one's own (a designated doctor): "My cases" in the navigation.
+    HAS_OWN_CASES = "has_own_cases"
 
 
 P = Permission
@@ -90,6 +92,7 @@ PERMISSIONS = {
         P.VIEW_PANEL_PACK,
         P.VIEW_IDENTIFYING_DETAILS,
         P.RECEIVE_REMINDERS,
+        P.HAS_OWN_CASES,
     },
     Role.BUSINESS_UNIT: {
         P.VIEW_TIMESCALES,

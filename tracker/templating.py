@@ -77,32 +77,40 @@ class StrictNameUndefined(Undefined):
 
 
 def _navigation():
-    """Home, then each registered domain's entries, then the shell's own pages."""
+    """Home, then each registered domain's entries, then the shell's own pages, as
+    (text, endpoint, permission, section)."""
     domain_items = [
-        (item.text, item.endpoint, item.permission)
+        (item.text, item.endpoint, item.permission, item.section)
         for domain in registered_domains()
         for item in domain.navigation
     ]
-    return [NAVIGATION[0], *domain_items, *NAVIGATION[1:]]
+    shell = [(*item, None) for item in NAVIGATION]
+    return [shell[0], *domain_items, *shell[1:]]
+
+
+def _active(entries) -> str | None:
+    """The endpoint of the one entry marked as the current section: the page's own entry,
+    else the entry whose section holds the page, else the first entry of its blueprint."""
+    endpoint = request.endpoint or ""
+    if any(entry_endpoint == endpoint for _, entry_endpoint, _, _ in entries):
+        return endpoint
+    for _, entry_endpoint, _, section in entries:
+        if section and request.path.startswith(section):
+            return entry_endpoint
+    blueprint = endpoint.split(".")[0]
+    return next((entry_endpoint for _, entry_endpoint, _, _ in entries
+                 if entry_endpoint.split(".")[0] == blueprint), None)
 
 
 def navigation_items():
     """Service navigation for the signed-in user, marking the current section."""
     if not current_user.is_authenticated:
         return []
-    items = []
-    current_bp = (request.endpoint or "").split(".")[0]
-    for label, endpoint, permission in _navigation():
-        if permission is not None and not current_user.can(permission):
-            continue
-        items.append(
-            {
-                "text": label,
-                "href": url_for(endpoint),
-                "active": endpoint.split(".")[0] == current_bp,
-            }
-        )
-    return items
+    entries = [entry for entry in _navigation()
+               if entry[2] is None or current_user.can(entry[2])]
+    active = _active(entries)
+    return [{"text": label, "href": url_for(endpoint), "active": endpoint == active}
+            for label, endpoint, _, _ in entries]
 
 
 def init_app(app):
