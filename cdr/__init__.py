@@ -44,6 +44,7 @@ def init_app(app):
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
             home_panels=(
                 HomePanel(Permission.EDIT_CDR_CASES, home.work_panel),
+                HomePanel(Permission.VIEW_PANEL_PACK, home.papers_panel),
                 HomePanel(Permission.VIEW_PANEL_PACK, home.next_meeting_panel, "side"),
                 HomePanel(Permission.VIEW_CDR_CASES, home.figures_panel, "side"),
             ),

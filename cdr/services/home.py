@@ -20,7 +20,7 @@ from tracker import dashboard, deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.domains import DeadlineOwner
 from tracker.extensions import db
-from tracker.roles import Role
+from tracker.roles import Permission, Role
 
 # Rows shown per list; the rest are counted up to COUNT_CAP (then "more than").
 SHOWN = 5
@@ -301,7 +301,10 @@ def _outstanding_requests(partnership_ids, today, rules) -> tuple[list, Count]:
 
 
 def next_meeting_panel(user, today: date):
-    """(template, context) of the next CDOP meeting of the user's partnerships."""
+    """(template, context) of the next CDOP meeting of the user's partnerships, at a glance
+    beside the work of those who work the cases (a CDOP member has `papers_panel`)."""
+    if not user.can(Permission.VIEW_CDR_CASES):
+        return None
     ids = sorted(user.partnership_ids)
     meeting = db.session.scalar(
         sa.select(PanelMeeting).where(PanelMeeting.partnership_id.in_(ids),
@@ -310,6 +313,30 @@ def next_meeting_panel(user, today: date):
     ) if ids else None
     cases = panel_service.item_counts([meeting]).get(meeting.id, 0) if meeting else 0
     return "cdr/home/_next_meeting.html", {"meeting": meeting, "cases": cases}
+
+
+def papers_panel(user, today: date):
+    """(template, context) of what a CDOP member reads next: the next CDOP meeting, its
+    anonymised agenda with each case's summary, and its papers; then the meetings after it.
+    None for those who work the cases (their own panels say what waits on them); three
+    queries."""
+    if user.can(Permission.VIEW_CDR_CASES):
+        return None
+    ids = sorted(user.partnership_ids)
+    meetings = db.session.scalars(
+        sa.select(PanelMeeting).where(PanelMeeting.partnership_id.in_(ids),
+                                      PanelMeeting.meeting_on >= today)
+        .order_by(PanelMeeting.meeting_on, PanelMeeting.starts_at, PanelMeeting.id)
+        .limit(1 + LATER_MEETINGS)).all() if ids else []
+    agenda = panel_service.agenda(meetings[0]) if meetings else []
+    later = panel_service.item_counts(meetings[1:]) if meetings[1:] else {}
+    return "cdr/home/_papers.html", {
+        "meeting": meetings[0] if meetings else None, "agenda": agenda,
+        "later": [(meeting, later.get(meeting.id, 0)) for meeting in meetings[1:]]}
+
+
+# The meetings after the next one that a CDOP member's home page lists.
+LATER_MEETINGS = 3
 
 
 def figures_panel(user, today: date):

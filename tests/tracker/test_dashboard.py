@@ -129,11 +129,20 @@ def test_a_panel_member_sees_the_next_panel_meeting_and_no_deadline(panel_client
 
     page = call(panel_client, "main.home")
 
-    assert page.text("#cdr-next-panel-meeting") == (
-        "10 June 2025 , Council offices. 1 case on the agenda.")
+    # What the CDOP member reads next: the meeting, its anonymised agenda with each case's
+    # summary, the papers, and the meetings after it (not another partnership's).
+    assert page.text("#cdr-papers-meeting") == "10 June 2025 , Council offices"
+    [row] = page.html.select("#cdr-papers-agenda tbody tr")
+    assert row.a["href"] == f"/child-deaths/panel-meetings/{meeting.id}/cases/{case.id}"
+    assert row.a.get_text(" ", strip=True).startswith(case.reference)
+    assert page.html.select_one("#cdr-papers-pack")["href"] == (
+        f"/child-deaths/panel-meetings/{meeting.id}/panel-pack")
+    assert page.text("#cdr-papers-later") == "20 June 2025 : 0 cases on the agenda"
+    assert page.html.select_one("#cdr-next-panel") is None  # not twice
     assert page.html.select_one("#deadlines") is None
     assert page.html.select_one("#met-on-time") is None
-    assert case.reference not in page.text()
+    # Only the anonymised agenda: nothing of the child.
+    assert "Testchild" not in page.text()
 
 
 def test_a_system_administrator_gets_no_case_figures(admin_client, partnership, call):
@@ -207,3 +216,31 @@ def test_each_role_s_dashboard_issues_the_same_queries_however_many_cases(
     few = _queries(client)
     _add_work(partnership, client.user.id, 25, meeting)
     assert _queries(client) == few
+
+
+def test_a_panel_members_home_costs_the_same_queries_however_full_the_agendas(
+        panel_client, partnership):
+    from tests.tracker.test_audit import count_queries
+
+    def queries():
+        with count_queries() as statements:
+            assert panel_client.get("/").status_code == 200
+        return len(statements)
+
+    meeting = PanelMeeting(partnership_id=partnership.id, meeting_on=date(2025, 6, 10))
+    db.session.add_all([meeting, PanelMeeting(partnership_id=partnership.id,
+                                              meeting_on=date(2025, 6, 20))])
+    db.session.flush()
+    db.session.add(PanelItem(meeting_id=meeting.id, partnership_id=partnership.id,
+                             case_id=make_case(partnership).id, position=9))
+    db.session.commit()
+    few = queries()
+    for on in (date(2025, 7, 1), date(2025, 7, 20), date(2025, 8, 1)):
+        db.session.add(PanelMeeting(partnership_id=partnership.id, meeting_on=on))
+    for position in range(6):
+        case = make_case(partnership, date_of_death=date(2025, 4, 1))
+        db.session.add(PanelItem(meeting_id=meeting.id, case_id=case.id,
+                                 partnership_id=partnership.id, position=position))
+    db.session.commit()
+
+    assert queries() == few
