@@ -49,6 +49,10 @@ class StripWhitespaceForm(FlaskForm):
             filters = unbound_field.kwargs.get("filters", [])
             if _strip not in filters:
                 filters = [_strip, *filters]
+            if unbound_field.kwargs.get("description", "") is None:
+                # A question without hint text: the GOV.UK widgets print any description
+                # they are given, so None showed as the hint "None".
+                options["description"] = ""
             return unbound_field.bind(form=form, filters=filters, **options)
 
         def wrap_formdata(self, form, formdata):
