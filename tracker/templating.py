@@ -1,6 +1,8 @@
 """Template filters and the navigation shown to each role."""
 
+import re
 import sys
+from html import unescape
 from pathlib import Path
 
 import govuk_frontend_jinja
@@ -13,6 +15,7 @@ from jinja2.utils import missing
 from tracker.deadlines import EDITION_LABELS
 from tracker.domains import registered_domains, related_links
 from tracker.edition_words import words_for
+from tracker.next_step import next_step
 from tracker.roles import Permission
 from tracker.timeutil import format_date, format_datetime
 
@@ -113,8 +116,19 @@ def navigation_items():
             for label, endpoint, _, _ in entries]
 
 
+_SECTION = re.compile(r'<h2 class="govuk-heading-m" id="([^"]+)">\s*([^<]+?)\s*<')
+
+
+def sections(html) -> list[tuple[str, str]]:
+    """(id, title) of each section heading (h2) in rendered page content, in order: a page's
+    contents list, always what the page holds."""
+    return [(anchor, unescape(title)) for anchor, title in _SECTION.findall(str(html))]
+
+
 def init_app(app):
     """Register the filters and globals used by every template."""
+    app.add_template_filter(sections, "sections")
+    app.add_template_global(next_step)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_global(navigation_items)

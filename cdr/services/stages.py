@@ -6,11 +6,19 @@ from cdr.models import STAGES
 
 
 class Task(NamedTuple):
-    """One stage of the task list: its name, its status text, and a GOV.UK tag colour."""
+    """One stage of the task list: its name, its status text, a GOV.UK tag colour, and where
+    on the case page the stage is done (an anchor, such as "#meetings")."""
 
     name: str
     status: str
     tag_class: str
+    href: str | None = None
+
+
+# Where each stage is done: its section of the case page.
+STAGE_SECTIONS = {"notified": "#notifications", "rapid_response": "#meetings",
+                  "information": "#information", "review_meeting": "#review-meeting",
+                  "panel": "#panel", "closed": "#panel"}
 
 
 _DONE = ("Completed", "govuk-tag--green")
@@ -63,7 +71,7 @@ def tasks(case, *, meetings_held: int, requests_open: int, requests_total: int,
             status = _NOW
         else:
             status = _TODO
-        rows.append(Task(STAGES[key], *status))
+        rows.append(Task(STAGES[key], *status, STAGE_SECTIONS.get(key)))
     return rows
 
 

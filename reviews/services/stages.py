@@ -38,7 +38,7 @@ def tasks(incident, actions=None) -> list[Task]:
     if incident.decision == "none":
         rows += [Task("Review", *_NA), Task("Publication", *_NA),
                  Task(NOT_IN_FULL, *_NA), Task("Recommendations and actions", *_NA)]
-        return rows
+        return _linked(rows)
     reviewed = incident.decision in ("local", "national")
     rows.append(Task("Review", *_status(incident.published_on is not None, reviewed)))
     rows.append(Task("Publication", *_status(incident.published_on is not None,
@@ -47,7 +47,20 @@ def tasks(incident, actions=None) -> list[Task]:
     done, total = (actions.complete, actions.total) if actions else (0, 0)
     rows.append(Task("Recommendations and actions",
                      *_status(bool(total) and done == total, bool(total))))
-    return rows
+    return _linked(rows)
+
+
+# Where each stage is done: its section of the review page.
+SECTIONS = {"Notify the Panel and the safeguarding partners": "#incident",
+            "Rapid review": "#rapid-review", "Decision on a review": "#decision",
+            TOLD_OF_DECISION: "#decision", "Review": "#local-review",
+            "Publication": "#publication", NOT_IN_FULL: "#publication",
+            "Recommendations and actions": "#actions"}
+
+
+def _linked(rows) -> list[Task]:
+    """Each stage with the section of the review page where it is done."""
+    return [row._replace(href=SECTIONS.get(row.name)) for row in rows]
 
 
 def _told_of_decision(incident) -> Task:

@@ -50,7 +50,7 @@ def _back_on(page, url):
 def _stage(page, name):
     """The status of one stage in the case page's task list."""
     item = page.locator("#stages + .govuk-task-list li").filter(
-        has=page.locator(".govuk-task-list__name", has_text=name))
+        has=page.locator(".govuk-task-list__name-and-hint", has_text=name))
     return item.locator(".govuk-tag").inner_text().strip()
 
 

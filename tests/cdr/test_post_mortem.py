@@ -72,7 +72,7 @@ def test_without_a_post_mortem_a_case_never_left_the_jar_stage_and_now_does(
 
     assert _stage(case) == "information"
     page = call(cdop_client, "cdr.case", case_id=case.id)
-    tasks = {item.select_one(".govuk-task-list__name").get_text(strip=True):
+    tasks = {item.select_one(".govuk-task-list__name-and-hint").get_text(strip=True):
              item.select_one(".govuk-tag").get_text(strip=True)
              for item in page.html.select("#stages + .govuk-task-list li")}
     assert tasks["Joint Agency Response"] == "Completed"

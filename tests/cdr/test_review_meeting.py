@@ -49,7 +49,7 @@ def test_recording_the_review_meeting_shows_it_on_the_case(cdop_client, partners
     # The learning is the draft analysis form's, shown with its other items (issue 24).
     assert "Interpreters for out-of-hours calls." in page.text("#analysis-learning")
     assert "Child death review meeting held" in page.text("#timeline + ol")
-    tasks = {li.select_one(".govuk-task-list__name").get_text(strip=True):
+    tasks = {li.select_one(".govuk-task-list__name-and-hint").get_text(strip=True):
              li.select_one(".govuk-tag").get_text(strip=True)
              for li in page.html.select(".govuk-task-list__item")}
     assert tasks["Child death review meeting"] == "Completed"

@@ -53,7 +53,7 @@ DONE, NOW, TODO, NA = "Completed", "In progress", "Not yet started", "Not needed
 def stages(page) -> list[str]:
     """The status of each stage of the case page's task list, in order."""
     names = [n.get_text(strip=True) for n in page.html.select(
-        ".govuk-task-list .govuk-task-list__name")]
+        ".govuk-task-list .govuk-task-list__name-and-hint")]
     assert names == ["Notified", "Joint Agency Response", "Gathering information",
                      "Child death review meeting", "Ready for CDOP panel", "Closed"]
     return [s.get_text(strip=True) for s in page.html.select(

@@ -62,7 +62,7 @@ def test_the_task_list_shows_each_stage_of_the_incident_and_its_review(business_
 
     items = call(business_client, "reviews.incident",
                  incident_id=incident.id).html.select(".govuk-task-list__item")
-    statuses = {item.select_one(".govuk-task-list__name").get_text(strip=True):
+    statuses = {item.select_one(".govuk-task-list__name-and-hint").get_text(strip=True):
                 item.select_one(".govuk-tag").get_text(strip=True) for item in items}
 
     assert statuses == {

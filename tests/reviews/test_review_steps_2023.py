@@ -69,7 +69,7 @@ def stored(incident, rule_key):
 
 
 def stages(page) -> dict[str, str]:
-    return {item.select_one(".govuk-task-list__name").get_text(strip=True):
+    return {item.select_one(".govuk-task-list__name-and-hint").get_text(strip=True):
             item.select_one(".govuk-tag").get_text(strip=True)
             for item in page.html.select(".govuk-task-list__item")}
 

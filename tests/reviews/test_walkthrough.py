@@ -77,7 +77,7 @@ def review_page(call, client, incident_id):
 
 def stages(page) -> dict[str, str]:
     """The task list: stage name -> its status tag."""
-    return {item.select_one(".govuk-task-list__name").get_text(strip=True):
+    return {item.select_one(".govuk-task-list__name-and-hint").get_text(strip=True):
             item.select_one(".govuk-tag").get_text(strip=True)
             for item in page.html.select(".govuk-task-list__item")}
 
