@@ -73,6 +73,11 @@ class AgendaError(Exception):
     """A change to an agenda that cannot be made, with the message to show."""
 
 
+OUTCOME_STANDS = ("The case's outcome was recorded at this CDOP meeting, so it stays on the "
+                  "agenda. To take it off, first reopen the case from its page (reopening "
+                  "removes the outcome), then remove it from the agenda")
+
+
 class MeetingRefused(Exception):
     """A CDOP meeting that cannot be recorded as it is, with the message to show."""
 
@@ -241,14 +246,16 @@ def is_ready(case) -> bool:
 
 
 def ready_cases_query(meeting, today: date):
-    """Cases of the meeting's partnership ready for the panel and not already on this
-    agenda or an open one, longest waiting first."""
+    """Cases of the meeting's partnership ready for the panel, their child death review
+    meeting held on or before this CDOP meeting's date, and not already on this agenda or an
+    open one, longest waiting first."""
     on_this = sa.select(PanelItem.case_id).where(PanelItem.meeting_id == meeting.id)
     return (
         sa.select(ChildDeathCase)
         .where(ChildDeathCase.partnership_id == meeting.partnership_id,
                ChildDeathCase.information_complete.is_(True),
                ChildDeathCase.review_meeting_on.is_not(None),
+               ChildDeathCase.review_meeting_on <= meeting.meeting_on,
                ChildDeathCase.closed_on.is_(None),
                ChildDeathCase.id.not_in(_on_open_agenda(today)),
                ChildDeathCase.id.not_in(on_this))
@@ -262,10 +269,12 @@ def ready_rows(cases) -> list[AgendaRow]:
 
 
 def add_to_agenda(meeting, case_id: int, today: date) -> PanelItem:
-    """Put a ready case at the end of the agenda (no commit); AgendaError if it is not ready."""
+    """Put a ready case at the end of the agenda (no commit); AgendaError if it is not ready,
+    or if this CDOP meeting is dated before its child death review meeting."""
     case = db.session.scalar(ready_cases_query(meeting, today)
                              .where(ChildDeathCase.id == case_id))
     if case is None:
+        _refuse_before_review_meeting(meeting, case_id)
         raise AgendaError("That case cannot be added: it is not ready for the panel, "
                           "or it is already on an agenda")
     last = db.session.scalar(sa.select(sa.func.max(PanelItem.position))
@@ -275,6 +284,42 @@ def add_to_agenda(meeting, case_id: int, today: date) -> PanelItem:
     db.session.add(item)
     timeline.add(case, "panel", f"Added to the agenda of the {meeting_title(meeting)}")
     return item
+
+
+def review_meeting_refusal(meeting, review_meeting_on: date | None) -> str | None:
+    """Why a case whose child death review meeting was held on `review_meeting_on` (None: not
+    held) cannot be reviewed at this CDOP meeting, or None if it can. The CDOP's anonymised
+    review follows the child death review meeting, so the CDOP meeting is on or after it."""
+    if review_meeting_on is None:
+        return ("The case's child death review meeting has not been held: the CDOP meeting "
+                "reviews a case after its child death review meeting")
+    if meeting.meeting_on < review_meeting_on:
+        return (f"The {meeting_title(meeting)} is before the case's child death review "
+                f"meeting ({format_date(review_meeting_on)}): the CDOP meeting reviews a case "
+                "after its child death review meeting. Choose a CDOP meeting on or after "
+                f"{format_date(review_meeting_on)}")
+    return None
+
+
+def _refuse_before_review_meeting(meeting, case_id) -> None:
+    """AgendaError saying why, for a case of the meeting's partnership that would otherwise
+    be ready but whose child death review meeting is after this CDOP meeting."""
+    review_meeting_on = db.session.scalar(
+        sa.select(ChildDeathCase.review_meeting_on)
+        .where(ChildDeathCase.id == case_id,
+               ChildDeathCase.partnership_id == meeting.partnership_id))
+    if review_meeting_on is not None:
+        refusal = review_meeting_refusal(meeting, review_meeting_on)
+        if refusal:
+            raise AgendaError(f"That case cannot be added: {refusal[0].lower()}{refusal[1:]}")
+
+
+def outcome_recorded_at(meeting, item) -> bool:
+    """Whether the outcome of the item's case was recorded at this meeting (and stands)."""
+    return bool(db.session.scalar(
+        sa.select(ChildDeathCase.id)
+        .where(ChildDeathCase.id == item.case_id,
+               ChildDeathCase.outcome_meeting_id == meeting.id)))
 
 
 def item_or_404(meeting, item_id: int) -> PanelItem:
@@ -312,7 +357,10 @@ def move(meeting, item, direction: str) -> bool:
 
 
 def remove_from_agenda(meeting, item) -> None:
-    """Take a case off the agenda (no commit), saying so on its timeline."""
+    """Take a case off the agenda (no commit), saying so on its timeline; AgendaError while
+    the case's outcome recorded at this meeting stands (reopening the case undoes it)."""
+    if outcome_recorded_at(meeting, item):
+        raise AgendaError(OUTCOME_STANDS)
     case = db.session.get(ChildDeathCase, item.case_id)
     db.session.delete(item)
     timeline.add(case, "panel", f"Removed from the agenda of the {meeting_title(meeting)}")
@@ -387,6 +435,9 @@ def _check_outcome(case, meeting_id, review_completed_on: date, today: date) -> 
         raise OutcomeRefused("Select a CDOP meeting that has taken place with this case on its "
                              "agenda: the outcome is recorded at a CDOP meeting that has taken "
                              "place", "outcome_meeting")
+    refusal = review_meeting_refusal(meeting, case.review_meeting_on)
+    if refusal:
+        raise OutcomeRefused(refusal, "outcome_meeting")
     if review_completed_on < meeting.meeting_on:
         raise OutcomeRefused(
             "Date the review was completed must be on or after the date of the CDOP meeting "

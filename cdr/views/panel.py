@@ -179,13 +179,22 @@ def remove_panel_item(meeting_id, item_id):
     meeting = service.meeting_or_404(meeting_id)
     item = service.item_or_404(meeting, item_id)
     reference = service.reference_of(item)
+    refused = None
     if request.method == "POST":
-        service.remove_from_agenda(meeting, item)
-        db.session.commit()
-        flash(f"{reference} removed from the agenda.", "success")
-        return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
+        try:
+            service.remove_from_agenda(meeting, item)
+        except service.AgendaError as error:
+            refused = str(error)
+        else:
+            db.session.commit()
+            flash(f"{reference} removed from the agenda.", "success")
+            return redirect(url_for("cdr.panel_meeting", meeting_id=meeting.id))
+    elif service.outcome_recorded_at(meeting, item):
+        refused = service.OUTCOME_STANDS
     return render_template("cdr/panel/remove.html", meeting=meeting, reference=reference,
-                           item=item, title=service.meeting_title(meeting))
+                           item=item, title=service.meeting_title(meeting), refused=refused,
+                           case_id=item.case_id), (400 if refused and request.method == "POST"
+                                                   else 200)
 
 
 @bp.route("/panel-meetings/<int:meeting_id>/cases/<int:case_id>")
