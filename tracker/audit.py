@@ -257,11 +257,12 @@ REASON_WITHHELD = ". Reason recorded"
 
 
 def record(action, obj=None, *, detail=None, user=None, partnership_id=None, object_type=None,
-           object_id=None, object_label=None, reason=None):
+           object_id=None, object_label=None, reason=None, changes=None):
     """Add an explicit audit row (view, export, sign-in…) to the current transaction.
 
     `reason` is free text a user gave for the change: kept after the detail (REASON_MARK),
-    shown only to viewers who may see identifying details.
+    shown only to viewers who may see identifying details. `changes` (JSON) is for a bulk
+    change made without the ORM, which writes no row of its own for each record.
     """
     if reason is not None:
         detail = f"{detail or ''}{REASON_MARK}{reason}"
@@ -278,7 +279,7 @@ def record(action, obj=None, *, detail=None, user=None, partnership_id=None, obj
         partnership_id=partnership_id
         if partnership_id is not None
         else getattr(obj, "audit_partnership_id", None),
-        changes=None,
+        changes=changes,
         detail=detail[:500] if detail else None,
     )
     db.session.add(AuditEvent(**row))

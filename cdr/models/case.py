@@ -53,6 +53,9 @@ ETHNICITIES = {
     "not_known": "Not known",
 }
 YES_NO = {"yes": "Yes", "no": "No"}
+# A case with a national form still to send to the NCMD (cdr/services/ncmd.py): its
+# analysis form not sent, and not marked as sent before the tracker.
+NCMD_NOT_SENT = "ncmd_analysis_sent_on IS NULL AND ncmd_before_tracker_on IS NULL"
 
 # The four domains of the national child death analysis form (GUIDANCE-2023.md, "The national
 # child death forms": the child; the social environment; the physical environment; service
@@ -185,11 +188,11 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
         # Not yet sent to the NCMD (cdr/services/ncmd.py): a partnership's cases whose
         # analysis form has not gone (the last of the three, sent in order), oldest notified
         # first, read in page order off this index (ncmd_analysis_sent_on, always NULL here,
-        # is held for SQLite's sake, as above).
+        # is held for SQLite's sake, as above). A case marked as sent before the tracker
+        # (ncmd_before_tracker_on) is not on the list, nor in this index.
         sa.Index("ix_cdr_case_ncmd_not_sent", "partnership_id", "notification_received_on",
-                 "id", "ncmd_analysis_sent_on",
-                 postgresql_where=sa.text("ncmd_analysis_sent_on IS NULL"),
-                 sqlite_where=sa.text("ncmd_analysis_sent_on IS NULL")),
+                 "id", "ncmd_analysis_sent_on", "ncmd_before_tracker_on",
+                 postgresql_where=sa.text(NCMD_NOT_SENT), sqlite_where=sa.text(NCMD_NOT_SENT)),
     )
     __audit_label__ = "reference"
 
@@ -350,5 +353,9 @@ class ChildDeathCase(CaseRecord, Audited, db.Model):
     ncmd_analysis_sent_on: so.Mapped[date | None]
     ncmd_analysis_sent_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id"))
+    # The day a CDOP administrator marked the case as sent to the NCMD before the tracker (a
+    # bulk action for the cases the previous system sent, cdr/services/ncmd.py): not a date
+    # any form was sent.
+    ncmd_before_tracker_on: so.Mapped[date | None]
 
     designated_doctor = so.relationship("User", lazy="raise", foreign_keys=[designated_doctor_id])

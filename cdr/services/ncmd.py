@@ -23,6 +23,7 @@ from flask_login import current_user
 
 from cdr.models import STAGES, ChildDeathCase
 from cdr.services import timeline
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import User
 from tracker.roles import Permission
@@ -168,10 +169,58 @@ def not_sent_query(partnership_ids):
             ChildDeathCase.stage, ChildDeathCase.ncmd_notification_sent_on,
             ChildDeathCase.ncmd_reporting_sent_on, ChildDeathCase.review_completed_on,
             ChildDeathCase.version, raiseload=True))
-        .where(ChildDeathCase.partnership_id.in_(list(partnership_ids)),
-               ChildDeathCase.ncmd_analysis_sent_on.is_(None))
+        .where(ChildDeathCase.partnership_id.in_(list(partnership_ids)), *_NOT_SENT)
         .order_by(ChildDeathCase.notification_received_on, ChildDeathCase.id)
     )
+
+
+# The filter of ix_cdr_case_ncmd_not_sent (cdr.models.NCMD_NOT_SENT), term by term.
+_NOT_SENT = (ChildDeathCase.ncmd_analysis_sent_on.is_(None),
+             ChildDeathCase.ncmd_before_tracker_on.is_(None))
+
+
+# --- Sent before the tracker: the CDOP's way out for the cases it sent before -----------------
+
+def before_tracker_cases(partnership_ids, notified_before: date):
+    """The (partnership id, id, reference) of the cases on the list notified before
+    `notified_before`, oldest first (read off ix_cdr_case_ncmd_not_sent)."""
+    return db.session.execute(
+        sa.select(ChildDeathCase.partnership_id, ChildDeathCase.id, ChildDeathCase.reference)
+        .where(ChildDeathCase.partnership_id.in_(list(partnership_ids)), *_NOT_SENT,
+               ChildDeathCase.notification_received_on < notified_before)
+        .order_by(ChildDeathCase.notification_received_on, ChildDeathCase.id)
+    ).all()
+
+
+def mark_before_tracker(partnership_ids, notified_before: date, today: date) -> int:
+    """Mark every case of these partnerships still on the list and notified before
+    `notified_before` as sent to the NCMD before the tracker, on `today` (no commit); how
+    many. No form's sent date is set: the case says it went before the tracker. One audit row
+    for each partnership's cases, with the count and the references (not a row for each case:
+    it is one act of the CDOP administrator's, on what the previous system sent)."""
+    found = before_tracker_cases(partnership_ids, notified_before)
+    if not found:
+        return 0
+    by_partnership: dict[int, list] = {}
+    for partnership_id, case_id, reference in found:
+        by_partnership.setdefault(partnership_id, []).append((case_id, reference))
+    for partnership_id, cases in by_partnership.items():
+        ids = [case_id for case_id, _ in cases]
+        for start in range(0, len(ids), 500):
+            db.session.execute(
+                sa.update(ChildDeathCase)
+                .where(ChildDeathCase.id.in_(ids[start:start + 500]), *_NOT_SENT)
+                .values(ncmd_before_tracker_on=today, version=ChildDeathCase.version + 1)
+                .execution_options(synchronize_session=False))
+        references = [reference for _, reference in cases]
+        audit.record(
+            audit.Action.UPDATE, object_type="ChildDeathCase", partnership_id=partnership_id,
+            detail=f"Marked {len(cases)} {'case' if len(cases) == 1 else 'cases'} notified "
+                   f"before {format_date(notified_before)} as sent to the NCMD before the "
+                   "tracker", changes={"ncmd_before_tracker_on": [None, today.isoformat()],
+                                       "count": len(cases), "references": references})
+    db.session.expire_all()
+    return len(found)
 
 
 def not_sent_rows(found) -> list[NotSentRow]:

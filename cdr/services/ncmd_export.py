@@ -92,10 +92,11 @@ def _event_time(row):
 
 
 def _alert(row):
-    answer = {"yes": "Yes", "no": "No"}.get(row.ncmd_alert or "")
-    if answer == "Yes" and row.ncmd_alert_details:
-        return f"Yes: {row.ncmd_alert_details}"
-    return answer
+    return {"yes": "Yes", "no": "No"}.get(row.ncmd_alert or "")
+
+
+def _alert_details(row):
+    return row.ncmd_alert_details if row.ncmd_alert == "yes" else None
 
 
 def _criteria(row):
@@ -136,8 +137,11 @@ FIELDS: list[NcmdField] = [
               _column("postcode"), identifying=True),
     NcmdField(NOTIFICATION, "ethnicity", "Ethnicity", _choices(ETHNICITIES),
               "cdr_case.ethnicity", _label(ETHNICITIES, "ethnicity")),
-    NcmdField(NOTIFICATION, "ncmd_alert", "Alert", "Yes; No (with the details)",
-              "cdr_case.ncmd_alert, cdr_case.ncmd_alert_details", _alert, identifying=True),
+    # The answer goes in every export; what the alert is about is free text that may name
+    # someone, so it goes only with the identifying columns.
+    NcmdField(NOTIFICATION, "ncmd_alert", "Alert", YES_NO, "cdr_case.ncmd_alert", _alert),
+    NcmdField(NOTIFICATION, "ncmd_alert_details", "Alert: the details", TEXT_VALUES,
+              "cdr_case.ncmd_alert_details", _alert_details, identifying=True),
     NcmdField(NOTIFICATION, "la_of_residence", "Local authority of residence", TEXT_VALUES,
               "cdr_case.la_of_residence", _column("la_of_residence")),
     NcmdField(NOTIFICATION, "date_of_death", "Date of death", DATE_VALUES,

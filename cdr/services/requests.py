@@ -27,6 +27,7 @@ from cdr.services import timeline
 from tracker import deadline_service, deadlines
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
+from tracker.timeutil import format_date
 
 
 class RequestRow(NamedTuple):
@@ -195,12 +196,23 @@ def with_status(requests, today: date) -> list[RequestRow]:
 def set_information_complete(case, complete: bool, *, today: date,
                              complete_on: date | None = None) -> None:
     """Say whether all the information the review needs is in, and since when (`complete_on`,
-    checked by the form: not in the future, not before the notification); no commit."""
+    checked by the form: not in the future, not before the notification); no commit. On a
+    case already complete, a different `complete_on` changes the date (the case's audit row
+    keeps the old one), and its deadlines are worked out again from it."""
+    complete_on = complete_on or today
     if case.information_complete == complete:
+        if complete and case.information_complete_on != complete_on:
+            before = case.information_complete_on
+            case.information_complete_on = complete_on
+            deadline_service.sync_case(case)
+            timeline.add(case, "information",
+                         "Date the information was complete changed"
+                         + (f" from {format_date(before)}" if before else "")
+                         + f" to {format_date(complete_on)}", happened_on=today)
         return
     case.information_complete = complete
-    complete_on = complete_on or today
     case.information_complete_on = complete_on if complete else None
+    deadline_service.sync_case(case)
     if complete:
         timeline.add(case, "information", "Information gathering marked complete",
                      happened_on=complete_on)

@@ -114,7 +114,8 @@ def case(case_id):
     return render_template(
         "cdr/case.html", page=case_page.load(found, today),
         information_form=InformationCompleteForm(
-            formdata=None, notified_on=found.notification_received_on, today=today))
+            formdata=None, notified_on=found.notification_received_on, today=today,
+            complete_on=found.information_complete_on))
 
 
 @bp.route("/<int:case_id>/owner", methods=["GET", "POST"])

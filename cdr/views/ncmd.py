@@ -7,7 +7,7 @@ from flask_login import current_user
 from cdr import bp
 from cdr.services import access, ncmd, ncmd_export
 from cdr.views.exports import _partnership_names
-from forms.cdr.ncmd import NcmdPeriodForm, SentToNcmdForm
+from forms.cdr.ncmd import BeforeTrackerForm, NcmdPeriodForm, SentToNcmdForm
 from tracker import versioning
 from tracker.excel import Cover
 from tracker.export_jobs import ExportKind, PreparedExport, send_or_queue
@@ -64,7 +64,29 @@ def ncmd_not_sent():
         period=NcmdPeriodForm(formdata=None, meta={"csrf": False}),
         may_export=current_user.can(Permission.EXPORT),
         may_identify=current_user.can(Permission.VIEW_IDENTIFYING_DETAILS),
+        may_mark=ncmd.may_mark(),
     )
+
+
+@bp.route("/ncmd/sent-before-the-tracker", methods=["GET", "POST"])
+@permission_required(Permission.RECORD_NCMD)
+def ncmd_before_tracker():
+    """Mark the cases notified before a date as sent to the NCMD before the tracker (the ones
+    the previous system sent): the date, then how many, then confirmed."""
+    today = london_today()
+    form = BeforeTrackerForm(today=today)
+    found = None
+    if form.validate_on_submit():
+        ids = visible_partnership_ids()
+        if form.confirmed.data == "yes":
+            marked = ncmd.mark_before_tracker(ids, form.notified_before.data, today)
+            db.session.commit()
+            flash(f"{marked} {'case' if marked == 1 else 'cases'} marked as sent to the NCMD "
+                  "before the tracker.", "success")
+            return redirect(url_for("cdr.ncmd_not_sent"))
+        found = ncmd.before_tracker_cases(ids, form.notified_before.data)
+    return render_template("cdr/ncmd/before_tracker.html", form=form, found=found), (
+        400 if form.errors else 200)
 
 
 # --- The NCMD export ------------------------------------------------------------------------

@@ -124,11 +124,16 @@ def information_complete(case_id):
         return render_template("cdr/requests/information_complete.html", case=case,
                                form=form), status
     complete = form.complete.data == "yes"
+    changing = complete and case.information_complete
+    if changing and case.information_complete_on == form.information_complete_on.data:
+        flash("The date the information was complete is unchanged", "info")
+        return redirect(_case_url(case))
     service.set_information_complete(case, complete, today=today,
                                      complete_on=form.information_complete_on.data)
     db.session.commit()
-    flash("Information marked complete" if complete else "Information marked as not complete",
-          "success")
+    flash("Date the information was complete changed" if changing
+          else "Information marked complete" if complete
+          else "Information marked as not complete", "success")
     return redirect(_case_url(case))
 
 

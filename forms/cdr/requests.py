@@ -129,12 +129,13 @@ class InformationCompleteForm(StripWhitespaceForm):
     information_complete_on = GovDateField(
         "Date the information was complete", description="For example, 27 3 2025")
 
-    def __init__(self, *args, notified_on, today, **kwargs):
+    def __init__(self, *args, notified_on, today, complete_on=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._notified_on = notified_on
         self._today = today
         if not self.is_submitted():
-            self.information_complete_on.data = today
+            # A case already complete opens on its date, to change; otherwise today.
+            self.information_complete_on.data = complete_on or today
 
     def validate_complete(self, field):
         """Only "yes" or "no" (a hand-made post gets a form error, not a 500)."""

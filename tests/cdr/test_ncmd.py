@@ -213,3 +213,71 @@ def test_the_case_list_links_to_the_list(cdop_client, call):
 
 def test_a_panel_member_cannot_see_the_list(panel_client, call):
     call(panel_client, "cdr.ncmd_not_sent", status=403)
+
+
+# --- Sent before the tracker ----------------------------------------------------------------
+
+def _before(day: date, **extra) -> dict:
+    return {"notified_before": [str(day.day), str(day.month), str(day.year)], **extra}
+
+
+def test_cases_notified_before_a_date_can_be_marked_sent_before_the_tracker(
+        cdop_client, partnership, other_partnership, call):
+    # Issue 24 review: after migration 0029 every old case was on the list, years of closed
+    # ones too. The CDOP administrator marks those the previous system sent, in one go.
+    old_closed = make_case(partnership, notification_received_on=date(2023, 5, 1),
+                           closed_on=date(2023, 11, 1), review_completed_on=date(2023, 11, 1))
+    old_open = make_case(partnership, notification_received_on=date(2024, 3, 31))
+    new = make_case(partnership, notification_received_on=date(2024, 4, 1))
+    elsewhere = make_case(other_partnership, notification_received_on=date(2023, 1, 1))
+    link = call(cdop_client, "cdr.ncmd_not_sent").html.select_one(
+        "a[href='/child-deaths/ncmd/sent-before-the-tracker']")
+    assert link.get_text() == "Mark the cases sent to the NCMD before the tracker"
+
+    asked = call(cdop_client, "cdr.ncmd_before_tracker", data=_before(date(2024, 4, 1)),
+                 form_page=("cdr.ncmd_before_tracker", {}))
+    assert asked.text("#before-tracker-count") == (
+        f"2 cases notified before 1 April 2024 are on the list of cases not yet sent, from "
+        f"{old_closed.reference} to {old_open.reference}.")
+    assert _reloaded(old_closed).ncmd_before_tracker_on is None  # not yet: asked first
+    call(cdop_client, "cdr.ncmd_before_tracker", status=302,
+         data=_before(date(2024, 4, 1), confirmed="yes"),
+         form_page=("cdr.ncmd_before_tracker", {}))
+
+    page = call(cdop_client, "cdr.ncmd_not_sent")
+    listed = [a.get_text() for a in page.html.select("#ncmd-not-sent tbody a")]
+    assert listed == [new.reference]
+    case_page = call(cdop_client, "cdr.case", case_id=old_open.id)
+    assert ("Notification form Sent before the tracker (no date recorded; marked on 2 June "
+            "2025)") in case_page.text("#ncmd-status")
+    marked = _reloaded(old_open)
+    # Not a sent date: the forms' dates stay empty.
+    assert (marked.ncmd_before_tracker_on, marked.ncmd_notification_sent_on,
+            marked.ncmd_analysis_sent_on) == (TODAY, None, None)
+    assert _reloaded(elsewhere).ncmd_before_tracker_on is None
+    (row,) = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.detail.like("%before the tracker%"))).all()
+    assert row.detail == ("Marked 2 cases notified before 1 April 2024 as sent to the NCMD "
+                          "before the tracker")
+    assert (row.user_id, row.partnership_id) == (cdop_client.user.id, partnership.id)
+    assert row.changes["count"] == 2
+    assert row.changes["references"] == [old_closed.reference, old_open.reference]
+
+
+def test_marking_before_the_tracker_needs_a_date_and_the_cdop_administrator(
+        app, cdop_client, partnership, call):
+    from tests.conftest import sign_in
+
+    case = make_case(partnership, notification_received_on=date(2024, 1, 1))
+    page = call(cdop_client, "cdr.ncmd_before_tracker", status=400,
+                data={"notified_before": ["", "", ""], "confirmed": "yes"},
+                form_page=("cdr.ncmd_before_tracker", {}))
+    assert page.errors == ["Enter the date: cases notified before it were sent to the NCMD "
+                           "before the tracker"]
+    doctor = make_user(Role.DESIGNATED_DOCTOR, [partnership])
+    client = app.test_client()
+    sign_in(client, doctor.email)
+    call(client, "cdr.ncmd_before_tracker", status=403)
+    assert client.post("/child-deaths/ncmd/sent-before-the-tracker",
+                       data=_before(date(2025, 1, 1), confirmed="yes")).status_code in (400, 403)
+    assert _reloaded(case).ncmd_before_tracker_on is None

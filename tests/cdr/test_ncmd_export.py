@@ -45,7 +45,8 @@ def case(partnership):
         post_mortem_required="yes", senior_practitioner="Dr Seniorwitness",
         grade_child="2", modifiable_reason="Unsafe sleeping place",
         outcome_actions="Safe sleep campaign", bereavement_support_offered="yes",
-        bereavement_support_details="Lullaby Trust leaflet")
+        bereavement_support_details="Lullaby Trust leaflet", ncmd_alert="yes",
+        ncmd_alert_details="Second drowning in Mr Pondkeeper's garden")
     make_request(found, "Health visiting", date(2025, 1, 20), returned_on=date(2025, 2, 1))
     make_request(found, "Police", date(2025, 1, 15))
     return found
@@ -63,7 +64,7 @@ def test_one_cases_export_has_each_form_cell_by_cell(cdop_client, case):
     assert book.sheetnames == SHEETS
     assert _cells(book, "Notification form") == [
         ["Case reference", "Reason there is no NHS number", "Age at death", "Sex",
-         "Ethnicity", "Local authority of residence",
+         "Ethnicity", "Alert", "Local authority of residence",
          "Date of death", "Time of death", "Place of death or of the fatal event",
          "Local authority where the child died", "Date of the fatal event",
          "Time of the fatal event", "Was the death expected?", "Cause of death 1a",
@@ -72,7 +73,8 @@ def test_one_cases_export_has_each_form_cell_by_cell(cdop_client, case):
          "Child on a child protection plan", "Known to children's social care",
          "Joint Agency Response required", "Joint Agency Response criteria met",
          "Date notification received", "Sent to the NCMD"],
-        [case.reference, None, "28 days to under 1 year", "Male", "White: Irish", "Northshire",
+        [case.reference, None, "28 days to under 1 year", "Male", "White: Irish", "Yes",
+         "Northshire",
          datetime(2025, 1, 10), "14:05", "Other", "Southshire", datetime(2025, 1, 9),
          None, "No", "Unascertained", None, None, None, "Yes", "No",
          "Yes", "No", "No", "Yes",
@@ -80,7 +82,7 @@ def test_one_cases_export_has_each_form_cell_by_cell(cdop_client, case):
          "unexpected death in infancy or childhood)", datetime(2025, 1, 11),
          datetime(2025, 1, 12)],
     ]
-    assert book["Notification form"]["G2"].number_format == "d mmm yyyy"
+    assert book["Notification form"]["H2"].number_format == "d mmm yyyy"
     # One row per agency asked, in the order asked.
     assert _cells(book, "Reporting form") == [
         ["Case reference", "Agency", "Form", "Reporting form requested",
@@ -132,7 +134,8 @@ def test_identifying_details_only_when_asked_for_by_a_user_who_may_see_them(
     text = workbook_text(plain)
     # Free text that may name someone goes only with the identifying columns too: where the
     # child died (when "other"), and what bereavement support was offered.
-    for value in (*IDENTIFYING, "Dr Seniorwitness", "Park", "Lullaby Trust leaflet"):
+    for value in (*IDENTIFYING, "Dr Seniorwitness", "Park", "Lullaby Trust leaflet",
+                  "Pondkeeper"):
         assert value not in text
     assert "NHS number" not in _cells(plain, "Notification form")[0]
     assert "NHS number" not in {row["Field"] for row in sheet_rows(plain, "Data dictionary")}
@@ -145,6 +148,9 @@ def test_identifying_details_only_when_asked_for_by_a_user_who_may_see_them(
     assert row["Family name"] == "Invented" and row["Given names"].startswith("Testchild")
     assert row["Date of birth"] == datetime(2024, 1, 26) and row["Postcode"] == "ZZ99 3AA"
     assert row["Senior practitioner present"] == "Dr Seniorwitness"
+    # The alert's answer is in both exports; its details only in this one.
+    assert (row["Alert"], row["Alert: the details"]) == (
+        "Yes", "Second drowning in Mr Pondkeeper's garden")
     assert row["Place of death or of the fatal event: where (when other)"] == "Park"
     assert sheet_rows(named, "Reporting form")[0]["Bereavement support offered"] == (
         "Lullaby Trust leaflet")

@@ -242,3 +242,32 @@ def test_another_partnerships_case_answers_404(cdop_client, other_partnership, c
     call(cdop_client, "cdr.case_outcome", case_id=case.id, status=404)
     call(cdop_client, "cdr.new_case_action", case_id=case.id, status=404)
     call(cdop_client, "cdr.reopen_case", case_id=case.id, status=404)
+
+
+def test_an_outcome_is_not_recorded_at_a_cdop_meeting_before_the_review_meeting(
+        cdop_client, partnership, call):
+    # A case put on an earlier CDOP meeting's agenda (before this was refused) and on a later
+    # one: the outcome is refused at the earlier, saved at the later.
+    case = ready_case(partnership, heard_on=date(2026, 1, 12))
+    later = heard_at(case, date(2026, 3, 12))
+    earlier_id = next(m.id for m in heard_meetings(case) if m.id != later.id)
+
+    page = record_outcome(call, cdop_client, case, status=400,
+                          outcome_meeting=str(earlier_id))
+    assert page.errors == [
+        "The CDOP meeting of 12 January 2026 is before the case's child death review meeting "
+        "(20 January 2026): the CDOP meeting reviews a case after its child death review "
+        "meeting. Choose a CDOP meeting on or after 20 January 2026"]
+    saved = db.session.get(ChildDeathCase, case.id)
+    assert (saved.closed_on, saved.outcome_meeting_id) == (None, None)
+
+    record_outcome(call, cdop_client, case, outcome_meeting=str(later.id))
+    assert db.session.get(ChildDeathCase, case.id).outcome_meeting_id == later.id
+
+
+def heard_meetings(case):
+    from cdr.models import PanelItem, PanelMeeting
+
+    return db.session.scalars(sa.select(PanelMeeting).join(
+        PanelItem, PanelItem.meeting_id == PanelMeeting.id).where(
+        PanelItem.case_id == case.id)).all()

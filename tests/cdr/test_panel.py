@@ -320,3 +320,59 @@ def test_the_words_are_cdop_member_and_cdop_meetings(panel_client, partnership, 
     for page in (home, listing, call(panel_client, "cdr.panel_meeting", meeting_id=meeting.id)):
         assert "Panel member" not in page.text()
         assert "panel meeting" not in page.text().lower()
+
+
+def test_a_case_goes_only_on_a_cdop_meeting_on_or_after_its_review_meeting(cdop_client,
+                                                                           partnership, call):
+    # The CDOP's anonymised review follows the child death review meeting (issue 24 review).
+    reviewed_late = ready_case(partnership, review_meeting_on=date(2026, 3, 10))
+    reviewed_before = ready_case(partnership, review_meeting_on=date(2026, 2, 2))
+    earlier = make_meeting(partnership, date(2026, 2, 9))
+
+    page = call(cdop_client, "cdr.panel_ready_cases", meeting_id=earlier.id)
+    offered = {a.get_text() for a in page.html.select("#ready-cases td:first-child a")}
+    assert offered == {reviewed_before.reference}
+    refused = call(cdop_client, "cdr.panel_ready_cases", meeting_id=earlier.id, status=400,
+                   data={"case_id": str(reviewed_late.id)})
+    assert refused.errors == [
+        "That case cannot be added: the CDOP meeting of 9 February 2026 is before the case's "
+        "child death review meeting (10 March 2026): the CDOP meeting reviews a case after its "
+        "child death review meeting. Choose a CDOP meeting on or after 10 March 2026"]
+    assert db.session.scalars(sa.select(PanelItem)).all() == []
+
+    # The CDOP meeting on the day of the review meeting, or after it, takes it.
+    same_day = make_meeting(partnership, date(2026, 3, 10))
+    call(cdop_client, "cdr.panel_ready_cases", meeting_id=same_day.id, status=302,
+         data={"case_id": str(reviewed_late.id)})
+    assert agenda_references(call(cdop_client, "cdr.panel_meeting", meeting_id=same_day.id)
+                             ) == [reviewed_late.reference]
+
+
+def test_a_case_stays_on_the_agenda_of_the_meeting_its_outcome_was_recorded_at(
+        cdop_client, partnership, call):
+    meeting = make_meeting(partnership, date(2026, 3, 2))
+    case = ready_case(partnership, closed_on=date(2026, 3, 2),
+                      review_completed_on=date(2026, 3, 2), outcome_meeting_id=meeting.id,
+                      category="infection", modifiable_factors="no")
+    on_agenda(meeting, case)
+    item = db.session.scalar(sa.select(PanelItem))
+
+    confirm = call(cdop_client, "cdr.remove_panel_item", meeting_id=meeting.id, item_id=item.id)
+    assert confirm.text("h1") == f"{case.reference} cannot be removed from the agenda"
+    assert "Remove from agenda" not in confirm.text("main")
+    refused = call(cdop_client, "cdr.remove_panel_item", meeting_id=meeting.id,
+                   item_id=item.id, status=400, data={})
+    assert refused.errors == [
+        "The case's outcome was recorded at this CDOP meeting, so it stays on the agenda. To "
+        "take it off, first reopen the case from its page (reopening removes the outcome), "
+        "then remove it from the agenda"]
+    assert db.session.scalars(sa.select(PanelItem)).all() == [item]
+    assert agenda_references(call(cdop_client, "cdr.panel_meeting", meeting_id=meeting.id)
+                             ) == [case.reference]
+
+    # Reopened, the outcome is gone and the case may leave the agenda.
+    case.closed_on = case.review_completed_on = case.outcome_meeting_id = None
+    db.session.commit()
+    call(cdop_client, "cdr.remove_panel_item", meeting_id=meeting.id, item_id=item.id,
+         status=302, data={})
+    assert db.session.scalars(sa.select(PanelItem)).all() == []

@@ -11,6 +11,7 @@ from tests.cdr.factories import make_case
 from tests.conftest import sign_in
 from tests.factories import make_user
 from tracker import deadline_service
+from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.roles import Role
@@ -273,6 +274,56 @@ def test_marking_information_not_complete_again_clears_its_date(cdop_client, par
         "1 April 2025: Information gathering marked as not complete")
     saved = db.session.get(ChildDeathCase, case.id)
     assert (saved.information_complete, saved.information_complete_on) == (False, None)
+
+
+def test_the_date_the_information_was_complete_can_be_changed(cdop_client, partnership,
+                                                               call, monkeypatch):
+    # Issue 24 review: a new date on a case already complete was silently dropped.
+    case = make_case(partnership, notification_received_on=date(2025, 3, 2),
+                     information_complete=True, information_complete_on=date(2025, 3, 20))
+    opened = call(cdop_client, "cdr.case", case_id=case.id)
+    boxes = opened.html.select("#information-date-form input[name='information_complete_on']")
+    assert [box["value"] for box in boxes] == ["20", "03", "2025"]
+    synced = []
+    real_sync = deadline_service.sync_case
+    monkeypatch.setattr(deadline_service, "sync_case",
+                        lambda each: synced.append(each.id) or real_sync(each))
+
+    call(cdop_client, "cdr.information_complete", case_id=case.id,
+         form_page=("cdr.case", {"case_id": case.id}),
+         data={"complete": "yes", "version": str(case.version),
+               "information_complete_on": as_form(date(2025, 3, 12))}, status=302)
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+
+    assert page.text("#information-state") == "Information complete on 12 March 2025"
+    assert timeline_lines(page)[0] == (
+        "1 April 2025: Date the information was complete changed from 20 March 2025 to "
+        "12 March 2025")
+    assert synced == [case.id]  # its deadlines worked out again through the rules
+    saved = db.session.get(ChildDeathCase, case.id)
+    assert (saved.information_complete, saved.information_complete_on) == (
+        True, date(2025, 3, 12))
+    update = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "update", AuditEvent.object_type == "ChildDeathCase",
+        AuditEvent.object_id == str(case.id)).order_by(AuditEvent.id)).all()[-1]
+    assert update.changes["information_complete_on"] == ["2025-03-20", "2025-03-12"]
+
+
+def test_a_bad_new_information_complete_date_is_refused_and_changes_nothing(
+        cdop_client, partnership, call):
+    case = make_case(partnership, notification_received_on=date(2025, 3, 2),
+                     information_complete=True, information_complete_on=date(2025, 3, 20))
+
+    page = call(cdop_client, "cdr.information_complete", case_id=case.id,
+                form_page=("cdr.case", {"case_id": case.id}),
+                data={"complete": "yes", "version": str(case.version),
+                      "information_complete_on": ["2", "4", "2025"]}, status=400)
+
+    assert page.errors == ["Date the information was complete must be today or in the past"]
+    boxes = page.html.select("#information-date-form input[name='information_complete_on']")
+    assert [box.get("value", "") for box in boxes] == ["2", "4", "2025"]
+    saved = db.session.get(ChildDeathCase, case.id)
+    assert saved.information_complete_on == date(2025, 3, 20)
 
 
 @pytest.mark.parametrize(("typed", "message"), [

@@ -57,6 +57,8 @@ NOT_EDITS = {
     "cdr.new_panel_meeting": "creates",
     "cdr.panel_ready_cases": "adds a case to an agenda (creates an item)",
     "cdr.remove_panel_item": "deletes after a confirmation",
+    "cdr.ncmd_before_tracker": "one way, in bulk: sets a date only on cases still on the list "
+    "of those not yet sent (a second go marks none of them again)",
     "reviews.new_incident": "creates",
     "reviews.new_delay": "creates",
     "reviews.add_rapid_review_meeting": "creates",
