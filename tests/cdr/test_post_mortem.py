@@ -12,6 +12,7 @@ from tracker import deadline_bulk
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
+from tracker.timeline import TimelineEntry
 
 DIED = date(2025, 3, 3)
 SUDDEN = "jar_sudden_unexplained"
@@ -138,9 +139,28 @@ def test_recording_it_is_audited_and_on_the_timeline(cdop_client, partnership, c
         AuditEvent.action == "update"))]
     assert {"no_post_mortem": [None, "not_held"]}.items() <= next(
         c for c in changes if "no_post_mortem" in c).items()
-    assert ("No post-mortem will be held (decided by Coroner's officer, Northshire): the third "
-            "rapid response meeting is not needed") in call(
-        cdop_client, "cdr.case", case_id=case.id).text("#timeline + ol")
+    timeline = call(cdop_client, "cdr.case", case_id=case.id).text("#timeline + ol")
+    assert ("No post-mortem will be held: the third rapid response meeting is not needed"
+            in timeline)
+    assert "Coroner's officer" not in timeline
+
+
+def test_the_timeline_never_holds_the_name_of_who_decided(cdop_client, partnership, call):
+    """Who decided is free text and may be a person's name: it stays in the case's own field
+    (shown to a CDOP administrator), never in the timeline everyone who opens the case reads."""
+    case = _jar_case(call, cdop_client, partnership)
+
+    _record(call, cdop_client, case, by="Dr Ann Example, coroner's officer")
+
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+    assert "Ann Example" not in page.text("#timeline + ol")
+    assert "No post-mortem will be held: the third rapid response meeting is not needed" \
+        in page.text("#timeline + ol")
+    assert db.session.get(ChildDeathCase, case.id).no_post_mortem_decided_by == \
+        "Dr Ann Example, coroner's officer"
+    stored = db.session.scalars(sa.select(TimelineEntry.text).where(
+        TimelineEntry.owner_id == case.id, TimelineEntry.kind == "post_mortem")).all()
+    assert stored and not any("Ann Example" in text for text in stored)
 
 
 @pytest.mark.parametrize(("fields", "message"), [
