@@ -43,7 +43,7 @@ class CaseAgency(PartnershipScoped, Audited, db.Model):
     added_on: so.Mapped[date]
     # The further notification that named it, when one added it to the case's list.
     notification_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("cdr_notification.id", ondelete="SET NULL"))
+        sa.ForeignKey("cdr_notification.id"))
 
     case = so.relationship(
         "ChildDeathCase", lazy="raise",

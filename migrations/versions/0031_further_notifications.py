@@ -40,13 +40,13 @@ def upgrade():
     if op.get_bind().dialect.name == 'sqlite':
         op.execute('ALTER TABLE cdr_case_agency ADD COLUMN notification_id INTEGER '
                    'CONSTRAINT fk_cdr_case_agency_notification_id_cdr_notification '
-                   'REFERENCES cdr_notification (id) ON DELETE SET NULL')
+                   'REFERENCES cdr_notification (id)')
     else:
         op.add_column('cdr_case_agency', sa.Column('notification_id', sa.Integer(),
                                                    nullable=True))
         op.create_foreign_key('fk_cdr_case_agency_notification_id_cdr_notification',
                               'cdr_case_agency', 'cdr_notification', ['notification_id'],
-                              ['id'], ondelete='SET NULL')
+                              ['id'])
     _forget_who_decided()
 
 
