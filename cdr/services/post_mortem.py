@@ -4,13 +4,14 @@ Recorded with its date and who decided. Who decided stays in the case's own fiel
 only to who may see identifying details): it is typed as free text and may hold a person's
 name, so the timeline, which everyone who may open the case reads, says only what was
 decided. A notification answering "Post-mortem required: No" records the same decision
-through `record_no_post_mortem` (cdr.services.notifications). The third rapid response meeting (held after all
-post-mortem results) is then not needed: its stored deadline is set aside as not needed by
-the deadline mapping (cdr/deadlines.py, through deadline_service.sync_case), and the case
-leaves the Joint Agency Response stage once the first two meetings are held
-(cdr/services/stages.py). "Not needed" is the default the issue offered: no guidance read
-(../shared/GUIDANCE-2023.md, DOMAIN.md A-04) starts the third meeting's clock from this
-decision instead.
+through `record_no_post_mortem` (cdr.services.notifications).
+
+The third rapid response meeting (held after all post-mortem results) is then not needed:
+its stored deadline is set aside as not needed by the deadline mapping (cdr/deadlines.py,
+through deadline_service.sync_case), and the case leaves the Joint Agency Response stage
+once the first two meetings are held (cdr/services/stages.py). "Not needed" is the default
+the issue offered: no guidance read (../shared/GUIDANCE-2023.md, DOMAIN.md A-04) starts the
+third meeting's clock from this decision instead.
 """
 
 from datetime import date
