@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from wtforms.validators import ValidationError
 
+from cdr import import_jar
 from cdr.models import (
     CATEGORIES,
     DOMAINS,
@@ -107,7 +108,10 @@ COLUMNS = (
     Column("Local authority where the child normally lived", "la_of_residence",
            max_length=100, required="Enter the local authority where the child normally lived"),
     Column("Expected death", "death_expected", CHOICE, choices=EXPECTED,
-           required="Enter whether the death was expected, or Not known"),
+           required="Enter whether the death was expected, or Not known",
+           notes="No: the death was unexpected (not anticipated as a significant possibility "
+           "24 hours before it happened), as the notification form asks"),
+    *import_jar.COLUMNS,
     _date("notification_received_on", STAGE_DATES["notification_received_on"],
           "Enter the date the notification was received"),
     _date("death_registered_on", STAGE_DATES["death_registered_on"]),
@@ -215,6 +219,7 @@ def row_problems(values: dict, today: date) -> dict[str, str]:
             elif values["date_of_death"] is not None and value < values["date_of_death"]:
                 problems[key] = f"{label} must be the same as or after the date of death"
     problems.update(_national_problems(values))
+    problems.update(import_jar.problems(values))
     problems.update(_later_problems(values, today))
     problems.update(_outcome_problems(values))
     problems.update(_identity_problems(values))
@@ -453,7 +458,7 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> ChildDea
     died = values["date_of_death"]
     reference, previous = references.kept_or_issued(ChildDeathCase, SERIES, partnership,
                                                     died.year, values["reference"])
-    return ChildDeathCase(
+    case = ChildDeathCase(
         partnership_id=partnership.id, owner_id=user.id if user is not None else None,
         reference=reference, previous_reference=previous,
         age_uncertain=values["date_of_birth"] == NOT_KNOWN,
@@ -467,6 +472,8 @@ def build(values: dict, partnership, user, today: date, batch: dict) -> ChildDea
            for step in ncmd.STEPS},
         **{key: values[key] for key in CASE_FIELDS},
     )
+    import_jar.apply(case, values)
+    return case
 
 
 def finish(case: ChildDeathCase, values: dict, partnership, today: date) -> None:
@@ -484,6 +491,7 @@ def finish(case: ChildDeathCase, values: dict, partnership, today: date) -> None
         ))
     timeline.add(case, "import", f"Case {case.reference} imported from a spreadsheet",
                  happened_on=today)
+    import_jar.finish(case, today)
 
 
 CHILD_DEATH_IMPORT = ImportSpec(

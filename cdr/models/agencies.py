@@ -41,6 +41,9 @@ class CaseAgency(PartnershipScoped, Audited, db.Model):
     # The professional's name and role, when the notifier gave one.
     professional: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     added_on: so.Mapped[date]
+    # The further notification that named it, when one added it to the case's list.
+    notification_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("cdr_notification.id"))
 
     case = so.relationship(
         "ChildDeathCase", lazy="raise",

@@ -30,6 +30,10 @@ class CaseNotification(PartnershipScoped, Audited, db.Model):
     # Free text may name people, so it stays off the anonymised pages.
     circumstances: so.Mapped[str | None] = so.mapped_column(sa.Text)
     further: so.Mapped[bool] = so.mapped_column(default=False)
+    # A further notification's own answers to the rest of the form, as typed, by column
+    # name (cdr.services.further_notifications): kept with it, never lost; the case keeps
+    # its own. None for a first notification (its answers are the case's).
+    answers: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from cdr import import_jar
 from cdr.models import (
     CATEGORIES,
     DOMAINS,
@@ -158,6 +159,8 @@ LATER_COLUMNS = [
     Column("Why modifiable factors were or were not identified", width=40),
     Column("Actions", width=40),
     *(Column(f"{step.label} sent to the NCMD", DATE) for step in ncmd.STEPS),
+    # The Joint Agency Response criteria met, headed as the import's (cdr/import_jar.py).
+    *(Column(header, width=14) for header in import_jar.CRITERIA_HEADERS.values()),
 ]
 # The professionals' names, and free text about the death and the family that may name
 # the child or the family (an inquest's conclusion and a prevention of future deaths report
@@ -242,7 +245,7 @@ _CASE_FIELDS = (
     "bereavement_support_offered", "bereavement_support_details",
     *(f"grade_{domain}" for domain in DOMAINS), "modifiable_reason", "outcome_actions",
     *(step.sent_on for step in ncmd.STEPS),
-    "no_post_mortem_decided_by", "key_worker_name",
+    "no_post_mortem_decided_by", "key_worker_name", *import_jar.CRITERIA_HEADERS,
 )
 _IDENTITY_FIELDS = ("given_names", "family_name", "date_of_birth", "nhs_number", "address",
                     "postcode", "carers")
@@ -334,7 +337,8 @@ def _later_values(case) -> list:
             YES_NO_NOT_KNOWN.get(case.bereavement_support_offered or ""),
             *(GRADES.get(getattr(case, f"grade_{domain}") or "") for domain in DOMAINS),
             case.modifiable_reason, case.outcome_actions,
-            *(getattr(case, step.sent_on) for step in ncmd.STEPS)]
+            *(getattr(case, step.sent_on) for step in ncmd.STEPS),
+            *import_jar.export_values(case)]
 
 
 def _request_rows(matching, filters, today, rules):

@@ -87,9 +87,7 @@ def record_jar(case, criteria, post_mortem_results_on, today: date) -> bool:
                       "the case details first, or do not select that criterion", "criteria")
     _check_results_date(case, post_mortem_results_on, today)
     before = (jar_reasons(case), case.post_mortem_results_on)
-    for column in JAR_CRITERIA:
-        setattr(case, column, column in criteria)
-    case.jar_required = bool(set(criteria) & set(JAR_CRITERIA))
+    set_criteria(case, criteria)
     case.post_mortem_results_on = post_mortem_results_on
     if before == (jar_reasons(case), case.post_mortem_results_on):
         return False
@@ -102,6 +100,14 @@ def record_jar(case, criteria, post_mortem_results_on, today: date) -> bool:
                 else "Date post-mortem results were received removed")
         timeline.add(case, "post_mortem", text, post_mortem_results_on or today)
     return True
+
+
+def set_criteria(case, criteria) -> None:
+    """The JAR checklist on the case: each criterion met, and a Joint Agency Response required
+    when any is (the page, the notification form and the import all set it here)."""
+    for column in JAR_CRITERIA:
+        setattr(case, column, column in criteria)
+    case.jar_required = bool(set(criteria) & set(JAR_CRITERIA))
 
 
 def _jar_text(case) -> str:

@@ -27,7 +27,7 @@ from cdr.models import (
     ChildDeathCase,
     ChildIdentity,
 )
-from cdr.services import agencies, notified_jar, timeline
+from cdr.services import agencies, notified_jar, post_mortem, timeline
 
 # Re-exported: the notify view and the shell's duplicates page call them from here.
 from cdr.services.duplicate_deaths import (  # noqa: F401
@@ -205,9 +205,23 @@ def notify(data: dict, partnership, user, today: date) -> ChildDeathCase:
                  f"Death notified by {_notifier_words(data)}; case {case.reference} opened",
                  happened_on=data["received_on"])
     # The JAR decided on the form goes through the JAR page's code (and syncs the deadlines).
-    if not notified_jar.record(case, data, today):
+    jar = notified_jar.record(case, data, today)
+    if data.get("post_mortem_required") == "no":
+        # "Post-mortem required: No" is the decision the post-mortem page records, dated the
+        # notification's date (and syncs the deadlines).
+        post_mortem.record_no_post_mortem(case, "not_held", data["received_on"],
+                                          _decided_by(data), today)
+    elif not jar:
         deadline_service.sync_case(case)
     return case
+
+
+def _decided_by(data):
+    """Who decided, as the post-mortem page stores it: the notifier's role and agency."""
+    who = ", ".join(part for part in (data.get("notifier_role"), data.get("notifier_agency"))
+                    if part)
+    return f"The notifier ({who}), on the notification form" if who \
+        else "The notifier, on the notification form"
 
 
 def notify_and_commit(data: dict, partnership, user, today: date, before_commit=None):
@@ -226,8 +240,9 @@ def record_further(case, data: dict, today: date) -> CaseNotification:
         raise OutOfScope({"received_on": "Date the notification was received must be today "
                                          "or in the past"})
     notification = _add_notification(case, data, further=True)
-    timeline.add(case, "notification", f"Further notification from {_notifier_words(data)}",
-                 happened_on=data["received_on"])
+    # Its answers kept with it; what is additive and safe merged into the case; the timeline.
+    from cdr.services import further_notifications
+    further_notifications.merge(case, notification, data, today)
     return notification
 
 
@@ -404,6 +419,9 @@ class Section(NamedTuple):
     vocab: type = Vocab
     # The agencies involved in the child's life (cdr.services.agencies), in order added.
     agencies: list = ()
+    # Each further notification's own answers and where it differs from the case
+    # (cdr.services.further_notifications.Further).
+    further: list = ()
 
 
 def section(case) -> Section:
@@ -421,5 +439,7 @@ def section(case) -> Section:
         .where(CaseTransfer.case_id == case.id)
         .order_by(CaseTransfer.transferred_at, CaseTransfer.id)
     ).all()
+    from cdr.services import further_notifications
     return Section(notifications, [TransferRow(*row) for row in rows],
-                   agencies=agencies.of_case(case))
+                   agencies=agencies.of_case(case),
+                   further=further_notifications.of_section(case, notifications))

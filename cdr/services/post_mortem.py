@@ -1,12 +1,17 @@
 """No post-mortem: when none will be held, or the coroner has not taken the case.
 
-Recorded with its date and who decided. The third rapid response meeting (held after all
-post-mortem results) is then not needed: its stored deadline is set aside as not needed by
-the deadline mapping (cdr/deadlines.py, through deadline_service.sync_case), and the case
-leaves the Joint Agency Response stage once the first two meetings are held
-(cdr/services/stages.py). "Not needed" is the default the issue offered: no guidance read
-(../shared/GUIDANCE-2023.md, DOMAIN.md A-04) starts the third meeting's clock from this
-decision instead.
+Recorded with its date and who decided. Who decided stays in the case's own field (shown
+only to who may see identifying details): it is typed as free text and may hold a person's
+name, so the timeline, which everyone who may open the case reads, says only what was
+decided. A notification answering "Post-mortem required: No" records the same decision
+through `record_no_post_mortem` (cdr.services.notifications).
+
+The third rapid response meeting (held after all post-mortem results) is then not needed:
+its stored deadline is set aside as not needed by the deadline mapping (cdr/deadlines.py,
+through deadline_service.sync_case), and the case leaves the Joint Agency Response stage
+once the first two meetings are held (cdr/services/stages.py). "Not needed" is the default
+the issue offered: no guidance read (../shared/GUIDANCE-2023.md, DOMAIN.md A-04) starts the
+third meeting's clock from this decision instead.
 """
 
 from datetime import date
@@ -34,13 +39,17 @@ def record_no_post_mortem(case, choice: str | None, decided_on: date | None,
     deadline_service.sync_case(case)
     sync_met_dates(case)
     if choice:
-        text = (f"{NO_POST_MORTEM[choice]} (decided by {decided_by}): the third rapid "
-                "response meeting is not needed")
-        timeline.add(case, "post_mortem", text, decided_on)
+        timeline.add(case, "post_mortem", decision_text(choice), decided_on)
     else:
         timeline.add(case, "post_mortem", "Record that no post-mortem will be held removed",
                      today)
     return True
+
+
+def decision_text(choice: str) -> str:
+    """The timeline's words for the decision: what was decided, never who (migration 0031
+    rewrote the lines stored with the name)."""
+    return f"{NO_POST_MORTEM[choice]}: the third rapid response meeting is not needed"
 
 
 def _check(case, choice, decided_on, decided_by, today):

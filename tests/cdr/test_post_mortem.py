@@ -12,6 +12,7 @@ from tracker import deadline_bulk
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
+from tracker.timeline import TimelineEntry
 
 DIED = date(2025, 3, 3)
 SUDDEN = "jar_sudden_unexplained"
@@ -138,9 +139,28 @@ def test_recording_it_is_audited_and_on_the_timeline(cdop_client, partnership, c
         AuditEvent.action == "update"))]
     assert {"no_post_mortem": [None, "not_held"]}.items() <= next(
         c for c in changes if "no_post_mortem" in c).items()
-    assert ("No post-mortem will be held (decided by Coroner's officer, Northshire): the third "
-            "rapid response meeting is not needed") in call(
-        cdop_client, "cdr.case", case_id=case.id).text("#timeline + ol")
+    timeline = call(cdop_client, "cdr.case", case_id=case.id).text("#timeline + ol")
+    assert ("No post-mortem will be held: the third rapid response meeting is not needed"
+            in timeline)
+    assert "Coroner's officer" not in timeline
+
+
+def test_the_timeline_never_holds_the_name_of_who_decided(cdop_client, partnership, call):
+    """Who decided is free text and may be a person's name: it stays in the case's own field
+    (shown to a CDOP administrator), never in the timeline everyone who opens the case reads."""
+    case = _jar_case(call, cdop_client, partnership)
+
+    _record(call, cdop_client, case, by="Dr Ann Example, coroner's officer")
+
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+    assert "Ann Example" not in page.text("#timeline + ol")
+    assert "No post-mortem will be held: the third rapid response meeting is not needed" \
+        in page.text("#timeline + ol")
+    assert db.session.get(ChildDeathCase, case.id).no_post_mortem_decided_by == \
+        "Dr Ann Example, coroner's officer"
+    stored = db.session.scalars(sa.select(TimelineEntry.text).where(
+        TimelineEntry.owner_id == case.id, TimelineEntry.kind == "post_mortem")).all()
+    assert stored and not any("Ann Example" in text for text in stored)
 
 
 @pytest.mark.parametrize(("fields", "message"), [
@@ -230,3 +250,44 @@ def test_only_users_who_may_edit_record_it(auditor_client, panel_client, cdop_cl
 def test_another_partnerships_case_answers_404(cdop_client, other_partnership, call):
     theirs = make_case(other_partnership, jar_required=True)
     call(cdop_client, "cdr.post_mortem_decision", status=404, case_id=theirs.id)
+
+
+def _notify(call, client, post_mortem_required):
+    from tests.cdr.test_notifications import answers, day
+    call(client, "cdr.notify", status=302, data=answers(
+        date_of_birth=day(date(2024, 6, 1)), date_of_death=day(DIED),
+        received_on=day(date(2025, 3, 4)), death_expected="no", jar_criteria=[SUDDEN],
+        post_mortem_required=post_mortem_required))
+    return db.session.scalars(sa.select(ChildDeathCase)).one()
+
+
+def test_no_post_mortem_required_on_the_notify_form_records_the_decision(
+        cdop_client, call):
+    """'Post-mortem required: No' is the decision the post-mortem page records, dated the
+    notification's date: the third meeting is not needed and the case moves on after two."""
+    case = _notify(call, cdop_client, "no")
+
+    stored = db.session.get(ChildDeathCase, case.id)
+    assert (stored.no_post_mortem, stored.no_post_mortem_on) == ("not_held", date(2025, 3, 4))
+    assert stored.no_post_mortem_decided_by == \
+        "The notifier (Paediatric registrar, Northshire Hospitals), on the notification form"
+    assert _third_deadline(case).not_applicable_reason == NOT_NEEDED
+    for number, day in ((1, date(2025, 3, 5)), (2, date(2025, 3, 9))):
+        call(cdop_client, "cdr.meeting", status=302, case_id=case.id, number=number,
+             data={"meeting_on": _date(day), "held": "y", "version": _version(case)})
+    assert _stage(case) == "information"
+    page = call(cdop_client, "cdr.case", case_id=case.id)
+    assert "No post-mortem will be held: the third rapid response meeting is not needed" \
+        in page.text("#timeline + ol")
+    assert "Not needed" in page.text("#meeting-3")
+
+
+@pytest.mark.parametrize("answer", ["yes", "not_known", None])
+def test_any_other_answer_leaves_the_post_mortem_meeting_due(cdop_client, call, answer):
+    case = _notify(call, cdop_client, answer)
+
+    assert db.session.get(ChildDeathCase, case.id).no_post_mortem is None
+    for number, day in ((1, date(2025, 3, 5)), (2, date(2025, 3, 9))):
+        call(cdop_client, "cdr.meeting", status=302, case_id=case.id, number=number,
+             data={"meeting_on": _date(day), "held": "y", "version": _version(case)})
+    assert _stage(case) == "rapid_response"

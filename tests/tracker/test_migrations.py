@@ -820,3 +820,52 @@ def test_migration_0029_gives_the_timeline_the_words_cdop_meeting_and_goes_back(
             assert not {name for name in columns if name.startswith("ncmd_")}
         _empty(db.engine)
         db.engine.dispose()
+
+
+def test_migration_0031_takes_who_decided_out_of_the_timeline_and_goes_back(tmp_path):
+    """The stored timeline lines of a decision that no post-mortem will be held lose who
+    decided (free text that may be a person's name); other lines are untouched. The further
+    notifications' columns are added and dropped again. On the database the suite runs on."""
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    entry_sql = (
+        "INSERT INTO timeline_entry (id, partnership_id, owner_type, owner_id, occurred_at, "
+        "kind, text) VALUES (:id, 1, 'cdr_case', 1, CURRENT_TIMESTAMP, :kind, :text)")
+    texts = "SELECT text FROM timeline_entry ORDER BY id"
+    tail = ": the third rapid response meeting is not needed"
+    kept = ["Record that no post-mortem will be held removed",
+            "Death notified by the coroner (decided by nobody): case CDOP-NSP-2025-0001 opened"]
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0029_ncmd")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
+                                 "created_at) VALUES (1, 'NSP', 'NSP', 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(entry_sql), [
+                {"id": 1, "kind": "post_mortem",
+                 "text": f"No post-mortem will be held (decided by Dr Ann Example, coroner's "
+                         f"officer){tail}"},
+                {"id": 2, "kind": "post_mortem",
+                 "text": f"The coroner has not taken the case (decided by Jo Bloggs (HM "
+                         f"Coroner)){tail}"},
+                {"id": 3, "kind": "post_mortem", "text": kept[0]},
+                {"id": 4, "kind": "notification", "text": kept[1]},
+            ])
+        upgrade(revision="0031_further_notifications")
+        expected = [f"No post-mortem will be held{tail}",
+                    f"The coroner has not taken the case{tail}", *kept]
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(texts)).scalars().all() == expected
+            assert "answers" in {c["name"] for c in
+                                 sa.inspect(conn).get_columns("cdr_notification")}
+        downgrade(revision="0029_ncmd")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(texts)).scalars().all() == expected
+            assert "notification_id" not in {c["name"] for c in
+                                             sa.inspect(conn).get_columns("cdr_case_agency")}
+        _empty(db.engine)
+        db.engine.dispose()
