@@ -188,6 +188,17 @@ def _zero(spec, row):
             f"AND {spec.column} <> 0 AND {_key(spec, 0, row)} IS NULL")
 
 
+def _key_locks(spec):
+    """PL/pgSQL: take DUPLICATE_LOCK on the key the row had and has (its partnership and first
+    key hashed; the smaller first), so two rows given one key at once are counted in turn:
+    the recount after the lock is a statement of its own, with a new snapshot that sees the
+    other's committed row (without it both could keep a count of 1)."""
+    hashed = [f"hashtext('{spec.table}.{spec.column}:' || {row}.partnership_id || ':' || "
+              f"{_key(spec, 0, row)})" for row in ("OLD", "NEW")]
+    return (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) FROM (SELECT DISTINCT h FROM "
+            f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h) WHERE h IS NOT NULL ORDER BY h) k;")
+
+
 def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
     """The statements that create the triggers keeping `spec.column` (one database's SQL)."""
     name = f"{spec.table}_{spec.column}"
@@ -213,6 +224,7 @@ def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
             f"IF TG_OP = 'UPDATE' AND OLD.partnership_id = NEW.partnership_id AND {unchanged} "
             "THEN RETURN NULL; END IF; "
+            f"{_key_locks(spec)} "
             f"IF TG_OP <> 'INSERT' THEN {_recount(spec, 'OLD', alike, True)}; END IF; "
             f"IF TG_OP <> 'DELETE' THEN {_recount(spec, 'NEW', alike, True)}; "
             f"{_zero(spec, 'NEW')}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
