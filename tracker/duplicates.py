@@ -196,7 +196,7 @@ def _key_locks(spec):
     hashed = [f"hashtext('{spec.table}.{spec.column}:' || {row}.partnership_id || ':' || "
               f"{_key(spec, 0, row)})" for row in ("OLD", "NEW")]
     return (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) FROM (SELECT DISTINCT h FROM "
-            f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h) WHERE h IS NOT NULL ORDER BY h) k;")
+            f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h) WHERE h IS NOT NULL ORDER BY h) k;")  # noqa: S608
 
 
 def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
@@ -250,9 +250,29 @@ def sharing_recount_sql(spec: SharedKey, dialect: str) -> str:
             f"IS NOT NULL THEN {_count(spec, alike)} ELSE 0 END")
 
 
+def sharing_recount(spec: SharedKey) -> int:
+    """Recount every row's count of `spec` (no commit): how many rows it changed."""
+    dialect = db.session.get_bind().dialect.name
+    alike = "IS" if dialect == "sqlite" else "IS NOT DISTINCT FROM"
+    figure = (f"CASE WHEN {_key(spec, 0, spec.table)} IS NOT NULL "
+              f"THEN {_count(spec, alike)} ELSE 0 END")
+    return db.session.execute(sa.text(
+        f"UPDATE {spec.table} SET {spec.column} = {figure} "  # noqa: S608 (constants, no input)
+        f"WHERE {spec.table}.{spec.column} IS DISTINCT FROM {figure}")).rowcount
+
+
+_SHARED: dict[tuple[str, str], SharedKey] = {}
+
+
+def shared_keys() -> tuple[SharedKey, ...]:
+    """Every domain's shared keys (as attached)."""
+    return tuple(_SHARED.values())
+
+
 def attach(table: sa.Table, *specs: SharedKey) -> None:
     """Make the triggers of `specs` with `table` (db.create_all())."""
     for spec in specs:
+        _SHARED[(spec.table, spec.column)] = spec
         for dialect in ("sqlite", "postgresql"):
             for statement in sharing_ddl(spec, dialect):
                 sa.event.listen(table, "after_create",
