@@ -195,8 +195,9 @@ def _key_locks(spec):
     other's committed row (without it both could keep a count of 1)."""
     hashed = [f"hashtext('{spec.table}.{spec.column}:' || {row}.partnership_id || ':' || "
               f"{_key(spec, 0, row)})" for row in ("OLD", "NEW")]
-    return (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) FROM (SELECT DISTINCT h FROM "
-            f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h) WHERE h IS NOT NULL ORDER BY h) k;")  # noqa: S608
+    values = f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h)"
+    return (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) "  # noqa: S608 (constants)
+            f"FROM (SELECT DISTINCT h FROM {values} WHERE h IS NOT NULL ORDER BY h) k;")
 
 
 def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
