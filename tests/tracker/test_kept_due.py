@@ -56,32 +56,32 @@ def seeded(app):
     db.session.commit()
 
 
-def _two_open_deadlines(owner_type):
-    """(owner id, [its two earliest open unpaused deadline ids]) of an owner with two."""
-    rows = db.session.execute(sa.select(Deadline.owner_id, Deadline.id).where(
-        Deadline.owner_type == owner_type, deadline_service.open_deadlines(),
-        Deadline.paused_reason.is_(None), Deadline.due_date.is_not(None),
-        Deadline.extended_to.is_(None))
-        .order_by(Deadline.owner_id, Deadline.due_date, Deadline.id)).all()
-    by_owner = {}
-    for owner_id, deadline_id in rows:
-        by_owner.setdefault(owner_id, []).append(deadline_id)
-    return next((owner, ids[:2]) for owner, ids in by_owner.items() if len(ids) >= 2)
+def _two_open_deadlines(owner):
+    """(owner id, [ids of its two earliest open deadlines]): two added to its first row."""
+    row = db.session.scalars(sa.select(owner).order_by(owner.id)).first()
+    added = [Deadline(partnership_id=row.partnership_id, owner_type=owner.__tablename__,
+                      owner_id=row.id, rule_key=f"race_{n}", item=f"race {n}",
+                      trigger_date=SEED_TODAY - timedelta(days=500),
+                      due_date=SEED_TODAY - timedelta(days=400 - n)) for n in (1, 2)]
+    db.session.add_all(added)
+    db.session.commit()
+    assert db.session.get(owner, row.id).overdue_from == added[0].due_date
+    return row.id, [deadline.id for deadline in added]
 
 
 def _at_once(first_sql, second_sql, params=({}, {})):
     """Run first_sql in one transaction and, while it is still open, second_sql in another
     (on its own thread); the first commits HOLD seconds later, then the second."""
-    errors = []
+    errors, engine = [], db.engine
 
     def second():
         try:
-            with db.engine.begin() as conn:
+            with engine.begin() as conn:
                 conn.execute(sa.text(second_sql), params[1])
         except Exception as error:  # noqa: BLE001 (reported below)
             errors.append(error)
 
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         conn.execute(sa.text(first_sql), params[0])
         thread = threading.Thread(target=second)
         thread.start()
@@ -94,7 +94,7 @@ def _at_once(first_sql, second_sql, params=({}, {})):
 @pytest.mark.parametrize("owner", [ChildDeathCase, SeriousIncident])
 def test_two_deadlines_of_one_owner_met_at_once_leave_its_figure_a_recount(app, seeded, owner):
     postgresql_only(app)
-    owner_id, (earliest, second) = _two_open_deadlines(owner.__tablename__)
+    owner_id, (earliest, second) = _two_open_deadlines(owner)
     met = "UPDATE deadline SET met_on = :on WHERE id = :id"
     _at_once(met, met, ({"on": SEED_TODAY, "id": earliest}, {"on": SEED_TODAY, "id": second}))
     db.session.expire_all()
