@@ -158,6 +158,22 @@ def registered() -> tuple[KeptDue, ...]:
     return tuple(_KEPT.values())
 
 
+def lock_owners(deadline_ids) -> None:
+    """PostgreSQL: lock the rows keeping figures of these deadlines' owners, in id order, before
+    the deadlines are written in bulk (the bulk recompute). Its writes take the partnership's
+    tally lock and then each owner row in turn; a page saving one case holds that case's row
+    and then wants the partnership's lock to write its deadlines: locking every owner row
+    first makes the recompute wait for the page without holding the partnership's lock."""
+    ids = sorted(set(deadline_ids))
+    if not ids or db.session.get_bind().dialect.name != "postgresql":
+        return
+    for spec in registered():
+        db.session.execute(sa.text(
+            f"SELECT o.id FROM {spec.owner} o WHERE o.id IN (SELECT d.owner_id "  # noqa: S608
+            "FROM deadline d WHERE d.owner_type = :owner AND d.id = ANY(:ids)) "
+            "ORDER BY o.id FOR UPDATE OF o"), {"owner": spec.owner, "ids": ids})
+
+
 def recount_all() -> dict[str, int]:
     """Recount every owner's figures from its deadlines (no commit): {owner: rows changed}."""
     return {spec.owner: db.session.execute(sa.text(spec.recount_sql(only_changed=True)))

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase
 from reviews.models import SeriousIncident
-from tracker import deadline_service, demo, duplicates, kept_due
+from tracker import deadline_bulk, deadline_service, demo, duplicates, kept_due
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
+from tracker.models import Partnership
 
 SEED_TODAY = date(2026, 11, 23)
 HOLD = 1.5  # seconds the first transaction stays open after the second has started
@@ -139,3 +140,42 @@ def test_recount_kept_puts_right_what_was_written_behind_the_triggers_back(app, 
     assert "cdr_child_identity.same_nhs: 0 rows changed" in output
     assert "0 rows changed in all." in runner.invoke(args=["deadlines", "recount-kept"]).output
     assert {spec.column for spec in duplicates.shared_keys()} >= {"same_nhs", "same_case"}
+
+
+def test_a_recompute_beside_a_save_of_one_of_its_cases_does_not_deadlock(app, seeded):
+    """A page saving a case holds the case's row, then writes its deadlines (the partnership's
+    tally lock); the recompute must not hold that lock while it waits for the case's row."""
+    postgresql_only(app)
+    case = db.session.scalars(sa.select(ChildDeathCase).order_by(ChildDeathCase.id)).first()
+    moved, met = db.session.scalars(sa.select(Deadline.id).where(
+        Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id,
+        Deadline.trigger_date.is_not(None), Deadline.due_date.is_not(None))
+        .order_by(Deadline.id).limit(2)).all()
+    # A stored date the recompute will put right.
+    db.session.execute(sa.update(Deadline).where(Deadline.id == moved)
+                       .values(due_date=Deadline.due_date + timedelta(days=3)))
+    partnership_id = case.partnership_id
+    db.session.commit()
+    errors, engine = [], db.engine
+
+    def recompute():
+        with app.app_context():
+            try:
+                partnership = db.session.get(Partnership, partnership_id)
+                assert deadline_bulk.recompute_partnership(partnership) >= 1
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 (reported below)
+                errors.append(error)
+                db.session.rollback()
+
+    with engine.connect() as conn:
+        conn.execute(sa.text("UPDATE cdr_case SET reference = reference WHERE id = :id"),
+                     {"id": case.id})
+        thread = threading.Thread(target=recompute)
+        thread.start()
+        time.sleep(HOLD)
+        conn.execute(sa.text("UPDATE deadline SET met_on = :on WHERE id = :id"),
+                     {"on": SEED_TODAY, "id": met})
+        conn.commit()
+    thread.join(60)
+    assert not errors
