@@ -189,12 +189,15 @@ def _zero(spec, row):
 
 
 def _key_locks(spec):
-    """PL/pgSQL: take DUPLICATE_LOCK on the key the row had and has (its partnership and first
-    key hashed; the smaller first), so two rows given one key at once are counted in turn:
-    the recount after the lock is a statement of its own, with a new snapshot that sees the
-    other's committed row (without it both could keep a count of 1)."""
-    hashed = [f"hashtext('{spec.table}.{spec.column}:' || {row}.partnership_id || ':' || "
-              f"{_key(spec, 0, row)})" for row in ("OLD", "NEW")]
+    """PL/pgSQL: take DUPLICATE_LOCK on the table's rows of the partnership the row was and is
+    in, when it had or has a key (the smaller lock first), so two rows given one key at once
+    are counted in turn: the recount after the lock is a statement of its own, with a new
+    snapshot that sees the other's committed row (without it both could keep a count of 1).
+    One lock per partnership and table, not per key: a bulk insert of thousands of rows
+    would otherwise hold thousands of locks and run out of the lock table's shared memory;
+    a partnership's saves take turns for their deadlines' tally anyway."""
+    hashed = [f"CASE WHEN {_key(spec, 0, row)} IS NOT NULL THEN "
+              f"hashtext('{spec.table}:' || {row}.partnership_id) END" for row in ("OLD", "NEW")]
     values = f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h)"
     return (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) "  # noqa: S608 (constants)
             f"FROM (SELECT DISTINCT h FROM {values} WHERE h IS NOT NULL ORDER BY h) k;")

@@ -3,7 +3,7 @@ incident keeps `overdue_from` (reviews.incident_due), read by the tracker list's
 off its indexes; the triggers keeping the case's and the incident's figures (tracker.kept_due)
 are named kept_due_<owner>, so that on PostgreSQL they fire after the tally trigger, and lock
 the owner row before they recount; PostgreSQL's shared-key triggers (tracker.duplicates) take
-an advisory lock per key before they recount
+an advisory lock per partnership and table before they recount
 
 Revision ID: 0030_incident_due
 Revises: 0029_ncmd
@@ -162,8 +162,8 @@ def sharing_function(table, column, keys, locked):
     name = f"{table}_{column}"
     unchanged = " AND ".join(f"{key.format(r='OLD')} {ALIKE} {key.format(r='NEW')}"
                              for key in keys)
-    hashed = [f"hashtext('{table}.{column}:' || {row}.partnership_id || ':' || "
-              f"{keys[0].format(r=row)})" for row in ("OLD", "NEW")]
+    hashed = [f"CASE WHEN {keys[0].format(r=row)} IS NOT NULL THEN "
+              f"hashtext('{table}:' || {row}.partnership_id) END" for row in ("OLD", "NEW")]
     lock = (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) FROM (SELECT DISTINCT h FROM "
             f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h) WHERE h IS NOT NULL ORDER BY h) k; "
             if locked else "")
