@@ -44,7 +44,7 @@ def test_postgresql_fires_the_kept_figures_after_the_tally_trigger(app):
     postgresql_only(app)
     names = db.session.scalars(sa.text(
         "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE c.relname = 'deadline' AND NOT t.tgisinternal ORDER BY t.tgname")).all()
+        "WHERE c.oid = 'deadline'::regclass AND NOT t.tgisinternal ORDER BY t.tgname")).all()
     kept = [n for n, name in enumerate(names) if name.startswith("kept_due_")]
     assert len(kept) == 2
     assert names.index("deadline_tally_change") < min(kept)
