@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from tracker import kept_due
 from tracker.deadline_mapping import CaseDeadlines
 from tracker.deadline_models import Deadline
 from tracker.deadline_service import (
@@ -80,6 +81,8 @@ def _recompute(where, rules: dict[int, PartnershipRules]) -> int:
                     "b_version": dates.version(row.partnership_id),
                 }
             )
+    # Before any deadline row is written or locked (kept_due.lock_owners says why).
+    kept_due.lock_owners([row["b_id"] for row in changed])
     for pid, partnership_rules in rules.items():
         db.session.execute(
             sa.update(table)

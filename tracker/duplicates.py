@@ -188,6 +188,21 @@ def _zero(spec, row):
             f"AND {spec.column} <> 0 AND {_key(spec, 0, row)} IS NULL")
 
 
+def _key_locks(spec):
+    """PL/pgSQL: take DUPLICATE_LOCK on the table's rows of the partnership the row was and is
+    in, when it had or has a key (the smaller lock first), so two rows given one key at once
+    are counted in turn: the recount after the lock is a statement of its own, with a new
+    snapshot that sees the other's committed row (without it both could keep a count of 1).
+    One lock per partnership and table, not per key: a bulk insert of thousands of rows
+    would otherwise hold thousands of locks and run out of the lock table's shared memory;
+    a partnership's saves take turns for their deadlines' tally anyway."""
+    hashed = [f"CASE WHEN {_key(spec, 0, row)} IS NOT NULL THEN "
+              f"hashtext('{spec.table}:' || {row}.partnership_id) END" for row in ("OLD", "NEW")]
+    values = f"(VALUES ({hashed[0]}), ({hashed[1]})) v (h)"
+    return (f"PERFORM pg_advisory_xact_lock({DUPLICATE_LOCK}, h) "  # noqa: S608 (constants)
+            f"FROM (SELECT DISTINCT h FROM {values} WHERE h IS NOT NULL ORDER BY h) k;")
+
+
 def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
     """The statements that create the triggers keeping `spec.column` (one database's SQL)."""
     name = f"{spec.table}_{spec.column}"
@@ -213,6 +228,7 @@ def sharing_ddl(spec: SharedKey, dialect: str) -> list[str]:
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ BEGIN "
             f"IF TG_OP = 'UPDATE' AND OLD.partnership_id = NEW.partnership_id AND {unchanged} "
             "THEN RETURN NULL; END IF; "
+            f"{_key_locks(spec)} "
             f"IF TG_OP <> 'INSERT' THEN {_recount(spec, 'OLD', alike, True)}; END IF; "
             f"IF TG_OP <> 'DELETE' THEN {_recount(spec, 'NEW', alike, True)}; "
             f"{_zero(spec, 'NEW')}; END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
@@ -238,9 +254,29 @@ def sharing_recount_sql(spec: SharedKey, dialect: str) -> str:
             f"IS NOT NULL THEN {_count(spec, alike)} ELSE 0 END")
 
 
+def sharing_recount(spec: SharedKey) -> int:
+    """Recount every row's count of `spec` (no commit): how many rows it changed."""
+    dialect = db.session.get_bind().dialect.name
+    alike = "IS" if dialect == "sqlite" else "IS NOT DISTINCT FROM"
+    figure = (f"CASE WHEN {_key(spec, 0, spec.table)} IS NOT NULL "
+              f"THEN {_count(spec, alike)} ELSE 0 END")
+    return db.session.execute(sa.text(
+        f"UPDATE {spec.table} SET {spec.column} = {figure} "  # noqa: S608 (constants, no input)
+        f"WHERE {spec.table}.{spec.column} IS DISTINCT FROM {figure}")).rowcount
+
+
+_SHARED: dict[tuple[str, str], SharedKey] = {}
+
+
+def shared_keys() -> tuple[SharedKey, ...]:
+    """Every domain's shared keys (as attached)."""
+    return tuple(_SHARED.values())
+
+
 def attach(table: sa.Table, *specs: SharedKey) -> None:
     """Make the triggers of `specs` with `table` (db.create_all())."""
     for spec in specs:
+        _SHARED[(spec.table, spec.column)] = spec
         for dialect in ("sqlite", "postgresql"):
             for statement in sharing_ddl(spec, dialect):
                 sa.event.listen(table, "after_create",

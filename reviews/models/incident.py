@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from reviews import incident_due  # noqa: F401 (its triggers are made with the tables)
 from tracker import deadlines, duplicates
 from tracker.audit import Audited
 from tracker.case_records import CaseRecord
@@ -65,15 +66,18 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     __record_noun__ = "incident"
     __audit_label__ = "reference"
     __table_args__ = (
-        # The tracker list: a partnership's incidents, latest awareness first, read in order.
-        sa.Index("ix_serious_incident_partnership_aware", "partnership_id", "la_aware_on", "id"),
+        # The tracker list: a partnership's incidents, latest awareness first, read in order
+        # (overdue_from, kept by reviews.incident_due, is held so the overdue filter reads no
+        # incident and no deadline).
+        sa.Index("ix_serious_incident_partnership_aware", "partnership_id", "la_aware_on", "id",
+                 "overdue_from"),
         # The home page's open incidents by stage (reviews.services.home): counted from the
         # index alone, up to its cap.
         sa.Index("ix_serious_incident_partnership_stage", "partnership_id", "stage"),
         # Its decision filter, alone or with overdue: the incidents of one decision in
         # awareness order, matched against the overdue incidents without reading each one.
         sa.Index("ix_serious_incident_partnership_decision", "partnership_id", "decision",
-                 "la_aware_on", "id"),
+                 "la_aware_on", "id", "overdue_from"),
         # Records stored twice (reviews.services.incidents.duplicate_groups): a partnership's
         # incidents of one child death case, or of one child and dates, grouped off these
         # alone (PostgreSQL reads an index on lower(x) alone only when it holds x too).
@@ -122,6 +126,9 @@ class SeriousIncident(CaseRecord, Audited, db.Model):
     # child death case, and this child and dates (this one included; 0 without a case).
     same_case: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     same_child: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Kept by the database from the incident's open deadlines (reviews.incident_due): the
+    # earliest date past which one of them is overdue; never written here.
+    overdue_from: so.Mapped[date | None]
 
     # --- Notifications ---
     panel_notified_on: so.Mapped[date | None]

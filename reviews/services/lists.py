@@ -104,17 +104,17 @@ def filtered_incidents(filters: TrackerFilters, partnership_ids, today: date):
             Reviewer.incident_id == incident.id,
             Reviewer.name.ilike(f"%{_escape(filters.reviewer)}%", escape="\\")))
     if filters.overdue:
-        conditions.append(incident.id.in_(_with_deadline("overdue", ids, today)))
+        # The figure the database keeps on each incident (reviews.incident_due), held by the
+        # list's indexes: read in list order to the page without reading a deadline.
+        conditions.append(incident.overdue_from < today)
     if filters.due_soon:
         conditions.append(incident.id.in_(_with_deadline("due_soon", ids, today)))
     return sa.select(incident).where(*conditions)
 
 
 def _with_deadline(which, partnership_ids, today):
-    """The ids of incidents with an open deadline overdue (or due in the next 14 days), read
-    from the overdue-deadline index alone (tracker.overdue_owners) by partnership and due date."""
-    if which == "overdue":
-        return overdue_owners.overdue_owner_ids(OWNER, partnership_ids, today)
+    """The ids of incidents with an open deadline due in the next 14 days, read from the
+    overdue-deadline index alone (tracker.overdue_owners) by partnership and due date."""
     horizon = today + timedelta(days=DUE_WITHIN_DAYS)
     # A range of the index: first due from today to the horizon, and not extended beyond it
     # (as on the home page).
