@@ -4,7 +4,7 @@ decision that no post-mortem will be held no longer hold who decided (free text 
 a person's name: it stays in the case's own field)
 
 Revision ID: 0031_further_notifications
-Revises: 0029_ncmd
+Revises: 0030_incident_due
 Create Date: 2026-12-07 00:50:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0031_further_notifications'
-down_revision = '0029_ncmd'
+down_revision = '0030_incident_due'
 branch_labels = None
 depends_on = None
 

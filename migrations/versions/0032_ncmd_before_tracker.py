@@ -3,7 +3,7 @@
 sent leaving them out
 
 Revision ID: 0032_ncmd_before_tracker
-Revises: 0029_ncmd
+Revises: 0031_further_notifications
 Create Date: 2026-12-07 00:55:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0032_ncmd_before_tracker'
-down_revision = '0029_ncmd'
+down_revision = '0031_further_notifications'
 branch_labels = None
 depends_on = None
 
