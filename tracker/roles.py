@@ -62,6 +62,8 @@ class Permission(enum.StrEnum):
     RECEIVE_REMINDERS = "receive_reminders"
     # Marking a child death case's national forms as sent to the NCMD (the CDOP's own task).
     RECORD_NCMD = "record_ncmd"
+    # The partnership's agency directory (tracker.agencies): its agencies and contacts.
+    MANAGE_AGENCIES = "manage_agencies"
 
 
 P = Permission
@@ -82,6 +84,7 @@ PERMISSIONS = {
         P.IMPORT,
         P.RECEIVE_REMINDERS,
         P.RECORD_NCMD,
+        P.MANAGE_AGENCIES,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,
@@ -99,6 +102,7 @@ PERMISSIONS = {
         P.EXPORT,
         P.IMPORT,
         P.RECEIVE_REMINDERS,
+        P.MANAGE_AGENCIES,
     },
     Role.PANEL_MEMBER: {P.VIEW_TIMESCALES, P.VIEW_PANEL_PACK},
     Role.AUDITOR: {

@@ -1,0 +1,66 @@
+"""The agency directory: each partnership's agencies (agency) and their contacts
+(agency_contact), at most one escalation contact an agency
+
+Revision ID: 0034_agency_directory
+Revises: 0029_ncmd
+Create Date: 2026-12-07 00:50:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0034_agency_directory'
+down_revision = '0029_ncmd'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'agency',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('name_key', sa.String(length=200), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('partnership_id', sa.Integer(), nullable=False),
+        sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+        sa.ForeignKeyConstraint(['partnership_id'], ['partnership.id'],
+                                name=op.f('fk_agency_partnership_id_partnership')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
+        sa.UniqueConstraint('partnership_id', 'name_key', name='uq_agency_partnership_name'),
+    )
+    op.create_index(op.f('ix_agency_partnership_id'), 'agency', ['partnership_id'])
+    op.create_table(
+        'agency_contact',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('agency_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('role', sa.String(length=200), nullable=True),
+        sa.Column('email', sa.String(length=254), nullable=False),
+        sa.Column('escalation', sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column('partnership_id', sa.Integer(), nullable=False),
+        sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+        sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], ondelete='CASCADE',
+                                name=op.f('fk_agency_contact_agency_id_agency')),
+        sa.ForeignKeyConstraint(['partnership_id'], ['partnership.id'],
+                                name=op.f('fk_agency_contact_partnership_id_partnership')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_agency_contact')),
+        sa.UniqueConstraint('agency_id', 'email', name='uq_agency_contact_email'),
+    )
+    op.create_index(op.f('ix_agency_contact_agency_id'), 'agency_contact', ['agency_id'])
+    op.create_index(op.f('ix_agency_contact_partnership_id'), 'agency_contact',
+                    ['partnership_id'])
+    op.create_index('uq_agency_contact_escalation', 'agency_contact', ['agency_id'],
+                    unique=True, sqlite_where=sa.text('escalation'),
+                    postgresql_where=sa.text('escalation'))
+
+
+def downgrade():
+    op.drop_index('uq_agency_contact_escalation', table_name='agency_contact')
+    op.drop_index(op.f('ix_agency_contact_partnership_id'), table_name='agency_contact')
+    op.drop_index(op.f('ix_agency_contact_agency_id'), table_name='agency_contact')
+    op.drop_table('agency_contact')
+    op.drop_index(op.f('ix_agency_partnership_id'), table_name='agency')
+    op.drop_table('agency')
