@@ -64,6 +64,11 @@ class DirectoryAgency(PartnershipScoped, Versioned, Audited, db.Model):
         order_by="AgencyContact.name", cascade="all, delete-orphan", passive_deletes=True)
 
     @property
+    def escalation_contact(self):
+        """The agency's escalation contact, or None (its contacts loaded)."""
+        return next((contact for contact in self.contacts if contact.escalation), None)
+
+    @property
     def kind_label(self):
         """The agency's type as users say it."""
         return AGENCY_TYPES.get(self.kind, self.kind)

@@ -19,9 +19,9 @@ from tracker.imports.upload import Limits, read_rows
 
 
 def imports_for(user) -> list[ImportSpec]:
-    """Every registered import the user may run: the shell's own (the agency directory),
-    then each domain's."""
-    specs = [AGENCIES, *(spec for domain in registered_domains() for spec in domain.imports)]
+    """Every registered import the user may run: each domain's, then the shell's own (the
+    agency directory)."""
+    specs = [*(spec for domain in registered_domains() for spec in domain.imports), AGENCIES]
     return [spec for spec in specs if user.can(spec.permission)]
 
 
