@@ -145,6 +145,7 @@ def register_extensions(app):
     # its own in its init_app (register_domains).
     from tracker import (  # noqa: F401
         agencies,
+        agency_links,
         deadline_models,
         export_jobs,
         mail,
