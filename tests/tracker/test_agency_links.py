@@ -98,3 +98,64 @@ def test_a_renewed_link_works_again_with_the_same_token(app, partnership):
     assert link.state(later) == links.SENT
     link.opened_at = later
     assert link.state(later) == links.OPENED
+
+
+# --- The request page: sending, the link's state, revoking ----------------------------------
+
+def _request_with_contact(partnership):
+    from cdr.models import AgencyRequest
+    from tests.cdr.factories import make_case
+
+    case = make_case(partnership)
+    request = AgencyRequest(partnership_id=partnership.id, case_id=case.id,
+                            agency="Hill Surgery", sent_on=date(2025, 3, 3))
+    db.session.add(request)
+    db.session.commit()
+    return case, request, _contact(partnership)
+
+
+def test_the_request_page_sends_a_link_shows_its_state_and_revokes_it(
+        call, cdop_client, partnership):
+    case, request, contact = _request_with_contact(partnership)
+    call(cdop_client, "cdr.send_request_link", status=302, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": request.id}),
+        case_id=case.id, request_id=request.id, data={"contact": str(contact.id)})
+    email = db.session.scalars(sa.select(OutboundEmail)).one()
+    assert email.to_address == "jo@hill.example" and case.reference in email.subject
+    shown = call(cdop_client, "cdr.edit_request", case_id=case.id, request_id=request.id)
+    assert "Jo Hill, Hill Surgery" in shown.text("#request-links")
+    assert "Sent" in shown.text("#request-links")
+    link = db.session.scalars(sa.select(links.AgencyLink)).one()
+    call(cdop_client, "cdr.revoke_request_link", status=302, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": request.id}),
+        case_id=case.id, request_id=request.id, data={"link_id": str(link.id)})
+    shown = call(cdop_client, "cdr.edit_request", case_id=case.id, request_id=request.id)
+    assert "Revoked" in shown.text("#request-links")
+    db.session.expire_all()
+    assert link.revoked_why == "revoked"
+
+
+def test_another_partnerships_contact_cannot_be_sent_the_request(
+        call, cdop_client, partnership, other_partnership):
+    case, request, _ = _request_with_contact(partnership)
+    elsewhere = _contact(other_partnership)
+    refused = call(cdop_client, "cdr.send_request_link", status=400, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": request.id}),
+        case_id=case.id, request_id=request.id, data={"contact": str(elsewhere.id)})
+    assert refused.errors == ["Select a contact from the agency directory"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == 0
+
+
+def test_another_partnerships_staff_cannot_send_or_revoke(app, call, partnership,
+                                                          other_partnership):
+    from tests.conftest import sign_in
+    from tests.factories import make_user
+    from tracker.roles import Role
+
+    case, request, contact = _request_with_contact(partnership)
+    client = app.test_client()
+    sign_in(client, make_user(Role.CDOP_ADMIN, [other_partnership]).email)
+    call(client, "cdr.edit_request", status=404, case_id=case.id, request_id=request.id)
+    assert client.post(f"/child-deaths/{case.id}/requests/{request.id}/link",
+                       data={"contact": str(contact.id)}).status_code in (400, 404)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == 0

@@ -69,6 +69,8 @@ NOT_EDITS = {
     "reviews.new_yearly_report": "creates",
     "agencies.new": "creates",
     "agencies.new_contact": "creates",
+    "cdr.send_request_link": "creates a link (sending again makes a new one)",
+    "cdr.revoke_request_link": "one way: a link revoked twice is revoked once",
 }
 
 
