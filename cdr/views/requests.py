@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from cdr import bp
 from cdr.models import DRAFT_ANALYSIS
-from cdr.services import access
-from cdr.services import request_links
+from cdr.services import access, request_links
 from cdr.services import requests as service
+from forms.cdr.request_links import RevokeLinkForm, SendLinkForm
 from forms.cdr.requests import (
     EditRequestForm,
     InformationCompleteForm,
@@ -16,7 +16,6 @@ from forms.cdr.requests import (
     ReviewMeetingForm,
     SeveralRequestsForm,
 )
-from forms.cdr.request_links import RevokeLinkForm, SendLinkForm
 from tracker import agency_links, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
