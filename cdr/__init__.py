@@ -38,7 +38,8 @@ def init_app(app):
                 NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
-            demo=DemoSeeder(seed=demo.seed, count=demo.count),
+            demo=DemoSeeder(seed=demo.seed, count=demo.count,
+                            after_deadlines=demo.send_agency_link),
             home_panels=(
                 HomePanel(Permission.EDIT_CDR_CASES, home.work_panel),
                 HomePanel(Permission.VIEW_PANEL_PACK, home.next_meeting_panel, "side"),
