@@ -159,3 +159,18 @@ def test_another_partnerships_staff_cannot_send_or_revoke(app, call, partnership
     assert client.post(f"/child-deaths/{case.id}/requests/{request.id}/link",
                        data={"contact": str(contact.id)}).status_code in (400, 404)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == 0
+
+
+def test_the_link_reaches_the_contact_and_the_queue_forgets_it_once_sent(
+        app, partnership, smtp_server):
+    from tracker import mail
+
+    _, token = _issue(app, partnership, _contact(partnership))
+    with app.app_context():
+        assert mail.send_due(NOW + timedelta(minutes=1)) == (1, 0)
+    received = smtp_server.messages[0]
+    assert token in received.get_body(("plain",)).get_content()
+    db.session.expire_all()
+    row = db.session.scalars(sa.select(OutboundEmail)).one()
+    assert row.status == mail.SENT
+    assert token not in row.text_body + row.html_body
