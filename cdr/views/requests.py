@@ -148,6 +148,21 @@ def send_request_link(case_id, request_id):
 @permission_required(Permission.EDIT_CDR_CASES)
 def revoke_request_link(case_id, request_id):
     """Stop one of the request's links working."""
+    return _change_link(case_id, request_id, agency_links.revoke,
+                        "The link has been revoked: it no longer opens the request")
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/link/renew", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def renew_request_link(case_id, request_id):
+    """Give one of the request's links (live or expired) a new expiry from today."""
+    return _change_link(case_id, request_id, agency_links.renew,
+                        "The link has been renewed: it works for another "
+                        f"{agency_links.link_days()} days")
+
+
+def _change_link(case_id, request_id, change, message):
+    """Revoke or renew one link of the request (one way each: done twice is done once)."""
     case = access.case_or_404(case_id)
     agency_request = service.request_or_404(case, request_id)
     form = RevokeLinkForm()
@@ -155,12 +170,13 @@ def revoke_request_link(case_id, request_id):
     link = request_links.link_or_none(agency_request, int(link_id)) \
         if form.validate_on_submit() and str(link_id or "").isdigit() \
         and int(link_id) < 2**31 else None
-    if link is None:
-        flash("Nothing was revoked: try again", "error")
+    if link is None or (change is agency_links.renew
+                        and (link.revoked_at is not None or link.returned_at is not None)):
+        flash("Nothing was changed: a revoked or returned link is sent again instead", "error")
     else:
-        agency_links.revoke(link)
+        change(link)
         db.session.commit()
-        flash("The link has been revoked: it no longer opens the request", "success")
+        flash(message, "success")
     return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id))
 
 

@@ -174,3 +174,23 @@ def test_the_link_reaches_the_contact_and_the_queue_forgets_it_once_sent(
     row = db.session.scalars(sa.select(OutboundEmail)).one()
     assert row.status == mail.SENT
     assert token not in row.text_body + row.html_body
+
+
+def test_the_request_page_renews_an_expired_link(app, call, cdop_client, partnership, clock):
+    clock.set(date(2025, 3, 3))
+    case, request, contact = _request_with_contact(partnership)
+    link, token = _issue(app, partnership, contact, now=datetime(2025, 1, 1, 9, 0),
+                         owner_id=request.id)
+    assert links.find_valid(token) is None  # expired on 29 January
+    page = ("cdr.edit_request", {"case_id": case.id, "request_id": request.id})
+    assert "Expired" in call(cdop_client, *page[:1], **page[1]).text("#request-links")
+    call(cdop_client, "cdr.renew_request_link", status=302, form_page=page,
+         case_id=case.id, request_id=request.id, data={"link_id": str(link.id)})
+    db.session.expire_all()
+    assert links.find_valid(token) == link
+    links.revoke(link)
+    db.session.commit()
+    call(cdop_client, "cdr.renew_request_link", status=302, form_page=page,
+         case_id=case.id, request_id=request.id, data={"link_id": str(link.id)})
+    db.session.expire_all()
+    assert links.find_valid(token) is None  # a revoked link is sent again, not renewed
