@@ -10,8 +10,10 @@ used-up token alike (None), so the agency side can give every refusal one answer
 
 The e-mail names the partnership, the request's reference and its due date, never the child.
 
-Not yet done (see the session's report): the agency side (`/agency/<token>`, the one-time
-code and the agency session), the request page's buttons, a per-partnership expiry.
+Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
+cdr/services/request_links.py). Not yet done: the agency side (`/agency/<token>`, the
+one-time code and the agency session: AGENCY_PATH is where it will be), sending from the
+several-agencies page, a per-partnership expiry.
 """
 
 import hashlib
