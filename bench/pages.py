@@ -20,6 +20,7 @@ PAGES = [
     ("Possible duplicates", "admin@example.org",
      lambda: _endpoint_path("partnerships.duplicates", code="NSP")),
     ("Imports", "cdop.admin@example.org", lambda: _endpoint_path("imports.index")),
+    ("Agency directory", "cdop.admin@example.org", lambda: _endpoint_path("agencies.index")),
     ("Your reminder settings", "cdop.admin@example.org",
      lambda: _endpoint_path("account.reminders")),
     ("Audit trail (auditor)", "auditor@example.org", "/audit/"),
@@ -45,6 +46,8 @@ PAGES = [
      lambda: _endpoint_path("cdr.panel_meetings")),
     ("Outstanding requests", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.outstanding_requests")),
+    ("Request page with its agency links", "cdop.admin@example.org",
+     lambda: _link_request_path()),
     ("Not yet sent to the NCMD", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.ncmd_not_sent")),
     ("Panel agenda", "cdop.admin@example.org", lambda: _panel_agenda_path()),
@@ -117,6 +120,19 @@ def _case_path(stage):
     """A case page of a case at this stage."""
     case = _nsp_case(stage)
     return _endpoint_path("cdr.case", case_id=case.id) if case else None
+
+
+def _link_request_path():
+    """The page of the request the demo sent as an agency link (cdr.demo.send_agency_link)."""
+    from tracker.agency_links import AgencyLink
+
+    link = db.session.scalar(sa.select(AgencyLink).where(
+        AgencyLink.owner_type == "cdr_agency_request").order_by(AgencyLink.id).limit(1))
+    if link is None:
+        return None
+    case_id = db.session.scalar(sa.text("SELECT case_id FROM cdr_agency_request WHERE id = :id"),
+                                {"id": link.owner_id})
+    return _endpoint_path("cdr.edit_request", case_id=case_id, request_id=link.owner_id)
 
 
 def _search_path(key):

@@ -41,7 +41,8 @@ def init_app(app):
                         section="/child-deaths/panel-meetings"),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
-            demo=DemoSeeder(seed=demo.seed, count=demo.count),
+            demo=DemoSeeder(seed=demo.seed, count=demo.count,
+                            after_deadlines=demo.send_agency_link),
             home_panels=(
                 HomePanel(Permission.EDIT_CDR_CASES, home.work_panel),
                 HomePanel(Permission.VIEW_PANEL_PACK, home.papers_panel),

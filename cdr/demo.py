@@ -334,7 +334,6 @@ def _insert_panel_meetings(cases, today):
     insert_rows(PanelItem.__table__, items)
 
 
-
 # --- Last session's national-form fields (issue 24), chosen by the case's running number,
 # never by the random generator, so the rest of the seed is what it was ---------------------
 
@@ -537,3 +536,23 @@ def _insert_involved_agencies(cases, requests, numbers):
                   "added_on": case["notification_received_on"]}
                  for position, name in enumerate(names)]
     insert_rows(CaseAgency.__table__, rows)
+
+
+def send_agency_link(_today):
+    """A case with an agency link: the oldest open request of the first partnership sent to
+    the first contact of its agency directory, so its e-mail lands in the local mail folder
+    (`make run`'s mail sink)."""
+    from cdr.services import request_links
+    from tracker.agencies import AgencyContact
+
+    request = db.session.scalar(sa.select(AgencyRequest).where(
+        AgencyRequest.returned_on.is_(None)).order_by(AgencyRequest.partnership_id,
+                                                      AgencyRequest.id).limit(1))
+    if request is None:
+        return
+    contact = db.session.scalar(sa.select(AgencyContact).where(
+        AgencyContact.partnership_id == request.partnership_id).order_by(AgencyContact.id))
+    if contact is None:
+        return
+    case = db.session.get(ChildDeathCase, request.case_id)
+    request_links.send(case, request, contact.id, None)

@@ -144,6 +144,8 @@ def register_extensions(app):
     # Import the shell's models so SQLAlchemy and Alembic know them; each domain imports
     # its own in its init_app (register_domains).
     from tracker import (  # noqa: F401
+        agencies,
+        agency_links,
         deadline_models,
         export_jobs,
         mail,
@@ -239,6 +241,7 @@ def register_templates(app):
 def register_blueprints(app):
     """The shell's pages (each domain registers its own in register_domains)."""
     from tracker.views import (
+        agencies,
         audit,
         auth,
         compliance,
@@ -251,7 +254,7 @@ def register_blueprints(app):
     )
 
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
-                   exports):
+                   exports, agencies):
         app.register_blueprint(module.bp)
     register_reminder_pages(app)
 

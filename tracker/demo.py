@@ -66,7 +66,36 @@ def seed_cases(count, random_seed=2018, today=None, batch_size=5000):
         seeder.seed(rng, partnerships, numbers[position :: len(seeders)], today)
     db.session.commit()
     _after_cases_seeded()
+    seed_directory(partnerships[0])
+    for seeder in seeders:
+        if seeder.after_deadlines is not None:
+            seeder.after_deadlines(today)
+    db.session.commit()
     return count
+
+
+# The first partnership's agency directory: plainly fake agencies and example.org addresses.
+DEMO_DIRECTORY = (
+    ("Northshire Police (demo)", "police",
+     (("Demo Safeguarding Desk", "Child death desk", "police.desk@example.org", False),
+      ("Demo Detective Inspector", "Escalation", "police.di@example.org", True))),
+    ("Hill Street Surgery (demo)", "gp",
+     (("Demo Practice Manager", "Practice manager", "hill.surgery@example.org", True),)),
+    ("Northshire Hospitals NHS Trust (demo)", "acute_trust",
+     (("Demo Named Nurse", "Named nurse for safeguarding", "named.nurse@example.org", True),)),
+)
+
+
+def seed_directory(partnership):
+    """The partnership's demo agency directory, when it has none yet (flushed)."""
+    from tracker import agencies
+
+    if agencies.agencies_of([partnership.id]):
+        return
+    for name, kind, contacts in DEMO_DIRECTORY:
+        agency = agencies.add_agency(partnership, name, kind)
+        for contact_name, role, email, escalation in contacts:
+            agencies.add_contact(agency, contact_name, role, email, escalation)
 
 
 def insert_rows(table, rows, batch_size=5000):

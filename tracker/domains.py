@@ -40,11 +40,14 @@ class DemoSeeder:
 
     `seed(rng, partnerships, numbers, today)` inserts one case per number in `numbers` (the
     demo's running case numbers, for unique references) and returns how many it added;
-    `count()` says how many cases the domain holds.
+    `count()` says how many cases the domain holds. `after_deadlines(today)`, when given,
+    runs once the seeded cases have their stored deadlines (the demo's agency links, whose
+    e-mails give a request's due date).
     """
 
     seed: Callable
     count: Callable[[], int]
+    after_deadlines: Callable | None = None
 
 
 @dataclass(frozen=True)

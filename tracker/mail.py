@@ -34,6 +34,10 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 LEASE = timedelta(minutes=5)
+# Kinds of e-mail whose body holds a secret (an agency's personal link: tracker.agency_links):
+# the body is kept only until it is sent, so the queue never keeps a usable link.
+SECRET_KINDS = frozenset({"agency_link"})
+BODY_NOT_KEPT = "Not kept: this e-mail held a personal link, and it has been sent."
 
 
 class OutboundEmail(db.Model):
@@ -174,6 +178,8 @@ def _finish(row_id: int, now: datetime, error: Exception | None) -> None:
     row = db.session.get(OutboundEmail, row_id)
     if error is None:
         row.status, row.sent_at, row.lease_until, row.last_error = SENT, now, None, None
+        if row.kind in SECRET_KINDS:
+            row.text_body = row.html_body = BODY_NOT_KEPT
     else:
         row.last_error = f"{type(error).__name__}: {error}"[:1000]
         row.lease_until = None

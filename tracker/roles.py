@@ -64,6 +64,8 @@ class Permission(enum.StrEnum):
     RECORD_NCMD = "record_ncmd"
     # Being assigned cases of one's own (a designated doctor): "My cases" in the navigation.
     HAS_OWN_CASES = "has_own_cases"
+    # The partnership's agency directory (tracker.agencies): its agencies and contacts.
+    MANAGE_AGENCIES = "manage_agencies"
 
 
 P = Permission
@@ -84,6 +86,7 @@ PERMISSIONS = {
         P.IMPORT,
         P.RECEIVE_REMINDERS,
         P.RECORD_NCMD,
+        P.MANAGE_AGENCIES,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,
@@ -102,6 +105,7 @@ PERMISSIONS = {
         P.EXPORT,
         P.IMPORT,
         P.RECEIVE_REMINDERS,
+        P.MANAGE_AGENCIES,
     },
     Role.PANEL_MEMBER: {P.VIEW_TIMESCALES, P.VIEW_PANEL_PACK},
     Role.AUDITOR: {

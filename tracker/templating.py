@@ -28,6 +28,7 @@ NAVIGATION = [
     ("Reminders", "admin.reminders", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("Audit trail", "audit.index", Permission.VIEW_AUDIT),
     ("Import", "imports.index", Permission.IMPORT),
+    ("Agency directory", "agencies.index", Permission.MANAGE_AGENCIES),
 ]
 
 

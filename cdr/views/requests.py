@@ -2,11 +2,13 @@
 child death review meeting."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from cdr import bp
 from cdr.models import DRAFT_ANALYSIS
-from cdr.services import access
+from cdr.services import access, request_links
 from cdr.services import requests as service
+from forms.cdr.request_links import RevokeLinkForm, SendLinkForm
 from forms.cdr.requests import (
     EditRequestForm,
     InformationCompleteForm,
@@ -14,12 +16,12 @@ from forms.cdr.requests import (
     ReviewMeetingForm,
     SeveralRequestsForm,
 )
-from tracker import submissions, versioning
+from tracker import agency_links, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
-from tracker.timeutil import london_today
+from tracker.timeutil import london_today, utcnow
 
 
 def _case_url(case, anchor="information"):
@@ -103,8 +105,79 @@ def edit_request(case_id, request_id):
         else:
             flash(f"Request to {agency_request.agency} saved", "success")
             return redirect(_case_url(case))
-    return render_template("cdr/requests/edit.html", case=case, agency_request=agency_request,
-                           form=form), (status if form.errors else 200)
+    return _render_request(case, agency_request, form), (status if form.errors else 200)
+
+
+def _render_request(case, agency_request, form, send_form=None):
+    """The request page: its form, and its personal links with the form to send one."""
+    return render_template(
+        "cdr/requests/edit.html", case=case, agency_request=agency_request, form=form,
+        links=request_links.links_shown(agency_request, utcnow()),
+        send_form=send_form or SendLinkForm(contacts=request_links.contacts_for(case)),
+        revoke_form=RevokeLinkForm())
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/link", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def send_request_link(case_id, request_id):
+    """Send the request to a directory contact as a personal link (again: a new link, and
+    the old one stops working)."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    send_form = SendLinkForm(contacts=request_links.contacts_for(case))
+    if send_form.validate_on_submit():
+        try:
+            _link, contact = request_links.send(case, agency_request, send_form.contact.data,
+                                                current_user)
+            db.session.commit()
+        except request_links.Refused as refused:
+            db.session.rollback()
+            send_form.contact.errors.append(str(refused))
+        else:
+            flash(f"The request has been sent to {contact.name} as a personal link",
+                  "success")
+            return redirect(url_for("cdr.edit_request", case_id=case.id,
+                                    request_id=agency_request.id))
+    form = EditRequestForm(obj=agency_request, formdata=None, date_of_death=case.date_of_death,
+                           today=london_today())
+    form.version.data = str(agency_request.version)
+    return _render_request(case, agency_request, form, send_form), 400
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/link/revoke", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def revoke_request_link(case_id, request_id):
+    """Stop one of the request's links working."""
+    return _change_link(case_id, request_id, agency_links.revoke,
+                        "The link has been revoked: it no longer opens the request")
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/link/renew", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def renew_request_link(case_id, request_id):
+    """Give one of the request's links (live or expired) a new expiry from today."""
+    return _change_link(case_id, request_id, agency_links.renew,
+                        "The link has been renewed: it works for another "
+                        f"{agency_links.link_days()} days")
+
+
+def _change_link(case_id, request_id, change, message):
+    """Revoke or renew one link of the request (one way each: done twice is done once)."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    form = RevokeLinkForm()
+    link_id = form.link_id.data
+    link = request_links.link_or_none(agency_request, int(link_id)) \
+        if form.validate_on_submit() and str(link_id or "").isdigit() \
+        and int(link_id) < 2**31 else None
+    if link is None or (change is agency_links.renew
+                        and (link.revoked_at is not None or link.returned_at is not None)):
+        flash("Nothing was changed: a revoked or returned link is sent again instead", "error")
+    else:
+        change(link)
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id))
 
 
 @bp.route("/<int:case_id>/information-complete", methods=["POST"])

@@ -177,7 +177,7 @@ def test_only_the_roles_that_manage_records_may_import(app, client, partnership,
 def test_each_role_imports_only_its_own_domain(cdop_client, business_client):
     links = page(cdop_client.get("/imports/")).select("main li a")
     listed = [a.get_text(strip=True) for a in links]
-    assert listed == ["Import child death cases"]
+    assert listed == ["Import child death cases", "Import agency directory"]
     assert cdop_client.get("/imports/practice-reviews").status_code == 404
     assert business_client.get(f"/imports/{NAME}").status_code == 404
     assert business_client.get("/imports/practice-reviews").status_code == 200

@@ -69,6 +69,11 @@ NOT_EDITS = {
     "reviews.reviewers": "creates",
     "reviews.review_requests": "creates",
     "reviews.new_yearly_report": "creates",
+    "agencies.new": "creates",
+    "agencies.new_contact": "creates",
+    "cdr.send_request_link": "creates a link (sending again makes a new one)",
+    "cdr.revoke_request_link": "one way: a link revoked twice is revoked once",
+    "cdr.renew_request_link": "sets a new expiry from now: renewed twice is renewed once",
 }
 
 
@@ -224,6 +229,28 @@ def _policy(partnership, _other):
     return {"code": partnership.code, "policy_key": "panel_notification"}, row
 
 
+def _directory_agency(partnership, _other):
+    from tracker.agencies import AgencyContact, DirectoryAgency
+
+    agency = DirectoryAgency(partnership_id=partnership.id, name="Police", name_key="police",
+                             kind="police")
+    contact = AgencyContact(agency=agency, partnership_id=partnership.id, name="Sam Desk",
+                            email="sam@police.example")
+    db.session.add_all([agency, contact])
+    db.session.commit()
+    return agency, contact
+
+
+def _agency(partnership, other):
+    agency, _ = _directory_agency(partnership, other)
+    return {"agency_id": agency.id}, agency
+
+
+def _agency_contact(partnership, other):
+    agency, contact = _directory_agency(partnership, other)
+    return {"agency_id": agency.id, "contact_id": contact.id}, contact
+
+
 def _transfer_target(values):
     return {"partnership": str(values["_other"]), "reason": "The child lived there"}
 
@@ -298,6 +325,9 @@ EDITS = {
     "users.edit": Edit(ADMIN, _user, {"full_name": "Changed by another user"}),
     "partnerships.override": Edit(ADMIN, _override, {"reason": "Changed by another user"}),
     "partnerships.reminder_policy": Edit(ADMIN, _policy, {"before_working_days": 7}),
+    # The shell: the agency directory.
+    "agencies.edit": Edit(CDOP, _agency, {"kind": "other"}),
+    "agencies.edit_contact": Edit(CDOP, _agency_contact, {"role": "Changed by another user"}),
 }
 
 

@@ -27,6 +27,7 @@ from tests.conftest import csrf_token_from, page, sign_in, submission_key_from
 from tests.factories import make_user
 from tests.import_files import confirm, upload, workbook
 from tests.reviews.factories import make_incident
+from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.extensions import db
 from tracker.roles import Role
 from tracker.submissions import Submission
@@ -35,7 +36,7 @@ TODAY = date(2025, 10, 1)
 VIEW_MODULES = ("cdr.views.notifications", "cdr.views.cases", "cdr.views.requests",
                 "cdr.views.panel", "reviews.views.incidents", "reviews.views.local_review",
                 "reviews.views.actions", "reviews.views.rapid_review", "reviews.views.yearly",
-                "tracker.views.imports")
+                "tracker.views.imports", "tracker.views.agencies")
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +110,16 @@ def _action(partnership):
     return {"incident_id": values["incident_id"], "review_action_id": action.id}
 
 
+def _directory_agency(partnership):
+    from tracker.agencies import DirectoryAgency
+
+    agency = DirectoryAgency(partnership_id=partnership.id, name="Police", name_key="police",
+                             kind="police")
+    db.session.add(agency)
+    db.session.commit()
+    return {"agency_id": agency.id}
+
+
 CREATE_FORMS = {
     "notification": CreateForm("cdop_client", "cdr.notify", ChildDeathCase, NOTIFICATION),
     "agency request": CreateForm(
@@ -164,6 +175,12 @@ CREATE_FORMS = {
         {"published_on": day(date(2024, 9, 30)),
          "url": "https://www.northshire.example/yearly-report-2024.pdf"},
         lambda p: {"partnership": p.id}),
+    "directory agency": CreateForm(
+        "cdop_client", "agencies.new", DirectoryAgency,
+        {"name": "Hill Surgery", "kind": "gp"}),
+    "directory contact": CreateForm(
+        "cdop_client", "agencies.new_contact", AgencyContact,
+        {"name": "Jo Hill", "email": "jo@hill.example"}, _directory_agency),
 }
 
 

@@ -54,7 +54,13 @@ def _records_elsewhere(partnership):
                                  agency="LA", lead="L", due_on=date(2025, 9, 1))
     yearly_report = YearlyReport(partnership_id=partnership.id, published_on=date(2025, 1, 5))
     notice, email = _reminder_records(partnership)
-    db.session.add_all([item, review_action, yearly_report, notice, email])
+    from tracker.agencies import AgencyContact, DirectoryAgency
+
+    agency = DirectoryAgency(partnership_id=partnership.id, name="Police", name_key="police",
+                             kind="police")
+    contact = AgencyContact(agency=agency, partnership_id=partnership.id, name="C",
+                            email="c@police.example")
+    db.session.add_all([item, review_action, yearly_report, notice, email, agency, contact])
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
@@ -63,6 +69,7 @@ def _records_elsewhere(partnership):
         "review_action_id": review_action.id, "review_request_id": review_request.id,
         "yearly_report_id": yearly_report.id,
         "notice_id": notice.id, "email_id": email.id,
+        "agency_id": agency.id, "contact_id": contact.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
     }
@@ -88,7 +95,7 @@ def _reminder_records(partnership):
 ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
-    "yearly_report_id", "notice_id", "email_id", "step",
+    "yearly_report_id", "notice_id", "email_id", "step", "agency_id", "contact_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }

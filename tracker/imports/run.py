@@ -8,6 +8,7 @@ from datetime import date
 from flask import current_app
 
 from tracker import audit, references
+from tracker.agencies import IMPORT_SPEC as AGENCIES
 from tracker.deadline_models import Deadline
 from tracker.deadline_service import Dates, load_rules, set_edition, wanted_deadlines
 from tracker.domains import case_deadlines_for, registered_domains
@@ -18,9 +19,10 @@ from tracker.imports.upload import Limits, read_rows
 
 
 def imports_for(user) -> list[ImportSpec]:
-    """Every registered import the user may run."""
-    return [spec for domain in registered_domains() for spec in domain.imports
-            if user.can(spec.permission)]
+    """Every registered import the user may run: each domain's, then the shell's own (the
+    agency directory)."""
+    specs = [*(spec for domain in registered_domains() for spec in domain.imports), AGENCIES]
+    return [spec for spec in specs if user.can(spec.permission)]
 
 
 def find(name: str, user) -> ImportSpec | None:
@@ -67,7 +69,8 @@ def save_all(spec: ImportSpec, checked: Checked, partnership, user, today: date)
             spec.finish(record, values, partnership, today)
             audit.record(audit.Action.IMPORT, record, partnership_id=partnership.id,
                          detail=f"Imported from row {number} of a spreadsheet")
-        build_deadlines(records)
+        if spec.deadlines:
+            build_deadlines(records)
         audit.record(audit.Action.IMPORT, object_type="Import", object_label=spec.title,
                      partnership_id=partnership.id,
                      detail=f"Imported {len(records)} {spec.noun} from a spreadsheet")

@@ -80,6 +80,8 @@ class ImportSpec:
     series: str = ""
     # The keys of the columns the preview lists (None: every one not identifying).
     preview: Sequence[str] | None = None
+    # Whether the records have deadlines built from the rules (a directory's contacts do not).
+    deadlines: bool = True
 
     def column(self, key: str) -> Column:
         """The column with this key."""

@@ -1,0 +1,69 @@
+"""A reporting-form request sent to a contact of the partnership's agency directory as a
+personal link (tracker.agency_links): which contacts may be chosen, sending (or sending
+again), revoking, and each link's state for the request page."""
+
+import sqlalchemy as sa
+
+from cdr.models import AgencyRequest
+from tracker import agency_links
+from tracker.agencies import AgencyContact, DirectoryAgency
+from tracker.deadline_models import Deadline
+from tracker.extensions import db
+from tracker.models import Partnership
+
+OWNER_TYPE = AgencyRequest.__tablename__
+
+
+class Refused(Exception):
+    """A link the rules refuse; the message is for the form."""
+
+
+def contacts_for(case) -> list[tuple[AgencyContact, DirectoryAgency]]:
+    """The contacts of the case's partnership's directory, by agency then name: one query."""
+    return list(db.session.execute(
+        sa.select(AgencyContact, DirectoryAgency)
+        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
+        .where(AgencyContact.partnership_id == case.partnership_id)
+        .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
+
+
+def due_on(agency_request):
+    """The request's due date as the rules stored it (extended when it was), or None."""
+    row = db.session.execute(sa.select(Deadline.due_date, Deadline.extended_to).where(
+        Deadline.owner_type == OWNER_TYPE, Deadline.owner_id == agency_request.id,
+        Deadline.rule_key == "agency_information_request", Deadline.item == "")).first()
+    return None if row is None else (row.extended_to or row.due_date)
+
+
+def send(case, agency_request, contact_id, user, now=None):
+    """Send the request to one of the case's partnership's contacts (again: the old link
+    stops working); Refused for a contact of any other partnership."""
+    contact = db.session.get(AgencyContact, contact_id) if contact_id else None
+    if contact is None or contact.partnership_id != case.partnership_id:
+        raise Refused("Select a contact from the agency directory")
+    link, _token = agency_links.issue(
+        owner_type=OWNER_TYPE, owner_id=agency_request.id, contact=contact,
+        partnership=db.session.get(Partnership, case.partnership_id),
+        reference=case.reference, due_on=due_on(agency_request), user=user, now=now)
+    return link, contact
+
+
+def link_or_none(agency_request, link_id):
+    """One of this request's links, or None."""
+    link = db.session.get(agency_links.AgencyLink, link_id) if link_id else None
+    if link is None or link.owner_type != OWNER_TYPE or link.owner_id != agency_request.id:
+        return None
+    return link
+
+
+def links_shown(agency_request, now):
+    """(link, contact, agency, state label) of each of the request's links, newest first."""
+    rows = db.session.execute(
+        sa.select(agency_links.AgencyLink, AgencyContact, DirectoryAgency)
+        .join(AgencyContact, AgencyContact.id == agency_links.AgencyLink.contact_id)
+        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
+        .where(agency_links.AgencyLink.owner_type == OWNER_TYPE,
+               agency_links.AgencyLink.owner_id == agency_request.id)
+        .order_by(agency_links.AgencyLink.issued_at.desc(), agency_links.AgencyLink.id.desc()))
+    return [(link, contact, agency, agency_links.STATE_LABELS[link.state(now)])
+            for link, contact, agency in rows]

@@ -1,0 +1,171 @@
+"""Personal links: a request (a child death's reporting form; later a practice review's
+written request) sent to one contact of the agency directory as a link of their own.
+
+The token is random (`secrets.token_urlsafe(32)`: 256 bits) and only its SHA-256 is stored:
+the database, a backup or the audit trail never holds a usable link. A link is bound to one
+request (`owner_type`, `owner_id`) and one contact, expires (`AGENCY_LINK_DAYS`, 28 by
+default), can be renewed (the same link, a later expiry) or revoked, and re-sending issues a
+new token and revokes the old one. `find_valid` answers a wrong, expired, revoked or
+used-up token alike (None), so the agency side can give every refusal one answer.
+
+The e-mail names the partnership, the request's reference and its due date, never the child.
+
+Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
+cdr/services/request_links.py). Not yet done: the agency side (`/agency/<token>`, the
+one-time code and the agency session: AGENCY_PATH is where it will be), sending from the
+several-agencies page, a per-partnership expiry.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from markupsafe import escape
+
+from tracker import mail
+from tracker.audit import Audited
+from tracker.case_records import PartnershipScoped
+from tracker.extensions import db
+from tracker.timeutil import format_date, utcnow
+
+DEFAULT_DAYS = 28
+# Where an agency contact opens a link (the agency side's page; the token is its only part).
+AGENCY_PATH = "/agency/"
+
+SENT, OPENED, EXPIRED, REVOKED, RETURNED = "sent", "opened", "expired", "revoked", "returned"
+STATE_LABELS = {SENT: "Sent", OPENED: "Opened", EXPIRED: "Expired", REVOKED: "Revoked",
+                RETURNED: "Returned"}
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 of a token, as stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class AgencyLink(PartnershipScoped, Audited, db.Model):
+    """One personal link: a request sent to one directory contact."""
+
+    __tablename__ = "agency_link"
+    __audit_label__ = "owner_type"
+    __audit_redact__ = frozenset({"token_hash"})
+    __table_args__ = (sa.Index("ix_agency_link_owner", "owner_type", "owner_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # The request it is for: cdr_agency_request (a reporting form), and later others.
+    owner_type: so.Mapped[str] = so.mapped_column(sa.String(32))
+    owner_id: so.Mapped[int]
+    contact_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("agency_contact.id"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    issued_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    issued_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    expires_at: so.Mapped[datetime]
+    opened_at: so.Mapped[datetime | None]
+    revoked_at: so.Mapped[datetime | None]
+    # Why it was revoked: "revoked" by staff, or "replaced" by a link sent again.
+    revoked_why: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    returned_at: so.Mapped[datetime | None]
+
+    def state(self, now: datetime) -> str:
+        """What the request page says of the link."""
+        if self.returned_at is not None:
+            return RETURNED
+        if self.revoked_at is not None:
+            return REVOKED
+        if self.expires_at <= now:
+            return EXPIRED
+        return OPENED if self.opened_at is not None else SENT
+
+
+def link_days() -> int:
+    """How long a new or renewed link lasts: AGENCY_LINK_DAYS, 28 by default."""
+    return int(current_app.config.get("AGENCY_LINK_DAYS", DEFAULT_DAYS))
+
+
+def links_of(owner_type: str, owner_ids) -> list[AgencyLink]:
+    """The links of these requests, newest first: one query."""
+    return list(db.session.scalars(
+        sa.select(AgencyLink).where(AgencyLink.owner_type == owner_type,
+                                    AgencyLink.owner_id.in_(list(owner_ids)))
+        .order_by(AgencyLink.issued_at.desc(), AgencyLink.id.desc())))
+
+
+def issue(*, owner_type, owner_id, contact, partnership, reference, due_on, user=None,
+          now=None) -> tuple[AgencyLink, str]:
+    """A new link for the request to the contact, and its token (only ever in the e-mail);
+    any live link of that request to that contact is revoked as replaced. The e-mail is
+    queued in the same transaction (the caller commits)."""
+    now = now or utcnow()
+    for old in db.session.scalars(sa.select(AgencyLink).where(
+            AgencyLink.owner_type == owner_type, AgencyLink.owner_id == owner_id,
+            AgencyLink.contact_id == contact.id, AgencyLink.revoked_at.is_(None),
+            AgencyLink.returned_at.is_(None))):
+        old.revoked_at, old.revoked_why = now, "replaced"
+    token = secrets.token_urlsafe(32)
+    link = AgencyLink(owner_type=owner_type, owner_id=owner_id, contact_id=contact.id,
+                      partnership_id=partnership.id, token_hash=token_hash(token),
+                      issued_at=now, issued_by_id=getattr(user, "id", None),
+                      expires_at=now + timedelta(days=link_days()))
+    db.session.add(link)
+    _queue_email(link, token, contact, partnership, reference, due_on, now)
+    return link, token
+
+
+def _queue_email(link, token, contact, partnership, reference, due_on, now):
+    """The link's e-mail: the partnership, the reference and the due date; never the child."""
+    url = mail.absolute_url(AGENCY_PATH + token)
+    due = format_date(due_on) if due_on else "as soon as you can"
+    expires = format_date(link.expires_at.date())
+    subject = f"{partnership.name}: a reporting form is requested ({reference})"
+    text = (f"Dear {contact.name},\n\n"
+            f"{partnership.name}'s child death review team asks your agency for a reporting "
+            f"form about the case with reference {reference}. It is due by {due}.\n\n"
+            f"Open your personal link to see the request and fill in the form online:\n{url}\n\n"
+            "When you open it we will send a one-time code to this address: the link alone "
+            "shows nothing. Do not forward this e-mail.\n\n"
+            f"The link works until {expires}.\n")
+    html = (f"<p>Dear {_escape(contact.name)},</p>"
+            f"<p>{_escape(partnership.name)}'s child death review team asks your agency for a "
+            f"reporting form about the case with reference {_escape(reference)}. It is due "
+            f"by {_escape(due)}.</p>"
+            f'<p><a href="{_escape(url)}">Open your personal link</a> to see the request and '
+            "fill in the form online.</p>"
+            "<p>When you open it we will send a one-time code to this address: the link alone "
+            "shows nothing. Do not forward this e-mail.</p>"
+            f"<p>The link works until {_escape(expires)}.</p>")
+    mail.queue(kind="agency_link", to_address=contact.email, subject=subject, text_body=text,
+               html_body=html, partnership_id=partnership.id, now=now)
+
+
+def _escape(value) -> str:
+    return str(escape(value))
+
+
+def find_valid(token, now=None) -> AgencyLink | None:
+    """The live link a token opens, or None for a wrong, expired, revoked or used-up token
+    alike (one indexed read whatever the token)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    link = db.session.scalar(sa.select(AgencyLink).where(
+        AgencyLink.token_hash == token_hash(token)))
+    now = now or utcnow()
+    if link is None or link.state(now) not in (SENT, OPENED):
+        return None
+    return link
+
+
+def revoke(link, now=None) -> None:
+    """Stop the link working (staff); a returned or revoked link stays as it is."""
+    if link.revoked_at is None and link.returned_at is None:
+        link.revoked_at, link.revoked_why = now or utcnow(), "revoked"
+
+
+def renew(link, now=None) -> None:
+    """Give a live or expired link a new expiry from now (the same token); a revoked or
+    returned one is sent again instead (issue)."""
+    if link.revoked_at is not None or link.returned_at is not None:
+        raise ValueError("A revoked or returned link is sent again, not renewed")
+    link.expires_at = (now or utcnow()) + timedelta(days=link_days())
