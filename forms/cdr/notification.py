@@ -389,11 +389,14 @@ class NotificationForm(_NationalForm, _ChildAndDeath, SubmissionKeyForm, StripWh
         "If this is not yet known, the designated doctor records it on the case later.",
         invalid_choice_message="Select the criteria from the list")
     carers = _carers()
-    notifier_name = _text("Name", required="Enter the notifier's name")
-    notifier_role = _text("Role (if known)")
-    notifier_agency = _text("Agency", required="Enter the notifier's agency",
+    # The person who notified, never the child: each label says so (a bare "Name" under the
+    # child's questions read as the child's).
+    notifier_name = _text("Name of the person notifying the death",
+                          required="Enter the notifier's name")
+    notifier_role = _text("Their role (if known)")
+    notifier_agency = _text("Their agency", required="Enter the notifier's agency",
                             description="For example, Northshire Hospitals NHS Trust")
-    notifier_contact = _text("Telephone or email (if known)")
+    notifier_contact = _text("Their telephone or email (if known)")
     received_on = _received_on()
     source = _radios("Who told the CDOP?", NOTIFIER_SOURCES, "Select who told the CDOP")
     flags = _flags()
