@@ -18,3 +18,18 @@ dropRadioExpanded()
 new MutationObserver(dropRadioExpanded).observe(document.body, {
   subtree: true, attributes: true, attributeFilter: ['aria-expanded']
 })
+
+// WCAG 2.2 reflow: at 320 CSS pixels a wide table scrolls inside its own region, never the
+// page. Each table not already in one is put in a focusable region named by its caption
+// (the lists' templates make theirs on the server).
+for (const table of document.querySelectorAll('main table.govuk-table')) {
+  if (table.closest('.app-table-scroll')) continue
+  const region = document.createElement('div')
+  region.className = 'app-table-scroll'
+  region.setAttribute('role', 'region')
+  region.setAttribute('tabindex', '0')
+  const caption = table.querySelector('caption')
+  region.setAttribute('aria-label', (caption && caption.textContent.trim()) || 'Table')
+  table.parentNode.insertBefore(region, table)
+  region.appendChild(table)
+}
