@@ -16,6 +16,7 @@ def init_app(app):
     from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home, notifications
     from cdr.views import exports, ncmd
+    from cdr.views.public import public_bp
     from tracker.domains import (
         DeadlineOwners,
         DemoSeeder,
@@ -32,7 +33,7 @@ def init_app(app):
         Domain(
             name="cdr",
             title="Child death reviews",
-            blueprints=(bp,),
+            blueprints=(bp, public_bp),
             navigation=(
                 NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
                 NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),

@@ -62,6 +62,8 @@ class Permission(enum.StrEnum):
     RECEIVE_REMINDERS = "receive_reminders"
     # Marking a child death case's national forms as sent to the NCMD (the CDOP's own task).
     RECORD_NCMD = "record_ncmd"
+    # Triage of the notifications sent through the public form (cdr.views.public).
+    TRIAGE_PUBLIC_NOTIFICATIONS = "triage_public_notifications"
 
 
 P = Permission
@@ -82,6 +84,7 @@ PERMISSIONS = {
         P.IMPORT,
         P.RECEIVE_REMINDERS,
         P.RECORD_NCMD,
+        P.TRIAGE_PUBLIC_NOTIFICATIONS,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,

@@ -27,6 +27,11 @@ TODAY = date(2025, 3, 12)  # a Wednesday, after every date below
 
 # POST endpoints that change no existing record through a form opened earlier, and why.
 NOT_EDITS = {
+    "public_notify.begin": "begins a new draft of the public notification form",
+    "public_notify.page": "a draft's own answers, held only by the one session that has "
+    "its token",
+    "public_notify.check": "sends a draft once (it then stops being a draft)",
+    "partnerships.public_notifications": "one yes or no that a second save simply sets again",
     "auth.login": "signs in",
     "auth.logout": "signs out",
     "auth.change_password": "asks for the current password, not a version",

@@ -24,6 +24,7 @@ def test_every_endpoint_names_its_permission_or_is_on_a_short_list(app):
         if endpoint not in PUBLIC_ENDPOINTS
         and endpoint not in SIGNED_IN_ENDPOINTS
         and not hasattr(view, "required_permission")
+        and not getattr(view, "public_page", False)
     ]
     assert missing == [], "pages without @permission_required"
     assert len(SIGNED_IN_ENDPOINTS) <= 3
@@ -94,7 +95,10 @@ ARGUMENTS = {
 }
 # (An import's pages name the import, never a record: tests/tracker/test_imports.py; an
 # export job's pages answer only the user who asked for it: tests/tracker/test_export_jobs.py.)
-SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_")
+SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_",
+                  # The public notification form: open to all, by partnership code
+                  # (tests/cdr/test_public_notifications.py).
+                  "public_notify.")
 
 
 @pytest.fixture

@@ -1,0 +1,213 @@
+"""The public notification form (/notify/<code>): no sign-in, question pages,
+check-your-answers, a submission number by e-mail, and its refusals."""
+
+import logging
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from cdr.models import ChildDeathCase
+from cdr.models.public import DRAFT, SUBMITTED, PublicFormUse, PublicNotification
+from tests.conftest import csrf_token_from, page
+from tracker import mail
+from tracker.extensions import db
+
+START = "/notify/NSP"
+CHILD = {"given_names": "Zebedee", "family_name": "Quartermaine",
+         "date_of_birth": ["3", "4", "2020"], "sex": "male", "nhs_number": "9434765919",
+         "la_of_residence": "Northshire"}
+DEATH = {"date_of_death": ["1", "3", "2026"], "birth_outcome": "no",
+         "place_of_death": "hospital", "circumstances": "Collapsed at home"}
+RESPONSE = {"death_expected": "no", "jar_criteria": ["jar_sudden_unexplained"]}
+AGENCIES = {"agency_1_name": "Northshire Primary School", "agency_1_kind": "school"}
+NOTIFIER = {"notifier_name": "Dr Ada Practitioner", "notifier_role": "GP",
+            "notifier_agency": "Northshire Surgery",
+            "notifier_email": "ada.practitioner@example.nhs.uk"}
+ANSWERS = (("child", CHILD), ("death", DEATH), ("response", RESPONSE),
+           ("agencies", AGENCIES), ("notifier", NOTIFIER))
+
+
+@pytest.fixture(autouse=True)
+def _today(clock):
+    clock.set(date(2026, 3, 4))
+
+
+@pytest.fixture
+def taking(partnership):
+    partnership.takes_public_notifications = True
+    db.session.commit()
+    return partnership
+
+
+def post(client, url, data, page_url=None):
+    html = client.get(page_url or url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": csrf_token_from(html)})
+
+
+def begin(client):
+    return post(client, f"{START}/begin", {}, page_url=START)
+
+
+def fill_in(client, answers=ANSWERS):
+    begin(client)
+    for slug, data in answers:
+        response = post(client, f"{START}/{slug}", data)
+        assert response.status_code == 302, (slug, page(response).get_text(" ", strip=True))
+    return client.get(f"{START}/check")
+
+
+def send(client):
+    return post(client, f"{START}/check", {}, page_url=START)
+
+
+def test_a_practitioner_notifies_a_death_without_an_account(client, taking):
+    check = fill_in(client)
+    text = page(check).get_text(" ", strip=True)
+    assert check.status_code == 200
+    assert "Zebedee" in text and "Northshire Primary School" in text
+    assert "Change" in text
+    response = send(client)
+    assert response.headers["Location"].endswith(f"{START}/sent")
+    sent = page(client.get(f"{START}/sent")).get_text(" ", strip=True)
+    row = db.session.scalar(sa.select(PublicNotification))
+    assert row.status == SUBMITTED and row.reference == "PN-NSP-2026-0001"
+    assert row.reference in sent
+    assert row.notifier_email == "ada.practitioner@example.nhs.uk"
+    assert row.answers["given_names"] == ["Zebedee"]
+    # Nothing becomes a case without triage.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChildDeathCase)) == 0
+
+
+def test_the_confirmation_email_names_the_number_never_the_child(client, taking):
+    fill_in(client)
+    send(client)
+    email = db.session.scalar(sa.select(mail.OutboundEmail))
+    assert email.to_address == "ada.practitioner@example.nhs.uk"
+    assert "PN-NSP-2026-0001" in email.text_body
+    for value in ("Zebedee", "Quartermaine", "9434765919", "Collapsed", "2020"):
+        assert value not in email.subject + email.text_body + email.html_body
+
+
+def test_the_public_pages_need_no_sign_in_and_show_no_staff_navigation(client, taking):
+    for url in ("/notify/", START):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Sign out" not in response.get_data(as_text=True)
+        assert "Content-Security-Policy" in response.headers
+    begin(client)
+    response = client.get(f"{START}/child")
+    assert response.status_code == 200
+    assert page(response).find("a", string="Child deaths") is None
+
+
+def test_the_answers_stay_server_side(client, taking):
+    fill_in(client)
+    cookie = client.get_cookie("session")
+    assert "Zebedee" not in (cookie.value if cookie else "")
+    import base64
+    import zlib
+    raw = cookie.value.lstrip(".").split(".")[0]
+    padded = raw + "=" * (-len(raw) % 4)
+    decoded = base64.urlsafe_b64decode(padded)
+    try:
+        decoded = zlib.decompress(decoded)
+    except zlib.error:
+        pass
+    assert b"Zebedee" not in decoded
+
+
+def test_a_page_shows_its_own_errors_and_keeps_the_answers(client, taking):
+    begin(client)
+    response = post(client, f"{START}/child", {**CHILD, "nhs_number": "1234567890"})
+    assert response.status_code == 400
+    summary = page(response).find(class_="govuk-error-summary").get_text(" ", strip=True)
+    assert "NHS number" in summary
+    assert "Zebedee" in response.get_data(as_text=True)
+
+
+def test_check_your_answers_sends_back_to_a_missing_page(client, taking):
+    fill_in(client, ANSWERS[:2])
+    check = client.get(f"{START}/check")
+    assert "Send notification" not in check.get_data(as_text=True)
+    response = send(client)
+    assert response.headers["Location"].endswith(f"{START}/response")
+    assert db.session.scalar(sa.select(PublicNotification.status)) == DRAFT
+
+
+def test_a_partnership_not_taking_notifications_is_not_found(client, partnership):
+    assert client.get(START).status_code == 404
+    assert "Northshire" not in client.get("/notify/").get_data(as_text=True)
+
+
+def test_a_filled_honeypot_looks_sent_but_nothing_is_kept_or_sent(client, taking):
+    fill_in(client)
+    response = post(client, f"{START}/check", {"website": "http://spam.example"})
+    assert response.headers["Location"].endswith(f"{START}/sent")
+    assert "submission number" in client.get(f"{START}/sent").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(mail.OutboundEmail)) == 0
+
+
+def test_an_oversized_request_is_refused(client, taking):
+    begin(client)
+    response = post(client, f"{START}/death", {**DEATH, "circumstances": "x" * 70_000})
+    assert response.status_code == 413
+    assert db.session.scalar(sa.select(PublicNotification.answers)) == {}
+
+
+def test_an_answer_over_its_length_is_refused(client, taking):
+    begin(client)
+    response = post(client, f"{START}/death", {**DEATH, "circumstances": "x" * 10_001})
+    assert response.status_code == 400
+    assert "10000 characters or fewer" in response.get_data(as_text=True)
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, taking):
+    begin(client)
+    response = client.post(f"{START}/child", data=CHILD)
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(PublicNotification.answers)) == {}
+
+
+def test_rate_limited_per_address(app, client, taking):
+    app.config["PUBLIC_NOTIFY_PER_CLIENT"] = 2
+    for _ in range(2):
+        fresh = app.test_client()
+        assert begin(fresh).status_code == 302
+    response = begin(app.test_client())
+    assert response.status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 2
+    # Another address is not held up by this one.
+    other = app.test_client()
+    html = other.get(START).get_data(as_text=True)
+    response = other.post(f"{START}/begin", data={"csrf_token": csrf_token_from(html)},
+                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 302
+
+
+def test_rate_limited_per_partnership(app, client, taking):
+    app.config["PUBLIC_NOTIFY_PER_PARTNERSHIP"] = 1
+    other = app.test_client()
+    html = other.get(START).get_data(as_text=True)
+    assert other.post(f"{START}/begin", data={"csrf_token": csrf_token_from(html)},
+                      environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 302
+    assert begin(client).status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicFormUse)) == 1
+
+
+def test_a_draft_expires(client, taking, clock):
+    begin(client)
+    row = db.session.scalar(sa.select(PublicNotification))
+    row.expires_at = row.created_at
+    db.session.commit()
+    response = client.get(f"{START}/child")
+    assert response.headers["Location"].endswith(START)
+
+
+def test_nothing_typed_reaches_the_log(client, taking, caplog):
+    caplog.set_level(logging.DEBUG)
+    fill_in(client)
+    send(client)
+    for value in ("Zebedee", "Quartermaine", "9434765919", "ada.practitioner"):
+        assert value not in caplog.text
