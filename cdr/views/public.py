@@ -212,8 +212,9 @@ def sent(code):
 @public_bp.app_template_filter("public_answer")
 def public_answer(field) -> str:
     """An answer as check-your-answers shows it (plain text: the page escapes it)."""
-    from forms.fields import GovDateField
     from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField
+
+    from forms.fields import GovDateField
 
     if isinstance(field, GovDateField):
         return " ".join(part for part in (field.raw_data or []) if part)
