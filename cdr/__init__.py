@@ -37,11 +37,14 @@ def init_app(app):
             navigation=(
                 NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
                 NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK),
+                NavItem("Public notifications", "cdr.public_queue",
+                        Permission.TRIAGE_PUBLIC_NOTIFICATIONS, count=home.public_count),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count),
             home_panels=(
                 HomePanel(Permission.EDIT_CDR_CASES, home.work_panel),
+                HomePanel(Permission.TRIAGE_PUBLIC_NOTIFICATIONS, home.public_panel),
                 HomePanel(Permission.VIEW_PANEL_PACK, home.next_meeting_panel, "side"),
                 HomePanel(Permission.VIEW_CDR_CASES, home.figures_panel, "side"),
             ),

@@ -28,6 +28,8 @@ class NavItem:
     text: str
     endpoint: str
     permission: Permission | None = None
+    # count(user) -> int: shown after the text, "Public notifications (2)" (one query).
+    count: Callable | None = None
 
 
 @dataclass(frozen=True)

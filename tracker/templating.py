@@ -79,11 +79,11 @@ class StrictNameUndefined(Undefined):
 def _navigation():
     """Home, then each registered domain's entries, then the shell's own pages."""
     domain_items = [
-        (item.text, item.endpoint, item.permission)
+        (item.text, item.endpoint, item.permission, item.count)
         for domain in registered_domains()
         for item in domain.navigation
     ]
-    return [NAVIGATION[0], *domain_items, *NAVIGATION[1:]]
+    return [(*NAVIGATION[0], None), *domain_items, *((*item, None) for item in NAVIGATION[1:])]
 
 
 def navigation_items():
@@ -92,12 +92,12 @@ def navigation_items():
         return []
     items = []
     current_bp = (request.endpoint or "").split(".")[0]
-    for label, endpoint, permission in _navigation():
+    for label, endpoint, permission, count in _navigation():
         if permission is not None and not current_user.can(permission):
             continue
         items.append(
             {
-                "text": label,
+                "text": label if count is None else f"{label} ({count(current_user)})",
                 "href": url_for(endpoint),
                 "active": endpoint.split(".")[0] == current_bp,
             }

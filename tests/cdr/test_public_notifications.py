@@ -286,10 +286,8 @@ def _posted_fields(html):
 
 def test_add_to_an_existing_case_as_a_further_notification(cdop_client, sent_notification,
                                                            partnership):
-    from cdr.models import CaseNotification
+    from cdr.models import CaseNotification, ChildIdentity
     from tests.cdr.factories import make_case
-
-    from cdr.models import ChildIdentity
 
     case = make_case(partnership, date_of_death=date(2026, 3, 1))
     identity = db.session.scalar(sa.select(ChildIdentity).where(ChildIdentity.case_id == case.id))
@@ -379,3 +377,46 @@ def test_viewing_a_submission_is_audited(cdop_client, sent_notification):
     row = db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.object_type == "PublicNotification", AuditEvent.action == "view"))
     assert row is not None and row.user_id == cdop_client.user.id
+
+
+def test_the_header_and_the_home_page_count_what_waits(cdop_client, sent_notification):
+    home = page(cdop_client.get("/"))
+    link = home.find("a", href="/child-deaths/public-notifications")
+    assert link is not None and "Public notifications (1)" in link.get_text(" ", strip=True)
+    assert "1 public notification waiting for triage" in home.get_text(" ", strip=True)
+
+
+def test_the_header_count_is_one_query_whatever_waits(app, cdop_client, sent_notification,
+                                                      partnership):
+    from cdr.services import home
+
+    for _ in range(5):
+        db.session.add(PublicNotification(partnership_id=partnership.id, status=SUBMITTED,
+                                          answers={}, submitted_at=sent_notification.submitted_at))
+    db.session.commit()
+    statements = []
+
+    def listen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    user = cdop_client.user
+    user.partnership_ids  # noqa: B018 (loaded before counting)
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert home.public_count(user) == 6
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(statements) == 1
+
+
+def test_the_demo_has_a_partnership_taking_public_notifications(app):
+    from tracker import demo
+    from tracker.models import Partnership
+
+    demo.seed_people()
+    demo.seed_cases(4, today=date(2026, 3, 4))
+    rows = db.session.scalars(sa.select(PublicNotification)).all()
+    assert [row.status for row in rows] == [SUBMITTED]
+    assert db.session.get(Partnership, rows[0].partnership_id).takes_public_notifications
+    demo.seed_cases(4, today=date(2026, 3, 4))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 1
