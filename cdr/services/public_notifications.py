@@ -138,12 +138,16 @@ def queue_count(partnership_ids) -> int:
         PublicNotification.status == SUBMITTED))
 
 
+QUEUE_SHOWN = 200
+
+
 def queue(partnership_ids) -> list[PublicNotification]:
-    """The submissions waiting for triage, oldest first (one query)."""
+    """The oldest QUEUE_SHOWN submissions waiting for triage, oldest first (one query, read
+    off ix_cdr_public_notification_queue); the page says how many wait in all."""
     return list(db.session.scalars(sa.select(PublicNotification).where(
         PublicNotification.partnership_id.in_(partnership_ids),
         PublicNotification.status == SUBMITTED).order_by(
-        PublicNotification.submitted_at, PublicNotification.id)))
+        PublicNotification.submitted_at, PublicNotification.id).limit(QUEUE_SHOWN)))
 
 
 def _triaged(submission, status, user):

@@ -44,11 +44,12 @@ def _waiting_or_back(submission):
 @bp.route("/public-notifications")
 @permission_required(TRIAGE)
 def public_queue():
-    """The notifications waiting for triage, oldest first (two queries)."""
+    """The notifications waiting for triage, oldest first (three queries)."""
     rows = service.queue(visible_partnership_ids())
+    waiting = service.queue_count(visible_partnership_ids())
     names = dict(db.session.execute(sa.select(Partnership.id, Partnership.name).where(
         Partnership.id.in_(visible_partnership_ids()))).all())
-    return render_template("cdr/public/queue.html", rows=rows, names=names)
+    return render_template("cdr/public/queue.html", rows=rows, names=names, waiting=waiting)
 
 
 @bp.route("/public-notifications/<int:submission_id>")

@@ -32,6 +32,12 @@ NOT_EDITS = {
     "its token",
     "public_notify.check": "sends a draft once (it then stops being a draft)",
     "partnerships.public_notifications": "one yes or no that a second save simply sets again",
+    "cdr.public_open_case": "creates a case (a submission key) from a submission still "
+    "waiting for triage; a triaged one is refused",
+    "cdr.public_add_to_case": "adds a further notification to a case from a submission "
+    "still waiting for triage; a triaged one is refused",
+    "cdr.public_decline": "declines a submission still waiting for triage; a triaged one is "
+    "refused",
     "auth.login": "signs in",
     "auth.logout": "signs out",
     "auth.change_password": "asks for the current password, not a version",

@@ -55,7 +55,13 @@ def _records_elsewhere(partnership):
                                  agency="LA", lead="L", due_on=date(2025, 9, 1))
     yearly_report = YearlyReport(partnership_id=partnership.id, published_on=date(2025, 1, 5))
     notice, email = _reminder_records(partnership)
-    db.session.add_all([item, review_action, yearly_report, notice, email])
+    from datetime import datetime
+
+    from cdr.models.public import PublicNotification
+    submission = PublicNotification(partnership_id=partnership.id, status="submitted",
+                                    answers={}, reference=f"PN-{partnership.code}-2025-0001",
+                                    submitted_at=datetime(2025, 3, 3, 9, 0))
+    db.session.add_all([item, review_action, yearly_report, notice, email, submission])
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
@@ -63,7 +69,7 @@ def _records_elsewhere(partnership):
         "reviewer_id": reviewer.id, "recommendation_id": recommendation.id,
         "review_action_id": review_action.id, "review_request_id": review_request.id,
         "yearly_report_id": yearly_report.id,
-        "notice_id": notice.id, "email_id": email.id,
+        "notice_id": notice.id, "email_id": email.id, "submission_id": submission.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
     }
@@ -89,7 +95,7 @@ def _reminder_records(partnership):
 ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
-    "yearly_report_id", "notice_id", "email_id", "step",
+    "yearly_report_id", "notice_id", "email_id", "step", "submission_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
