@@ -41,6 +41,13 @@ def _refuse_oversized():
     return None
 
 
+@public_bp.after_request
+def _not_cached(response):
+    """The pages show a draft's answers about a child: never kept in a shared cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _partnership_or_404(code) -> Partnership:
     partnership = db.session.scalar(sa.select(Partnership).where(
         Partnership.code == code, Partnership.takes_public_notifications.is_(True)))

@@ -99,6 +99,7 @@ def test_the_public_pages_need_no_sign_in_and_show_no_staff_navigation(client, t
     begin(client)
     response = client.get(f"{START}/child")
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
     assert page(response).find("a", string="Child deaths") is None
 
 
@@ -420,3 +421,21 @@ def test_the_demo_has_a_partnership_taking_public_notifications(app):
     assert db.session.get(Partnership, rows[0].partnership_id).takes_public_notifications
     demo.seed_cases(4, today=date(2026, 3, 4))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 1
+
+
+def test_a_system_administrator_switches_the_public_form_on(app, client, partnership):
+    from tests.conftest import sign_in, submit
+    from tests.factories import make_user
+    from tracker.audit import AuditEvent
+    from tracker.models import Partnership
+    from tracker.roles import Role
+
+    assert client.get(START).status_code == 404
+    admin = app.test_client()
+    sign_in(admin, make_user(Role.SYSTEM_ADMIN, [partnership]).email)
+    response = submit(admin, "/partnerships/NSP/public-notifications", {"takes": "yes"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Partnership.takes_public_notifications))
+    assert db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.object_type == "Partnership", AuditEvent.action == "update")) is not None
+    assert client.get(START).status_code == 200
