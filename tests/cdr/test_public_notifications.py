@@ -339,6 +339,11 @@ def test_decline_needs_a_reason_and_says_where(cdop_client, sent_notification):
     db.session.refresh(sent_notification)
     assert sent_notification.status == "declined"
     assert sent_notification.decline_reason == "not_in_scope"
+    from tracker.audit import AuditEvent
+    row = db.session.scalar(sa.select(AuditEvent).where(
+        AuditEvent.object_type == "PublicNotification", AuditEvent.action == "update",
+        AuditEvent.user_id == cdop_client.user.id))
+    assert row.changes["status"] == ["submitted", "declined"]
 
 
 def test_another_partnerships_administrator_cannot_see_or_triage_it(app, sent_notification,
