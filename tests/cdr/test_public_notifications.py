@@ -444,3 +444,14 @@ def test_a_system_administrator_switches_the_public_form_on(app, client, partner
     assert db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.object_type == "Partnership", AuditEvent.action == "update")) is not None
     assert client.get(START).status_code == 200
+
+
+def test_the_confirmation_goes_over_smtp(client, taking, smtp_server):
+    fill_in(client)
+    send(client)
+    assert mail.send_due() == (1, 0)
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Your notification of a child death has been received"
+    assert message["To"] == "ada.practitioner@example.nhs.uk"
+    body = message.get_body(("plain",)).get_content()
+    assert "PN-NSP-2026-0001" in body and "Zebedee" not in body
