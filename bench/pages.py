@@ -51,6 +51,8 @@ PAGES = [
     ("Not yet sent to the NCMD", "cdop.admin@example.org",
      lambda: _endpoint_path("cdr.ncmd_not_sent")),
     ("Panel agenda", "cdop.admin@example.org", lambda: _panel_agenda_path()),
+    ("Public notifications to triage", "cdop.admin@example.org",
+     lambda: _endpoint_path("cdr.public_queue")),
     # Practice reviews.
     ("Practice reviews: tracker list", "business.unit@example.org", "/practice-reviews/"),
     ("Practice reviews: list, overdue filter", "business.unit@example.org",

@@ -16,6 +16,7 @@ def init_app(app):
     from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home, notifications
     from cdr.views import exports, ncmd
+    from cdr.views.public import public_bp
     from tracker.domains import (
         DeadlineOwners,
         DemoSeeder,
@@ -32,13 +33,15 @@ def init_app(app):
         Domain(
             name="cdr",
             title="Child death reviews",
-            blueprints=(bp,),
+            blueprints=(bp, public_bp),
             navigation=(
                 NavItem("Child deaths", "cdr.cases", Permission.VIEW_CDR_CASES),
                 # A designated doctor's own list, in reach from every page.
                 NavItem("My cases", "cdr.my_cases", Permission.HAS_OWN_CASES),
                 NavItem("CDOP meetings", "cdr.panel_meetings", Permission.VIEW_PANEL_PACK,
                         section="/child-deaths/panel-meetings"),
+                NavItem("Public notifications", "cdr.public_queue",
+                        Permission.TRIAGE_PUBLIC_NOTIFICATIONS, count=home.public_count),
             ),
             case_deadlines=(CHILD_DEATH_DEADLINES, AGENCY_REQUEST_DEADLINES),
             demo=DemoSeeder(seed=demo.seed, count=demo.count,
@@ -46,6 +49,7 @@ def init_app(app):
             home_panels=(
                 HomePanel(Permission.EDIT_CDR_CASES, home.work_panel),
                 HomePanel(Permission.VIEW_PANEL_PACK, home.papers_panel),
+                HomePanel(Permission.TRIAGE_PUBLIC_NOTIFICATIONS, home.public_panel),
                 HomePanel(Permission.VIEW_PANEL_PACK, home.next_meeting_panel, "side"),
                 HomePanel(Permission.VIEW_CDR_CASES, home.figures_panel, "side"),
             ),

@@ -72,7 +72,42 @@ def seed(rng, partnerships, numbers, today):
     _insert_involved_agencies(cases, requests, numbers)
     _insert_panel_meetings(cases, today)
     _insert_deadlines(cases, meetings, requests)
+    _public_notification(partnerships[0], today)
     return len(cases)
+
+
+def _public_notification(partnership, today):
+    """The first demo partnership takes public notifications and has one waiting for
+    triage (once, however many times seeding runs). All of it is invented."""
+    from datetime import datetime, time, timedelta
+
+    from cdr.models.public import SERIES, SUBMITTED, PublicNotification
+    from tracker import references
+
+    if db.session.scalar(sa.select(PublicNotification.id).limit(1)) is not None:
+        return
+    partnership.takes_public_notifications = True
+    died = today - timedelta(days=2)
+    born = died.replace(year=died.year - 3)
+    answers = {
+        "given_names": ["Demoname"], "family_name": ["Invented"],
+        "date_of_birth": [str(born.day), str(born.month), str(born.year)],
+        "sex": ["female"], "nhs_number_absent": ["not_available"],
+        "la_of_residence": ["Northshire"],
+        "date_of_death": [str(died.day), str(died.month), str(died.year)],
+        "birth_outcome": ["no"], "place_of_death": ["hospital"],
+        "death_expected": ["no"], "jar_criteria": ["jar_sudden_unexplained"],
+        "circumstances": ["Invented for the demo: collapsed at nursery"],
+        "agency_1_name": ["Demo Nursery"], "agency_1_kind": ["school"],
+    }
+    row = PublicNotification(
+        partnership_id=partnership.id, status=SUBMITTED, answers=answers,
+        notifier_name="Dr Demo Practitioner", notifier_role="GP",
+        notifier_organisation="Demo Surgery", notifier_email="demo.gp@example.nhs.uk",
+        submitted_at=datetime.combine(today, time(9, 30)))
+    row.reference = references.issue(PublicNotification, SERIES, partnership, today.year)
+    db.session.add(row)
+    db.session.flush()
 
 
 def count():

@@ -1,7 +1,7 @@
 """Partnership settings forms: local closure days and timescale overrides."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovTextArea, GovTextInput
-from wtforms import StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from forms.base import StripWhitespaceForm, VersionedForm
@@ -91,3 +91,18 @@ def _field_for(message):
     if "earliest" in lowered:
         return "earliest_amount"
     return "amount"
+
+
+class PublicNotificationsForm(StripWhitespaceForm):
+    """Whether the partnership takes notifications of a death through the public form."""
+
+    takes = RadioField(
+        "Can people without an account notify a death to this partnership?",
+        choices=[SelectChoice("yes", "Yes, through the public notification form"),
+                 SelectChoice("no", "No")],
+        widget=GovRadioInput(),
+        description="The form is at /notify. What is sent waits for a CDOP administrator to "
+        "triage it: nothing becomes a case until then.",
+        validators=[InputRequired(message="Select whether the partnership takes public "
+                                          "notifications")],
+        invalid_choice_message="Select whether the partnership takes public notifications")

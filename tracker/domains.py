@@ -32,6 +32,8 @@ class NavItem:
     # "/child-deaths/panel-meetings"). Otherwise the first entry of a blueprint stands for
     # the blueprint's pages that no other entry claims.
     section: str | None = None
+    # count(user) -> int: shown after the text, "Public notifications (2)" (one query).
+    count: Callable | None = None
 
 
 @dataclass(frozen=True)

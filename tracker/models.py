@@ -34,6 +34,9 @@ class Partnership(Audited, db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     # Bumped whenever closure days or overrides change, so stored deadlines know to recompute.
     rules_version: so.Mapped[int] = so.mapped_column(default=0)
+    # Whether people without an account may notify a death through /notify/<code>.
+    takes_public_notifications: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     closure_days: so.Mapped[list["ClosureDay"]] = so.relationship(

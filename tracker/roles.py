@@ -66,6 +66,8 @@ class Permission(enum.StrEnum):
     HAS_OWN_CASES = "has_own_cases"
     # The partnership's agency directory (tracker.agencies): its agencies and contacts.
     MANAGE_AGENCIES = "manage_agencies"
+    # Triage of the notifications sent through the public form (cdr.views.public).
+    TRIAGE_PUBLIC_NOTIFICATIONS = "triage_public_notifications"
 
 
 P = Permission
@@ -87,6 +89,7 @@ PERMISSIONS = {
         P.RECEIVE_REMINDERS,
         P.RECORD_NCMD,
         P.MANAGE_AGENCIES,
+        P.TRIAGE_PUBLIC_NOTIFICATIONS,
     },
     Role.DESIGNATED_DOCTOR: {
         P.VIEW_TIMESCALES,

@@ -58,9 +58,24 @@ def enforce_idle_timeout():
     return None
 
 
+def public_page(view):
+    """View decorator: a page for people without an account (a domain's public form).
+    It needs no sign-in and must not read current_user."""
+    view.public_page = True
+    return view
+
+
+def is_public_endpoint(endpoint) -> bool:
+    """Whether an endpoint works without signing in."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return True
+    view = current_app.view_functions.get(endpoint)
+    return bool(getattr(view, "public_page", False))
+
+
 def require_login():
     """Every page except the public ones needs a signed-in user."""
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint is None or is_public_endpoint(request.endpoint):
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path

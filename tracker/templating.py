@@ -82,13 +82,13 @@ class StrictNameUndefined(Undefined):
 
 def _navigation():
     """Home, then each registered domain's entries, then the shell's own pages, as
-    (text, endpoint, permission, section)."""
+    (text, endpoint, permission, section, count)."""
     domain_items = [
-        (item.text, item.endpoint, item.permission, item.section)
+        (item.text, item.endpoint, item.permission, item.section, item.count)
         for domain in registered_domains()
         for item in domain.navigation
     ]
-    shell = [(*item, None) for item in NAVIGATION]
+    shell = [(*item, None, None) for item in NAVIGATION]
     return [shell[0], *domain_items, *shell[1:]]
 
 
@@ -96,13 +96,13 @@ def _active(entries) -> str | None:
     """The endpoint of the one entry marked as the current section: the page's own entry,
     else the entry whose section holds the page, else the first entry of its blueprint."""
     endpoint = request.endpoint or ""
-    if any(entry_endpoint == endpoint for _, entry_endpoint, _, _ in entries):
+    if any(entry_endpoint == endpoint for _, entry_endpoint, *_ in entries):
         return endpoint
-    for _, entry_endpoint, _, section in entries:
+    for _, entry_endpoint, _, section, _ in entries:
         if section and request.path.startswith(section):
             return entry_endpoint
     blueprint = endpoint.split(".")[0]
-    return next((entry_endpoint for _, entry_endpoint, _, _ in entries
+    return next((entry_endpoint for _, entry_endpoint, *_ in entries
                  if entry_endpoint.split(".")[0] == blueprint), None)
 
 
@@ -113,8 +113,9 @@ def navigation_items():
     entries = [entry for entry in _navigation()
                if entry[2] is None or current_user.can(entry[2])]
     active = _active(entries)
-    return [{"text": label, "href": url_for(endpoint), "active": endpoint == active}
-            for label, endpoint, _, _ in entries]
+    return [{"text": label if count is None else f"{label} ({count(current_user)})",
+             "href": url_for(endpoint), "active": endpoint == active}
+            for label, endpoint, _, _, count in entries]
 
 
 _SECTION = re.compile(r'<h2 class="govuk-heading-m" id="([^"]+)">\s*([^<]+?)\s*<')

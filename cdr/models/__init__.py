@@ -28,6 +28,7 @@ from cdr.models.identity import ChildIdentity
 from cdr.models.meetings import RapidResponseMeeting
 from cdr.models.notifications import CaseNotification, CaseTransfer
 from cdr.models.panel import CaseAction, PanelItem, PanelMeeting
+from cdr.models.public import PublicFormUse, PublicNotification
 from cdr.models.requests import CORE_REPORTING_FORM, REPORTING_FORMS, AgencyRequest
 
 __all__ = [
@@ -57,6 +58,8 @@ __all__ = [
     "ChildDeathCase",
     "ChildIdentity",
     "PanelItem",
+    "PublicFormUse",
+    "PublicNotification",
     "PanelMeeting",
     "RapidResponseMeeting",
 ]

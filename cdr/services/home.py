@@ -132,6 +132,21 @@ def deadline_lists(user) -> dict[str, tuple[str, str]]:
 # --- What waits on the user --------------------------------------------------------------------
 
 
+def public_count(user) -> int:
+    """How many public notifications wait for triage in the user's partnerships (one
+    query): the header's count."""
+    from cdr.services import public_notifications
+
+    return public_notifications.queue_count(sorted(user.partnership_ids))
+
+
+def public_panel(user, today: date):
+    """(template, context) of the home page's line on public notifications waiting for
+    triage (one query), or None when none waits."""
+    waiting = public_count(user)
+    return ("cdr/home/_public.html", {"waiting": waiting}) if waiting else None
+
+
 def work_panel(user, today: date):
     """(template, context) of what waits on a CDOP administrator or designated doctor."""
     ids = sorted(user.partnership_ids)

@@ -10,6 +10,7 @@ from cdr.views import (  # noqa: F401
     ncmd,
     notifications,
     panel,
+    public_triage,
     requests,
     transfers,
 )

@@ -3,7 +3,7 @@
 for one request (agency_link: only the token's hash)
 
 Revision ID: 0034_agency_directory
-Revises: 0032_ncmd_before_tracker
+Revises: 0033_public_notifications
 Create Date: 2026-12-07 00:50:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0034_agency_directory'
-down_revision = '0032_ncmd_before_tracker'
+down_revision = '0033_public_notifications'
 branch_labels = None
 depends_on = None
 

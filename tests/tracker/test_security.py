@@ -11,7 +11,7 @@ from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.models import User
 from tracker.roles import PERMISSIONS, Permission, Role
-from tracker.security import PUBLIC_ENDPOINTS
+from tracker.security import PUBLIC_ENDPOINTS, is_public_endpoint
 
 CSRF_HEADING = "Your form could not be sent"
 
@@ -124,7 +124,7 @@ def _pages(app):
     with app.test_request_context():
         adapter = app.url_map.bind("localhost")
         for rule in app.url_map.iter_rules():
-            if "GET" in rule.methods and rule.endpoint not in PUBLIC_ENDPOINTS:
+            if "GET" in rule.methods and not is_public_endpoint(rule.endpoint):
                 values = dict.fromkeys(rule.arguments, 1)
                 yield rule.endpoint, adapter.build(rule.endpoint, values)
 
@@ -142,6 +142,14 @@ def test_the_public_endpoints_are_only_sign_in_assets_and_the_health_check():
     public = {"auth.login", "static", "govuk_assets.static", "govuk_fonts.static",
               "main.healthcheck"}
     assert public == PUBLIC_ENDPOINTS
+
+
+def test_the_only_public_pages_are_the_public_notification_form(app):
+    with app.test_request_context():
+        public = {rule.endpoint for rule in app.url_map.iter_rules()
+                  if is_public_endpoint(rule.endpoint)} - PUBLIC_ENDPOINTS
+    assert public == {"public_notify.index", "public_notify.start", "public_notify.begin",
+                      "public_notify.page", "public_notify.check", "public_notify.sent"}
 
 
 def test_sign_in_and_assets_work_without_signing_in(client):

@@ -27,6 +27,17 @@ TODAY = date(2025, 3, 12)  # a Wednesday, after every date below
 
 # POST endpoints that change no existing record through a form opened earlier, and why.
 NOT_EDITS = {
+    "public_notify.begin": "begins a new draft of the public notification form",
+    "public_notify.page": "a draft's own answers, held only by the one session that has "
+    "its token",
+    "public_notify.check": "sends a draft once (it then stops being a draft)",
+    "partnerships.public_notifications": "one yes or no that a second save simply sets again",
+    "cdr.public_open_case": "creates a case (a submission key) from a submission still "
+    "waiting for triage; a triaged one is refused",
+    "cdr.public_add_to_case": "adds a further notification to a case from a submission "
+    "still waiting for triage; a triaged one is refused",
+    "cdr.public_decline": "declines a submission still waiting for triage; a triaged one is "
+    "refused",
     "auth.login": "signs in",
     "auth.logout": "signs out",
     "auth.change_password": "asks for the current password, not a version",

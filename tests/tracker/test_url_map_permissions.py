@@ -24,6 +24,7 @@ def test_every_endpoint_names_its_permission_or_is_on_a_short_list(app):
         if endpoint not in PUBLIC_ENDPOINTS
         and endpoint not in SIGNED_IN_ENDPOINTS
         and not hasattr(view, "required_permission")
+        and not getattr(view, "public_page", False)
     ]
     assert missing == [], "pages without @permission_required"
     assert len(SIGNED_IN_ENDPOINTS) <= 3
@@ -60,7 +61,14 @@ def _records_elsewhere(partnership):
                              kind="police")
     contact = AgencyContact(agency=agency, partnership_id=partnership.id, name="C",
                             email="c@police.example")
-    db.session.add_all([item, review_action, yearly_report, notice, email, agency, contact])
+    from datetime import datetime
+
+    from cdr.models.public import PublicNotification
+    submission = PublicNotification(partnership_id=partnership.id, status="submitted",
+                                    answers={}, reference=f"PN-{partnership.code}-2025-0001",
+                                    submitted_at=datetime(2025, 3, 3, 9, 0))
+    db.session.add_all([item, review_action, yearly_report, notice, email, agency, contact,
+                        submission])
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
@@ -68,7 +76,7 @@ def _records_elsewhere(partnership):
         "reviewer_id": reviewer.id, "recommendation_id": recommendation.id,
         "review_action_id": review_action.id, "review_request_id": review_request.id,
         "yearly_report_id": yearly_report.id,
-        "notice_id": notice.id, "email_id": email.id,
+        "notice_id": notice.id, "email_id": email.id, "submission_id": submission.id,
         "agency_id": agency.id, "contact_id": contact.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
@@ -96,12 +104,16 @@ ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
     "yearly_report_id", "notice_id", "email_id", "step", "agency_id", "contact_id",
+    "submission_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
 # (An import's pages name the import, never a record: tests/tracker/test_imports.py; an
 # export job's pages answer only the user who asked for it: tests/tracker/test_export_jobs.py.)
-SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_")
+SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_",
+                  # The public notification form: open to all, by partnership code
+                  # (tests/cdr/test_public_notifications.py).
+                  "public_notify.")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forms.partnerships import ClosureDayForm, RuleOverrideForm
+from forms.partnerships import ClosureDayForm, PublicNotificationsForm, RuleOverrideForm
 from forms.reminders import ReminderPolicyForm
 from tracker import deadline_bulk, deadlines, versioning
 from tracker import duplicates as duplicate_records
@@ -141,6 +141,26 @@ def show(code):
         long_date=long_date,
         duty_tags=DUTY_TAGS,
     ), (400 if form.errors else 200)
+
+
+@bp.route("/<code>/public-notifications", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def public_notifications(code):
+    """Whether the partnership takes notifications of a death through the public form
+    (the change is audited with the partnership)."""
+    partnership = _own_partnership_or_404(code)
+    form = PublicNotificationsForm(
+        data=None if request.method == "POST"
+        else {"takes": "yes" if partnership.takes_public_notifications else "no"})
+    if form.validate_on_submit():
+        partnership.takes_public_notifications = form.takes.data == "yes"
+        db.session.commit()
+        flash("The partnership takes public notifications" if
+              partnership.takes_public_notifications
+              else "The partnership does not take public notifications", "success")
+        return redirect(url_for("partnerships.show", code=partnership.code))
+    return render_template("tracker/partnerships/public_notifications.html",
+                           partnership=partnership, form=form), (400 if form.errors else 200)
 
 
 def _rule_or_none(rule_key):
