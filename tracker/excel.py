@@ -185,10 +185,27 @@ def _header_cell(worksheet, text):
     return result
 
 
-def _mark(worksheet):
-    """Print the protective marking at the top of every page."""
+# A sheet wider than this many characters prints landscape.
+LANDSCAPE_FROM = 110
+_A4 = 9  # openpyxl's paperSize for A4
+
+
+def _mark(worksheet, width: int = 0, header_row: bool = False):
+    """Set the sheet to print sensibly: the protective marking at the top of every page, the
+    page number and count at the bottom, A4 fitted to the page's width (landscape when wide),
+    and a data sheet's header row repeated on every page."""
     worksheet.oddHeader.center.text = MARKING
     worksheet.oddHeader.center.font = "Arial,Bold"
+    worksheet.oddFooter.left.text = "&A"  # the sheet's name
+    worksheet.oddFooter.center.text = "Page &P of &N"
+    worksheet.oddFooter.right.text = MARKING
+    setup = worksheet.page_setup
+    setup.paperSize = _A4
+    setup.orientation = "landscape" if width > LANDSCAPE_FROM else "portrait"
+    setup.fitToWidth, setup.fitToHeight = 1, 0  # as many pages down as it takes
+    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_row:
+        worksheet.print_title_rows = "1:1"
 
 
 def _write_data_sheet(worksheet, sheet: ExportSheet) -> int:
@@ -196,7 +213,7 @@ def _write_data_sheet(worksheet, sheet: ExportSheet) -> int:
     for index, column in enumerate(sheet.columns, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = column.display_width
     worksheet.freeze_panes = "A2"
-    _mark(worksheet)
+    _mark(worksheet, sum(column.display_width for column in sheet.columns), header_row=True)
     writer = RowWriter(worksheet, date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT,
                        formula_starts=FORMULA_STARTS, text=safe_text,
                        to_datetime=to_excel_datetime, header_font=_BOLD)
@@ -212,7 +229,7 @@ def _write_cover(worksheet, cover: Cover, counts: dict[str, int]):
     """The first sheet: the marking, what the file is, who made it and when, filters, rows."""
     worksheet.column_dimensions["A"].width = 24
     worksheet.column_dimensions["B"].width = 80
-    _mark(worksheet)
+    _mark(worksheet, 24 + 80)
     title = WriteOnlyCell(worksheet, safe_text(cover.title))
     title.font = Font(bold=True, size=16)
     marking = WriteOnlyCell(worksheet, MARKING)

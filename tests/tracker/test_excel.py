@@ -75,6 +75,28 @@ def test_data_sheet_has_a_frozen_bold_header_a_filter_widths_and_real_dates():
     assert sheet["F2"].value == "Yes"
 
 
+def test_every_sheet_prints_on_a4_fitted_to_the_width_with_its_marking_and_page_numbers():
+    wide = [excel.Column(f"Column {n}", width=30) for n in range(6)]
+    out = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        excel.build_workbook(_cover(), [excel.ExportSheet("Cases", COLUMNS, [ROW]),
+                                        excel.ExportSheet("Wide", wide, [("x",) * 6])],
+                             out, Path(folder))
+    out.seek(0)
+    book = openpyxl.load_workbook(out)
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.oddHeader.center.text == "OFFICIAL-SENSITIVE"
+        assert sheet.oddFooter.center.text == "Page &P of &N"
+        assert sheet.oddFooter.right.text == "OFFICIAL-SENSITIVE"
+    # The header row on every printed page of a data sheet; landscape only when wide.
+    assert book["Cases"].print_title_rows == "$1:$1"
+    assert book["About this file"].page_setup.orientation == "portrait"
+    assert book["Wide"].page_setup.orientation == "landscape"
+
+
 def test_aware_datetimes_are_shown_in_london_time():
     from datetime import UTC
 

@@ -37,3 +37,10 @@ def test_the_practice_review_list_shows_its_chosen_filters(business_client, part
             page.select(".app-selected-filters__tag")]
     assert len(tags) == 1 and tags[0].startswith("Remove this filter: Decision")
     assert page.select_one("details.app-filter-details").has_attr("open")
+
+
+def test_a_tag_carries_only_the_lists_own_arguments(cdop_client, partnership):
+    make_case(partnership)
+    page = _page(cdop_client, "/child-deaths/?stage=notified&overdue=y&endpoint=x&foo=1")
+    hrefs = [a["href"] for a in page.select("#case-chosen .app-selected-filters__tag")]
+    assert hrefs == ["/child-deaths/?overdue=y", "/child-deaths/?stage=notified"]
