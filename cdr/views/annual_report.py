@@ -11,6 +11,8 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.worksheet.pagebreak import Break
 
 from cdr import bp
 from cdr.services import annual_report as service
@@ -101,19 +103,30 @@ def _sheet_rows(report: service.AnnualReport):
     return rows, spans
 
 
+# Rows of the charts sheet per chart: a chart fills them, then a page break.
+CHART_ROWS = 24
+
+
 def _charts(spans):
-    """decorate(): one horizontal bar chart per breakdown, down the right of the table."""
+    """decorate() of the charts sheet: one horizontal bar chart per breakdown of the Figures
+    sheet, each with its title, its series named and its figures as plain numbers (printed,
+    an unnamed series with default labels read "Not recorded; Column D; 0"), each on its own
+    printed page."""
     def decorate(worksheet, _count):
         for number, (title, first, last) in enumerate(spans):
             chart = BarChart()
             chart.type, chart.style, chart.title = "bar", 10, title
             chart.legend = None
             chart.y_axis.title = "Number"
-            chart.add_data(Reference(worksheet, min_col=4, min_row=first, max_row=last))
-            chart.set_categories(Reference(worksheet, min_col=3, min_row=first, max_row=last))
-            chart.dataLabels = DataLabelList(showVal=True)
-            chart.height, chart.width = 9, 18
-            worksheet.add_chart(chart, f"G{2 + number * 19}")
+            chart.add_data(Reference(range_string=f"'Figures'!$D${first}:$D${last}"))
+            chart.set_categories(Reference(range_string=f"'Figures'!$C${first}:$C${last}"))
+            chart.series[0].tx = SeriesLabel(v="Number")
+            chart.dataLabels = DataLabelList(showVal=True, showSerName=False,
+                                             showCatName=False, showLegendKey=False,
+                                             showPercent=False)
+            chart.height, chart.width = 11, 24
+            worksheet.add_chart(chart, f"A{2 + number * CHART_ROWS}")
+            worksheet.row_breaks.append(Break(id=(number + 1) * CHART_ROWS))
     return decorate
 
 
@@ -138,8 +151,11 @@ def annual_report_spreadsheet():
         made_by=f"{current_user.full_name} ({current_user.email})", made_at=utcnow(),
         filters=[("Partnership", chosen.partnership.name),
                  ("Reporting year", f"{format_date(period.start)} to {format_date(period.end)}")])
-    sheet = ExportSheet("Figures", COLUMNS, rows, decorate=_charts(spans))
-    return send_workbook(cover, [sheet],
+    sheets = [ExportSheet("Figures", COLUMNS, rows),
+              ExportSheet("Charts", [Column("A chart of each breakdown on the Figures sheet, "
+                                            "one to a printed page", width=90)], [],
+                          decorate=_charts(spans))]
+    return send_workbook(cover, sheets,
                          f"child-death-annual-report-{chosen.partnership.code}-"
                          f"{period.start.year}-{period.end.year}.xlsx",
                          partnership_ids=[chosen.partnership.id],

@@ -199,7 +199,7 @@ def test_workbook_holds_suppressed_figures_and_a_chart_per_table(cdop_client, pa
     notified(partnership, 5, age_at_death_days=4000)
     reviewed(partnership, 3, category="infection")
     _, workbook = download(cdop_client, URL.replace("?", "/spreadsheet?"))
-    assert workbook.sheetnames == ["About this file", "Figures"]
+    assert workbook.sheetnames == ["About this file", "Figures", "Charts"]
     rows = sheet_rows(workbook, "Figures")
     ages = {row["Group"]: (row["Number"], row["Shown as"]) for row in rows
             if (row["Measure"], row["Breakdown"]) == (service.NOTIFIED, "Age at death")}
@@ -207,9 +207,16 @@ def test_workbook_holds_suppressed_figures_and_a_chart_per_table(cdop_client, pa
     assert ages["1 to 4 years"] == (None, "fewer than 3")
     assert ages["10 to 14 years"] == (5, "5")
     assert not [row for row in rows if row["Number"] in (1, 2)]
-    charts = workbook["Figures"]._charts
+    charts = workbook["Charts"]._charts
     assert len(charts) == len(service.NOTIFIED_DIMENSIONS) + len(
         service.COMPLETED_DIMENSIONS) + 1
+    # Printed, each chart keeps its title and names its series, on a page of its own.
+    for chart in charts:
+        assert chart.title is not None
+        assert chart.series[0].tx.v == "Number"
+        assert chart.dataLabels.showVal and not chart.dataLabels.showSerName
+        assert not chart.dataLabels.showCatName
+    assert len(workbook["Charts"].row_breaks.brk) == len(charts)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "export"))
     assert event.partnership_id == partnership.id and "annual report" in event.detail
 
@@ -230,7 +237,7 @@ def test_libreoffice_opens_the_workbook_with_its_charts(cdop_client, partnership
     workbook.write_bytes(response.get_data())
     response.close()
     sheets = convert(command, workbook, tmp_path)
-    assert set(sheets) == {"About this file", "Figures"}
+    assert set(sheets) == {"About this file", "Figures", "Charts"}
     header, first, *_ = sheets["Figures"]
     assert dict(zip(header, first, strict=True))["Shown as"] == "4"
 
