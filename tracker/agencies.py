@@ -291,4 +291,5 @@ IMPORT_SPEC = ImportSpec(
     sheet_title="Agency directory",
     done_endpoint="agencies.index",
     deadlines=False,
+    held_in_chosen_partnership=True,
 )

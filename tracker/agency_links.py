@@ -163,6 +163,19 @@ def revoke(link, now=None) -> None:
         link.revoked_at, link.revoked_why = now or utcnow(), "revoked"
 
 
+def revoke_all(owner_type: str, owner_ids, why: str, now=None) -> int:
+    """Stop every live link of these owners (a case transferred or closed): a link must not
+    open a case that is no longer the sending partnership's, or no longer asks for anything.
+    Returns how many (no commit)."""
+    table = AgencyLink.__table__
+    result = db.session.execute(
+        sa.update(table).where(table.c.owner_type == owner_type,
+                               table.c.owner_id.in_(owner_ids),
+                               table.c.revoked_at.is_(None), table.c.returned_at.is_(None))
+        .values(revoked_at=now or utcnow(), revoked_why=why[:16]))
+    return result.rowcount
+
+
 def renew(link, now=None) -> None:
     """Give a live or expired link a new expiry from now (the same token); a revoked or
     returned one is sent again instead (issue)."""

@@ -185,6 +185,8 @@ def _finish(row_id: int, now: datetime, error: Exception | None) -> None:
         row.lease_until = None
         if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
             row.status = FAILED
+            if row.kind in SECRET_KINDS:  # never sent: its link must not stay here either
+                row.text_body = row.html_body = BODY_NOT_KEPT
         else:
             row.status, row.next_attempt_at = PENDING, now + _backoff(row.attempts)
     db.session.commit()

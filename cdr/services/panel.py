@@ -23,7 +23,7 @@ from cdr.models import (
     PanelItem,
     PanelMeeting,
 )
-from cdr.services import analysis, timeline
+from cdr.services import analysis, request_links, timeline
 from tracker import audit, deadline_service
 from tracker.accounts import accounts_of, choices
 from tracker.extensions import db
@@ -461,6 +461,8 @@ def record_outcome(case, *, meeting_id: int, review_completed_on: date, today: d
     case.review_completed_on = review_completed_on
     case.closed_on = review_completed_on
     case.stage = "closed"
+    # A closed review asks no agency for anything more: its live links stop.
+    request_links.revoke_case_links(case, "case closed")
     deadline_service.sync_case(case)
     timeline.add(case, "closed",
                  f"CDOP panel review completed at the {meeting_title(meeting)} "

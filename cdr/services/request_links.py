@@ -67,3 +67,9 @@ def links_shown(agency_request, now):
         .order_by(agency_links.AgencyLink.issued_at.desc(), agency_links.AgencyLink.id.desc()))
     return [(link, contact, agency, agency_links.STATE_LABELS[link.state(now)])
             for link, contact, agency in rows]
+
+
+def revoke_case_links(case, why: str) -> int:
+    """Stop the live links of every request of the case (transferred or closed)."""
+    request_ids = sa.select(AgencyRequest.id).where(AgencyRequest.case_id == case.id)
+    return agency_links.revoke_all(OWNER_TYPE, request_ids, why)

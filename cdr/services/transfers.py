@@ -14,7 +14,7 @@ from cdr.models import (
     ChildIdentity,
     RapidResponseMeeting,
 )
-from cdr.services import panel, timeline
+from cdr.services import panel, request_links, timeline
 from tracker import audit, deadline_service
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -48,6 +48,8 @@ def transfer(case, to_partnership, reason: str, user, today: date) -> CaseTransf
         raise ValueError("A case cannot be transferred to its own partnership")
     new_id = to_partnership.id
     panel.leave_old_agendas(case, to_partnership.name, today)
+    # An agency's link was the old partnership's request: the new one sends its own.
+    request_links.revoke_case_links(case, "transferred")
     for model in CASE_CHILD_MODELS:
         db.session.execute(sa.update(model).where(model.case_id == case.id)
                            .values(partnership_id=new_id))

@@ -306,3 +306,28 @@ def test_the_home_pages_count_the_case_for_its_new_partnership_only(
     assert to_move_on(call(cdop_client, "main.home"))[heard] == "1"  # the neighbour only
     theirs = to_move_on(call(southvale_client, "main.home"))
     assert (theirs[ready], theirs[heard]) == ("1", "0")
+
+
+def test_a_transfer_stops_the_agencies_links_to_the_case(app, cdop_client, call, case,
+                                                         partnership, other_partnership):
+    from cdr.services import request_links
+    from tracker.agencies import AgencyContact, DirectoryAgency
+
+    agency = DirectoryAgency(partnership_id=partnership.id, name="School", name_key="school",
+                             kind="school")
+    contact = AgencyContact(agency=agency, partnership_id=partnership.id, name="Head",
+                            email="head@school.example")
+    db.session.add_all([agency, contact])
+    db.session.commit()
+    request = db.session.scalar(db.select(AgencyRequest))
+    with app.test_request_context():
+        link, _ = request_links.send(case, request, contact.id, None)
+        db.session.commit()
+    assert link.revoked_at is None
+
+    call(cdop_client, "cdr.transfer_case", case_id=case.id, status=302,
+         data={"partnership": str(other_partnership.id), "reason": REASON})
+
+    # The old partnership's link would open a case that is no longer its own.
+    db.session.expire_all()
+    assert (link.revoked_at is not None, link.revoked_why) == (True, "transferred")

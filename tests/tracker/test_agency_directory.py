@@ -176,3 +176,26 @@ def test_the_import_is_offered_only_to_who_keeps_the_directory(app, partnership)
     client = app.test_client()
     sign_in(client, make_user(Role.DESIGNATED_DOCTOR, [partnership]).email)
     assert client.get("/imports/agencies").status_code == 403
+
+
+def test_an_import_into_one_partnership_ignores_another_partnerships_directory(
+        app, partnership, other_partnership):
+    # Someone working for two partnerships: the other's police contact is not this one's.
+    user = make_user(Role.CDOP_ADMIN, [partnership, other_partnership])
+    police = DirectoryAgency(partnership_id=other_partnership.id, name="Northshire Police",
+                             name_key="northshire police", kind="police")
+    db.session.add_all([police, AgencyContact(
+        agency=police, partnership_id=other_partnership.id, name="Sam", escalation=True,
+        email="sam@police.example")])
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, user.email)
+    data = workbook(HEADERS, [["Northshire Police", "Police", "Sam", "",
+                               "sam@police.example", "Yes"]], title="Agency directory")
+
+    preview = upload(client, "agencies", data, partnership=str(partnership.id))
+
+    assert preview.status_code == 200, problems(preview)
+    assert confirm(client, "agencies", preview).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyContact).where(
+        AgencyContact.partnership_id == partnership.id)) == 1

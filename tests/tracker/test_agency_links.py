@@ -194,3 +194,18 @@ def test_the_request_page_renews_an_expired_link(app, call, cdop_client, partner
          case_id=case.id, request_id=request.id, data={"link_id": str(link.id)})
     db.session.expire_all()
     assert links.find_valid(token) is None  # a revoked link is sent again, not renewed
+
+
+def test_a_link_that_could_never_be_sent_is_not_kept_in_the_queue(app, partnership,
+                                                                   smtp_server):
+    from tracker import mail
+
+    app.config["MAIL_MAX_ATTEMPTS"] = 1
+    _, token = _issue(app, partnership, _contact(partnership))
+    smtp_server.stop()
+    with app.app_context():
+        assert mail.send_due(NOW + timedelta(minutes=1)) == (0, 1)
+    db.session.expire_all()
+    row = db.session.scalars(sa.select(OutboundEmail)).one()
+    assert row.status == mail.FAILED
+    assert token not in row.text_body + row.html_body

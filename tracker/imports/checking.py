@@ -61,6 +61,8 @@ def check(spec: ImportSpec, rows: list[tuple[int, list[Cell]]], partnership_ids,
         checked.errors.append(RowError(None, FILE, "The selected file has no rows of cases "
                                                    "under its headers"))
     _duplicates_in_file(spec, checked)
+    if spec.held_in_chosen_partnership and partnership is not None:
+        partnership_ids = [partnership.id]
     _already_held(spec, checked, partnership_ids)
     checked.errors.sort(key=lambda error: (error.row or 0, _order(spec, error.column)))
     return checked

@@ -82,6 +82,9 @@ class ImportSpec:
     preview: Sequence[str] | None = None
     # Whether the records have deadlines built from the rules (a directory's contacts do not).
     deadlines: bool = True
+    # Whether records already held are looked for in the partnership imported into only (a
+    # directory's contacts are its own), rather than in every partnership the user sees.
+    held_in_chosen_partnership: bool = False
 
     def column(self, key: str) -> Column:
         """The column with this key."""
