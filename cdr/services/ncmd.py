@@ -192,13 +192,17 @@ def before_tracker_cases(partnership_ids, notified_before: date):
     ).all()
 
 
-def mark_before_tracker(partnership_ids, notified_before: date, today: date) -> int:
+def mark_before_tracker(partnership_ids, notified_before: date, today: date,
+                        previewed: int | None = None) -> int | None:
     """Mark every case of these partnerships still on the list and notified before
     `notified_before` as sent to the NCMD before the tracker, on `today` (no commit); how
-    many. No form's sent date is set: the case says it went before the tracker. One audit row
+    many, or None when `previewed` (the count the page showed) no longer holds. No form's
+    sent date is set: the case says it went before the tracker. One audit row
     for each partnership's cases, with the count and the references (not a row for each case:
     it is one act of the CDOP administrator's, on what the previous system sent)."""
     found = before_tracker_cases(partnership_ids, notified_before)
+    if previewed is not None and len(found) != previewed:
+        return None  # the list changed since the page said how many: shown again, not marked
     if not found:
         return 0
     by_partnership: dict[int, list] = {}

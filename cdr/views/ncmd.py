@@ -79,11 +79,17 @@ def ncmd_before_tracker():
     if form.validate_on_submit():
         ids = visible_partnership_ids()
         if form.confirmed.data == "yes":
-            marked = ncmd.mark_before_tracker(ids, form.notified_before.data, today)
-            db.session.commit()
-            flash(f"{marked} {'case' if marked == 1 else 'cases'} marked as sent to the NCMD "
-                  "before the tracker.", "success")
-            return redirect(url_for("cdr.ncmd_not_sent"))
+            previewed = int(form.previewed.data) if (form.previewed.data or "").isdigit() \
+                else -1
+            marked = ncmd.mark_before_tracker(ids, form.notified_before.data, today,
+                                              previewed=previewed)
+            if marked is not None:
+                db.session.commit()
+                flash(f"{marked} {'case' if marked == 1 else 'cases'} marked as sent to the "
+                      "NCMD before the tracker.", "success")
+                return redirect(url_for("cdr.ncmd_not_sent"))
+            flash("Nothing was marked: the cases notified before that date changed since the "
+                  "page counted them. Check the count below and confirm again.", "error")
         found = ncmd.before_tracker_cases(ids, form.notified_before.data)
     return render_template("cdr/ncmd/before_tracker.html", form=form, found=found), (
         400 if form.errors else 200)

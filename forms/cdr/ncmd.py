@@ -46,6 +46,8 @@ class BeforeTrackerForm(StripWhitespaceForm):
         "before the tracker",
     )
     confirmed = HiddenField()
+    # How many cases the page showed: confirmed, exactly those are marked, or none.
+    previewed = HiddenField()
 
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)

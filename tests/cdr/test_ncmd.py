@@ -240,8 +240,18 @@ def test_cases_notified_before_a_date_can_be_marked_sent_before_the_tracker(
         f"2 cases notified before 1 April 2024 are on the list of cases not yet sent, from "
         f"{old_closed.reference} to {old_open.reference}.")
     assert _reloaded(old_closed).ncmd_before_tracker_on is None  # not yet: asked first
+    # A case notified before the date arrives (an import) between the count and the
+    # confirmation: nothing is marked, and the page counts again.
+    late = make_case(partnership, notification_received_on=date(2024, 2, 1))
+    again = call(cdop_client, "cdr.ncmd_before_tracker",
+                 data=_before(date(2024, 4, 1), confirmed="yes", previewed="2"),
+                 form_page=("cdr.ncmd_before_tracker", {}))
+    assert again.text("#before-tracker-count").startswith("3 cases notified before")
+    assert _reloaded(old_closed).ncmd_before_tracker_on is None
+    _reloaded(late).ncmd_before_tracker_on = date(2024, 2, 2)  # off the list again
+    db.session.commit()
     call(cdop_client, "cdr.ncmd_before_tracker", status=302,
-         data=_before(date(2024, 4, 1), confirmed="yes"),
+         data=_before(date(2024, 4, 1), confirmed="yes", previewed="2"),
          form_page=("cdr.ncmd_before_tracker", {}))
 
     page = call(cdop_client, "cdr.ncmd_not_sent")
