@@ -23,7 +23,7 @@ from forms.cdr.panel import (
     PanelMeetingForm,
     ReopenForm,
 )
-from tracker import submissions, versioning
+from tracker import audit, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission
@@ -210,6 +210,25 @@ def panel_case_summary(meeting_id, case_id):
                            confirmed=case.review_completed_on is not None,
                            title=service.meeting_title(meeting),
                            may_edit=current_user.can(Permission.EDIT_CDR_CASES))
+
+
+@bp.route("/panel-meetings/<int:meeting_id>/papers")
+@permission_required(Permission.VIEW_PANEL_PACK)
+def panel_papers(meeting_id):
+    """The meeting's papers to print or save as PDF: each case on the agenda in turn, from
+    its anonymised summary (the case table alone), a case to a page (audited once)."""
+    meeting = service.meeting_or_404(meeting_id)
+    title = service.meeting_title(meeting)
+    agenda = service.agenda(meeting)
+    audit.record(audit.Action.VIEW, object_type="PanelMeeting", object_id=meeting.id,
+                 partnership_id=meeting.partnership_id,
+                 detail=f"Viewed the printable papers of the {title}: "
+                        f"{', '.join(row.case.reference for row in agenda) or 'no case'}")
+    db.session.commit()
+    papers = [(row, analysis.compared(row.case), row.case.review_completed_on is not None)
+              for row in agenda]
+    return render_template("cdr/panel/papers.html", meeting=meeting, title=title,
+                           papers=papers)
 
 
 # --- The outcome of a case, its actions, reopening ---------------------------------------
