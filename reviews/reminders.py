@@ -9,21 +9,48 @@ to the partnership, not to a case: its deadlines remind the partnership's busine
 import sqlalchemy as sa
 from flask import g
 
-from reviews.models import ReviewAction, ReviewRequest, SeriousIncident, YearlyReport
+from reviews.models import (
+    DELAY_REASONS,
+    PublicationDelay,
+    ReviewAction,
+    ReviewRequest,
+    SeriousIncident,
+    YearlyReport,
+)
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import User, user_partnership
-from tracker.reminders.sources import ReminderSource, deadline_source, link_to
+from tracker.reminders.sources import ReminderSource, deadline_source, link_to, rule_label
 from tracker.roles import Permission, Role
 
 ACTION_POLICY = "reviews_action"
 REQUEST_POLICY = "reviews_request"
 
 
+# The deadlines a recorded publication delay explains.
+PUBLICATION_RULES = ("cspr_publication", "cspr_prepublication_copies")
+
+
 def _incident_deadlines(select):
+    latest_delay = (sa.select(PublicationDelay.reason)
+                    .where(PublicationDelay.incident_id == SeriousIncident.id)
+                    .order_by(PublicationDelay.recorded_on.desc(), PublicationDelay.id.desc())
+                    .limit(1).correlate(SeriousIncident).scalar_subquery())
     return (select.join(SeriousIncident, SeriousIncident.id == Deadline.owner_id)
             .add_columns(SeriousIncident.id.label("incident_id"), SeriousIncident.reference,
-                         SeriousIncident.owner_id))
+                         SeriousIncident.owner_id,
+                         sa.case((SeriousIncident.published_on.is_(None), latest_delay))
+                         .label("delay_reason")))
+
+
+def _incident_step(row):
+    """What is due; for publication, why it is delayed when a delay was recorded (a reason
+    from the list, never free text), so an overdue line in a digest is not a bare red flag."""
+    label = rule_label(row.policy_key, row.edition)
+    if row.policy_key in PUBLICATION_RULES and row.delay_reason:
+        reason = DELAY_REASONS.get(row.delay_reason, row.delay_reason)
+        return f"{label} (publication delayed: {reason[0].lower()}{reason[1:]})"
+    return label
 
 
 def _yearly_deadlines(select):
@@ -83,7 +110,7 @@ SOURCES = (
     deadline_source(
         SeriousIncident.__tablename__, permission=Permission.VIEW_REVIEWS,
         team=Permission.EDIT_REVIEWS, extend=_incident_deadlines, link=_incident_link,
-        recipients=lambda row: (row.owner_id,)),
+        recipients=lambda row: (row.owner_id,), step=_incident_step),
     deadline_source(
         YearlyReport.__tablename__, permission=Permission.VIEW_REVIEWS,
         team=Permission.EDIT_REVIEWS, extend=_yearly_deadlines,

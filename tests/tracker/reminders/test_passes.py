@@ -412,3 +412,24 @@ def test_the_digest_groups_steps_by_case_the_longest_overdue_first(partnership, 
         "Due 8 December 2026."]
     assert digest.html_body.count(f">{earlier.reference}</a></h2>") == 1
     assert "Overdue by 2 days" in digest.html_body  # the later incident's, due the 14th
+
+
+def test_an_overdue_publication_says_why_it_is_delayed(partnership, owner):
+    from reviews.models import PublicationDelay
+
+    # Decided 20 January 2026: the review was due to be published by 20 July 2026.
+    review = make_incident(partnership, la_aware_on=date(2025, 12, 1), owner_id=owner.id,
+                           panel_notified_on=date(2025, 12, 2),
+                           partners_notified_on=date(2025, 12, 2),
+                           rapid_review_sent_on=date(2025, 12, 15), decision="local",
+                           decision_on=date(2026, 1, 20), stage="review")
+    db.session.add(PublicationDelay(incident_id=review.id, partnership_id=partnership.id,
+                                    reason="inquest", revised_on=date(2027, 3, 1),
+                                    recorded_on=date(2026, 7, 1)))
+    db.session.commit()
+
+    run(date(2026, 12, 16))
+
+    [digest] = db.session.scalars(sa.select(OutboundEmail)).all()
+    line = next(line for line in digest.text_body.splitlines() if "Publish" in line)
+    assert "(publication delayed: inquest)" in line and line.startswith("- Overdue by")
