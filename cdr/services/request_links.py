@@ -4,12 +4,13 @@ again), revoking, and each link's state for the request page."""
 
 import sqlalchemy as sa
 
-from cdr.models import AgencyRequest
+from cdr.models import AgencyRequest, ChildDeathCase, ChildIdentity
 from tracker import agency_links
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.timeutil import format_date
 
 OWNER_TYPE = AgencyRequest.__tablename__
 
@@ -67,3 +68,40 @@ def links_shown(agency_request, now):
         .order_by(agency_links.AgencyLink.issued_at.desc(), agency_links.AgencyLink.id.desc()))
     return [(link, contact, agency, agency_links.STATE_LABELS[link.state(now)])
             for link, contact, agency in rows]
+
+
+def agency_view(request_id):
+    """What the agency contact of a link sees (tracker.domains.agency_request_view): the
+    child's identifying details needed to find its records, the partnership, the case
+    reference and the due date. The agency page is the only place outside the case that
+    shows them (no-store, never in its URL)."""
+    row = db.session.execute(
+        sa.select(AgencyRequest, ChildDeathCase, ChildIdentity, Partnership)
+        .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
+        .join(Partnership, Partnership.id == AgencyRequest.partnership_id)
+        .outerjoin(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
+        .where(AgencyRequest.id == request_id)).first()
+    if row is None:
+        return None
+    agency_request, case, identity, partnership = row
+    address = None
+    if identity is not None:
+        address = ", ".join(part for part in (identity.address, identity.postcode) if part)
+
+    def shown(value):
+        return value or "Not known"
+
+    return {
+        "reference": case.reference,
+        "partnership": partnership.name,
+        "due_on": due_on(agency_request),
+        "form": agency_request.reporting_form_label,
+        "rows": [
+            ("Child's name", shown(identity.full_name if identity else None)),
+            ("Date of birth", shown(format_date(identity.date_of_birth)
+                                    if identity and identity.date_of_birth else None)),
+            ("NHS number", shown(identity.nhs_number if identity else None)),
+            ("Address", shown(address)),
+            ("Date of death", format_date(case.date_of_death)),
+        ],
+    }

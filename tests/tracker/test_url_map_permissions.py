@@ -100,8 +100,11 @@ ARGUMENTS = {
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
 # (An import's pages name the import, never a record: tests/tracker/test_imports.py; an
-# export job's pages answer only the user who asked for it: tests/tracker/test_export_jobs.py.)
-SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_")
+# export job's pages answer only the user who asked for it: tests/tracker/test_export_jobs.py;
+# the agency side's pages name a personal link's token, no record, and refuse every token
+# that does not open a live link alike: tests/tracker/test_agency_access.py.)
+SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_",
+                  "agency.")
 
 
 @pytest.fixture
