@@ -69,6 +69,132 @@ class AgencySession(db.Model):
     ended_at: so.Mapped[datetime | None]
 
 
+DRAFT, SUBMITTED, QUERIED, ACCEPTED = "draft", "submitted", "queried", "accepted"
+STATUS_LABELS = {DRAFT: "Draft", SUBMITTED: "Returned, awaiting review",
+                 QUERIED: "Queried", ACCEPTED: "Accepted"}
+
+
+class AgencyAnswer(db.Model):
+    """The online reporting form's answers sent through one link: a draft kept between
+    visits, then returned (awaiting review), queried (the link works again, the question
+    shown above the form) or accepted. Bound to the link: another link (one sent again) has
+    its own. Not `Audited` (its free text about the child would be copied into the trail):
+    saving, sending, querying and accepting are recorded explicitly."""
+
+    __tablename__ = "agency_answer"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    link_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("agency_link.id", ondelete="CASCADE"), unique=True)
+    partnership_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partnership.id"),
+                                                      index=True)
+    answers: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=DRAFT)
+    saved_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    submitted_at: so.Mapped[datetime | None]
+    question: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    reviewed_at: so.Mapped[datetime | None]
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+
+
+def answer_of(link: AgencyLink) -> AgencyAnswer | None:
+    """The link's answers (draft or sent), or None."""
+    return db.session.scalar(sa.select(AgencyAnswer).where(AgencyAnswer.link_id == link.id))
+
+
+def save_draft(link: AgencyLink, answers: dict, now=None) -> AgencyAnswer:
+    """Keep the answers as a draft of the link (the link must be live: the caller checks)."""
+    now = now or utcnow()
+    row = answer_of(link)
+    if row is None:
+        row = AgencyAnswer(link_id=link.id, partnership_id=link.partnership_id, answers={})
+        db.session.add(row)
+    row.answers, row.saved_at = dict(answers), now
+    _record(audit.Action.UPDATE, link, "Agency contact saved the reporting form")
+    return row
+
+
+def submit(link: AgencyLink, reviewers_permission, review_path: str, now=None) -> bool:
+    """Send the link's saved answers: the request is returned, awaiting review, and the link
+    no longer changes it; the partnership's reviewers are e-mailed (nothing identifying).
+    False, and nothing done, when there is nothing to send or it was sent already (a
+    replayed submit): the link's returned_at is set by one guarded UPDATE."""
+    now = now or utcnow()
+    row = answer_of(link)
+    if row is None or row.status == SUBMITTED:
+        return False
+    taken = db.session.execute(sa.update(AgencyLink).where(
+        AgencyLink.id == link.id, AgencyLink.returned_at.is_(None))
+        .values(returned_at=now).execution_options(synchronize_session="fetch"))
+    if taken.rowcount != 1:
+        return False
+    row.status, row.submitted_at = SUBMITTED, now
+    _record(audit.Action.UPDATE, link, "Agency contact sent the reporting form")
+    _tell_reviewers(link, reviewers_permission, review_path, now)
+    return True
+
+
+def _tell_reviewers(link, permission, review_path, now):
+    """E-mail the partnership's reviewers that a reporting form came back: the case
+    reference is not even given, only where to look."""
+    from tracker.models import User, user_partnership
+
+    partnership = db.session.get(Partnership, link.partnership_id)
+    people = db.session.scalars(sa.select(User).join(
+        user_partnership, user_partnership.c.user_id == User.id).where(
+        user_partnership.c.partnership_id == link.partnership_id, User.active.is_(True)))
+    url = mail.absolute_url(review_path)
+    for person in people:
+        if not person.can(permission):
+            continue
+        text = ("An agency has sent a reporting form through its personal link. It is "
+                f"returned, awaiting your review:\n{url}\n")
+        mail.queue(kind="agency_return", to_address=person.email,
+                   subject=f"{partnership.name}: a reporting form is awaiting review",
+                   text_body=text, html_body=f'<p>An agency has sent a reporting form '
+                   f'through its personal link. It is returned, <a href="{escape(url)}">'
+                   'awaiting your review</a>.</p>', recipient_id=person.id,
+                   partnership_id=link.partnership_id, now=now)
+
+
+def query(link: AgencyLink, question: str, user, now=None) -> None:
+    """Send the answers back with a question: the same link works again (its expiry kept,
+    or renewed when past), the question shown above the form, the contact e-mailed."""
+    now = now or utcnow()
+    row = answer_of(link)
+    row.status, row.question = QUERIED, question
+    row.reviewed_at, row.reviewed_by_id = now, user.id
+    link.returned_at = None
+    if link.expires_at <= now:
+        from tracker.agency_links import renew
+        renew(link, now)
+    contact = db.session.get(AgencyContact, link.contact_id)
+    partnership = db.session.get(Partnership, link.partnership_id)
+    text = (f"Dear {contact.name},\n\n{partnership.name}'s child death review team has a "
+            "question about the reporting form your agency sent. Open your personal link "
+            "again (the same e-mail as before) to see the question and send the form "
+            "again.\n")
+    mail.queue(kind="agency_query", to_address=contact.email,
+               subject=f"{partnership.name}: a question about your reporting form",
+               text_body=text, html_body="".join(
+                   f"<p>{escape(line)}</p>" for line in text.split("\n\n")),
+               partnership_id=link.partnership_id, now=now)
+    audit.record(audit.Action.UPDATE, object_type="AgencyLink", object_id=link.id,
+                 object_label=link.owner_type, partnership_id=link.partnership_id,
+                 detail="Reporting form queried", user=user)
+
+
+def accept(link: AgencyLink, user, now=None) -> AgencyAnswer:
+    """Accept the sent answers (the domain records the request returned on their date)."""
+    now = now or utcnow()
+    row = answer_of(link)
+    row.status, row.reviewed_at, row.reviewed_by_id = ACCEPTED, now, user.id
+    audit.record(audit.Action.UPDATE, object_type="AgencyLink", object_id=link.id,
+                 object_label=link.owner_type, partnership_id=link.partnership_id,
+                 detail="Reporting form accepted", user=user)
+    return row
+
+
 def _code_hash(link_id: int, code: str) -> str:
     """A code's hash, keyed with the app's secret (six digits alone are quickly guessed)."""
     key = current_app.config["SECRET_KEY"].encode("utf-8")

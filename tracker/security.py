@@ -22,7 +22,7 @@ PUBLIC_ENDPOINTS = {
     # The agency side: a personal link, its one-time code and the agency session
     # (tracker/views/agency.py), which checks each itself.
     "agency.open_link", "agency.enter_code", "agency.request_page", "agency.sign_out",
-    "agency.signed_out",
+    "agency.signed_out", "agency.reporting_form", "agency.check_answers", "agency.sent",
 }
 
 

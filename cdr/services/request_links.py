@@ -3,13 +3,15 @@ personal link (tracker.agency_links): which contacts may be chosen, sending (or 
 again), revoking, and each link's state for the request page."""
 
 import sqlalchemy as sa
+from flask import url_for
 
-from cdr.models import AgencyRequest, ChildDeathCase, ChildIdentity
+from cdr.models import CORE_REPORTING_FORM, AgencyRequest, ChildDeathCase, ChildIdentity
 from tracker import agency_links
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.roles import Permission
 from tracker.timeutil import format_date
 
 OWNER_TYPE = AgencyRequest.__tablename__
@@ -91,7 +93,13 @@ def agency_view(request_id):
     def shown(value):
         return value or "Not known"
 
+    supplementary = (None if agency_request.reporting_form == CORE_REPORTING_FORM
+                     else agency_request.reporting_form_label)
     return {
+        "supplementary": supplementary,
+        "reviewers": Permission.EDIT_CDR_CASES,
+        "review_path": url_for("cdr.edit_request", case_id=case.id,
+                               request_id=agency_request.id),
         "reference": case.reference,
         "partnership": partnership.name,
         "due_on": due_on(agency_request),

@@ -1,5 +1,6 @@
 """The agency side of a personal link: one-time codes (agency_code: only a keyed hash),
-agency sessions (agency_session: only the cookie token's hash), and a link's wrong-code count
+agency sessions (agency_session: only the cookie token's hash), the online reporting form's
+answers (agency_answer: a draft, then sent, queried or accepted), and a link's wrong-code count
 and lock (agency_link.failed_codes, locked_at)
 
 Revision ID: 0035_agency_access
@@ -48,9 +49,34 @@ def upgrade():
         sa.UniqueConstraint('token_hash', name=op.f('uq_agency_session_token_hash')),
     )
     op.create_index(op.f('ix_agency_session_link_id'), 'agency_session', ['link_id'])
+    op.create_table(
+        'agency_answer',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('link_id', sa.Integer(), nullable=False),
+        sa.Column('partnership_id', sa.Integer(), nullable=False),
+        sa.Column('answers', sa.JSON(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('saved_at', sa.DateTime(), nullable=False),
+        sa.Column('submitted_at', sa.DateTime(), nullable=True),
+        sa.Column('question', sa.Text(), nullable=True),
+        sa.Column('reviewed_at', sa.DateTime(), nullable=True),
+        sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['link_id'], ['agency_link.id'], ondelete='CASCADE',
+                                name=op.f('fk_agency_answer_link_id_agency_link')),
+        sa.ForeignKeyConstraint(['partnership_id'], ['partnership.id'],
+                                name=op.f('fk_agency_answer_partnership_id_partnership')),
+        sa.ForeignKeyConstraint(['reviewed_by_id'], ['user.id'],
+                                name=op.f('fk_agency_answer_reviewed_by_id_user')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_agency_answer')),
+        sa.UniqueConstraint('link_id', name=op.f('uq_agency_answer_link_id')),
+    )
+    op.create_index(op.f('ix_agency_answer_partnership_id'), 'agency_answer',
+                    ['partnership_id'])
 
 
 def downgrade():
+    op.drop_index(op.f('ix_agency_answer_partnership_id'), table_name='agency_answer')
+    op.drop_table('agency_answer')
     op.drop_index(op.f('ix_agency_session_link_id'), table_name='agency_session')
     op.drop_table('agency_session')
     op.drop_index(op.f('ix_agency_code_link_id'), table_name='agency_code')

@@ -320,3 +320,84 @@ def test_no_identifying_value_in_a_url_or_a_log_line(app, sent, caplog):
         assert not any(value in url for url in urls)
         assert value not in caplog.text
     assert token not in caplog.text
+
+
+# --- The online reporting form ---------------------------------------------------------------
+
+ANSWERS = {"involvement": "Registered with the practice since birth.",
+           "history": "Seen for asthma.", "circumstances": "Told by the hospital.",
+           "bereavement_offered": "yes", "bereavement_detail": "A call from the GP."}
+
+
+def _post_page(client, url, data, page_url=None):
+    html = client.get(page_url or url).get_data(as_text=True)
+    return client.post(url, data={**data, "csrf_token": csrf_token_from(html)})
+
+
+def test_save_and_return_then_send_once_returns_the_request_awaiting_review(
+        app, sent, cdop_client):
+    from tests.factories import make_user  # noqa: F401 (the cdop_client's user is a reviewer)
+
+    case, link, token = sent
+    client = app.test_client()
+    _signed_in(client, token)
+    saved = _post_page(client, "/agency/form", {"involvement": "Half written", "save": "y"})
+    assert saved.status_code == 302
+    assert "Half written" in client.get("/agency/form").get_data(as_text=True)
+    # Continue with a required section missing: an error, nothing lost.
+    short = _post_page(client, "/agency/form", {"involvement": "Half written"})
+    assert short.status_code == 400
+    html = short.get_data(as_text=True)
+    assert "Enter the circumstances of the death" in html and "Half written" in html
+    assert _post_page(client, "/agency/form", ANSWERS).status_code == 302
+    check = client.get("/agency/check")
+    assert check.status_code == 200 and "A call from the GP." in check.get_data(as_text=True)
+    token_field = csrf_token_from(check.get_data(as_text=True))
+    first = client.post("/agency/check", data={"csrf_token": token_field})
+    assert first.status_code == 302 and first.headers["Location"].endswith("/agency/sent")
+    # Replayed: the session ended with the link's return; nothing happens twice.
+    again = client.post("/agency/check", data={"csrf_token": token_field})
+    assert again.status_code == 401
+    db.session.expire_all()
+    answer = agency_access.AgencyAnswer.query.one()
+    assert answer.status == agency_access.SUBMITTED and answer.answers["history"]
+    assert link.state(NOW) == links.RETURNED
+    assert client.get(f"/agency/{token}").status_code == 404
+    told = list(db.session.scalars(sa.select(OutboundEmail).where(
+        OutboundEmail.kind == "agency_return")))
+    assert len(told) == 1  # the cdop_client's user, once
+    for value in ("Testchild", "Invented", case.reference, "asthma"):
+        assert value not in told[0].subject + told[0].text_body + told[0].html_body
+    assert agency_access.submit(link, None, "/", NOW) is False
+
+
+def test_another_links_draft_is_not_reachable(app, sent, partnership):
+    case, link, token = sent
+    client = app.test_client()
+    _signed_in(client, token)
+    _post_page(client, "/agency/form", {"involvement": "Only for the first link", "save": "y"})
+    contact = db.session.get(AgencyContact, link.contact_id)
+    with app.test_request_context():
+        _, fresh = links.issue(owner_type=link.owner_type, owner_id=link.owner_id,
+                               contact=contact, partnership=partnership,
+                               reference=case.reference, due_on=None)
+        db.session.commit()
+    other = app.test_client()
+    _signed_in(other, fresh)
+    assert "Only for the first link" not in other.get("/agency/form").get_data(as_text=True)
+    # And the first session ended with its link, replaced.
+    assert client.get("/agency/form").status_code == 401
+
+
+def test_a_supplementary_form_request_has_its_own_section(app, sent):
+    from cdr.models import REPORTING_FORMS, AgencyRequest
+
+    case, link, token = sent
+    request = db.session.get(AgencyRequest, link.owner_id)
+    key = next(k for k in REPORTING_FORMS if k != request.reporting_form)
+    request.reporting_form = key
+    db.session.commit()
+    client = app.test_client()
+    _signed_in(client, token)
+    assert REPORTING_FORMS[key] in client.get("/agency/form").get_data(as_text=True)
+    assert _post_page(client, "/agency/form", ANSWERS).status_code == 400

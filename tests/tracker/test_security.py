@@ -143,7 +143,8 @@ def test_the_public_endpoints_are_only_sign_in_assets_the_health_check_and_agenc
     # itself: tests/tracker/test_agency_access.py.
     public = {"auth.login", "static", "govuk_assets.static", "govuk_fonts.static",
               "main.healthcheck", "agency.open_link", "agency.enter_code",
-              "agency.request_page", "agency.sign_out", "agency.signed_out"}
+              "agency.request_page", "agency.sign_out", "agency.signed_out",
+              "agency.reporting_form", "agency.check_answers", "agency.sent"}
     assert public == PUBLIC_ENDPOINTS
 
 

@@ -11,7 +11,14 @@ the child's details the agency needs to find its records. Every page is no-store
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from forms.agency import CodeForm, SendCodeForm, SignOutForm
+from forms.agency import (
+    ANSWER_FIELDS,
+    CodeForm,
+    ReportingForm,
+    SendCodeForm,
+    SignOutForm,
+    SubmitAnswersForm,
+)
 from tracker import agency_access, audit
 from tracker.agency_links import find_valid
 from tracker.domains import agency_request_view
@@ -105,8 +112,85 @@ def request_page():
     db.session.commit()
     child_rows = [{"key": {"text": label}, "value": {"text": value}}
                   for label, value in view["rows"]]
+    answer = agency_access.answer_of(link)
     return render_template("tracker/agency/request.html", view=view, child_rows=child_rows,
-                           sign_out_form=SignOutForm())
+                           sign_out_form=SignOutForm(), answer=answer)
+
+
+def _live_view():
+    """(link, domain view) of the agency session, or None."""
+    link = _session_link()
+    if link is None:
+        return None
+    view = agency_request_view(link.owner_type, link.owner_id)
+    return None if view is None else (link, view)
+
+
+@bp.route("/form", methods=["GET", "POST"])
+def reporting_form():
+    """The online reporting form: save and come back, or continue to check the answers."""
+    live = _live_view()
+    if live is None:
+        db.session.commit()
+        return _session_ended()
+    link, view = live
+    answer = agency_access.answer_of(link)
+    form = ReportingForm(data=dict(answer.answers) if answer else None)
+    if not view["supplementary"]:
+        del form.supplementary
+    status = 200
+    if form.validate_on_submit():
+        answers = {name: form[name].data for name in ANSWER_FIELDS if name in form}
+        agency_access.save_draft(link, answers, utcnow())
+        if form.save.data:
+            db.session.commit()
+            return redirect(url_for("agency.request_page"))
+        if form.complete(view["supplementary"]):
+            db.session.commit()
+            return redirect(url_for("agency.check_answers"))
+        db.session.commit()
+    if form.errors:
+        status = 400
+    db.session.commit()
+    return render_template("tracker/agency/form.html", form=form, view=view,
+                           answer=answer), status
+
+
+@bp.route("/check", methods=["GET", "POST"])
+def check_answers():
+    """Check your answers, and send them."""
+    live = _live_view()
+    if live is None:
+        db.session.commit()
+        return _session_ended()
+    link, view = live
+    answer = agency_access.answer_of(link)
+    saved = ReportingForm(data=dict(answer.answers) if answer else {}, meta={"csrf": False})
+    if not view["supplementary"]:
+        del saved.supplementary
+    if answer is None or not saved.complete(view["supplementary"]):
+        db.session.commit()
+        return redirect(url_for("agency.reporting_form"))
+    form = SubmitAnswersForm()
+    if form.validate_on_submit():
+        agency_access.submit(link, view["reviewers"], view["review_path"], utcnow())
+        db.session.commit()
+        return redirect(url_for("agency.sent"))
+    db.session.commit()
+    rows = [{"key": {"text": saved[name].label.text},
+             "value": {"text": {"yes": "Yes", "no": "No"}.get(saved[name].data)
+                       if name == "bereavement_offered" else (saved[name].data or "Not given")},
+             "actions": {"items": [{"href": url_for("agency.reporting_form") + "#" + name,
+                                    "text": "Change",
+                                    "visuallyHiddenText": saved[name].label.text}]}}
+            for name in ANSWER_FIELDS if name in saved]
+    return render_template("tracker/agency/check.html", form=form, rows=rows, view=view)
+
+
+@bp.route("/sent")
+def sent():
+    """The answers are sent (the session ended with the link's return)."""
+    return render_template("tracker/agency/sent.html")
 
 
 @bp.route("/sign-out", methods=["POST"])
