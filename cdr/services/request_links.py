@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask import url_for
 
 from cdr.models import CORE_REPORTING_FORM, AgencyRequest, ChildDeathCase, ChildIdentity
-from tracker import agency_links
+from tracker import agency_access, agency_links
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
-from tracker.timeutil import format_date
+from tracker.timeutil import format_date, to_london
 
 OWNER_TYPE = AgencyRequest.__tablename__
 
@@ -113,3 +113,36 @@ def agency_view(request_id):
             ("Date of death", format_date(case.date_of_death)),
         ],
     }
+
+
+def answers_shown(agency_request):
+    """(link, answer, rows) of each reporting form sent online through the request's links,
+    newest first: rows are (question, answer) for the request page's review."""
+    from forms.agency import ANSWER_FIELDS, ReportingForm
+
+    labels = {name: ReportingForm.__dict__[name].args[0] for name in ANSWER_FIELDS}
+    labels["supplementary"] = agency_request.reporting_form_label
+    rows = db.session.execute(
+        sa.select(agency_links.AgencyLink, agency_access.AgencyAnswer)
+        .join(agency_access.AgencyAnswer,
+              agency_access.AgencyAnswer.link_id == agency_links.AgencyLink.id)
+        .where(agency_links.AgencyLink.owner_type == OWNER_TYPE,
+               agency_links.AgencyLink.owner_id == agency_request.id,
+               agency_access.AgencyAnswer.status != agency_access.DRAFT)
+        .order_by(agency_access.AgencyAnswer.id.desc()))
+    return [(link, answer, [(labels[name], {"yes": "Yes", "no": "No"}.get(
+                answer.answers.get(name), answer.answers.get(name)) or "Not given")
+             for name in ANSWER_FIELDS if name in answer.answers])
+            for link, answer in rows]
+
+
+def accept(case, agency_request, link, user):
+    """Accept a sent reporting form: the request is returned on the day it was sent, through
+    the same service as a return staff record (its deadline met by the deadline service)."""
+    from cdr.services import requests as requests_service
+
+    answer = agency_access.accept(link, user)
+    requests_service.update_request(
+        case, agency_request, agency=agency_request.agency, sent_on=agency_request.sent_on,
+        chased_on=agency_request.chased_on,
+        returned_on=to_london(answer.submitted_at).date(), summary=agency_request.summary)

@@ -401,3 +401,74 @@ def test_a_supplementary_form_request_has_its_own_section(app, sent):
     _signed_in(client, token)
     assert REPORTING_FORMS[key] in client.get("/agency/form").get_data(as_text=True)
     assert _post_page(client, "/agency/form", ANSWERS).status_code == 400
+
+
+# --- Review on the request page --------------------------------------------------------------
+
+def _sent_online(app, sent, clock, when=NOW):
+    case, link, token = sent
+    clock.set(when)
+    client = app.test_client()
+    _signed_in(client, token)
+    assert _post_page(client, "/agency/form", ANSWERS).status_code == 302
+    page = client.get("/agency/check")
+    assert client.post("/agency/check", data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True))}).status_code == 302
+    return client
+
+
+def _deadline(link):
+    from tracker.deadline_models import Deadline
+
+    db.session.expire_all()
+    return db.session.scalars(sa.select(Deadline).where(
+        Deadline.owner_type == "cdr_agency_request", Deadline.owner_id == link.owner_id)).one()
+
+
+def test_accepting_returns_the_request_on_the_day_it_was_sent(app, sent, clock, call,
+                                                              cdop_client, days_pass):
+    from cdr.models import AgencyRequest
+
+    case, link, token = sent
+    _sent_online(app, sent, clock, NOW + timedelta(days=2))
+    clock.set(NOW + timedelta(days=9))
+    page = call(cdop_client, "cdr.edit_request", case_id=case.id, request_id=link.owner_id)
+    assert "Seen for asthma." in page.text("main")
+    assert "Returned, awaiting review" in page.text("main")
+    assert _deadline(link).met_on is None
+    call(cdop_client, "cdr.accept_agency_answer", status=302, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": link.owner_id}),
+        case_id=case.id, request_id=link.owner_id, data={"link_id": str(link.id)})
+    request = db.session.get(AgencyRequest, link.owner_id)
+    assert request.returned_on == date(2025, 3, 5)
+    assert _deadline(link).met_on == date(2025, 3, 5)
+    # Accepted twice is accepted once.
+    call(cdop_client, "cdr.accept_agency_answer", status=302, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": link.owner_id}),
+        case_id=case.id, request_id=link.owner_id, data={"link_id": str(link.id)})
+    assert agency_access.AgencyAnswer.query.one().status == agency_access.ACCEPTED
+
+
+def test_a_query_reopens_the_same_link_with_the_question_shown(app, sent, clock, call,
+                                                               cdop_client):
+    case, link, token = sent
+    _sent_online(app, sent, clock)
+    refused = call(cdop_client, "cdr.query_agency_answer", status=400, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": link.owner_id}),
+        case_id=case.id, request_id=link.owner_id, data={"link_id": str(link.id)})
+    assert refused.errors == ["Enter your question to the agency"]
+    call(cdop_client, "cdr.query_agency_answer", status=302, form_page=(
+        "cdr.edit_request", {"case_id": case.id, "request_id": link.owner_id}),
+        case_id=case.id, request_id=link.owner_id,
+        data={"link_id": str(link.id), "question": "When was the last appointment?"})
+    email = db.session.scalars(sa.select(OutboundEmail).where(
+        OutboundEmail.kind == "agency_query")).one()
+    for value in ("Testchild", "Invented", "last appointment", "asthma"):
+        assert value not in email.subject + email.text_body + email.html_body
+    client = app.test_client()
+    _signed_in(client, token)
+    form = client.get("/agency/form").get_data(as_text=True)
+    assert "When was the last appointment?" in form and "Seen for asthma." in form
+    _sent_online(app, sent, clock)
+    db.session.expire_all()
+    assert agency_access.AgencyAnswer.query.one().status == agency_access.SUBMITTED
