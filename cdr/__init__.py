@@ -14,7 +14,7 @@ def init_app(app):
     from cdr import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
-    from cdr.services import home, notifications
+    from cdr.services import home, notifications, request_links
     from cdr.views import exports, ncmd
     from cdr.views.public import public_bp
     from tracker.domains import (
@@ -60,5 +60,6 @@ def init_app(app):
             exports=(exports.CASE_LIST, ncmd.NCMD_EXPORT),
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(notifications.duplicate_groups),),
+            extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view}},
         ),
     )

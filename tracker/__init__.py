@@ -145,6 +145,7 @@ def register_extensions(app):
     # its own in its init_app (register_domains).
     from tracker import (  # noqa: F401
         agencies,
+        agency_access,
         agency_links,
         deadline_models,
         export_jobs,
@@ -242,6 +243,7 @@ def register_blueprints(app):
     """The shell's pages (each domain registers its own in register_domains)."""
     from tracker.views import (
         agencies,
+        agency,
         audit,
         auth,
         compliance,
@@ -254,7 +256,7 @@ def register_blueprints(app):
     )
 
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
-                   exports, agencies):
+                   exports, agencies, agency):
         app.register_blueprint(module.bp)
     register_reminder_pages(app)
 

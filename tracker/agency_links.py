@@ -11,9 +11,9 @@ used-up token alike (None), so the agency side can give every refusal one answer
 The e-mail names the partnership, the request's reference and its due date, never the child.
 
 Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
-cdr/services/request_links.py). Not yet done: the agency side (`/agency/<token>`, the
-one-time code and the agency session: AGENCY_PATH is where it will be), sending from the
-several-agencies page, a per-partnership expiry.
+cdr/services/request_links.py). The agency side (`/agency/<token>`, the one-time
+code and the agency session) is tracker.agency_access and tracker/views/agency.py. Not yet
+done: sending from the several-agencies page, a per-partnership expiry.
 """
 
 import hashlib
@@ -36,8 +36,11 @@ DEFAULT_DAYS = 28
 AGENCY_PATH = "/agency/"
 
 SENT, OPENED, EXPIRED, REVOKED, RETURNED = "sent", "opened", "expired", "revoked", "returned"
+# Five wrong one-time codes lock a link (tracker.agency_access); sending it again issues a
+# fresh one.
+LOCKED = "locked"
 STATE_LABELS = {SENT: "Sent", OPENED: "Opened", EXPIRED: "Expired", REVOKED: "Revoked",
-                RETURNED: "Returned"}
+                RETURNED: "Returned", LOCKED: "Locked: five wrong codes"}
 
 
 def token_hash(token: str) -> str:
@@ -68,6 +71,9 @@ class AgencyLink(PartnershipScoped, Audited, db.Model):
     # Why it was revoked: "revoked" by staff, or "replaced" by a link sent again.
     revoked_why: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     returned_at: so.Mapped[datetime | None]
+    # Wrong one-time codes entered so far, and when the fifth locked the link.
+    failed_codes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    locked_at: so.Mapped[datetime | None]
 
     def state(self, now: datetime) -> str:
         """What the request page says of the link."""
@@ -75,6 +81,8 @@ class AgencyLink(PartnershipScoped, Audited, db.Model):
             return RETURNED
         if self.revoked_at is not None:
             return REVOKED
+        if self.locked_at is not None:
+            return LOCKED
         if self.expires_at <= now:
             return EXPIRED
         return OPENED if self.opened_at is not None else SENT

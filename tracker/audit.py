@@ -36,6 +36,9 @@ class Action(enum.StrEnum):
     TIMED_OUT = "timed_out"
     # Something refused for want of access when it was asked for (a built export's download).
     REFUSED = "refused"
+    # An agency contact's one-time code: sent, and a wrong one entered.
+    CODE_SENT = "code_sent"
+    WRONG_CODE = "wrong_code"
 
     @property
     def label(self):
@@ -145,6 +148,23 @@ def _actor():
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user
     return None
+
+
+class AgencyContactActor:
+    """An actor who is no user: a directory contact who opened a personal link
+    (tracker.agency_access). Rows carry no user id and "Agency contact <id>" as the e-mail
+    column, so the trail names the contact without holding their address twice."""
+
+    id = None
+
+    def __init__(self, contact_id: int):
+        self.contact_id = contact_id
+        self.email = f"Agency contact {contact_id}"
+
+
+def act_as_agency_contact(contact_id: int) -> None:
+    """Audit everything written in this request under the directory contact."""
+    g.audit_actor = AgencyContactActor(contact_id)
 
 
 def _has_app_g():

@@ -155,6 +155,18 @@ def registered_domains(app=None) -> list[Domain]:
     return list(app.extensions.get(EXTENSION_KEY, {}).values())
 
 
+def agency_request_view(owner_type: str, owner_id: int) -> dict | None:
+    """What an agency contact sees of the request a personal link is for: a domain gives it
+    as `extras["agency_requests"][owner_type](owner_id)`, a dict with `reference`,
+    `partnership`, `due_on`, `form` and `rows` ([(label, value)], the child's identifying
+    details the agency needs to find its records), or None when the request is gone."""
+    for domain in registered_domains():
+        describe = domain.extras.get("agency_requests", {}).get(owner_type)
+        if describe is not None:
+            return describe(owner_id)
+    return None
+
+
 def all_case_deadlines(app=None) -> list[CaseDeadlines]:
     """Every registered case model's deadline mapping."""
     return [mapping for domain in registered_domains(app) for mapping in domain.case_deadlines]

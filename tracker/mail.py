@@ -36,8 +36,9 @@ FAILED = "failed"
 LEASE = timedelta(minutes=5)
 # Kinds of e-mail whose body holds a secret (an agency's personal link: tracker.agency_links):
 # the body is kept only until it is sent, so the queue never keeps a usable link.
-SECRET_KINDS = frozenset({"agency_link"})
-BODY_NOT_KEPT = "Not kept: this e-mail held a personal link, and it has been sent."
+# An agency contact's one-time code (tracker.agency_access) likewise.
+SECRET_KINDS = frozenset({"agency_link", "agency_code"})
+BODY_NOT_KEPT = "Not kept: this e-mail held a personal link or code, and it has been sent."
 
 
 class OutboundEmail(db.Model):

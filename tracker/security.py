@@ -18,7 +18,11 @@ CSP = (
 
 # Pages that work without signing in.
 PUBLIC_ENDPOINTS = {
-    "auth.login", "static", "govuk_assets.static", "govuk_fonts.static", "main.healthcheck"
+    "auth.login", "static", "govuk_assets.static", "govuk_fonts.static", "main.healthcheck",
+    # The agency side: a personal link, its one-time code and the agency session
+    # (tracker/views/agency.py), which checks each itself.
+    "agency.open_link", "agency.enter_code", "agency.request_page", "agency.sign_out",
+    "agency.signed_out", "agency.reporting_form", "agency.check_answers", "agency.sent",
 }
 
 
@@ -32,7 +36,11 @@ def set_security_headers(response):
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user and current_user.is_authenticated:
+    if request.blueprint == "agency":
+        # The agency side shows a child's details, and its first page's URL holds the link.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    elif current_user and current_user.is_authenticated:
         # Pages about children must not linger in shared browser caches.
         response.headers["Cache-Control"] = "no-store"
     return response

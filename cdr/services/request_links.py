@@ -3,13 +3,16 @@ personal link (tracker.agency_links): which contacts may be chosen, sending (or 
 again), revoking, and each link's state for the request page."""
 
 import sqlalchemy as sa
+from flask import url_for
 
-from cdr.models import AgencyRequest
-from tracker import agency_links
+from cdr.models import CORE_REPORTING_FORM, AgencyRequest, ChildDeathCase, ChildIdentity
+from tracker import agency_access, agency_links
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.models import Partnership
+from tracker.roles import Permission
+from tracker.timeutil import format_date, to_london
 
 OWNER_TYPE = AgencyRequest.__tablename__
 
@@ -73,3 +76,79 @@ def revoke_case_links(case, why: str) -> int:
     """Stop the live links of every request of the case (transferred or closed)."""
     request_ids = sa.select(AgencyRequest.id).where(AgencyRequest.case_id == case.id)
     return agency_links.revoke_all(OWNER_TYPE, request_ids, why)
+
+
+def agency_view(request_id):
+    """What the agency contact of a link sees (tracker.domains.agency_request_view): the
+    child's identifying details needed to find its records, the partnership, the case
+    reference and the due date. The agency page is the only place outside the case that
+    shows them (no-store, never in its URL)."""
+    row = db.session.execute(
+        sa.select(AgencyRequest, ChildDeathCase, ChildIdentity, Partnership)
+        .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
+        .join(Partnership, Partnership.id == AgencyRequest.partnership_id)
+        .outerjoin(ChildIdentity, ChildIdentity.case_id == ChildDeathCase.id)
+        .where(AgencyRequest.id == request_id)).first()
+    if row is None:
+        return None
+    agency_request, case, identity, partnership = row
+    address = None
+    if identity is not None:
+        address = ", ".join(part for part in (identity.address, identity.postcode) if part)
+
+    def shown(value):
+        return value or "Not known"
+
+    supplementary = (None if agency_request.reporting_form == CORE_REPORTING_FORM
+                     else agency_request.reporting_form_label)
+    return {
+        "supplementary": supplementary,
+        "reviewers": Permission.EDIT_CDR_CASES,
+        "review_path": url_for("cdr.edit_request", case_id=case.id,
+                               request_id=agency_request.id),
+        "reference": case.reference,
+        "partnership": partnership.name,
+        "due_on": due_on(agency_request),
+        "form": agency_request.reporting_form_label,
+        "rows": [
+            ("Child's name", shown(identity.full_name if identity else None)),
+            ("Date of birth", shown(format_date(identity.date_of_birth)
+                                    if identity and identity.date_of_birth else None)),
+            ("NHS number", shown(identity.nhs_number if identity else None)),
+            ("Address", shown(address)),
+            ("Date of death", format_date(case.date_of_death)),
+        ],
+    }
+
+
+def answers_shown(agency_request):
+    """(link, answer, rows) of each reporting form sent online through the request's links,
+    newest first: rows are (question, answer) for the request page's review."""
+    from forms.agency import ANSWER_FIELDS, ReportingForm
+
+    labels = {name: ReportingForm.__dict__[name].args[0] for name in ANSWER_FIELDS}
+    labels["supplementary"] = agency_request.reporting_form_label
+    rows = db.session.execute(
+        sa.select(agency_links.AgencyLink, agency_access.AgencyAnswer)
+        .join(agency_access.AgencyAnswer,
+              agency_access.AgencyAnswer.link_id == agency_links.AgencyLink.id)
+        .where(agency_links.AgencyLink.owner_type == OWNER_TYPE,
+               agency_links.AgencyLink.owner_id == agency_request.id,
+               agency_access.AgencyAnswer.status != agency_access.DRAFT)
+        .order_by(agency_access.AgencyAnswer.id.desc()))
+    return [(link, answer, [(labels[name], {"yes": "Yes", "no": "No"}.get(
+                answer.answers.get(name), answer.answers.get(name)) or "Not given")
+             for name in ANSWER_FIELDS if name in answer.answers])
+            for link, answer in rows]
+
+
+def accept(case, agency_request, link, user):
+    """Accept a sent reporting form: the request is returned on the day it was sent, through
+    the same service as a return staff record (its deadline met by the deadline service)."""
+    from cdr.services import requests as requests_service
+
+    answer = agency_access.accept(link, user)
+    requests_service.update_request(
+        case, agency_request, agency=agency_request.agency, sent_on=agency_request.sent_on,
+        chased_on=agency_request.chased_on,
+        returned_on=to_london(answer.submitted_at).date(), summary=agency_request.summary)

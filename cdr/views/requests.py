@@ -8,7 +8,7 @@ from cdr import bp
 from cdr.models import DRAFT_ANALYSIS
 from cdr.services import access, request_links
 from cdr.services import requests as service
-from forms.cdr.request_links import RevokeLinkForm, SendLinkForm
+from forms.cdr.request_links import ReviewAnswerForm, RevokeLinkForm, SendLinkForm
 from forms.cdr.requests import (
     EditRequestForm,
     InformationCompleteForm,
@@ -16,7 +16,7 @@ from forms.cdr.requests import (
     ReviewMeetingForm,
     SeveralRequestsForm,
 )
-from tracker import agency_links, submissions, versioning
+from tracker import agency_access, agency_links, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
@@ -108,13 +108,68 @@ def edit_request(case_id, request_id):
     return _render_request(case, agency_request, form), (status if form.errors else 200)
 
 
-def _render_request(case, agency_request, form, send_form=None):
-    """The request page: its form, and its personal links with the form to send one."""
+def _render_request(case, agency_request, form, send_form=None, review_form=None):
+    """The request page: its form, its personal links with the form to send one, and the
+    reporting forms sent online to review."""
     return render_template(
         "cdr/requests/edit.html", case=case, agency_request=agency_request, form=form,
         links=request_links.links_shown(agency_request, utcnow()),
         send_form=send_form or SendLinkForm(contacts=request_links.contacts_for(case)),
-        revoke_form=RevokeLinkForm())
+        revoke_form=RevokeLinkForm(), answers=request_links.answers_shown(agency_request),
+        review_form=review_form or ReviewAnswerForm(), answer_labels=agency_access.STATUS_LABELS,
+        awaiting=agency_access.SUBMITTED)
+
+
+def _sent_answer(agency_request, form):
+    """The link of a reporting form sent online and awaiting review that the form names."""
+    link_id = form.link_id.data
+    if not (form.validate_on_submit() and str(link_id or "").isdigit()
+            and int(link_id) < 2**31):
+        return None
+    link = request_links.link_or_none(agency_request, int(link_id))
+    answer = agency_access.answer_of(link) if link is not None else None
+    return link if answer is not None and answer.status == agency_access.SUBMITTED else None
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/answers/accept", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def accept_agency_answer(case_id, request_id):
+    """Accept a reporting form sent online: the request is returned on the day it was sent."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    link = _sent_answer(agency_request, ReviewAnswerForm())
+    if link is None:
+        flash("Nothing was changed: the form was already reviewed", "error")
+    else:
+        request_links.accept(case, agency_request, link, current_user)
+        db.session.commit()
+        flash("The reporting form has been accepted: the request is returned", "success")
+    return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id))
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/answers/query", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def query_agency_answer(case_id, request_id):
+    """Send a reporting form sent online back with a question: the same link works again."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    review_form = ReviewAnswerForm()
+    link = _sent_answer(agency_request, review_form)
+    if link is not None and not review_form.question.data:
+        review_form.question.errors.append("Enter your question to the agency")
+    elif link is None:
+        flash("Nothing was changed: the form was already reviewed", "error")
+    else:
+        agency_access.query(link, review_form.question.data, current_user)
+        db.session.commit()
+        flash("Your question has been sent: the agency's link works again", "success")
+    if not review_form.errors:
+        return redirect(url_for("cdr.edit_request", case_id=case.id,
+                                request_id=agency_request.id))
+    form = EditRequestForm(obj=agency_request, formdata=None, date_of_death=case.date_of_death,
+                           today=london_today())
+    form.version.data = str(agency_request.version)
+    return _render_request(case, agency_request, form, review_form=review_form), 400
 
 
 @bp.route("/<int:case_id>/requests/<int:request_id>/link", methods=["POST"])

@@ -1,7 +1,8 @@
 """Sending a reporting-form request to a directory contact as a personal link; revoking one."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
-from wtforms import HiddenField, SelectChoice, SelectField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextArea
+from wtforms import HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from forms.base import StripWhitespaceForm
 
@@ -25,3 +26,16 @@ class RevokeLinkForm(StripWhitespaceForm):
     """The CSRF-protected button that stops one link working."""
 
     link_id = HiddenField()
+
+
+class ReviewAnswerForm(StripWhitespaceForm):
+    """Accepting a reporting form an agency sent online, or querying it with a question."""
+
+    link_id = HiddenField()
+    question = TextAreaField(
+        "Your question to the agency", widget=GovTextArea(),
+        description="The agency contact sees it above the form when they open the link "
+                    "again; the e-mail telling them says only that there is a question. "
+                    "Do not include the child's name.",
+        validators=[Optional(), Length(max=2000,
+                                       message="The question must be 2000 characters or fewer")])

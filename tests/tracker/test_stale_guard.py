@@ -41,6 +41,15 @@ NOT_EDITS = {
     "auth.login": "signs in",
     "auth.logout": "signs out",
     "auth.change_password": "asks for the current password, not a version",
+    "agency.open_link": "sends a one-time code (a new code replaces the earlier one)",
+    "agency.enter_code": "checks a one-time code and starts an agency session",
+    "agency.sign_out": "ends an agency session",
+    "agency.reporting_form": "an agency's own draft, bound to its link (no one else edits it)",
+    "agency.check_answers": "sends once: the link's return is one guarded UPDATE",
+    "cdr.accept_agency_answer": "one way, only from awaiting review: accepted twice is "
+    "accepted once",
+    "cdr.query_agency_answer": "one way, only from awaiting review: queried twice is "
+    "queried once",
     "account.reminders": "a user's own settings, changed only by them",
     "admin.retry_email": "sends a failed e-mail again",
     "admin.retry_all": "sends failed e-mails again",

@@ -1,0 +1,82 @@
+"""The agency side's forms (tracker/views/agency.py): asking for a one-time code, entering
+it, and signing out. Each carries its CSRF token."""
+
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
+from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from forms.base import StripWhitespaceForm
+from forms.fields import SingleLineField
+
+
+class SendCodeForm(StripWhitespaceForm):
+    """"Send me a code": nothing but the CSRF token."""
+
+
+class CodeForm(StripWhitespaceForm):
+    """The six-digit one-time code from the second e-mail."""
+
+    code = SingleLineField(
+        "One-time code",
+        validators=[InputRequired(message="Enter the one-time code from the e-mail")],
+        description="The 6-digit code we sent to your e-mail address")
+
+
+class SignOutForm(StripWhitespaceForm):
+    """Ending the agency session."""
+
+
+TEXT_MAX = 20000
+
+
+def _text(label, called, description=None):
+    return TextAreaField(
+        label, widget=GovTextArea(), description=description,
+        validators=[Length(max=TEXT_MAX,
+                           message=f"{called} must be {TEXT_MAX} characters or fewer")])
+
+
+class ReportingForm(StripWhitespaceForm):
+    """The core reporting form's sections as free text, and bereavement support offered.
+    "Save and come back later" keeps a draft as it is; "Continue" checks it is complete."""
+
+    involvement = _text("Your agency's involvement with the child and family",
+                        "Your agency's involvement")
+    history = _text("Relevant history", "Relevant history",
+                    "What your agency knows of the child's and family's history that may be "
+                    "relevant")
+    circumstances = _text("The circumstances of the death as known to your agency",
+                          "The circumstances of the death")
+    bereavement_offered = RadioField(
+        "Was bereavement support offered to the family?",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        widget=GovRadioInput(), validators=[Optional()],
+        invalid_choice_message="Select yes or no")
+    bereavement_detail = _text("What support was offered?", "What support was offered",
+                               "Or why none was offered")
+    supplementary = _text("Supplementary form", "The supplementary form")
+    save = SubmitField("Save and come back later")
+
+    REQUIRED = {"involvement": "Enter your agency's involvement with the child and family",
+                "circumstances": "Enter the circumstances of the death as known to your agency",
+                "bereavement_offered": "Select yes if bereavement support was offered to the "
+                                       "family"}
+
+    def complete(self, supplementary_label) -> bool:
+        """Whether the answers may be sent: the required sections filled in (an error on
+        each that is not)."""
+        required = dict(self.REQUIRED)
+        if supplementary_label:
+            required["supplementary"] = f"Enter the {supplementary_label}"
+        for name, message in required.items():
+            if not self[name].data:
+                self[name].errors = [*self[name].errors, message]
+        return not self.errors
+
+
+class SubmitAnswersForm(StripWhitespaceForm):
+    """Sending the answers from the check-your-answers page."""
+
+
+ANSWER_FIELDS = ("involvement", "history", "circumstances", "bereavement_offered",
+                 "bereavement_detail", "supplementary")
