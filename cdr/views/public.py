@@ -211,8 +211,8 @@ def check(code):
 def sent(code):
     """The confirmation page, with the submission number."""
     partnership = _partnership_or_404(code)
-    reference = (session.get(SENT) or {}).get(partnership.code) \
-        if isinstance(session.get(SENT), dict) else None
+    numbers = session.get(SENT)  # {partnership code: number}: never another's
+    reference = numbers.get(partnership.code) if isinstance(numbers, dict) else None
     if not reference:
         return redirect(url_for("public_notify.start", code=code))
     return render_template("cdr/public/sent.html", partnership=partnership,
