@@ -39,6 +39,9 @@ DECLINE_REASONS = {
     "another_area": "The death belongs to another area",
     "other": "Another reason",
 }
+# A key of `answers` (never a question the form asks): set when the hidden field a robot
+# fills was filled. The submission is kept and triaged like any other, marked as such.
+SUSPECTED = "suspected_automated"
 SERIES = "PN"  # submission numbers: PN-NSP-2026-0001 (tracker.references)
 DRAFT_HOURS = 4
 
@@ -88,9 +91,14 @@ class PublicNotification(PartnershipScoped, Audited, db.Model):
     case_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("cdr_case.id", ondelete="SET NULL"), index=True)
 
+    @property
+    def suspected_automated(self) -> bool:
+        """The hidden field was filled (maybe a robot, maybe a person's autofill)."""
+        return bool((self.answers or {}).get(SUSPECTED))
+
 
 class PublicFormUse(PartnershipScoped, db.Model):
-    """One use of the public form (a draft begun or a notification sent), counted for rate
+    """One use of the public form (a draft begun), counted for rate
     limits across every web worker: by the client address's hash and by partnership."""
 
     __tablename__ = "cdr_public_form_use"

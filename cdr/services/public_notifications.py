@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from cdr.models.public import (
     NEW_CASE,
     SERIES,
     SUBMITTED,
+    SUSPECTED,
     PublicFormUse,
     PublicNotification,
 )
@@ -34,15 +36,44 @@ from tracker import mail, references
 from tracker.extensions import db
 from tracker.timeutil import utcnow
 
-# Uses of the form (a draft begun, a notification sent) allowed in RATE_WINDOW.
+# Drafts begun allowed in RATE_WINDOW (sending a finished draft is never refused).
 RATE_WINDOW = timedelta(hours=1)
 PER_CLIENT = 10
 PER_PARTNERSHIP = 60
-SUBJECT = "Your notification of a child death has been received"
+# Neutral wording: the e-mail goes to whatever address was typed.
+SUBJECT = "Your submission {reference} has been received"
 
 
 class RateLimited(Exception):
     """Too many uses of the public form from one address, or for one partnership."""
+
+
+class AlreadyTriaged(Exception):
+    """Another administrator triaged the submission first (nothing is changed)."""
+
+
+def mark_suspected(draft) -> None:
+    """The hidden field was filled: keep everything, flag it for triage (no commit)."""
+    draft.answers = {**(draft.answers or {}), SUSPECTED: ["yes"]}
+
+
+def is_suspected(submission) -> bool:
+    """Marked by a filled hidden field: kept and sent, no e-mail to the notifier."""
+    return submission.suspected_automated
+
+
+def client_key(address: str | None) -> str:
+    """What is counted for a client: an IPv6 address by its /64 (one household or
+    device's whole block), an IPv4 address whole."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def token_hash(token: str) -> str:
@@ -52,7 +83,7 @@ def token_hash(token: str) -> str:
 def client_hash(address: str | None) -> str:
     """A keyed hash of the client's address (the address itself is never stored)."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, (address or "").encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, client_key(address).encode(), hashlib.sha256).hexdigest()
 
 
 def limits(partnership) -> tuple[int, int]:
@@ -62,7 +93,7 @@ def limits(partnership) -> tuple[int, int]:
 
 
 def count_use(partnership, address) -> None:
-    """Count one use of the form, or raise RateLimited when over a limit (no commit)."""
+    """Count one draft begun, or raise RateLimited when over a limit (no commit)."""
     now = utcnow()
     since = now - current_app.config.get("PUBLIC_NOTIFY_WINDOW", RATE_WINDOW)
     hashed = client_hash(address)
@@ -105,21 +136,42 @@ def purge_expired() -> int:
     return result.rowcount
 
 
-def submit(draft: PublicNotification, form, partnership) -> PublicNotification:
-    """Send the draft: its number, the notifier's details, the e-mail (no commit)."""
+def find_sent(partnership, token: str | None) -> PublicNotification | None:
+    """The submission this token's draft became (a replayed or concurrent Send)."""
+    if not token:
+        return None
+    return db.session.scalar(sa.select(PublicNotification).where(
+        PublicNotification.token_hash == token_hash(token),
+        PublicNotification.partnership_id == partnership.id,
+        PublicNotification.status != DRAFT))
+
+
+def submit(draft: PublicNotification, form, partnership) -> PublicNotification | None:
+    """Send the draft: its number, the notifier's details, the e-mail (no commit). None
+    when it was sent already: a conditional update (`WHERE status = 'draft'`) lets only
+    one Send through (a second waits on the first's row lock, then matches nothing)."""
     now = utcnow()
+    taken = db.session.execute(
+        sa.update(PublicNotification).where(PublicNotification.id == draft.id,
+                                            PublicNotification.status == DRAFT)
+        .values(status=SUBMITTED).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        return None
     draft.reference = references.issue(PublicNotification, SERIES, partnership, now.year)
     draft.status = SUBMITTED
     draft.submitted_at = now
-    draft.token_hash = None
+    # The token's hash stays, so a replayed Send finds the number already issued.
     draft.expires_at = None
     draft.notifier_name = form.notifier_name.data
     draft.notifier_role = form.notifier_role.data
     draft.notifier_organisation = form.notifier_agency.data
     draft.notifier_email = form.notifier_email.data
+    if is_suspected(draft):
+        return draft  # no e-mail to an address a robot typed
     context = {"reference": draft.reference, "partnership_name": partnership.name}
-    # A fixed subject; the body names the submission number and the partnership only.
-    mail.queue(kind="public_notify", to_address=draft.notifier_email, subject=SUBJECT,
+    # The subject and body name the submission number and the partnership only.
+    mail.queue(kind="public_notify", to_address=draft.notifier_email,
+               subject=SUBJECT.format(reference=draft.reference),
                text_body=render_template("cdr/public/email.txt", **context),
                html_body=render_template("cdr/public/email.html", **context),
                partnership_id=partnership.id)
@@ -151,6 +203,14 @@ def queue(partnership_ids) -> list[PublicNotification]:
 
 
 def _triaged(submission, status, user):
+    """Take the submission for triage: a conditional update, so of two administrators
+    triaging at once only the first changes it (the second raises AlreadyTriaged)."""
+    taken = db.session.execute(
+        sa.update(PublicNotification).where(PublicNotification.id == submission.id,
+                                            PublicNotification.status == SUBMITTED)
+        .values(status=status).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        raise AlreadyTriaged
     submission.status = status
     submission.triaged_at = utcnow()
     submission.triaged_by_id = user.id

@@ -2,17 +2,17 @@
 account (no sign-in, no staff navigation, never current_user).
 
 Every POST carries the CSRF token (CSRFProtect). The answers live in a draft row found by
-a token in the signed session (cdr.services.public_notifications); a filled honeypot gets
-the same confirmation page with nothing stored or sent; a request over MAX_REQUEST_BYTES is
-refused before it is read; the form's uses are rate limited per address and per partnership.
+a token in the signed session (cdr.services.public_notifications); a filled honeypot marks
+the draft "suspected automated" (kept and sent like any other, no e-mail to the notifier); a
+request over MAX_REQUEST_BYTES is refused before it is read; beginning a draft is rate
+limited per address and per partnership (sending a finished one never is).
 Nothing typed here is logged.
 """
-
-import secrets
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
+from cdr.models.public import PublicNotification
 from cdr.services import public_notifications as service
 from forms.cdr.public_notification import (
     HONEYPOT,
@@ -70,20 +70,18 @@ def _rate_limited(partnership):
     return render_template("cdr/public/rate_limited.html", partnership=partnership), 429
 
 
-def _honeypot_filled() -> bool:
-    return bool(request.form.get(HONEYPOT, "").strip())
+def _note_honeypot(draft) -> None:
+    """A filled hidden field: the draft is marked (never discarded; no commit)."""
+    if request.form.get(HONEYPOT, "").strip() and not service.is_suspected(draft):
+        service.mark_suspected(draft)
 
 
-def _pretend_sent(partnership, draft=None):
-    """What a robot that filled the honeypot sees: the usual confirmation, nothing kept."""
-    if draft is not None:
-        db.session.delete(draft)
-        db.session.commit()
+def _show_sent(partnership, reference):
+    """Forget the draft's token and show its number (kept per partnership)."""
     tokens = dict(session.get(TOKENS) or {})
     tokens.pop(partnership.code, None)
     session[TOKENS] = tokens
-    session[SENT] = (f"PN-{partnership.code}-{london_today().year}-"
-                     f"{secrets.randbelow(9000) + 1000:04d}")
+    session[SENT] = {**(session.get(SENT) or {}), partnership.code: reference}
     return redirect(url_for("public_notify.sent", code=partnership.code))
 
 
@@ -137,20 +135,23 @@ def page(code, slug):
     if draft is None:
         return redirect(url_for("public_notify.start", code=code))
     if request.method == "POST":
-        if _honeypot_filled():
-            return _pretend_sent(partnership, draft)
+        _note_honeypot(draft)
         page_answers = answers_from(request.form, slug)
         form = _form(partnership, merged(draft.answers, page_answers, slug))
         form.validate()
         errors = form.page_errors(slug)
         if not errors:
+            suspected = service.is_suspected(draft)
             draft.answers = {**{name: value for name, value in
                                 merged(draft.answers, page_answers, slug).lists()}}
+            if suspected:
+                service.mark_suspected(draft)
             db.session.commit()
             if request.args.get("back") == "check" or slug == SLUGS[-1]:
                 return redirect(url_for("public_notify.check", code=code))
             return redirect(url_for("public_notify.page", code=code,
                                     slug=SLUGS[SLUGS.index(slug) + 1]))
+        db.session.commit()  # the honeypot's mark, if any
         return _render_page(partnership, slug, form, errors), 400
     form = _form(partnership, merged(draft.answers))
     return _render_page(partnership, slug, form, {})
@@ -175,30 +176,31 @@ def _summary(form, errors):
 @public_bp.route("/<code>/check", methods=["GET", "POST"])
 @public_page
 def check(code):
-    """Check your answers, then send (a use of the form, rate limited)."""
+    """Check your answers, then send (never rate limited: the draft's beginning was)."""
     partnership = _partnership_or_404(code)
     draft = _draft_or_start(partnership)
     if draft is None:
+        already = service.find_sent(partnership, _token(partnership)) \
+            if request.method == "POST" else None
+        if already is not None:  # a replayed Send: the number already issued
+            return _show_sent(partnership, already.reference)
         return redirect(url_for("public_notify.start", code=code))
     form = _form(partnership, merged(draft.answers))
     valid = form.validate()
     if request.method == "POST":
-        if _honeypot_filled():
-            return _pretend_sent(partnership, draft)
+        _note_honeypot(draft)
         if not valid:
+            db.session.commit()  # the honeypot's mark, if any
             return redirect(url_for("public_notify.page", code=code,
                                     slug=form.first_page_with_errors()))
-        try:
-            service.count_use(partnership, request.remote_addr)
-        except service.RateLimited:
-            return _rate_limited(partnership)
-        service.submit(draft, form, partnership)
+        if service.submit(draft, form, partnership) is None:
+            # Another Send of this draft went first: show the number it was given.
+            db.session.rollback()
+            return _show_sent(partnership, db.session.scalar(
+                sa.select(PublicNotification.reference).where(
+                    PublicNotification.id == draft.id)))
         db.session.commit()
-        tokens = dict(session.get(TOKENS) or {})
-        tokens.pop(partnership.code, None)
-        session[TOKENS] = tokens
-        session[SENT] = draft.reference
-        return redirect(url_for("public_notify.sent", code=code))
+        return _show_sent(partnership, draft.reference)
     return render_template("cdr/public/check.html", partnership=partnership, form=form,
                            pages=PAGES, valid=valid, first_error=form.first_page_with_errors(),
                            honeypot=HONEYPOT)
@@ -209,7 +211,8 @@ def check(code):
 def sent(code):
     """The confirmation page, with the submission number."""
     partnership = _partnership_or_404(code)
-    reference = session.get(SENT)
+    numbers = session.get(SENT)  # {partnership code: number}: never another's
+    reference = numbers.get(partnership.code) if isinstance(numbers, dict) else None
     if not reference:
         return redirect(url_for("public_notify.start", code=code))
     return render_template("cdr/public/sent.html", partnership=partnership,

@@ -26,7 +26,12 @@ TRIAGE = Permission.TRIAGE_PUBLIC_NOTIFICATIONS
 
 
 def _submission_or_404(submission_id) -> PublicNotification:
-    submission = db.session.get(PublicNotification, submission_id)
+    """The submission; on a POST locked (`FOR UPDATE` on PostgreSQL) and read afresh, so a
+    second administrator triaging at once waits, then sees it triaged (`_waiting_or_back`).
+    `service._triaged`'s conditional update is the last guard (SQLite has no row locks)."""
+    posted = request.method == "POST"
+    submission = db.session.get(PublicNotification, submission_id, with_for_update=posted,
+                                populate_existing=posted)
     if submission is None or submission.partnership_id not in visible_partnership_ids() \
             or submission.status == "draft":
         abort(404)
@@ -37,7 +42,13 @@ def _waiting_or_back(submission):
     """None while it waits for triage; else back to its page, saying it was triaged."""
     if submission.status == SUBMITTED:
         return None
-    flash("This notification has already been triaged", "info")
+    return _already_triaged(submission)
+
+
+def _already_triaged(submission):
+    db.session.rollback()
+    flash("This notification has already been triaged by another administrator: "
+          "nothing was changed", "info")
     return redirect(url_for("cdr.public_submission", submission_id=submission.id))
 
 
@@ -117,8 +128,12 @@ def public_open_case(submission_id):
                 def mark(case):
                     service.opened_case(submission, case, current_user)
                     submissions.made(url_for("cdr.case", case_id=case.id))
-                case = notify_service.notify_and_commit(data, partnership, current_user,
-                                                        today, before_commit=mark)
+                try:
+                    case = notify_service.notify_and_commit(data, partnership, current_user,
+                                                            today, before_commit=mark)
+                except service.AlreadyTriaged:
+                    submissions.release()
+                    return _already_triaged(submission)
                 flash(f"Notification recorded: the case reference is {case.reference}",
                       "success")
                 return redirect(url_for("cdr.case", case_id=case.id))
@@ -155,7 +170,10 @@ def public_add_to_case(submission_id):
         notify_service.record_further(case, data, london_today())
     except notify_service.OutOfScope:
         abort(409)
-    service.added_to_case(submission, case, current_user)
+    try:
+        service.added_to_case(submission, case, current_user)
+    except service.AlreadyTriaged:
+        return _already_triaged(submission)
     db.session.commit()
     flash(f"Recorded as a further notification on {case.reference}", "success")
     return redirect(url_for("cdr.case", case_id=case.id))
@@ -175,8 +193,11 @@ def public_decline(submission_id):
     if form.validate_on_submit():
         forward_to = db.session.get(Partnership, int(form.forward_to.data)) \
             if form.forward_to.data else None
-        service.decline(submission, current_user, form.reason.data, form.where.data,
-                        forward_to)
+        try:
+            service.decline(submission, current_user, form.reason.data, form.where.data,
+                            forward_to)
+        except service.AlreadyTriaged:
+            return _already_triaged(submission)
         db.session.commit()
         flash(f"{submission.reference} forwarded to {forward_to.name}" if forward_to
               else f"{submission.reference} declined", "success")

@@ -39,8 +39,9 @@ ASKED = frozenset(name for _slug, _title, fields in PAGES for name in fields)
 STAFF_ONLY = ("partnership", "received_on", "source", "further_of", "flags",
               "notifier_contact", "submission_key")
 # The honeypot: a field people never see or fill (hidden by CSS and from assistive
-# technology); a filled one means a robot.
-HONEYPOT = "website"
+# technology), named so no browser's autofill targets it; a filled one suggests a robot,
+# but the submission is still kept and sent (marked for triage): it may be a person.
+HONEYPOT = "leave_this_empty_3"
 # The most a whole posted page may hold, in bytes (the longest answer is 10,000 characters).
 MAX_REQUEST_BYTES = 64 * 1024
 

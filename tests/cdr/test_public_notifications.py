@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase
 from cdr.models.public import DRAFT, SUBMITTED, PublicFormUse, PublicNotification
+from forms.cdr.public_notification import HONEYPOT
 from tests.conftest import csrf_token_from, page
 from tracker import mail
 from tracker.extensions import db
@@ -140,13 +141,53 @@ def test_a_partnership_not_taking_notifications_is_not_found(client, partnership
     assert "Northshire" not in client.get("/notify/").get_data(as_text=True)
 
 
-def test_a_filled_honeypot_looks_sent_but_nothing_is_kept_or_sent(client, taking):
-    fill_in(client)
-    response = post(client, f"{START}/check", {"website": "http://spam.example"})
+def test_the_hidden_field_is_one_autofill_never_fills(client, taking):
+    begin(client)
+    html = page(client.get(f"{START}/child"))
+    field = html.find("input", attrs={"name": HONEYPOT})
+    assert field is not None and field["name"] not in ("website", "url", "email", "name")
+    assert field["autocomplete"] == "off" and field["tabindex"] == "-1"
+    assert field.find_parent(attrs={"aria-hidden": "true"}) is not None
+    assert "Leave this empty" in html.find("label", attrs={"for": field["id"]}).get_text()
+
+
+def test_a_filled_hidden_field_keeps_the_notification_marked_for_triage(
+        client, cdop_client, taking):
+    """Autofill (or a robot) filling the hidden field never loses a real notification: it
+    is stored and sent with its real number, marked, and no e-mail goes to the notifier."""
+    begin(client)
+    response = post(client, f"{START}/child", {**CHILD, HONEYPOT: "Ada"})
+    assert response.status_code == 302
+    for slug, data in ANSWERS[1:]:
+        assert post(client, f"{START}/{slug}", data).status_code == 302
+    response = send(client)
     assert response.headers["Location"].endswith(f"{START}/sent")
-    assert "submission number" in client.get(f"{START}/sent").get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 0
+    row = db.session.scalar(sa.select(PublicNotification))
+    assert row.status == SUBMITTED and row.reference == "PN-NSP-2026-0001"
+    assert row.suspected_automated
+    assert row.answers["given_names"] == ["Zebedee"]
+    assert "PN-NSP-2026-0001" in client.get(f"{START}/sent").get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(mail.OutboundEmail)) == 0
+    queue = page(cdop_client.get("/child-deaths/public-notifications"))
+    assert "Suspected automated" in queue.get_text(" ", strip=True)
+    submission = page(cdop_client.get(triage_url(row))).get_text(" ", strip=True)
+    assert "Suspected automated" in submission
+
+
+def test_a_hidden_field_filled_only_at_send_is_kept_and_marked(client, taking):
+    fill_in(client)
+    response = post(client, f"{START}/check", {HONEYPOT: "http://spam.example"})
+    assert response.headers["Location"].endswith(f"{START}/sent")
+    row = db.session.scalar(sa.select(PublicNotification))
+    assert row.status == SUBMITTED and row.suspected_automated
+    assert row.reference in client.get(f"{START}/sent").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(mail.OutboundEmail)) == 0
+
+
+def test_an_unmarked_notification_is_not_shown_as_suspected(cdop_client, sent_notification):
+    assert not sent_notification.suspected_automated
+    queue = cdop_client.get("/child-deaths/public-notifications").get_data(as_text=True)
+    assert sent_notification.reference in queue and "Suspected automated" not in queue
 
 
 def test_an_oversized_request_is_refused(client, taking):
@@ -451,7 +492,128 @@ def test_the_confirmation_goes_over_smtp(client, taking, smtp_server):
     send(client)
     assert mail.send_due() == (1, 0)
     [message] = smtp_server.messages
-    assert message["Subject"] == "Your notification of a child death has been received"
+    assert message["Subject"] == "Your submission PN-NSP-2026-0001 has been received"
     assert message["To"] == "ada.practitioner@example.nhs.uk"
     body = message.get_body(("plain",)).get_content()
     assert "PN-NSP-2026-0001" in body and "Zebedee" not in body
+
+
+# --- Review of this session's form: sends, limits and triage that race ----------------------
+
+
+def test_the_confirmation_email_is_neutral_about_what_was_sent(client, taking):
+    """It goes to whatever address was typed: it names the submission and partnership."""
+    fill_in(client)
+    send(client)
+    email = db.session.scalar(sa.select(mail.OutboundEmail))
+    assert email.subject == "Your submission PN-NSP-2026-0001 has been received"
+    assert ("Your submission PN-NSP-2026-0001 has been received by Northshire"
+            in email.text_body)
+    for words in ("child death", "death", "CDOP"):
+        assert words not in email.subject + email.text_body + email.html_body
+
+
+def test_a_finished_form_is_never_refused_at_send(app, client, taking):
+    app.config["PUBLIC_NOTIFY_PER_PARTNERSHIP"] = 1
+    app.config["PUBLIC_NOTIFY_PER_CLIENT"] = 1
+    fill_in(client)
+    assert begin(app.test_client()).status_code == 429  # the limit is reached
+    response = send(client)
+    assert response.headers["Location"].endswith(f"{START}/sent")
+    assert db.session.scalar(sa.select(PublicNotification.status)) == SUBMITTED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicFormUse)) == 1
+
+
+def _begin_from(app, address):
+    fresh = app.test_client()
+    html = fresh.get(START).get_data(as_text=True)
+    return fresh.post(f"{START}/begin", data={"csrf_token": csrf_token_from(html)},
+                      environ_base={"REMOTE_ADDR": address})
+
+
+def test_an_ipv6_client_is_counted_by_its_64(app, client, taking):
+    """One device can take any address of its /64: rotating them does not escape the limit."""
+    app.config["PUBLIC_NOTIFY_PER_CLIENT"] = 1
+    assert _begin_from(app, "2001:db8:1:2::1").status_code == 302
+    assert _begin_from(app, "2001:db8:1:2:abcd::9").status_code == 429
+    assert _begin_from(app, "2001:db8:1:3::1").status_code == 302
+    assert _begin_from(app, "192.0.2.7").status_code == 302
+    assert _begin_from(app, "192.0.2.8").status_code == 302
+
+
+def test_a_send_replayed_after_it_went_shows_the_same_number(client, taking):
+    fill_in(client)
+    before = client.get_cookie("session").value
+    send(client)
+    client.set_cookie("session", before)  # the same Send again (back button, double click)
+    response = send(client)
+    assert response.headers["Location"].endswith(f"{START}/sent")
+    assert "PN-NSP-2026-0001" in client.get(f"{START}/sent").get_data(as_text=True)
+    assert db.session.scalars(sa.select(PublicNotification.reference)).all() == [
+        "PN-NSP-2026-0001"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(mail.OutboundEmail)) == 1
+
+
+def test_two_sends_of_one_draft_at_once_issue_one_number(client, taking, monkeypatch):
+    """The second Send read the draft before the first committed: it changes nothing and
+    shows the number the first was given."""
+    from cdr.services import public_notifications as service
+
+    fill_in(client)
+    seen = {}
+    real = service.find_draft
+
+    def read_before_the_other_committed(partnership, token):
+        found = real(partnership, token)
+        return seen.setdefault("draft", found) if found is not None else seen.get("draft")
+
+    monkeypatch.setattr(service, "find_draft", read_before_the_other_committed)
+    send(client)
+    response = send(client)
+    assert response.headers["Location"].endswith(f"{START}/sent")
+    assert "PN-NSP-2026-0001" in client.get(f"{START}/sent").get_data(as_text=True)
+    assert db.session.scalars(sa.select(PublicNotification.reference)).all() == [
+        "PN-NSP-2026-0001"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(mail.OutboundEmail)) == 1
+
+
+def test_one_partnerships_confirmation_never_shows_on_anothers(client, taking,
+                                                              other_partnership):
+    other_partnership.takes_public_notifications = True
+    db.session.commit()
+    fill_in(client)
+    send(client)
+    assert "PN-NSP-2026-0001" in client.get(f"{START}/sent").get_data(as_text=True)
+    response = client.get("/notify/SVP/sent")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/notify/SVP")
+
+
+def test_two_administrators_triaging_at_once_change_it_once(app, cdop_client, partnership,
+                                                           sent_notification,
+                                                           other_partnership, monkeypatch):
+    """The second read the submission as waiting before the first committed: it gets a
+    message, never a second forwarded copy (nor a forward of an opened case)."""
+    from cdr.views import public_triage
+    from tests.conftest import sign_in, submit
+    from tests.factories import make_user
+    from tracker.roles import Role
+
+    second = app.test_client()
+    sign_in(second, make_user(Role.CDOP_ADMIN, [partnership]).email)
+    forward = {"reason": "another_area", "forward_to": str(other_partnership.id)}
+    assert submit(cdop_client, triage_url(sent_notification, "/decline"),
+                  forward).status_code == 302
+    monkeypatch.setattr(public_triage, "_waiting_or_back", lambda _submission: None)
+    response = submit(second, triage_url(sent_notification, "/decline"),
+                      {"reason": "other", "where": "Elsewhere"})
+    assert response.headers["Location"].endswith(triage_url(sent_notification))
+    assert "already been triaged" in second.get(response.headers["Location"]).get_data(
+        as_text=True)
+    db.session.refresh(sent_notification)
+    assert sent_notification.status == "forwarded"
+    assert sent_notification.decline_reason == "another_area"
+    assert submit(second, triage_url(sent_notification, "/decline"),
+                  forward).status_code == 302
+    copies = db.session.scalar(sa.select(sa.func.count()).select_from(
+        PublicNotification).where(PublicNotification.forwarded_from_id.is_not(None)))
+    assert copies == 1
