@@ -245,11 +245,16 @@ def duplicate_groups(partnership_id: int, page: int = 1,
                          .where(others.partnership_id == partnership_id,
                                 others.cdr_case_id == sa.func.min(incident.cdr_case_id))
                          .scalar_subquery())
+    # Off the partial indexes of the rows whose key is shared: once ANALYZE has run, SQLite
+    # (an empty partial index has no statistics) read every incident of the partnership off
+    # ix_serious_incident_partnership_child instead (22 ms at 100,000 cases).
     case_groups = duplicates.shared(
-        incidents.where(incident.cdr_case_id.is_not(None), duplicates.repeated(incident.same_case)),
+        incidents.where(incident.cdr_case_id.is_not(None), duplicates.repeated(incident.same_case))
+        .with_hint(incident, "INDEXED BY ix_serious_incident_case_shared", "sqlite"),
         same_case, page, size)
     child_groups = duplicates.shared(
-        incidents.where(same_child[0].is_not(None), duplicates.repeated(incident.same_child)),
+        incidents.where(same_child[0].is_not(None), duplicates.repeated(incident.same_child))
+        .with_hint(incident, "INDEXED BY ix_serious_incident_child_shared", "sqlite"),
         same_child, page, size,
         # Not every incident of one child death case (that group is listed already).
         sa.not_(sa.and_(sa.func.count(incident.cdr_case_id) == sa.func.count(),

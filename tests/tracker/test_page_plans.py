@@ -106,3 +106,4 @@ def test_a_doctors_overdue_cases_are_chosen_from_the_index(cdop_client, partners
         # Only the page's cases are read whole, each by its id.
         assert all("COVERING INDEX" in line or "INTEGER PRIMARY KEY" in line
                    for line in _reads(plan, "cdr_case"))
+
