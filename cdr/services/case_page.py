@@ -97,9 +97,10 @@ def load(case, today: date) -> CasePage:
     """The case page's data."""
     counts = _counts(case)
     deadline_rows = case_deadlines(case, today)
+    identity = identity_of(case)
     return CasePage(
         case=case,
-        identity=identity_of(case),
+        identity=identity,
         deadlines=deadline_rows,
         tasks=stages.tasks(case, **counts),
         timeline=timeline.entries(case),
@@ -107,7 +108,7 @@ def load(case, today: date) -> CasePage:
         requests=agency_requests.case_requests(case, deadline_rows),
         meetings=rr_meetings.section(case, deadline_rows),
         panel=panel.case_section(case, today),
-        notifications=case_notifications.section(case),
+        notifications=case_notifications.section(case, identity),
         owner=name_of(case.owner_id),
         family=family.section(case),
         ncmd=ncmd.section(case),

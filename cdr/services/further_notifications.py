@@ -217,14 +217,16 @@ class Further(NamedTuple):
     differences: list[Difference]
 
 
-def of_section(case, notifications) -> list[Further]:
+def of_section(case, notifications, identity=None) -> list[Further]:
     """The further notifications among `notifications` with their answers and differences
-    (one query for the child's record, only when there is a further notification)."""
+    (`identity`: the child's record when the caller has read it; else one query, only when
+    there is a further notification)."""
     further = [n for n in notifications if n.further and n.answers]
     if not further:
         return []
-    identity = db.session.scalar(db.select(ChildIdentity)
-                                 .where(ChildIdentity.case_id == case.id))
+    if identity is None:
+        identity = db.session.scalar(db.select(ChildIdentity)
+                                     .where(ChildIdentity.case_id == case.id))
     return [Further(n, answers(n), differences(case, identity, n)) for n in further]
 
 

@@ -424,8 +424,10 @@ class Section(NamedTuple):
     further: list = ()
 
 
-def section(case) -> Section:
-    """The notifications received and the transfers of a case (two queries)."""
+def section(case, identity=None) -> Section:
+    """The notifications received and the transfers of a case (two queries; `identity`, the
+    child's record the case page has already read, spares a further notification's
+    comparison a query of its own)."""
     notifications = db.session.scalars(
         sa.select(CaseNotification).where(CaseNotification.case_id == case.id)
         .order_by(CaseNotification.received_on, CaseNotification.id)
@@ -442,4 +444,4 @@ def section(case) -> Section:
     from cdr.services import further_notifications
     return Section(notifications, [TransferRow(*row) for row in rows],
                    agencies=agencies.of_case(case),
-                   further=further_notifications.of_section(case, notifications))
+                   further=further_notifications.of_section(case, notifications, identity))

@@ -109,3 +109,23 @@ def test_a_resolved_difference_no_longer_shows(cdop_client, call):
 
     assert page.html.select_one(".further-differences") is None
     assert "Meningitis" in page.html.select_one(".further-answers").get_text(" ", strip=True)
+
+
+def test_the_case_page_costs_the_same_queries_with_a_further_notification(cdop_client,
+                                                                          partnership):
+    from tests.cdr.factories import make_case
+    from tests.tracker.test_audit import count_queries
+
+    def queries(case):
+        cdop_client.get(f"/child-deaths/{case.id}")  # the first view writes its audit row
+        with count_queries() as statements:
+            assert cdop_client.get(f"/child-deaths/{case.id}").status_code == 200
+        return len(statements)
+
+    plain, notified_twice = make_case(partnership), make_case(partnership)
+    db.session.add(CaseNotification(
+        case_id=notified_twice.id, partnership_id=partnership.id, received_on=date(2025, 3, 3),
+        source="practitioner", further=True, answers={"ethnicity": "not_stated"}))
+    db.session.commit()
+
+    assert queries(notified_twice) == queries(plain)
