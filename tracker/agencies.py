@@ -109,11 +109,13 @@ class Refused(Exception):
 
 
 def agencies_of(partnership_ids) -> list[DirectoryAgency]:
-    """The agencies of these partnerships with their contacts, by name: two queries."""
+    """The agencies of these partnerships with their contacts, by name: one query, however
+    many agencies (none included: a second query for the contacts ran only when there
+    were agencies)."""
     return list(db.session.scalars(
         sa.select(DirectoryAgency).where(DirectoryAgency.partnership_id.in_(partnership_ids))
-        .options(so.selectinload(DirectoryAgency.contacts))
-        .order_by(DirectoryAgency.name_key, DirectoryAgency.id)))
+        .options(so.joinedload(DirectoryAgency.contacts))
+        .order_by(DirectoryAgency.name_key, DirectoryAgency.id)).unique())
 
 
 def contacts_of(agency) -> list[AgencyContact]:

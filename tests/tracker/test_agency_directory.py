@@ -199,3 +199,19 @@ def test_an_import_into_one_partnership_ignores_another_partnerships_directory(
     assert confirm(client, "agencies", preview).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyContact).where(
         AgencyContact.partnership_id == partnership.id)) == 1
+
+
+def test_the_directory_costs_the_same_queries_empty_or_full(call, cdop_client):
+    from tests.tracker.test_audit import count_queries
+
+    def queries():
+        with count_queries() as statements:
+            assert cdop_client.get("/agencies/").status_code == 200
+        return len(statements)
+
+    queries()
+    empty = queries()
+    for name in ("Northshire Police", "Hill Surgery", "Northshire School"):
+        _add_agency(call, cdop_client, name=name)
+    _add_contact(call, cdop_client, _agencies()[0])
+    assert queries() == empty
