@@ -16,12 +16,23 @@ from tracker.roles import Permission
 DOMAIN_PACKAGES = ("cdr", "reviews")
 
 
+# Tables a domain defines that hold no case data, and why.
+NOT_CASE_DATA = {
+    # The public notification form's rate limit: a keyed hash of the client's address and a
+    # time, counted across web workers. Auditing each use would write an audit row for every
+    # anonymous visitor's form.
+    "PublicFormUse",
+}
+
+
 def _case_data_models():
-    """Every mapped model defined in a domain package: all of them hold case data."""
+    """Every mapped model defined in a domain package: all of them hold case data, but for
+    NOT_CASE_DATA."""
     return [
         mapper.class_
         for mapper in db.Model.registry.mappers
         if mapper.class_.__module__.split(".")[0] in DOMAIN_PACKAGES
+        and mapper.class_.__name__ not in NOT_CASE_DATA
     ]
 
 
