@@ -20,7 +20,7 @@ Wrong codes count towards the sign-in lockout (tracker.auth).
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pyotp
 import segno
@@ -110,7 +110,8 @@ def _matching_step(secret, code, now):
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
-    now_step = totp.timecode(now)
+    # The app's times are naive UTC; pyotp would read a naive datetime as local time.
+    now_step = totp.timecode(now.replace(tzinfo=UTC) if now.tzinfo is None else now)
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
