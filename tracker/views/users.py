@@ -10,8 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
-from tracker import users as service
 from tracker import two_factor, versioning
+from tracker import users as service
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission, Role
