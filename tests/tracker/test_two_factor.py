@@ -333,3 +333,19 @@ def test_the_secret_is_in_no_audit_row(app, enrolled, still):
     text = " ".join(f"{r.detail} {r.changes} {r.object_label}" for r in rows)
     assert secret not in text
     assert not any(code in text or code.replace("-", "") in text for code in codes)
+
+
+def test_required_in_production_and_optional_for_development_and_tests(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.delenv("TWO_FACTOR_REQUIRED", raising=False)
+    fresh = importlib.reload(config)
+    try:
+        assert fresh.ProductionConfig.TWO_FACTOR_REQUIRED is True
+        assert fresh.DevelopmentConfig.TWO_FACTOR_REQUIRED is False
+        assert fresh.TestConfig.TWO_FACTOR_REQUIRED is False
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)
