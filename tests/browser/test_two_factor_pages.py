@@ -56,7 +56,10 @@ def test_set_up_page_then_code_page(page, live_server, required):
     assert_no_axe_violations(page)
     page.get_by_role("link", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work today")
+    assert_page_healthy(page)  # loaded whole (fonts too) before it is left
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert_page_healthy(page)
 
     sign_in(page, user.email, user.password)
     expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -67,3 +70,4 @@ def test_set_up_page_then_code_page(page, live_server, required):
     page.get_by_label("Code from your authenticator app").fill(_code(secret, 30))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your work today")
+    assert_page_healthy(page)
