@@ -349,3 +349,22 @@ def test_required_in_production_and_optional_for_development_and_tests(monkeypat
     finally:
         monkeypatch.undo()
         importlib.reload(config)
+
+
+def test_the_command_line_resets_the_only_administrators_second_factor(app, runner, partnership):
+    admin = make_user(Role.SYSTEM_ADMIN, [partnership])
+    db.session.add(SecondFactor(user_id=admin.id, secret=pyotp.random_base32(),
+                                confirmed_at=START.replace(tzinfo=None)))
+    db.session.commit()
+    result = runner.invoke(args=["users", "reset-two-factor", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert "has been reset" in result.output
+    assert db.session.get(SecondFactor, admin.id) is None
+    email = db.session.scalars(sa.select(OutboundEmail)).one()
+    assert email.to_address == admin.email and "/sign-in" in email.text_body
+    assert len(actions(admin, Action.TWO_FACTOR_RESET)) == 0  # done by "System", about them
+    assert db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == Action.TWO_FACTOR_RESET.value)).one().object_id == str(admin.id)
+    again = runner.invoke(args=["users", "reset-two-factor", admin.email])
+    assert "nothing to reset" in again.output
+    assert runner.invoke(args=["users", "reset-two-factor", "nobody@example.org"]).exit_code == 1
