@@ -59,6 +59,11 @@ class Config:
     # Login lockout: this many failures in a row locks the account for the given minutes.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+    # Two-factor sign-in (tracker.two_factor): required of every account unless turned off
+    # (development and the test suite turn it off; a user who has set it up is still asked
+    # for a code). A password accepted waits this many minutes for the code.
+    TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", True)
+    TWO_FACTOR_PENDING_MINUTES = int(os.environ.get("TWO_FACTOR_PENDING_MINUTES", "5"))
 
     # The largest request body: a huge form is refused (413) before it is parsed. Spreadsheet
     # imports are the largest uploads the tracker takes.
@@ -133,6 +138,8 @@ class DevelopmentConfig(Config):
 
     DEBUG = _bool("FLASK_DEBUG", False)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # The demo's users sign in with a password alone unless this is set.
+    TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", False)
     REMEMBER_COOKIE_SECURE = False
 
 
@@ -148,6 +155,8 @@ class TestConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     # Argon2 at production cost would make each login in the suite take ~50 ms; tests use less.
     PASSWORD_HASH_FAST = True
+    # Tests of two-factor sign-in turn it on (tests/tracker/test_two_factor.py).
+    TWO_FACTOR_REQUIRED = False
 
 
 class ProductionConfig(Config):

@@ -1,7 +1,7 @@
 """Sign-in and password forms."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from forms.base import StripWhitespaceForm
@@ -71,3 +71,34 @@ class ChangePasswordForm(StripWhitespaceForm):
                                      full_name=self._full_name)
         if problems:
             raise ValidationError(problems[0])
+
+
+class CodeForm(StripWhitespaceForm):
+    """A code from an authenticator app: on signing in, and to confirm setting one up."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="The 6-digit code the app shows for this service",
+        validators=[
+            DataRequired(message="Enter the 6-digit code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(StripWhitespaceForm):
+    """One of the recovery codes given when two-factor sign-in was set up."""
+
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        description="One of the 10 codes you were given when you set up two-factor sign-in, "
+        "for example abcde-fghjk. Each code works once.",
+        validators=[
+            DataRequired(message="Enter a recovery code"),
+            Length(max=40, message="Enter a recovery code as it was given to you"),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

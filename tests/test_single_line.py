@@ -28,6 +28,8 @@ from tracker.text import file_name, has_control, one_line
 # into another type (a time, an amount, an NHS number, a postcode).
 NOT_STORED_AS_TYPED = {
     ("forms.audit", "AuditFilterForm", "record_id"),
+    ("forms.auth", "CodeForm", "code"),  # a one-time code, checked, never stored
+    ("forms.auth", "RecoveryCodeForm", "code"),  # compared with a stored hash
     ("forms.audit", "AuditFilterForm", "record_text"),
     ("forms.cdr.cases", "CaseFilterForm", "q"),
     ("forms.cdr.meetings", "MeetingForm", "starts_at"),

@@ -155,6 +155,7 @@ def register_extensions(app):
         searches,
         submissions,
         timeline,
+        two_factor,
     )
     from tracker.compliance_tally import DeadlineTally  # noqa: F401
     from tracker.reminders import models as reminder_models  # noqa: F401
@@ -363,6 +364,7 @@ def register_request_hooks(app):
 
     app.before_request(security.require_login)
     app.before_request(security.enforce_idle_timeout)
+    app.before_request(security.require_second_factor)
     app.after_request(security.set_security_headers)
 
     @app.teardown_appcontext

@@ -39,6 +39,10 @@ class Action(enum.StrEnum):
     # An agency contact's one-time code: sent, and a wrong one entered.
     CODE_SENT = "code_sent"
     WRONG_CODE = "wrong_code"
+    # Two-factor sign-in (tracker.two_factor); a wrong code is WRONG_CODE.
+    TWO_FACTOR_SET_UP = "two_factor_set_up"
+    TWO_FACTOR_RESET = "two_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
     @property
     def label(self):

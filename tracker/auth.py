@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, g
 
-from tracker import audit
+from tracker import audit, two_factor
 from tracker.extensions import db
 from tracker.models import User
 from tracker.passwords import hash_password, verify_password
@@ -23,6 +23,8 @@ from tracker.timeutil import utcnow
 LOCKED = "locked"
 BAD = "bad"
 OK = "ok"
+# The password was right; the sign-in waits for the second factor (complete_second_factor).
+SECOND_FACTOR = "second_factor"
 
 
 def authenticate(email, password, now=None):
@@ -38,12 +40,58 @@ def authenticate(email, password, now=None):
     g.audit_actor = user  # changes to the account during sign-in are theirs, not "System"
     if not (right and user.active):
         return (LOCKED if _register_failure(user, now) else BAD), user
+    if two_factor.is_set_up(user):
+        # The failure count is cleared only once the code is right too, so wrong codes
+        # count towards the lockout however often the password is entered again.
+        if _is_locked(user, now):
+            _record_locked_out(user)
+            return LOCKED, user
+        return SECOND_FACTOR, user
     if not _sign_in_if_unlocked(user, now):
         _record_locked_out(user)
         return LOCKED, user
     audit.record(audit.Action.LOGIN, user=user, object_type="User", object_id=user.id,
                  object_label=user.email)
     return OK, user
+
+
+def complete_second_factor(user, code, now=None, *, recovery=False):
+    """The second step of signing in: an authenticator code (or, with `recovery`, a recovery
+    code) for a user whose password was right. Returns OK, BAD or LOCKED; records the audit
+    rows, no commit. A wrong code counts towards the lockout as a wrong password does."""
+    now = now or utcnow()
+    g.audit_actor = user
+    if _is_locked(user, now):
+        _record_locked_out(user)
+        return LOCKED
+    if recovery:
+        right = two_factor.use_recovery_code(user, code, now)
+    else:
+        right = two_factor.check_code(user, code, now)
+    if not (right and user.active):
+        what = "Wrong recovery code" if recovery else "Wrong or reused authenticator code"
+        return LOCKED if register_wrong_code(user, now, what=what) else BAD
+    if not _sign_in_if_unlocked(user, now):
+        _record_locked_out(user)
+        return LOCKED
+    if recovery:
+        audit.record(audit.Action.RECOVERY_CODE_USED, user=user, object_type="User",
+                     object_id=user.id, object_label=user.email,
+                     detail=f"{two_factor.recovery_codes_left(user)} recovery codes left")
+    audit.record(audit.Action.LOGIN, user=user, object_type="User", object_id=user.id,
+                 object_label=user.email, detail="With two-factor sign-in")
+    return OK
+
+
+def register_wrong_code(user, now=None, *, what="Wrong authenticator code"):
+    """Count a wrong second-factor code (sign-in or set-up); True if the account is now
+    locked."""
+    return _register_failure(user, now or utcnow(), action=audit.Action.WRONG_CODE, what=what)
+
+
+def _is_locked(user, now):
+    _reload_lockout_columns(user)
+    return user.locked_until is not None and user.locked_until > now
 
 
 def _sign_in_if_unlocked(user, now):
@@ -62,7 +110,7 @@ def _sign_in_if_unlocked(user, now):
     return True
 
 
-def _register_failure(user, now):
+def _register_failure(user, now, *, action=audit.Action.FAILED_LOGIN, what="Wrong password"):
     """Count a failed attempt, locking the account at the limit; True if it is now locked.
 
     One UPDATE both counts and locks, and only while the account is unlocked: an attempt on a
@@ -87,8 +135,8 @@ def _register_failure(user, now):
         _record_locked_out(user)
         return True
     just_locked = counted.locked_until is not None and counted.locked_until > now
-    detail = "Wrong password" if user.active else "Account deactivated"
-    audit.record(audit.Action.FAILED_LOGIN, user=user, object_type="User", object_id=user.id,
+    detail = what if user.active else "Account deactivated"
+    audit.record(action, user=user, object_type="User", object_id=user.id,
                  object_label=user.email,
                  detail=detail + ("; account locked" if just_locked else ""))
     return just_locked

@@ -52,6 +52,26 @@ def create_user(email, full_name, role, partnerships, password):
     click.echo(f"Created {email} ({Role(role).label}).")
 
 
+@users_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email):
+    """Remove a user's second factor (a lost phone), e.g. the only system administrator's:
+    they are signed out, told by e-mail and set it up again at their next sign-in."""
+    from flask import current_app
+
+    from tracker import users as service
+
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.ClickException(f"No user has the email {email}.")
+    # url_for (the e-mail's sign-in link) needs a request: one from BASE_URL.
+    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+        reset = service.reset_two_factor(user)
+    db.session.commit()
+    click.echo(f"The two-factor sign-in of {user.email} has been reset." if reset
+               else f"{user.email} has not set up two-factor sign-in: nothing to reset.")
+
+
 @users_cli.command("set-role")
 @click.argument("email")
 @click.argument("role", type=ROLE_CHOICE)

@@ -18,7 +18,11 @@ CSP = (
 
 # Pages that work without signing in.
 PUBLIC_ENDPOINTS = {
-    "auth.login", "static", "govuk_assets.static", "govuk_fonts.static", "main.healthcheck",
+    "auth.login",
+    # The second step of signing in (a code, or a recovery code): the password was right, the
+    # session is not signed in yet (tracker/views/auth.py checks the half-signed state).
+    "auth.second_factor", "auth.recovery_code",
+    "static", "govuk_assets.static", "govuk_fonts.static", "main.healthcheck",
     # The agency side: a personal link, its one-time code and the agency session
     # (tracker/views/agency.py), which checks each itself.
     "agency.open_link", "agency.enter_code", "agency.request_page", "agency.sign_out",
@@ -111,7 +115,38 @@ def permission_required(permission):
 
 
 # Pages any signed-in user may open, whatever their role (they need no permission).
-SIGNED_IN_ENDPOINTS = {"main.home", "auth.logout", "auth.change_password"}
+SIGNED_IN_ENDPOINTS = {"main.home", "auth.logout", "auth.change_password",
+                       "auth.two_factor_setup"}
+
+# Set in the session once its user has passed the second factor (or just set it up).
+SECOND_FACTOR_PASSED = "second_factor_passed"
+# What a signed-in user without a second factor may open while TWO_FACTOR_REQUIRED is on.
+BEFORE_SECOND_FACTOR_ENDPOINTS = {"auth.two_factor_setup", "auth.logout"}
+
+
+def require_second_factor():
+    """With TWO_FACTOR_REQUIRED, a session that has not passed a second factor may only set
+    one up (or sign out): every other page takes its user to the set-up page.
+
+    A session signed in with a password alone whose user has a second factor (one begun
+    before the setting was turned on) is ended: its user signs in again with a code.
+    """
+    if not current_app.config.get("TWO_FACTOR_REQUIRED") or not current_user.is_authenticated:
+        return None
+    endpoint = request.endpoint
+    if endpoint is None or session.get(SECOND_FACTOR_PASSED) or is_public_endpoint(endpoint):
+        return None
+    from tracker import two_factor
+
+    if two_factor.is_set_up(current_user):
+        logout_user()
+        session.clear()
+        flash("Sign in again with your password and a code from your authenticator app.",
+              "info")
+        return redirect(url_for("auth.login"))
+    if endpoint in BEFORE_SECOND_FACTOR_ENDPOINTS:
+        return None
+    return redirect(url_for("auth.two_factor_setup"))
 
 
 def visible_partnership_ids():

@@ -7,9 +7,10 @@ changes to it are recorded here explicitly.
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort
+from flask import abort, current_app, url_for
+from markupsafe import escape
 
-from tracker import audit
+from tracker import audit, mail, two_factor
 from tracker.extensions import db
 from tracker.models import Partnership, User, user_partnership
 from tracker.passwords import hash_password
@@ -199,6 +200,35 @@ def reset_password(user, password):
     user.failed_logins = 0
     user.locked_until = None
     audit.record(audit.Action.PASSWORD_CHANGE, user, detail="Reset by a system administrator")
+
+
+def reset_two_factor(user, now=None):
+    """Remove a user's second factor and recovery codes (a system administrator's reset), sign
+    them out everywhere and tell them by e-mail; they set it up again at their next sign-in.
+    False (and nothing done) when they had none. Not committed."""
+    if not two_factor.remove(user):
+        return False
+    user.session_version += 1
+    audit.record(audit.Action.TWO_FACTOR_RESET, user,
+                 detail="Two-factor sign-in reset by a system administrator")
+    service = current_app.config["SERVICE_NAME"]
+    sign_in = mail.absolute_url(url_for("auth.login"))
+    lines = [
+        f"A system administrator has reset the two-factor sign-in of your account on the "
+        f"{service}, and you have been signed out.",
+        "The next time you sign in, you will be asked to set it up again with your "
+        "authenticator app. Your old recovery codes no longer work.",
+        "If you did not ask for this, tell your system administrator or your IT security "
+        "team now.",
+    ]
+    mail.queue(
+        kind="second_factor", to_address=user.email, recipient_id=user.id,
+        subject=f"{service}: your two-factor sign-in was reset",
+        text_body="\n\n".join([*lines, f"Sign in: {sign_in}"]) + "\n",
+        html_body="".join(f"<p>{escape(line)}</p>" for line in lines)
+        + f'<p><a href="{escape(sign_in)}">Sign in</a></p>',
+        now=now)
+    return True
 
 
 def _partnerships(ids):

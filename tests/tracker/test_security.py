@@ -141,7 +141,10 @@ def test_every_page_except_sign_in_and_assets_needs_signing_in(app, client):
 def test_the_public_endpoints_are_only_sign_in_assets_the_health_check_and_agency_side():
     # The agency side checks a personal link, its one-time code and the agency session
     # itself: tests/tracker/test_agency_access.py.
-    public = {"auth.login", "static", "govuk_assets.static", "govuk_fonts.static",
+    # The second step of signing in checks the half-signed state itself:
+    # tests/tracker/test_two_factor.py.
+    public = {"auth.login", "auth.second_factor", "auth.recovery_code",
+              "static", "govuk_assets.static", "govuk_fonts.static",
               "main.healthcheck", "agency.open_link", "agency.enter_code",
               "agency.request_page", "agency.sign_out", "agency.signed_out",
               "agency.reporting_form", "agency.check_answers", "agency.sent"}

@@ -41,6 +41,10 @@ NOT_EDITS = {
     "auth.login": "signs in",
     "auth.logout": "signs out",
     "auth.change_password": "asks for the current password, not a version",
+    "auth.second_factor": "signs in (a code, checked once)",
+    "auth.recovery_code": "signs in (a recovery code, spent once)",
+    "auth.two_factor_setup": "confirms one's own second factor once; a second confirmation "
+    "finds it set up",
     "agency.open_link": "sends a one-time code (a new code replaces the earlier one)",
     "agency.enter_code": "checks a one-time code and starts an agency session",
     "agency.sign_out": "ends an agency session",
@@ -61,6 +65,7 @@ NOT_EDITS = {
     "users.new": "creates",
     "users.reset_password": "sets a new password: nothing typed is overwritten",
     "users.unlock": "clears a lock-out",
+    "users.reset_two_factor": "removes a second factor: reset twice is reset once",
     "partnerships.show": "adds a closure day (a unique day: a second is refused)",
     "partnerships.remove_closure_day": "deletes after a confirmation",
     "partnerships.remove_override": "deletes after a confirmation",

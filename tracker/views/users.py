@@ -10,8 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from forms.users import EditUserForm, NewUserForm, ResetPasswordForm
+from tracker import two_factor, versioning
 from tracker import users as service
-from tracker import versioning
 from tracker.extensions import db
 from tracker.pagination import page_of, pagination_params
 from tracker.roles import Permission, Role
@@ -136,6 +136,7 @@ def _render_edit(user, form):
         may_unlock=service.may_unlock(current_user, user),
         may_reset_password=service.may_reset_password(current_user, user),
         editing_self=user.id == current_user.id,
+        two_factor_set_up=two_factor.is_set_up(user),
     )
 
 
@@ -184,6 +185,29 @@ def reset_password(user_id):
         return redirect(url_for("users.edit", user_id=user.id))
     status = 400 if form.errors else 200
     return render_template("tracker/users/reset_password.html", user=user, form=form), status
+
+
+@bp.route("/<int:user_id>/reset-two-factor", methods=["POST"])
+@permission_required(Permission.MANAGE_USERS)
+def reset_two_factor(user_id):
+    """Remove a user's second factor (a lost phone): they set it up again at their next
+    sign-in, and are told by e-mail. Not one's own, as for a password."""
+    user = service.get_manageable_or_404(current_user, user_id)
+    if user.id == current_user.id:
+        return _refused(url_for("users.edit", user_id=user.id),
+                        "You cannot reset your own two-factor sign-in. Ask another system "
+                        "administrator.")
+    if not service.may_reset_password(current_user, user):
+        return _refused(url_for("users.edit", user_id=user.id),
+                        SHARED_REFUSED.format("reset the two-factor sign-in"))
+    if service.reset_two_factor(user):
+        db.session.commit()
+        flash(f"The two-factor sign-in of {user.full_name} has been reset. They have been "
+              "signed out and will set it up again when they next sign in.", "success")
+    else:
+        flash(f"{user.full_name} has not set up two-factor sign-in: there was nothing to "
+              "reset.", "info")
+    return redirect(url_for("users.edit", user_id=user.id))
 
 
 SHARED_REFUSED = ("You cannot {} of a user who also works for a partnership you are not part "
