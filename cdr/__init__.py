@@ -17,6 +17,7 @@ def init_app(app):
     from cdr.services import home, notifications, request_links
     from cdr.views import exports, ncmd
     from cdr.views.public import public_bp
+    from tracker import templating
     from tracker.domains import (
         DeadlineOwners,
         DemoSeeder,
@@ -28,6 +29,8 @@ def init_app(app):
     from tracker.duplicates import DuplicateFinder
     from tracker.roles import Permission
 
+    # An error on the public notification form keeps the public layout.
+    templating.register_error_layout(app, public_bp.name, "public_base.html")
     register_domain(
         app,
         Domain(

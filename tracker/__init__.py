@@ -4,7 +4,15 @@ import contextlib
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Request, abort, current_app, g, render_template
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    abort,
+    current_app,
+    g,
+    render_template,
+)
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.engine import Engine
@@ -259,6 +267,9 @@ def register_blueprints(app):
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
                    exports, agencies, agency):
         app.register_blueprint(module.bp)
+    from tracker import templating
+
+    templating.register_error_layout(app, agency.bp.name, "tracker/agency/layout.html")
     register_reminder_pages(app)
 
 
@@ -344,15 +355,18 @@ def render_error_page(template, code):
     that fail, the page's words without the layout.
     """
     end_failed_transaction()
+    from tracker import templating
+
+    layout = templating.error_layout()
     try:
-        return render_template(template), code
+        return render_template(template, error_layout=layout), code
     except Exception:
         current_app.logger.exception("The error page could not read the signed-in user")
     end_failed_transaction()
     # Flask-Login's current user for the rest of this request: nobody (no query).
     g._login_user = login_manager.anonymous_user()
     try:
-        return render_template(template), code
+        return render_template(template, error_layout=layout), code
     except Exception:
         current_app.logger.exception("The error page could not be rendered")
     return BARE_PROBLEM_PAGE, code

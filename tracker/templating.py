@@ -7,7 +7,7 @@ from pathlib import Path
 
 import govuk_frontend_jinja
 import govuk_frontend_wtf
-from flask import request, url_for
+from flask import current_app, has_request_context, request, url_for
 from flask_login import current_user
 from jinja2 import Undefined
 from jinja2.utils import missing
@@ -139,3 +139,23 @@ def init_app(app):
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
     # "WT2023" -> "Working Together 2023": the edition a case's deadlines follow.
     app.jinja_env.globals["edition_labels"] = EDITION_LABELS
+
+
+ERROR_LAYOUTS_KEY = "tracker.error_layouts"
+STAFF_LAYOUT = "base.html"
+
+
+def register_error_layout(app, blueprint_name: str, layout: str) -> None:
+    """Error pages (400, 404, an out-of-date form…) on a blueprint's pages use its layout:
+    the pages for people without an account (the public notification form, the agency
+    side) must not turn into the staff layout, with its sign-in and navigation, when a
+    request is refused. A domain registers its own, as it registers its blueprints."""
+    app.extensions.setdefault(ERROR_LAYOUTS_KEY, {})[blueprint_name] = layout
+
+
+def error_layout() -> str:
+    """The layout of the error page for this request: its blueprint's, else the staff one."""
+    if not has_request_context():
+        return STAFF_LAYOUT
+    return current_app.extensions.get(ERROR_LAYOUTS_KEY, {}).get(request.blueprint,
+                                                                  STAFF_LAYOUT)

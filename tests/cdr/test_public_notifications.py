@@ -617,3 +617,15 @@ def test_two_administrators_triaging_at_once_change_it_once(app, cdop_client, pa
     copies = db.session.scalar(sa.select(sa.func.count()).select_from(
         PublicNotification).where(PublicNotification.forwarded_from_id.is_not(None)))
     assert copies == 1
+
+
+def test_an_out_of_date_form_keeps_the_public_layout(client, taking):
+    """A refused form (no CSRF token: a page left open past the session) answers in the
+    public form's own layout, never the staff one that points to a home page behind
+    sign-in."""
+    response = client.post(f"{START}/begin", data={})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert page(response).h1.get_text(strip=True) == "Your form could not be sent"
+    assert "This form is for professionals notifying the death of a child" in html
+    assert "Go to the home page" not in html

@@ -472,3 +472,16 @@ def test_a_query_reopens_the_same_link_with_the_question_shown(app, sent, clock,
     _sent_online(app, sent, clock)
     db.session.expire_all()
     assert agency_access.AgencyAnswer.query.one().status == agency_access.SUBMITTED
+
+
+def test_an_error_on_the_agency_side_keeps_the_agency_layout(app, sent):
+    """A refused form (no CSRF token) on an agency page answers in the agency layout, with
+    nothing of the staff side (its sign-in, its home page)."""
+    _case, _link, token = sent
+    client = app.test_client()
+    response = client.post(f"/agency/{token}/code", data={"code": "123456"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Your form could not be sent" in html
+    assert "agency reporting" in html
+    assert 'href="/sign-in"' not in html and "Go to the home page" not in html
