@@ -2,6 +2,7 @@
 code (second e-mail, used once, ten minutes, five wrong ones lock the link), the short agency
 session of its own, and no identifying value in an e-mail, a URL or a log line."""
 
+import contextlib
 import logging
 import re
 from datetime import date, datetime, timedelta
@@ -485,3 +486,33 @@ def test_an_error_on_the_agency_side_keeps_the_agency_layout(app, sent):
     assert "Your form could not be sent" in html
     assert "agency reporting" in html
     assert 'href="/sign-in"' not in html and "Go to the home page" not in html
+
+
+def test_the_request_log_never_holds_a_link_token(app, sent, caplog):
+    """The development server logs each request line (gunicorn does with its access log on):
+    a link's token in it would let a reader of the log open the link."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from tracker.log_redaction import REDACTED
+
+    _case, _link, token = sent
+    server = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        import urllib.request
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            for path in (f"/agency/{token}", f"/agency/{token}/code", f"/agency/{token[:-1]}"):
+                with contextlib.suppress(urllib.error.HTTPError):
+                    urllib.request.urlopen(
+                        f"http://127.0.0.1:{server.server_port}{path}").close()
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert len(lines) == 3
+    assert all(REDACTED in line for line in lines)
+    assert not any(token[:20] in line for line in lines)
