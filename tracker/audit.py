@@ -124,10 +124,15 @@ class Audited:
 
     `__audit_label__` names the attribute used as the record's readable label;
     `__audit_redact__` lists attributes whose values are never copied into the trail.
+    `audit_skipped()` is true while a record is not yet anyone's record (an anonymous
+    draft nobody has sent): its inserts, saves and purge write no rows.
     """
 
     __audit_label__ = None
     __audit_redact__ = frozenset()
+
+    def audit_skipped(self) -> bool:
+        return False
 
 
 def _keep_old_value(target, value, oldvalue, initiator):
@@ -241,15 +246,16 @@ def _audit_after_flush(session, flush_context):
     """Write audit rows for every audited insert, update and delete in this flush."""
     rows = []
     for obj in session.new:
-        if isinstance(obj, Audited):
+        if isinstance(obj, Audited) and not obj.audit_skipped():
             rows.append(_row_for(obj, Action.CREATE, _column_changes(obj, only_modified=False)))
     for obj in session.dirty:
-        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+        if (isinstance(obj, Audited) and not obj.audit_skipped()
+                and session.is_modified(obj, include_collections=False)):
             changes = _column_changes(obj, only_modified=True)
             if changes:
                 rows.append(_row_for(obj, Action.UPDATE, changes))
     for obj in session.deleted:
-        if isinstance(obj, Audited):
+        if isinstance(obj, Audited) and not obj.audit_skipped():
             # What the record held, as [old, None], so a deletion can be read back later.
             kept = {key: [new, None] for key, (_, new) in
                     _column_changes(obj, only_modified=False).items()}

@@ -62,6 +62,11 @@ class PublicNotification(PartnershipScoped, Audited, db.Model):
                                   "notifier_organisation", "notifier_email", "token_hash",
                                   "decline_where"})
 
+    def audit_skipped(self) -> bool:
+        """An anonymous draft, saved page by page and purged when it expires, is nobody's
+        record yet: only its sending (draft to submitted) and what follows are audited."""
+        return self.status == DRAFT
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # Issued on submission from the partnership's counter (series PN): unique per partnership.
     reference: so.Mapped[str | None] = so.mapped_column(sa.String(40))

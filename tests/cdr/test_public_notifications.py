@@ -629,3 +629,25 @@ def test_an_out_of_date_form_keeps_the_public_layout(client, taking):
     assert page(response).h1.get_text(strip=True) == "Your form could not be sent"
     assert "This form is for professionals notifying the death of a child" in html
     assert "Go to the home page" not in html
+
+
+def test_a_draft_writes_nothing_to_the_audit_trail_until_it_is_sent(client, taking, clock):
+    """Each page of an anonymous draft is saved, and expired drafts are purged: none of it is
+    anyone's record yet, so the trail holds only the sending and what follows."""
+    from cdr.services import public_notifications
+    from tracker.audit import AuditEvent
+
+    def rows():
+        return db.session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.object_type == "PublicNotification")).all()
+
+    fill_in(client)
+    assert rows() == []
+    send(client)
+    assert rows() == ["update"]
+    other = client.application.test_client()
+    begin(other)
+    clock.advance(hours=public_notifications.DRAFT_HOURS + 1)
+    assert public_notifications.purge_expired() == 1
+    db.session.commit()
+    assert rows() == ["update"]
