@@ -12,7 +12,7 @@ from cdr.models import (
     PanelItem,
     RapidResponseMeeting,
 )
-from cdr.services import family, ncmd, panel, stages, timeline
+from cdr.services import family, ncmd, panel_outcome, stages, timeline
 from cdr.services import meetings as rr_meetings
 from cdr.services import notifications as case_notifications
 from cdr.services import requests as agency_requests
@@ -81,7 +81,7 @@ class CasePage(NamedTuple):
     requests: list | tuple = ()
     # JAR criteria, the three rapid response meetings, the designated doctor.
     meetings: object = None
-    # Panel meetings, outcome and actions (cdr.services.panel.PanelSection).
+    # Panel meetings, outcome and actions (cdr.services.panel_outcome.PanelSection).
     panel: object = None
     # Notifications received and transfers (cdr.services.notifications.Section).
     notifications: object = None
@@ -107,7 +107,7 @@ def load(case, today: date) -> CasePage:
         counts=counts,
         requests=agency_requests.case_requests(case, deadline_rows),
         meetings=rr_meetings.section(case, deadline_rows),
-        panel=panel.case_section(case, today),
+        panel=panel_outcome.case_section(case, today),
         notifications=case_notifications.section(case, identity),
         owner=name_of(case.owner_id),
         family=family.section(case),

@@ -1,4 +1,5 @@
-"""CDOP panel review: meetings, their anonymised agenda, the outcome, closing and reopening.
+"""CDOP meetings and their anonymised agenda. The outcome recorded at a meeting, closing and
+reopening are cdr.services.panel_outcome; the actions agreed, cdr.services.panel_actions.
 
 The agenda and the panel's case summaries read ChildDeathCase alone, never ChildIdentity, so
 nothing that identifies a child can reach a panel member's page (tests/cdr/test_anonymity.py
@@ -15,20 +16,15 @@ from flask_login import current_user
 
 from cdr.models import (
     CATEGORIES,
-    CONFIRMED_ANALYSIS,
-    MODIFIABLE,
     SEXES,
-    CaseAction,
     ChildDeathCase,
     PanelItem,
     PanelMeeting,
 )
-from cdr.services import analysis, request_links, timeline
-from tracker import audit, deadline_service
-from tracker.accounts import accounts_of, choices
+from cdr.services import timeline
+from tracker import audit
 from tracker.extensions import db
 from tracker.models import User
-from tracker.roles import Permission
 from tracker.security import get_scoped_or_404, scoped
 from tracker.timeutil import format_date
 
@@ -48,27 +44,6 @@ class AgendaRow(NamedTuple):
     category: str | None
 
 
-class ActionRow(NamedTuple):
-    """An action with its status worked out for today, and the account it reminds."""
-
-    action: CaseAction
-    status: str
-    tag_class: str
-    reminded: str | None = None
-
-
-class PanelSection(NamedTuple):
-    """What the case page's panel section shows."""
-
-    meetings: list[PanelMeeting]
-    actions: list[ActionRow]
-    outcome_labels: dict
-    ready: bool
-    may_edit: bool
-    outcome_meeting: PanelMeeting | None = None
-    analysis: tuple | list = ()
-
-
 class AgendaError(Exception):
     """A change to an agenda that cannot be made, with the message to show."""
 
@@ -80,18 +55,6 @@ OUTCOME_STANDS = ("The case's outcome was recorded at this CDOP meeting, so it s
 
 class MeetingRefused(Exception):
     """A CDOP meeting that cannot be recorded as it is, with the message to show."""
-
-
-class OutcomeRefused(Exception):
-    """An outcome that cannot be recorded as it is: the message and the field it is about."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
-
-
-class ActionRefused(Exception):
-    """An action that cannot be saved as it is, with the message to show."""
 
 
 # --- Anonymised descriptions -------------------------------------------------------------
@@ -399,173 +362,3 @@ def summary_case_or_404(meeting, case_id: int) -> ChildDeathCase:
     audit.record(audit.Action.VIEW, case,
                  detail=f"Viewed the anonymised panel summary ({meeting_title(meeting)})")
     return case
-
-
-# --- The outcome, closing and reopening --------------------------------------------------
-
-def outcome_labels(case) -> dict:
-    """The outcome's category and modifiable-factors answer as users read them."""
-    return {"category": CATEGORIES.get(case.category or ""),
-            "modifiable": MODIFIABLE.get(case.modifiable_factors or "")}
-
-
-def held_meetings(case, today: date) -> list[PanelMeeting]:
-    """The CDOP meetings of the case's partnership that had the case on their agenda and
-    have taken place (dated today or before), latest first: where its review can complete."""
-    return db.session.scalars(
-        sa.select(PanelMeeting).join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
-        .where(PanelItem.case_id == case.id, PanelItem.partnership_id == case.partnership_id,
-               PanelMeeting.meeting_on <= today)
-        .order_by(PanelMeeting.meeting_on.desc(), PanelMeeting.id.desc())
-    ).all()
-
-
-def outcome_meeting(case) -> PanelMeeting | None:
-    """The CDOP meeting at which the case's review was completed, if recorded."""
-    if case.outcome_meeting_id is None:
-        return None
-    return db.session.get(PanelMeeting, case.outcome_meeting_id)
-
-
-def _check_outcome(case, meeting_id, review_completed_on: date, today: date) -> PanelMeeting:
-    """The held CDOP meeting `meeting_id` of the case, or OutcomeRefused saying why not; and
-    OutcomeRefused for a review completed before that meeting took place."""
-    meeting = next((m for m in held_meetings(case, today) if m.id == meeting_id), None)
-    if meeting is None:
-        raise OutcomeRefused("Select a CDOP meeting that has taken place with this case on its "
-                             "agenda: the outcome is recorded at a CDOP meeting that has taken "
-                             "place", "outcome_meeting")
-    refusal = review_meeting_refusal(meeting, case.review_meeting_on)
-    if refusal:
-        raise OutcomeRefused(refusal, "outcome_meeting")
-    if review_completed_on < meeting.meeting_on:
-        raise OutcomeRefused(
-            "Date the review was completed must be on or after the date of the CDOP meeting "
-            f"it was completed at ({format_date(meeting.meeting_on)}): a review is completed at "
-            "a CDOP meeting, never before it", "review_completed_on")
-    return meeting
-
-
-def record_outcome(case, *, meeting_id: int, review_completed_on: date, today: date,
-                   **answers) -> None:
-    """Record the CDOP meeting's confirmed analysis (keyword arguments named by the columns
-    of CONFIRMED_ANALYSIS) and close the case on the day the review was completed (no
-    commit). OutcomeRefused, changing nothing, unless `meeting_id` is a CDOP meeting that has
-    taken place with the case on its agenda and the review was completed on or after its
-    date. The form has checked the values against `today` and the date of death."""
-    meeting = _check_outcome(case, meeting_id, review_completed_on, today)
-    for column in CONFIRMED_ANALYSIS.values():
-        if column in answers:
-            setattr(case, column, answers[column] or None)
-    case.outcome_meeting_id = meeting.id
-    case.review_completed_on = review_completed_on
-    case.closed_on = review_completed_on
-    case.stage = "closed"
-    # A closed review asks no agency for anything more: its live links stop.
-    request_links.revoke_case_links(case, "case closed")
-    deadline_service.sync_case(case)
-    timeline.add(case, "closed",
-                 f"CDOP panel review completed at the {meeting_title(meeting)} "
-                 f"({CATEGORIES[case.category]}; modifiable factors: "
-                 f"{MODIFIABLE[case.modifiable_factors].lower()}). Case closed.",
-                 happened_on=review_completed_on)
-
-
-def reopen(case, reason: str, today: date) -> None:
-    """Reopen a closed case with the reason, audited and on the timeline (no commit)."""
-    closed_on = case.closed_on
-    case.closed_on = None
-    case.review_completed_on = None
-    case.outcome_meeting_id = None
-    case.stage = "panel" if case.review_meeting_on is not None else "review_meeting"
-    deadline_service.sync_case(case)
-    audit.record(audit.Action.UPDATE, case,
-                 detail=f"Reopened (closed on {format_date(closed_on)})", reason=reason)
-    timeline.add(case, "reopened", f"Case reopened. Reason: {reason}", happened_on=today)
-
-
-# --- Actions -----------------------------------------------------------------------------
-
-def action_status(action, today: date) -> tuple[str, str]:
-    """The status of an action today and its tag colour."""
-    if action.completed_on is not None:
-        return "Completed", "govuk-tag--green"
-    if action.due_on is not None and action.due_on < today:
-        return "Overdue", "govuk-tag--red"
-    if action.due_on == today:
-        return "Due today", "govuk-tag--yellow"
-    return "Not yet due", "govuk-tag--grey"
-
-
-def actions(case, today: date) -> list[ActionRow]:
-    """A case's actions by due date, each with its status and the name of the account it
-    reminds (one query)."""
-    rows = db.session.execute(
-        sa.select(CaseAction, User.full_name)
-        .outerjoin(User, User.id == CaseAction.owner_user_id)
-        .where(CaseAction.case_id == case.id)
-        .order_by(CaseAction.due_on.is_(None), CaseAction.due_on, CaseAction.id)
-    ).all()
-    return [ActionRow(row, *action_status(row, today), reminded)
-            for row, reminded in rows]
-
-
-def reminder_accounts(case) -> list[tuple[int, str]]:
-    """The accounts an action of the case may remind: active users of its partnership who
-    may act on child death cases (one query); a read-only auditor is not one."""
-    return choices(accounts_of(case.partnership_id, permission=Permission.EDIT_CDR_CASES))
-
-
-def add_action(case, *, description: str, owner: str, due_on: date,
-               owner_user_id: int | None = None) -> CaseAction:
-    """Record an action agreed at the review (no commit); `owner_user_id` is the account
-    reminded about it (None: the case owner), one of reminder_accounts(case)."""
-    if owner_user_id is not None and owner_user_id not in dict(reminder_accounts(case)):
-        raise ActionRefused("Select an account from the list")
-    action = CaseAction(case_id=case.id, partnership_id=case.partnership_id,
-                        description=description, owner=owner, due_on=due_on,
-                        owner_user_id=owner_user_id)
-    db.session.add(action)
-    timeline.add(case, "action", f"Action agreed for {owner}, due {format_date(due_on)}: "
-                 f"{description}")
-    return action
-
-
-def action_or_404(case, action_id: int) -> CaseAction:
-    """One of the case's actions, or 404."""
-    action = db.session.get(CaseAction, action_id)
-    if action is None or action.case_id != case.id:
-        abort(404)
-    return action
-
-
-def complete_action(case, action, *, completed_on: date, evidence: str) -> bool:
-    """Mark an action completed on its date, with its evidence (no commit; the form checks
-    both, as a practice review action's); False if it already was."""
-    if action.completed_on is not None:
-        return False
-    action.completed_on, action.evidence = completed_on, evidence
-    timeline.add(case, "action", f"Action completed: {action.description}",
-                 happened_on=completed_on)
-    return True
-
-
-# --- The case page's section -------------------------------------------------------------
-
-def case_section(case, today: date) -> PanelSection:
-    """The meetings the case is on, its outcome's labels, and its actions (two queries)."""
-    meetings = db.session.scalars(
-        sa.select(PanelMeeting).join(PanelItem, PanelItem.meeting_id == PanelMeeting.id)
-        .where(PanelItem.case_id == case.id, PanelItem.partnership_id == case.partnership_id)
-        .order_by(PanelMeeting.meeting_on, PanelMeeting.id)
-    ).all()
-    return PanelSection(
-        meetings=meetings,
-        actions=actions(case, today),
-        outcome_labels=outcome_labels(case),
-        ready=is_ready(case),
-        may_edit=current_user.can(Permission.EDIT_CDR_CASES),
-        outcome_meeting=next((m for m in meetings if m.id == case.outcome_meeting_id), None),
-        analysis=analysis.compared(case),
-    )
-

@@ -11,8 +11,9 @@ from flask_login import current_user
 
 from cdr import bp
 from cdr.models import CONFIRMED_ANALYSIS, DRAFT_ANALYSIS
-from cdr.services import access, analysis, invitations
+from cdr.services import access, analysis, invitations, panel_actions
 from cdr.services import panel as service
+from cdr.services import panel_outcome as outcome
 from cdr.services import requests as requests_service
 from forms.cdr.panel import (
     ActionForm,
@@ -241,7 +242,7 @@ def case_outcome(case_id):
     before that meeting."""
     case = access.case_or_404(case_id)
     today = london_today()
-    held = service.held_meetings(case, today)
+    held = outcome.held_meetings(case, today)
     form = OutcomeForm(obj=case, date_of_death=case.date_of_death, today=today, meetings=held,
                        identifies=requests_service.identifying_check(case))
     status = 200
@@ -249,12 +250,12 @@ def case_outcome(case_id):
     if case.closed_on is None and service.is_ready(case) and form.validate_on_submit():
         try:
             versioning.check(form, case)
-            service.record_outcome(case, meeting_id=form.outcome_meeting.data,
+            outcome.record_outcome(case, meeting_id=form.outcome_meeting.data,
                                    review_completed_on=form.review_completed_on.data,
                                    today=today, **_outcome_values(form))
         except versioning.STALE:
             status = versioning.refuse(form, case)
-        except service.OutcomeRefused as refused:
+        except outcome.OutcomeRefused as refused:
             form[refused.field].errors.append(str(refused))
             status = 400
         else:
@@ -268,9 +269,9 @@ def case_outcome(case_id):
         _fill_from_draft(form, case, held)
     return render_template("cdr/panel/outcome.html", form=form, case=case,
                            ready=service.is_ready(case), held=held,
-                           outcome_meeting=service.outcome_meeting(case),
+                           outcome_meeting=outcome.outcome_meeting(case),
                            analysis=analysis.compared(case),
-                           actions=service.actions(case, today),
+                           actions=panel_actions.actions(case, today),
                            complete_form=CompleteActionForm(formdata=None)), status
 
 
@@ -299,13 +300,13 @@ def new_case_action(case_id):
     """Add an action agreed at the panel review."""
     case = access.case_or_404(case_id)
     form = ActionForm()
-    form.reminded.set_accounts(service.reminder_accounts(case), blank="The case owner")
+    form.reminded.set_accounts(panel_actions.reminder_accounts(case), blank="The case owner")
     if form.validate_on_submit():
         form.claim_submission()
         try:
-            service.add_action(case, description=form.description.data, owner=form.owner.data,
+            panel_actions.add_action(case, description=form.description.data, owner=form.owner.data,
                                due_on=form.due_on.data, owner_user_id=form.reminded.user_id)
-        except service.ActionRefused as refused:
+        except panel_actions.ActionRefused as refused:
             submissions.release()
             form.reminded.errors.append(str(refused))
         else:
@@ -324,14 +325,14 @@ def complete_case_action(case_id, action_id):
     """Mark an action completed, on its date, with its evidence."""
     case = access.case_or_404(case_id) if request.method == "POST" \
         else access.view_case(case_id, "action completion page")
-    action = service.action_or_404(case, action_id)
+    action = panel_actions.action_or_404(case, action_id)
     back = url_for("cdr.case_outcome", case_id=case.id, _anchor="actions")
     if action.completed_on is not None:
         flash("That action is already completed.", "info")
         return redirect(back)
     form = CompleteActionForm(date_of_death=case.date_of_death, today=london_today())
     if form.validate_on_submit():
-        service.complete_action(case, action, completed_on=form.completed_on.data,
+        panel_actions.complete_action(case, action, completed_on=form.completed_on.data,
                                 evidence=form.evidence.data)
         db.session.commit()
         flash("Action marked as completed.", "success")
@@ -356,7 +357,7 @@ def reopen_case(case_id):
         except versioning.STALE:
             status = versioning.refuse(form, case)
         else:
-            service.reopen(case, form.reason.data, london_today())
+            outcome.reopen(case, form.reason.data, london_today())
             db.session.commit()
             flash(f"{case.reference} reopened.", "success")
             return redirect(url_for("cdr.case", case_id=case.id, _anchor="panel"))

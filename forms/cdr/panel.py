@@ -158,7 +158,7 @@ class OutcomeForm(analysis_questions(CONFIRMED_ANALYSIS, confirmed=True,
 
     def validate_review_completed_on(self, field):
         """Not in the future, and not before the death (the CDOP meeting's date is checked by
-        cdr.services.panel.record_outcome)."""
+        cdr.services.panel_outcome.record_outcome)."""
         if field.data is None:
             return
         if field.data > self._today:

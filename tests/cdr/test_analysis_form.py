@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from cdr.models import ChildDeathCase, PanelMeeting
-from cdr.services import annual_report, panel
+from cdr.services import annual_report, panel, panel_outcome
 from tests.cdr.factories import heard_at, make_case
 from tracker.audit import AuditEvent
 from tracker.compliance import Period
@@ -138,7 +138,7 @@ def test_the_review_completes_at_the_meeting_and_the_case_page_says_which(
     summary = call(cdop_client, "cdr.case", case_id=case.id).text("#outcome-summary")
     assert "Completed at CDOP meeting of 12 March 2026" in summary
     # Reopened, the case no longer has a meeting that completed its review.
-    panel.reopen(stored, "New information", TODAY)
+    panel_outcome.reopen(stored, "New information", TODAY)
     db.session.commit()
     assert saved(case).outcome_meeting_id is None
 
@@ -181,8 +181,8 @@ def test_the_service_refuses_a_meeting_not_yet_held_whoever_calls_it(app, partne
     case = ready_case(partnership)
     future = heard_at(case, date(2026, 3, 20))
 
-    with pytest.raises(panel.OutcomeRefused) as refused:
-        panel.record_outcome(case, meeting_id=future.id, category="infection",
+    with pytest.raises(panel_outcome.OutcomeRefused) as refused:
+        panel_outcome.record_outcome(case, meeting_id=future.id, category="infection",
                              modifiable_factors="no", review_completed_on=date(2026, 3, 20),
                              today=TODAY)
 
@@ -335,7 +335,7 @@ def test_the_annual_report_counts_the_confirmed_analysis_only(app, partnership):
     for _ in range(3):
         case = ready_case(partnership, draft_category="suicide", draft_modifiable="no")
         meeting = heard_at(case, date(2026, 3, 12))
-        panel.record_outcome(case, meeting_id=meeting.id, category="infection",
+        panel_outcome.record_outcome(case, meeting_id=meeting.id, category="infection",
                              modifiable_factors="yes", review_completed_on=date(2026, 3, 12),
                              today=TODAY)
         # A draft alone, never confirmed, is not a review completed.

@@ -8,7 +8,7 @@ import pytest
 from flask import g
 
 from cdr.models import RapidResponseMeeting
-from cdr.services import meetings, panel, transfers
+from cdr.services import meetings, panel_outcome, transfers
 from tests.cdr.factories import make_case
 from tests.conftest import page
 from tests.factories import make_user
@@ -37,7 +37,7 @@ def reasons(app, partnership, other_partnership):
     with app.test_request_context():
         g.audit_actor = editor
         transfers.transfer(moved, other_partnership, f"Transfer: {NAMED}", editor, TODAY)
-        panel.reopen(reopened, f"Reopen: {NAMED}", TODAY)
+        panel_outcome.reopen(reopened, f"Reopen: {NAMED}", TODAY)
         meetings.cancel_meeting(cancelled, meeting, f"Cancel: {NAMED}", TODAY)
         db.session.commit()
     return [moved, reopened, cancelled]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from cdr import report_tally
 from cdr.models import ChildDeathCase
 from cdr.services import annual_report as service
-from cdr.services import panel, transfers
+from cdr.services import panel_outcome, transfers
 from tests.cdr.factories import heard_at, make_case
 from tests.factories import make_user
 from tests.tracker.test_audit import count_queries
@@ -100,13 +100,13 @@ def test_a_review_recorded_then_reopened_moves_the_counts(seeded):
     case = _cases(stage="panel")[0]
     # Recorded at a CDOP meeting that has taken place (issue 24).
     meeting = heard_at(case, date(2026, 11, 20))
-    panel.record_outcome(case, meeting_id=meeting.id, category="infection",
+    panel_outcome.record_outcome(case, meeting_id=meeting.id, category="infection",
                          modifiable_factors="yes", review_completed_on=date(2026, 11, 20),
                          today=SEED_TODAY)
     db.session.commit()
     assert_tally_exact()
     assert_report_counts_every_case()
-    panel.reopen(case, "New information from the coroner", SEED_TODAY)
+    panel_outcome.reopen(case, "New information from the coroner", SEED_TODAY)
     db.session.commit()
     assert_tally_exact()
     assert_report_counts_every_case()
