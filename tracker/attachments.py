@@ -239,7 +239,9 @@ def download(row: AgencyAttachment, user=None):
     safe = file_name(stem, "attachment") + "." + TYPES[row.kind][1][0].lstrip(".")
     if f".{ext.lower()}" in TYPES[row.kind][1]:
         safe = file_name(stem, "attachment") + "." + ext.lower()
-    response = send_file(path_of(row), mimetype="application/octet-stream",
+    # Read whole (a file is at most AGENCY_ATTACHMENT_MAX_BYTES): no file left open.
+    response = send_file(io.BytesIO(path_of(row).read_bytes()),
+                         mimetype="application/octet-stream",
                          as_attachment=True, download_name=safe, max_age=0,
                          conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
