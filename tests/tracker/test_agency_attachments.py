@@ -11,12 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import _signed_in_client, csrf_token_from
-from tests.tracker.test_agency_access import (  # noqa: F401 (sent is a fixture)
-    ANSWERS,
-    _post_page,
-    _signed_in,
-    sent,
-)
+from tests.tracker import test_agency_access
+from tests.tracker.test_agency_access import ANSWERS, _post_page, _signed_in
 from tracker import agency_access
 from tracker.attachments import AgencyAttachment
 from tracker.audit import AuditEvent
@@ -39,6 +35,10 @@ def _zip(names) -> bytes:
 
 DOCX = _zip(["[Content_Types].xml", "_rels/.rels", "word/document.xml"])
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+
+
+# A reporting-form request sent to a directory contact: (case, link, token).
+sent = test_agency_access.sent
 
 
 @pytest.fixture(autouse=True)
