@@ -114,6 +114,14 @@ class Config:
     EXPORT_DIR = os.environ.get("EXPORT_DIR")
     EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", "24"))
     EXPORT_JOB_SECONDS = int(os.environ.get("EXPORT_JOB_SECONDS", "5"))
+    # Files agencies attach to reporting forms sent through personal links
+    # (tracker.attachments): kept under ATTACHMENT_DIR (default instance/attachments, outside
+    # the web root; back it up with the database), each at most AGENCY_ATTACHMENT_MAX_BYTES,
+    # at most AGENCY_ATTACHMENT_MAX_COUNT to a form.
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR")
+    AGENCY_ATTACHMENT_MAX_BYTES = int(os.environ.get("AGENCY_ATTACHMENT_MAX_BYTES",
+                                                     str(10 * 1024 * 1024)))
+    AGENCY_ATTACHMENT_MAX_COUNT = int(os.environ.get("AGENCY_ATTACHMENT_MAX_COUNT", "10"))
     # How long a search's text is kept for its `?search=` id (tracker.searches).
     SEARCH_KEEP_MINUTES = int(os.environ.get("SEARCH_KEEP_MINUTES", "120"))
 

@@ -1,8 +1,8 @@
 """The agency side's forms (tracker/views/agency.py): asking for a one-time code, entering
 it, and signing out. Each carries its CSRF token."""
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextArea
-from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovTextArea
+from wtforms import FileField, HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from forms.base import StripWhitespaceForm
@@ -56,6 +56,7 @@ class ReportingForm(StripWhitespaceForm):
                                "Or why none was offered")
     supplementary = _text("Supplementary form", "The supplementary form")
     save = SubmitField("Save and come back later")
+    attach = SubmitField("Save and attach files")
 
     REQUIRED = {"involvement": "Enter your agency's involvement with the child and family",
                 "circumstances": "Enter the circumstances of the death as known to your agency",
@@ -76,6 +77,27 @@ class ReportingForm(StripWhitespaceForm):
 
 class SubmitAnswersForm(StripWhitespaceForm):
     """Sending the answers from the check-your-answers page."""
+
+
+class AttachmentForm(StripWhitespaceForm):
+    """Attaching one file to the reporting form (tracker.attachments checks it)."""
+
+    upload = FileField("Upload a file", widget=GovFileInput(),
+                       description="A PDF, a Word document (.docx or .doc), or a PNG or JPEG "
+                                   "image")
+
+    def uploaded(self, limit: int):
+        """(name, bytes read to one past `limit`), or None when no file was chosen."""
+        upload = self.upload.data
+        if upload is None or not hasattr(upload, "read") or not upload.filename:
+            return None
+        return upload.filename, upload.read(limit + 1)
+
+
+class RemoveAttachmentForm(StripWhitespaceForm):
+    """Removing one attached file."""
+
+    attachment_id = HiddenField()
 
 
 ANSWER_FIELDS = ("involvement", "history", "circumstances", "bereavement_offered",

@@ -155,6 +155,7 @@ def register_extensions(app):
         agencies,
         agency_access,
         agency_links,
+        attachments,
         deadline_models,
         export_jobs,
         mail,
@@ -170,6 +171,8 @@ def register_extensions(app):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    # Before CSRFProtect reads the form: the agency upload page's own request size limit.
+    app.before_request(attachments.fit_request_limit)
     csrf.init_app(app)
     from tracker import log_redaction
 

@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = {
     # (tracker/views/agency.py), which checks each itself.
     "agency.open_link", "agency.enter_code", "agency.request_page", "agency.sign_out",
     "agency.signed_out", "agency.reporting_form", "agency.check_answers", "agency.sent",
+    "agency.attachments_page", "agency.remove_attachment",
 }
 
 

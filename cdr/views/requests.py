@@ -1,7 +1,7 @@
 """Agency information requests (one, or several at once), information complete, and the
 child death review meeting."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cdr import bp
@@ -16,7 +16,7 @@ from forms.cdr.requests import (
     ReviewMeetingForm,
     SeveralRequestsForm,
 )
-from tracker import agency_access, agency_links, submissions, versioning
+from tracker import agency_access, agency_links, attachments, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
@@ -111,11 +111,14 @@ def edit_request(case_id, request_id):
 def _render_request(case, agency_request, form, send_form=None, review_form=None):
     """The request page: its form, its personal links with the form to send one, and the
     reporting forms sent online to review."""
+    answers = request_links.answers_shown(agency_request)
     return render_template(
         "cdr/requests/edit.html", case=case, agency_request=agency_request, form=form,
         links=request_links.links_shown(agency_request, utcnow()),
         send_form=send_form or SendLinkForm(contacts=request_links.contacts_for(case)),
-        revoke_form=RevokeLinkForm(), answers=request_links.answers_shown(agency_request),
+        revoke_form=RevokeLinkForm(), answers=answers,
+        attached=attachments.of_answers(answer.id for _link, answer, _rows in answers),
+        size_text=attachments.size_text,
         review_form=review_form or ReviewAnswerForm(), answer_labels=agency_access.STATUS_LABELS,
         awaiting=agency_access.SUBMITTED)
 
@@ -129,6 +132,25 @@ def _sent_answer(agency_request, form):
     link = request_links.link_or_none(agency_request, int(link_id))
     answer = agency_access.answer_of(link) if link is not None else None
     return link if answer is not None and answer.status == agency_access.SUBMITTED else None
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/attachments/<int:attachment_id>")
+@permission_required(Permission.EDIT_CDR_CASES)
+def agency_attachment(case_id, request_id, attachment_id):
+    """A file an agency attached to a reporting form sent online: only as a download, only
+    to staff who may see the request's case, every download audited."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    row = db.session.get(attachments.AgencyAttachment, attachment_id)
+    link = request_links.link_or_none(agency_request, row.link_id) if row else None
+    answer = agency_access.answer_of(link) if link is not None else None
+    if (answer is None or answer.id != row.answer_id or answer.status == agency_access.DRAFT
+            or row.partnership_id != case.partnership_id
+            or not attachments.path_of(row).is_file()):
+        abort(404)
+    response = attachments.download(row, current_user)
+    db.session.commit()
+    return response
 
 
 @bp.route("/<int:case_id>/requests/<int:request_id>/answers/accept", methods=["POST"])

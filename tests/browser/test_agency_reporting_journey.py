@@ -1,6 +1,7 @@
-"""An agency contact opens a personal link, gets a one-time code by e-mail, fills in and
-sends the reporting form; the CDOP administrator accepts it and the request's deadline is
-met. Axe on every agency page (and the review on the request page)."""
+"""An agency contact opens a personal link, gets a one-time code by e-mail, fills in the
+reporting form, attaches a PDF (a disguised file refused) and sends it; the CDOP
+administrator downloads the PDF, accepts the form and the request's deadline is met. Axe on
+every agency page (and the review on the request page)."""
 
 import re
 from datetime import date, datetime
@@ -57,8 +58,12 @@ def _code(live_server):
     return re.search(r"\b(\d{6})\b", body).group(1)
 
 
+PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+
+
 def test_an_agency_sends_its_reporting_form_and_the_administrator_accepts_it(
-        page, live_server, sign_in_as, clock):
+        page, live_server, sign_in_as, clock, tmp_path):
+    live_server.app.config["ATTACHMENT_DIR"] = str(tmp_path / "attachments")
     clock.set(datetime(2031, 4, 10, 10, 0))
     case_id, request_id, token = _sent_link(live_server)
 
@@ -98,8 +103,29 @@ def test_an_agency_sends_its_reporting_form_and_the_administrator_accepts_it(
     page.get_by_role("group", name="Was bereavement support offered to the family?") \
         .get_by_label("Yes").check()
     page.get_by_label("What support was offered?").fill("A call from the GP.")
+    page.get_by_role("button", name="Save and attach files").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Attach files to the reporting form")
+    assert_page_healthy(page)
+    assert_no_axe_violations(page)
+    page.get_by_label("Upload a file").set_input_files(
+        {"name": "notes.pdf", "mimeType": "application/pdf",
+         "buffer": b"<html><script>alert(1)</script></html>"})
+    page.get_by_role("button", name="Attach the file").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The selected file must be a PDF")
+    assert_no_axe_violations(page)
+    page.get_by_label("Upload a file").set_input_files(
+        {"name": "Surgery notes.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    page.get_by_role("button", name="Attach the file").click()
+    expect(page.locator("main .govuk-summary-list")).to_contain_text("Surgery notes.pdf")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Back to the reporting form").click()
+    expect(page.locator("main")).to_contain_text("1 file attached: Surgery notes.pdf")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers")
+    expect(page.locator("main")).to_contain_text("Surgery notes.pdf")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Send the reporting form").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reporting form sent")
@@ -112,6 +138,11 @@ def test_an_agency_sends_its_reporting_form_and_the_administrator_accepts_it(
     expect(page.locator("#online-answers")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Returned, awaiting review")
     assert_no_axe_violations(page)
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Surgery notes.pdf").click()
+    download = started.value
+    assert download.suggested_filename == "Surgery-notes.pdf"
+    assert download.path().read_bytes() == PDF
     page.get_by_role("button", name="Accept the reporting form").click()
     expect(page.locator("main")).to_contain_text("Accepted")
     page.goto(f"/child-deaths/{case_id}#information")

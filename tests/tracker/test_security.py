@@ -147,7 +147,8 @@ def test_the_public_endpoints_are_only_sign_in_assets_the_health_check_and_agenc
               "static", "govuk_assets.static", "govuk_fonts.static",
               "main.healthcheck", "agency.open_link", "agency.enter_code",
               "agency.request_page", "agency.sign_out", "agency.signed_out",
-              "agency.reporting_form", "agency.check_answers", "agency.sent"}
+              "agency.reporting_form", "agency.check_answers", "agency.sent",
+              "agency.attachments_page", "agency.remove_attachment"}
     assert public == PUBLIC_ENDPOINTS
 
 

@@ -50,6 +50,10 @@ NOT_EDITS = {
     "agency.sign_out": "ends an agency session",
     "agency.reporting_form": "an agency's own draft, bound to its link (no one else edits it)",
     "agency.check_answers": "sends once: the link's return is one guarded UPDATE",
+    "agency.attachments_page": "adds a file to an agency's own draft (no one else edits "
+    "it); each upload a row of its own",
+    "agency.remove_attachment": "removes one file of an agency's own draft: removed twice is "
+    "removed once",
     "cdr.accept_agency_answer": "one way, only from awaiting review: accepted twice is "
     "accepted once",
     "cdr.query_agency_answer": "one way, only from awaiting review: queried twice is "

@@ -70,6 +70,8 @@ def _records_elsewhere(partnership):
                                     submitted_at=datetime(2025, 3, 3, 9, 0))
     db.session.add_all([item, review_action, yearly_report, notice, email, agency, contact,
                         submission])
+    db.session.flush()
+    attachment = _attachment_sent(partnership, request, contact)
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
@@ -78,10 +80,36 @@ def _records_elsewhere(partnership):
         "review_action_id": review_action.id, "review_request_id": review_request.id,
         "yearly_report_id": yearly_report.id,
         "notice_id": notice.id, "email_id": email.id, "submission_id": submission.id,
-        "agency_id": agency.id, "contact_id": contact.id,
+        "agency_id": agency.id, "contact_id": contact.id, "attachment_id": attachment.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
     }
+
+
+def _attachment_sent(partnership, request, contact):
+    """A file attached to a reporting form sent online through a link of `request`."""
+    from datetime import datetime
+
+    from tracker.agency_access import SUBMITTED, AgencyAnswer
+    from tracker.agency_links import AgencyLink
+    from tracker.attachments import AgencyAttachment
+
+    when = datetime(2025, 3, 3, 9, 0)
+    link = AgencyLink(partnership_id=partnership.id, owner_type="cdr_agency_request",
+                      owner_id=request.id, contact_id=contact.id, token_hash="0" * 64,
+                      expires_at=when, returned_at=when)
+    db.session.add(link)
+    db.session.flush()
+    answer = AgencyAnswer(link_id=link.id, partnership_id=partnership.id, answers={},
+                          status=SUBMITTED, submitted_at=when)
+    db.session.add(answer)
+    db.session.flush()
+    attachment = AgencyAttachment(answer_id=answer.id, link_id=link.id, kind="pdf", size=1,
+                                  partnership_id=partnership.id, original_name="a.pdf",
+                                  sha256="0" * 64, stored_name="0" * 32, uploaded_at=when)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
 
 
 def _reminder_records(partnership):
@@ -105,7 +133,7 @@ ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
     "yearly_report_id", "notice_id", "email_id", "step", "agency_id", "contact_id",
-    "submission_id",
+    "submission_id", "attachment_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }

@@ -13,13 +13,15 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from forms.agency import (
     ANSWER_FIELDS,
+    AttachmentForm,
     CodeForm,
+    RemoveAttachmentForm,
     ReportingForm,
     SendCodeForm,
     SignOutForm,
     SubmitAnswersForm,
 )
-from tracker import agency_access, audit
+from tracker import agency_access, attachments, audit
 from tracker.agency_links import find_valid
 from tracker.domains import agency_request_view
 from tracker.extensions import db
@@ -145,6 +147,9 @@ def reporting_form():
         if form.save.data:
             db.session.commit()
             return redirect(url_for("agency.request_page"))
+        if form.attach.data:
+            db.session.commit()
+            return redirect(url_for("agency.attachments_page"))
         if form.complete(view["supplementary"]):
             db.session.commit()
             return redirect(url_for("agency.check_answers"))
@@ -152,8 +157,9 @@ def reporting_form():
     if form.errors:
         status = 400
     db.session.commit()
+    files = attachments.of_answers([answer.id]).get(answer.id, []) if answer else []
     return render_template("tracker/agency/form.html", form=form, view=view,
-                           answer=answer), status
+                           answer=answer, files=files), status
 
 
 @bp.route("/check", methods=["GET", "POST"])
@@ -171,6 +177,7 @@ def check_answers():
     if answer is None or not saved.complete(view["supplementary"]):
         db.session.commit()
         return redirect(url_for("agency.reporting_form"))
+    files = attachments.of_answers([answer.id]).get(answer.id, [])
     form = SubmitAnswersForm()
     if form.validate_on_submit():
         agency_access.submit(link, view["reviewers"], view["review_path"], utcnow())
@@ -184,7 +191,78 @@ def check_answers():
                                     "text": "Change",
                                     "visuallyHiddenText": saved[name].label.text}]}}
             for name in ANSWER_FIELDS if name in saved]
+    rows.append({"key": {"text": "Attached files"},
+                 "value": {"text": ", ".join(row.original_name for row in files) or "None"},
+                 "actions": {"items": [{"href": url_for("agency.attachments_page"),
+                                        "text": "Change",
+                                        "visuallyHiddenText": "attached files"}]}})
     return render_template("tracker/agency/check.html", form=form, rows=rows, view=view)
+
+
+def _open_answer():
+    """(link, view, answer) of the agency session while its form may change, or None."""
+    live = _live_view()
+    if live is None:
+        return None
+    link, view = live
+    answer = agency_access.answer_of(link)
+    if answer is not None and answer.status in (agency_access.SUBMITTED,
+                                                agency_access.ACCEPTED):
+        return None
+    return link, view, answer
+
+
+def _render_attachments(view, answer, form, status=200):
+    files = attachments.of_answers([answer.id]).get(answer.id, []) if answer else []
+    return render_template(
+        "tracker/agency/attachments.html", view=view, form=form, files=files,
+        remove_form=RemoveAttachmentForm(), size_text=attachments.size_text,
+        max_size=attachments.size_text(attachments.max_bytes()),
+        max_count=attachments.max_count(), accept=attachments.ACCEPT), status
+
+
+@bp.route("/attachments", methods=["GET", "POST"])
+def attachments_page():
+    """Files attached to the reporting form: the list, and attaching one (the request's
+    size limit is the upload's own: tracker.attachments.fit_request_limit)."""
+    live = _open_answer()
+    if live is None:
+        db.session.commit()
+        return _session_ended()
+    link, view, answer = live
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        uploaded = form.uploaded(attachments.max_bytes())
+        try:
+            if uploaded is None:
+                raise attachments.Refused("Select a file")
+            attachments.check(*uploaded)
+            answer = answer or agency_access.save_draft(link, {}, utcnow())
+            attachments.add(link, answer, *uploaded, now=utcnow())
+        except attachments.Refused as refused:
+            form.upload.errors = [*form.upload.errors, str(refused)]
+        else:
+            db.session.commit()
+            return redirect(url_for("agency.attachments_page"))
+    db.session.commit()
+    return _render_attachments(view, answer, form, 400 if form.errors else 200)
+
+
+@bp.route("/attachments/remove", methods=["POST"])
+def remove_attachment():
+    """Remove one attached file (done twice is done once)."""
+    live = _open_answer()
+    if live is None:
+        db.session.commit()
+        return _session_ended()
+    link, _view, answer = live
+    form = RemoveAttachmentForm()
+    chosen = form.attachment_id.data
+    if (form.validate_on_submit() and answer is not None and str(chosen or "").isdigit()
+            and int(chosen) < 2**31):
+        attachments.remove(link, answer, int(chosen))
+    db.session.commit()
+    return redirect(url_for("agency.attachments_page"))
 
 
 @bp.route("/sent")
