@@ -153,6 +153,7 @@ def register_extensions(app):
         models,
         references,
         searches,
+        statements,
         submissions,
         timeline,
         two_factor,
@@ -268,6 +269,10 @@ def register_reminder_pages(app):
 
     for module in (notices, account, reminders_admin):
         app.register_blueprint(module.bp)
+    # The accessibility statement, privacy notice and cookies page, and their contacts.
+    from tracker.views import statements
+
+    app.register_blueprint(statements.bp)
 
 
 def register_domains(app):
