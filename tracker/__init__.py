@@ -162,6 +162,7 @@ def register_extensions(app):
         models,
         references,
         searches,
+        statements,
         submissions,
         timeline,
         two_factor,
@@ -285,6 +286,10 @@ def register_reminder_pages(app):
 
     for module in (notices, account, reminders_admin):
         app.register_blueprint(module.bp)
+    # The accessibility statement, privacy notice and cookies page, and their contacts.
+    from tracker.views import statements
+
+    app.register_blueprint(statements.bp)
 
 
 def register_domains(app):

@@ -152,12 +152,14 @@ def test_the_public_endpoints_are_only_sign_in_assets_the_health_check_and_agenc
     assert public == PUBLIC_ENDPOINTS
 
 
-def test_the_only_public_pages_are_the_public_notification_form(app):
+def test_the_only_public_pages_are_the_public_notification_form_and_the_statements(app):
+    # The statements hold no record: tests/tracker/test_statements.py.
     with app.test_request_context():
         public = {rule.endpoint for rule in app.url_map.iter_rules()
                   if is_public_endpoint(rule.endpoint)} - PUBLIC_ENDPOINTS
     assert public == {"public_notify.index", "public_notify.start", "public_notify.begin",
-                      "public_notify.page", "public_notify.check", "public_notify.sent"}
+                      "public_notify.page", "public_notify.check", "public_notify.sent",
+                      "statements.accessibility", "statements.privacy", "statements.cookies"}
 
 
 def test_sign_in_and_assets_work_without_signing_in(client):

@@ -258,6 +258,15 @@ def _policy(partnership, _other):
     return {"code": partnership.code, "policy_key": "panel_notification"}, row
 
 
+def _contacts(partnership, _other):
+    from tracker.statements import PartnershipContacts
+
+    row = PartnershipContacts(partnership_id=partnership.id, privacy_contact="IG team")
+    db.session.add(row)
+    db.session.commit()
+    return {"code": partnership.code}, row
+
+
 def _directory_agency(partnership, _other):
     from tracker.agencies import AgencyContact, DirectoryAgency
 
@@ -354,6 +363,7 @@ EDITS = {
     "users.edit": Edit(ADMIN, _user, {"full_name": "Changed by another user"}),
     "partnerships.override": Edit(ADMIN, _override, {"reason": "Changed by another user"}),
     "partnerships.reminder_policy": Edit(ADMIN, _policy, {"before_working_days": 7}),
+    "statements.contacts": Edit(ADMIN, _contacts, {"privacy_contact": "Changed by another"}),
     # The shell: the agency directory.
     "agencies.edit": Edit(CDOP, _agency, {"kind": "other"}),
     "agencies.edit_contact": Edit(CDOP, _agency_contact, {"role": "Changed by another user"}),

@@ -144,7 +144,10 @@ ARGUMENTS = {
 SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_",
                   # The public notification form: open to all, by partnership code
                   # (tests/cdr/test_public_notifications.py).
-                  "public_notify.", "agency.")
+                  "public_notify.", "agency.",
+                  # A partnership's contacts for its statements, a partnership setting by
+                  # code (tests/tracker/test_statements.py).
+                  "statements.")
 
 
 @pytest.fixture
