@@ -245,6 +245,7 @@ def register_blueprints(app):
     from tracker.views import (
         agencies,
         agency,
+        archive,
         audit,
         auth,
         compliance,
@@ -257,7 +258,7 @@ def register_blueprints(app):
     )
 
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
-                   exports, agencies, agency):
+                   exports, agencies, agency, archive):
         app.register_blueprint(module.bp)
     register_reminder_pages(app)
 
