@@ -507,7 +507,8 @@ def export_command(code, out):
         raise click.BadParameter(f"No partnership has the code {code!r}.",
                                  param_hint="--partnership")
     written = write_archive(partnership, out)
-    audit.record(audit.Action.EXPORT, partnership, detail=AUDIT_DETAIL)
+    audit.record(audit.Action.EXPORT, partnership, partnership_id=partnership.id,
+                 detail=AUDIT_DETAIL)
     db.session.commit()
     click.echo(f"Wrote {out}: {sum(written.rows.values())} rows from "
                f"{len(written.rows)} tables.")

@@ -49,7 +49,7 @@ def download(code):
         except BaseException:
             spooled.close()
             raise
-    audit.record(audit.Action.EXPORT, partnership, detail=(
+    audit.record(audit.Action.EXPORT, partnership, partnership_id=partnership.id, detail=(
         f"{archive.AUDIT_DETAIL}: {sum(written.rows.values())} rows from "
         f"{len(written.rows)} tables"))
     db.session.commit()
