@@ -437,46 +437,53 @@ def _check_tallies(archive: zipfile.ZipFile, tables) -> None:
                                "archive's: nothing was loaded.")
 
 
+def _loadable_tables(manifest: dict) -> list[sa.Table]:
+    """The archive's tables in this install, in load order; refused unless this install is
+    at the archive's schema revision and holds no row of them."""
+    ours = schema_revision()
+    if manifest["schema_revision"] != ours:
+        raise ArchiveError(
+            f"The archive was made at schema revision {manifest['schema_revision']}; this "
+            f"database is at {ours}. Load it into an install of the same version "
+            "(upgrade or downgrade this one first).")
+    names = [t["name"] for t in manifest["tables"]]
+    unknown = [n for n in names if n not in db.metadata.tables]
+    if unknown:
+        raise ArchiveError(f"This install has no table {', '.join(unknown)}.")
+    tables = [t for t in db.metadata.sorted_tables if t.name in names]
+    busy = [t.name for t in tables
+            if db.session.scalar(sa.select(sa.literal(1)).select_from(t).limit(1))]
+    if busy:
+        raise ArchiveError("The database is not empty (" + ", ".join(busy[:5])
+                           + (", …" if len(busy) > 5 else "") + " already hold rows): "
+                           "an archive loads only into an empty install.")
+    return tables
+
+
+def _insert(archive: zipfile.ZipFile, table: sa.Table) -> int:
+    """Insert a table's rows with their ids, a batch at a time: how many."""
+    count, batch = 0, []
+    withheld = [column for (name, column) in WITHHELD if name == table.name]
+    for row in _rows(archive, table):
+        for column in withheld:
+            row.setdefault(column, _withheld_value(table, column))
+        batch.append(row)
+        if len(batch) >= BATCH:
+            db.session.execute(table.insert(), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        db.session.execute(table.insert(), batch)
+        count += len(batch)
+    return count
+
+
 def load_archive(fileobj) -> Loaded:
     """Load an archive into an empty install, in one transaction (see the module)."""
     with zipfile.ZipFile(fileobj) as archive:
         manifest = _read_manifest(archive)
-        ours = schema_revision()
-        if manifest["schema_revision"] != ours:
-            raise ArchiveError(
-                f"The archive was made at schema revision {manifest['schema_revision']}; this "
-                f"database is at {ours}. Load it into an install of the same version "
-                "(upgrade or downgrade this one first).")
-        names = [t["name"] for t in manifest["tables"]]
-        unknown = [n for n in names if n not in db.metadata.tables]
-        if unknown:
-            raise ArchiveError(f"This install has no table {', '.join(unknown)}.")
-        tables = [t for t in db.metadata.sorted_tables if t.name in names]
-        busy = [t.name for t in tables
-                if db.session.scalar(sa.select(sa.literal(1)).select_from(t).limit(1))]
-        if busy:
-            raise ArchiveError("The database is not empty (" + ", ".join(busy[:5])
-                               + (", …" if len(busy) > 5 else "") + " already hold rows): "
-                               "an archive loads only into an empty install.")
-        rows = {}
+        tables = _loadable_tables(manifest)
         try:
-            for table in tables:
-                if _is_tally(table):
-                    continue
-                rows[table.name] = 0
-                batch = []
-                for row in _rows(archive, table):
-                    for (name, column) in WITHHELD:
-                        if name == table.name and column not in row:
-                            row[column] = _withheld_value(table, column)
-                    batch.append(row)
-                    if len(batch) >= BATCH:
-                        db.session.execute(table.insert(), batch)
-                        rows[table.name] += len(batch)
-                        batch = []
-                if batch:
-                    db.session.execute(table.insert(), batch)
-                    rows[table.name] += len(batch)
+            rows = {t.name: _insert(archive, t) for t in tables if not _is_tally(t)}
             _reset_sequences(tables)
             recounted = _recount_kept()
             _check_tallies(archive, [t for t in tables if _is_tally(t)])
