@@ -264,7 +264,9 @@ def data_dictionary(plan: Plan) -> dict:
                else "the partnership and the users and partnerships its rows name")
         doc = inspect.getdoc(cls) if cls is not None else None
         tables[table.name] = {
-            "meaning": (doc or table.comment or "").split("\n\n")[0].replace("\n", " "),
+            "meaning": (doc or table.comment or (
+                "Counts the database keeps by triggers for the reports" if _is_tally(table)
+                else "")).split("\n\n")[0].replace("\n", " "),
             "rows": how,
             "kept_by_triggers": _is_tally(table),
             "primary_key": [c.name for c in table.primary_key.columns],
