@@ -260,6 +260,7 @@ def register_blueprints(app):
     from tracker.views import (
         agencies,
         agency,
+        archive,
         audit,
         auth,
         compliance,
@@ -272,7 +273,7 @@ def register_blueprints(app):
     )
 
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
-                   exports, agencies, agency):
+                   exports, agencies, agency, archive):
         app.register_blueprint(module.bp)
     from tracker import templating
 

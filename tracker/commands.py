@@ -174,5 +174,7 @@ def seed(cases, random_seed, if_empty):
 
 def init_app(app):
     """Register the command groups and make CLI changes auditable as 'system'."""
-    for group in (users_cli, partnerships_cli, deadlines_cli, demo_cli):
+    from tracker.archive import archive_cli
+
+    for group in (users_cli, partnerships_cli, deadlines_cli, demo_cli, archive_cli):
         app.cli.add_command(group)

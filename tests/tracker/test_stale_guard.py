@@ -62,6 +62,7 @@ NOT_EDITS = {
     "admin.retry_email": "sends a failed e-mail again",
     "admin.retry_all": "sends failed e-mails again",
     "exports.retry": "builds an export again",
+    "archive.download": "builds and downloads a partnership's data archive: changes nothing",
     "imports.upload": "reads a file",
     "imports.confirm": "creates the records of an import",
     "notices.dismiss": "dismisses one's own notice",

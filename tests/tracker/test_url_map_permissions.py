@@ -140,8 +140,10 @@ ARGUMENTS = {
 # (An import's pages name the import, never a record: tests/tracker/test_imports.py; an
 # export job's pages answer only the user who asked for it: tests/tracker/test_export_jobs.py;
 # the agency side's pages name a personal link's token, no record, and refuse every token
-# that does not open a live link alike: tests/tracker/test_agency_access.py.)
-SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_",
+# that does not open a live link alike: tests/tracker/test_agency_access.py; a partnership's
+# data archive is a partnership settings page: tests/tracker/test_archive.py.)
+SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "archive.", "static",
+                  "govuk_",
                   # The public notification form: open to all, by partnership code
                   # (tests/cdr/test_public_notifications.py).
                   "public_notify.", "agency.",
