@@ -137,7 +137,8 @@ def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
 def paused_deadline_rows(owner_type: str, partnership_ids: list[int],
                          extend: Callable[[sa.Select], sa.Select]):
     """Open deadlines of one owner type whose clock a user paused, joined as the domain says
-    (the same columns as `deadline_rows`). Few: ix_deadline_set_aside holds them."""
+    (the same columns as `deadline_rows`). Few: read through ix_deadline_set_aside, whose
+    condition is named as it is written so that SQLite, too, sees that the index holds them."""
     base = (
         sa.select(
             Deadline.id.label("subject_id"),
@@ -150,6 +151,8 @@ def paused_deadline_rows(owner_type: str, partnership_ids: list[int],
         .where(
             Deadline.partnership_id.in_(partnership_ids),
             Deadline.owner_type == owner_type,
+            sa.or_(Deadline.not_applicable_reason.is_not(None),
+                   Deadline.paused_reason.is_not(None)),
             Deadline.paused_reason.is_not(None),
             open_deadlines(),
         )
