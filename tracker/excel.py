@@ -82,7 +82,6 @@ _BOLD = Font(bold=True)
 # A text column at least this wide holds long text (a summary, a reason, recommendations):
 # its text wraps within the cell, top-aligned, unless the column says otherwise.
 WRAP_FROM = 40
-_WRAPPED = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass(frozen=True)
@@ -228,8 +227,7 @@ def _write_data_sheet(worksheet, sheet: ExportSheet) -> int:
     _mark(worksheet, sum(column.display_width for column in sheet.columns), header_row=True)
     writer = RowWriter(worksheet, date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT,
                        formula_starts=FORMULA_STARTS, text=safe_text,
-                       to_datetime=to_excel_datetime, header_font=_BOLD,
-                       wrap_alignment=_WRAPPED)
+                       to_datetime=to_excel_datetime, header_font=_BOLD)
     count = writer.write([column.header for column in sheet.columns], sheet.rows,
                          wrapped=[column.wraps for column in sheet.columns])
     last = get_column_letter(max(len(sheet.columns), 1))

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.xml.functions import fromstring
 
+# A long-text column's cells: the text wraps within the cell, read from the top.
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
@@ -33,7 +34,7 @@ class RowWriter:
     """Writes a write-only sheet's rows as markup; `write(rows)` returns how many."""
 
     def __init__(self, worksheet, *, date_format, datetime_format, formula_starts,
-                 text, to_datetime, header_font, wrap_alignment=None):
+                 text, to_datetime, header_font):
         self.worksheet = worksheet
         self.formula_starts = formula_starts
         self.text = text  # makes text safe for a cell (tracker.excel.safe_text)
@@ -43,12 +44,11 @@ class RowWriter:
             "datetime": _style_id(worksheet, number_format=datetime_format),
             "quoted": _style_id(worksheet, quotePrefix=True),
             "header": _style_id(worksheet, font=header_font),
-            "wrapped": _style_id(worksheet, alignment=wrap_alignment or _WRAP),
-            "quoted_wrapped": _style_id(worksheet, quotePrefix=True,
-                                        alignment=wrap_alignment or _WRAP),
+            "wrapped": _style_id(worksheet, alignment=_WRAP),
+            "quoted_wrapped": _style_id(worksheet, quotePrefix=True, alignment=_WRAP),
         }
         self.letters = []
-        self.tables = []  # each column's writers by type (a long-text column's wrap its text)
+        self.tables = []  # each column's writers by type (a long-text column's wrap text)
         # The cell writer for each common type of value, looked up by type (fast).
         self._writers = {str: self._text, date: self._date, datetime: self._datetime,
                          bool: self._bool, int: self._number, float: self._number,
