@@ -79,6 +79,9 @@ SPOOL_BYTES = 8 * 1024 * 1024
 SCRATCH_SUFFIX = ".tmp"
 _DEFAULT_WIDTHS = {DATE: 13, DATETIME: 18, NUMBER: 10}
 _BOLD = Font(bold=True)
+# A text column at least this wide holds long text (a summary, a reason, recommendations):
+# its text wraps within the cell, top-aligned, unless the column says otherwise.
+WRAP_FROM = 40
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,14 @@ class Column:
     header: str
     kind: str = TEXT
     width: int | None = None
+    wrap: bool | None = None  # None: wraps when a text column of WRAP_FROM characters or more
+
+    @property
+    def wraps(self) -> bool:
+        """Whether the column's text wraps within its cells (long text)."""
+        if self.wrap is not None:
+            return self.wrap
+        return self.kind == TEXT and self.display_width >= WRAP_FROM
 
     @property
     def display_width(self):
@@ -217,7 +228,8 @@ def _write_data_sheet(worksheet, sheet: ExportSheet) -> int:
     writer = RowWriter(worksheet, date_format=DATE_FORMAT, datetime_format=DATETIME_FORMAT,
                        formula_starts=FORMULA_STARTS, text=safe_text,
                        to_datetime=to_excel_datetime, header_font=_BOLD)
-    count = writer.write([column.header for column in sheet.columns], sheet.rows)
+    count = writer.write([column.header for column in sheet.columns], sheet.rows,
+                         wrapped=[column.wraps for column in sheet.columns])
     last = get_column_letter(max(len(sheet.columns), 1))
     worksheet.auto_filter.ref = f"A1:{last}{count + 1}"
     if sheet.decorate is not None:

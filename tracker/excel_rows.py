@@ -5,7 +5,9 @@ microseconds each here): a 100,000-row export of 40 columns would take minutes. 
 each row's `<row>` markup in one go into the same stream, after the sheet's top (columns,
 frozen pane) and before its tail (filter, header and footer, charts), which openpyxl still
 writes. Values are typed as `tracker.excel.cell` types them: dates and datetimes as numbers
-with a date format, formula-like text as quote-prefixed inline text, never a formula.
+with a date format, formula-like text as quote-prefixed inline text, never a formula. The
+text of a long-text column (`write(..., wrapped=...)`) wraps within its cell, aligned to the top,
+so a printed or opened sheet shows all of a summary rather than one cut line.
 
 It relies on openpyxl 3.1.5's write-only internals (the sheet's WorksheetWriter and its
 `xf` stream, `_rows`), pinned in requirements.txt; tests/tracker/test_excel.py opens the
@@ -19,9 +21,13 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.xml.functions import fromstring
+
+# A long-text column's cells: the text wraps within the cell, read from the top.
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 class RowWriter:
@@ -38,16 +44,23 @@ class RowWriter:
             "datetime": _style_id(worksheet, number_format=datetime_format),
             "quoted": _style_id(worksheet, quotePrefix=True),
             "header": _style_id(worksheet, font=header_font),
+            "wrapped": _style_id(worksheet, alignment=_WRAP),
+            "quoted_wrapped": _style_id(worksheet, quotePrefix=True, alignment=_WRAP),
         }
         self.letters = []
+        self.tables = []  # each column's writers by type (a long-text column's wrap text)
         # The cell writer for each common type of value, looked up by type (fast).
         self._writers = {str: self._text, date: self._date, datetime: self._datetime,
                          bool: self._bool, int: self._number, float: self._number,
                          Decimal: self._number}
+        self._wrapped_writers = {**self._writers, str: self._wrapped_text}
 
-    def write(self, header, rows) -> int:
-        """The bold header row, then every row; returns the number of rows after the header."""
+    def write(self, header, rows, wrapped=()) -> int:
+        """The bold header row, then every row; returns the number of rows after the header.
+        `wrapped`: for each column, whether its text wraps (a long-text column)."""
         self.letters = [get_column_letter(n) for n in range(1, len(header) + 1)]
+        wraps = list(wrapped) + [False] * (len(header) - len(wrapped))
+        self.tables = [self._wrapped_writers if wrap else self._writers for wrap in wraps]
         sheet = self.worksheet
         sheet._get_writer()  # noqa: SLF001 (writes the sheet's top: columns, panes)
         stream = sheet._writer.xf  # noqa: SLF001
@@ -70,9 +83,10 @@ class RowWriter:
         return f'<row r="1">{cells}</row>'
 
     def _row(self, number, values) -> str:
-        writers, fallback = self._writers, self._other
+        fallback = self._other
         cells = "".join((writers.get(type(value)) or fallback)(f"{letter}{number}", value)
-                        for letter, value in zip(self.letters, values, strict=False)
+                        for letter, writers, value
+                        in zip(self.letters, self.tables, values, strict=False)
                         if value is not None)
         return f'<row r="{number}">{cells}</row>'
 
@@ -82,6 +96,13 @@ class RowWriter:
             return ""
         quoted = self.styles["quoted"] if text.startswith(self.formula_starts) else None
         return _text_cell(ref, text, quoted)
+
+    def _wrapped_text(self, ref, value) -> str:
+        text = self.text(value)
+        if not text:
+            return ""
+        style = "quoted_wrapped" if text.startswith(self.formula_starts) else "wrapped"
+        return _text_cell(ref, text, self.styles[style])
 
     def _date(self, ref, value) -> str:
         return f'<c r="{ref}" s="{self.styles["date"]}"><v>{_serial(value)}</v></c>'

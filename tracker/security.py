@@ -123,6 +123,9 @@ SIGNED_IN_ENDPOINTS = {"main.home", "auth.logout", "auth.change_password",
 SECOND_FACTOR_PASSED = "second_factor_passed"
 # What a signed-in user without a second factor may open while TWO_FACTOR_REQUIRED is on.
 BEFORE_SECOND_FACTOR_ENDPOINTS = {"auth.two_factor_setup", "auth.logout"}
+# The page a user was going to when sent to set up the second factor (a path, checked again
+# before use).
+AFTER_SET_UP = "after_two_factor_set_up"
 
 
 def require_second_factor():
@@ -147,6 +150,9 @@ def require_second_factor():
         return redirect(url_for("auth.login"))
     if endpoint in BEFORE_SECOND_FACTOR_ENDPOINTS:
         return None
+    if request.method == "GET":
+        # Where they were going (a link in an e-mail), for the set-up page to go on to.
+        session[AFTER_SET_UP] = request.full_path.rstrip("?")
     return redirect(url_for("auth.two_factor_setup"))
 
 

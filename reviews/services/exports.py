@@ -55,7 +55,7 @@ _BEFORE = [
     Column("Copies sent", DATE), Column("Copy sent to Ofsted", DATE),
     Column("Published in full", width=30), Column("Why not in full: justification sent", DATE),
     Column("Published", DATE),
-    Column("Publication delayed because", width=30),
+    Column("Publication delayed because", width=30, wrap=True),
 ]
 DEADLINE_COLUMNS = [
     Column("Reference", width=22), Column("Child", width=12),

@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.browser import assert_no_axe_violations
+from tests.browser import assert_no_axe_violations, console_problems
 from tests.browser.conftest import PARTNERSHIP_CODE
+from tests.browser.main_pages import TODAY, WIDTHS, page_scrolls_sideways, seed, signed_in_tab
 from tests.cdr.factories import make_case
 from tracker.extensions import db
 from tracker.models import Partnership
@@ -49,3 +50,32 @@ def test_the_case_list_and_a_case_fit_a_320_pixel_screen(page, live_server, sign
     page.goto(f"/child-deaths/{case_id}")
     expect(page.locator("#next-step")).to_be_visible()
     assert not _page_scrolls_sideways(page)
+
+
+@pytest.mark.parametrize("role, paths", [
+    (Role.CDOP_ADMIN, ["/", "/child-deaths/", "/child-deaths/{case_id}"]),
+    (Role.BUSINESS_UNIT, ["/", "/practice-reviews/", "/practice-reviews/{incident_id}"]),
+])
+def test_the_main_pages_need_no_sideways_scroll_at_1280_or_320_pixels(
+        browser, live_server, clock, role, paths):
+    """The dashboard, the lists and the record pages of a CDOP administrator and a business
+    unit manager, with a long summary and a list of several records on them."""
+    clock.set(TODAY)
+    seeded = seed(live_server)
+    tab = signed_in_tab(browser, live_server, role)
+    try:
+        for path in paths:
+            url = path.format(case_id=seeded.case_id, incident_id=seeded.incident_id)
+            for width in WIDTHS:
+                tab.set_viewport_size({"width": width, "height": 800})
+                tab.goto(url)
+                expect(tab.locator("h1").first).to_be_visible()
+                wide = tab.evaluate("""() => [...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right
+                                 > document.documentElement.clientWidth + 1
+                                 && !e.closest('.app-table-scroll'))
+                    .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
+                assert not page_scrolls_sideways(tab), f"{url} at {width}px: {wide}"
+        assert not console_problems(tab), console_problems(tab)
+    finally:
+        tab.context.close()

@@ -312,3 +312,19 @@ def test_bad_filters_with_odd_query_names_still_go_back_to_the_list(cdop_client,
         "stage": "nonsense", "endpoint": "x", "_anchor": "y"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/child-deaths/?stage=nonsense"
+
+
+def test_the_panel_packs_summaries_wrap_in_their_cells_when_opened_or_printed(panel_client,
+                                                                             meeting):
+    _, book = download(
+        panel_client, f"/child-deaths/panel-meetings/{meeting['meeting'].id}/panel-pack")
+
+    sheet = book["Panel pack"]
+    # Summary, factors and learning: wide columns whose text wraps, aligned to the top.
+    for letter in "FGH":
+        assert sheet.column_dimensions[letter].width == 60
+        assert sheet[f"{letter}2"].alignment.wrap_text
+        assert sheet[f"{letter}2"].alignment.vertical == "top"
+    assert sheet["F2"].quotePrefix and sheet["F2"].data_type == "s"  # "=1+1...": still text
+    # The short columns stay on one line.
+    assert not sheet["B2"].alignment.wrap_text and not sheet["C2"].alignment.wrap_text

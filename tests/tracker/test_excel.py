@@ -97,6 +97,55 @@ def test_every_sheet_prints_on_a4_fitted_to_the_width_with_its_marking_and_page_
     assert book["Wide"].page_setup.orientation == "landscape"
 
 
+def test_long_text_wraps_in_its_cells_and_short_text_stays_on_one_line():
+    long_text = "A summary of what the review found, with its detail. " * 12
+    columns = [*COLUMNS, excel.Column("Reason", width=30, wrap=True),
+               excel.Column("Code", width=50, wrap=False)]
+    rows = [(*ROW[:4], long_text, True, "Short reason", long_text),
+            (*ROW[:4], "=" + long_text, False, "-Dropped", "x")]
+    out = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        excel.build_workbook(_cover(), [excel.ExportSheet("Cases", columns, rows)], out,
+                             Path(folder))
+    out.seek(0)
+    sheet = openpyxl.load_workbook(out)["Cases"]
+    # "Notes" (50 characters wide, text): long text, wrapped and top-aligned; so is a column
+    # marked to wrap; not one marked not to, nor the short, date or number columns.
+    assert [bool(sheet.cell(2, n).alignment.wrap_text) for n in range(1, 9)] == [
+        False, False, False, False, True, False, True, False]
+    assert sheet["E2"].alignment.vertical == "top"
+    assert sheet["E2"].value == long_text
+    assert (sheet.column_dimensions["E"].width, sheet.column_dimensions["G"].width) == (50, 30)
+    # Formula-like long text: still quoted text, and wrapped.
+    assert sheet["E3"].quotePrefix and sheet["E3"].data_type == "s"
+    assert sheet["E3"].alignment.wrap_text and sheet["G3"].quotePrefix
+    assert not sheet["E1"].alignment.wrap_text  # the header row stays as it was
+    assert sheet["B2"].is_date and sheet["B2"].number_format == excel.DATE_FORMAT
+
+
+def test_a_sheet_of_long_text_is_built_in_constant_memory():
+    """Written row by row (write-only), never held whole: five times the rows of wrapped long
+    text take about the same peak memory."""
+    import tracemalloc
+
+    long_text = "A summary of what the review found, with its detail. " * 12
+
+    def peak(count):
+        rows = ((*ROW[:4], f"{n} {long_text}", True) for n in range(count))
+        tracemalloc.start()
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                excel.build_workbook(_cover(), [excel.ExportSheet("Cases", COLUMNS, rows)],
+                                     io.BytesIO(), Path(folder))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(1_000), peak(5_000)
+    # 4,000 more rows of ~650 characters would be 2.6 MB more if they were held.
+    assert large - small < 1_000_000, (small, large)
+
+
 def test_aware_datetimes_are_shown_in_london_time():
     from datetime import UTC
 

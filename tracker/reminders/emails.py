@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
 from tracker import mail
+from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.reminders.models import CLAIMED_COLUMNS, Reminder
 from tracker.reminders.policy import BEFORE, DUE, DUE_NOW, ESCALATION, OVERDUE, STAGE_LABELS
-from tracker.timeutil import format_date, london_midnight
+from tracker.timeutil import format_date, london_midnight, to_london
 
 # A digest lists this many steps (the most pressing first) and counts the rest: the notices
 # page lists every one.
@@ -57,13 +58,15 @@ def _had_digest_today(person_ids, today: date) -> set[int]:
         mail.OutboundEmail.created_at >= midnight)))
 
 
-def queue_for(reminders, held, people, today: date, now: datetime) -> dict[int, int | str]:
+def queue_for(reminders, held, people, today: date, now: datetime,
+              paused=None) -> dict[int, int | str]:
     """Queue the e-mails that carry newly claimed reminders, and record which carries which.
 
     One digest a day: what a later pass claims for a user who has had today's digest waits
     for the next one (it is an in-app notice at once). Reminders `held` from earlier passes
     join the digest of a user who has none yet today. Returns, per reminder id, the id of
-    its e-mail or why it has none ("paused", "next digest").
+    its e-mail or why it has none ("paused", "next digest"). `paused()`, called once when a
+    digest is queued, gives per person the paused deadlines of their cases a digest lists.
     """
     by_person = defaultdict(list)
     for reminder in reminders:
@@ -75,6 +78,7 @@ def queue_for(reminders, held, people, today: date, now: datetime) -> dict[int, 
         {pid for pid in {*by_person, *waiting}
          if pid in people and people[pid].mode != "immediate"}, today)
     carried: list[tuple[list, mail.OutboundEmail]] = []
+    paused_steps = None
     skipped: dict[str, list[int]] = defaultdict(list)
     for person_id in {*by_person, *waiting}:
         mine, person = by_person.get(person_id, []), people.get(person_id)
@@ -88,7 +92,10 @@ def queue_for(reminders, held, people, today: date, now: datetime) -> dict[int, 
         if digest and person_id in digested:
             skipped[HELD].extend(r.id for r in mine if r not in single)
         elif digest:
-            carried.append((digest, _digest(person, digest, today, now)))
+            if paused_steps is None:
+                paused_steps = paused() if paused is not None else {}
+            carried.append((digest, _digest(person, digest, today, now,
+                                            paused_steps.get(person_id, []))))
     db.session.flush()
     outcome: dict[int, int | str] = {}
     for group, email in carried:
@@ -171,6 +178,42 @@ def _cases(reminders, today: date):
     return cases, len(reminders) - listed
 
 
+class PausedStep(NamedTuple):
+    """A step whose deadline is paused: it reminds nobody, so a digest lists it until it is
+    restarted. Never the reason typed with the pause: free text may name the child."""
+
+    reference: str
+    step: str
+    link: str
+    deadline_id: int
+    since: date | None = None  # when it was paused (the audit trail), if recorded
+
+
+def paused_since(deadline_ids) -> dict[int, date]:
+    """When each deadline was last paused, from the audit trail: the latest change that gave
+    it a pause reason where it had none (ix_audit_event_object). A London date."""
+    since: dict[int, date] = {}
+    ids = sorted({str(i) for i in deadline_ids})
+    for start in range(0, len(ids), 2000):
+        rows = db.session.execute(
+            sa.select(AuditEvent.object_id, AuditEvent.occurred_at, AuditEvent.changes)
+            .where(AuditEvent.object_type == "Deadline",
+                   AuditEvent.object_id.in_(ids[start:start + 2000]))
+            .order_by(AuditEvent.occurred_at, AuditEvent.id))
+        for object_id, occurred_at, changes in rows:
+            old, new = ((changes or {}).get("paused_reason") or [None, None])[:2]
+            if new and not old:
+                since[int(object_id)] = to_london(occurred_at).date()
+    return since
+
+
+def listed_paused(steps) -> list[PausedStep]:
+    """A digest's paused steps: by case, at most MAX_LISTED, each with when it was paused."""
+    steps = sorted(steps, key=lambda s: (s.reference, s.step, s.deadline_id))[:MAX_LISTED]
+    since = paused_since(s.deadline_id for s in steps)
+    return [s._replace(since=since.get(s.deadline_id)) for s in steps]
+
+
 def digest_subject(reminders) -> str:
     """Such as "Reminders: 2 overdue, 1 due today, 3 due soon"."""
     counts = defaultdict(int)
@@ -188,18 +231,19 @@ def single_subject(reminder) -> str:
             f"(due {format_date(reminder.due_date)})")[:300]
 
 
-def _context(person, reminders, today):
+def _context(person, reminders, today, paused=()):
     cases, left_off = _cases(reminders, today)
     return {
         "cases": cases, "left_off": left_off, "today": today, "absolute": absolute,
+        "paused": listed_paused(paused),
         "settings_link": absolute(url_for("account.reminders")),
         "notices_link": absolute(url_for("notices.index")),
         "service_name": current_app.config["SERVICE_NAME"],
     }
 
 
-def _digest(person, reminders, today, now):
-    context = _context(person, reminders, today)
+def _digest(person, reminders, today, now, paused=()):
+    context = _context(person, reminders, today, paused)
     return mail.queue(
         kind="digest", to_address=person.email, recipient_id=person.id,
         partnership_id=reminders[0].partnership_id, subject=digest_subject(reminders),

@@ -188,19 +188,42 @@ def candidates(world: _World, now: datetime) -> list[Wanted]:
     return wanted
 
 
+def _owners(world, source, row) -> list[Person]:
+    """Who a row reminds: its owners; with nobody to remind (no owner, or one who left), the
+    managers, else the team."""
+    return world.allowed(source.recipients(row), row.partnership_id, source.permission) \
+        or world.managers(row.partnership_id, source.permission) \
+        or world.team(row.partnership_id, source.team or source.permission)
+
+
 def _wanted_for(world, source, row, due, firings):
-    owners = world.allowed(source.recipients(row), row.partnership_id, source.permission)
     for firing, escalated in firings:
         if escalated:
             people = world.managers(row.partnership_id, source.permission)
         else:
-            # Nobody to remind (no owner, or one who left): the managers, else the team.
-            people = owners or world.managers(row.partnership_id, source.permission) \
-                or world.team(row.partnership_id, source.team or source.permission)
+            people = _owners(world, source, row)
         for person in people:
             key = (source.subject_type, row.subject_id, firing.stage, person.id,
                    firing.fire_date)
             yield Wanted(key, source, row, due)
+
+
+def paused_steps(world: _World) -> dict[int, list[emails.PausedStep]]:
+    """Per person, the paused deadlines of the cases they would be reminded of: one query
+    per source, whatever the number of people."""
+    found: dict[int, list[emails.PausedStep]] = defaultdict(list)
+    partnership_ids = sorted(world.rules)
+    if not partnership_ids:
+        return found
+    for source in all_sources():
+        if source.paused is None:
+            continue
+        for row in db.session.execute(source.paused(partnership_ids)):
+            step = emails.PausedStep(row.reference, source.step_of(row)[:300],
+                                     source.link(row)[:500], row.subject_id)
+            for person in _owners(world, source, row):
+                found[person.id].append(step)
+    return found
 
 
 def _already_claimed(wanted: list[Wanted]) -> set[tuple]:
@@ -293,7 +316,8 @@ def claim(today: date, now: datetime) -> tuple[list[sa.Row], dict[int, str]]:
     held = emails.held_for_digest(today)
     if not claimed and not held:
         return [], {}
-    return claimed, emails.queue_for(claimed, held, world.people, today, now)
+    return claimed, emails.queue_for(claimed, held, world.people, today, now,
+                                     paused=lambda: paused_steps(world))
 
 
 def run_pass(today: date, now: datetime | None = None, *, dry_run: bool = False,

@@ -43,6 +43,9 @@ class ReminderSource:
       (default: everyone with `permission`), so a reminder is never silently dropped.
     - `policy_labels`: the source's own policy keys (for actions) and their labels, so the
       settings page lists them beside the deadline rules.
+    - `paused(partnership_ids)`: a select of the rows whose deadline is paused (they remind
+      nobody, but a digest lists them so they are not forgotten); none for a source that
+      cannot be paused.
     """
 
     subject_type: str
@@ -53,6 +56,7 @@ class ReminderSource:
     step: Callable | None = None
     policy_labels: dict[str, str] = field(default_factory=dict)
     team: Permission | None = None
+    paused: Callable[[list[int]], sa.Select] | None = None
 
     def step_of(self, row) -> str:
         """What is due, as a reminder names it."""
@@ -130,6 +134,32 @@ def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
     return extend(base)
 
 
+def paused_deadline_rows(owner_type: str, partnership_ids: list[int],
+                         extend: Callable[[sa.Select], sa.Select]):
+    """Open deadlines of one owner type whose clock a user paused, joined as the domain says
+    (the same columns as `deadline_rows`). Few: read through ix_deadline_set_aside, whose
+    condition is named as it is written so that SQLite, too, sees that the index holds them."""
+    base = (
+        sa.select(
+            Deadline.id.label("subject_id"),
+            Deadline.partnership_id,
+            Deadline.rule_key.label("policy_key"),
+            sa.func.coalesce(Deadline.extended_to, Deadline.due_date).label("due_date"),
+            Deadline.item,
+            Deadline.edition,
+        )
+        .where(
+            Deadline.partnership_id.in_(partnership_ids),
+            Deadline.owner_type == owner_type,
+            sa.or_(Deadline.not_applicable_reason.is_not(None),
+                   Deadline.paused_reason.is_not(None)),
+            Deadline.paused_reason.is_not(None),
+            open_deadlines(),
+        )
+    )
+    return extend(base)
+
+
 def deadline_source(owner_type: str, *, permission: Permission, extend, link, recipients,
                     step=None, team=None) -> ReminderSource:
     """A source for one domain's stored deadlines of `owner_type` (a table name)."""
@@ -141,6 +171,7 @@ def deadline_source(owner_type: str, *, permission: Permission, extend, link, re
         recipients=recipients,
         step=step,
         team=team,
+        paused=lambda ids: paused_deadline_rows(owner_type, ids, extend),
     )
 
 

@@ -31,7 +31,7 @@ from tracker.auth import (
 from tracker.extensions import db
 from tracker.models import User
 from tracker.passwords import verify_password
-from tracker.security import SECOND_FACTOR_PASSED
+from tracker.security import AFTER_SET_UP, SECOND_FACTOR_PASSED
 from tracker.timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
@@ -58,7 +58,7 @@ def _safe_next(target):
 def login():
     """The sign-in page."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
         outcome, user = authenticate(form.email.data, form.password.data)
@@ -177,7 +177,9 @@ def two_factor_setup():
                          detail="Authenticator app set up; 10 recovery codes given")
             db.session.commit()
             session[SECOND_FACTOR_PASSED] = True
-            return render_template("tracker/auth/recovery_codes.html", codes=codes)
+            return render_template(
+                "tracker/auth/recovery_codes.html", codes=codes,
+                onward=_safe_next(session.pop(AFTER_SET_UP, None)) or url_for("main.home"))
         if register_wrong_code(user, what="Wrong authenticator code while setting it up"):
             db.session.commit()
             logout_user()

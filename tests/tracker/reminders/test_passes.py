@@ -433,3 +433,48 @@ def test_an_overdue_publication_says_why_it_is_delayed(partnership, owner):
     [digest] = db.session.scalars(sa.select(OutboundEmail)).all()
     line = next(line for line in digest.text_body.splitlines() if "Publish" in line)
     assert "(publication delayed: inquest)" in line and line.startswith("- Overdue by")
+
+
+def test_the_digest_lists_the_paused_deadlines_of_the_users_cases_and_since_when(
+        partnership, owner, clock, smtp_server):
+    """A paused deadline reminds nobody, so the digest the owner gets anyway lists it, with
+    the day it was paused (from the audit trail) and a link; never the reason typed with the
+    pause, which is free text. A pause alone sends no e-mail."""
+    clock.set(date(2026, 12, 1))
+    overdue = make_incident(partnership, la_aware_on=date(2026, 12, 1),
+                            incident_date=date(2026, 11, 30), owner_id=owner.id)
+    waiting = make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                            incident_date=date(2026, 12, 5), owner_id=owner.id)
+    other_owner = make_user(Role.BUSINESS_UNIT, [partnership], email="other@example.org")
+    only_paused = make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                                incident_date=date(2026, 12, 5), owner_id=other_owner.id)
+    clock.set(date(2026, 12, 10))
+    for incident in (waiting, only_paused):
+        for row in db.session.scalars(sa.select(Deadline).where(
+                Deadline.owner_type == "serious_incident", Deadline.owner_id == incident.id)):
+            row.paused_reason = "The police asked us to wait: Invented Childname"
+    db.session.commit()
+
+    clock.set(date(2026, 12, 16))
+    report = run_pass(date(2026, 12, 16), at(date(2026, 12, 16)))
+
+    assert report.sent == 1
+    (message,) = smtp_server.messages
+    assert str(message["To"]) == owner.email
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    paused = lines[next(n for n, line in enumerate(lines) if line.startswith("Paused:")) + 1:]
+    assert [line for line in paused if line.startswith("- ")] == [
+        f"- {waiting.reference}: Notify the Child Safeguarding Practice Review Panel. "
+        "Paused since 10 December 2026 (why is kept in the tracker, never in e-mail).",
+        f"- {waiting.reference}: Report the serious incident to the safeguarding partners. "
+        "Paused since 10 December 2026 (why is kept in the tracker, never in e-mail)."]
+    assert f"http://127.0.0.1:5000/practice-reviews/{waiting.id}" in paused[1]
+    # The overdue case is listed as before; the paused one is not overdue.
+    assert overdue.reference in text.split("Paused:")[0]
+    assert waiting.reference not in text.split("Paused:")[0]
+    assert ">Paused</h2>" in html and html.count("10 December 2026") == 2
+    for body in (text, html):
+        assert "Invented" not in body and "police asked" not in body
+        assert only_paused.reference not in body  # another owner's case
