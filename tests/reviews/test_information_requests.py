@@ -145,6 +145,7 @@ def test_the_agency_opens_the_link_with_its_code_and_sees_only_what_it_needs(
     client = app.test_client()
     before = client.get(f"/agency/{_token()}").get_data(as_text=True)
     assert "Testchild" not in before and incident.reference not in before
+    assert "asked your agency for information for a practice review" in before
     _signed_in(client, _token())
     html = client.get("/agency/request").get_data(as_text=True)
     assert "Request for information" in html and CHILD in html

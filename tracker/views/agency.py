@@ -20,7 +20,7 @@ from forms.agency import (
     SubmitAnswersForm,
 )
 from tracker import agency_access, audit
-from tracker.agency_links import find_valid
+from tracker.agency_links import find_valid, words_for
 from tracker.domains import agency_request_view
 from tracker.extensions import db
 from tracker.timeutil import utcnow
@@ -54,7 +54,8 @@ def open_link(token):
         agency_access.send_code(link, utcnow())
         db.session.commit()
         return redirect(url_for("agency.enter_code", token=token))
-    return render_template("tracker/agency/open.html", form=form, token=token)
+    return render_template("tracker/agency/open.html", form=form, token=token,
+                           words=words_for(link.owner_type))
 
 
 @bp.route("/<token>/code", methods=["GET", "POST"])
