@@ -110,9 +110,12 @@ def make(incident, *, stage, contact_id, asked, due_on, user, today: date, now=N
 
 def send_again(incident, info, contact_id, user, now=None):
     """Send the request to a contact of its agency (again: the old link stops working, and
-    a fresh response is asked for); refused once accepted."""
+    a fresh response is asked for); refused while a response awaits review, and once one
+    is accepted."""
     if info.status == ACCEPTED:
         raise Refused({"contact": "The response has been accepted: nothing more is asked"})
+    if info.status == RETURNED:
+        raise Refused({"contact": "Accept or query the response awaiting review first"})
     contact = _contact(incident, contact_id, info.agency_id)
     _send(incident, info, contact, user, now)
     info.status = SENT

@@ -224,6 +224,11 @@ def test_a_query_reopens_the_link_with_the_question_shown(app, call, business_cl
     link = db.session.scalars(sa.select(links.AgencyLink)).one()
     form_page = ("reviews.information_request",
                  {"incident_id": incident.id, "information_request_id": info.id})
+    # While the response awaits review, it is not sent again.
+    refused = call(business_client, "reviews.send_information_link", status=400,
+                   form_page=form_page, incident_id=incident.id,
+                   information_request_id=info.id, data={"contact": str(contact.id)})
+    assert refused.errors == ["Accept or query the response awaiting review first"]
     refused = call(business_client, "reviews.query_information_answer", status=400,
                    form_page=form_page, incident_id=incident.id,
                    information_request_id=info.id, data={"link_id": str(link.id)})
