@@ -37,7 +37,8 @@ def init_app(app):
                 NavItem("Practice reviews", "reviews.tracker", Permission.VIEW_REVIEWS),
             ),
             case_deadlines=(INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES),
-            demo=DemoSeeder(seed=demo.seed, count=demo.count),
+            demo=DemoSeeder(seed=demo.seed, count=demo.count,
+                            after_deadlines=demo.send_information_request),
             # A serious incident and its child death case link to each other.
             related=incidents.related,
             home_panels=(

@@ -97,7 +97,8 @@ def make(incident, *, stage, contact_id, asked, due_on, user, today: date, now=N
         raise Refused(problems)
     info = InformationRequest(incident_id=incident.id, partnership_id=incident.partnership_id,
                               agency_id=contact.agency_id, stage=stage, asked=asked,
-                              due_on=due_on, status=SENT, created_by_id=user.id)
+                              due_on=due_on, status=SENT,
+                              created_by_id=getattr(user, "id", None))
     db.session.add(info)
     db.session.flush()
     _send(incident, info, contact, user, now)
