@@ -1,5 +1,5 @@
-"""Personal links: a request (a child death's reporting form; later a practice review's
-written request) sent to one contact of the agency directory as a link of their own.
+"""Personal links: a request (a child death's reporting form; a practice review's request
+for information) sent to one contact of the agency directory as a link of their own.
 
 The token is random (`secrets.token_urlsafe(32)`: 256 bits) and only its SHA-256 is stored:
 the database, a backup or the audit trail never holds a usable link. A link is bound to one
@@ -11,7 +11,9 @@ used-up token alike (None), so the agency side can give every refusal one answer
 The e-mail names the partnership, the request's reference and its due date, never the child.
 
 Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
-cdr/services/request_links.py). The agency side (`/agency/<token>`, the one-time
+cdr/services/request_links.py) and a practice review's request for information
+(reviews/views/information_requests.py); each names its request in the e-mail by the
+`Words` its domain registers. The agency side (`/agency/<token>`, the one-time
 code and the agency session) is tracker.agency_access and tracker/views/agency.py. Not yet
 done: sending from the several-agencies page, a per-partnership expiry.
 """
