@@ -102,3 +102,21 @@ class RemoveAttachmentForm(StripWhitespaceForm):
 
 ANSWER_FIELDS = ("involvement", "history", "circumstances", "bereavement_offered",
                  "bereavement_detail", "supplementary")
+
+
+class WrittenResponseForm(StripWhitespaceForm):
+    """A practice review's request for information: the agency's written response, as free
+    text. "Save and come back later" keeps a draft; "Continue" needs the response."""
+
+    response = _text("Your agency's response", "Your agency's response",
+                     "Answer what is asked above from your agency's records")
+    save = SubmitField("Save and come back later")
+
+    def complete(self) -> bool:
+        """Whether the response may be sent (an error when it is empty)."""
+        if not self.response.data:
+            self.response.errors = [*self.response.errors, "Enter your agency's response"]
+        return not self.errors
+
+
+WRITTEN_FIELDS = ("response",)

@@ -14,7 +14,7 @@ def init_app(app):
     from reviews import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
     from reviews.imports import PRACTICE_REVIEW_IMPORT
-    from reviews.services import home, incidents
+    from reviews.services import home, incidents, information_requests
     from reviews.views import exports
     from tracker.domains import (
         DeadlineOwners,
@@ -37,7 +37,8 @@ def init_app(app):
                 NavItem("Practice reviews", "reviews.tracker", Permission.VIEW_REVIEWS),
             ),
             case_deadlines=(INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES),
-            demo=DemoSeeder(seed=demo.seed, count=demo.count),
+            demo=DemoSeeder(seed=demo.seed, count=demo.count,
+                            after_deadlines=demo.send_information_request),
             # A serious incident and its child death case link to each other.
             related=incidents.related,
             home_panels=(
@@ -50,5 +51,10 @@ def init_app(app):
             exports=(exports.TRACKER_LIST,),
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(incidents.duplicate_groups),),
+            # Requests for information sent to agencies as personal links.
+            extras={"agency_requests": {
+                        information_requests.OWNER_TYPE: information_requests.agency_view},
+                    "agency_words": {
+                        information_requests.OWNER_TYPE: information_requests.WORDS}},
         ),
     )

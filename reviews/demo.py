@@ -296,3 +296,25 @@ def _yearly_reports(partnerships, today):
          "copies_sent_on": published + timedelta(days=5), "rules_edition": edition_on(published)}
         for p in partnerships if p.id not in have
     ])
+
+
+def send_information_request(today):
+    """An incident with a request for information: the first partnership's newest incident
+    asks the first contact of its agency directory for the rapid review, so the link's
+    e-mail lands in the local mail folder (`make run`'s mail sink)."""
+    from reviews.services import information_requests
+    from tracker.agencies import AgencyContact
+
+    incident = db.session.scalar(sa.select(SeriousIncident).order_by(
+        SeriousIncident.partnership_id, SeriousIncident.la_aware_on.desc(),
+        SeriousIncident.id.desc()).limit(1))
+    if incident is None:
+        return
+    contact = db.session.scalar(sa.select(AgencyContact).where(
+        AgencyContact.partnership_id == incident.partnership_id).order_by(AgencyContact.id))
+    if contact is None:
+        return
+    information_requests.make(
+        incident, stage="rapid_review", contact_id=contact.id, user=None, today=today,
+        asked="Your agency's contact with the child and family in the year before the "
+              "incident (demo).", due_on=today + timedelta(days=14))

@@ -27,7 +27,7 @@ from markupsafe import escape
 
 from tracker import audit, mail
 from tracker.agencies import AgencyContact
-from tracker.agency_links import AGENCY_PATH, AgencyLink, find_valid
+from tracker.agency_links import AGENCY_PATH, AgencyLink, find_valid, words_for
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.timeutil import utcnow
@@ -110,7 +110,8 @@ def save_draft(link: AgencyLink, answers: dict, now=None) -> AgencyAnswer:
         row = AgencyAnswer(link_id=link.id, partnership_id=link.partnership_id, answers={})
         db.session.add(row)
     row.answers, row.saved_at = dict(answers), now
-    _record(audit.Action.UPDATE, link, "Agency contact saved the reporting form")
+    _record(audit.Action.UPDATE, link,
+            f"Agency contact saved the {words_for(link.owner_type).thing}")
     return row
 
 
@@ -129,7 +130,8 @@ def submit(link: AgencyLink, reviewers_permission, review_path: str, now=None) -
     if taken.rowcount != 1:
         return False
     row.status, row.submitted_at = SUBMITTED, now
-    _record(audit.Action.UPDATE, link, "Agency contact sent the reporting form")
+    _record(audit.Action.UPDATE, link,
+            f"Agency contact sent the {words_for(link.owner_type).thing}")
     _tell_reviewers(link, reviewers_permission, review_path, now)
     return True
 
@@ -144,14 +146,15 @@ def _tell_reviewers(link, permission, review_path, now):
         user_partnership, user_partnership.c.user_id == User.id).where(
         user_partnership.c.partnership_id == link.partnership_id, User.active.is_(True)))
     url = mail.absolute_url(review_path)
+    thing = words_for(link.owner_type).thing
     for person in people:
         if not person.can(permission):
             continue
-        text = ("An agency has sent a reporting form through its personal link. It is "
+        text = (f"An agency has sent a {thing} through its personal link. It is "
                 f"returned, awaiting your review:\n{url}\n")
         mail.queue(kind="agency_return", to_address=person.email,
-                   subject=f"{partnership.name}: a reporting form is awaiting review",
-                   text_body=text, html_body=f'<p>An agency has sent a reporting form '
+                   subject=f"{partnership.name}: a {thing} is awaiting review",
+                   text_body=text, html_body=f'<p>An agency has sent a {escape(thing)} '
                    f'through its personal link. It is returned, <a href="{escape(url)}">'
                    'awaiting your review</a>.</p>', recipient_id=person.id,
                    partnership_id=link.partnership_id, now=now)
@@ -170,18 +173,19 @@ def query(link: AgencyLink, question: str, user, now=None) -> None:
         renew(link, now)
     contact = db.session.get(AgencyContact, link.contact_id)
     partnership = db.session.get(Partnership, link.partnership_id)
-    text = (f"Dear {contact.name},\n\n{partnership.name}'s child death review team has a "
-            "question about the reporting form your agency sent. Open your personal link "
-            "again (the same e-mail as before) to see the question and send the form "
+    words = words_for(link.owner_type)
+    text = (f"Dear {contact.name},\n\n{partnership.name}'s {words.team} has a "
+            f"question about the {words.thing} your agency sent. Open your personal link "
+            "again (the same e-mail as before) to see the question and send it "
             "again.\n")
     mail.queue(kind="agency_query", to_address=contact.email,
-               subject=f"{partnership.name}: a question about your reporting form",
+               subject=f"{partnership.name}: a question about your {words.thing}",
                text_body=text, html_body="".join(
                    f"<p>{escape(line)}</p>" for line in text.split("\n\n")),
                partnership_id=link.partnership_id, now=now)
     audit.record(audit.Action.UPDATE, object_type="AgencyLink", object_id=link.id,
                  object_label=link.owner_type, partnership_id=link.partnership_id,
-                 detail="Reporting form queried", user=user)
+                 detail=f"{words.thing.capitalize()} queried", user=user)
 
 
 def accept(link: AgencyLink, user, now=None) -> AgencyAnswer:
@@ -191,7 +195,8 @@ def accept(link: AgencyLink, user, now=None) -> AgencyAnswer:
     row.status, row.reviewed_at, row.reviewed_by_id = ACCEPTED, now, user.id
     audit.record(audit.Action.UPDATE, object_type="AgencyLink", object_id=link.id,
                  object_label=link.owner_type, partnership_id=link.partnership_id,
-                 detail="Reporting form accepted", user=user)
+                 detail=f"{words_for(link.owner_type).thing.capitalize()} accepted",
+                 user=user)
     return row
 
 

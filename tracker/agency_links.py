@@ -1,5 +1,5 @@
-"""Personal links: a request (a child death's reporting form; later a practice review's
-written request) sent to one contact of the agency directory as a link of their own.
+"""Personal links: a request (a child death's reporting form; a practice review's request
+for information) sent to one contact of the agency directory as a link of their own.
 
 The token is random (`secrets.token_urlsafe(32)`: 256 bits) and only its SHA-256 is stored:
 the database, a backup or the audit trail never holds a usable link. A link is bound to one
@@ -11,7 +11,9 @@ used-up token alike (None), so the agency side can give every refusal one answer
 The e-mail names the partnership, the request's reference and its due date, never the child.
 
 Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
-cdr/services/request_links.py). The agency side (`/agency/<token>`, the one-time
+cdr/services/request_links.py) and a practice review's request for information
+(reviews/views/information_requests.py); each names its request in the e-mail by the
+`Words` its domain registers. The agency side (`/agency/<token>`, the one-time
 code and the agency session) is tracker.agency_access and tracker/views/agency.py. Not yet
 done: sending from the several-agencies page, a per-partnership expiry.
 """
@@ -19,6 +21,7 @@ done: sending from the several-agencies page, a per-partnership expiry.
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -41,6 +44,29 @@ SENT, OPENED, EXPIRED, REVOKED, RETURNED = "sent", "opened", "expired", "revoked
 LOCKED = "locked"
 STATE_LABELS = {SENT: "Sent", OPENED: "Opened", EXPIRED: "Expired", REVOKED: "Revoked",
                 RETURNED: "Returned", LOCKED: "Locked: five wrong codes"}
+
+
+class Words(NamedTuple):
+    """How a kind of request is named in its e-mails and audit rows. A domain gives its own
+    as `extras["agency_words"][owner_type]` (tracker.domains); a child death's reporting
+    form is the default."""
+
+    team: str = "child death review team"
+    # What is asked for, and the thing the agency sends back.
+    asked: str = "a reporting form"
+    thing: str = "reporting form"
+    about: str = "the case"
+    do_online: str = "fill in the form online"
+
+
+REPORTING_FORM = Words()
+
+
+def words_for(owner_type: str) -> Words:
+    """The words of a request of this owner type (the domain's, or the reporting form's)."""
+    from tracker.domains import agency_request_words
+
+    return agency_request_words(owner_type) or REPORTING_FORM
 
 
 def token_hash(token: str) -> str:
@@ -127,20 +153,21 @@ def _queue_email(link, token, contact, partnership, reference, due_on, now):
     url = mail.absolute_url(AGENCY_PATH + token)
     due = format_date(due_on) if due_on else "as soon as you can"
     expires = format_date(link.expires_at.date())
-    subject = f"{partnership.name}: a reporting form is requested ({reference})"
+    words = words_for(link.owner_type)
+    subject = f"{partnership.name}: {words.asked} is requested ({reference})"
     text = (f"Dear {contact.name},\n\n"
-            f"{partnership.name}'s child death review team asks your agency for a reporting "
-            f"form about the case with reference {reference}. It is due by {due}.\n\n"
-            f"Open your personal link to see the request and fill in the form online:\n{url}\n\n"
+            f"{partnership.name}'s {words.team} asks your agency for {words.asked} "
+            f"about {words.about} with reference {reference}. It is due by {due}.\n\n"
+            f"Open your personal link to see the request and {words.do_online}:\n{url}\n\n"
             "When you open it we will send a one-time code to this address: the link alone "
             "shows nothing. Do not forward this e-mail.\n\n"
             f"The link works until {expires}.\n")
     html = (f"<p>Dear {_escape(contact.name)},</p>"
-            f"<p>{_escape(partnership.name)}'s child death review team asks your agency for a "
-            f"reporting form about the case with reference {_escape(reference)}. It is due "
-            f"by {_escape(due)}.</p>"
+            f"<p>{_escape(partnership.name)}'s {_escape(words.team)} asks your agency for "
+            f"{_escape(words.asked)} about {_escape(words.about)} with reference "
+            f"{_escape(reference)}. It is due by {_escape(due)}.</p>"
             f'<p><a href="{_escape(url)}">Open your personal link</a> to see the request and '
-            "fill in the form online.</p>"
+            f"{_escape(words.do_online)}.</p>"
             "<p>When you open it we will send a one-time code to this address: the link alone "
             "shows nothing. Do not forward this e-mail.</p>"
             f"<p>The link works until {_escape(expires)}.</p>")

@@ -159,11 +159,24 @@ def agency_request_view(owner_type: str, owner_id: int) -> dict | None:
     """What an agency contact sees of the request a personal link is for: a domain gives it
     as `extras["agency_requests"][owner_type](owner_id)`, a dict with `reference`,
     `partnership`, `due_on`, `form` and `rows` ([(label, value)], the child's identifying
-    details the agency needs to find its records), or None when the request is gone."""
+    details the agency needs to find its records), or None when the request is gone.
+    `form_kind` says which answer the agency gives: "reporting" (the reporting form, the
+    default) or "written" (a written response, with `asked` and `returned(now)`, called
+    when it is sent)."""
     for domain in registered_domains():
         describe = domain.extras.get("agency_requests", {}).get(owner_type)
         if describe is not None:
             return describe(owner_id)
+    return None
+
+
+def agency_request_words(owner_type: str):
+    """How a domain names a request of this owner type in its e-mails and audit rows
+    (tracker.agency_links.Words, given as `extras["agency_words"][owner_type]`), or None."""
+    for domain in registered_domains():
+        words = domain.extras.get("agency_words", {}).get(owner_type)
+        if words is not None:
+            return words
     return None
 
 

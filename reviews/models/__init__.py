@@ -18,6 +18,11 @@ from reviews.models.incident import (
     STAGES,
     SeriousIncident,
 )
+from reviews.models.information import (
+    INFORMATION_STAGES,
+    INFORMATION_STATUSES,
+    InformationRequest,
+)
 from reviews.models.review import (
     DELAY_REASONS,
     PublicationDelay,
@@ -40,7 +45,10 @@ __all__ = [
     "RECOMMENDATIONS",
     "STAGES",
     "ActionUpdate",
+    "INFORMATION_STAGES",
+    "INFORMATION_STATUSES",
     "IncidentChild",
+    "InformationRequest",
     "PublicationDelay",
     "RapidReviewMeeting",
     "Recommendation",

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from reviews.services import actions, local_review, stages
+from reviews.services import actions, information_requests, local_review, stages
 from reviews.services.access import child_of
 from tracker import deadline_service, deadlines, timeline
 from tracker.accounts import name_of
@@ -37,6 +37,8 @@ class ReviewPage(NamedTuple):
     tasks: list = ()
     # The name of the case owner, who gets the review's reminders.
     owner: str | None = None
+    # Requests for information sent to agencies as personal links.
+    information_requests: list = ()
 
 
 def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
@@ -69,4 +71,5 @@ def load(incident, today: date) -> ReviewPage:
         actions=actions_section,
         tasks=stages.tasks(incident, actions_section),
         owner=name_of(incident.owner_id),
+        information_requests=information_requests.requests_of(incident),
     )

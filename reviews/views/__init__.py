@@ -4,6 +4,7 @@ from reviews.views import (  # noqa: F401
     actions,
     exports,
     incidents,
+    information_requests,
     local_review,
     rapid_review,
     yearly,

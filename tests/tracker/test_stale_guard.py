@@ -104,6 +104,15 @@ NOT_EDITS = {
     "cdr.send_request_link": "creates a link (sending again makes a new one)",
     "cdr.revoke_request_link": "one way: a link revoked twice is revoked once",
     "cdr.renew_request_link": "sets a new expiry from now: renewed twice is renewed once",
+    "reviews.new_information_request": "creates (a request, sent as a new link)",
+    "reviews.send_information_link": "creates a link (sending again makes a new one)",
+    "reviews.revoke_information_link": "one way: a link revoked twice is revoked once",
+    "reviews.renew_information_link": "sets a new expiry from now: renewed twice is renewed "
+    "once",
+    "reviews.accept_information_answer": "one way, only from awaiting review: accepted twice "
+    "is accepted once",
+    "reviews.query_information_answer": "one way, only from awaiting review: queried twice is "
+    "queried once",
 }
 
 

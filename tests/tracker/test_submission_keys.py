@@ -13,6 +13,7 @@ from flask import url_for
 from cdr.models import AgencyRequest, CaseAction, ChildDeathCase, PanelMeeting
 from reviews.models import (
     ActionUpdate,
+    InformationRequest,
     PublicationDelay,
     RapidReviewMeeting,
     Recommendation,
@@ -36,7 +37,8 @@ TODAY = date(2025, 10, 1)
 VIEW_MODULES = ("cdr.views.notifications", "cdr.views.cases", "cdr.views.requests",
                 "cdr.views.panel", "reviews.views.incidents", "reviews.views.local_review",
                 "reviews.views.actions", "reviews.views.rapid_review", "reviews.views.yearly",
-                "tracker.views.imports", "tracker.views.agencies")
+                "tracker.views.imports", "tracker.views.agencies",
+                "reviews.views.information_requests")
 
 
 @pytest.fixture(autouse=True)
@@ -120,6 +122,18 @@ def _directory_agency(partnership):
     return {"agency_id": agency.id}
 
 
+def _information_contact(partnership):
+    """An incident, and a directory contact (the form sends its id)."""
+    agency = DirectoryAgency(partnership_id=partnership.id, name="Police", name_key="police",
+                             kind="police")
+    contact = AgencyContact(agency=agency, partnership_id=partnership.id, name="Jo Hill",
+                            email="jo@police.example")
+    db.session.add_all([agency, contact])
+    db.session.commit()
+    CREATE_FORMS["request for information"].data["contact"] = str(contact.id)
+    return {"incident_id": make_incident(partnership).id}
+
+
 CREATE_FORMS = {
     "notification": CreateForm("cdop_client", "cdr.notify", ChildDeathCase, NOTIFICATION),
     "agency request": CreateForm(
@@ -175,6 +189,10 @@ CREATE_FORMS = {
         {"published_on": day(date(2024, 9, 30)),
          "url": "https://www.northshire.example/yearly-report-2024.pdf"},
         lambda p: {"partnership": p.id}),
+    "request for information": CreateForm(
+        "business_client", "reviews.new_information_request", InformationRequest,
+        {"stage": "rapid_review", "asked": "Your records of the family",
+         "due_on": day(date(2025, 10, 15))}, _information_contact),
     "directory agency": CreateForm(
         "cdop_client", "agencies.new", DirectoryAgency,
         {"name": "Hill Surgery", "kind": "gp"}),

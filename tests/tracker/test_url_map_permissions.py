@@ -72,6 +72,11 @@ def _records_elsewhere(partnership):
                         submission])
     db.session.flush()
     attachment = _attachment_sent(partnership, request, contact)
+    from reviews.models import InformationRequest
+    information_request = InformationRequest(
+        partnership_id=partnership.id, incident_id=incident.id, agency_id=agency.id,
+        stage="rapid_review", asked="Records", due_on=date(2025, 3, 17))
+    db.session.add(information_request)
     db.session.commit()
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
@@ -81,6 +86,7 @@ def _records_elsewhere(partnership):
         "yearly_report_id": yearly_report.id,
         "notice_id": notice.id, "email_id": email.id, "submission_id": submission.id,
         "agency_id": agency.id, "contact_id": contact.id, "attachment_id": attachment.id,
+        "information_request_id": information_request.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
     }
@@ -133,7 +139,7 @@ ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
     "yearly_report_id", "notice_id", "email_id", "step", "agency_id", "contact_id",
-    "submission_id", "attachment_id",
+    "submission_id", "attachment_id", "information_request_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }

@@ -22,10 +22,11 @@ from forms.agency import (
     SubmitAnswersForm,
 )
 from tracker import agency_access, attachments, audit
-from tracker.agency_links import find_valid
+from tracker.agency_links import find_valid, words_for
 from tracker.domains import agency_request_view
 from tracker.extensions import db
 from tracker.timeutil import utcnow
+from tracker.views import agency_written
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 
@@ -55,7 +56,8 @@ def open_link(token):
         agency_access.send_code(link, utcnow())
         db.session.commit()
         return redirect(url_for("agency.enter_code", token=token))
-    return render_template("tracker/agency/open.html", form=form, token=token)
+    return render_template("tracker/agency/open.html", form=form, token=token,
+                           words=words_for(link.owner_type))
 
 
 @bp.route("/<token>/code", methods=["GET", "POST"])
@@ -115,7 +117,9 @@ def request_page():
     child_rows = [{"key": {"text": label}, "value": {"text": value}}
                   for label, value in view["rows"]]
     answer = agency_access.answer_of(link)
-    return render_template("tracker/agency/request.html", view=view, child_rows=child_rows,
+    template = ("tracker/agency/written_request.html" if agency_written.is_written(view)
+                else "tracker/agency/request.html")
+    return render_template(template, view=view, child_rows=child_rows,
                            sign_out_form=SignOutForm(), answer=answer)
 
 
@@ -136,6 +140,8 @@ def reporting_form():
         db.session.commit()
         return _session_ended()
     link, view = live
+    if agency_written.is_written(view):
+        return agency_written.form_page(link, view)
     answer = agency_access.answer_of(link)
     form = ReportingForm(data=dict(answer.answers) if answer else None)
     if not view["supplementary"]:
@@ -170,6 +176,8 @@ def check_answers():
         db.session.commit()
         return _session_ended()
     link, view = live
+    if agency_written.is_written(view):
+        return agency_written.check_page(link, view)
     answer = agency_access.answer_of(link)
     saved = ReportingForm(data=dict(answer.answers) if answer else {}, meta={"csrf": False})
     if not view["supplementary"]:
@@ -267,7 +275,10 @@ def remove_attachment():
 
 @bp.route("/sent")
 def sent():
-    """The answers are sent (the session ended with the link's return)."""
+    """The answers are sent (the session ended with the link's return); ?answer=written
+    after a written response."""
+    if request.args.get("answer") == agency_written.WRITTEN:
+        return render_template("tracker/agency/written_sent.html")
     return render_template("tracker/agency/sent.html")
 
 

@@ -1,0 +1,199 @@
+"""Information from agencies: a practice review's requests for information, sent to a
+directory contact as a personal link, and the business unit's review of the written
+response (reviews.services.information_requests). Every page needs EDIT_REVIEWS (the
+business unit); the incident is found in the user's partnerships (404 otherwise), pages
+shown are audited, and every change is audited by its model."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.reviews.incident import add_problems
+from forms.reviews.information_requests import (
+    InformationRequestForm,
+    ReviewAnswerForm,
+    RevokeLinkForm,
+    SendLinkForm,
+)
+from reviews import bp
+from reviews.models import INFORMATION_STAGES, INFORMATION_STATUSES
+from reviews.services import access
+from reviews.services import information_requests as service
+from tracker import agency_access, agency_links, submissions
+from tracker.extensions import db
+from tracker.roles import Permission
+from tracker.security import permission_required
+from tracker.timeutil import london_today, utcnow
+
+
+def _incident(incident_id, what):
+    if request.method == "POST":
+        return access.incident_or_404(incident_id)
+    return access.view_incident(incident_id, what)
+
+
+def _page_url(incident, info):
+    return url_for("reviews.information_request", incident_id=incident.id,
+                   information_request_id=info.id)
+
+
+@bp.route("/<int:incident_id>/information-requests/new", methods=["GET", "POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def new_information_request(incident_id):
+    """Ask an agency of the directory for information for the rapid or the local review:
+    saved and sent to the chosen contact as a personal link at once."""
+    incident = _incident(incident_id, "new request for information page")
+    stages = service.stages_for(incident)
+    form = InformationRequestForm(stages=stages, contacts=service.contacts_for(incident),
+                                  data=None if request.method == "POST" else {
+                                      "stage": next(iter(stages)) if len(stages) == 1
+                                      else None})
+    if form.validate_on_submit():
+        form.claim_submission()
+        try:
+            info = service.make(incident, stage=form.stage.data, contact_id=form.contact.data,
+                                asked=form.asked.data, due_on=form.due_on.data,
+                                user=current_user, today=london_today(), now=utcnow())
+        except service.Refused as refused:
+            submissions.release()
+            add_problems(form, refused.problems)
+        else:
+            submissions.made(_page_url(incident, info))
+            db.session.commit()
+            flash("The request for information has been sent as a personal link", "success")
+            return redirect(_page_url(incident, info))
+    return render_template("reviews/information/new.html", incident=incident, form=form,
+                           child_rows=_child_rows(incident)), (400 if form.errors else 200)
+
+
+def _child_rows(incident):
+    """What the agency will see of the child (the name only for users who may see it; the
+    business unit may)."""
+    return service.child_rows(incident, access.child_of(incident))
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>")
+@permission_required(Permission.EDIT_REVIEWS)
+def information_request(incident_id, information_request_id):
+    """One request: what is asked, its links, and the responses to review."""
+    incident = access.view_incident(incident_id, "request for information page")
+    info = service.request_or_404(incident, information_request_id)
+    return _render(incident, info)
+
+
+def _render(incident, info, send_form=None, review_form=None, status=200):
+    return render_template(
+        "reviews/information/request.html", incident=incident, info=info,
+        agency=service.agency_of(info), stage=INFORMATION_STAGES.get(info.stage, info.stage),
+        status_label=INFORMATION_STATUSES.get(info.status, info.status),
+        child_rows=_child_rows(incident),
+        links=service.links_shown(info, utcnow()),
+        send_form=send_form or SendLinkForm(contacts=service.contacts_of_agency(info)),
+        revoke_form=RevokeLinkForm(), answers=service.answers_shown(info),
+        review_form=review_form or ReviewAnswerForm(),
+        answer_labels=agency_access.STATUS_LABELS, awaiting=agency_access.SUBMITTED), status
+
+
+def _link_id(form):
+    link_id = form.link_id.data
+    if form.validate_on_submit() and str(link_id or "").isdigit() and int(link_id) < 2**31:
+        return int(link_id)
+    return None
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/link",
+          methods=["POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def send_information_link(incident_id, information_request_id):
+    """Send the request (again) to a contact of its agency: a new link, the old one stops."""
+    incident = access.incident_or_404(incident_id)
+    info = service.request_or_404(incident, information_request_id)
+    send_form = SendLinkForm(contacts=service.contacts_of_agency(info))
+    if send_form.validate_on_submit():
+        try:
+            contact = service.send_again(incident, info, send_form.contact.data, current_user)
+        except service.Refused as refused:
+            db.session.rollback()
+            add_problems(send_form, refused.problems)
+        else:
+            db.session.commit()
+            flash(f"The request has been sent to {contact.name} as a personal link",
+                  "success")
+            return redirect(_page_url(incident, info))
+    return _render(incident, info, send_form=send_form, status=400)
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/link/revoke",
+          methods=["POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def revoke_information_link(incident_id, information_request_id):
+    """Stop one of the request's links working."""
+    return _change_link(incident_id, information_request_id, agency_links.revoke,
+                        "The link has been revoked: it no longer opens the request")
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/link/renew",
+          methods=["POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def renew_information_link(incident_id, information_request_id):
+    """Give one of the request's links (live or expired) a new expiry from now."""
+    return _change_link(incident_id, information_request_id, agency_links.renew,
+                        "The link has been renewed: it works for another "
+                        f"{agency_links.link_days()} days")
+
+
+def _change_link(incident_id, information_request_id, change, message):
+    incident = access.incident_or_404(incident_id)
+    info = service.request_or_404(incident, information_request_id)
+    link_id = _link_id(RevokeLinkForm())
+    link = service.link_or_none(info, link_id) if link_id is not None else None
+    if link is None or (change is agency_links.renew
+                        and (link.revoked_at is not None or link.returned_at is not None)):
+        flash("Nothing was changed: a revoked or returned link is sent again instead", "error")
+    else:
+        change(link)
+        db.session.commit()
+        flash(message, "success")
+    return redirect(_page_url(incident, info))
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/accept",
+          methods=["POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def accept_information_answer(incident_id, information_request_id):
+    """Accept the written response awaiting review."""
+    incident = access.incident_or_404(incident_id)
+    info = service.request_or_404(incident, information_request_id)
+    link_id = _link_id(ReviewAnswerForm())
+    link = service.awaiting_link(info, link_id) if link_id is not None else None
+    if link is None:
+        flash("Nothing was changed: the response was already reviewed", "error")
+    else:
+        service.accept(incident, info, link, current_user, london_today())
+        db.session.commit()
+        flash("The written response has been accepted", "success")
+    return redirect(_page_url(incident, info))
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/query",
+          methods=["POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def query_information_answer(incident_id, information_request_id):
+    """Send the written response back with a question: the same link works again."""
+    incident = access.incident_or_404(incident_id)
+    info = service.request_or_404(incident, information_request_id)
+    review_form = ReviewAnswerForm()
+    link_id = _link_id(review_form)
+    if review_form.question.errors:
+        return _render(incident, info, review_form=review_form, status=400)
+    link = service.awaiting_link(info, link_id) if link_id is not None else None
+    if link is not None and not review_form.question.data:
+        review_form.question.errors.append("Enter your question to the agency")
+        return _render(incident, info, review_form=review_form, status=400)
+    if link is None:
+        flash("Nothing was changed: the response was already reviewed", "error")
+    else:
+        service.query(incident, info, link, review_form.question.data, current_user,
+                      london_today())
+        db.session.commit()
+        flash("Your question has been sent: the agency's link works again", "success")
+    return redirect(_page_url(incident, info))
