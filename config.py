@@ -114,6 +114,15 @@ class Config:
     EXPORT_DIR = os.environ.get("EXPORT_DIR")
     EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", "24"))
     EXPORT_JOB_SECONDS = int(os.environ.get("EXPORT_JOB_SECONDS", "5"))
+    # Retention (tracker/retention.py): the years each kind of record is kept after its basis
+    # date when a partnership has set none. Our choice, with no claimed source: each
+    # partnership's information governance lead sets its own on the retention page. 0 keeps
+    # the kind indefinitely (never listed for disposal).
+    RETENTION_DEFAULT_YEARS = {
+        "cdr_case": 20,  # after the case is closed
+        "practice_review": 20,  # after publication, or the decision not to review
+        "email": 2,  # after it was sent
+    }
     # How long a search's text is kept for its `?search=` id (tracker.searches).
     SEARCH_KEEP_MINUTES = int(os.environ.get("SEARCH_KEEP_MINUTES", "120"))
 

@@ -11,7 +11,7 @@ bp = Blueprint("reviews", __name__, url_prefix="/practice-reviews")
 
 def init_app(app):
     """Register practice reviews with the app."""
-    from reviews import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
+    from reviews import demo, reminders, retention, views  # noqa: F401 (views add routes)
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
     from reviews.imports import PRACTICE_REVIEW_IMPORT
     from reviews.services import home, incidents
@@ -50,5 +50,6 @@ def init_app(app):
             exports=(exports.TRACKER_LIST,),
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(incidents.duplicate_groups),),
+            extras={"retention": (retention.KIND,)},
         ),
     )

@@ -152,6 +152,7 @@ def register_extensions(app):
         mail,
         models,
         references,
+        retention,
         searches,
         submissions,
         timeline,
@@ -259,6 +260,9 @@ def register_blueprints(app):
     for module in (auth, home, users, audit, timescales, partnerships, imports, compliance,
                    exports, agencies, agency):
         app.register_blueprint(module.bp)
+    from tracker.views import retention as retention_pages
+
+    app.register_blueprint(retention_pages.bp)
     register_reminder_pages(app)
 
 
