@@ -40,6 +40,7 @@ def dispose(incident_ids) -> int:
         subjects=[("reviews_action", action_ids), ("reviews_request", request_ids)])
     removed += retention.delete_rows(IncidentChild, IncidentChild.incident_id, ids)
     removed += retention.clear_columns(ReviewRequest, request_ids, ("summary",))
+    retention.scrub_audit(SeriousIncident.__name__, ids, keys={"child_reference"})
     removed += db.session.execute(
         sa.update(SeriousIncident).where(SeriousIncident.id.in_(ids))
         .values(child_reference="Child")

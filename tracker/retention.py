@@ -325,14 +325,62 @@ def remove_notices(owner_types, owner_ids, subjects=()) -> int:
 
 
 def delete_rows(model, column, ids) -> int:
-    """Delete a model's rows whose `column` is among `ids` (Core: no per-row audit copy)."""
+    """Delete a model's rows whose `column` is among `ids` (Core: no per-row audit copy),
+    first clearing what the audit trail holds of them (scrub_audit)."""
+    own = list(db.session.scalars(sa.select(model.id).where(column.in_(list(ids)))))
+    if not own:
+        return 0
+    scrub_audit(model.__name__, own)
     return db.session.execute(sa.delete(model).where(column.in_(list(ids)))
                               .execution_options(synchronize_session=False)).rowcount
 
 
 def clear_columns(model, ids, columns) -> int:
     """Set these columns to NULL on a model's rows with these ids (Core: no audit copy of what
-    they held); returns how many rows changed."""
+    they held), and clear their values from the audit trail (scrub_audit); returns how many
+    rows changed."""
+    scrub_audit(model.__name__, ids, keys=set(columns))
     return db.session.execute(sa.update(model).where(model.id.in_(list(ids)))
                               .values({name: None for name in columns})
                               .execution_options(synchronize_session=False)).rowcount
+
+
+REMOVED = "(removed at disposal)"
+
+
+def scrub_audit(object_type: str, ids, keys=None) -> int:
+    """Clear identifying values from the audit rows about these records: every value of
+    their `changes` (or only those of `keys`), and any reason a user wrote in the detail
+    (after audit.REASON_MARK). Who did what and when stays. The append-only trigger accepts
+    this update (of changes and detail alone) only while the transaction holds a row of
+    audit_scrub_permit, inserted and deleted here. Returns how many rows were cleared."""
+    from tracker.audit import REASON_MARK, AuditEvent, AuditScrubPermit
+
+    ids = [str(record_id) for record_id in ids]
+    if not ids:
+        return 0
+    rows = db.session.execute(sa.select(AuditEvent.id, AuditEvent.changes, AuditEvent.detail)
+                              .where(AuditEvent.object_type == object_type,
+                                     AuditEvent.object_id.in_(ids))).all()
+    updates = []
+    for row_id, changes, detail in rows:
+        cleared = dict(changes or {})
+        for key in cleared:
+            if keys is None or key in keys:
+                cleared[key] = [None if value is None else REMOVED
+                                for value in (cleared[key] or [])]
+        what, mark, _reason = (detail or "").partition(REASON_MARK)
+        kept_detail = f"{what}{mark}{REMOVED}" if mark else detail
+        if cleared != (changes or {}) or kept_detail != detail:
+            updates.append({"row_id": row_id, "new_changes": cleared or changes,
+                            "new_detail": kept_detail})
+    if not updates:
+        return 0
+    db.session.execute(sa.insert(AuditScrubPermit).values(id=1))
+    table = AuditEvent.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.id == sa.bindparam("row_id"))
+        .values(changes=sa.bindparam("new_changes"), detail=sa.bindparam("new_detail")),
+        updates)
+    db.session.execute(sa.delete(AuditScrubPermit))
+    return len(updates)

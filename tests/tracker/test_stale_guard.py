@@ -99,6 +99,13 @@ NOT_EDITS = {
     "cdr.send_request_link": "creates a link (sending again makes a new one)",
     "cdr.revoke_request_link": "one way: a link revoked twice is revoked once",
     "cdr.renew_request_link": "sets a new expiry from now: renewed twice is renewed once",
+    "retention.edit": "sets a kind's years with its own reason: a second save sets them "
+    "again, both audited",
+    "retention.dispose": "one way, under a row lock: a record disposed of (or held) is not "
+    "disposed of again",
+    "retention.hold": "sets the hold with its own reason: a second save sets it again, both "
+    "audited",
+    "retention.lift": "one way: a hold lifted twice is lifted once",
 }
 
 
