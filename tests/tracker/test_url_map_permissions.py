@@ -116,7 +116,10 @@ ARGUMENTS = {
 SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "static", "govuk_",
                   # The public notification form: open to all, by partnership code
                   # (tests/cdr/test_public_notifications.py).
-                  "public_notify.", "agency.")
+                  "public_notify.", "agency.",
+                  # Retention: a system administrator's partnership pages, by code (the other
+                  # partnership's answer 404: tests/cdr/test_retention.py).
+                  "retention.")
 
 
 @pytest.fixture
