@@ -89,3 +89,34 @@ def test_a_kind_kept_indefinitely_is_never_listed(app, partnership, clock):
     retention.set_years(partnership.id, "email", 0, "Kept for the IG audit", None)
     db.session.commit()
     assert retention.list_due(date(2030, 3, 1)) == 0
+
+
+def test_the_audit_trail_stays_append_only_outside_a_disposal(app, partnership):
+    import pytest
+
+    from tracker import audit
+    from tracker.audit import AuditScrubPermit
+
+    audit.record(audit.Action.VIEW, object_type="Thing", object_id=1, object_label="T-1",
+                 partnership_id=partnership.id, detail="Seen. Reason: named someone")
+    db.session.commit()
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.object_type == "Thing"))
+    table = AuditEvent.__table__
+    with pytest.raises(sa.exc.DatabaseError):  # no permit: refused
+        db.session.execute(sa.update(table).where(table.c.id == event.id)
+                           .values(detail="changed"))
+    db.session.rollback()
+    db.session.execute(sa.insert(AuditScrubPermit).values(id=1))
+    with pytest.raises(sa.exc.DatabaseError):  # a permit, but not changes or detail: refused
+        db.session.execute(sa.update(table).where(table.c.id == event.id)
+                           .values(object_label="changed"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.DatabaseError):  # never a delete
+        db.session.execute(sa.delete(table).where(table.c.id == event.id))
+    db.session.rollback()
+    assert retention.scrub_audit("Thing", [1]) == 1
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(AuditEvent, event.id)
+    assert kept.detail == "Seen. Reason: (removed at disposal)" and kept.object_label == "T-1"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditScrubPermit)) == 0
