@@ -51,7 +51,11 @@ def test_the_schedule_shows_defaults_and_a_change_needs_a_reason(app, admin_clie
 
 
 def test_only_system_administrators_edit_retention(app, cdop_client, auditor_client,
-                                                   partnership):
+                                                   admin_client, partnership, call):
+    from tests.tracker.test_reminders_admin import nav_links
+
+    assert nav_links(call(admin_client, "main.home")).get("Retention") == "/retention/"
+    assert "Retention" not in nav_links(call(cdop_client, "main.home"))
     for client in (cdop_client, auditor_client):
         assert client.get("/retention/").status_code == 403
         assert client.get(f"/retention/{partnership.code}/schedule/email").status_code == 403
