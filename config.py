@@ -122,6 +122,16 @@ class Config:
     AGENCY_ATTACHMENT_MAX_BYTES = int(os.environ.get("AGENCY_ATTACHMENT_MAX_BYTES",
                                                      str(10 * 1024 * 1024)))
     AGENCY_ATTACHMENT_MAX_COUNT = int(os.environ.get("AGENCY_ATTACHMENT_MAX_COUNT", "10"))
+
+    # Retention (tracker/retention.py): the years each kind of record is kept after its basis
+    # date when a partnership has set none. Our choice, with no claimed source: each
+    # partnership's information governance lead sets its own on the retention page. 0 keeps
+    # the kind indefinitely (never listed for disposal).
+    RETENTION_DEFAULT_YEARS = {
+        "cdr_case": 20,  # after the case is closed
+        "practice_review": 20,  # after publication, or the decision not to review
+        "email": 2,  # after it was sent
+    }
     # How long a search's text is kept for its `?search=` id (tracker.searches).
     SEARCH_KEEP_MINUTES = int(os.environ.get("SEARCH_KEEP_MINUTES", "120"))
 

@@ -11,7 +11,7 @@ bp = Blueprint("cdr", __name__, url_prefix="/child-deaths")
 
 def init_app(app):
     """Register child death reviews with the app."""
-    from cdr import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
+    from cdr import demo, reminders, retention, views  # noqa: F401 (views add routes)
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
     from cdr.services import home, notifications, request_links
@@ -63,6 +63,7 @@ def init_app(app):
             exports=(exports.CASE_LIST, ncmd.NCMD_EXPORT),
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(notifications.duplicate_groups),),
-            extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view}},
+            extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view},
+                    "retention": (retention.KIND,)},
         ),
     )

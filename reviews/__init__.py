@@ -11,7 +11,7 @@ bp = Blueprint("reviews", __name__, url_prefix="/practice-reviews")
 
 def init_app(app):
     """Register practice reviews with the app."""
-    from reviews import demo, reminders, views  # noqa: F401 (views attach their routes to bp)
+    from reviews import demo, reminders, retention, views  # noqa: F401 (views add routes)
     from reviews.deadlines import INCIDENT_DEADLINES, YEARLY_REPORT_DEADLINES
     from reviews.imports import PRACTICE_REVIEW_IMPORT
     from reviews.services import home, incidents, information_requests
@@ -55,6 +55,7 @@ def init_app(app):
             extras={"agency_requests": {
                         information_requests.OWNER_TYPE: information_requests.agency_view},
                     "agency_words": {
-                        information_requests.OWNER_TYPE: information_requests.WORDS}},
+                        information_requests.OWNER_TYPE: information_requests.WORDS},
+                    "retention": (retention.KIND,)},
         ),
     )

@@ -49,6 +49,7 @@ NOT_STORED_AS_TYPED = {
     ("forms.partnerships", "RuleOverrideForm", "amount"),
     ("forms.partnerships", "RuleOverrideForm", "earliest_amount"),
     ("forms.reviews.tracker", "TrackerFilterForm", "reviewer"),
+    ("forms.retention", "RetentionYearsForm", "years"),  # a whole number of years
 }
 
 

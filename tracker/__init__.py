@@ -161,6 +161,7 @@ def register_extensions(app):
         mail,
         models,
         references,
+        retention,
         searches,
         statements,
         submissions,
@@ -278,6 +279,10 @@ def register_blueprints(app):
     from tracker import templating
 
     templating.register_error_layout(app, agency.bp.name, "tracker/agency/layout.html")
+
+    from tracker.views import retention as retention_pages
+
+    app.register_blueprint(retention_pages.bp)
     register_reminder_pages(app)
 
 

@@ -91,19 +91,44 @@ class AuditEvent(db.Model):
             return self.action
 
 
-# The triggers create_all() makes (migration 0001 carries its own frozen copy of this SQL).
+class AuditScrubPermit(db.Model):
+    """Empty but for the moment retention clears identifying values from audit rows
+    (tracker.retention.scrub_audit): a row inserted and deleted in that one transaction, never
+    committed, lets the append-only trigger accept an update of a row's `changes` and `detail`
+    only; every other column, and any delete, is still refused."""
+
+    __tablename__ = "audit_scrub_permit"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+
+
+# The triggers create_all() makes (migration 0001 carries its own frozen copy of the first
+# version of this SQL, 0041_retention of this one). A scrub may change an audit row's changes
+# and detail only: every other column is compared.
 APPEND_ONLY_DDL = {
     "sqlite": [
-        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
-        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        'CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN NOT '
+        'EXISTS (SELECT 1 FROM audit_scrub_permit) OR NEW.id IS NOT OLD.id OR '
+        'NEW.occurred_at IS NOT OLD.occurred_at OR NEW.user_id IS NOT OLD.user_id OR '
+        'NEW.user_email IS NOT OLD.user_email OR NEW.action IS NOT OLD.action OR '
+        'NEW.object_type IS NOT OLD.object_type OR NEW.object_id IS NOT OLD.object_id OR '
+        'NEW.object_label IS NOT OLD.object_label OR NEW.partnership_id IS NOT '
+        'OLD.partnership_id OR NEW.ip_address IS NOT OLD.ip_address BEGIN SELECT '
+        "RAISE(ABORT, 'audit_event is append-only'); END",
+        'CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT '
+        "RAISE(ABORT, 'audit_event is append-only'); END",
     ],
     "postgresql": [
-        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
-        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+        'CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ BEGIN'
+        " IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM audit_scrub_permit) AND (NEW.id, "
+        'NEW.occurred_at, NEW.user_id, NEW.user_email, NEW.action, NEW.object_type, '
+        'NEW.object_id, NEW.object_label, NEW.partnership_id, NEW.ip_address) IS NOT '
+        'DISTINCT FROM (OLD.id, OLD.occurred_at, OLD.user_id, OLD.user_email, OLD.action,'
+        ' OLD.object_type, OLD.object_id, OLD.object_label, OLD.partnership_id, '
+        "OLD.ip_address) THEN RETURN NEW; END IF; RAISE EXCEPTION 'audit_event is "
+        "append-only'; END; $$ LANGUAGE plpgsql",
+        'CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event FOR '
+        'EACH ROW EXECUTE FUNCTION audit_event_append_only()',
     ],
 }
 

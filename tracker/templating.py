@@ -26,6 +26,7 @@ NAVIGATION = [
     ("Users", "users.index", Permission.MANAGE_USERS),
     ("Partnerships", "partnerships.index", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("Reminders", "admin.reminders", Permission.MANAGE_PARTNERSHIP_SETTINGS),
+    ("Retention", "retention.index", Permission.MANAGE_PARTNERSHIP_SETTINGS),
     ("Audit trail", "audit.index", Permission.VIEW_AUDIT),
     ("Import", "imports.index", Permission.IMPORT),
     ("Agency directory", "agencies.index", Permission.MANAGE_AGENCIES),

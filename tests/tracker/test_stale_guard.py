@@ -113,6 +113,14 @@ NOT_EDITS = {
     "is accepted once",
     "reviews.query_information_answer": "one way, only from awaiting review: queried twice is "
     "queried once",
+
+    "retention.edit": "sets a kind's years with its own reason: a second save sets them "
+    "again, both audited",
+    "retention.dispose": "one way, under a row lock: a record disposed of (or held) is not "
+    "disposed of again",
+    "retention.hold": "sets the hold with its own reason: a second save sets it again, both "
+    "audited",
+    "retention.lift": "one way: a hold lifted twice is lifted once",
 }
 
 

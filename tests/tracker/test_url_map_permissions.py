@@ -155,7 +155,10 @@ SHELL_PREFIXES = ("users.", "partnerships.", "imports.", "exports.", "archive.",
                   "public_notify.", "agency.",
                   # A partnership's contacts for its statements, a partnership setting by
                   # code (tests/tracker/test_statements.py).
-                  "statements.")
+                  "statements.",
+                  # Retention: a system administrator's partnership pages, by code (the other
+                  # partnership's answer 404: tests/cdr/test_retention.py).
+                  "retention.")
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 REMINDERS_JOB = "reminders"
 MAIL_JOB = "send-mail"
 EXPORT_JOB = "build-exports"
+RETENTION_JOB = "retention"
 TIMEZONE = "Europe/London"
 # A recorded run beats its heartbeat this often; one "running" with a heartbeat older than
 # RUN_STUCK_AFTER died with its process.
@@ -140,8 +141,26 @@ def exports_job(app) -> None:
             log.info("Exports: %d built, %d deleted", built, deleted)
 
 
+def retention_trigger() -> CronTrigger:
+    """Once a day, early in the morning (London)."""
+    return CronTrigger(hour=5, minute=30, timezone=TIMEZONE)
+
+
+def retention_job(app) -> None:
+    """List the records past their retention date for a system administrator to confirm
+    (tracker.retention); nothing is disposed of without that confirmation."""
+    from tracker import retention
+
+    with app.app_context():
+        next_run = retention_trigger().get_next_fire_time(None, london_now())
+        next_run_at = next_run.astimezone(UTC).replace(tzinfo=None) if next_run else None
+        record_run(RETENTION_JOB,
+                   lambda: f"{retention.list_due(london_today())} records listed for disposal",
+                   next_run_at)
+
+
 def build(app) -> BlockingScheduler:
-    """The scheduler with its three jobs (coalesced, one instance each)."""
+    """The scheduler with its jobs (coalesced, one instance each)."""
     scheduler = BlockingScheduler(
         timezone=TIMEZONE,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
@@ -155,6 +174,8 @@ def build(app) -> BlockingScheduler:
                       args=[app], id=MAIL_JOB, name="Send queued e-mail")
     scheduler.add_job(exports_job, IntervalTrigger(seconds=app.config["EXPORT_JOB_SECONDS"]),
                       args=[app], id=EXPORT_JOB, name="Build exports")
+    scheduler.add_job(retention_job, retention_trigger(), args=[app], id=RETENTION_JOB,
+                      name="List records due for disposal")
     return scheduler
 
 

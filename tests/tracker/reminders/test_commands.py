@@ -64,7 +64,7 @@ def test_a_bad_date_is_refused_clearly(runner):
 def test_the_scheduler_is_coalescing_one_instance_in_london_time(app):
     built = scheduler.build(app)
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"reminders", "send-mail", "build-exports"}
+    assert set(jobs) == {"reminders", "send-mail", "build-exports", "retention"}
     assert "interval[0:00:05]" in str(jobs["build-exports"].trigger)
     assert str(built.timezone) == "Europe/London"
     # Applied to every job when the scheduler starts (jobs added before start are pending).

@@ -1,0 +1,386 @@
+"""Retention: how long each kind of record is kept, and its disposal once confirmed.
+
+A **schedule** holds, per partnership and kind of record, the years a record is kept after its
+basis date (a child death case after it is closed, a practice review after publication, an
+e-mail after it was sent). The years default to RETENTION_DEFAULT_YEARS (a setting, with no
+claimed source: each partnership's information governance lead sets its own) and are changed by
+a system administrator, with the reason recorded and audited.
+
+A daily scheduler job (`list_due`) lists the records past their date in `retention_due`; a
+system administrator confirms their disposal on the retention page (`dispose`). A record is
+deleted, or anonymised where the annual report and compliance figures still count it (a child
+death case keeps its non-identifying row and deadlines; its identity rows go), all in one
+transaction. What went stays in the audit trail as a count and the case reference only: the
+kinds dispose with Core statements, so the ORM writes no per-row audit copy of what it removed.
+A **legal hold** (an inquest, litigation) stops disposal until lifted; set and lifted with a
+reason, audited.
+
+The shell knows no domain: each registers its kinds as `Domain.extras["retention"]`, a list of
+RetentionKind; the shell's own kind is the e-mail ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+
+from tracker import audit
+from tracker.audit import Audited
+from tracker.extensions import db
+from tracker.timeutil import utcnow
+
+HOLD_REASONS = {"inquest": "An inquest", "litigation": "Litigation", "other": "Other"}
+
+
+@dataclass(frozen=True)
+class RetentionKind:
+    """One kind of record the schedule covers.
+
+    `due(partnership_id, basis_before)` returns a select of (record id, reference, basis date)
+    for the partnership's records whose basis date is before `basis_before`;
+    `dispose(ids)` removes or anonymises those records (Core statements, one transaction, no
+    commit) and returns how many rows it removed or cleared in all.
+    """
+
+    key: str
+    title: str
+    basis: str  # "after the case is closed"
+    disposal: str  # "anonymised" or "deleted"
+    due: Callable
+    dispose: Callable
+
+
+class RetentionRule(Audited, db.Model):
+    """A partnership's years for one kind, set by a system administrator with a reason."""
+
+    __tablename__ = "retention_rule"
+    __table_args__ = (sa.UniqueConstraint("partnership_id", "kind",
+                                          name="uq_retention_rule_kind"),)
+    __audit_label__ = "kind"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partnership_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="CASCADE"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    years: so.Mapped[int]
+    reason: so.Mapped[str] = so.mapped_column(sa.String(500))
+    updated_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def audit_partnership_id(self):
+        """The partnership the audit row belongs to."""
+        return self.partnership_id
+
+
+class RetentionDue(Audited, db.Model):
+    """A record past its date, listed by the daily job; disposed once confirmed.
+
+    Holds the record's kind, id and reference (never a name); a disposed row stays, so the
+    record is not listed again (an anonymised case keeps its row) and the page shows what went.
+    """
+
+    __tablename__ = "retention_due"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "record_id", name="uq_retention_due_record"),
+        sa.Index("ix_retention_due_partnership", "partnership_id", "disposed_at"),
+    )
+    __audit_label__ = "reference"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    partnership_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("partnership.id", ondelete="CASCADE"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    record_id: so.Mapped[int]
+    reference: so.Mapped[str] = so.mapped_column(sa.String(64))
+    due_on: so.Mapped[date]
+    listed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # A legal hold: its reason (a key of HOLD_REASONS), who set it and when; None when none.
+    hold_reason: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    hold_detail: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    hold_set_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    hold_set_at: so.Mapped[datetime | None]
+    disposed_at: so.Mapped[datetime | None]
+    disposed_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"))
+    disposed_count: so.Mapped[int | None]
+
+    # Free text may name someone: never copied into the audit trail.
+    __audit_redact__ = frozenset({"hold_detail"})
+
+    @property
+    def audit_partnership_id(self):
+        """The partnership the audit row belongs to."""
+        return self.partnership_id
+
+    @property
+    def held(self) -> bool:
+        """Whether a legal hold stops its disposal."""
+        return self.hold_reason is not None
+
+
+def kinds(app=None) -> list[RetentionKind]:
+    """Every kind of record the schedule covers: the shell's, then each domain's."""
+    from tracker.domains import registered_domains
+
+    found = list(SHELL_KINDS)
+    for domain in registered_domains(app):
+        found.extend(domain.extras.get("retention", ()))
+    return found
+
+
+def kind_named(key: str) -> RetentionKind | None:
+    """The kind with this key, or None."""
+    return next((kind for kind in kinds() if kind.key == key), None)
+
+
+def default_years(key: str) -> int:
+    """The years a kind is kept when the partnership has set none (RETENTION_DEFAULT_YEARS)."""
+    return int(current_app.config["RETENTION_DEFAULT_YEARS"].get(key, 0))
+
+
+def schedule(partnership_id: int) -> list[tuple[RetentionKind, int, RetentionRule | None]]:
+    """(kind, years, rule or None when the default applies) of each kind, for one partnership."""
+    rules = {rule.kind: rule for rule in db.session.scalars(
+        sa.select(RetentionRule).where(RetentionRule.partnership_id == partnership_id))}
+    return [(kind, rules[kind.key].years if kind.key in rules else default_years(kind.key),
+             rules.get(kind.key)) for kind in kinds()]
+
+
+def set_years(partnership_id: int, key: str, years: int, reason: str, user) -> RetentionRule:
+    """Set a kind's years for a partnership, with the reason (audited; not committed)."""
+    rule = db.session.scalar(sa.select(RetentionRule).where(
+        RetentionRule.partnership_id == partnership_id, RetentionRule.kind == key))
+    if rule is None:
+        rule = RetentionRule(partnership_id=partnership_id, kind=key)
+        db.session.add(rule)
+    rule.years, rule.reason = years, reason
+    rule.updated_by_id, rule.updated_at = getattr(user, "id", None), utcnow()
+    db.session.flush()
+    return rule
+
+
+def _years_back(day: date, years: int) -> date:
+    """The same day `years` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _years_on(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def list_due(today: date) -> int:
+    """List every record past its date that is not listed yet (the daily job); returns how many
+    were added (committed). A kind kept for 0 years is never listed (kept indefinitely)."""
+    from tracker.models import Partnership
+
+    added = 0
+    listed = sa.select(RetentionDue.kind, RetentionDue.record_id)
+    known = {tuple(row) for row in db.session.execute(listed)}
+    for partnership_id in db.session.scalars(sa.select(Partnership.id)):
+        for kind, years, _rule in schedule(partnership_id):
+            if years <= 0:
+                continue
+            for record_id, reference, basis in db.session.execute(
+                    kind.due(partnership_id, _years_back(today, years))):
+                if (kind.key, record_id) in known:
+                    continue
+                if isinstance(basis, datetime):
+                    basis = basis.date()
+                db.session.add(RetentionDue(
+                    partnership_id=partnership_id, kind=kind.key, record_id=record_id,
+                    reference=str(reference)[:64], due_on=_years_on(basis, years)))
+                known.add((kind.key, record_id))
+                added += 1
+    db.session.commit()
+    return added
+
+
+def waiting(partnership_ids) -> list[RetentionDue]:
+    """The listed records not yet disposed in these partnerships, oldest due first."""
+    return list(db.session.scalars(
+        sa.select(RetentionDue).where(RetentionDue.partnership_id.in_(list(partnership_ids)),
+                                      RetentionDue.disposed_at.is_(None))
+        .order_by(RetentionDue.due_on, RetentionDue.id)))
+
+
+def dispose(item: RetentionDue, user) -> int:
+    """Dispose of one listed record (not held, not yet disposed): the kind removes or
+    anonymises it, the listing is marked disposed, and the audit trail gets one row with the
+    count and the reference. Not committed: the caller commits all of it at once."""
+    if item.held or item.disposed_at is not None:
+        raise ValueError("This record is on legal hold or already disposed of")
+    kind = kind_named(item.kind)
+    count = kind.dispose([item.record_id])
+    item.disposed_at, item.disposed_by_id, item.disposed_count = (
+        utcnow(), getattr(user, "id", None), count)
+    audit.record(audit.Action.DELETE, object_type="RetentionDisposal", object_id=item.record_id,
+                 object_label=item.reference, partnership_id=item.partnership_id, user=user,
+                 detail=f"{kind.title} {item.reference} {kind.disposal} at the end of its "
+                        f"retention period: {count} row{'' if count == 1 else 's'} removed")
+    return count
+
+
+def set_hold(item: RetentionDue, reason: str, detail: str, user) -> None:
+    """Put a listed record on legal hold (audited; not committed)."""
+    item.hold_reason, item.hold_detail = reason, detail
+    item.hold_set_by_id, item.hold_set_at = getattr(user, "id", None), utcnow()
+    audit.record(audit.Action.UPDATE, item, user=user,
+                 detail=f"Legal hold set: {HOLD_REASONS[reason]}", reason=detail)
+
+
+def lift_hold(item: RetentionDue, detail: str, user) -> None:
+    """Lift a legal hold (audited; not committed)."""
+    item.hold_reason = item.hold_detail = item.hold_set_by_id = item.hold_set_at = None
+    audit.record(audit.Action.UPDATE, item, user=user, detail="Legal hold lifted",
+                 reason=detail)
+
+
+# --- The shell's own kind: the e-mail ledger ---------------------------------------------
+
+def _email_due(partnership_id: int, basis_before: date):
+    from tracker.mail import OutboundEmail
+
+    sent = sa.func.coalesce(OutboundEmail.sent_at, OutboundEmail.created_at)
+    return (sa.select(OutboundEmail.id, sa.literal("E-mail ") + sa.cast(OutboundEmail.id,
+                                                                         sa.String), sent)
+            .where(OutboundEmail.partnership_id == partnership_id,
+                   sent < datetime.combine(basis_before, time.min)))
+
+
+def _email_dispose(ids) -> int:
+    from tracker.mail import OutboundEmail
+    from tracker.reminders.models import Reminder
+
+    # A reminder (in-app notice) keeps its row; only its link to the e-mail goes (SET NULL).
+    db.session.execute(sa.update(Reminder).where(Reminder.email_id.in_(ids))
+                       .values(email_id=None).execution_options(synchronize_session=False))
+    return db.session.execute(sa.delete(OutboundEmail).where(OutboundEmail.id.in_(ids))
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+SHELL_KINDS = (
+    RetentionKind("email", "E-mail ledger", "after it was sent", "deleted",
+                  _email_due, _email_dispose),
+)
+
+
+# --- What the domains' kinds reuse -----------------------------------------------------------
+
+def _delete_referencing(table: sa.Table, ids) -> int:
+    """Delete the rows of every table with a foreign key to `table` among `ids` (whatever its
+    ON DELETE says: SQLite enforces none without the pragma), then return how many went."""
+    removed = 0
+    for other in db.metadata.sorted_tables:
+        for key in other.foreign_keys:
+            if key.column.table is table:
+                removed += db.session.execute(
+                    sa.delete(other).where(key.parent.in_(ids))).rowcount
+    return removed
+
+
+def remove_agency_links(owner_type: str, owner_ids) -> int:
+    """Delete the personal agency links of these records and all that hangs on them (their
+    codes, sessions and answers); returns how many rows went."""
+    from tracker.agency_links import AgencyLink
+
+    link_ids = list(db.session.scalars(sa.select(AgencyLink.id).where(
+        AgencyLink.owner_type == owner_type, AgencyLink.owner_id.in_(list(owner_ids)))))
+    if not link_ids:
+        return 0
+    removed = _delete_referencing(AgencyLink.__table__, link_ids)
+    return removed + db.session.execute(
+        sa.delete(AgencyLink).where(AgencyLink.id.in_(link_ids))).rowcount
+
+
+def remove_notices(owner_types, owner_ids, subjects=()) -> int:
+    """Delete the in-app notices (reminder rows) of these records' stored deadlines, and of
+    the (subject type, ids) pairs in `subjects`; the deadlines themselves stay (compliance
+    counts them). Returns how many notices went."""
+    from tracker.deadline_models import Deadline
+    from tracker.reminders.models import Reminder
+    from tracker.reminders.sources import DEADLINE
+
+    deadline_ids = sa.select(Deadline.id).where(Deadline.owner_type.in_(list(owner_types)),
+                                                Deadline.owner_id.in_(list(owner_ids)))
+    removed = db.session.execute(sa.delete(Reminder).where(
+        Reminder.subject_type == DEADLINE, Reminder.subject_id.in_(deadline_ids))).rowcount
+    for subject_type, ids in subjects:
+        removed += db.session.execute(sa.delete(Reminder).where(
+            Reminder.subject_type == subject_type, Reminder.subject_id.in_(ids))).rowcount
+    return removed
+
+
+def delete_rows(model, column, ids) -> int:
+    """Delete a model's rows whose `column` is among `ids` (Core: no per-row audit copy),
+    first clearing what the audit trail holds of them (scrub_audit)."""
+    own = list(db.session.scalars(sa.select(model.id).where(column.in_(list(ids)))))
+    if not own:
+        return 0
+    scrub_audit(model.__name__, own)
+    return db.session.execute(sa.delete(model).where(column.in_(list(ids)))
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+def clear_columns(model, ids, columns) -> int:
+    """Set these columns to NULL on a model's rows with these ids (Core: no audit copy of what
+    they held), and clear their values from the audit trail (scrub_audit); returns how many
+    rows changed."""
+    scrub_audit(model.__name__, ids, keys=set(columns))
+    return db.session.execute(sa.update(model).where(model.id.in_(list(ids)))
+                              .values({name: None for name in columns})
+                              .execution_options(synchronize_session=False)).rowcount
+
+
+REMOVED = "(removed at disposal)"
+
+
+def scrub_audit(object_type: str, ids, keys=None) -> int:
+    """Clear identifying values from the audit rows about these records: every value of
+    their `changes` (or only those of `keys`), and any reason a user wrote in the detail
+    (after audit.REASON_MARK). Who did what and when stays. The append-only trigger accepts
+    this update (of changes and detail alone) only while the transaction holds a row of
+    audit_scrub_permit, inserted and deleted here. Returns how many rows were cleared."""
+    from tracker.audit import REASON_MARK, AuditEvent, AuditScrubPermit
+
+    ids = [str(record_id) for record_id in ids]
+    if not ids:
+        return 0
+    rows = db.session.execute(sa.select(AuditEvent.id, AuditEvent.changes, AuditEvent.detail)
+                              .where(AuditEvent.object_type == object_type,
+                                     AuditEvent.object_id.in_(ids))).all()
+    updates = []
+    for row_id, changes, detail in rows:
+        cleared = dict(changes or {})
+        for key in cleared:
+            if keys is None or key in keys:
+                cleared[key] = [None if value is None else REMOVED
+                                for value in (cleared[key] or [])]
+        what, mark, _reason = (detail or "").partition(REASON_MARK)
+        kept_detail = f"{what}{mark}{REMOVED}" if mark else detail
+        if cleared != (changes or {}) or kept_detail != detail:
+            updates.append({"row_id": row_id, "new_changes": cleared or changes,
+                            "new_detail": kept_detail})
+    if not updates:
+        return 0
+    db.session.execute(sa.insert(AuditScrubPermit).values(id=1))
+    table = AuditEvent.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.id == sa.bindparam("row_id"))
+        .values(changes=sa.bindparam("new_changes"), detail=sa.bindparam("new_detail")),
+        updates)
+    db.session.execute(sa.delete(AuditScrubPermit))
+    return len(updates)
