@@ -3,14 +3,21 @@
 A serious incident is kept RETENTION years after its review was published, or after the
 decision not to carry out a local review, then anonymised, not deleted: the compliance figures
 still count its deadlines. Its identity row (the child's name) goes, the child's reference is
-set back to "Child", the agencies' answers to written requests are cleared and their personal
-links and the in-app notices of its deadlines, requests and actions are deleted, in the
+set back to "Child", the agencies' answers to written requests and what was asked in a
+request for information are cleared, and their personal links (with the agencies' answers and
+files) and the in-app notices of its deadlines, requests and actions are deleted, in the
 caller's one transaction.
 """
 
 import sqlalchemy as sa
 
-from reviews.models import IncidentChild, ReviewAction, ReviewRequest, SeriousIncident
+from reviews.models import (
+    IncidentChild,
+    InformationRequest,
+    ReviewAction,
+    ReviewRequest,
+    SeriousIncident,
+)
 from tracker import retention
 from tracker.extensions import db
 
@@ -34,7 +41,17 @@ def dispose(incident_ids) -> int:
         sa.select(ReviewRequest.id).where(ReviewRequest.incident_id.in_(ids))))
     action_ids = list(db.session.scalars(
         sa.select(ReviewAction.id).where(ReviewAction.incident_id.in_(ids))))
+    information_ids = list(db.session.scalars(
+        sa.select(InformationRequest.id).where(InformationRequest.incident_id.in_(ids))))
     removed = retention.remove_agency_links(ReviewRequest.__tablename__, request_ids)
+    # Requests for information sent to agencies as links: the links, the agencies' written
+    # answers and files go, and what was asked (free text that may name someone) is cleared.
+    removed += retention.remove_agency_links(InformationRequest.__tablename__, information_ids)
+    retention.scrub_audit(InformationRequest.__name__, information_ids, keys={"asked"})
+    removed += db.session.execute(
+        sa.update(InformationRequest).where(InformationRequest.id.in_(information_ids))
+        .values(asked=retention.REMOVED).execution_options(synchronize_session=False)
+    ).rowcount
     removed += retention.remove_notices(
         (SeriousIncident.__tablename__,), ids,
         subjects=[("reviews_action", action_ids), ("reviews_request", request_ids)])

@@ -247,3 +247,33 @@ def download(row: AgencyAttachment, user=None):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def remove_for_links(link_ids) -> int:
+    """Delete the attachments of these links (retention's disposal, tracker.retention): the
+    rows now, in the caller's transaction, and their files once it commits; a rollback keeps
+    both. Returns how many went."""
+    rows = db.session.execute(sa.select(AgencyAttachment.id, AgencyAttachment.stored_name)
+                              .where(AgencyAttachment.link_id.in_(list(link_ids)))).all()
+    if not rows:
+        return 0
+    db.session.execute(sa.delete(AgencyAttachment).where(
+        AgencyAttachment.id.in_([row.id for row in rows]))
+        .execution_options(synchronize_session=False))
+    paths = [folder() / row.stored_name for row in rows]
+    session = db.session()
+    state = {"done": False}
+
+    def unlink_files(_session):
+        if not state["done"]:
+            state["done"] = True
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+    def keep_files(_session, _previous=None):
+        state["done"] = True  # rolled back: the rows are back, so their files stay
+
+    sa.event.listen(session, "after_commit", unlink_files, once=True)
+    sa.event.listen(session, "after_soft_rollback", keep_files, once=True)
+    return len(rows)
+

@@ -284,7 +284,8 @@ def _delete_referencing(table: sa.Table, ids) -> int:
     """Delete the rows of every table with a foreign key to `table` among `ids` (whatever its
     ON DELETE says: SQLite enforces none without the pragma), then return how many went."""
     removed = 0
-    for other in db.metadata.sorted_tables:
+    # Children before parents: an agency answer goes only after the files attached to it.
+    for other in reversed(db.metadata.sorted_tables):
         for key in other.foreign_keys:
             if key.column.table is table:
                 removed += db.session.execute(
@@ -294,14 +295,17 @@ def _delete_referencing(table: sa.Table, ids) -> int:
 
 def remove_agency_links(owner_type: str, owner_ids) -> int:
     """Delete the personal agency links of these records and all that hangs on them (their
-    codes, sessions and answers); returns how many rows went."""
+    codes, sessions, answers and attached files); returns how many rows went."""
+    from tracker import attachments
     from tracker.agency_links import AgencyLink
 
     link_ids = list(db.session.scalars(sa.select(AgencyLink.id).where(
         AgencyLink.owner_type == owner_type, AgencyLink.owner_id.in_(list(owner_ids)))))
     if not link_ids:
         return 0
-    removed = _delete_referencing(AgencyLink.__table__, link_ids)
+    # The files agencies attached, with their rows (the files once the disposal commits).
+    removed = attachments.remove_for_links(link_ids)
+    removed += _delete_referencing(AgencyLink.__table__, link_ids)
     return removed + db.session.execute(
         sa.delete(AgencyLink).where(AgencyLink.id.in_(link_ids))).rowcount
 
