@@ -262,9 +262,7 @@ def _audit_after_flush(session, flush_context):
         session.connection().execute(
             sa.insert(AuditEvent.__table__), [{**base, **row} for row in rows]
         )
-        for row in rows:
-            if row["object_type"] == "User":  # user and role changes: security events too
-                security_log.from_audit({**base, **row})
+        security_log.from_flush(base, rows)
 
 
 def _base_row():

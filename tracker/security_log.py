@@ -127,6 +127,13 @@ def from_audit(row):
           object_id=row.get("object_id"))
 
 
+def from_flush(base, rows):
+    """The security events of the audit rows a flush wrote: user and role changes."""
+    for row in rows:
+        if row["object_type"] == "User":
+            from_audit({**base, **row})
+
+
 def permission_refused():
     """A 403: who was refused which page."""
     from flask_login import current_user
