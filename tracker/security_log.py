@@ -127,11 +127,18 @@ def from_audit(row):
           object_id=row.get("object_id"))
 
 
+# A user's columns that signing in changes: not a change to the account worth an event.
+SIGN_IN_COLUMNS = frozenset({"last_login_at", "failed_logins", "locked_until"})
+
+
 def from_flush(base, rows):
     """The security events of the audit rows a flush wrote: user and role changes."""
     for row in rows:
-        if row["object_type"] == "User":
-            from_audit({**base, **row})
+        if row["object_type"] != "User":
+            continue
+        if row["action"] == "update" and set(row["changes"] or ()) <= SIGN_IN_COLUMNS:
+            continue
+        from_audit({**base, **row})
 
 
 def permission_refused():
