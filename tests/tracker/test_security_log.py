@@ -43,7 +43,7 @@ def log(app, tmp_path):
 
 def test_each_security_event_is_one_json_line_without_identifying_values(
         app, log, partnership, enrolled, still, admin_client):  # noqa: F811
-    user, secret, codes = enrolled
+    enrolled_user, secret, codes = enrolled
     cdop = app.test_client()
     cdop.environ_base.update(REMOTE_ADDR="192.0.2.77")
     cdop_user = make_user(Role.CDOP_ADMIN, [partnership])
@@ -66,11 +66,11 @@ def test_each_security_event_is_one_json_line_without_identifying_values(
     assert cdop.get("/users/").status_code == 403  # a page of another role
     # A recovery code, an administrator's role change and reset of the second factor.
     phone = app.test_client()
-    sign_in(phone, user.email)
+    sign_in(phone, enrolled_user.email)
     assert submit(phone, "/sign-in/recovery-code", {"code": codes[0]}).status_code == 302
     submit(admin_client, f"/users/{cdop_user.id}/edit", edit_data(cdop_user, role="auditor"))
-    submit(admin_client, f"/users/{user.id}/reset-two-factor", {},
-           page_url=f"/users/{user.id}/edit")
+    submit(admin_client, f"/users/{enrolled_user.id}/reset-two-factor", {},
+           page_url=f"/users/{enrolled_user.id}/edit")
     # A lockout.
     locked = make_user(Role.CDOP_ADMIN, [partnership])
     for _ in range(app.config["LOGIN_MAX_FAILURES"] + 1):
