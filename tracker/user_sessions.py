@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import g, has_request_context, request, session
+from flask_login import user_logged_out
 
 from tracker import audit
 from tracker.extensions import db
@@ -159,6 +160,22 @@ def end_current(how):
     row = current()
     if row is not None and row.ended_at is None:
         end(row, how)
+
+
+@user_logged_out.connect
+def _end_on_sign_out(sender, user=None, **extra):
+    """Whatever signs a request out (signing out, a timeout, a lockout, a session the second
+    factor must begin again) ends its row, so a copy of the cookie stops working too. Every
+    caller has committed its own changes before it signs out."""
+    row = current()
+    if row is None or row.id is None:
+        return
+    db.session.execute(sa.update(UserSession)
+                       .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
+                       .values(ended_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    g.pop("user_session", None)
 
 
 # Ending every session when a user's session version changes ---------------------------------

@@ -198,3 +198,13 @@ def test_an_address_is_kept_as_its_network(address, network):
 ])
 def test_a_user_agent_is_kept_as_its_browser_family(agent, family):
     assert browser_of(agent) == family
+
+
+def test_a_lockout_on_the_change_password_page_ends_the_session_on_the_server(app, user):
+    client = signed_in(app, user)
+    data = {"current_password": "not it", "new_password": "a brand new passphrase",
+            "confirm_password": "a brand new passphrase"}
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        submit(client, "/change-password", data)
+    assert is_signed_out(client)
+    assert rows(user)[0].ended_at is not None
