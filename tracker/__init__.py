@@ -292,7 +292,8 @@ def register_errorhandlers(app):
         if code == 403:
             from tracker import security_log
 
-            security_log.permission_refused()
+            with contextlib.suppress(Exception):  # the page comes first
+                security_log.permission_refused()
         if code in (400, 403, 404, 405, 413):
             template = f"errors/{code}.html"
         else:  # any other refusal (429, 415, …) is a problem with the request; 5xx ours
