@@ -135,6 +135,10 @@ class Config:
     # How long a search's text is kept for its `?search=` id (tracker.searches).
     SEARCH_KEEP_MINUTES = int(os.environ.get("SEARCH_KEEP_MINUTES", "120"))
 
+    # Security events as JSON lines (tracker.security_log, README "Security log"): a file
+    # path, "-" for standard error, or empty for none. Production defaults to standard error.
+    SECURITY_LOG_PATH = os.environ.get("SECURITY_LOG_PATH", "")
+
     PAGE_SIZE = 50
     DEBUG = False
     TESTING = False
@@ -184,6 +188,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     DEMO_DATA_ALLOWED = False
+    SECURITY_LOG_PATH = os.environ.get("SECURITY_LOG_PATH", "-")
     # Database errors in logs must not carry the values of a query (names, NHS numbers).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 

@@ -167,6 +167,7 @@ def register_extensions(app):
         submissions,
         timeline,
         two_factor,
+        user_sessions,
     )
     from tracker.compliance_tally import DeadlineTally  # noqa: F401
     from tracker.reminders import models as reminder_models  # noqa: F401
@@ -188,13 +189,14 @@ def register_extensions(app):
 
 
 def _load_user(session_id):
-    """Flask-Login: the user for a session id '<id>:<session_version>'."""
-    from tracker.models import User
+    """Flask-Login: the user for a session id '<id>:<session_version>', whose server-side
+    session (tracker.user_sessions) is live: both in one query."""
+    from tracker.user_sessions import load_user_with_session
 
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = load_user_with_session(int(user_id))
     if user is None or str(user.session_version) != version or not user.active:
         return None
     return user
@@ -315,6 +317,11 @@ def register_errorhandlers(app):
 
     def render_error(error):
         code = getattr(error, "code", None) or 500
+        if code == 403:
+            from tracker import security_log
+
+            with contextlib.suppress(Exception):  # the page comes first
+                security_log.permission_refused()
         if code in (400, 403, 404, 405, 413):
             template = f"errors/{code}.html"
         else:  # any other refusal (429, 415, …) is a problem with the request; 5xx ours

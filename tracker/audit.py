@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 from flask import g, has_request_context, request
 from flask_login import current_user
 
+from tracker import security_log
 from tracker.extensions import db
 from tracker.timeutil import utcnow
 
@@ -43,6 +44,8 @@ class Action(enum.StrEnum):
     TWO_FACTOR_SET_UP = "two_factor_set_up"
     TWO_FACTOR_RESET = "two_factor_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
+    # A signed-in session ended from the sessions page or by signing out (tracker.user_sessions).
+    SESSION_ENDED = "session_ended"
 
     @property
     def label(self):
@@ -290,6 +293,7 @@ def _audit_after_flush(session, flush_context):
         session.connection().execute(
             sa.insert(AuditEvent.__table__), [{**base, **row} for row in rows]
         )
+        security_log.from_flush(base, rows)
 
 
 def _base_row():
@@ -338,6 +342,7 @@ def record(action, obj=None, *, detail=None, user=None, partnership_id=None, obj
         detail=detail[:500] if detail else None,
     )
     db.session.add(AuditEvent(**row))
+    security_log.from_audit(row)
 
 
 # The details tracker/users.py writes when a user's partnerships are set or changed.

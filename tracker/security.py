@@ -5,7 +5,7 @@ from functools import wraps
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
-from tracker import audit
+from tracker import audit, user_sessions
 from tracker.auth import LAST_SEEN, session_end_reason
 from tracker.extensions import db
 from tracker.timeutil import utcnow
@@ -58,6 +58,7 @@ def enforce_idle_timeout():
     now = utcnow()
     reason = session_end_reason(session, now, current_app.config)
     if reason:
+        user_sessions.end_current_quietly(now)
         audit.record(audit.Action.TIMED_OUT, user=current_user, object_type="User",
                      object_id=current_user.id, object_label=current_user.email)
         db.session.commit()
@@ -68,6 +69,7 @@ def enforce_idle_timeout():
                                 if request.method == "GET" else None))
     session[LAST_SEEN] = now.isoformat()
     session.permanent = True
+    user_sessions.touch(now)
     return None
 
 
@@ -117,7 +119,7 @@ def permission_required(permission):
 
 # Pages any signed-in user may open, whatever their role (they need no permission).
 SIGNED_IN_ENDPOINTS = {"main.home", "auth.logout", "auth.change_password",
-                       "auth.two_factor_setup"}
+                       "auth.two_factor_setup", "account.sessions", "account.end_session"}
 
 # Set in the session once its user has passed the second factor (or just set it up).
 SECOND_FACTOR_PASSED = "second_factor_passed"

@@ -59,6 +59,7 @@ NOT_EDITS = {
     "cdr.query_agency_answer": "one way, only from awaiting review: queried twice is "
     "queried once",
     "account.reminders": "a user's own settings, changed only by them",
+    "account.end_session": "ends one's own session: ended twice is ended once",
     "admin.retry_email": "sends a failed e-mail again",
     "admin.retry_all": "sends failed e-mails again",
     "exports.retry": "builds an export again",

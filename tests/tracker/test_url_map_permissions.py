@@ -27,8 +27,9 @@ def test_every_endpoint_names_its_permission_or_is_on_a_short_list(app):
         and not getattr(view, "public_page", False)
     ]
     assert missing == [], "pages without @permission_required"
-    # Home, sign out, change one's password, set up one's second factor.
-    assert len(SIGNED_IN_ENDPOINTS) <= 4
+    # Home, sign out, change one's password, set up one's second factor, one's own sessions
+    # and ending one of them.
+    assert len(SIGNED_IN_ENDPOINTS) <= 6
 
 
 def _records_elsewhere(partnership):
@@ -68,8 +69,14 @@ def _records_elsewhere(partnership):
     submission = PublicNotification(partnership_id=partnership.id, status="submitted",
                                     answers={}, reference=f"PN-{partnership.code}-2025-0001",
                                     submitted_at=datetime(2025, 3, 3, 9, 0))
+    # Another user's signed-in session (tracker.user_sessions): ending it answers 404.
+    import secrets
+
+    from tracker.user_sessions import UserSession
+    their_session = UserSession(user_id=make_user(Role.CDOP_ADMIN, [partnership]).id,
+                                token_hash=secrets.token_hex(32))
     db.session.add_all([item, review_action, yearly_report, notice, email, agency, contact,
-                        submission])
+                        submission, their_session])
     db.session.flush()
     attachment = _attachment_sent(partnership, request, contact)
     from reviews.models import InformationRequest
@@ -86,7 +93,7 @@ def _records_elsewhere(partnership):
         "yearly_report_id": yearly_report.id,
         "notice_id": notice.id, "email_id": email.id, "submission_id": submission.id,
         "agency_id": agency.id, "contact_id": contact.id, "attachment_id": attachment.id,
-        "information_request_id": information_request.id,
+        "information_request_id": information_request.id, "session_id": their_session.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
     }
@@ -139,7 +146,7 @@ ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
     "yearly_report_id", "notice_id", "email_id", "step", "agency_id", "contact_id",
-    "submission_id", "attachment_id", "information_request_id",
+    "submission_id", "attachment_id", "information_request_id", "session_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }

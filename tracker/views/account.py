@@ -1,11 +1,12 @@
-"""Your account: your own reminder settings (e-mail digest or immediate, a pause on leave).
+"""Your account: your own reminder settings (e-mail digest or immediate, a pause on leave),
+and your signed-in sessions.
 
 The reminder e-mails link to this page (/account/reminders). The User model is audited, so
 every change is recorded in the audit trail with its old and new values.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 
 from forms.reminders import ReminderSettingsForm
 from tracker.extensions import db
@@ -48,3 +49,36 @@ def _saved_message(user):
         return (f"Your reminder settings have been saved. Reminder e-mails are paused until "
                 f"{format_date(user.email_paused_until)}, then you get {how}.")
     return f"Your reminder settings have been saved. You get {how}."
+
+
+@bp.route("/sessions")
+def sessions():
+    """Your sessions: where you are signed in (started, last used, roughly from where)."""
+    from tracker import user_sessions
+
+    current = user_sessions.current()
+    return render_template("tracker/account/sessions.html",
+                           rows=user_sessions.live_sessions(current_user),
+                           current_id=current.id if current is not None else None)
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+def end_session(session_id):
+    """End one of your own sessions (that computer is signed out at its next request).
+    Another user's session answers 404, as an unknown one."""
+    from tracker import user_sessions
+
+    row = db.session.get(user_sessions.UserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if row.ended_at is None:
+        is_current = row.id == getattr(user_sessions.current(), "id", None)
+        user_sessions.end(row, "Ended by its user on the sessions page")
+        db.session.commit()
+        if is_current:
+            logout_user()
+            session.clear()
+            flash("You have signed out.", "success")
+            return redirect(url_for("auth.login"))
+        flash("That session has been ended: it is signed out.", "success")
+    return redirect(url_for("account.sessions"))

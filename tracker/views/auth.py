@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.auth import ChangePasswordForm, CodeForm, LoginForm, RecoveryCodeForm
-from tracker import audit, two_factor
+from tracker import audit, two_factor, user_sessions
 from tracker.auth import (
     LOCKED,
     OK,
@@ -92,6 +92,8 @@ def _signed_in(user, next_url, *, passed_second_factor):
     session.clear()  # a fresh session on sign-in: no fixation
     login_user(user)
     start_session(session, utcnow())
+    user_sessions.start(user)
+    db.session.commit()
     if passed_second_factor:
         session[SECOND_FACTOR_PASSED] = True
     return redirect(_safe_next(next_url) or url_for("main.home"))
@@ -203,8 +205,9 @@ def logout():
     """Sign out (a POST, so another site cannot sign a user out)."""
     audit.record(audit.Action.LOGOUT, user=current_user, object_type="User",
                  object_id=current_user.id, object_label=current_user.email)
-    # Signing out ends every session of this user, so a copied session cookie stops working.
-    current_user.session_version += 1
+    # Signing out ends this session on the server, so a copied session cookie stops working
+    # too; the user's other sessions (another computer) go on: "Your sessions" ends them.
+    user_sessions.end_current("Signed out")
     db.session.commit()
     logout_user()
     flash("You have signed out.", "success")
