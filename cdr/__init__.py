@@ -14,7 +14,7 @@ def init_app(app):
     from cdr import demo, reminders, retention, views  # noqa: F401 (views add routes)
     from cdr.deadlines import AGENCY_REQUEST_DEADLINES, CHILD_DEATH_DEADLINES
     from cdr.imports import CHILD_DEATH_IMPORT
-    from cdr.services import home, notifications, request_links
+    from cdr.services import home, notifications, public_notifications, request_links
     from cdr.views import exports, ncmd
     from cdr.views.public import public_bp
     from tracker import templating
@@ -64,6 +64,8 @@ def init_app(app):
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(notifications.duplicate_groups),),
             extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view},
-                    "retention": (retention.KIND,)},
+                    "retention": (retention.KIND,),
+                    # Public-form drafts nobody sent, deleted once they expire.
+                    "sweeps": (public_notifications.purge_expired,)},
         ),
     )

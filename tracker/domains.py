@@ -170,6 +170,13 @@ def agency_request_view(owner_type: str, owner_id: int) -> dict | None:
     return None
 
 
+def sweeps(app=None) -> list:
+    """The domains' housekeeping for the scheduler's frequent job (`extras["sweeps"]`:
+    callables taking the time now, deleting what has expired, no commit)."""
+    return [sweep for domain in registered_domains(app)
+            for sweep in domain.extras.get("sweeps", ())]
+
+
 def agency_request_words(owner_type: str):
     """How a domain names a request of this owner type in its e-mails and audit rows
     (tracker.agency_links.Words, given as `extras["agency_words"][owner_type]`), or None."""

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import g, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import user_logged_out
 
 from tracker import audit
@@ -30,6 +30,9 @@ from tracker.timeutil import utcnow
 TOKEN = "session_token"  # noqa: S105 (a key name)
 # last_seen_at is written at most this often.
 TOUCH_EVERY = timedelta(minutes=1)
+# How long an ended session's row is kept (its start, last use, network and browser), for
+# whoever looks into an account's use; then the scheduler deletes it (sweep).
+KEEP_ENDED = timedelta(days=90)
 
 
 class UserSession(db.Model):
@@ -130,13 +133,36 @@ def touch(now):
     db.session.commit()
 
 
-def live_sessions(user):
-    """A user's sessions that have not ended, most recently used first."""
+def _timed_out(now):
+    """A session nobody has used for IDLE_TIMEOUT_MINUTES, or begun SESSION_MAX_HOURS ago:
+    its next request would be signed out (tracker.auth), so it is over already."""
+    config = current_app.config
+    return sa.or_(
+        UserSession.last_seen_at < now - timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"]),
+        UserSession.started_at < now - timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+
+def live_sessions(user, now=None):
+    """A user's sessions that have not ended or timed out, most recently used first (a
+    browser closed without signing out ends nothing: it times out)."""
     return db.session.scalars(
         sa.select(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               sa.not_(_timed_out(now or utcnow())))
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     ).all()
+
+
+def sweep(now) -> tuple[int, int]:
+    """End the sessions that have timed out, and delete the rows of sessions ended more than
+    KEEP_ENDED ago (the scheduler's frequent job; no commit): (ended, deleted)."""
+    ended = db.session.execute(
+        sa.update(UserSession).where(UserSession.ended_at.is_(None), _timed_out(now))
+        .values(ended_at=now).execution_options(synchronize_session=False)).rowcount
+    deleted = db.session.execute(
+        sa.delete(UserSession).where(UserSession.ended_at < now - KEEP_ENDED)
+        .execution_options(synchronize_session=False)).rowcount
+    return ended, deleted
 
 
 def end(row, how, now=None):

@@ -651,3 +651,18 @@ def test_a_draft_writes_nothing_to_the_audit_trail_until_it_is_sent(client, taki
     assert public_notifications.purge_expired() == 1
     db.session.commit()
     assert rows() == ["update"]
+
+
+def test_the_scheduler_deletes_drafts_nobody_sent(client, taking, clock, app):
+    """A draft left behind is deleted once it expires, by the scheduler's frequent job, not
+    only when someone next starts the form."""
+    from cdr.services import public_notifications
+    from tracker.reminders import scheduler
+
+    clock.set(clock.now(), ticking=False)
+    begin(client)
+    scheduler.exports_job(app)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 1
+    clock.advance(hours=public_notifications.DRAFT_HOURS, minutes=1)
+    scheduler.exports_job(app)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PublicNotification)) == 0

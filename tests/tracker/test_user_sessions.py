@@ -208,3 +208,29 @@ def test_a_lockout_on_the_change_password_page_ends_the_session_on_the_server(ap
         submit(client, "/change-password", data)
     assert is_signed_out(client)
     assert rows(user)[0].ended_at is not None
+
+
+def test_a_browser_closed_without_signing_out_is_not_listed_and_the_scheduler_ends_it(
+        app, user, clock):
+    """A session left to time out ends nothing by itself: the page lists only the sessions
+    still usable, and the scheduler's frequent job ends the others, then deletes their rows
+    after KEEP_ENDED."""
+    from tracker import user_sessions
+    from tracker.reminders import scheduler
+
+    clock.set(clock.now(), ticking=False)
+    signed_in(app, user, agent=EDGE)  # then the browser is closed
+    clock.advance(minutes=app.config["IDLE_TIMEOUT_MINUTES"] - 5)
+    office = signed_in(app, user)
+    clock.advance(minutes=10)  # the first is past its idle time; the second is not
+    office.get("/")
+    listed = page(office.get("/account/sessions")).select_one("#sessions")
+    assert "Edge" not in listed.get_text() and len(listed.select("tbody tr")) == 1
+
+    scheduler.exports_job(app)
+    first, second = rows(user)
+    assert first.ended_at is not None and second.ended_at is None
+    clock.advance(user_sessions.KEEP_ENDED + timedelta(days=1))
+    scheduler.exports_job(app)
+    (kept,) = rows(user)  # the first deleted; the second ended now, by timing out
+    assert kept.id == second.id and kept.ended_at is not None

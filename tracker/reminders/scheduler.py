@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
-from tracker import export_jobs, mail, searches, submissions
+from tracker import domains, export_jobs, mail, searches, submissions, user_sessions
 from tracker.extensions import db
 from tracker.heartbeat import Heartbeat
 from tracker.reminders.models import SchedulerRun
@@ -130,12 +130,17 @@ def mail_job(app) -> None:
 
 def exports_job(app) -> None:
     """Build the exports users are waiting for, delete built files past their time, and
-    forget expired searches and spent submission keys."""
+    forget expired searches, spent submission keys, timed-out sessions (ended, and deleted
+    after user_sessions.KEEP_ENDED) and the domains' expired drafts (tracker.domains.sweeps)."""
     with app.app_context():
         fail_dead_runs(utcnow())
         built, deleted = export_jobs.run()
-        searches.sweep(utcnow())
-        submissions.sweep(utcnow())
+        now = utcnow()
+        searches.sweep(now)
+        submissions.sweep(now)
+        user_sessions.sweep(now)
+        for sweep in domains.sweeps(app):
+            sweep(now)
         db.session.commit()
         if built or deleted:
             log.info("Exports: %d built, %d deleted", built, deleted)
