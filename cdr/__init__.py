@@ -60,6 +60,7 @@ def init_app(app):
             exports=(exports.CASE_LIST, ncmd.NCMD_EXPORT),
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(notifications.duplicate_groups),),
-            extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view}},
+            extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view},
+                    "agency_chasing": (request_links.CHASING,)},
         ),
     )

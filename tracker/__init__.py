@@ -146,6 +146,7 @@ def register_extensions(app):
     from tracker import (  # noqa: F401
         agencies,
         agency_access,
+        agency_chasing,
         agency_links,
         deadline_models,
         export_jobs,

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import url_for
 
 from cdr.models import CORE_REPORTING_FORM, AgencyRequest, ChildDeathCase, ChildIdentity
-from tracker import agency_access, agency_links
+from tracker import agency_access, agency_chasing, agency_links
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.deadline_models import Deadline
+from tracker.deadline_service import open_deadlines
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
-from tracker.timeutil import format_date, to_london
+from tracker.timeutil import format_date, to_london, utcnow
 
 OWNER_TYPE = AgencyRequest.__tablename__
 
@@ -152,3 +153,38 @@ def accept(case, agency_request, link, user):
         case, agency_request, agency=agency_request.agency, sent_on=agency_request.sent_on,
         chased_on=agency_request.chased_on,
         returned_on=to_london(answer.submitted_at).date(), summary=agency_request.summary)
+
+
+# --- Chasing (tracker.agency_chasing) ----------------------------------------------------------
+
+RULE_KEY = "agency_information_request"
+
+
+def chase_rows(horizon, partnership_ids):
+    """Requests to chase: not returned, chasing not paused, their deadline open (not met, not
+    applicable or paused) and due by `horizon`; with the case reference, never the child."""
+    due = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    return (
+        sa.select(AgencyRequest.id.label("owner_id"), AgencyRequest.partnership_id,
+                  due.label("due_date"), ChildDeathCase.reference)
+        .join(Deadline, sa.and_(Deadline.owner_type == OWNER_TYPE,
+                                Deadline.owner_id == AgencyRequest.id,
+                                Deadline.rule_key == RULE_KEY, Deadline.item == ""))
+        .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
+        .where(AgencyRequest.partnership_id.in_(partnership_ids),
+               AgencyRequest.returned_on.is_(None), AgencyRequest.chasing_paused_at.is_(None),
+               Deadline.met_on.is_(None), open_deadlines(), Deadline.paused_reason.is_(None),
+               Deadline.due_date.is_not(None), due <= horizon))
+
+
+CHASING = agency_chasing.ChaseSource(owner_type=OWNER_TYPE, rule_key=RULE_KEY,
+                                     rows=chase_rows, what="a reporting form")
+
+
+def set_chasing(agency_request, paused: bool, now=None) -> bool:
+    """Pause or resume chasing the agency for this request (audited as a change of the
+    request, under the user who made it); False when it already was so."""
+    if paused == (agency_request.chasing_paused_at is not None):
+        return False
+    agency_request.chasing_paused_at = (now or utcnow()) if paused else None
+    return True

@@ -8,7 +8,7 @@ from cdr import bp
 from cdr.models import DRAFT_ANALYSIS
 from cdr.services import access, request_links
 from cdr.services import requests as service
-from forms.cdr.request_links import ReviewAnswerForm, RevokeLinkForm, SendLinkForm
+from forms.cdr.request_links import ChasingForm, ReviewAnswerForm, RevokeLinkForm, SendLinkForm
 from forms.cdr.requests import (
     EditRequestForm,
     InformationCompleteForm,
@@ -115,7 +115,8 @@ def _render_request(case, agency_request, form, send_form=None, review_form=None
         "cdr/requests/edit.html", case=case, agency_request=agency_request, form=form,
         links=request_links.links_shown(agency_request, utcnow()),
         send_form=send_form or SendLinkForm(contacts=request_links.contacts_for(case)),
-        revoke_form=RevokeLinkForm(), answers=request_links.answers_shown(agency_request),
+        revoke_form=RevokeLinkForm(), chasing_form=ChasingForm(),
+        answers=request_links.answers_shown(agency_request),
         review_form=review_form or ReviewAnswerForm(), answer_labels=agency_access.STATUS_LABELS,
         awaiting=agency_access.SUBMITTED)
 
@@ -197,6 +198,27 @@ def send_request_link(case_id, request_id):
                            today=london_today())
     form.version.data = str(agency_request.version)
     return _render_request(case, agency_request, form, send_form), 400
+
+
+@bp.route("/<int:case_id>/requests/<int:request_id>/chasing", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def request_chasing(case_id, request_id):
+    """Pause chasing the agency by e-mail for this request, or resume it (audited)."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    form = ChasingForm()
+    wanted = form.chasing.data if form.validate_on_submit() else None
+    if wanted not in ("pause", "resume"):
+        flash("Nothing was changed: choose to pause or resume chasing", "error")
+    elif request_links.set_chasing(agency_request, wanted == "pause"):
+        db.session.commit()
+        flash("Chasing is paused: the agency gets no more reminders for this request"
+              if wanted == "pause" else "Chasing is resumed", "success")
+    else:
+        flash("Nothing was changed: chasing already was "
+              f"{'paused' if wanted == 'pause' else 'on'}", "info")
+    return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id,
+                            _anchor="chasing"))
 
 
 @bp.route("/<int:case_id>/requests/<int:request_id>/link/revoke", methods=["POST"])
