@@ -31,6 +31,34 @@ def contacts_for(case) -> list[tuple[AgencyContact, DirectoryAgency]]:
         .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
 
 
+def suggested_contacts(contacts, agency_names) -> dict[str, int]:
+    """Agency name -> the contact to offer for a new request's personal link: a contact of
+    the directory agency of that name (a name matched as the directory matches names), the
+    first by name that is not the escalation contact when there is one."""
+    from tracker.agencies import name_key
+
+    by_key: dict[str, list] = {}
+    for contact, agency in contacts:
+        by_key.setdefault(agency.name_key, []).append(contact)
+    offered = {}
+    for name in agency_names:
+        found = sorted(by_key.get(name_key(name), []), key=lambda c: (c.escalation, c.name))
+        if found:
+            offered[name] = found[0].id
+    return offered
+
+
+def send_several(case, added, contact_ids, user) -> int:
+    """Send each new request to its chosen contact as a personal link, in the transaction
+    that adds them (the caller commits, or rolls back on Refused); how many were sent."""
+    sent = 0
+    for agency_request, contact_id in zip(added, contact_ids, strict=True):
+        if contact_id:
+            send(case, agency_request, contact_id, user)
+            sent += 1
+    return sent
+
+
 def due_on(agency_request):
     """The request's due date as the rules stored it (extended when it was), or None."""
     row = db.session.execute(sa.select(Deadline.due_date, Deadline.extended_to).where(

@@ -68,14 +68,26 @@ def several_requests(case_id):
     each, saved together."""
     case = access.case_or_404(case_id) if request.method == "POST" \
         else access.view_case(case_id, "several requests page")
-    form = SeveralRequestsForm(date_of_death=case.date_of_death, today=london_today(),
-                               suggestions=service.suggested_agencies(case))
+    suggestions = service.suggested_agencies(case)
+    contacts = request_links.contacts_for(case)
+    form = SeveralRequestsForm(
+        date_of_death=case.date_of_death, today=london_today(), suggestions=suggestions,
+        contacts=contacts,
+        suggested_contacts=request_links.suggested_contacts(contacts, suggestions))
     if form.validate_on_submit():
         form.claim_submission()
         added = service.add_requests(case, sent_on=form.sent_on.data, wanted=form.wanted())
+        db.session.flush()
+        try:
+            sent = request_links.send_several(case, added, form.links(), current_user)
+        except request_links.Refused as refused:  # a contact removed since the page opened
+            db.session.rollback()
+            flash(f"Nothing was saved: {refused}", "error")
+            return redirect(url_for("cdr.several_requests", case_id=case.id))
         submissions.made(_case_url(case))
         db.session.commit()
-        flash(f"{len(added)} request{'s' if len(added) > 1 else ''} added", "success")
+        flash(f"{len(added)} request{'s' if len(added) > 1 else ''} added"
+              + (f", {sent} sent as personal links" if sent else ""), "success")
         return redirect(_case_url(case))
     return render_template("cdr/requests/several.html", case=case, form=form), (
         400 if form.errors else 200)

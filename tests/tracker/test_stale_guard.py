@@ -99,6 +99,7 @@ NOT_EDITS = {
     "cdr.send_request_link": "creates a link (sending again makes a new one)",
     "cdr.revoke_request_link": "one way: a link revoked twice is revoked once",
     "cdr.renew_request_link": "sets a new expiry from now: renewed twice is renewed once",
+    "cdr.request_chasing": "sets paused or resumed as asked: done twice is done once",
 }
 
 
