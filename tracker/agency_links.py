@@ -10,10 +10,11 @@ used-up token alike (None), so the agency side can give every refusal one answer
 
 The e-mail names the partnership, the request's reference and its due date, never the child.
 
-Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
-cdr/services/request_links.py). The agency side (`/agency/<token>`, the one-time
-code and the agency session) is tracker.agency_access and tracker/views/agency.py. Not yet
-done: sending from the several-agencies page, a per-partnership expiry.
+Sent, renewed and revoked from a reporting-form request's page, and sent from the
+several-agencies page (cdr/views/requests.py, cdr/services/request_links.py). The agency
+side (`/agency/<token>`, the one-time code and the agency session) is tracker.agency_access
+and tracker/views/agency.py; chasing is tracker.agency_chasing. Not yet done: a
+per-partnership expiry.
 """
 
 import hashlib
