@@ -141,7 +141,8 @@ def _candidates(source: ChaseSource, horizon: date, partnership_ids, now):
         .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
         .join(Partnership, Partnership.id == requests.c.partnership_id)
         .outerjoin(_ESCALATION, sa.and_(_ESCALATION.agency_id == DirectoryAgency.id,
-                                        _ESCALATION.escalation.is_(True)))
+                                        _ESCALATION.escalation.is_(True),
+                                        _ESCALATION.active.is_(True)))
         .where(AgencyLink.partnership_id == requests.c.partnership_id,
                AgencyLink.revoked_at.is_(None), AgencyLink.returned_at.is_(None),
                AgencyLink.locked_at.is_(None), AgencyLink.expires_at > now)

@@ -23,11 +23,13 @@ class Refused(Exception):
 
 
 def contacts_for(case) -> list[tuple[AgencyContact, DirectoryAgency]]:
-    """The contacts of the case's partnership's directory, by agency then name: one query."""
+    """The active contacts of the case's partnership's directory (those a new link may go
+    to), by agency then name: one query."""
     return list(db.session.execute(
         sa.select(AgencyContact, DirectoryAgency)
         .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(AgencyContact.partnership_id == case.partnership_id)
+        .where(AgencyContact.partnership_id == case.partnership_id,
+               AgencyContact.active.is_(True))
         .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
 
 
@@ -73,6 +75,8 @@ def send(case, agency_request, contact_id, user, now=None):
     contact = db.session.get(AgencyContact, contact_id) if contact_id else None
     if contact is None or contact.partnership_id != case.partnership_id:
         raise Refused("Select a contact from the agency directory")
+    if not contact.active:
+        raise Refused(f"{contact.name} is no longer an active contact: select another")
     link, _token = agency_links.issue(
         owner_type=OWNER_TYPE, owner_id=agency_request.id, contact=contact,
         partnership=db.session.get(Partnership, case.partnership_id),

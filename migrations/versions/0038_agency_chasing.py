@@ -1,5 +1,6 @@
 """Chasing agencies: the chase ledger (agency_chase: one row per request, stage, contact and
-day, under a unique key) and pausing chasing on a reporting-form request
+day, under a unique key), pausing chasing on a reporting-form request, and an agency contact
+made inactive (agency_contact.active)
 
 Revision ID: 0038_agency_chasing
 Revises: 0036_two_factor
@@ -51,9 +52,13 @@ def upgrade():
     # trail (the change is audited under the user).
     op.add_column('cdr_agency_request', sa.Column('chasing_paused_at', sa.DateTime(),
                                                   nullable=True))
+    op.add_column('agency_contact', sa.Column('active', sa.Boolean(), nullable=False,
+                                              server_default=sa.true()))
 
 
 def downgrade():
+    with op.batch_alter_table('agency_contact') as batch:
+        batch.drop_column('active')
     with op.batch_alter_table('cdr_agency_request') as batch:
         batch.drop_column('chasing_paused_at')
     op.drop_index(op.f('ix_agency_chase_claim'), table_name='agency_chase')

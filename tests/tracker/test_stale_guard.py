@@ -100,6 +100,7 @@ NOT_EDITS = {
     "cdr.revoke_request_link": "one way: a link revoked twice is revoked once",
     "cdr.renew_request_link": "sets a new expiry from now: renewed twice is renewed once",
     "cdr.request_chasing": "sets paused or resumed as asked: done twice is done once",
+    "agencies.contact_active": "sets active or inactive as asked: done twice is done once",
 }
 
 
