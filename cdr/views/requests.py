@@ -245,9 +245,15 @@ def revoke_request_link(case_id, request_id):
 @permission_required(Permission.EDIT_CDR_CASES)
 def renew_request_link(case_id, request_id):
     """Give one of the request's links (live or expired) a new expiry from today."""
+    days = agency_links.link_days(_partnership(access.case_or_404(case_id)))
     return _change_link(case_id, request_id, agency_links.renew,
-                        "The link has been renewed: it works for another "
-                        f"{agency_links.link_days()} days")
+                        f"The link has been renewed: it works for another {days} days")
+
+
+def _partnership(case):
+    from tracker.models import Partnership
+
+    return db.session.get(Partnership, case.partnership_id)
 
 
 def _change_link(case_id, request_id, change, message):

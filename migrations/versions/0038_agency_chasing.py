@@ -1,6 +1,7 @@
 """Chasing agencies: the chase ledger (agency_chase: one row per request, stage, contact and
 day, under a unique key), pausing chasing on a reporting-form request, and an agency contact
-made inactive (agency_contact.active)
+made inactive (agency_contact.active), and a partnership's own link expiry
+(partnership.agency_link_days)
 
 Revision ID: 0038_agency_chasing
 Revises: 0036_two_factor
@@ -54,9 +55,12 @@ def upgrade():
                                                   nullable=True))
     op.add_column('agency_contact', sa.Column('active', sa.Boolean(), nullable=False,
                                               server_default=sa.true()))
+    op.add_column('partnership', sa.Column('agency_link_days', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('partnership') as batch:
+        batch.drop_column('agency_link_days')
     with op.batch_alter_table('agency_contact') as batch:
         batch.drop_column('active')
     with op.batch_alter_table('cdr_agency_request') as batch:

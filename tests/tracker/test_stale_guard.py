@@ -101,6 +101,7 @@ NOT_EDITS = {
     "cdr.renew_request_link": "sets a new expiry from now: renewed twice is renewed once",
     "cdr.request_chasing": "sets paused or resumed as asked: done twice is done once",
     "agencies.contact_active": "sets active or inactive as asked: done twice is done once",
+    "partnerships.agency_link_days": "sets one number as typed: saved twice is saved once",
 }
 
 
