@@ -1,10 +1,10 @@
 """The agency directory's forms: an agency, one of its contacts."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovTextInput
-from wtforms import BooleanField, SelectChoice, SelectField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from forms.base import VersionedForm
+from forms.base import StripWhitespaceForm, VersionedForm
 from forms.fields import SingleLineField
 from forms.submission import SubmissionKeyForm
 from tracker.agencies import AGENCY_TYPES, EMAIL_PATTERN
@@ -83,3 +83,9 @@ class NewAgencyForm(SubmissionKeyForm, AgencyForm):
 
 class NewContactForm(SubmissionKeyForm, ContactForm):
     """A new contact: saved once however often the form is sent."""
+
+
+class ContactActiveForm(StripWhitespaceForm):
+    """The CSRF-protected button that makes a contact inactive ("no") or active ("yes")."""
+
+    active = HiddenField()

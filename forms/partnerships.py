@@ -106,3 +106,27 @@ class PublicNotificationsForm(StripWhitespaceForm):
         validators=[InputRequired(message="Select whether the partnership takes public "
                                           "notifications")],
         invalid_choice_message="Select whether the partnership takes public notifications")
+
+
+class AgencyLinkDaysForm(StripWhitespaceForm):
+    """How many days the partnership's personal links to agencies work (blank: the default)."""
+
+    days = None  # set below: a whole number field from forms.reminders
+
+
+def _link_days_field():
+    from wtforms.validators import NumberRange, Optional
+
+    from forms.reminders import WholeNumberField
+    from tracker.agency_links import MAX_DAYS
+
+    return WholeNumberField(
+        "How many days a personal link works",
+        description="From when it is sent or renewed. Leave it blank for the service's "
+                    "default.",
+        validators=[Optional(), NumberRange(
+            min=1, max=MAX_DAYS,
+            message=f"How many days a personal link works must be between 1 and {MAX_DAYS}")])
+
+
+AgencyLinkDaysForm.days = _link_days_field()

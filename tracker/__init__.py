@@ -154,6 +154,7 @@ def register_extensions(app):
     from tracker import (  # noqa: F401
         agencies,
         agency_access,
+        agency_chasing,
         agency_links,
         attachments,
         deadline_models,

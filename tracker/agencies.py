@@ -95,6 +95,9 @@ class AgencyContact(PartnershipScoped, Versioned, Audited, db.Model):
     # A work address, stored in lower case.
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
     escalation: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # An inactive contact (left the agency) is offered no new request; the links already sent
+    # to them keep working, listed on their requests' pages.
+    active: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
 
     agency = so.relationship("DirectoryAgency", lazy="raise", back_populates="contacts")
 

@@ -10,12 +10,13 @@ used-up token alike (None), so the agency side can give every refusal one answer
 
 The e-mail names the partnership, the request's reference and its due date, never the child.
 
-Sent, renewed and revoked from a reporting-form request's page (cdr/views/requests.py,
-cdr/services/request_links.py) and a practice review's request for information
-(reviews/views/information_requests.py); each names its request in the e-mail by the
-`Words` its domain registers. The agency side (`/agency/<token>`, the one-time
-code and the agency session) is tracker.agency_access and tracker/views/agency.py. Not yet
-done: sending from the several-agencies page, a per-partnership expiry.
+Sent, renewed and revoked from a reporting-form request's page, and sent from the
+several-agencies page (cdr/views/requests.py, cdr/services/request_links.py), and from a
+practice review's request for information (reviews/views/information_requests.py); each
+names its request in the e-mail by the `Words` its domain registers. The agency side
+(`/agency/<token>`, the one-time code and the agency session) is tracker.agency_access and
+tracker/views/agency.py; chasing is tracker.agency_chasing. A partnership may set its own
+expiry (Partnership.agency_link_days, on its settings page).
 """
 
 import hashlib
@@ -114,9 +115,14 @@ class AgencyLink(PartnershipScoped, Audited, db.Model):
         return OPENED if self.opened_at is not None else SENT
 
 
-def link_days() -> int:
-    """How long a new or renewed link lasts: AGENCY_LINK_DAYS, 28 by default."""
-    return int(current_app.config.get("AGENCY_LINK_DAYS", DEFAULT_DAYS))
+MAX_DAYS = 90
+
+
+def link_days(partnership=None) -> int:
+    """How long a new or renewed link lasts: the partnership's own setting, else
+    AGENCY_LINK_DAYS, 28 by default."""
+    own = getattr(partnership, "agency_link_days", None)
+    return own or int(current_app.config.get("AGENCY_LINK_DAYS", DEFAULT_DAYS))
 
 
 def links_of(owner_type: str, owner_ids) -> list[AgencyLink]:
@@ -142,7 +148,7 @@ def issue(*, owner_type, owner_id, contact, partnership, reference, due_on, user
     link = AgencyLink(owner_type=owner_type, owner_id=owner_id, contact_id=contact.id,
                       partnership_id=partnership.id, token_hash=token_hash(token),
                       issued_at=now, issued_by_id=getattr(user, "id", None),
-                      expires_at=now + timedelta(days=link_days()))
+                      expires_at=now + timedelta(days=link_days(partnership)))
     db.session.add(link)
     _queue_email(link, token, contact, partnership, reference, due_on, now)
     return link, token
@@ -216,4 +222,7 @@ def renew(link, now=None) -> None:
     returned one is sent again instead (issue)."""
     if link.revoked_at is not None or link.returned_at is not None:
         raise ValueError("A revoked or returned link is sent again, not renewed")
-    link.expires_at = (now or utcnow()) + timedelta(days=link_days())
+    from tracker.models import Partnership
+
+    partnership = db.session.get(Partnership, link.partnership_id)
+    link.expires_at = (now or utcnow()) + timedelta(days=link_days(partnership))

@@ -37,6 +37,9 @@ class Partnership(Audited, db.Model):
     # Whether people without an account may notify a death through /notify/<code>.
     takes_public_notifications: so.Mapped[bool] = so.mapped_column(
         default=False, server_default=sa.false())
+    # How many days a personal link to an agency works (tracker.agency_links); None: the
+    # service's AGENCY_LINK_DAYS.
+    agency_link_days: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     closure_days: so.Mapped[list["ClosureDay"]] = so.relationship(

@@ -1,6 +1,6 @@
 """Agency information requests (the national reporting forms) for a case."""
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -68,6 +68,9 @@ class AgencyRequest(Versioned, PartnershipScoped, Audited, db.Model):
     summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # The rules edition of the case, so the request's deadline follows the same rules.
     rules_edition: so.Mapped[str] = so.mapped_column(sa.String(16), default="WT2018")
+    # When staff paused chasing the agency by e-mail (tracker.agency_chasing); None while it
+    # is chased. Who paused it is in the audit trail.
+    chasing_paused_at: so.Mapped[datetime | None]
 
     @property
     def reporting_form_label(self) -> str:

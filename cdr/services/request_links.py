@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask import url_for
 
 from cdr.models import CORE_REPORTING_FORM, AgencyRequest, ChildDeathCase, ChildIdentity
-from tracker import agency_access, agency_links
+from tracker import agency_access, agency_chasing, agency_links
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.deadline_models import Deadline
+from tracker.deadline_service import open_deadlines
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
-from tracker.timeutil import format_date, to_london
+from tracker.timeutil import format_date, to_london, utcnow
 
 OWNER_TYPE = AgencyRequest.__tablename__
 
@@ -22,12 +23,42 @@ class Refused(Exception):
 
 
 def contacts_for(case) -> list[tuple[AgencyContact, DirectoryAgency]]:
-    """The contacts of the case's partnership's directory, by agency then name: one query."""
+    """The active contacts of the case's partnership's directory (those a new link may go
+    to), by agency then name: one query."""
     return list(db.session.execute(
         sa.select(AgencyContact, DirectoryAgency)
         .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(AgencyContact.partnership_id == case.partnership_id)
+        .where(AgencyContact.partnership_id == case.partnership_id,
+               AgencyContact.active.is_(True))
         .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
+
+
+def suggested_contacts(contacts, agency_names) -> dict[str, int]:
+    """Agency name -> the contact to offer for a new request's personal link: a contact of
+    the directory agency of that name (a name matched as the directory matches names), the
+    first by name that is not the escalation contact when there is one."""
+    from tracker.agencies import name_key
+
+    by_key: dict[str, list] = {}
+    for contact, agency in contacts:
+        by_key.setdefault(agency.name_key, []).append(contact)
+    offered = {}
+    for name in agency_names:
+        found = sorted(by_key.get(name_key(name), []), key=lambda c: (c.escalation, c.name))
+        if found:
+            offered[name] = found[0].id
+    return offered
+
+
+def send_several(case, added, contact_ids, user) -> int:
+    """Send each new request to its chosen contact as a personal link, in the transaction
+    that adds them (the caller commits, or rolls back on Refused); how many were sent."""
+    sent = 0
+    for agency_request, contact_id in zip(added, contact_ids, strict=True):
+        if contact_id:
+            send(case, agency_request, contact_id, user)
+            sent += 1
+    return sent
 
 
 def due_on(agency_request):
@@ -44,6 +75,8 @@ def send(case, agency_request, contact_id, user, now=None):
     contact = db.session.get(AgencyContact, contact_id) if contact_id else None
     if contact is None or contact.partnership_id != case.partnership_id:
         raise Refused("Select a contact from the agency directory")
+    if not contact.active:
+        raise Refused(f"{contact.name} is no longer an active contact: select another")
     link, _token = agency_links.issue(
         owner_type=OWNER_TYPE, owner_id=agency_request.id, contact=contact,
         partnership=db.session.get(Partnership, case.partnership_id),
@@ -152,3 +185,38 @@ def accept(case, agency_request, link, user):
         case, agency_request, agency=agency_request.agency, sent_on=agency_request.sent_on,
         chased_on=agency_request.chased_on,
         returned_on=to_london(answer.submitted_at).date(), summary=agency_request.summary)
+
+
+# --- Chasing (tracker.agency_chasing) ----------------------------------------------------------
+
+RULE_KEY = "agency_information_request"
+
+
+def chase_rows(horizon, partnership_ids):
+    """Requests to chase: not returned, chasing not paused, their deadline open (not met, not
+    applicable or paused) and due by `horizon`; with the case reference, never the child."""
+    due = sa.func.coalesce(Deadline.extended_to, Deadline.due_date)
+    return (
+        sa.select(AgencyRequest.id.label("owner_id"), AgencyRequest.partnership_id,
+                  due.label("due_date"), ChildDeathCase.reference)
+        .join(Deadline, sa.and_(Deadline.owner_type == OWNER_TYPE,
+                                Deadline.owner_id == AgencyRequest.id,
+                                Deadline.rule_key == RULE_KEY, Deadline.item == ""))
+        .join(ChildDeathCase, ChildDeathCase.id == AgencyRequest.case_id)
+        .where(AgencyRequest.partnership_id.in_(partnership_ids),
+               AgencyRequest.returned_on.is_(None), AgencyRequest.chasing_paused_at.is_(None),
+               Deadline.met_on.is_(None), open_deadlines(), Deadline.paused_reason.is_(None),
+               Deadline.due_date.is_not(None), due <= horizon))
+
+
+CHASING = agency_chasing.ChaseSource(owner_type=OWNER_TYPE, rule_key=RULE_KEY,
+                                     rows=chase_rows, what="a reporting form")
+
+
+def set_chasing(agency_request, paused: bool, now=None) -> bool:
+    """Pause or resume chasing the agency for this request (audited as a change of the
+    request, under the user who made it); False when it already was so."""
+    if paused == (agency_request.chasing_paused_at is not None):
+        return False
+    agency_request.chasing_paused_at = (now or utcnow()) if paused else None
+    return True

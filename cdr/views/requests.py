@@ -8,7 +8,7 @@ from cdr import bp
 from cdr.models import DRAFT_ANALYSIS
 from cdr.services import access, request_links
 from cdr.services import requests as service
-from forms.cdr.request_links import ReviewAnswerForm, RevokeLinkForm, SendLinkForm
+from forms.cdr.request_links import ChasingForm, ReviewAnswerForm, RevokeLinkForm, SendLinkForm
 from forms.cdr.requests import (
     EditRequestForm,
     InformationCompleteForm,
@@ -68,14 +68,26 @@ def several_requests(case_id):
     each, saved together."""
     case = access.case_or_404(case_id) if request.method == "POST" \
         else access.view_case(case_id, "several requests page")
-    form = SeveralRequestsForm(date_of_death=case.date_of_death, today=london_today(),
-                               suggestions=service.suggested_agencies(case))
+    suggestions = service.suggested_agencies(case)
+    contacts = request_links.contacts_for(case)
+    form = SeveralRequestsForm(
+        date_of_death=case.date_of_death, today=london_today(), suggestions=suggestions,
+        contacts=contacts,
+        suggested_contacts=request_links.suggested_contacts(contacts, suggestions))
     if form.validate_on_submit():
         form.claim_submission()
         added = service.add_requests(case, sent_on=form.sent_on.data, wanted=form.wanted())
+        db.session.flush()
+        try:
+            sent = request_links.send_several(case, added, form.links(), current_user)
+        except request_links.Refused as refused:  # a contact removed since the page opened
+            db.session.rollback()
+            flash(f"Nothing was saved: {refused}", "error")
+            return redirect(url_for("cdr.several_requests", case_id=case.id))
         submissions.made(_case_url(case))
         db.session.commit()
-        flash(f"{len(added)} request{'s' if len(added) > 1 else ''} added", "success")
+        flash(f"{len(added)} request{'s' if len(added) > 1 else ''} added"
+              + (f", {sent} sent as personal links" if sent else ""), "success")
         return redirect(_case_url(case))
     return render_template("cdr/requests/several.html", case=case, form=form), (
         400 if form.errors else 200)
@@ -116,7 +128,7 @@ def _render_request(case, agency_request, form, send_form=None, review_form=None
         "cdr/requests/edit.html", case=case, agency_request=agency_request, form=form,
         links=request_links.links_shown(agency_request, utcnow()),
         send_form=send_form or SendLinkForm(contacts=request_links.contacts_for(case)),
-        revoke_form=RevokeLinkForm(), answers=answers,
+        revoke_form=RevokeLinkForm(), chasing_form=ChasingForm(), answers=answers,
         attached=attachments.of_answers(answer.id for _link, answer, _rows in answers),
         size_text=attachments.size_text,
         review_form=review_form or ReviewAnswerForm(), answer_labels=agency_access.STATUS_LABELS,
@@ -221,6 +233,27 @@ def send_request_link(case_id, request_id):
     return _render_request(case, agency_request, form, send_form), 400
 
 
+@bp.route("/<int:case_id>/requests/<int:request_id>/chasing", methods=["POST"])
+@permission_required(Permission.EDIT_CDR_CASES)
+def request_chasing(case_id, request_id):
+    """Pause chasing the agency by e-mail for this request, or resume it (audited)."""
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    form = ChasingForm()
+    wanted = form.chasing.data if form.validate_on_submit() else None
+    if wanted not in ("pause", "resume"):
+        flash("Nothing was changed: choose to pause or resume chasing", "error")
+    elif request_links.set_chasing(agency_request, wanted == "pause"):
+        db.session.commit()
+        flash("Chasing is paused: the agency gets no more reminders for this request"
+              if wanted == "pause" else "Chasing is resumed", "success")
+    else:
+        flash("Nothing was changed: chasing already was "
+              f"{'paused' if wanted == 'pause' else 'on'}", "info")
+    return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id,
+                            _anchor="chasing"))
+
+
 @bp.route("/<int:case_id>/requests/<int:request_id>/link/revoke", methods=["POST"])
 @permission_required(Permission.EDIT_CDR_CASES)
 def revoke_request_link(case_id, request_id):
@@ -233,9 +266,15 @@ def revoke_request_link(case_id, request_id):
 @permission_required(Permission.EDIT_CDR_CASES)
 def renew_request_link(case_id, request_id):
     """Give one of the request's links (live or expired) a new expiry from today."""
+    days = agency_links.link_days(_partnership(access.case_or_404(case_id)))
     return _change_link(case_id, request_id, agency_links.renew,
-                        "The link has been renewed: it works for another "
-                        f"{agency_links.link_days()} days")
+                        f"The link has been renewed: it works for another {days} days")
+
+
+def _partnership(case):
+    from tracker.models import Partnership
+
+    return db.session.get(Partnership, case.partnership_id)
 
 
 def _change_link(case_id, request_id, change, message):

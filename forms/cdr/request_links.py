@@ -28,6 +28,12 @@ class RevokeLinkForm(StripWhitespaceForm):
     link_id = HiddenField()
 
 
+class ChasingForm(StripWhitespaceForm):
+    """The CSRF-protected button that pauses chasing the agency for a request, or resumes it."""
+
+    chasing = HiddenField()
+
+
 class ReviewAnswerForm(StripWhitespaceForm):
     """Accepting a reporting form an agency sent online, or querying it with a question."""
 

@@ -164,12 +164,25 @@ class _RowForm(StripWhitespaceForm):
         csrf = False
 
 
+NO_LINK = 0
+
+
+def _link_contact_field():
+    """A directory contact to send the new request to as a personal link, or none."""
+    return SelectField("Send a personal link to", widget=GovSelect(), coerce=int,
+                       default=NO_LINK,
+                       description="A contact from the agency directory gets the request as "
+                                   "a link of their own by e-mail",
+                       invalid_choice_message="Select a contact from the agency directory")
+
+
 class _SuggestedAgency(_RowForm):
     """An agency the form suggests: ticked to ask it, with the form to ask for."""
 
     asked = BooleanField()
     agency = HiddenField()
     reporting_form = reporting_form_field()
+    contact = _link_contact_field()
 
 
 class _TypedAgency(_RowForm):
@@ -178,6 +191,7 @@ class _TypedAgency(_RowForm):
     agency = SingleLineField("Agency", widget=GovTextInput(), called="Agency",
                              validators=[Optional(), _AGENCY_LENGTH])
     reporting_form = reporting_form_field()
+    contact = _link_contact_field()
 
 
 TYPED_ROWS = 5
@@ -191,14 +205,23 @@ class SeveralRequestsForm(SubmissionKeyForm, _CaseDatesForm):
     typed = FieldList(FormField(_TypedAgency), min_entries=TYPED_ROWS, max_entries=TYPED_ROWS)
     sent_on = _sent_on()
 
-    def __init__(self, *args, suggestions, **kwargs):
-        """`suggestions`: the agency names to offer (cdr.services.requests.suggested_agencies)."""
+    def __init__(self, *args, suggestions, contacts=(), suggested_contacts=None, **kwargs):
+        """`suggestions`: the agency names to offer (cdr.services.requests.suggested_agencies);
+        `contacts`: the directory's (contact, agency) pairs a new request's personal link may
+        go to; `suggested_contacts`: agency name -> the contact id to offer for it."""
         super().__init__(*args, **kwargs)
         self._suggestions = list(suggestions)
         if not self.is_submitted():
             self.sent_on.data = self._today
             for name in self._suggestions:
-                self.suggested.append_entry({"agency": name})
+                self.suggested.append_entry({
+                    "agency": name,
+                    "contact": (suggested_contacts or {}).get(name, NO_LINK)})
+        choices = [SelectChoice(NO_LINK, "Do not send a link")] + [
+            SelectChoice(contact.id, f"{agency.name}: {contact.name} ({contact.email})")
+            for contact, agency in contacts]
+        for row in [*self.suggested, *self.typed]:
+            row.form.contact.choices = choices
 
     def validate_sent_on(self, field):
         """Sent today or before, and not before the death."""
@@ -211,6 +234,13 @@ class SeveralRequestsForm(SubmissionKeyForm, _CaseDatesForm):
         typed = [(row.form.agency.data, row.form.reporting_form.data)
                  for row in self.typed if row.form.agency.data]
         return ticked + typed
+
+    def links(self) -> list[int | None]:
+        """The contact to send each wanted request to as a personal link (None: no link), in
+        the order of `wanted`."""
+        rows = [row for row in self.suggested if row.form.asked.data] + \
+            [row for row in self.typed if row.form.agency.data]
+        return [row.form.contact.data or None for row in rows]
 
     def validate(self, extra_validators=None):
         """Each row as its fields say, then across rows: only agencies the form offered (a

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 
-from tracker import mail
+from tracker import agency_chasing, mail
 from tracker.calendar import add_working_days, is_working_day
 from tracker.deadline_service import load_rules
 from tracker.extensions import db
@@ -72,6 +72,7 @@ class PassReport:
     today: date
     claimed: list[dict] = field(default_factory=list)
     emails_queued: int = 0
+    chases_queued: int = 0
     sent: int = 0
     failed: int = 0
     dry_run: bool = False
@@ -327,6 +328,7 @@ def run_pass(today: date, now: datetime | None = None, *, dry_run: bool = False,
     report = PassReport(today=today, dry_run=dry_run)
     with _url_context():
         claimed, outcome = claim(today, now)
+    report.chases_queued = agency_chasing.chase(today, now)
     report.claimed = [_line(r, outcome) for r in claimed]
     report.emails_queued = len({v for v in outcome.values() if isinstance(v, int)})
     if dry_run:

@@ -188,4 +188,7 @@ def policy_keys(app=None) -> dict[str, str]:
             if rule.key not in NOT_THE_PARTNERSHIPS}
     for source in all_sources(app):
         keys.update(source.policy_labels)
+    from tracker.agency_chasing import policy_labels
+
+    keys.update(policy_labels(app))
     return keys

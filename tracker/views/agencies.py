@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from forms.agencies import AgencyForm, ContactForm, NewAgencyForm, NewContactForm
+from forms.agencies import (
+    AgencyForm,
+    ContactActiveForm,
+    ContactForm,
+    NewAgencyForm,
+    NewContactForm,
+)
 from tracker import agencies as service
 from tracker import submissions, versioning
 from tracker.extensions import db
@@ -96,6 +102,7 @@ def show(agency_id):
     agency = _agency_or_404(agency_id)
     return render_template("tracker/agencies/show.html", agency=agency,
                            contacts=service.contacts_of(agency),
+                           active_form=ContactActiveForm(),
                            partnership=db.session.get(Partnership, agency.partnership_id))
 
 
@@ -172,3 +179,25 @@ def edit_contact(agency_id, contact_id):
         status = 400
     return render_template("tracker/agencies/contact_form.html", form=form, agency=agency,
                            contact=contact), status
+
+
+@bp.route("/<int:agency_id>/contacts/<int:contact_id>/active", methods=["POST"])
+@permission_required(Permission.MANAGE_AGENCIES)
+def contact_active(agency_id, contact_id):
+    """Make a contact inactive (no new request goes to them; links already sent keep working)
+    or active again; audited as a change of the contact."""
+    agency = _agency_or_404(agency_id)
+    contact = get_scoped_or_404(service.AgencyContact, contact_id)
+    if contact.agency_id != agency.id:
+        abort(404)
+    form = ContactActiveForm()
+    wanted = form.active.data if form.validate_on_submit() else None
+    if wanted not in ("yes", "no") or contact.active == (wanted == "yes"):
+        flash("Nothing was changed", "info")
+    else:
+        contact.active = wanted == "yes"
+        db.session.commit()
+        flash(f"{contact.name} is active again" if contact.active else
+              f"{contact.name} is inactive: no new request can be sent to them; the links "
+              "already sent keep working", "success")
+    return redirect(url_for("agencies.show", agency_id=agency.id))

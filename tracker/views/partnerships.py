@@ -163,6 +163,27 @@ def public_notifications(code):
                            partnership=partnership, form=form), (400 if form.errors else 200)
 
 
+@bp.route("/<code>/agency-links", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_PARTNERSHIP_SETTINGS)
+def agency_link_days(code):
+    """How many days the partnership's personal links to agencies work (audited with the
+    partnership); blank for the service's default."""
+    from forms.partnerships import AgencyLinkDaysForm
+    from tracker.agency_links import link_days
+
+    partnership = _own_partnership_or_404(code)
+    form = AgencyLinkDaysForm(
+        data=None if request.method == "POST" else {"days": partnership.agency_link_days})
+    if form.validate_on_submit():
+        partnership.agency_link_days = form.days.data
+        db.session.commit()
+        flash(f"Personal links now work for {link_days(partnership)} days", "success")
+        return redirect(url_for("partnerships.show", code=partnership.code))
+    return render_template("tracker/partnerships/agency_link_days.html",
+                           partnership=partnership, form=form,
+                           default=link_days()), (400 if form.errors else 200)
+
+
 def _rule_or_none(rule_key):
     try:
         return deadlines.get_rule(rule_key)
