@@ -64,6 +64,9 @@ class Config:
     # for a code). A password accepted waits this many minutes for the code.
     TWO_FACTOR_REQUIRED = _bool("TWO_FACTOR_REQUIRED", True)
     TWO_FACTOR_PENDING_MINUTES = int(os.environ.get("TWO_FACTOR_PENDING_MINUTES", "5"))
+    # The key authenticator secrets are encrypted under (tracker.two_factor.seal); None: one
+    # derived from SECRET_KEY.
+    TWO_FACTOR_KEY = os.environ.get("TWO_FACTOR_KEY") or None
 
     # The largest request body: a huge form is refused (413) before it is parsed. Spreadsheet
     # imports are the largest uploads the tracker takes.

@@ -17,6 +17,7 @@ the first right code confirms it and gives ten recovery codes, shown once.
 Wrong codes count towards the sign-in lockout (tracker.auth).
 """
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -26,6 +27,9 @@ import pyotp
 import segno
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from tracker.extensions import db
@@ -44,7 +48,8 @@ class SecondFactor(db.Model):
 
     user_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    secret: so.Mapped[str] = so.mapped_column(sa.String(64))
+    # Encrypted (seal/unseal): a copy of the database or a backup alone cannot make codes.
+    secret: so.Mapped[str] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     confirmed_at: so.Mapped[datetime | None]
     # The time step (Unix time // 30) of the last code accepted: no code of it or before
@@ -64,6 +69,40 @@ class RecoveryCode(db.Model):
     used_at: so.Mapped[datetime | None]
 
 
+# A Fernet token begins so (its version byte, 0x80, in URL-safe base64); a base32 secret,
+# upper case, never does: a secret kept before encryption is read as it is.
+SEALED_PREFIX = "gAAAA"
+
+
+def _fernet() -> Fernet:
+    """The key the secrets are sealed with: from TWO_FACTOR_KEY if set, else SECRET_KEY,
+    through HKDF with a label of its own (never the signing key itself). Changing the key
+    leaves every authenticator unreadable: each user must then be reset."""
+    material = (current_app.config.get("TWO_FACTOR_KEY")
+                or current_app.config["SECRET_KEY"]).encode("utf-8")
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"tracker two-factor secret").derive(material)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(secret: str) -> str:
+    """A secret as it is stored: encrypted and authenticated."""
+    return _fernet().encrypt(secret.encode("ascii")).decode("ascii")
+
+
+def unseal(stored: str) -> str | None:
+    """The secret of a stored value (one kept before encryption as it is); None when it
+    cannot be read with the key the app has (the key was changed)."""
+    if not stored.startswith(SEALED_PREFIX):
+        return stored
+    try:
+        return _fernet().decrypt(stored.encode("ascii")).decode("ascii")
+    except InvalidToken:
+        current_app.logger.error("A two-factor secret cannot be read with the current key: "
+                                 "reset that user's two-factor sign-in")
+        return None
+
+
 def _row(user_id):
     return db.session.get(SecondFactor, user_id, populate_existing=True)
 
@@ -79,13 +118,18 @@ def pending_secret(user, now=None) -> str:
     kept, so reloading the page does not change the QR code already scanned)."""
     row = _row(user.id)
     if row is None:
-        row = SecondFactor(user_id=user.id, secret=pyotp.random_base32(),
+        row = SecondFactor(user_id=user.id, secret=seal(pyotp.random_base32()),
                            created_at=now or utcnow())
         db.session.add(row)
         db.session.flush()
     if row.confirmed_at is not None:
         raise ValueError("the second factor is already set up: its secret is not shown again")
-    return row.secret
+    secret = unseal(row.secret)
+    if secret is None:  # sealed under another key: begin again with a new secret
+        secret = pyotp.random_base32()
+        row.secret = seal(secret)
+        db.session.flush()
+    return secret
 
 
 def provisioning_uri(user, secret) -> str:
@@ -104,10 +148,14 @@ def grouped(text, size=4) -> str:
     return " ".join(text[i:i + size] for i in range(0, len(text), size))
 
 
-def _matching_step(secret, code, now):
-    """The time step whose code `code` is (within the drift allowed), or None."""
+def _matching_step(stored, code, now):
+    """The time step whose code `code` is (within the drift allowed), or None; `stored` is
+    the secret as kept (sealed)."""
     code = "".join(code.split())
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None
+    secret = unseal(stored)
+    if secret is None:
         return None
     totp = pyotp.TOTP(secret)
     # The app's times are naive UTC; pyotp would read a naive datetime as local time.
@@ -139,7 +187,11 @@ def check_code(user, code, now=None) -> bool:
     if row is None or row.confirmed_at is None:
         return False
     step = _matching_step(row.secret, code or "", now or utcnow())
-    return step is not None and _use_step(user.id, step, confirmed=True)
+    if step is None or not _use_step(user.id, step, confirmed=True):
+        return False
+    if not row.secret.startswith(SEALED_PREFIX):  # kept before encryption: seal it now
+        row.secret = seal(row.secret)
+    return True
 
 
 def confirm(user, code, now=None):

@@ -4,7 +4,7 @@ made inactive (agency_contact.active), and a partnership's own link expiry
 (partnership.agency_link_days)
 
 Revision ID: 0038_agency_chasing
-Revises: 0036_two_factor
+Revises: 0040_user_sessions
 Create Date: 2026-12-07 04:50:00
 
 """

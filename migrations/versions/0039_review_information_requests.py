@@ -2,7 +2,7 @@
 review or the local review, sent as personal links (reviews_information_request)
 
 Revision ID: 0039_review_information_requests
-Revises: 0036_two_factor
+Revises: 0042_partnership_contacts
 Create Date: 2026-12-07 04:45:00
 
 """

@@ -2,7 +2,7 @@
 session cookie holds, when it began, was last used and ended, its network and browser)
 
 Revision ID: 0040_user_sessions
-Revises: 0036_two_factor
+Revises: 0041_retention
 Create Date: 2026-12-07 04:45:00
 
 """

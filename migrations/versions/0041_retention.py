@@ -2,7 +2,7 @@
 listed for disposal by the daily job, with their legal holds and disposal (retention_due)
 
 Revision ID: 0041_retention
-Revises: 0036_two_factor
+Revises: 0039_review_information_requests
 Create Date: 2026-12-07 04:45:00
 
 """

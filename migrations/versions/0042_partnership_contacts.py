@@ -2,7 +2,7 @@
 (partnership_contacts: one row per partnership, none until first saved)
 
 Revision ID: 0042_partnership_contacts
-Revises: 0036_two_factor
+Revises: 0037_agency_attachments
 Create Date: 2026-12-07 04:45:00
 
 """

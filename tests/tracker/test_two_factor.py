@@ -368,3 +368,51 @@ def test_the_command_line_resets_the_only_administrators_second_factor(app, runn
     again = runner.invoke(args=["users", "reset-two-factor", admin.email])
     assert "nothing to reset" in again.output
     assert runner.invoke(args=["users", "reset-two-factor", "nobody@example.org"]).exit_code == 1
+
+
+def _stored(user):
+    from tracker.two_factor import SecondFactor
+
+    db.session.expire_all()
+    return db.session.get(SecondFactor, user.id).secret
+
+
+def _signs_in_with(app, user, secret, still):
+    client = app.test_client()
+    assert sign_in(client, user.email).headers["Location"] == "/sign-in/code"
+    response = submit(client, "/sign-in/code", {"code": code_at(secret, still)})
+    return response.status_code == 302 and client.get("/").status_code == 200
+
+
+def test_the_secret_is_kept_encrypted_and_still_signs_in(app, enrolled, still):
+    """A copy of the database (or a backup) alone cannot make codes: the secret is stored
+    sealed under a key from TWO_FACTOR_KEY or SECRET_KEY, never as the app showed it."""
+    user, secret, _ = enrolled
+    stored = _stored(user)
+    assert secret not in stored and stored.startswith("gAAAA")
+    assert _signs_in_with(app, user, secret, still)
+
+
+def test_a_secret_kept_before_encryption_still_works_and_is_sealed_at_sign_in(
+        app, enrolled, still):
+    from tracker.two_factor import SecondFactor
+
+    user, secret, _ = enrolled
+    db.session.execute(sa.update(SecondFactor).where(SecondFactor.user_id == user.id)
+                       .values(secret=secret))  # as migration 0036 kept it
+    db.session.commit()
+    assert _signs_in_with(app, user, secret, still)
+    stored = _stored(user)
+    assert stored != secret and stored.startswith("gAAAA")
+
+
+def test_another_key_cannot_read_the_secret(app, enrolled, still):
+    """With another TWO_FACTOR_KEY (a key changed without resetting users) no code is
+    accepted, rather than a wrong one or an error page."""
+    user, secret, _ = enrolled
+    app.config["TWO_FACTOR_KEY"] = "another key entirely, set by mistake"
+    client = app.test_client()
+    sign_in(client, user.email)
+    response = submit(client, "/sign-in/code", {"code": code_at(secret, still)})
+    assert response.status_code == 400
+    assert client.get("/").headers["Location"].startswith("/sign-in")
