@@ -23,6 +23,11 @@ PAGES = [
     ("Agency directory", "cdop.admin@example.org", lambda: _endpoint_path("agencies.index")),
     ("Your reminder settings", "cdop.admin@example.org",
      lambda: _endpoint_path("account.reminders")),
+    ("Your sessions", "cdop.admin@example.org", lambda: _endpoint_path("account.sessions")),
+    ("Retention: schedule and records due", "admin@example.org",
+     lambda: _endpoint_path("retention.show", code="NSP")),
+    ("Partnership data archive", "admin@example.org",
+     lambda: _endpoint_path("archive.download", code="NSP")),
     ("Audit trail (auditor)", "auditor@example.org", "/audit/"),
     # Child death reviews. A callable path is worked out after seeding (None: skip the page,
     # e.g. an endpoint this version does not have).
