@@ -101,7 +101,7 @@ def test_a_change_of_contacts_is_audited_and_a_stale_save_refused(admin_client, 
     db.session.refresh(row)
     assert row.privacy_contact == "Moved to the Town Hall"
     rows = db.session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.object_type == "PartnershipContacts")).all()
+        AuditEvent.object_type == "PartnershipContacts").order_by(AuditEvent.id)).all()
     assert [r.action for r in rows] == ["create", "update"]
     assert rows[1].changes["privacy_contact"][1] == "Moved to the Town Hall"
 
