@@ -145,7 +145,10 @@ def _candidates(source: ChaseSource, horizon: date, partnership_ids, now):
                                         _ESCALATION.active.is_(True)))
         .where(AgencyLink.partnership_id == requests.c.partnership_id,
                AgencyLink.revoked_at.is_(None), AgencyLink.returned_at.is_(None),
-               AgencyLink.locked_at.is_(None), AgencyLink.expires_at > now)
+               AgencyLink.locked_at.is_(None), AgencyLink.expires_at > now,
+               # A contact made inactive (left the agency) is not chased; the link is
+               # still shown on the request page, to send it to someone else.
+               AgencyContact.active.is_(True))
         .order_by(AgencyLink.id)).all()
 
 

@@ -317,6 +317,18 @@ class Written:
     rows: dict[str, int]
 
 
+def _without_secrets(table: sa.Table, row: dict) -> dict:
+    """A row as archived: an e-mail that carries an agency's personal link or one-time code
+    and is not yet sent (its body is blanked once sent) keeps no body in the archive."""
+    from tracker import mail
+
+    if table.name == mail.OutboundEmail.__tablename__ and row.get("kind") in mail.SECRET_KINDS:
+        for body in ("text_body", "html_body"):
+            if body in row:
+                row[body] = mail.BODY_NOT_KEPT
+    return row
+
+
 def write_archive(partnership, fileobj) -> Written:
     """Write the partnership's archive as a ZIP to `fileobj` (a path or a binary file)."""
     plan = archived_tables()
@@ -332,6 +344,7 @@ def write_archive(partnership, fileobj) -> Written:
             path = f"tables/{table.name}.jsonl"
             with archive.open(path, "w") as out:
                 for row in db.session.execute(query).mappings():
+                    row = _without_secrets(table, dict(row))
                     line = (json.dumps({k: _plain(v) for k, v in row.items()},
                                        ensure_ascii=False, sort_keys=True) + "\n").encode()
                     out.write(line)
@@ -389,7 +402,9 @@ def _rows(archive: zipfile.ZipFile, table: sa.Table):
     with archive.open(f"tables/{table.name}.jsonl") as lines:
         for line in io.TextIOWrapper(lines, encoding="utf-8"):
             row = json.loads(line)
-            yield {c.name: _typed(c, row[c.name]) for c in table.c if c.name in row}
+            # Only the columns an archive carries: a credential in a changed file never loads.
+            yield {c.name: _typed(c, row[c.name]) for c in table.c
+                   if c.name in row and (table.name, c.name) not in WITHHELD}
 
 
 def _withheld_value(table: sa.Table, name: str):
@@ -452,8 +467,19 @@ def _loadable_tables(manifest: dict) -> list[sa.Table]:
     unknown = [n for n in names if n not in db.metadata.tables]
     if unknown:
         raise ArchiveError(f"This install has no table {', '.join(unknown)}.")
+    # Only the tables an archive carries (never a secret's table, such as sessions or
+    # second factors), whatever a changed manifest lists.
+    carried = {t.name for t in archived_tables().tables}
+    never = [n for n in names if n not in carried]
+    if never:
+        raise ArchiveError(f"An archive never carries {', '.join(never)}: this file was not "
+                           "made by the tracker's export.")
     tables = [t for t in db.metadata.sorted_tables if t.name in names]
-    busy = [t.name for t in tables
+    # Empty means no user and no partnership either, whichever tables the archive names.
+    checked = {t.name: t for t in tables}
+    for name in (ROOT, "user"):
+        checked.setdefault(name, db.metadata.tables[name])
+    busy = [name for name, t in checked.items()
             if db.session.scalar(sa.select(sa.literal(1)).select_from(t).limit(1))]
     if busy:
         raise ArchiveError("The database is not empty (" + ", ".join(busy[:5])

@@ -32,7 +32,7 @@ from flask import current_app
 from tracker import audit
 from tracker.audit import Audited
 from tracker.extensions import db
-from tracker.timeutil import utcnow
+from tracker.timeutil import london_today, utcnow
 
 HOLD_REASONS = {"inquest": "An inquest", "litigation": "Litigation", "other": "Other"}
 
@@ -188,6 +188,7 @@ def list_due(today: date) -> int:
     from tracker.models import Partnership
 
     added = 0
+    due_now = set()
     listed = sa.select(RetentionDue.kind, RetentionDue.record_id)
     known = {tuple(row) for row in db.session.execute(listed)}
     for partnership_id in db.session.scalars(sa.select(Partnership.id)):
@@ -196,6 +197,7 @@ def list_due(today: date) -> int:
                 continue
             for record_id, reference, basis in db.session.execute(
                     kind.due(partnership_id, _years_back(today, years))):
+                due_now.add((kind.key, record_id))
                 if (kind.key, record_id) in known:
                     continue
                 if isinstance(basis, datetime):
@@ -205,8 +207,33 @@ def list_due(today: date) -> int:
                     reference=str(reference)[:64], due_on=_years_on(basis, years)))
                 known.add((kind.key, record_id))
                 added += 1
+    # A listing no longer due (its case reopened, its years raised) is taken off the list,
+    # unless it is on legal hold (the hold is kept with it).
+    for item in db.session.scalars(sa.select(RetentionDue).where(
+            RetentionDue.disposed_at.is_(None), RetentionDue.hold_reason.is_(None))):
+        if (item.kind, item.record_id) not in due_now:
+            drop_listing(item)
     db.session.commit()
     return added
+
+
+def is_still_due(item: RetentionDue, today: date) -> bool:
+    """Whether the listed record is past its date today, as the daily job would find it: a
+    case reopened since it was listed, or a kind's years raised, is not (one query)."""
+    kind = kind_named(item.kind)
+    years = next((years for found, years, _rule in schedule(item.partnership_id)
+                  if found.key == item.kind), 0)
+    if kind is None or years <= 0:
+        return False
+    due = kind.due(item.partnership_id, _years_back(today, years)).subquery()
+    return db.session.scalar(sa.select(sa.literal(True)).select_from(due).where(
+        list(due.c)[0] == item.record_id).limit(1)) is True
+
+
+def drop_listing(item: RetentionDue) -> None:
+    """Take a record no longer due off the list (audited; not committed): the daily job lists
+    it again if its date comes round again."""
+    db.session.delete(item)
 
 
 def waiting(partnership_ids) -> list[RetentionDue]:
@@ -223,6 +250,8 @@ def dispose(item: RetentionDue, user) -> int:
     count and the reference. Not committed: the caller commits all of it at once."""
     if item.held or item.disposed_at is not None:
         raise ValueError("This record is on legal hold or already disposed of")
+    if not is_still_due(item, london_today()):
+        raise ValueError("This record is no longer due for disposal")
     kind = kind_named(item.kind)
     count = kind.dispose([item.record_id])
     item.disposed_at, item.disposed_by_id, item.disposed_count = (

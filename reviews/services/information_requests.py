@@ -56,11 +56,13 @@ def stages_for(incident) -> dict[str, str]:
 
 
 def contacts_for(incident) -> list[tuple[AgencyContact, DirectoryAgency]]:
-    """The contacts of the incident's partnership's directory, by agency then name."""
+    """The active contacts of the incident's partnership's directory (those a new link may
+    go to), by agency then name."""
     return list(db.session.execute(
         sa.select(AgencyContact, DirectoryAgency)
         .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(AgencyContact.partnership_id == incident.partnership_id)
+        .where(AgencyContact.partnership_id == incident.partnership_id,
+               AgencyContact.active.is_(True))
         .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
 
 
@@ -70,6 +72,9 @@ def _contact(incident, contact_id, agency_id=None) -> AgencyContact:
             or (agency_id is not None and contact.agency_id != agency_id)):
         raise Refused({"contact": "Select a contact from the agency directory"
                        if agency_id is None else "Select a contact of the agency asked"})
+    if not contact.active:
+        raise Refused({"contact": f"{contact.name} is no longer an active contact: select "
+                                  "another"})
     return contact
 
 
@@ -158,10 +163,11 @@ def agency_of(info) -> DirectoryAgency:
 
 
 def contacts_of_agency(info) -> list[tuple[AgencyContact, DirectoryAgency]]:
-    """The contacts of the request's agency (to send it again to one)."""
+    """The active contacts of the request's agency (to send it again to one)."""
     agency = agency_of(info)
     return [(contact, agency) for contact in db.session.scalars(
-        sa.select(AgencyContact).where(AgencyContact.agency_id == info.agency_id)
+        sa.select(AgencyContact).where(AgencyContact.agency_id == info.agency_id,
+                                       AgencyContact.active.is_(True))
         .order_by(AgencyContact.name, AgencyContact.id))]
 
 

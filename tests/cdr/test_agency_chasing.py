@@ -203,3 +203,14 @@ def test_a_pass_chases_many_requests_in_the_same_number_of_queries(app, chased, 
     db.session.commit()
     clock.set(date(2025, 3, 20))
     assert queries() == one
+
+
+def test_a_contact_made_inactive_is_not_chased(chased, clock, smtp_server):
+    """Someone who has left the agency (made inactive in the directory) gets no chase; the
+    link stays on the request page, to be sent to someone else."""
+    _case, _request, link = chased
+    db.session.get(AgencyContact, link.contact_id).active = False
+    db.session.commit()
+    for day in (date(2025, 3, 20), DUE, date(2025, 3, 31)):
+        assert _pass(clock, day).chases_queued == 0
+    assert _chases(smtp_server) == []

@@ -228,3 +228,33 @@ def test_other_roles_and_partnerships_cannot_reach_retention(app, partnership,
     assert admin_client.get(f"/retention/{other_partnership.code}").status_code == 404
     assert admin_client.get(
         f"/retention/{partnership.code}/due/{item.id}/dispose").status_code == 404
+
+
+def test_a_case_reopened_after_it_was_listed_is_not_disposed_of(app, partnership, clock):
+    """Listed, then reopened before anyone confirmed: confirming removes nothing (an open
+    case never loses its child's details) and takes it off the list; the daily job takes
+    such a listing off too."""
+    clock.set(AFTER)
+    admin_client = _admin(app, partnership)
+    case, _request_id, _link_id = _closed_case(partnership)
+    other, _r, _l = _closed_case(partnership)
+    retention.list_due(AFTER)
+    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.record_id == case.id,
+                                                          RetentionDue.kind == "cdr_case"))
+    for reopened in (case, other):
+        db.session.execute(sa.update(ChildDeathCase).where(ChildDeathCase.id == reopened.id)
+                           .values(closed_on=None, review_completed_on=None, stage="panel"))
+    db.session.commit()
+
+    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
+    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
+        admin_client.get(url).text)}, follow_redirects=True)
+    assert "no longer due for disposal" in response.text
+    db.session.expire_all()
+    assert _count(ChildIdentity, ChildIdentity.case_id == case.id) == 1
+    assert _count(RetentionDue, RetentionDue.record_id == case.id) == 0
+    assert _count(AuditEvent, AuditEvent.object_type == "RetentionDisposal") == 0
+
+    retention.list_due(AFTER)  # the other one, reopened too, goes off at the next run
+    assert _count(RetentionDue, RetentionDue.kind == "cdr_case") == 0
+    assert _count(ChildIdentity, ChildIdentity.case_id == other.id) == 1

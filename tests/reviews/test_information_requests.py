@@ -354,3 +354,39 @@ def test_every_view_and_change_is_audited(app, call, business_client, world):
                if row.object_id == str(link.id))
     # The response's text is never copied into the trail.
     assert not any("Seen twice" in str(row.changes) + str(row.detail or "") for row in rows)
+
+
+def test_a_written_response_takes_no_attached_files(app, call, business_client, world):
+    """The attachments pages serve reporting forms only: a practice review's written
+    response has no place where staff would see a file, so none can be stored on it."""
+    from tracker.attachments import AgencyAttachment
+
+    _made(call, business_client, world)
+    client = app.test_client()
+    _signed_in(client, _token())
+    assert client.get("/agency/attachments").status_code != 200
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    import io
+    client.post("/agency/attachments", data={
+        "upload": (io.BytesIO(pdf), "record.pdf"),
+        "csrf_token": csrf_token_from(client.get("/agency/form").get_data(as_text=True))},
+        content_type="multipart/form-data")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AgencyAttachment)) == 0
+
+
+def test_an_inactive_contact_is_not_offered_nor_sent_a_link(app, call, business_client, world):
+    """A contact made inactive (left the agency) gets no new link with the child's details
+    behind it, whether on a new request or sent again."""
+    incident, contact = world
+    info = _made(call, business_client, world)
+    contact.active = False
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail))
+    refused = _make(call, business_client, incident, contact, status=400)
+    assert refused.errors
+    form_page = ("reviews.information_request",
+                 {"incident_id": incident.id, "information_request_id": info.id})
+    call(business_client, "reviews.send_information_link", status=400, form_page=form_page,
+         incident_id=incident.id, information_request_id=info.id,
+         data={"contact": str(contact.id)})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == before

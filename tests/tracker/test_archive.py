@@ -324,3 +324,73 @@ def test_the_tables_are_found_from_the_metadata():
         finally:
             db.metadata.remove(extra)
 
+
+
+def _rewritten(path, out_path, change):
+    """A copy of an archive with `change(manifest, files)` applied and its checksums made to
+    match again (as anyone holding the file could)."""
+    import hashlib
+
+    with zipfile.ZipFile(path) as z:
+        files = {name: z.read(name) for name in z.namelist()}
+    manifest = json.loads(files.pop("manifest.json"))
+    change(manifest, files)
+    manifest["sha256"] = {name: hashlib.sha256(data).hexdigest()
+                          for name, data in files.items() if name.startswith("tables/")}
+    with zipfile.ZipFile(out_path, "w") as out:
+        for name, data in files.items():
+            out.writestr(name, data)
+        out.writestr("manifest.json", json.dumps(manifest))
+    return out_path
+
+
+def test_a_changed_archive_cannot_load_a_secret_or_into_a_live_install(
+        app, partnership, target, tmp_path):
+    """The checksums prove only that the file is whole, not who made it: a load takes only
+    the tables and columns an export carries, and an install with any user is not empty."""
+    _partnership_data(partnership)
+    path = tmp_path / "nsp.zip"
+    _export(app, "NSP", path)
+
+    def add_a_session_table(manifest, files):
+        manifest["tables"].append({"name": "user_session",
+                                   "file": "tables/user_session.jsonl", "rows": 0})
+        files["tables/user_session.jsonl"] = b""
+    with target.app_context():
+        refused = archive_error(_rewritten(path, tmp_path / "s.zip", add_a_session_table))
+    assert "never carries user_session" in refused
+
+    def set_a_password(manifest, files):
+        lines = [json.loads(line) for line in files["tables/user.jsonl"].decode().splitlines()]
+        for row in lines:
+            row["password_hash"] = "$argon2id$chosen-by-whoever-changed-the-file"
+        files["tables/user.jsonl"] = "".join(json.dumps(r) + "\n" for r in lines).encode()
+    with target.app_context():
+        archive.load_archive(_rewritten(path, tmp_path / "p.zip", set_a_password))
+        hashes = db.session.scalars(sa.select(db.metadata.tables["user"].c.password_hash))
+        assert set(hashes) == {""}  # nobody signs in until a password is set
+
+    def only_the_audit(manifest, files):
+        manifest["tables"] = [t for t in manifest["tables"] if t["name"] == "audit_event"]
+    with target.app_context():  # users were loaded above: the install is not empty
+        refused = archive_error(_rewritten(path, tmp_path / "a.zip", only_the_audit))
+    assert "not empty" in refused
+
+
+def test_an_agency_link_email_not_yet_sent_keeps_no_body_in_the_archive(
+        app, partnership, tmp_path):
+    from tracker.mail import BODY_NOT_KEPT, OutboundEmail
+
+    db.session.add(OutboundEmail(partnership_id=partnership.id, kind="agency_link",
+                                 to_address="jo@hill.example", subject="A request",
+                                 text_body="Open https://t.example/agency/SECRETTOKEN123",
+                                 html_body="<a>SECRETTOKEN123</a>",
+                                 message_id="<archive-test@tracker>"))
+    db.session.commit()
+    path = tmp_path / "nsp.zip"
+    _export(app, "NSP", path)
+    _manifest, tables = _tables(path)
+    (email,) = [row for row in tables["outbound_email"] if row["kind"] == "agency_link"]
+    assert email["text_body"] == BODY_NOT_KEPT and email["html_body"] == BODY_NOT_KEPT
+    with zipfile.ZipFile(path) as z:
+        assert not any(b"SECRETTOKEN123" in z.read(name) for name in z.namelist())

@@ -208,11 +208,15 @@ def check_answers():
 
 
 def _open_answer():
-    """(link, view, answer) of the agency session while its form may change, or None."""
+    """(link, view, answer) of the agency session while its reporting form may change, or
+    None. A written response (a practice review's request) takes no files: nobody on the
+    staff side would see them."""
     live = _live_view()
     if live is None:
         return None
     link, view = live
+    if agency_written.is_written(view):
+        return None
     answer = agency_access.answer_of(link)
     if answer is not None and answer.status in (agency_access.SUBMITTED,
                                                 agency_access.ACCEPTED):

@@ -13,6 +13,7 @@ from tracker.models import Partnership
 from tracker.retention import HOLD_REASONS, RetentionDue
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
+from tracker.timeutil import london_today
 
 bp = Blueprint("retention", __name__, url_prefix="/retention")
 
@@ -104,7 +105,15 @@ def dispose(code, item_id):
         # The listing row is locked and read again, so two confirmations dispose once.
         locked = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.id == item.id)
                                    .with_for_update().execution_options(populate_existing=True))
-        if locked.disposed_at is None and not locked.held:
+        if (locked.disposed_at is None and not locked.held
+                and not retention.is_still_due(locked, london_today())):
+            # Reopened, or its years raised, since it was listed: nothing is disposed of.
+            retention.drop_listing(locked)
+            db.session.commit()
+            flash(f"{locked.reference} is no longer due for disposal (reopened, or its "
+                  "retention period changed), so nothing was removed and it is off the list.",
+                  "error")
+        elif locked.disposed_at is None and not locked.held:
             count = retention.dispose(locked, current_user)
             db.session.commit()
             flash(f"{kind.title} {locked.reference} {kind.disposal}: {count} rows removed.",
