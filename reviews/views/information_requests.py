@@ -20,6 +20,7 @@ from reviews.services import access
 from reviews.services import information_requests as service
 from tracker import agency_access, agency_links, submissions
 from tracker.extensions import db
+from tracker.models import Partnership
 from tracker.roles import Permission
 from tracker.security import permission_required
 from tracker.timeutil import london_today, utcnow
@@ -136,9 +137,13 @@ def revoke_information_link(incident_id, information_request_id):
 @permission_required(Permission.EDIT_REVIEWS)
 def renew_information_link(incident_id, information_request_id):
     """Give one of the request's links (live or expired) a new expiry from now."""
-    return _change_link(incident_id, information_request_id, agency_links.renew,
-                        "The link has been renewed: it works for another "
-                        f"{agency_links.link_days()} days")
+    return _change_link(incident_id, information_request_id, agency_links.renew, _renewed)
+
+
+def _renewed(link) -> str:
+    """What renewing says: the partnership's own number of days, if it set one."""
+    days = agency_links.link_days(db.session.get(Partnership, link.partnership_id))
+    return f"The link has been renewed: it works for another {days} days"
 
 
 def _change_link(incident_id, information_request_id, change, message):
@@ -152,7 +157,7 @@ def _change_link(incident_id, information_request_id, change, message):
     else:
         change(link)
         db.session.commit()
-        flash(message, "success")
+        flash(message(link) if callable(message) else message, "success")
     return redirect(_page_url(incident, info))
 
 

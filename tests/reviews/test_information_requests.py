@@ -19,6 +19,7 @@ from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.mail import OutboundEmail
+from tracker.models import Partnership
 from tracker.roles import Role
 
 NOW = datetime(2025, 3, 3, 9, 0)
@@ -390,3 +391,18 @@ def test_an_inactive_contact_is_not_offered_nor_sent_a_link(app, call, business_
          incident_id=incident.id, information_request_id=info.id,
          data={"contact": str(contact.id)})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == before
+
+
+def test_renewing_says_the_partnerships_own_number_of_days(app, call, business_client, world):
+    incident, _contact = world
+    info = _made(call, business_client, world)
+    db.session.get(Partnership, incident.partnership_id).agency_link_days = 10
+    db.session.commit()
+    link = db.session.scalars(sa.select(links.AgencyLink)).one()
+    form_page = ("reviews.information_request",
+                 {"incident_id": incident.id, "information_request_id": info.id})
+    renewed = call(business_client, "reviews.renew_information_link", status=302,
+                   form_page=form_page, incident_id=incident.id,
+                   information_request_id=info.id, data={"link_id": str(link.id)})
+    page = business_client.get(renewed.response.headers["Location"]).get_data(as_text=True)
+    assert "it works for another 10 days" in page
