@@ -117,6 +117,22 @@ def browser(chromium):
         browser.close()
 
 
+def _whole_bodies(app):
+    """The app with each response body read whole and its file closed before any byte is
+    written. Werkzeug's development server closes a response only after reading what is
+    left of the request; when Chromium cancels a request mid-stream (a favicon or a font as
+    the page is left) that read fails first, the static file stays open, and its
+    ResourceWarning fails whichever test is running. The app itself is unchanged."""
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def _server(chromium, tmp_path_factory):
     """The app on a real HTTP server in a daemon thread, on a free port."""
@@ -127,7 +143,7 @@ def _server(chromium, tmp_path_factory):
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
