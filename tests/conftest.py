@@ -41,6 +41,25 @@ def _run_clock(config):
         app_clock.set(day)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _run_folders(tmp_path_factory):
+    """Every app a test makes keeps its files (built exports, agencies' attachments, import
+    uploads) in this run's own temporary folder, never the checkout's `instance/`: CI runs
+    the SQLite and PostgreSQL suites side by side in one checkout, and one run's export
+    check must not find (and delete) the other's files."""
+    import config as config_module
+
+    base = tmp_path_factory.mktemp("instance")
+    folders = {"EXPORT_DIR": base / "exports", "ATTACHMENT_DIR": base / "attachments",
+               "IMPORT_FOLDER": base / "imports"}
+    before = {name: getattr(config_module.TestConfig, name, None) for name in folders}
+    for name, path in folders.items():
+        setattr(config_module.TestConfig, name, str(path))
+    yield
+    for name, value in before.items():
+        setattr(config_module.TestConfig, name, value)
+
+
 @pytest.fixture(autouse=True)
 def clock(request):
     """The app's clock (tracker.timeutil.Clock): `clock.set(date(2025, 3, 6))` makes it that
