@@ -66,6 +66,18 @@ def assert_page_healthy(page):
     assert not problems, "\n".join(problems)
 
 
+def wait_until_styled(page):
+    """Wait until the page's stylesheets and web fonts are in use.
+
+    A click that submits a form returns once the next page starts loading, and an
+    expect() on its text passes as soon as the HTML is parsed: measuring the layout then
+    (axe's target sizes, the page's width) can catch the page before its stylesheet has
+    arrived, as CI did under load.
+    """
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+
 def _load_axe(page):
     """Put axe-core into the page without weakening its Content-Security-Policy.
 
@@ -79,7 +91,8 @@ def _load_axe(page):
 
 
 def axe_violations(page, tags=WCAG_TAGS):
-    """axe-core's WCAG A/AA violations for the page as it is now."""
+    """axe-core's WCAG A/AA violations for the page once it is styled."""
+    wait_until_styled(page)
     _load_axe(page)
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from cdr.models import PanelItem, PanelMeeting
+from tests.browser import wait_until_styled
 from tests.browser.conftest import PARTNERSHIP_CODE, sign_in
 from tests.cdr.factories import make_case
 from tests.reviews.factories import make_incident
@@ -89,5 +90,6 @@ def signed_in_tab(browser, live_server, role: Role):
 def page_scrolls_sideways(page) -> bool:
     """Whether the page itself is wider than the window (a table scrolling inside its own
     region does not count)."""
+    wait_until_styled(page)
     return page.evaluate(
         "document.documentElement.scrollWidth > document.documentElement.clientWidth")

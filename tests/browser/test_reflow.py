@@ -19,11 +19,6 @@ from tracker.roles import Role
 pytestmark = pytest.mark.browser
 
 
-def _page_scrolls_sideways(page) -> bool:
-    return page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth")
-
-
 def test_the_case_list_and_a_case_fit_a_320_pixel_screen(page, live_server, sign_in_as,
                                                          clock):
     clock.set(date(2031, 4, 28))
@@ -39,17 +34,17 @@ def test_the_case_list_and_a_case_fit_a_320_pixel_screen(page, live_server, sign
     page.goto("/child-deaths/")
     # The filters are folded away: the list starts on the first screen.
     expect(page.get_by_label("Stage")).to_be_hidden()
-    assert not _page_scrolls_sideways(page)
+    assert not page_scrolls_sideways(page)
     page.get_by_text("Filter", exact=True).click()
     page.get_by_label("Stage").select_option("rapid_response")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator("#case-chosen")).to_contain_text("Stage: Joint Agency Response")
-    assert not _page_scrolls_sideways(page)
+    assert not page_scrolls_sideways(page)
     assert_no_axe_violations(page)
 
     page.goto(f"/child-deaths/{case_id}")
     expect(page.locator("#next-step")).to_be_visible()
-    assert not _page_scrolls_sideways(page)
+    assert not page_scrolls_sideways(page)
 
 
 @pytest.mark.parametrize("role, paths", [
