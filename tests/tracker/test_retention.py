@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from tests.conftest import _signed_in_client, csrf_token_from
-from tracker import mail, retention
+from tracker import disposal, mail, retention
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.mail import OutboundEmail
@@ -19,7 +19,7 @@ from tracker.roles import Role
 
 def test_the_domains_register_their_kinds_with_the_shell(app):
     keys = [kind.key for kind in retention.kinds()]
-    assert keys == ["email", "cdr_case", "practice_review"]
+    assert keys == ["email", "cdr_case", "cdr_public_not_a_case", "practice_review"]
 
 
 def test_the_schedule_shows_defaults_and_a_change_needs_a_reason(app, admin_client,
@@ -118,7 +118,7 @@ def test_the_audit_trail_stays_append_only_outside_a_disposal(app, partnership):
     with pytest.raises(sa.exc.DatabaseError):  # never a delete
         db.session.execute(sa.delete(table).where(table.c.id == event.id))
     db.session.rollback()
-    assert retention.scrub_audit("Thing", [1]) == 1
+    assert disposal.scrub_audit("Thing", [1]) == 1
     db.session.commit()
     db.session.expire_all()
     kept = db.session.get(AuditEvent, event.id)
