@@ -110,14 +110,16 @@ def clear_columns(model, ids, columns, labels=False) -> int:
 def blank_text(model, where, columns, labels=False) -> int:
     """Write REMOVED over every non-NULL value of these columns on a model's rows matching
     `where` (a NULL stays NULL: the compliance figures count a reason by its presence), and
-    clear their values from the audit trail; returns how many rows changed."""
+    clear their values from the audit trail of every such row (a reason since taken away is
+    still in its audit rows); returns how many rows changed."""
+    table = model.__table__
     ids = list(db.session.scalars(sa.select(model.id).where(where)))
     if not ids:
         return 0
     scrub_audit(model.__name__, ids, keys=set(columns), labels=labels)
-    table = model.__table__
     return db.session.execute(
-        sa.update(table).where(table.c.id.in_(ids))
+        sa.update(table).where(table.c.id.in_(ids),
+                               sa.or_(*(table.c[name].is_not(None) for name in columns)))
         .values({name: sa.case((table.c[name].is_(None), sa.null()), else_=REMOVED)
                  for name in columns})).rowcount
 
