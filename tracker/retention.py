@@ -11,7 +11,8 @@ system administrator confirms their disposal on the retention page (`dispose`). 
 deleted, or anonymised where the annual report and compliance figures still count it (a child
 death case keeps its non-identifying row and deadlines; its identity rows go), all in one
 transaction. What went stays in the audit trail as a count and the case reference only: the
-kinds dispose with Core statements, so the ORM writes no per-row audit copy of what it removed.
+kinds dispose with Core statements (tracker.disposal), so the ORM writes no per-row audit copy
+of what it removed, and clear the values earlier audit rows copied (their labels too).
 A **legal hold** (an inquest, litigation) stops disposal until lifted; set and lifted with a
 reason, audited.
 
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
-from tracker import audit
+from tracker import audit, disposal
 from tracker.audit import Audited
 from tracker.extensions import db
 from tracker.timeutil import london_today, utcnow
@@ -254,6 +255,8 @@ def dispose(item: RetentionDue, user) -> int:
         raise ValueError("This record is no longer due for disposal")
     kind = kind_named(item.kind)
     count = kind.dispose([item.record_id])
+    # A legal hold's details, set or lifted, may name someone: cleared from its audit rows.
+    disposal.scrub_audit(RetentionDue.__name__, [item.id], keys={"hold_detail"})
     item.disposed_at, item.disposed_by_id, item.disposed_count = (
         utcnow(), getattr(user, "id", None), count)
     audit.record(audit.Action.DELETE, object_type="RetentionDisposal", object_id=item.record_id,
