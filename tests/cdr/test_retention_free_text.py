@@ -29,6 +29,7 @@ from tracker import audit, retention
 from tracker.agency_access import AgencyAnswer
 from tracker.audit import AuditEvent
 from tracker.deadline_models import Deadline
+from tracker.disposal import REMOVED
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.retention import RetentionDue
@@ -131,17 +132,11 @@ def test_a_disposed_case_keeps_no_free_text_anywhere(app, partnership, other_par
     assert (row.reference, row.category, row.sex) == (case.reference, "sudden_unexpected",
                                                       "female")
     action = db.session.scalar(sa.select(CaseAction).where(CaseAction.case_id == case.id))
-    assert action.description == retention_removed() and action.completed_on is not None
+    assert action.description == REMOVED and action.completed_on is not None
     entries = db.session.scalars(sa.select(TimelineEntry).where(
         TimelineEntry.owner_type == "cdr_case", TimelineEntry.owner_id == case.id)).all()
     assert {entry.kind for entry in entries} >= {"reopened", "action_completed"}
-    assert {entry.text for entry in entries} == {retention_removed()}
-
-
-def retention_removed():
-    from tracker.disposal import REMOVED
-
-    return REMOVED
+    assert {entry.text for entry in entries} == {REMOVED}
 
 
 def _submission(partnership, status, **fields):
