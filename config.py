@@ -134,6 +134,10 @@ class Config:
         "cdr_case": 20,  # after the case is closed
         "practice_review": 20,  # after publication, or the decision not to review
         "email": 2,  # after it was sent
+        # A public-form notification declined or forwarded, never a case here: after it was
+        # triaged, as long as the e-mail ledger keeps the acknowledgement sent for it, so a
+        # question about it can be answered meanwhile.
+        "cdr_public_not_a_case": 2,
     }
     # How long a search's text is kept for its `?search=` id (tracker.searches).
     SEARCH_KEEP_MINUTES = int(os.environ.get("SEARCH_KEEP_MINUTES", "120"))

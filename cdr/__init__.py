@@ -64,7 +64,7 @@ def init_app(app):
             reminders=reminders.SOURCES,
             duplicates=(DuplicateFinder(notifications.duplicate_groups),),
             extras={"agency_requests": {request_links.OWNER_TYPE: request_links.agency_view},
-                    "retention": (retention.KIND,),
+                    "retention": (retention.KIND, retention.PUBLIC_KIND),
                     "agency_chasing": (request_links.CHASING,),
                     # Public-form drafts nobody sent, deleted once they expire.
                     "sweeps": (public_notifications.purge_expired,)},

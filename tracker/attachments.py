@@ -250,7 +250,7 @@ def download(row: AgencyAttachment, user=None):
 
 
 def remove_for_links(link_ids) -> int:
-    """Delete the attachments of these links (retention's disposal, tracker.retention): the
+    """Delete the attachments of these links (retention's disposal, tracker.disposal): the
     rows now, in the caller's transaction, and their files once it commits; a rollback keeps
     both. Returns how many went."""
     rows = db.session.execute(sa.select(AgencyAttachment.id, AgencyAttachment.stored_name)

@@ -96,18 +96,25 @@ class AuditEvent(db.Model):
 
 class AuditScrubPermit(db.Model):
     """Empty but for the moment retention clears identifying values from audit rows
-    (tracker.retention.scrub_audit): a row inserted and deleted in that one transaction, never
-    committed, lets the append-only trigger accept an update of a row's `changes` and `detail`
-    only; every other column, and any delete, is still refused."""
+    (tracker.disposal.scrub_audit): a row inserted and deleted in that one transaction, never
+    committed, lets the append-only trigger accept an update of a row's `changes` and `detail`,
+    and of its `object_label` to LABEL_REMOVED only; every other column, any other label, and
+    any delete, are still refused."""
 
     __tablename__ = "audit_scrub_permit"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
 
 
+# What a scrubbed label becomes (tracker.disposal.REMOVED): the one value the triggers below
+# (written out there) let a scrub write into object_label, so a permit can blank a label but
+# never rewrite it.
+LABEL_REMOVED = "(removed at disposal)"
+
 # The triggers create_all() makes (migration 0001 carries its own frozen copy of the first
-# version of this SQL, 0041_retention of this one). A scrub may change an audit row's changes
-# and detail only: every other column is compared.
+# version of this SQL, 0041_retention of the second, 0044_retention_free_text of this one). A
+# scrub may change an audit row's changes and detail, and blank its label: every other column
+# is compared.
 APPEND_ONLY_DDL = {
     "sqlite": [
         'CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event WHEN NOT '
@@ -115,7 +122,8 @@ APPEND_ONLY_DDL = {
         'NEW.occurred_at IS NOT OLD.occurred_at OR NEW.user_id IS NOT OLD.user_id OR '
         'NEW.user_email IS NOT OLD.user_email OR NEW.action IS NOT OLD.action OR '
         'NEW.object_type IS NOT OLD.object_type OR NEW.object_id IS NOT OLD.object_id OR '
-        'NEW.object_label IS NOT OLD.object_label OR NEW.partnership_id IS NOT '
+        '(NEW.object_label IS NOT OLD.object_label AND NEW.object_label IS NOT '
+        "'(removed at disposal)') OR NEW.partnership_id IS NOT "
         'OLD.partnership_id OR NEW.ip_address IS NOT OLD.ip_address BEGIN SELECT '
         "RAISE(ABORT, 'audit_event is append-only'); END",
         'CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT '
@@ -125,10 +133,11 @@ APPEND_ONLY_DDL = {
         'CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ BEGIN'
         " IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM audit_scrub_permit) AND (NEW.id, "
         'NEW.occurred_at, NEW.user_id, NEW.user_email, NEW.action, NEW.object_type, '
-        'NEW.object_id, NEW.object_label, NEW.partnership_id, NEW.ip_address) IS NOT '
+        'NEW.object_id, NEW.partnership_id, NEW.ip_address) IS NOT '
         'DISTINCT FROM (OLD.id, OLD.occurred_at, OLD.user_id, OLD.user_email, OLD.action,'
-        ' OLD.object_type, OLD.object_id, OLD.object_label, OLD.partnership_id, '
-        "OLD.ip_address) THEN RETURN NEW; END IF; RAISE EXCEPTION 'audit_event is "
+        ' OLD.object_type, OLD.object_id, OLD.partnership_id, OLD.ip_address) AND '
+        '(NEW.object_label IS NOT DISTINCT FROM OLD.object_label OR NEW.object_label = '
+        "'(removed at disposal)') THEN RETURN NEW; END IF; RAISE EXCEPTION 'audit_event is "
         "append-only'; END; $$ LANGUAGE plpgsql",
         'CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event FOR '
         'EACH ROW EXECUTE FUNCTION audit_event_append_only()',

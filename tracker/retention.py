@@ -11,7 +11,8 @@ system administrator confirms their disposal on the retention page (`dispose`). 
 deleted, or anonymised where the annual report and compliance figures still count it (a child
 death case keeps its non-identifying row and deadlines; its identity rows go), all in one
 transaction. What went stays in the audit trail as a count and the case reference only: the
-kinds dispose with Core statements, so the ORM writes no per-row audit copy of what it removed.
+kinds dispose with Core statements (tracker.disposal), so the ORM writes no per-row audit copy
+of what it removed, and clear the values earlier audit rows copied (their labels too).
 A **legal hold** (an inquest, litigation) stops disposal until lifted; set and lifted with a
 reason, audited.
 
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
-from tracker import audit
+from tracker import audit, disposal
 from tracker.audit import Audited
 from tracker.extensions import db
 from tracker.timeutil import london_today, utcnow
@@ -254,6 +255,8 @@ def dispose(item: RetentionDue, user) -> int:
         raise ValueError("This record is no longer due for disposal")
     kind = kind_named(item.kind)
     count = kind.dispose([item.record_id])
+    # A legal hold's details, set or lifted, may name someone: cleared from its audit rows.
+    disposal.scrub_audit(RetentionDue.__name__, [item.id], keys={"hold_detail"})
     item.disposed_at, item.disposed_by_id, item.disposed_count = (
         utcnow(), getattr(user, "id", None), count)
     audit.record(audit.Action.DELETE, object_type="RetentionDisposal", object_id=item.record_id,
@@ -305,115 +308,3 @@ SHELL_KINDS = (
     RetentionKind("email", "E-mail ledger", "after it was sent", "deleted",
                   _email_due, _email_dispose),
 )
-
-
-# --- What the domains' kinds reuse -----------------------------------------------------------
-
-def _delete_referencing(table: sa.Table, ids) -> int:
-    """Delete the rows of every table with a foreign key to `table` among `ids` (whatever its
-    ON DELETE says: SQLite enforces none without the pragma), then return how many went."""
-    removed = 0
-    # Children before parents: an agency answer goes only after the files attached to it.
-    for other in reversed(db.metadata.sorted_tables):
-        for key in other.foreign_keys:
-            if key.column.table is table:
-                removed += db.session.execute(
-                    sa.delete(other).where(key.parent.in_(ids))).rowcount
-    return removed
-
-
-def remove_agency_links(owner_type: str, owner_ids) -> int:
-    """Delete the personal agency links of these records and all that hangs on them (their
-    codes, sessions, answers and attached files); returns how many rows went."""
-    from tracker import attachments
-    from tracker.agency_links import AgencyLink
-
-    link_ids = list(db.session.scalars(sa.select(AgencyLink.id).where(
-        AgencyLink.owner_type == owner_type, AgencyLink.owner_id.in_(list(owner_ids)))))
-    if not link_ids:
-        return 0
-    # The files agencies attached, with their rows (the files once the disposal commits).
-    removed = attachments.remove_for_links(link_ids)
-    removed += _delete_referencing(AgencyLink.__table__, link_ids)
-    return removed + db.session.execute(
-        sa.delete(AgencyLink).where(AgencyLink.id.in_(link_ids))).rowcount
-
-
-def remove_notices(owner_types, owner_ids, subjects=()) -> int:
-    """Delete the in-app notices (reminder rows) of these records' stored deadlines, and of
-    the (subject type, ids) pairs in `subjects`; the deadlines themselves stay (compliance
-    counts them). Returns how many notices went."""
-    from tracker.deadline_models import Deadline
-    from tracker.reminders.models import Reminder
-    from tracker.reminders.sources import DEADLINE
-
-    deadline_ids = sa.select(Deadline.id).where(Deadline.owner_type.in_(list(owner_types)),
-                                                Deadline.owner_id.in_(list(owner_ids)))
-    removed = db.session.execute(sa.delete(Reminder).where(
-        Reminder.subject_type == DEADLINE, Reminder.subject_id.in_(deadline_ids))).rowcount
-    for subject_type, ids in subjects:
-        removed += db.session.execute(sa.delete(Reminder).where(
-            Reminder.subject_type == subject_type, Reminder.subject_id.in_(ids))).rowcount
-    return removed
-
-
-def delete_rows(model, column, ids) -> int:
-    """Delete a model's rows whose `column` is among `ids` (Core: no per-row audit copy),
-    first clearing what the audit trail holds of them (scrub_audit)."""
-    own = list(db.session.scalars(sa.select(model.id).where(column.in_(list(ids)))))
-    if not own:
-        return 0
-    scrub_audit(model.__name__, own)
-    return db.session.execute(sa.delete(model).where(column.in_(list(ids)))
-                              .execution_options(synchronize_session=False)).rowcount
-
-
-def clear_columns(model, ids, columns) -> int:
-    """Set these columns to NULL on a model's rows with these ids (Core: no audit copy of what
-    they held), and clear their values from the audit trail (scrub_audit); returns how many
-    rows changed."""
-    scrub_audit(model.__name__, ids, keys=set(columns))
-    return db.session.execute(sa.update(model).where(model.id.in_(list(ids)))
-                              .values({name: None for name in columns})
-                              .execution_options(synchronize_session=False)).rowcount
-
-
-REMOVED = "(removed at disposal)"
-
-
-def scrub_audit(object_type: str, ids, keys=None) -> int:
-    """Clear identifying values from the audit rows about these records: every value of
-    their `changes` (or only those of `keys`), and any reason a user wrote in the detail
-    (after audit.REASON_MARK). Who did what and when stays. The append-only trigger accepts
-    this update (of changes and detail alone) only while the transaction holds a row of
-    audit_scrub_permit, inserted and deleted here. Returns how many rows were cleared."""
-    from tracker.audit import REASON_MARK, AuditEvent, AuditScrubPermit
-
-    ids = [str(record_id) for record_id in ids]
-    if not ids:
-        return 0
-    rows = db.session.execute(sa.select(AuditEvent.id, AuditEvent.changes, AuditEvent.detail)
-                              .where(AuditEvent.object_type == object_type,
-                                     AuditEvent.object_id.in_(ids))).all()
-    updates = []
-    for row_id, changes, detail in rows:
-        cleared = dict(changes or {})
-        for key in cleared:
-            if keys is None or key in keys:
-                cleared[key] = [None if value is None else REMOVED
-                                for value in (cleared[key] or [])]
-        what, mark, _reason = (detail or "").partition(REASON_MARK)
-        kept_detail = f"{what}{mark}{REMOVED}" if mark else detail
-        if cleared != (changes or {}) or kept_detail != detail:
-            updates.append({"row_id": row_id, "new_changes": cleared or changes,
-                            "new_detail": kept_detail})
-    if not updates:
-        return 0
-    db.session.execute(sa.insert(AuditScrubPermit).values(id=1))
-    table = AuditEvent.__table__
-    db.session.execute(
-        sa.update(table).where(table.c.id == sa.bindparam("row_id"))
-        .values(changes=sa.bindparam("new_changes"), detail=sa.bindparam("new_detail")),
-        updates)
-    db.session.execute(sa.delete(AuditScrubPermit))
-    return len(updates)

@@ -214,6 +214,11 @@ def test_a_case_on_legal_hold_is_kept_until_the_hold_is_lifted(app, partnership,
     admin_client.post(url, data={"csrf_token": csrf_token_from(lift.text)})
     db.session.expire_all()
     assert _count(ChildIdentity, ChildIdentity.case_id == case.id) == 0
+    # The hold's details (they may name someone) are cleared from its audit rows.
+    details = " ".join(db.session.scalars(sa.select(AuditEvent.detail).where(
+        AuditEvent.object_type == "RetentionDue", AuditEvent.detail.is_not(None))))
+    assert "Legal hold set: An inquest" in details
+    assert "Coroner's inquest opened" not in details and "Inquest concluded" not in details
 
 
 def test_other_roles_and_partnerships_cannot_reach_retention(app, partnership,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from tests.conftest import _signed_in_client, csrf_token_from
-from tracker import mail, retention
+from tracker import disposal, mail, retention
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.mail import OutboundEmail
@@ -19,7 +19,7 @@ from tracker.roles import Role
 
 def test_the_domains_register_their_kinds_with_the_shell(app):
     keys = [kind.key for kind in retention.kinds()]
-    assert keys == ["email", "cdr_case", "practice_review"]
+    assert keys == ["email", "cdr_case", "cdr_public_not_a_case", "practice_review"]
 
 
 def test_the_schedule_shows_defaults_and_a_change_needs_a_reason(app, admin_client,
@@ -110,17 +110,30 @@ def test_the_audit_trail_stays_append_only_outside_a_disposal(app, partnership):
         db.session.execute(sa.update(table).where(table.c.id == event.id)
                            .values(detail="changed"))
     db.session.rollback()
-    db.session.execute(sa.insert(AuditScrubPermit).values(id=1))
-    with pytest.raises(sa.exc.DatabaseError):  # a permit, but not changes or detail: refused
-        db.session.execute(sa.update(table).where(table.c.id == event.id)
-                           .values(object_label="changed"))
-    db.session.rollback()
+    for column, value in (("object_label", "changed"), ("object_type", "Other"),
+                          ("user_email", disposal.REMOVED),
+                          ("occurred_at", datetime(2020, 1, 1))):
+        db.session.execute(sa.insert(AuditScrubPermit).values(id=1))
+        # A permit, but not changes or detail, nor a label blanked: refused.
+        with pytest.raises(sa.exc.DatabaseError):
+            db.session.execute(sa.update(table).where(table.c.id == event.id)
+                               .values({column: value}))
+        db.session.rollback()
     with pytest.raises(sa.exc.DatabaseError):  # never a delete
         db.session.execute(sa.delete(table).where(table.c.id == event.id))
     db.session.rollback()
-    assert retention.scrub_audit("Thing", [1]) == 1
+    assert disposal.scrub_audit("Thing", [1]) == 1
     db.session.commit()
     db.session.expire_all()
     kept = db.session.get(AuditEvent, event.id)
     assert kept.detail == "Seen. Reason: (removed at disposal)" and kept.object_label == "T-1"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditScrubPermit)) == 0
+    # A label (an action's description) is blanked only when asked, and only to REMOVED.
+    assert disposal.scrub_audit("Thing", [1], labels=True) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(AuditEvent, event.id).object_label == disposal.REMOVED
+    with pytest.raises(sa.exc.DatabaseError):  # without a permit, not even that
+        db.session.execute(sa.update(table).where(table.c.id == event.id)
+                           .values(object_label="T-1"))
+    db.session.rollback()
