@@ -111,6 +111,7 @@ def test_a_deadline_is_paused_with_its_reason_audited_and_on_the_timeline(call, 
     assert row.endswith(f"Pause {domain.label}")  # the link, named for a screen reader
     form = call(domain.client, f"{domain.name}.deadline_pause", **domain.url_values())
     assert form.text("h1") == "Pause a deadline"
+    assert form.html.select_one("textarea[name=reason]").get_text().strip() == ""
 
     _pause(call, domain)
 
