@@ -120,6 +120,8 @@ def test_a_deadline_is_paused_with_its_reason_audited_and_on_the_timeline(call, 
     assert f"Paused {REASON}" in row
     assert f"Resume {domain.label}" in row
     assert f"{domain.label} paused: {REASON}" in page.text(".app-timeline")
+    if domain.name == "cdr":  # the rapid response meetings' table says why too
+        assert f"Paused {REASON}" in page.text("#meeting-table")
     change = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.object_type == "Deadline", AuditEvent.action == "update")).all()[-1]
     assert change.changes["paused_reason"] == [None, REASON]
@@ -327,4 +329,7 @@ def test_the_publication_pause_asks_for_the_panel_and_secretary_of_state_to_be_t
     assert "tell the Panel and the Secretary of State" in form.text("#pause-note")
     _pause(call, domain)
     assert domain.deadline().paused_reason == REASON
+    # The review's publication section says why, beside its status.
+    page = call(client, "reviews.incident", **domain.owner_args)
+    assert f"Paused {REASON}" in page.text("#publication-summary")
 
