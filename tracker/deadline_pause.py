@@ -152,7 +152,7 @@ def pause_page(case, deadline_id: int, *, back_url: str, today: date, notes=None
             flash(f"{_label(deadline)} paused: it reminds nobody until it is resumed"
                   if changed and not was_paused else
                   "Reason for the pause changed" if changed else "Nothing was changed",
-                  "success")
+                  "success" if changed else "info")
             return redirect(back_url)
     else:
         status = 400
@@ -182,7 +182,8 @@ def resume_page(case, deadline_id: int, *, back_url: str, today: date):
         else:
             due = deadline.extended_to or deadline.due_date
             flash(f"{_label(deadline)} resumed: due {format_date(due)}" if changed
-                  else f"{_label(deadline)} is not paused: nothing was changed", "success")
+                  else f"{_label(deadline)} is not paused: nothing was changed",
+                  "success" if changed else "info")
             return redirect(back_url)
     else:
         status = 400
