@@ -17,7 +17,7 @@ from cdr.services import meetings as rr_meetings
 from cdr.services import notifications as case_notifications
 from cdr.services import requests as agency_requests
 from cdr.services.access import identity_of
-from tracker import deadline_service, deadlines
+from tracker import deadline_pause, deadline_service, deadlines
 from tracker.accounts import name_of
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -31,6 +31,9 @@ class DeadlineRow(NamedTuple):
     duty_label: str
     status: deadlines.DeadlineStatus
     about: str  # "" for the case itself, or the agency a request went to
+    # Whether a user who may edit the case may pause it, or resume it (tracker.deadline_pause):
+    # the case's own deadlines only; a request's has its chasing.
+    pausable: bool = False
 
 
 def case_deadlines(case, today: date) -> list[DeadlineRow]:
@@ -56,7 +59,8 @@ def case_deadlines(case, today: date) -> list[DeadlineRow]:
         rule = deadlines.get_rule(row.rule_key, row.edition)
         about = requests.get(row.owner_id, "") if row.owner_type == "cdr_agency_request" else ""
         found.append(DeadlineRow(row, rule.label, rule.duty_label,
-                                 deadline_service.status_of(row, today, rules), about))
+                                 deadline_service.status_of(row, today, rules), about,
+                                 row.owner_type == "cdr_case" and deadline_pause.pausable(row)))
     return found
 
 

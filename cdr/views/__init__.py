@@ -4,6 +4,7 @@ from cdr.views import (  # noqa: F401
     agencies,
     annual_report,
     cases,
+    deadlines,
     exports,
     family,
     meetings,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from reviews.services import actions, information_requests, local_review, stages
 from reviews.services.access import child_of
-from tracker import deadline_service, deadlines, timeline
+from tracker import deadline_pause, deadline_service, deadlines, timeline
 from tracker.accounts import name_of
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
@@ -21,6 +21,9 @@ class DeadlineRow(NamedTuple):
     duty_label: str
     inferred: bool
     status: deadlines.DeadlineStatus
+    # Whether a user who may edit the review may pause it, or resume it
+    # (tracker.deadline_pause).
+    pausable: bool = False
 
 
 class ReviewPage(NamedTuple):
@@ -53,7 +56,8 @@ def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
     for row in rows:
         rule = deadlines.get_rule(row.rule_key, row.edition)
         found.append(DeadlineRow(row, rule.label, rule.duty_label, rule.inferred,
-                                 deadline_service.status_of(row, today, rules)))
+                                 deadline_service.status_of(row, today, rules),
+                                 deadline_pause.pausable(row)))
     return found
 
 

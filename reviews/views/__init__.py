@@ -2,6 +2,7 @@
 
 from reviews.views import (  # noqa: F401
     actions,
+    deadlines,
     exports,
     incidents,
     information_requests,

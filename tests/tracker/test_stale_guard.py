@@ -256,6 +256,22 @@ def _yearly_report(partnership, _other):
     return {"yearly_report_id": report.id}, report
 
 
+def _with_deadline(make_record, rule_key, paused=False):
+    """A case or incident with url values naming one of its deadlines (paused, if asked)."""
+    def make(partnership, other):
+        from tracker.deadline_models import Deadline
+
+        values, record = make_record(partnership, other)
+        deadline = db.session.scalar(sa.select(Deadline).where(
+            Deadline.owner_type == record.__tablename__, Deadline.owner_id == record.id,
+            Deadline.rule_key == rule_key))
+        if paused:
+            deadline.paused_reason = "Waiting for the police"
+            db.session.commit()
+        return {**values, "deadline_id": deadline.id}, record
+    return make
+
+
 def _user(partnership, _other):
     user = make_user(Role.DESIGNATED_DOCTOR, [partnership], full_name="Dr Edited")
     return {"user_id": user.id}, user
@@ -356,11 +372,21 @@ EDITS = {
             *_case(p, o)), OTHER_PLACE, typed={"sent_on": ["5", "3", "2025"]}),
     # Child deaths: records of a case.
     "cdr.edit_request": Edit(CDOP, _request, {"returned_on": date(2025, 3, 10)}),
+    "cdr.deadline_pause": Edit(CDOP, _with_deadline(_jar_case, "rr_meeting_1"), OTHER_PLACE,
+                               typed={"reason": "Waiting for the inquest"}),
+    "cdr.deadline_resume": Edit(CDOP, _with_deadline(_jar_case, "rr_meeting_1", paused=True),
+                                OTHER_PLACE),
     "cdr.move_panel_item": Edit(CDOP, _agenda, {"position": 3}, typed={"direction": "down"},
                                 page="cdr.panel_meeting"),
     # Practice reviews: the incident's own forms (the incident's version).
     "reviews.notifications": Edit(BUSINESS, _incident, {"location": "out_of_area"}),
     "reviews.incident_owner": Edit(BUSINESS, _incident, {"location": "out_of_area"}),
+    "reviews.deadline_pause": Edit(BUSINESS, _with_deadline(_incident, "panel_notification"),
+                                   {"location": "out_of_area"},
+                                   typed={"reason": "Waiting for the inquest"}),
+    "reviews.deadline_resume": Edit(
+        BUSINESS, _with_deadline(_incident, "panel_notification", paused=True),
+        {"location": "out_of_area"}),
     "reviews.rapid_review": Edit(BUSINESS, _incident, {"location": "out_of_area"}),
     "reviews.panel_response": Edit(BUSINESS, _incident, {"location": "out_of_area"}),
     "reviews.decision": Edit(BUSINESS, lambda p, o: _local(

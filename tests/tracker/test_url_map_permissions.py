@@ -85,6 +85,10 @@ def _records_elsewhere(partnership):
         stage="rapid_review", asked="Records", due_on=date(2025, 3, 17))
     db.session.add(information_request)
     db.session.commit()
+    from tracker.deadline_models import Deadline
+    deadline = db.session.scalar(db.select(Deadline).where(
+        Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id,
+        Deadline.rule_key == "rr_meeting_1"))
     return {
         "case_id": case.id, "incident_id": incident.id, "meeting_id": meeting.id,
         "request_id": request.id, "action_id": action.id, "item_id": item.id,
@@ -94,6 +98,7 @@ def _records_elsewhere(partnership):
         "notice_id": notice.id, "email_id": email.id, "submission_id": submission.id,
         "agency_id": agency.id, "contact_id": contact.id, "attachment_id": attachment.id,
         "information_request_id": information_request.id, "session_id": their_session.id,
+        "deadline_id": deadline.id,
         # Not records: a meeting number, or a position; a national form sent to the NCMD.
         "number": 1, "step": "notification",
     }
@@ -146,7 +151,7 @@ ARGUMENTS = {
     "case_id", "incident_id", "meeting_id", "request_id", "action_id", "item_id",
     "reviewer_id", "recommendation_id", "review_action_id", "review_request_id", "number",
     "yearly_report_id", "notice_id", "email_id", "step", "agency_id", "contact_id",
-    "submission_id", "attachment_id", "information_request_id", "session_id",
+    "submission_id", "attachment_id", "information_request_id", "session_id", "deadline_id",
     # The shell's own: users and partnership settings have their own tests.
     "user_id", "code", "closure_id", "rule_key", "filename",
 }
