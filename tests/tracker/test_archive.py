@@ -18,7 +18,7 @@ from tests.cdr.factories import make_case
 from tests.conftest import csrf_token_from
 from tests.factories import make_partnership, make_user
 from tests.reviews.factories import make_incident
-from tracker import archive, audit, create_app
+from tracker import archive, archive_load, audit, create_app
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.agency_links import AgencyLink
 from tracker.audit import Action, AuditEvent
@@ -140,7 +140,7 @@ def _rows_now(table, where=None):
     query = sa.select(*columns).order_by(*table.primary_key.columns)
     if where is not None:
         query = query.where(where)
-    return [{k: archive._plain(v) for k, v in row.items()}
+    return [{k: archive.plain(v) for k, v in row.items()}
             for row in db.session.execute(query).mappings()]
 
 
@@ -250,7 +250,7 @@ def test_a_load_is_refused_into_a_database_that_is_not_empty_or_of_another_revis
 
 def archive_error(path):
     with pytest.raises(archive.ArchiveError) as error:
-        archive.load_archive(path)
+        archive_load.load_archive(path)
     return str(error.value)
 
 
@@ -366,7 +366,7 @@ def test_a_changed_archive_cannot_load_a_secret_or_into_a_live_install(
             row["password_hash"] = "$argon2id$chosen-by-whoever-changed-the-file"
         files["tables/user.jsonl"] = "".join(json.dumps(r) + "\n" for r in lines).encode()
     with target.app_context():
-        archive.load_archive(_rewritten(path, tmp_path / "p.zip", set_a_password))
+        archive_load.load_archive(_rewritten(path, tmp_path / "p.zip", set_a_password))
         hashes = db.session.scalars(sa.select(db.metadata.tables["user"].c.password_hash))
         assert set(hashes) == {""}  # nobody signs in until a password is set
 
