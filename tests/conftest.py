@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from flask import g, request_started, request_tearing_down, url_for
 from sqlalchemy.engine import make_url
 
+from tests import due_figures
 from tests.factories import PASSWORD, make_partnership, make_user
 from tests.mail_server import SMTPServer
 from tracker import create_app
@@ -163,6 +164,13 @@ def partnership(app):
 def other_partnership(app):
     """A partnership none of the default users belong to."""
     return make_partnership(code="SVP", name="Southvale Partnership")
+
+
+@pytest.fixture
+def seeded(app):
+    """Demo people and 120 synthetic cases of both domains, committed: the partnerships
+    (tests.due_figures.seed)."""
+    return due_figures.seed()
 
 
 def csrf_token_from(html):

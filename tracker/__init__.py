@@ -271,6 +271,7 @@ def register_blueprints(app):
         exports,
         home,
         imports,
+        partnership_settings,  # noqa: F401 (adds its pages to partnerships.bp)
         partnerships,
         timescales,
         users,

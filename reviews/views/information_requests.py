@@ -136,14 +136,12 @@ def revoke_information_link(incident_id, information_request_id):
           methods=["POST"])
 @permission_required(Permission.EDIT_REVIEWS)
 def renew_information_link(incident_id, information_request_id):
-    """Give one of the request's links (live or expired) a new expiry from now."""
-    return _change_link(incident_id, information_request_id, agency_links.renew, _renewed)
-
-
-def _renewed(link) -> str:
-    """What renewing says: the partnership's own number of days, if it set one."""
-    days = agency_links.link_days(db.session.get(Partnership, link.partnership_id))
-    return f"The link has been renewed: it works for another {days} days"
+    """Give one of the request's links (live or expired) a new expiry from now (saying the
+    partnership's own number of days, if it set one)."""
+    incident = access.incident_or_404(incident_id)
+    days = agency_links.link_days(db.session.get(Partnership, incident.partnership_id))
+    return _change_link(incident_id, information_request_id, agency_links.renew,
+                        f"The link has been renewed: it works for another {days} days")
 
 
 def _change_link(incident_id, information_request_id, change, message):
@@ -157,7 +155,7 @@ def _change_link(incident_id, information_request_id, change, message):
     else:
         change(link)
         db.session.commit()
-        flash(message(link) if callable(message) else message, "success")
+        flash(message, "success")
     return redirect(_page_url(incident, info))
 
 

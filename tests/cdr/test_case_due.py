@@ -3,22 +3,21 @@ equal a recount from the deadlines themselves, whoever writes them: the bulk see
 raw SQL, the bulk recompute, a transfer, deadlines moved to another case (a merge), deletes;
 and My cases and the overdue filter, which read them, read no deadline."""
 
-from datetime import date, timedelta
+from datetime import timedelta
+from functools import partial
 
-import pytest
 import sqlalchemy as sa
 
 from cdr import case_due
 from cdr.models import ChildDeathCase
 from cdr.services import lists, my_cases, transfers
+from tests import due_figures
+from tests.due_figures import SEED_TODAY
 from tests.factories import make_user
 from tests.tracker.test_audit import count_queries
-from tracker import deadline_bulk, deadline_service, demo
+from tracker import deadline_bulk, deadline_service
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
-from tracker.models import Partnership
-
-SEED_TODAY = date(2026, 11, 23)
 
 
 def kept():
@@ -56,26 +55,9 @@ def recounted():
     return {case_id: tuple(these) for case_id, these in figures.items()}
 
 
-def assert_exact():
-    db.session.expire_all()
-    found = kept()
-    assert found == recounted()
-    return found
-
-
-@pytest.fixture
-def seeded(app):
-    """Demo people and 120 synthetic cases of both domains (the cdr ones: by bulk insert)."""
-    demo.seed_people()
-    demo.seed_cases(120, today=SEED_TODAY)
-    db.session.commit()
-    return db.session.scalars(sa.select(Partnership).order_by(Partnership.id)).all()
-
-
-def _open_deadlines(**where):
-    return db.session.scalars(
-        sa.select(Deadline).filter_by(owner_type="cdr_case", met_on=None, **where)
-        .where(Deadline.due_date.is_not(None)).order_by(Deadline.id)).all()
+# assert_exact(): the figures the triggers kept, read afresh, equal the recount (returns them).
+# The `seeded` fixture is in tests/conftest.py.
+assert_exact = partial(due_figures.assert_exact, kept, recounted)
 
 
 def test_the_bulk_seed_leaves_every_case_its_figures(seeded):
@@ -87,7 +69,7 @@ def test_the_bulk_seed_leaves_every_case_its_figures(seeded):
 
 
 def test_met_paused_extended_set_aside_and_reopened_deadlines_are_recounted(seeded):
-    first, second, third, fourth, fifth = _open_deadlines()[:5]
+    first, second, third, fourth, fifth = due_figures.open_deadlines("cdr_case")[:5]
     first.met_on = SEED_TODAY
     second.paused_reason = "Waiting for the coroner"
     third.extended_to = third.due_date + timedelta(days=40)

@@ -21,9 +21,8 @@ from tests.cdr.test_requests import (
     table_rows,
     timeline_lines,
 )
-from tests.tracker.test_migrations import _empty, _own_postgres_database
+from tests.migration_db import empty, own_database_app
 from tests.workbooks import download, sheet_rows
-from tracker import create_app
 from tracker.extensions import db
 
 TODAY = date(2025, 4, 1)
@@ -300,12 +299,7 @@ def test_migration_0027_makes_existing_requests_core_and_dates_information_compl
     """Existing requests were for the core reporting form; a case marked complete takes the
     day its timeline says so (the latest), one not complete no date; down and up again keep
     every request. On SQLite, and on PostgreSQL when the suite runs there."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     case_sql = (
         "INSERT INTO cdr_case (id, partnership_id, reference, stage, date_of_death, "
         "notification_received_on, rules_edition, version, created_at, updated_at, "
@@ -323,7 +317,7 @@ def test_migration_0027_makes_existing_requests_core_and_dates_information_compl
     marked, unmarked = "Information gathering marked complete", \
         "Information gathering marked as not complete"
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0023_home_indexes")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -367,7 +361,7 @@ def test_migration_0027_makes_existing_requests_core_and_dates_information_compl
         with db.engine.connect() as conn:
             assert conn.execute(sa.text(
                 "SELECT reporting_form FROM cdr_agency_request")).scalar() == "core"
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 

@@ -3,20 +3,19 @@
 them; and the tracker list's overdue filter reads it, finding exactly the incidents it found
 by matching every overdue deadline (tracker.overdue_owners), without reading a deadline."""
 
-from datetime import date, timedelta
+from datetime import timedelta
+from functools import partial
 
-import pytest
 import sqlalchemy as sa
 
 from reviews.models import SeriousIncident
 from reviews.services import lists
+from tests import due_figures
+from tests.due_figures import SEED_TODAY
 from tests.tracker.test_audit import count_queries
-from tracker import deadline_bulk, deadline_service, demo, overdue_owners
+from tracker import deadline_bulk, deadline_service, overdue_owners
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
-from tracker.models import Partnership
-
-SEED_TODAY = date(2026, 11, 23)
 
 
 def kept():
@@ -39,25 +38,9 @@ def recounted():
     return figures
 
 
-def assert_exact():
-    db.session.expire_all()
-    found = kept()
-    assert found == recounted()
-    return found
-
-
-@pytest.fixture
-def seeded(app):
-    demo.seed_people()
-    demo.seed_cases(120, today=SEED_TODAY)
-    db.session.commit()
-    return db.session.scalars(sa.select(Partnership).order_by(Partnership.id)).all()
-
-
-def _open_deadlines():
-    return db.session.scalars(
-        sa.select(Deadline).filter_by(owner_type="serious_incident", met_on=None)
-        .where(Deadline.due_date.is_not(None)).order_by(Deadline.id)).all()
+# assert_exact(): the figures the triggers kept, read afresh, equal the recount (returns them).
+# The `seeded` fixture is in tests/conftest.py.
+assert_exact = partial(due_figures.assert_exact, kept, recounted)
 
 
 def test_the_seed_leaves_every_incident_its_overdue_date(seeded):
@@ -67,7 +50,7 @@ def test_the_seed_leaves_every_incident_its_overdue_date(seeded):
 
 
 def test_met_paused_extended_deleted_and_recomputed_deadlines_are_recounted(seeded):
-    first, second, third, fourth = _open_deadlines()[:4]
+    first, second, third, fourth = due_figures.open_deadlines("serious_incident")[:4]
     first.met_on = SEED_TODAY
     second.paused_reason = "Waiting for the police"
     third.extended_to = third.due_date + timedelta(days=40)

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from cdr.models import CaseAction, PanelMeeting
 from cdr.models.requests import AgencyRequest
@@ -17,8 +16,9 @@ from reviews.models.actions import Recommendation, ReviewAction
 from tests.cdr.factories import make_case
 from tests.conftest import csrf_token_from
 from tests.factories import make_partnership, make_user
+from tests.migration_db import empty, own_database_app
 from tests.reviews.factories import make_incident
-from tracker import archive, audit, create_app
+from tracker import archive, archive_load, audit, create_app
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.agency_links import AgencyLink
 from tracker.audit import Action, AuditEvent
@@ -98,27 +98,13 @@ def _export(app, code, path):
     return result
 
 
-def _target_uri(app, tmp_path):
-    """An empty second database: a SQLite file, or the suite's own `<db>_migrations`."""
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not uri.startswith("postgresql"):
-        return f"sqlite:///{tmp_path / 'loaded.db'}"
-    url = make_url(uri)
-    own = url.set(database=f"{url.database}_migrations")
-    engine = sa.create_engine(own)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return own.render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def target(app, tmp_path):
-    """A second install on an empty database (its tables made as `flask db upgrade` would)."""
-    loaded = create_app({"CONFIG_CLASS": "test",
-                         "SQLALCHEMY_DATABASE_URI": _target_uri(app, tmp_path)})
+    """A second install on an empty database of the test's own (its tables made as `flask db
+    upgrade` would)."""
+    loaded = own_database_app(tmp_path, "loaded.db")
     with loaded.app_context():
+        empty(db.engine)
         db.create_all()
     yield loaded
     with loaded.app_context():
@@ -140,7 +126,7 @@ def _rows_now(table, where=None):
     query = sa.select(*columns).order_by(*table.primary_key.columns)
     if where is not None:
         query = query.where(where)
-    return [{k: archive._plain(v) for k, v in row.items()}
+    return [{k: archive.plain(v) for k, v in row.items()}
             for row in db.session.execute(query).mappings()]
 
 
@@ -250,7 +236,7 @@ def test_a_load_is_refused_into_a_database_that_is_not_empty_or_of_another_revis
 
 def archive_error(path):
     with pytest.raises(archive.ArchiveError) as error:
-        archive.load_archive(path)
+        archive_load.load_archive(path)
     return str(error.value)
 
 
@@ -366,7 +352,7 @@ def test_a_changed_archive_cannot_load_a_secret_or_into_a_live_install(
             row["password_hash"] = "$argon2id$chosen-by-whoever-changed-the-file"
         files["tables/user.jsonl"] = "".join(json.dumps(r) + "\n" for r in lines).encode()
     with target.app_context():
-        archive.load_archive(_rewritten(path, tmp_path / "p.zip", set_a_password))
+        archive_load.load_archive(_rewritten(path, tmp_path / "p.zip", set_a_password))
         hashes = db.session.scalars(sa.select(db.metadata.tables["user"].c.password_hash))
         assert set(hashes) == {""}  # nobody signs in until a password is set
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
+from tests.migration_db import empty, own_database_app, own_database_url
 from tracker import create_app
 from tracker.extensions import db
 
@@ -113,27 +113,24 @@ def test_migrations_from_nothing_make_the_triggers_and_indexes_the_models_make(t
     runs on. A migration carries the SQL of its own day, so when the models' SQL changes
     without a new migration this fails; so does a SQLite batch migration that loses a table's
     triggers. On PostgreSQL it uses a database of its own, named after the test database."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        made_url = migrated_url = _own_postgres_database(url)
-    else:
-        made_url = f"sqlite:///{tmp_path / 'made.sqlite'}"
-        migrated_url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    # On PostgreSQL both are the one database of the test's own, used in turn.
+    made_url = own_database_url(tmp_path, "made.sqlite")
+    migrated_url = own_database_url(tmp_path, "migrated.sqlite")
     made_app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": made_url})
     with made_app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         db.create_all()
         made = _triggers_and_indexes(db.engine)
         db.engine.dispose()
     migrated_app = create_app({"CONFIG_CLASS": "test",
                                "SQLALCHEMY_DATABASE_URI": migrated_url})
     with migrated_app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade()
         migrated = _triggers_and_indexes(db.engine)
         with db.engine.connect() as conn:  # tables and columns too, on this database
             assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
     assert {"audit_event", "deadline", "cdr_case"} <= {table for table, *_ in
                                                        made["triggers"].values()}
@@ -142,30 +139,6 @@ def test_migrations_from_nothing_make_the_triggers_and_indexes_the_models_make(t
         assert set(migrated[kind]) == set(made[kind]), f"{kind} made by one and not the other"
         for name, definition in made[kind].items():
             assert migrated[kind][name] == definition, f"{name} differs"
-
-
-def _own_postgres_database(url: str) -> str:
-    """The URL of `<test database>_migrations`, which must exist and belong to the suite's
-    role (.ci/run makes it; `CREATE DATABASE … OWNER tracker` as postgres otherwise)."""
-    test_url = make_url(url)
-    own = test_url.set(database=f"{test_url.database}_migrations")
-    engine = sa.create_engine(test_url)
-    with engine.connect() as conn:
-        exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                              {"name": own.database}).scalar()
-    engine.dispose()
-    assert exists, (f"database {own.database} is missing: create it owned by "
-                    f"{test_url.username} (as .ci/run does)")
-    return own.render_as_string(hide_password=False)
-
-
-def _empty(engine) -> None:
-    """Nothing left in the PostgreSQL database: no table, trigger, function or version (a
-    SQLite database here is a new file)."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
 
 
 def _normal(sql: str | None) -> str:
@@ -343,12 +316,7 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
 
     from tracker import deadline_bulk, deadlines
 
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     closed = [date(2025, 12, 24), date(2025, 12, 29), date(2025, 12, 30), date(2025, 12, 31)]
 
     class Before0015:
@@ -369,7 +337,7 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
          "Not our child"),
     ]
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0014_killed_builds")
         with db.engine.begin() as conn:
             for pid, code in ((1, "NSP"), (2, "SVP")):
@@ -431,7 +399,7 @@ def test_migration_0015_moves_statutory_deadlines_and_keeps_every_date_and_reaso
                 assert _dates(conn.execute(sa.text(_DEADLINE_ROWS)).all()) == stored
                 assert "switched_off_on" not in {
                     column["name"] for column in sa.inspect(conn).get_columns("rule_override")}
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 
@@ -441,12 +409,7 @@ def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_p
     audit trail with its met date, and keeps every other deadline (a looked-after child's
     Secretary of State and Ofsted clock); a national review's Panel decision is dated from
     the decision recorded. Tried up, down and up, on the database the suite runs on."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     incident_sql = (
         "INSERT INTO serious_incident (id, partnership_id, reference, stage, incident_date, "
         "la_aware_on, child_died, looked_after, created_at, updated_at, "
@@ -462,7 +425,7 @@ def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_p
     kept = ("SELECT owner_id, rule_key FROM deadline WHERE owner_type = 'serious_incident' "
             "ORDER BY owner_id, rule_key")
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0015_closure_overrides")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -529,7 +492,7 @@ def test_migration_0016_drops_the_panel_clocks_of_incidents_not_notifiable(tmp_p
         upgrade(revision="0016_notifiable_national")
         with db.engine.connect() as conn:
             assert len(conn.execute(sa.text(kept)).all()) == 4
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 
@@ -539,12 +502,7 @@ def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_da
     the incident holds one); a WT2018 review and a national review do not. The one date the
     Panel, Ofsted and DfE were told becomes Ofsted's and the DfE's too. The tally counts the
     new rows. Tried up, down and up, on the database the suite runs on."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     incident_sql = (
         "INSERT INTO serious_incident (id, partnership_id, reference, stage, incident_date, "
         "la_aware_on, child_died, looked_after, created_at, updated_at, "
@@ -563,7 +521,7 @@ def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_da
     tallied = ("SELECT COALESCE(SUM(n), 0) FROM deadline_tally "
                "WHERE rule_key = 'cspr_prepublication_ofsted'")
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0019_care_leaver_deaths")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -606,7 +564,7 @@ def test_migration_0020_gives_wt2023_local_reviews_ofsteds_copy_and_each_told_da
         with db.engine.connect() as conn:
             assert len(conn.execute(sa.text(ofsted)).all()) == 2
             assert conn.execute(sa.text(tallied)).scalar() == 2
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 
@@ -615,12 +573,7 @@ def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_bac
     deadlines; the downgrade takes the columns away with the care leaver clocks they started,
     keeping every other deadline and what refers to the incident. Up, down and up, on the
     database the suite runs on."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     deadline_sql = (
         "INSERT INTO deadline (partnership_id, owner_type, owner_id, rule_key, edition, item, "
         "trigger_date, due_date, met_on, rules_version, updated_at) VALUES (1, "
@@ -628,7 +581,7 @@ def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_bac
         "CURRENT_TIMESTAMP)")
     kept = "SELECT rule_key, met_on FROM deadline ORDER BY rule_key"
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0018_rules_editions")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -669,7 +622,7 @@ def test_migration_0019_adds_care_leavers_to_incidents_that_are_not_and_goes_bac
             assert conn.execute(sa.text(
                 "SELECT care_leaver, age_at_death_years FROM serious_incident")).one() == (
                 False, None)
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 
@@ -679,12 +632,7 @@ def test_migration_0018_moves_cases_from_15_december_2023_to_working_together_20
     extensions and reasons); an incident the local authority knew of in 2024 and a yearly
     report published in 2023 likewise. Down puts them back (dropping a 2023-only clock); up
     again moves them again. On SQLite, and on PostgreSQL when the suite runs there."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     case_sql = (
         "INSERT INTO cdr_case (id, partnership_id, reference, stage, date_of_death, "
         "notification_received_on, rules_edition, version, created_at, updated_at, "
@@ -727,7 +675,7 @@ def test_migration_0018_moves_cases_from_15_december_2023_to_working_together_20
                 for row in conn.execute(sa.text(sql)).all()]
 
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0017_pg_page_indexes")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -778,7 +726,7 @@ def test_migration_0018_moves_cases_from_15_december_2023_to_working_together_20
             with db.engine.connect() as conn:
                 assert read(conn, every) == before
                 assert {row[2] for row in read(conn, editions)} == {"WT2018"}
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 
@@ -786,18 +734,13 @@ def test_migration_0029_gives_the_timeline_the_words_cdop_meeting_and_goes_back(
     """The stored timeline lines that named a "CDOP panel meeting" say "CDOP meeting" (the
     words the app now writes); other lines are untouched; the downgrade puts the old words
     back. The NCMD columns start empty. On the database the suite runs on."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     entry_sql = (
         "INSERT INTO timeline_entry (id, partnership_id, owner_type, owner_id, occurred_at, "
         "kind, text) VALUES (:id, 1, 'cdr_case', 1, CURRENT_TIMESTAMP, 'panel', :text)")
     texts = "SELECT text FROM timeline_entry ORDER BY id"
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0023_home_indexes")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -818,7 +761,7 @@ def test_migration_0029_gives_the_timeline_the_words_cdop_meeting_and_goes_back(
                 "CDOP panel review completed (Infection). Case closed."]
             columns = {c["name"] for c in sa.inspect(conn).get_columns("cdr_case")}
             assert not {name for name in columns if name.startswith("ncmd_")}
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
 
 
@@ -826,12 +769,7 @@ def test_migration_0031_takes_who_decided_out_of_the_timeline_and_goes_back(tmp_
     """The stored timeline lines of a decision that no post-mortem will be held lose who
     decided (free text that may be a person's name); other lines are untouched. The further
     notifications' columns are added and dropped again. On the database the suite runs on."""
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     entry_sql = (
         "INSERT INTO timeline_entry (id, partnership_id, owner_type, owner_id, occurred_at, "
         "kind, text) VALUES (:id, 1, 'cdr_case', 1, CURRENT_TIMESTAMP, :kind, :text)")
@@ -840,7 +778,7 @@ def test_migration_0031_takes_who_decided_out_of_the_timeline_and_goes_back(tmp_
     kept = ["Record that no post-mortem will be held removed",
             "Death notified by the coroner (decided by nobody): case CDOP-NSP-2025-0001 opened"]
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0029_ncmd")
         with db.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO partnership (id, code, name, rules_version, "
@@ -867,5 +805,5 @@ def test_migration_0031_takes_who_decided_out_of_the_timeline_and_goes_back(tmp_
             assert conn.execute(sa.text(texts)).scalars().all() == expected
             assert "notification_id" not in {c["name"] for c in
                                              sa.inspect(conn).get_columns("cdr_case_agency")}
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()

@@ -104,15 +104,10 @@ def counting_calendar_of(policy_key: str, partnership):
     return deadlines.counting_calendar(rule, partnership)
 
 
-def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
-                  extend: Callable[[sa.Select], sa.Select]):
-    """Open stored deadlines of one owner type due by `horizon`, joined as the domain says.
-
-    Met, not applicable, paused and minimum-period deadlines remind nobody. `due_date` is
-    the extended date where there is one. The partnership and due date range reads the
-    open-deadline index (partnership_id, due_date WHERE met_on IS NULL).
-    """
-    base = (
+def _open_deadlines_of(owner_type: str, partnership_ids: list[int]) -> sa.Select:
+    """The columns a deadline source's rows have, of the open stored deadlines of one owner
+    type in these partnerships. `due_date` is the extended date where there is one."""
+    return (
         sa.select(
             Deadline.id.label("subject_id"),
             Deadline.partnership_id,
@@ -123,15 +118,26 @@ def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
         )
         .where(
             Deadline.partnership_id.in_(partnership_ids),
-            Deadline.met_on.is_(None),
             Deadline.owner_type == owner_type,
             open_deadlines(),
-            Deadline.paused_reason.is_(None),
-            Deadline.due_date.is_not(None),
-            Deadline.due_date <= horizon,
         )
     )
-    return extend(base)
+
+
+def deadline_rows(owner_type: str, horizon: date, partnership_ids: list[int],
+                  extend: Callable[[sa.Select], sa.Select]):
+    """Open stored deadlines of one owner type due by `horizon`, joined as the domain says.
+
+    Met, not applicable, paused and minimum-period deadlines remind nobody. The partnership
+    and due date range reads the open-deadline index (partnership_id, due_date WHERE met_on
+    IS NULL).
+    """
+    return extend(_open_deadlines_of(owner_type, partnership_ids).where(
+        Deadline.met_on.is_(None),
+        Deadline.paused_reason.is_(None),
+        Deadline.due_date.is_not(None),
+        Deadline.due_date <= horizon,
+    ))
 
 
 def paused_deadline_rows(owner_type: str, partnership_ids: list[int],
@@ -139,25 +145,11 @@ def paused_deadline_rows(owner_type: str, partnership_ids: list[int],
     """Open deadlines of one owner type whose clock a user paused, joined as the domain says
     (the same columns as `deadline_rows`). Few: read through ix_deadline_set_aside, whose
     condition is named as it is written so that SQLite, too, sees that the index holds them."""
-    base = (
-        sa.select(
-            Deadline.id.label("subject_id"),
-            Deadline.partnership_id,
-            Deadline.rule_key.label("policy_key"),
-            sa.func.coalesce(Deadline.extended_to, Deadline.due_date).label("due_date"),
-            Deadline.item,
-            Deadline.edition,
-        )
-        .where(
-            Deadline.partnership_id.in_(partnership_ids),
-            Deadline.owner_type == owner_type,
-            sa.or_(Deadline.not_applicable_reason.is_not(None),
-                   Deadline.paused_reason.is_not(None)),
-            Deadline.paused_reason.is_not(None),
-            open_deadlines(),
-        )
-    )
-    return extend(base)
+    return extend(_open_deadlines_of(owner_type, partnership_ids).where(
+        sa.or_(Deadline.not_applicable_reason.is_not(None),
+               Deadline.paused_reason.is_not(None)),
+        Deadline.paused_reason.is_not(None),
+    ))
 
 
 def deadline_source(owner_type: str, *, permission: Permission, extend, link, recipients,
