@@ -5,8 +5,9 @@ holds its random token, the row only the token's SHA-256. Each request's user is
 together with the row in one query (tracker._load_user): an ended or missing row signs the
 request out. `last_seen_at` is written by a single UPDATE at most once a minute.
 
-Every change of a user's session version (a password change, an administrator's reset of the
-password or second factor, a new role, deactivation) ends all their rows in the same flush
+Every change of a user's session version (a password change, setting up the second factor, an
+administrator's reset of the password or second factor, a new role, deactivation) ends all
+their rows in the same flush
 (the listener below), but the one making the change for themselves, which they keep.
 """
 
