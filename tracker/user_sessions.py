@@ -7,8 +7,8 @@ request out. `last_seen_at` is written by a single UPDATE at most once a minute.
 
 Every change of a user's session version (a password change, setting up the second factor, an
 administrator's reset of the password or second factor, a new role, deactivation) ends all
-their rows in the same flush
-(the listener below), but the one making the change for themselves, which they keep.
+their rows in the same flush (the listener below), but the one making the change for
+themselves, which they keep.
 """
 
 import hashlib
