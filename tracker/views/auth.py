@@ -177,11 +177,10 @@ def two_factor_setup():
             audit.record(audit.Action.TWO_FACTOR_SET_UP, user=user, object_type="User",
                          object_id=user.id, object_label=user.email,
                          detail="Authenticator app set up; 10 recovery codes given")
-            # As after a password change: the user's other sessions, signed in by password
-            # alone, end (tracker.user_sessions); this one goes on, under its new id.
-            user.session_version += 1
+            # As after a password change, the user's other sessions (signed in by password
+            # alone) end; this one goes on.
+            user_sessions.end_others(user)
             db.session.commit()
-            login_user(user)
             session[SECOND_FACTOR_PASSED] = True
             return render_template(
                 "tracker/auth/recovery_codes.html", codes=codes,
