@@ -45,6 +45,7 @@ FROM_AUDIT = {
     "export": ("export", "success"),
     "refused": ("export", "refused"),
     "import": ("import", "success"),
+    "agency_link_refused": ("agency_link_refused", "refused"),
 }
 
 

@@ -5,8 +5,10 @@ unconfirmed, shown as a QR code (segno, an SVG data URI the strict CSP allows) a
 the first right code confirms it and gives ten recovery codes, shown once.
 
 - The secret is shown only to its own user, only until it is confirmed; it is never in the
-  audit trail, a log or an e-mail. It is stored as it is (not encrypted: the tracker has no
-  encryption key apart from SECRET_KEY), in its own table, readable only by the app.
+  audit trail, a log or an e-mail. It is stored sealed (`seal`: Fernet, under a key derived
+  from TWO_FACTOR_KEY or SECRET_KEY), in its own table; one stored before encryption is read
+  as it is and sealed by the scheduler's frequent job (`seal_plain_secrets`) or at its
+  user's next sign-in, whichever comes first.
 - Recovery codes are stored as HMAC-SHA256 hashes keyed with SECRET_KEY (each has 50 random
   bits, so a keyed hash is enough and lets a code be found by one indexed read); each works
   once. Changing SECRET_KEY makes the recovery codes unusable (not the authenticator codes).
@@ -250,6 +252,25 @@ def use_recovery_code(user, code, now=None) -> bool:
 def recovery_codes_left(user) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+
+
+def seal_plain_secrets() -> int:
+    """Seal every secret still kept as it is (stored before encryption, migration 0043),
+    without waiting for its user's next sign-in: the scheduler's frequent job runs this, with
+    the app's own key (a migration would seal with whatever key its environment had). One
+    read of a table of a row a user; each secret by a conditional UPDATE, so a sign-in or a
+    new set-up changing it meanwhile wins. How many sealed (no commit)."""
+    plain = db.session.execute(sa.select(SecondFactor.user_id, SecondFactor.secret).where(
+        # substr and != compare case-sensitively on both databases (SQLite's LIKE does not).
+        sa.func.substr(SecondFactor.secret, 1, len(SEALED_PREFIX)) != SEALED_PREFIX)).all()
+    sealed = 0
+    for user_id, secret in plain:
+        sealed += db.session.execute(
+            sa.update(SecondFactor)
+            .where(SecondFactor.user_id == user_id, SecondFactor.secret == secret)
+            .values(secret=seal(secret))
+            .execution_options(synchronize_session=False)).rowcount
+    return sealed
 
 
 def remove(user) -> bool:

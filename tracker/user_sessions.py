@@ -8,6 +8,7 @@ request out. `last_seen_at` is written by a single UPDATE at most once a minute.
 Every change of a user's session version (a password change, an administrator's reset of the
 password or second factor, a new role, deactivation) ends all their rows in the same flush
 (the listener below), but the one making the change for themselves, which they keep.
+Setting up the second factor ends the user's others too (`end_others`).
 """
 
 import hashlib
@@ -220,14 +221,23 @@ def _version_changed(target, value, oldvalue, initiator):
 @sa.event.listens_for(so.Session, "after_flush")
 def _end_sessions_of_changed_users(sess, flush_context):
     user_ids = sess.info.pop(_PENDING, None)
-    if not user_ids:
-        return
+    if user_ids:
+        _end_all_but_current(sess.connection(), user_ids)
+
+
+def end_others(user) -> None:
+    """End every session of the user but this request's (setting up the second factor: the
+    sessions signed in by password alone end). Not committed."""
+    _end_all_but_current(db.session.connection(), {user.id})
+
+
+def _end_all_but_current(connection, user_ids):
     keep = current()
     ended = sa.update(UserSession).where(UserSession.user_id.in_(user_ids),
                                          UserSession.ended_at.is_(None))
     if keep is not None and keep.id is not None:
         ended = ended.where(UserSession.id != keep.id)
-    sess.connection().execute(ended.values(ended_at=utcnow()))
+    connection.execute(ended.values(ended_at=utcnow()))
     from tracker import security_log
 
     for user_id in sorted(user_ids):

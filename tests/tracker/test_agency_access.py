@@ -516,3 +516,46 @@ def test_the_request_log_never_holds_a_link_token(app, sent, caplog):
     assert len(lines) == 3
     assert all(REDACTED in line for line in lines)
     assert not any(token[:20] in line for line in lines)
+
+
+def _from(app, address):
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR=address)
+    return client
+
+
+def test_an_address_with_too_many_wrong_tokens_is_refused_every_link_for_an_hour(
+        app, sent, clock):
+    """Guessing tokens from one address soon gets every answer refused, a live link's too,
+    with the page any refused token gets (so the limit is no oracle either); another address
+    is served, and the first again after the hour. What is recorded stops at the limit."""
+    _case, _link, token = sent
+    app.config["AGENCY_FAILURES_PER_ADDRESS"] = 3
+    guesser, contact = _from(app, "203.0.113.9"), _from(app, "198.51.100.20")
+    answer = guesser.get("/agency/" + "x" * 43).get_data(as_text=True)
+    for guess in ("y", "z"):
+        assert guesser.get("/agency/" + guess * 43).status_code == 404
+    for path in (f"/agency/{token}", f"/agency/{token}/code"):
+        refused = guesser.get(path)
+        assert (refused.status_code, refused.get_data(as_text=True)) == (404, answer)
+    assert guesser.get("/agency/" + "w" * 43).status_code == 404
+    recorded = db.session.scalars(sa.select(AuditEvent.ip_address).where(
+        AuditEvent.action == "agency_link_refused")).all()
+    assert recorded == ["203.0.113.9"] * 3
+    assert "Send me a code" in contact.get(f"/agency/{token}").get_data(as_text=True)
+    clock.set(NOW + timedelta(minutes=61))
+    assert guesser.get(f"/agency/{token}").status_code == 200
+
+
+def test_wrong_codes_count_towards_the_limit_of_the_address(app, sent):
+    _case, link, token = sent
+    app.config["AGENCY_FAILURES_PER_ADDRESS"] = 3
+    guesser = _from(app, "2001:db8:7::1")
+    code = _ask_for_code(guesser, token)
+    for _ in range(3):
+        assert _enter(guesser, token, _wrong(code)).status_code == 400
+    assert _enter(guesser, token, code).status_code == 404  # the right code: refused too
+    assert guesser.get(f"/agency/{token}").status_code == 404
+    db.session.expire_all()
+    assert link.state(NOW) != links.LOCKED  # 3 of the link's 5 wrong codes
+    _signed_in(_from(app, "198.51.100.20"), token)  # the contact, elsewhere, gets in

@@ -807,3 +807,58 @@ def test_migration_0031_takes_who_decided_out_of_the_timeline_and_goes_back(tmp_
                                              sa.inspect(conn).get_columns("cdr_case_agency")}
         empty(db.engine)
         db.engine.dispose()
+
+
+def test_migration_0043_unseals_the_secrets_to_go_back_and_refuses_with_another_key(tmp_path):
+    """The downgrade gives the old code a secret it reads (plain, in 64 characters: on
+    PostgreSQL a sealed one does not fit) and the upgrade takes it back as it is; a secret
+    sealed under another key stops the downgrade, with nothing changed. On the database the
+    suite runs on."""
+    from tracker.two_factor import seal, unseal
+
+    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        url = _own_postgres_database(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
+    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    secret_of = "SELECT secret FROM second_factor WHERE user_id = 1"
+    version = "SELECT version_num FROM alembic_version"
+
+    def width(conn):
+        (column,) = [c for c in sa.inspect(conn).get_columns("second_factor")
+                     if c["name"] == "secret"]
+        return column["type"].length
+
+    with app.app_context():
+        _empty(db.engine)
+        upgrade(revision="0043_two_factor_sealed")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                'INSERT INTO "user" (id, email, full_name, role, password_hash, active, '
+                "failed_logins, session_version, created_at) VALUES (1, 'a@example.org', "
+                "'A', 'cdop_admin', 'x', TRUE, 0, 0, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO second_factor (user_id, secret, created_at) "
+                "VALUES (1, :secret, CURRENT_TIMESTAMP)"), {"secret": seal(plain)})
+
+        app.config["TWO_FACTOR_KEY"] = "another key, not the one it was sealed with"
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the migration's message
+            downgrade(revision="0038_agency_chasing")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(version)).scalar() == "0043_two_factor_sealed"
+            assert unseal(conn.execute(sa.text(secret_of)).scalar()) is None  # still sealed
+        app.config["TWO_FACTOR_KEY"] = None
+
+        downgrade(revision="0038_agency_chasing")
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text(secret_of)).scalar() == plain
+            assert width(conn) == 64
+        upgrade(revision="0043_two_factor_sealed")
+        with db.engine.connect() as conn:
+            stored = conn.execute(sa.text(secret_of)).scalar()
+            assert width(conn) == 255
+        assert unseal(stored) == plain  # read as it is until it is sealed
+        _empty(db.engine)
+        db.engine.dispose()

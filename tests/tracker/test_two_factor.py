@@ -406,6 +406,31 @@ def test_a_secret_kept_before_encryption_still_works_and_is_sealed_at_sign_in(
     assert stored != secret and stored.startswith("gAAAA")
 
 
+def test_the_scheduler_seals_a_secret_kept_before_encryption_without_waiting_for_a_sign_in(
+        app, enrolled, still, caplog):
+    """A copy of the database taken the day after the upgrade cannot make the codes of a user
+    who has not signed in since: the scheduler's frequent job seals every plain secret, once."""
+    from tracker.reminders import scheduler
+    from tracker.two_factor import SecondFactor
+
+    user, secret, _ = enrolled
+    other = make_user(Role.CDOP_ADMIN)
+    db.session.add(SecondFactor(user_id=other.id, secret=pyotp.random_base32()))  # unconfirmed
+    db.session.execute(sa.update(SecondFactor).where(SecondFactor.user_id == user.id)
+                       .values(secret=secret))  # as migration 0036 kept it
+    db.session.commit()
+    caplog.set_level("INFO", logger="tracker.reminders.scheduler")
+    scheduler.exports_job(app)
+    stored = _stored(user)
+    assert secret not in stored and stored.startswith("gAAAA")
+    assert _stored(other).startswith("gAAAA")
+    assert "2 secrets kept before encryption sealed" in caplog.text
+    scheduler.exports_job(app)  # nothing left to seal: the stored value stays as it is
+    assert _stored(user) == stored
+    assert caplog.text.count("sealed") == 1
+    assert _signs_in_with(app, user, secret, still)
+
+
 def test_another_key_cannot_read_the_secret(app, enrolled, still):
     """With another TWO_FACTOR_KEY (a key changed without resetting users) no code is
     accepted, rather than a wrong one or an error page."""

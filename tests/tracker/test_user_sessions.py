@@ -9,7 +9,12 @@ import sqlalchemy as sa
 
 from tests.conftest import page, sign_in, submit
 from tests.factories import PASSWORD, make_user
-from tests.tracker.test_two_factor import code_at, enrolled, still  # noqa: F401 (fixtures)
+from tests.tracker.test_two_factor import (  # noqa: F401 (fixtures)
+    code_at,
+    enrolled,
+    set_up,
+    still,
+)
 from tracker.audit import AuditEvent
 from tracker.extensions import db
 from tracker.roles import Role
@@ -131,6 +136,19 @@ def test_a_password_change_ends_every_other_session(app, user):
     assert home_row.ended_at is not None and office_row.ended_at is None
     assert is_signed_out(home)
     assert office.get("/").status_code == 200
+
+
+def test_setting_up_two_factor_sign_in_ends_every_other_session(
+        app, user, still):  # noqa: F811
+    """With two-factor sign-in not required, a session signed in by password alone (a
+    password someone else may know) does not outlast the set-up done in another."""
+    office, home = signed_in(app, user), signed_in(app, user, address="198.51.100.9")
+    set_up(office, still)
+    office_row, home_row = rows(user)
+    assert home_row.ended_at is not None and office_row.ended_at is None
+    assert is_signed_out(home)
+    assert office.get("/").status_code == 200
+    assert office.get("/two-factor").status_code == 200  # still signed in, set up
 
 
 def test_an_administrators_reset_of_the_second_factor_ends_every_session(

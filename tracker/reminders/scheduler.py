@@ -22,7 +22,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import current_app
 
-from tracker import domains, export_jobs, mail, searches, submissions, user_sessions
+from tracker import (
+    domains,
+    export_jobs,
+    mail,
+    searches,
+    submissions,
+    two_factor,
+    user_sessions,
+)
 from tracker.extensions import db
 from tracker.heartbeat import Heartbeat
 from tracker.reminders.models import SchedulerRun
@@ -131,7 +139,8 @@ def mail_job(app) -> None:
 def exports_job(app) -> None:
     """Build the exports users are waiting for, delete built files past their time, and
     forget expired searches, spent submission keys, timed-out sessions (ended, and deleted
-    after user_sessions.KEEP_ENDED) and the domains' expired drafts (tracker.domains.sweeps)."""
+    after user_sessions.KEEP_ENDED) and the domains' expired drafts (tracker.domains.sweeps),
+    and seal any two-factor secret kept before encryption (two_factor.seal_plain_secrets)."""
     with app.app_context():
         fail_dead_runs(utcnow())
         built, deleted = export_jobs.run()
@@ -139,11 +148,14 @@ def exports_job(app) -> None:
         searches.sweep(now)
         submissions.sweep(now)
         user_sessions.sweep(now)
+        sealed = two_factor.seal_plain_secrets()
         for sweep in domains.sweeps(app):
             sweep(now)
         db.session.commit()
         if built or deleted:
             log.info("Exports: %d built, %d deleted", built, deleted)
+        if sealed:
+            log.info("Two-factor sign-in: %d secrets kept before encryption sealed", sealed)
 
 
 def retention_trigger() -> CronTrigger:

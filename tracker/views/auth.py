@@ -177,6 +177,9 @@ def two_factor_setup():
             audit.record(audit.Action.TWO_FACTOR_SET_UP, user=user, object_type="User",
                          object_id=user.id, object_label=user.email,
                          detail="Authenticator app set up; 10 recovery codes given")
+            # As after a password change, the user's other sessions (signed in by password
+            # alone) end; this one goes on.
+            user_sessions.end_others(user)
             db.session.commit()
             session[SECOND_FACTOR_PASSED] = True
             return render_template(
