@@ -23,5 +23,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('reviews_information_request') as batch:
-        batch.drop_column('chasing_paused_at')
+    # A plain DROP COLUMN (SQLite has it since 3.35): a batch rebuild would reflect the
+    # serious_incident table the request refers to, whose expression indexes it cannot read.
+    op.drop_column('reviews_information_request', 'chasing_paused_at')
