@@ -56,6 +56,8 @@ def init_app(app):
                         information_requests.OWNER_TYPE: information_requests.agency_view},
                     "agency_words": {
                         information_requests.OWNER_TYPE: information_requests.WORDS},
+                    # ... and chased by e-mail (tracker.agency_chasing).
+                    "agency_chasing": (information_requests.CHASING,),
                     "retention": (retention.KIND,)},
         ),
     )

@@ -12,14 +12,18 @@ one e-mail. A pass runs a fixed number of queries whatever the number of request
 
 Only live links are chased (not returned, revoked, locked or expired), only for requests a
 domain says are still open and not paused (`ChaseSource.rows`); a weekend, bank holiday or
-closure day of the partnership sends nothing, as for staff reminders.
+closure day of the partnership sends nothing, as for staff reminders. The due date is the
+domain's: a stored deadline's (a reporting form), or one the team set on the request (a
+practice review's request for information). Staff pause chasing on a request with
+`set_paused`, which is no edit of the request (its version does not move).
 
-The chase e-mail names the partnership, the case reference and the due date, never the
-child; it never holds the link's token. Only the token's hash is stored, so a chase could
-carry a link only by issuing a new one, which would put another live key to the child's
-details in a mailbox at every chase and stop the one the contact may already be using. The
-chase points to the personal link already sent (and its date) and says to ask the team to
-send it again if it is lost or no longer works.
+The chase e-mail names the partnership, the case reference and the due date, in the words
+the domain registered for its links (tracker.agency_links.Words), never the child; it never
+holds the link's token. Only the token's hash is stored, so a chase could carry a link only
+by issuing a new one, which would put another live key to the child's details in a mailbox
+at every chase and stop the one the contact may already be using. The chase points to the
+personal link already sent (and its date) and says to ask the team to send it again if it
+is lost or no longer works.
 """
 
 from __future__ import annotations
@@ -35,9 +39,9 @@ import sqlalchemy.orm as so
 from flask import current_app
 from markupsafe import escape
 
-from tracker import mail
+from tracker import audit, mail
 from tracker.agencies import AgencyContact, DirectoryAgency
-from tracker.agency_links import AgencyLink
+from tracker.agency_links import AgencyLink, words_for
 from tracker.calendar import add_working_days, is_working_day
 from tracker.extensions import db
 from tracker.models import Partnership
@@ -67,10 +71,11 @@ class ChaseSource:
     `rows(horizon, partnership_ids)` is a select of the requests still open, not paused,
     due on or before `horizon`, with the columns owner_id, partnership_id, due_date and
     reference (nothing that identifies the child). `rule_key` is the deadline rule the due
-    date follows (its calendar counts the days)."""
+    date follows (its calendar counts the days); None for a due date the team set, counted
+    on the partnership's own calendar."""
 
     owner_type: str
-    rule_key: str
+    rule_key: str | None
     rows: Callable[[date, list[int]], sa.Select]
     what: str = "information"
 
@@ -179,7 +184,8 @@ def wanted(today: date, now: datetime) -> list[tuple[tuple, ChaseSource, sa.Row]
     for source in chase_sources:
         for row in _candidates(source, horizon, working, now):
             partnership = rules.get(row.partnership_id)
-            counting = counting_calendar_of(source.rule_key, partnership)
+            counting = (counting_calendar_of(source.rule_key, partnership)
+                        if source.rule_key else partnership)
             policy = policies.get(row.partnership_id, DEFAULT_POLICY)
             firing = latest_firing(policy, row.due_date, today, partnership, counting)
             if firing is not None:
@@ -287,7 +293,8 @@ SUBJECTS = {BEFORE: "Reminder", DUE: "Due today", OVERDUE: "Overdue",
 def _email(source: ChaseSource, row, stage: str, today: date) -> dict:
     """The chase: the partnership, the reference and the due date; never the child, never
     the link's token."""
-    team = f"{row.partnership_name}'s child death review team"
+    words = words_for(source.owner_type)
+    team = f"{row.partnership_name}'s {words.team}"
     when = _when(stage, row.due_date, today)
     sent = format_date(row.issued_at.date())
     subject = f"{SUBJECTS[stage]}: {row.partnership_name}, {source.what} requested " \
@@ -295,8 +302,8 @@ def _email(source: ChaseSource, row, stage: str, today: date) -> dict:
     if stage == ESCALATION:
         to_name, to_address = row.escalation_name, row.escalation_email
         paragraphs = [
-            f"{team} asked {row.agency_name} for {source.what} about the case with reference "
-            f"{row.reference}, sending a personal link to {row.contact_name} on {sent}. "
+            f"{team} asked {row.agency_name} for {source.what} about {words.about} with "
+            f"reference {row.reference}, sending a personal link to {row.contact_name} on {sent}. "
             f"It {when}, and we have not had it yet.",
             f"You are {row.agency_name}'s escalation contact: please make sure it is sent. "
             f"{row.contact_name} can use the personal link they were sent; if it is lost or "
@@ -305,9 +312,9 @@ def _email(source: ChaseSource, row, stage: str, today: date) -> dict:
     else:
         to_name, to_address = row.contact_name, row.contact_email
         paragraphs = [
-            f"{team} asked your agency for {source.what} about the case with reference "
+            f"{team} asked your agency for {source.what} about {words.about} with reference "
             f"{row.reference}. It {when}.",
-            f"Please use the personal link we sent you on {sent} to fill it in online. If you "
+            f"Please use the personal link we sent you on {sent} to {words.do_online}. If you "
             f"cannot find it or it no longer works, ask {team} to send it again: this e-mail "
             "holds no link.",
         ]
@@ -316,3 +323,27 @@ def _email(source: ChaseSource, row, stage: str, today: date) -> dict:
         f"<p>{escape(paragraph)}</p>" for paragraph in paragraphs)
     return {"to_address": to_address, "subject": one_line(subject)[:300], "text_body": text,
             "html_body": html}
+
+
+def set_paused(record, paused: bool, now: datetime | None = None) -> bool:
+    """Pause chasing the agency for a domain's request (its `chasing_paused_at` column), or
+    resume it; False when it already was so. One conditional UPDATE of that column alone,
+    audited by hand under the user: a pause is no edit of the request (no form holds it), so
+    it leaves the request's version alone and an edit open in another tab still saves. Done
+    twice at once, it is done (and audited) once."""
+    if paused == (record.chasing_paused_at is not None):
+        return False
+    value = (now or utcnow()) if paused else None
+    table = type(record).__table__
+    changed = db.session.execute(
+        sa.update(table).where(table.c.id == record.id,
+                               table.c.chasing_paused_at.is_(None) if paused
+                               else table.c.chasing_paused_at.is_not(None))
+        .values(chasing_paused_at=value)).rowcount
+    so.attributes.set_committed_value(record, "chasing_paused_at", value)
+    if not changed:
+        return False
+    # A detail, not column changes: the stale-save message reads changed columns as saves.
+    audit.record(audit.Action.UPDATE, record,
+                 detail="Chasing the agency paused" if paused else "Chasing the agency resumed")
+    return True

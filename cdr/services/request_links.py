@@ -13,7 +13,7 @@ from tracker.deadline_service import open_deadlines
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
-from tracker.timeutil import format_date, to_london, utcnow
+from tracker.timeutil import format_date, to_london
 
 OWNER_TYPE = AgencyRequest.__tablename__
 
@@ -211,12 +211,3 @@ def chase_rows(horizon, partnership_ids):
 
 CHASING = agency_chasing.ChaseSource(owner_type=OWNER_TYPE, rule_key=RULE_KEY,
                                      rows=chase_rows, what="a reporting form")
-
-
-def set_chasing(agency_request, paused: bool, now=None) -> bool:
-    """Pause or resume chasing the agency for this request (audited as a change of the
-    request, under the user who made it); False when it already was so."""
-    if paused == (agency_request.chasing_paused_at is not None):
-        return False
-    agency_request.chasing_paused_at = (now or utcnow()) if paused else None
-    return True

@@ -22,6 +22,7 @@ from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today, utcnow
+from tracker.views import agency_chasing
 
 
 def _case_url(case, anchor="information"):
@@ -239,17 +240,7 @@ def request_chasing(case_id, request_id):
     """Pause chasing the agency by e-mail for this request, or resume it (audited)."""
     case = access.case_or_404(case_id)
     agency_request = service.request_or_404(case, request_id)
-    form = ChasingForm()
-    wanted = form.chasing.data if form.validate_on_submit() else None
-    if wanted not in ("pause", "resume"):
-        flash("Nothing was changed: choose to pause or resume chasing", "error")
-    elif request_links.set_chasing(agency_request, wanted == "pause"):
-        db.session.commit()
-        flash("Chasing is paused: the agency gets no more reminders for this request"
-              if wanted == "pause" else "Chasing is resumed", "success")
-    else:
-        flash("Nothing was changed: chasing already was "
-              f"{'paused' if wanted == 'pause' else 'on'}", "info")
+    agency_chasing.pause_or_resume(agency_request, ChasingForm())
     return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id,
                             _anchor="chasing"))
 

@@ -1,13 +1,13 @@
 """A practice review's request for information to an agency, sent as a personal link. Sending
-it again, revoking or renewing a link, and accepting or querying the response reuse the
-reporting-form request's forms (forms.cdr.request_links)."""
+it again, revoking or renewing a link, accepting or querying the response, and pausing
+chasing reuse the reporting-form request's forms (forms.cdr.request_links)."""
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect
 from wtforms import RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
 from forms.base import StripWhitespaceForm
-from forms.cdr.request_links import ReviewAnswerForm, RevokeLinkForm, SendLinkForm
+from forms.cdr.request_links import ChasingForm, ReviewAnswerForm, RevokeLinkForm, SendLinkForm
 from forms.fields import GovDateField
 from forms.reviews.incident import text
 from forms.submission import SubmissionKeyForm
@@ -46,4 +46,5 @@ class InformationRequestForm(SubmissionKeyForm, StripWhitespaceForm):
                                 for contact, agency in contacts]
 
 
-__all__ = ["InformationRequestForm", "ReviewAnswerForm", "RevokeLinkForm", "SendLinkForm"]
+__all__ = ["ChasingForm", "InformationRequestForm", "ReviewAnswerForm", "RevokeLinkForm",
+           "SendLinkForm"]

@@ -40,3 +40,6 @@ class InformationRequest(PartnershipScoped, Audited, db.Model):
     # accepted it.
     returned_at: so.Mapped[datetime | None]
     accepted_on: so.Mapped[date | None]
+    # When the business unit paused chasing the agency by e-mail (tracker.agency_chasing);
+    # None while it is chased. Who paused it is in the audit trail.
+    chasing_paused_at: so.Mapped[datetime | None]

@@ -7,7 +7,10 @@ queried by the business unit (tracker.agency_access).
 Working Together 2018 says a person or organisation asked by the safeguarding partners for
 specified information must comply (chapter 3, paragraph 29; ../shared/DOMAIN.md ARR-03),
 including for local and national reviews; it sets no time for the answer, so the due date
-is the business unit's own and no stored deadline is made. Plain functions; none commits.
+is the business unit's own and no stored deadline is made. The agency is chased by e-mail
+before that date, on it and when overdue, then its escalation contact (tracker.agency_chasing,
+`CHASING`), until its response comes back, unless the business unit pauses it. Plain
+functions; none commits.
 """
 
 from datetime import date
@@ -24,7 +27,7 @@ from reviews.models import (
     SeriousIncident,
 )
 from reviews.models.information import ACCEPTED, QUERIED, RETURNED, SENT
-from tracker import agency_access, agency_links, timeline
+from tracker import agency_access, agency_chasing, agency_links, timeline
 from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.extensions import db
 from tracker.models import Partnership
@@ -268,3 +271,25 @@ def agency_view(request_id):
         "rows": child_rows(incident, child),
         "returned": returned,
     }
+
+
+# --- Chasing (tracker.agency_chasing) ----------------------------------------------------------
+
+
+def chase_rows(horizon, partnership_ids):
+    """Requests to chase: still awaiting a response (sent, or queried), chasing not paused,
+    due by `horizon`; the due date is the one the business unit set (the one the agency was
+    told), with the incident reference, never the child."""
+    return (
+        sa.select(InformationRequest.id.label("owner_id"), InformationRequest.partnership_id,
+                  InformationRequest.due_on.label("due_date"), SeriousIncident.reference)
+        .join(SeriousIncident, SeriousIncident.id == InformationRequest.incident_id)
+        .where(InformationRequest.partnership_id.in_(partnership_ids),
+               InformationRequest.status.in_((SENT, QUERIED)),
+               InformationRequest.chasing_paused_at.is_(None),
+               InformationRequest.due_on <= horizon))
+
+
+# No deadline rule: the business unit's date, counted on the partnership's own calendar.
+CHASING = agency_chasing.ChaseSource(owner_type=OWNER_TYPE, rule_key=None, rows=chase_rows,
+                                     what=WORDS.asked)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from forms.reviews.incident import add_problems
 from forms.reviews.information_requests import (
+    ChasingForm,
     InformationRequestForm,
     ReviewAnswerForm,
     RevokeLinkForm,
@@ -24,6 +25,7 @@ from tracker.models import Partnership
 from tracker.roles import Permission
 from tracker.security import permission_required
 from tracker.timeutil import london_today, utcnow
+from tracker.views import agency_chasing
 
 
 def _incident(incident_id, what):
@@ -89,7 +91,8 @@ def _render(incident, info, send_form=None, review_form=None, status=200):
         child_rows=_child_rows(incident),
         links=service.links_shown(info, utcnow()),
         send_form=send_form or SendLinkForm(contacts=service.contacts_of_agency(info)),
-        revoke_form=RevokeLinkForm(), answers=service.answers_shown(info),
+        revoke_form=RevokeLinkForm(), chasing_form=ChasingForm(),
+        answers=service.answers_shown(info),
         review_form=review_form or ReviewAnswerForm(),
         answer_labels=agency_access.STATUS_LABELS, awaiting=agency_access.SUBMITTED), status
 
@@ -157,6 +160,17 @@ def _change_link(incident_id, information_request_id, change, message):
         db.session.commit()
         flash(message, "success")
     return redirect(_page_url(incident, info))
+
+
+@bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/chasing",
+          methods=["POST"])
+@permission_required(Permission.EDIT_REVIEWS)
+def information_request_chasing(incident_id, information_request_id):
+    """Pause chasing the agency by e-mail for this request, or resume it (audited)."""
+    incident = access.incident_or_404(incident_id)
+    info = service.request_or_404(incident, information_request_id)
+    agency_chasing.pause_or_resume(info, ChasingForm())
+    return redirect(_page_url(incident, info) + "#chasing")
 
 
 @bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/accept",

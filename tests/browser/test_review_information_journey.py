@@ -1,6 +1,7 @@
 """The business unit asks an agency for information for a rapid review; the agency contact
 opens the personal link, enters the code and sends a written response; the business unit
-accepts it. Axe on every page of the journey, the agency's written response page included."""
+accepts it (pausing chasing the agency on the way). Axe on every page of the journey, the
+agency's written response page included."""
 
 import re
 from datetime import datetime
@@ -66,6 +67,11 @@ def test_an_agency_answers_a_request_for_information_and_the_business_unit_accep
     page.get_by_role("button", name="Send the request").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Request for information to")
     assert_no_axe_violations(page)
+    page.get_by_role("button", name="Pause chasing").click()
+    expect(page.locator("#chasing-state")).to_contain_text("Paused")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Resume chasing").click()
+    expect(page.locator("#chasing-state")).to_contain_text("reminded by e-mail")
     page.context.clear_cookies()
 
     token = _email(live_server, "agency_link", r"/agency/([A-Za-z0-9_-]{40,})")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 
 from cdr.models import AgencyRequest, ChildIdentity
 from cdr.services import request_links
@@ -158,7 +159,7 @@ def test_pausing_chasing_on_the_request_page_is_audited_shown_and_stops_the_e_ma
     event = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.object_type == "AgencyRequest",
         AuditEvent.object_id == str(agency_request.id)).order_by(AuditEvent.id.desc())).first()
-    assert "chasing_paused_at" in str(event.changes)
+    assert event.detail == "Chasing the agency paused" and event.user is not None
     assert _pass(clock, date(2025, 3, 20)).chases_queued == 0
     call(cdop_client, "cdr.request_chasing", status=302, data={"chasing": "resume"},
          form_page=form_page, **values)
@@ -214,3 +215,28 @@ def test_a_contact_made_inactive_is_not_chased(chased, clock, smtp_server):
     for day in (date(2025, 3, 20), DUE, date(2025, 3, 31)):
         assert _pass(clock, day).chases_queued == 0
     assert _chases(smtp_server) == []
+
+
+def test_pausing_chasing_does_not_make_an_edit_open_in_another_tab_stale(
+        app, chased, clock, call, cdop_client, days_pass):
+    """A pause is no edit of the request: the edit form opened before it still saves, and
+    the pause stays."""
+    case, agency_request, _link = chased
+    clock.set(date(2025, 3, 10))
+    values = {"case_id": case.id, "request_id": agency_request.id}
+    opened = call(cdop_client, "cdr.edit_request", **values)
+    version = opened.html.select_one("input[name=version]")["value"]
+    call(cdop_client, "cdr.request_chasing", status=302, data={"chasing": "pause"},
+         form_page=("cdr.edit_request", values), **values)
+    with app.test_request_context():
+        url = url_for("cdr.edit_request", **values)
+    saved = cdop_client.post(
+        url,
+        data={"csrf_token": opened.html.select_one("input[name=csrf_token]")["value"],
+              "version": version, "agency": "Hill Surgery", "reporting_form": "core",
+              "sent_on": ["3", "3", "2025"], "chased_on": ["10", "3", "2025"]})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    saved_request = db.session.get(AgencyRequest, agency_request.id)
+    assert saved_request.chased_on == date(2025, 3, 10)
+    assert saved_request.chasing_paused_at is not None

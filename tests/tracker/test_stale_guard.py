@@ -124,6 +124,8 @@ NOT_EDITS = {
     "retention.lift": "one way: a hold lifted twice is lifted once",
 
     "cdr.request_chasing": "sets paused or resumed as asked: done twice is done once",
+    "reviews.information_request_chasing": "sets paused or resumed as asked: done twice is "
+    "done once",
     "agencies.contact_active": "sets active or inactive as asked: done twice is done once",
     "partnerships.agency_link_days": "sets one number as typed: saved twice is saved once",
 }

@@ -19,7 +19,8 @@ scheduler_cli = AppGroup("scheduler", help="The scheduler that sends reminders."
               help="Run as if today were this date (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; change nothing.")
 def run_once(today, dry_run):
-    """Run one reminder pass and print each reminder, one line each, then a count."""
+    """Run one reminder pass and print each reminder, one line each, then a count of the
+    reminders and of the agencies chased (tracker.agency_chasing)."""
     from tracker.reminders.passes import run_pass
     from tracker.reminders.scheduler import REMINDERS_JOB, record_run
 
@@ -29,7 +30,8 @@ def run_once(today, dry_run):
     def work():
         holder["report"] = run_pass(day, utcnow(), dry_run=dry_run)
         report = holder["report"]
-        return f"run-once: {len(report.claimed)} reminders, {report.sent} e-mails sent"
+        return (f"run-once: {len(report.claimed)} reminders, {report.chases_queued} agency "
+                f"chases, {report.sent} e-mails sent")
 
     if dry_run:
         work()
@@ -43,11 +45,13 @@ def run_once(today, dry_run):
                    f"  to user {line['recipient_id']}  [{line['email']}]")
     count = len(report.claimed)
     noun = "reminder" if count == 1 else "reminders"
+    chases = f"{report.chases_queued} agency chase{'' if report.chases_queued == 1 else 's'}"
     if dry_run:
-        click.echo(f"{count} {noun} would be sent (dry run: nothing recorded or sent).")
+        click.echo(f"{count} {noun} and {chases} would be sent (dry run: nothing recorded or "
+                   "sent).")
     else:
         emails = "e-mail" if report.sent == 1 else "e-mails"
-        click.echo(f"{count} {noun} claimed; {report.sent} {emails} sent, "
+        click.echo(f"{count} {noun} claimed and {chases} queued; {report.sent} {emails} sent, "
                    f"{report.failed} not sent (retried later).")
 
 

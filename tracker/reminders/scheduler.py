@@ -123,7 +123,8 @@ def reminders_job(app) -> None:
 
         def work():
             report = run_pass(london_today(), utcnow())
-            return (f"{len(report.claimed)} reminders, {report.emails_queued} e-mails queued, "
+            return (f"{len(report.claimed)} reminders, {report.chases_queued} agency chases, "
+                    f"{report.emails_queued + report.chases_queued} e-mails queued, "
                     f"{report.sent} sent, {report.failed} not sent")
         record_run(REMINDERS_JOB, work, next_run_at)
 

@@ -33,14 +33,16 @@ def test_run_once_prints_a_line_per_reminder_then_a_count(runner, partnership, s
     assert len(lines) == 3
     assert all(line.startswith("sent: 15 December 2026  Overdue") for line in lines[:2])
     assert all(incident.reference in line for line in lines[:2])
-    assert lines[-1] == "2 reminders claimed; 1 e-mail sent, 0 not sent (retried later)."
+    assert lines[-1] == ("2 reminders claimed and 0 agency chases queued; 1 e-mail sent, 0 not "
+                         "sent (retried later).")
     assert len(smtp_server.messages) == 1
     run = db.session.scalar(sa.select(SchedulerRun))
     assert (run.job, run.outcome) == ("reminders", "ok")
     # Again the same day: nothing more.
     again = runner.invoke(args=["reminders", "run-once", "--today", "2026-12-15"])
     assert again.output.strip() == (
-        "0 reminders claimed; 0 e-mails sent, 0 not sent (retried later).")
+        "0 reminders claimed and 0 agency chases queued; 0 e-mails sent, 0 not sent (retried "
+        "later).")
 
 
 def test_a_dry_run_prints_what_it_would_send_and_records_nothing(runner, partnership):
@@ -49,9 +51,44 @@ def test_a_dry_run_prints_what_it_would_send_and_records_nothing(runner, partner
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert [line.split(":")[0] for line in lines[:2]] == ["would send", "would send"]
-    assert lines[-1] == "2 reminders would be sent (dry run: nothing recorded or sent)."
+    assert lines[-1] == ("2 reminders and 0 agency chases would be sent (dry run: nothing "
+                         "recorded or sent).")
     assert db.session.scalar(sa.select(sa.func.count(Reminder.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == 0
+
+
+def test_run_once_counts_the_agencies_it_chases(app, runner, partnership, clock, smtp_server):
+    """A practice review's request for information due today: its contact is chased, and
+    the summary says so (dry run first: nothing is recorded)."""
+    from reviews.services import information_requests
+    from tracker.agencies import AgencyContact, DirectoryAgency
+
+    day = date(2026, 12, 15)  # a Tuesday
+    clock.set(day)
+    agency = DirectoryAgency(partnership_id=partnership.id, name="Hill Surgery",
+                             name_key="hill surgery", kind="gp")
+    contact = AgencyContact(agency=agency, partnership_id=partnership.id, name="Jo Hill",
+                            email="jo@hill.example")
+    db.session.add_all([agency, contact])
+    db.session.flush()
+    incident = make_incident(partnership, incident_date=day, la_aware_on=day)
+    user = make_user(Role.BUSINESS_UNIT, [partnership])
+    with app.test_request_context():
+        information_requests.make(incident, stage="rapid_review", contact_id=contact.id,
+                                  asked="Your records.", due_on=day, user=user, today=day)
+    db.session.commit()
+    dry = runner.invoke(args=["reminders", "run-once", "--today", "2026-12-15", "--dry-run"])
+    assert dry.output.strip().splitlines()[-1] == (
+        "0 reminders and 1 agency chase would be sent (dry run: nothing recorded or sent).")
+    result = runner.invoke(args=["reminders", "run-once", "--today", "2026-12-15"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "0 reminders claimed and 1 agency chase queued; 2 e-mails sent, 0 not sent (retried "
+        "later).")  # the link itself, and the chase
+    assert [m["Subject"].split(":")[0] for m in smtp_server.messages] == [
+        "Northshire Partnership", "Due today"]
+    run = db.session.scalar(sa.select(SchedulerRun))
+    assert run.summary == "run-once: 0 reminders, 1 agency chases, 2 e-mails sent"
 
 
 def test_a_bad_date_is_refused_clearly(runner):
