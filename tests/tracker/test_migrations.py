@@ -816,12 +816,7 @@ def test_migration_0043_unseals_the_secrets_to_go_back_and_refuses_with_another_
     suite runs on."""
     from tracker.two_factor import seal, unseal
 
-    url = create_app({"CONFIG_CLASS": "test"}).config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = _own_postgres_database(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    app = create_app({"CONFIG_CLASS": "test", "SQLALCHEMY_DATABASE_URI": url})
+    app = own_database_app(tmp_path)
     plain = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     secret_of = "SELECT secret FROM second_factor WHERE user_id = 1"
     version = "SELECT version_num FROM alembic_version"
@@ -832,7 +827,7 @@ def test_migration_0043_unseals_the_secrets_to_go_back_and_refuses_with_another_
         return column["type"].length
 
     with app.app_context():
-        _empty(db.engine)
+        empty(db.engine)
         upgrade(revision="0043_two_factor_sealed")
         with db.engine.begin() as conn:
             conn.execute(sa.text(
@@ -860,5 +855,5 @@ def test_migration_0043_unseals_the_secrets_to_go_back_and_refuses_with_another_
             stored = conn.execute(sa.text(secret_of)).scalar()
             assert width(conn) == 255
         assert unseal(stored) == plain  # read as it is until it is sealed
-        _empty(db.engine)
+        empty(db.engine)
         db.engine.dispose()
