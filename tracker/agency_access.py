@@ -8,12 +8,6 @@ live code a link (asking again kills the earlier one), and is used up by the rig
 MAX_WRONG_CODES wrong entries lock the link (the request page shows it locked; sending the
 link again issues a fresh one).
 
-Per address, FAILURES_PER_ADDRESS failures in FAILURE_WINDOW (a token that opens no live
-link, a wrong code, a lock) refuse that address the link and code pages for the rest of the
-window, with the page every refused token gets (`too_many_failures`). The failures are
-counted from the audit trail, where each is recorded with its address anyway (a refused
-token as AGENCY_LINK_REFUSED, up to the limit), so every web worker sees the same count.
-
 The right code starts an **agency session**: a server-side row holding the link, named by a
 random token in a cookie of its own (COOKIE, path AGENCY_PATH, HttpOnly, SameSite=Strict).
 It is not Flask-Login and not the staff session: it ends after SESSION_IDLE_MINUTES without
@@ -44,11 +38,6 @@ SESSION_IDLE_MINUTES = 30
 COOKIE = "agency_session"
 # At most this many codes a link an hour: asking again and again sends no more e-mails.
 CODES_AN_HOUR = 5
-# Failures from one address (refused tokens, wrong codes) before it is refused for a while.
-FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = timedelta(hours=1)
-_FAILURES = (audit.Action.AGENCY_LINK_REFUSED.value, audit.Action.WRONG_CODE.value,
-             audit.Action.LOCKED_OUT.value)
 
 
 class AgencyCode(db.Model):
@@ -280,26 +269,6 @@ def check_code(link: AgencyLink, entered: str, now=None) -> bool:
     else:
         _record(audit.Action.WRONG_CODE, link, "Wrong one-time code")
     return False
-
-
-def too_many_failures(address, now=None) -> bool:
-    """Whether this address has had FAILURES_PER_ADDRESS failures on the agency pages in the
-    last FAILURE_WINDOW (then it is refused them all, live link or not: one query)."""
-    if not address:
-        return False
-    since = (now or utcnow()) - FAILURE_WINDOW
-    failures = db.session.scalar(sa.select(sa.func.count()).select_from(audit.AuditEvent).where(
-        audit.AuditEvent.action.in_(_FAILURES), audit.AuditEvent.object_type == "AgencyLink",
-        audit.AuditEvent.ip_address == address, audit.AuditEvent.occurred_at >= since))
-    limit = current_app.config.get("AGENCY_FAILURES_PER_ADDRESS", FAILURES_PER_ADDRESS)
-    return failures >= limit
-
-
-def record_refused_token() -> None:
-    """Record a token that opened no live link (which, not said: the trail's rows are no
-    oracle either), with the request's address (no commit)."""
-    audit.record(audit.Action.AGENCY_LINK_REFUSED, object_type="AgencyLink",
-                 detail="A link's token that opens no live link")
 
 
 def start_session(link: AgencyLink, now=None) -> str:

@@ -40,9 +40,6 @@ class Action(enum.StrEnum):
     # An agency contact's one-time code: sent, and a wrong one entered.
     CODE_SENT = "code_sent"
     WRONG_CODE = "wrong_code"
-    # A token that opens no live link, on the link's page or its code page (the address
-    # counts towards tracker.agency_access.too_many_failures).
-    AGENCY_LINK_REFUSED = "agency_link_refused"
     # Two-factor sign-in (tracker.two_factor); a wrong code is WRONG_CODE.
     TWO_FACTOR_SET_UP = "two_factor_set_up"
     TWO_FACTOR_RESET = "two_factor_reset"

@@ -45,7 +45,6 @@ FROM_AUDIT = {
     "export": ("export", "success"),
     "refused": ("export", "refused"),
     "import": ("import", "success"),
-    "agency_link_refused": ("agency_link_refused", "refused"),
 }
 
 

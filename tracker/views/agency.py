@@ -2,8 +2,7 @@
 with no staff account (tracker.agency_access).
 
 `/agency/<token>` answers a wrong, expired, revoked, locked or used-up token with one page
-and one status (REFUSED_STATUS), so a token's fate cannot be told from outside; so too an
-address with too many failures (agency_access.too_many_failures), whatever its token. A live one
+and one status (REFUSED_STATUS), so a token's fate cannot be told from outside. A live one
 offers "Send me a code"; the code page takes it; the right code starts an agency session
 (its own cookie, never Flask-Login) and the request page, whose URL carries nothing, shows
 the child's details the agency needs to find its records. Every page is no-store
@@ -40,13 +39,6 @@ def _refused():
     return render_template("tracker/agency/refused.html"), REFUSED_STATUS
 
 
-def _refused_token():
-    """A token that opens no live link: recorded (its address counts towards the limit of
-    failures), then the one refused answer."""
-    agency_access.record_refused_token()
-    return _refused()
-
-
 def _session_ended():
     return render_template("tracker/agency/session_ended.html"), 401
 
@@ -54,11 +46,9 @@ def _session_ended():
 @bp.route("/<token>", methods=["GET", "POST"])
 def open_link(token):
     """A live link's first page: "Send me a code" (POST sends it)."""
-    if agency_access.too_many_failures(request.remote_addr, utcnow()):
-        return _refused()
     link = find_valid(token, utcnow())
     if link is None:
-        return _refused_token()
+        return _refused()
     form = SendCodeForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -74,11 +64,9 @@ def open_link(token):
 def enter_code(token):
     """The one-time code page; the right code starts an agency session."""
     now = utcnow()
-    if agency_access.too_many_failures(request.remote_addr, now):
-        return _refused()
     link = find_valid(token, now)
     if link is None:
-        return _refused_token()
+        return _refused()
     form = CodeForm()
     if form.validate_on_submit():
         if agency_access.check_code(link, form.code.data, now):
