@@ -105,6 +105,9 @@ def dispose(case_ids) -> int:
     for model, columns in BLANKED.items():
         removed += disposal.blank_text(model, model.id.in_(owned[model]), columns,
                                        labels=True)
+    # Rows taken away before the disposal (an agency off the list, a cancelled meeting).
+    for model in (*DELETED, AgencyRequest, CaseAction, RapidResponseMeeting):
+        removed += disposal.scrub_gone(model, model.case_id, ids)
     removed += disposal.clear_timeline(ChildDeathCase.__tablename__, ids)
     removed += disposal.clear_deadline_reasons((ChildDeathCase.__tablename__,
                                                 AgencyRequest.__tablename__),

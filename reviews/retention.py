@@ -109,6 +109,11 @@ def dispose(incident_ids) -> int:
     for model, columns in BLANKED.items():
         removed += disposal.blank_text(model, model.id.in_(owned[model]), columns,
                                        labels=model in LABELLED)
+    # Rows taken away before the disposal (a request, an action, a reviewer removed).
+    for model in (*DELETED, *(model for model in owned if model is not SeriousIncident)):
+        parent = (model.action_id if model is ActionUpdate else model.incident_id)
+        removed += disposal.scrub_gone(model, parent,
+                                       owned[ReviewAction] if model is ActionUpdate else ids)
     disposal.scrub_audit(SeriousIncident.__name__, ids, keys={"child_reference"})
     removed += db.session.execute(
         sa.update(SeriousIncident).where(SeriousIncident.id.in_(ids))

@@ -89,6 +89,35 @@ def delete_rows(model, column, ids) -> int:
                               .execution_options(synchronize_session=False)).rowcount
 
 
+def scrub_gone(model, column, ids) -> int:
+    """Clear the audit rows of a model's rows that belonged to these records (`column` among
+    `ids`) but were deleted before the disposal, such as an agency taken off a case or a
+    cancelled meeting: their create and delete rows still hold every value they had, and no
+    live row leads to them. Found by the owner's id in those rows' changes ([None, id] when
+    made, [id, None] when deleted); returns how many audit rows were cleared."""
+    from tracker.audit import AuditEvent
+
+    ids = [int(record_id) for record_id in ids]
+    if not ids:
+        return 0
+    key = column.key
+    owners = [str(record_id) for record_id in ids]
+
+    def owner(index):  # as text: a scrubbed row already holds REMOVED there
+        return sa.cast(AuditEvent.changes[(key, index)].as_string(), sa.String)
+
+    audited = set(db.session.scalars(
+        sa.select(AuditEvent.object_id).distinct()
+        .where(AuditEvent.object_type == model.__name__,
+               sa.or_(owner(0).in_(owners), owner(1).in_(owners)))))
+    audited = {object_id for object_id in audited if object_id and object_id.isdigit()}
+    if not audited:
+        return 0
+    live = {str(row_id) for row_id in db.session.scalars(
+        sa.select(model.id).where(model.id.in_([int(object_id) for object_id in audited])))}
+    return scrub_audit(model.__name__, sorted(audited - live), labels=True)
+
+
 def ids_of(model, column, ids) -> list[int]:
     """The ids of a model's rows whose `column` is among `ids` (one query)."""
     return list(db.session.scalars(sa.select(model.id).where(column.in_(list(ids)))))

@@ -198,3 +198,37 @@ def test_every_text_column_of_a_case_has_a_disposal_decision(app):
     disposal clears or keeps it."""
     assert text_dump.undecided("cdr.models", cdr_retention.DELETED, cdr_retention.CLEARED,
                                cdr_retention.BLANKED, cdr_retention.KEPT) == []
+
+
+def test_a_disposal_clears_what_was_taken_off_the_case_before_it(app, partnership, clock):
+    """An agency taken off the case's list and a cancelled rapid response meeting are gone
+    before the disposal, but their audit rows held every value they had: those go too."""
+    from cdr.services import agencies, meetings
+
+    clock.set(AFTER)
+    case, _request_id, _link_id = _closed_case(partnership)
+    agency = CaseAgency(case_id=case.id, name=text_dump.planted(901), kind="gp",
+                        added_on=date(2025, 3, 3), partnership_id=partnership.id,
+                        professional=text_dump.planted(902))
+    meeting = RapidResponseMeeting(case_id=case.id, partnership_id=partnership.id, number=2,
+                                   meeting_on=date(2025, 3, 4), held=False,
+                                   chair=text_dump.planted(911), notes=text_dump.planted(912))
+    db.session.add_all([agency, meeting])
+    db.session.commit()
+    agencies.remove(case, agency.id, AFTER)
+    meetings.cancel_meeting(case, meeting, "Family asked to wait", AFTER)
+    db.session.commit()
+    planted = text_dump.found()
+    assert set(planted["audit_event.changes"]) >= {text_dump.planted(n)
+                                                   for n in (901, 902, 911, 912)}
+
+    assert retention.list_due(AFTER) == 1
+    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.kind == "cdr_case"))
+    admin_client = _admin(app, partnership)
+    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
+    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
+        admin_client.get(url).text)})
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    assert text_dump.found() == {}
