@@ -38,6 +38,12 @@ from tracker.timeutil import format_date, utcnow
 
 # Timescales the law sets: nothing pauses them.
 UNPAUSABLE_DUTIES = frozenset({"must"})
+# Chose: what tells the partners, the Panel, Ofsted and the Secretary of State of a death or
+# a serious incident, and the rapid review, go on whatever else is under way (a pause would
+# take an overdue notification off every list and out of the compliance figures).
+NOT_HELD_UP = frozenset({"panel_notification", "partners_notification",
+                         "sos_ofsted_lac_notification", "care_leaver_death_notification",
+                         "rapid_review"})
 
 
 def rule_of(deadline: Deadline):
@@ -48,8 +54,11 @@ def rule_of(deadline: Deadline):
         return None
 
 
-def why_not(deadline: Deadline) -> str | None:
-    """Why this deadline cannot be paused (or resumed), or None when it can (no query)."""
+def why_not(deadline: Deadline, today: date | None = None) -> str | None:
+    """Why this deadline cannot be paused, or None when it can (no query). With `today`, a
+    deadline not yet paused whose date has passed cannot be: a pause would turn a missed
+    date into neither met nor missed in the compliance figures. A paused one can always be
+    resumed (`can_resume`)."""
     rule = rule_of(deadline)
     if rule is None or deadline.item != "":
         return "This deadline cannot be paused here"
@@ -61,12 +70,26 @@ def why_not(deadline: Deadline) -> str | None:
         return "This date is not a task of the partnership's: there is nothing to pause"
     if rule.duty in UNPAUSABLE_DUTIES:
         return "This timescale is a statutory duty: the law gives it no pause"
+    if deadline.rule_key in NOT_HELD_UP:
+        return ("Notifications and the rapid review go ahead whatever else is under way: "
+                "this deadline cannot be paused")
+    due = deadline.extended_to or deadline.due_date
+    if today is not None and not deadline.paused_reason and due is not None and due < today:
+        return (f"This deadline was due on {format_date(due)} and has passed: a missed date "
+                "cannot be paused")
     return None
 
 
-def pausable(deadline: Deadline) -> bool:
-    """Whether the deadline may be paused now, or, when paused, resumed (no query)."""
-    return why_not(deadline) is None
+def pausable(deadline: Deadline, today: date | None = None) -> bool:
+    """Whether the deadline may be paused now (no query); a paused one may always be resumed
+    (its links show either way)."""
+    return bool(deadline.paused_reason) or why_not(deadline, today) is None
+
+
+def can_resume(deadline: Deadline) -> bool:
+    """A paused deadline can always be resumed, even one whose rule has since changed or that
+    no longer applies: else it would stay paused, reminding nobody, for ever."""
+    return bool(deadline.paused_reason)
 
 
 def deadline_or_404(case, deadline_id: int) -> Deadline:
@@ -122,19 +145,24 @@ def resume(case, deadline: Deadline, today: date) -> bool:
 # --- The pages ------------------------------------------------------------------------------
 
 
-def _refused(deadline, back_url):
+def _refused(reason, back_url):
     """A deadline that cannot be paused: say why on the case page; nothing is saved."""
-    flash(why_not(deadline), "info")
+    flash(reason, "info")
     return redirect(back_url)
 
 
-def pause_page(case, deadline_id: int, *, back_url: str, today: date, notes=None):
+def pause_page(case, deadline_id: int, *, back_url: str, today: date, notes=None,
+               closed: str | None = None):
     """Pause a deadline, or change why it is paused (GET shows the form, POST saves it and
     goes back to the case). `notes`: rule key -> what else the domain's guidance asks when
-    that deadline waits, shown on the form."""
+    that deadline waits, shown on the form. `closed`: why the case takes no new pause (it
+    is closed, or anonymised at disposal), or None."""
     deadline = deadline_or_404(case, deadline_id)
-    if not pausable(deadline):
-        return _refused(deadline, back_url)
+    if closed:
+        return _refused(closed, back_url)
+    reason = why_not(deadline, today)
+    if reason:
+        return _refused(reason, back_url)
     form = DeadlinePauseForm()
     status = 200
     if request.method == "GET":
@@ -163,8 +191,6 @@ def pause_page(case, deadline_id: int, *, back_url: str, today: date, notes=None
 def resume_page(case, deadline_id: int, *, back_url: str, today: date):
     """Resume a paused deadline (GET asks to confirm, POST resumes it and goes back)."""
     deadline = deadline_or_404(case, deadline_id)
-    if not pausable(deadline):
-        return _refused(deadline, back_url)
     form = DeadlineResumeForm()
     status = 200
     if request.method == "GET":

@@ -183,6 +183,13 @@ def _years_on(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def is_disposed(kind: str, record_id: int) -> bool:
+    """Whether this record was disposed of (anonymised): nothing new is written on it."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        RetentionDue.kind == kind, RetentionDue.record_id == record_id,
+        RetentionDue.disposed_at.is_not(None)))) or False
+
+
 def list_due(today: date) -> int:
     """List every record past its date that is not listed yet (the daily job); returns how many
     were added (committed). A kind kept for 0 years is never listed (kept indefinitely)."""

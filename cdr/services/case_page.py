@@ -58,9 +58,12 @@ def case_deadlines(case, today: date) -> list[DeadlineRow]:
     for row in rows:
         rule = deadlines.get_rule(row.rule_key, row.edition)
         about = requests.get(row.owner_id, "") if row.owner_type == "cdr_agency_request" else ""
+        # Its pause links: a closed case takes no new pause, but a paused one resumes.
+        pausable = (row.owner_type == "cdr_case" and deadline_pause.pausable(row, today)
+                    and (case.closed_on is None or bool(row.paused_reason)))
         found.append(DeadlineRow(row, rule.label, rule.duty_label,
                                  deadline_service.status_of(row, today, rules), about,
-                                 row.owner_type == "cdr_case" and deadline_pause.pausable(row)))
+                                 pausable))
     return found
 
 

@@ -27,8 +27,10 @@ def _back(case):
 def deadline_pause(case_id, deadline_id):
     """Pause one of the case's deadlines with the reason (or change the reason)."""
     case = _case(case_id, "pause deadline form")
+    closed = ("This case is closed: reopen it to pause one of its deadlines"
+              if case.closed_on is not None else None)
     return pausing.pause_page(case, deadline_id, back_url=_back(case),
-                              today=london_today())
+                              today=london_today(), closed=closed)
 
 
 @bp.route("/<int:case_id>/deadlines/<int:deadline_id>/resume", methods=["GET", "POST"])

@@ -57,7 +57,7 @@ def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
         rule = deadlines.get_rule(row.rule_key, row.edition)
         found.append(DeadlineRow(row, rule.label, rule.duty_label, rule.inferred,
                                  deadline_service.status_of(row, today, rules),
-                                 deadline_pause.pausable(row)))
+                                 deadline_pause.pausable(row, today)))
     return found
 
 

@@ -4,8 +4,10 @@
 from flask import request, url_for
 
 from reviews import bp
+from reviews import retention as reviews_retention
 from reviews.services import access
 from tracker import deadline_pause as pausing
+from tracker import retention
 from tracker.roles import Permission
 from tracker.security import permission_required
 from tracker.timeutil import london_today
@@ -36,7 +38,16 @@ def deadline_pause(incident_id, deadline_id):
     """Pause one of the review's deadlines with the reason (or change the reason)."""
     incident = _incident(incident_id, "pause deadline form")
     return pausing.pause_page(incident, deadline_id, back_url=_back(incident),
-                              today=london_today(), notes=NOTES)
+                              today=london_today(), notes=NOTES, closed=_closed(incident))
+
+
+def _closed(incident) -> str | None:
+    """Why the review takes no new pause: it is complete, or was anonymised at disposal."""
+    if retention.is_disposed(reviews_retention.KEY, incident.id):
+        return "This review was anonymised at disposal: nothing new is recorded on it"
+    if incident.stage in ("complete", "no_review"):
+        return "This review is complete: there is nothing to pause"
+    return None
 
 
 @bp.route("/<int:incident_id>/deadlines/<int:deadline_id>/resume", methods=["GET", "POST"])

@@ -21,8 +21,9 @@ from tracker.timeline import TimelineEntry
 
 # Wednesday 9 December 2026. The child died (or the local authority became aware) on
 # Monday 7 December: the first rapid response meeting is due by Saturday 12 December (5
-# calendar days, local practice), the Panel's notification by Monday 14 December (5 working
-# days, guidance); the registrar's 7 days from the registration are a statutory duty.
+# calendar days, local practice); the registrar's 7 days from the registration are a
+# statutory duty. The practice review is a local review decided on 14 June 2026, so its
+# publication is due by Monday 14 December (6 months, guidance).
 TODAY = date(2026, 12, 9)
 REASON = "Police asked us to wait: criminal investigation under way"
 
@@ -66,10 +67,13 @@ def _child_death(client, partnership):
 
 
 def _practice_review(client, partnership):
-    incident = make_incident(partnership, la_aware_on=date(2026, 12, 7),
-                             incident_date=date(2026, 12, 5), owner_id=client.user.id)
+    # A local review decided on 14 June 2026: its publication is due by Monday 14 December.
+    incident = make_incident(partnership, la_aware_on=date(2026, 5, 1),
+                             incident_date=date(2026, 4, 29), decision="local",
+                             decision_on=date(2026, 6, 14), panel_notified_on=date(2026, 5, 5),
+                             partners_notified_on=date(2026, 5, 5), owner_id=client.user.id)
     return Domain("reviews", client, incident, {"incident_id": incident.id},
-                  "panel_notification", "Notify the Child Safeguarding Practice Review Panel",
+                  "cspr_publication", "Publish the local child safeguarding practice review",
                   "reviews.incident")
 
 
@@ -258,6 +262,60 @@ def test_a_statutory_duty_has_no_pause(call, partnership, request):
                                                **domain.owner_args).text()
 
 
+def _refused_pause(call, domain, rule, says):
+    """The deadline of `rule` offers no pause, a forced one saves nothing, and the case page
+    says why."""
+    deadline = domain.deadline(rule)
+    page = call(domain.client, domain.page, **domain.owner_args)
+    assert "Pause" not in page.text(f"#deadline-{rule}")
+    call(domain.client, f"{domain.name}.deadline_pause", status=302, data={"reason": REASON},
+         form_page=(domain.page, domain.owner_args), deadline_id=deadline.id,
+         **domain.owner_args)
+    assert domain.deadline(rule).paused_reason is None
+    assert says in call(domain.client, domain.page, **domain.owner_args).text()
+
+
+def test_a_notification_to_the_panel_has_no_pause(call, partnership, request, clock):
+    # Aware on Monday 7 December: the Panel's notification is due Monday 14 December.
+    client = request.getfixturevalue("business_client")
+    incident = make_incident(partnership, la_aware_on=date(2026, 12, 7),
+                             incident_date=date(2026, 12, 5), owner_id=client.user.id)
+    domain = Domain("reviews", client, incident, {"incident_id": incident.id},
+                    "panel_notification", "", "reviews.incident")
+    _refused_pause(call, domain, "panel_notification",
+                   "Notifications and the rapid review go ahead whatever else is under way")
+
+
+def test_a_deadline_already_missed_cannot_be_paused(call, partnership, request):
+    # Died on Monday 30 November: the first meeting was due by Saturday 5 December.
+    client = request.getfixturevalue("cdop_client")
+    case = make_case(partnership, date_of_death=date(2026, 11, 30),
+                     notification_received_on=date(2026, 11, 30), jar_required=True,
+                     owner_id=client.user.id)
+    domain = Domain("cdr", client, case, {"case_id": case.id}, "rr_meeting_1",
+                    "First rapid response meeting", "cdr.case")
+    _refused_pause(call, domain, domain.rule, "was due on 5 December 2026 and has passed")
+
+
+def test_a_paused_deadline_resumes_even_once_it_could_not_be_paused(call, partnership,
+                                                                     request):
+    domain = _child_death(request.getfixturevalue("cdop_client"), partnership)
+    _pause(call, domain)
+    domain.deadline().not_applicable_reason = "No Joint Agency Response after all"
+    db.session.commit()
+    # It still offers Resume (else it would remind nobody for ever), and resumes.
+    assert f"Resume {domain.label}" in _row(call, domain)[1]
+    _resume(call, domain)
+    assert domain.deadline().paused_reason is None
+
+
+def test_a_closed_case_takes_no_new_pause(call, partnership, request):
+    domain = _child_death(request.getfixturevalue("cdop_client"), partnership)
+    domain.record.closed_on = TODAY
+    db.session.commit()
+    _refused_pause(call, domain, domain.rule, "This case is closed")
+
+
 # --- What a pause does ----------------------------------------------------------------------
 
 
@@ -268,7 +326,7 @@ def _steps(owner) -> set[str]:
 
 def test_a_paused_deadline_reminds_nobody_until_it_is_resumed(call, partnership, request,
                                                               clock):
-    # Thursday 10 December: 2 working days before the Panel's and the partners' notifications.
+    # Thursday 10 December: 2 working days before the review's publication is due.
     clock.set(date(2026, 12, 10))
     domain = _practice_review(request.getfixturevalue("business_client"), partnership)
     owner = domain.client.user
@@ -276,7 +334,7 @@ def test_a_paused_deadline_reminds_nobody_until_it_is_resumed(call, partnership,
 
     run_pass(date(2026, 12, 10), datetime(2026, 12, 10, 8), send=False)  # the day's digest
 
-    assert _steps(owner) == {"Report the serious incident to the safeguarding partners"}
+    assert domain.label not in _steps(owner)
     digest = db.session.scalar(sa.select(OutboundEmail).where(
         OutboundEmail.to_address == owner.email))
     paused = digest.text_body.split("Paused:", 1)[1]

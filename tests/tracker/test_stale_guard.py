@@ -9,7 +9,7 @@ change must still be there. A new edit endpoint without the refusal fails here.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -158,6 +158,13 @@ def _heard_case(partnership, other, **fields):
 
 def _jar_case(partnership, other, **fields):
     return _case(partnership, other, jar_required=True, **fields)
+
+
+def _recent_jar_case(partnership, other):
+    # Died the day before: its first rapid response meeting is still to come (a deadline
+    # already missed cannot be paused).
+    return _jar_case(partnership, other, date_of_death=TODAY - timedelta(days=1),
+                     notification_received_on=TODAY - timedelta(days=1))
 
 
 def _meeting_case(partnership, _other):
@@ -374,7 +381,8 @@ EDITS = {
             *_case(p, o)), OTHER_PLACE, typed={"sent_on": ["5", "3", "2025"]}),
     # Child deaths: records of a case.
     "cdr.edit_request": Edit(CDOP, _request, {"returned_on": date(2025, 3, 10)}),
-    "cdr.deadline_pause": Edit(CDOP, _with_deadline(_jar_case, "rr_meeting_1"), OTHER_PLACE,
+    "cdr.deadline_pause": Edit(CDOP, _with_deadline(_recent_jar_case, "rr_meeting_1"),
+                               OTHER_PLACE,
                                typed={"reason": "Waiting for the inquest"}),
     "cdr.deadline_resume": Edit(CDOP, _with_deadline(_jar_case, "rr_meeting_1", paused=True),
                                 OTHER_PLACE),
@@ -383,7 +391,7 @@ EDITS = {
     # Practice reviews: the incident's own forms (the incident's version).
     "reviews.notifications": Edit(BUSINESS, _incident, {"location": "out_of_area"}),
     "reviews.incident_owner": Edit(BUSINESS, _incident, {"location": "out_of_area"}),
-    "reviews.deadline_pause": Edit(BUSINESS, _with_deadline(_incident, "panel_notification"),
+    "reviews.deadline_pause": Edit(BUSINESS, _with_deadline(_local, "cspr_publication"),
                                    {"location": "out_of_area"},
                                    typed={"reason": "Waiting for the inquest"}),
     "reviews.deadline_resume": Edit(
