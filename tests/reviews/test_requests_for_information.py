@@ -35,8 +35,8 @@ def _by_link(incident, agency, *, sent, due_on, **fields):
     info = InformationRequest(partnership_id=incident.partnership_id, incident_id=incident.id,
                               agency_id=agency.id, stage=fields.pop("stage", "rapid_review"),
                               asked="Your records of the family", due_on=due_on,
-                              created_at=datetime.combine(sent, datetime.min.time().replace(
-                                  hour=9)), **fields)
+                              created_at=datetime(sent.year, sent.month, sent.day, 9),
+                              **fields)
     db.session.add(info)
     db.session.commit()
     return info
