@@ -194,21 +194,21 @@ def reviewer_rows(incident) -> list[ReviewerRow]:
 
 
 class LocalReviewSection(NamedTuple):
-    """The review page's local review section: reviewers, written requests, publication."""
+    """The review page's local review section: reviewers and publication (its written
+    requests are listed with the other requests for information:
+    reviews.services.requests_for_information)."""
 
     reviewers: list[ReviewerRow]
-    requests: list[RequestRow]
     publication: object  # reviews.services.publication.PublicationSection
 
 
-def section(incident, today: date, deadline_rows) -> LocalReviewSection | None:
+def section(incident, deadline_rows) -> LocalReviewSection | None:
     """The section for a local or national review (None otherwise); a national review has
-    no local steps, so no reviewers or requests are read for it."""
+    no local steps, so no reviewers are read for it."""
     if incident.decision not in publication.RULES:
         return None
     local = incident.decision == "local"
     return LocalReviewSection(
         reviewers=reviewer_rows(incident) if local else [],
-        requests=requests_of(incident, today) if local else [],
         publication=publication.section(incident, deadline_rows),
     )

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from reviews.services import actions, information_requests, local_review, stages
+from reviews.services import actions, local_review, requests_for_information, stages
 from reviews.services.access import child_of
 from tracker import deadline_pause, deadline_service, deadlines, timeline
 from tracker.accounts import name_of
@@ -40,8 +40,9 @@ class ReviewPage(NamedTuple):
     tasks: list = ()
     # The name of the case owner, who gets the review's reminders.
     owner: str | None = None
-    # Requests for information sent to agencies as personal links.
-    information_requests: list = ()
+    # The requests for information to agencies, sent as personal links or recorded by hand
+    # (reviews.services.requests_for_information.Section).
+    requests: object = None
 
 
 def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
@@ -71,9 +72,9 @@ def load(incident, today: date) -> ReviewPage:
         child=child_of(incident),
         deadlines=rows,
         timeline=timeline.entries(incident),
-        local_review=local_review.section(incident, today, rows),
+        local_review=local_review.section(incident, rows),
         actions=actions_section,
         tasks=stages.tasks(incident, actions_section),
         owner=name_of(incident.owner_id),
-        information_requests=information_requests.requests_of(incident),
+        requests=requests_for_information.section(incident, today),
     )

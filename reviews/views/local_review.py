@@ -128,7 +128,9 @@ def terms_of_reference(incident_id):
 @bp.route("/<int:incident_id>/requests", methods=["GET", "POST"])
 @permission_required(Permission.EDIT_REVIEWS)
 def review_requests(incident_id):
-    """Record a written request for information sent to an agency during the review."""
+    """Record a written request for information sent to an agency during the review by
+    e-mail or post, outside the tracker (listed with the personal links under "Requests for
+    information" on the review page)."""
     incident = _incident_for(incident_id, "written request form")
     service.local_only(incident)
     form = ReviewRequestForm(**_posted_or(None))
@@ -140,7 +142,7 @@ def review_requests(incident_id):
     return save_record(form, render,
                        lambda form: service.save_request(incident, None, form.values(),
                                                          london_today()),
-                       "Written request added", _review_url(incident, "written-requests"),
+                       "Request recorded", _review_url(incident, "information-from-agencies"),
                        creates=True)
 
 
@@ -160,7 +162,7 @@ def review_request(incident_id, review_request_id):
     return save_record(form, render,
                        lambda form: service.save_request(incident, found, form.values(),
                                                          london_today()),
-                       "Written request saved", _review_url(incident, "written-requests"),
+                       "Request saved", _review_url(incident, "information-from-agencies"),
                        record=found)
 
 

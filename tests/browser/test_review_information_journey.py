@@ -52,7 +52,7 @@ def test_an_agency_answers_a_request_for_information_and_the_business_unit_accep
     sign_in_as(Role.BUSINESS_UNIT)
     page.goto(f"/practice-reviews/{incident_id}")
     expect(page.locator("#information-from-agencies")).to_be_visible()
-    page.get_by_role("link", name="Ask an agency for information").click()
+    page.get_by_role("button", name="Ask an agency for information").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ask an agency for information")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Send the request").click()

@@ -232,7 +232,13 @@ def test_the_review_page_links_the_lists_and_only_editors_may_change_actions(
 
 def test_the_review_page_costs_the_same_queries_however_much_the_review_holds(
         business_client, review, call):
-    from reviews.models import PublicationDelay, Reviewer, ReviewRequest
+    from reviews.models import InformationRequest, PublicationDelay, Reviewer, ReviewRequest
+    from tracker.agencies import DirectoryAgency
+
+    agency = DirectoryAgency(partnership_id=review.partnership_id, name="Hill Surgery",
+                             name_key="hill surgery", kind="gp")
+    db.session.add(agency)
+    db.session.commit()
 
     def queries_for_page():
         statements = []
@@ -254,6 +260,9 @@ def test_the_review_page_costs_the_same_queries_however_much_the_review_holds(
                      name=f"Reviewer {n}"),
             ReviewRequest(partnership_id=review.partnership_id, incident_id=review.id,
                           agency=f"Agency {n}", sent_on=date(2025, 2, n)),
+            InformationRequest(partnership_id=review.partnership_id, incident_id=review.id,
+                               agency_id=agency.id, stage="local_review", asked="Records",
+                               due_on=date(2025, 3, n)),
             PublicationDelay(partnership_id=review.partnership_id, incident_id=review.id,
                              reason="inquest", revised_on=date(2025, 7, n),
                              recorded_on=date(2025, 6, n)),
@@ -272,3 +281,5 @@ def test_the_review_page_costs_the_same_queries_however_much_the_review_holds(
     page = call(business_client, "reviews.incident", incident_id=review.id)
     assert len(page.html.select("#reviewer-summary tbody tr")) == 5
     assert len(page.html.select("#delay-table tbody tr")) == 5
+    # Both kinds of request for information, in the one list.
+    assert len(page.html.select("#information-requests tbody tr")) == 10

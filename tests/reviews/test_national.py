@@ -56,7 +56,11 @@ def test_a_national_review_is_published_on_its_own_dates(business_client, nation
     summary = page.text("#publication-summary")
     assert "Copy to the Secretary of State" in summary and "Ofsted" not in summary
     assert "28 July 2028" in summary
-    assert page.html.select("#local-review, #reviewer-summary, #request-summary") == []
+    assert page.html.select("#local-review, #reviewer-summary") == []
+    # Requests are sent as personal links; none is recorded by hand (a local review's step).
+    request_actions = page.html.select_one("#request-actions")
+    assert request_actions.select("a[href$='/information-requests/new']")
+    assert request_actions.select("a[href$='/requests']") == []
 
 
 def test_a_national_delay_tells_the_secretary_of_state(business_client, national, call):

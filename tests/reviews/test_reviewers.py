@@ -138,7 +138,7 @@ def test_a_written_request_past_due_and_unanswered_is_overdue_until_answered(
     row = call(business_client, "reviews.incident", incident_id=review.id
                ).text(f"#review-request-{sent.id}")
     assert "Overdue" not in row
-    assert "Answered 1 March 2025: Chronology sent" in row
+    assert "Answered 1 March 2025: Chronology sent" in row  # the tag, then the day and summary
     texts = db.session.scalars(db.select(TimelineEntry.text)).all()
     assert "Northshire Police answered the written request" in texts
 

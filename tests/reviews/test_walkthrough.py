@@ -282,20 +282,21 @@ def test_a_serious_incident_from_notification_to_completed_actions(business_clie
     assert timeline(page)[0] == ("10 February 2025: The review's terms of reference and "
                                  "methodology recorded")
 
-    # --- A written request to an agency, answered ----------------------------------------
+    # --- A request made by e-mail, recorded by hand and answered ------------------------
     on(date(2025, 2, 12))
     fill(call, client, "reviews.review_requests", {
         "agency": "Southvale Children's Services", "sent_on": date(2025, 2, 12),
         "due_on": date(2025, 2, 26)}, incident_id=incident_id)
     page = review_page(call, client, incident_id)
-    [request_row] = page.html.select("#request-summary tbody tr")
+    [request_row] = page.html.select("#information-requests tbody tr")
+    assert "Recorded by hand" in request_row.get_text()
     assert "Awaited" in request_row.get_text()
     assert "26 February 2025" in request_row.get_text()
     request_id = int(request_row["id"].rsplit("-", 1)[-1])
 
     on(date(2025, 2, 27))
     page = review_page(call, client, incident_id)
-    assert "Overdue" in page.text("#request-summary")  # a day late, and no answer yet
+    assert "Overdue" in page.text("#information-requests")  # a day late, and no answer yet
 
     on(date(2025, 2, 28))
     fill(call, client, "reviews.review_request", {
@@ -303,9 +304,10 @@ def test_a_serious_incident_from_notification_to_completed_actions(business_clie
         "summary": "Case records from the previous address"},
         incident_id=incident_id, review_request_id=request_id)
     page = review_page(call, client, incident_id)
-    assert ("Answered 28 February 2025: Case records from the previous address"
-            in page.text("#request-summary"))
-    assert "Overdue" not in page.text("#request-summary")
+    answered = page.text(f"#review-request-{request_id}")
+    assert "Answered" in answered
+    assert "28 February 2025: Case records from the previous address" in answered
+    assert "Overdue" not in answered
     assert timeline(page)[0] == ("28 February 2025: Southvale Children's Services answered "
                                  "the written request")
 
