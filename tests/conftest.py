@@ -292,6 +292,22 @@ class Page:
             return []
         return [item.get_text(" ", strip=True) for item in summary.select("li")]
 
+    def error_targets(self) -> list:
+        """What each link of the GOV.UK error summary leads to: the element with its id, or
+        None where the page has none."""
+        links = self.html.select(".govuk-error-summary a[href^='#']")
+        return [self.html.find(id=link["href"][1:]) for link in links]
+
+    def assert_errors_lead_to_visible(self) -> None:
+        """The error summary has links, and each leads to something the user can see (never
+        a hidden field, nor nothing)."""
+        targets = self.error_targets()
+        assert targets, "no link in the error summary"
+        for target in targets:
+            assert target is not None, "an error summary link leads to nothing"
+            assert not (target.name == "input" and target.get("type") == "hidden"), (
+                f"an error summary link leads to a hidden field: {target}")
+
 
 def _url_for(app, endpoint, values):
     with app.test_request_context():

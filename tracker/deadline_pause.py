@@ -175,7 +175,11 @@ def pause_page(case, deadline_id: int, *, back_url: str, today: date, notes=None
             changed = pause(case, deadline, form.reason.data, today)
             db.session.commit()
         except versioning.STALE as stale:
-            status = versioning.refuse(form, case, on="reason", stale=stale)
+            # On the reason, where what was typed is kept: the summary links to it.
+            status = versioning.refuse(
+                form, case, on="reason", stale=stale,
+                then="Your reason is still below: check it against the deadline as it is "
+                "now, above, and save again")
         else:
             flash(f"{_label(deadline)} paused: it reminds nobody until it is resumed"
                   if changed and not was_paused else
@@ -192,7 +196,7 @@ def resume_page(case, deadline_id: int, *, back_url: str, today: date):
     """Resume a paused deadline (GET asks to confirm, POST resumes it and goes back)."""
     deadline = deadline_or_404(case, deadline_id)
     form = DeadlineResumeForm()
-    status = 200
+    status, refused = 200, None
     if request.method == "GET":
         if not deadline.paused_reason:
             flash(f"{_label(deadline)} is not paused: there is nothing to resume", "info")
@@ -204,7 +208,12 @@ def resume_page(case, deadline_id: int, *, back_url: str, today: date):
             changed = resume(case, deadline, today)
             db.session.commit()
         except versioning.STALE as stale:
-            status = versioning.refuse(form, case, stale=stale)
+            # A button only: the summary links to the deadline as it is now, not to the
+            # hidden version field.
+            refused = versioning.refusal(
+                form, case, stale=stale,
+                then="The deadline as it is now is below: resume it again if it should be")
+            status = 409
         else:
             due = deadline.extended_to or deadline.due_date
             flash(f"{_label(deadline)} resumed: due {format_date(due)}" if changed
@@ -213,14 +222,15 @@ def resume_page(case, deadline_id: int, *, back_url: str, today: date):
             return redirect(back_url)
     else:
         status = 400
-    return _render(case, deadline, form, "resume", back_url, today, "", status)
+    return _render(case, deadline, form, "resume", back_url, today, "", status,
+                   refused=refused)
 
 
-def _render(case, deadline, form, mode, back_url, today, note, status):
+def _render(case, deadline, form, mode, back_url, today, note, status, refused=None):
     rules = deadline_service.load_rules([case.partnership_id]).get(case.partnership_id)
     rule = rule_of(deadline)
     since = paused_since([deadline.id]).get(deadline.id) if deadline.paused_reason else None
     return render_template(
         "tracker/deadline_pause.html", case=case, deadline=deadline, rule=rule, form=form,
-        mode=mode, back_url=back_url, note=note, paused_since=since,
+        mode=mode, back_url=back_url, note=note, paused_since=since, refused=refused,
         status=deadline_service.status_of(deadline, today, rules)), status

@@ -10,7 +10,9 @@ it was opened at, and a save made on an older version is refused the same way ev
   StaleDataError) `refuse(form, record)` rolls back and puts a message on the form naming who
   changed the record, when and what (from the audit trail), and answers 409. The form is
   shown again with the user's typed values and the record's current version, so a second
-  save, made knowingly, goes through.
+  save, made knowingly, goes through. A form with no visible field the refusal is about (a
+  single button) takes the message from `refusal(form, record)` instead, and shows it in an
+  error summary whose link goes to something visible (components/stale_refusal.html).
 """
 
 import sqlalchemy as sa
@@ -87,26 +89,39 @@ def check(form, record, differences=()) -> None:
     check_version(record, form.version.data, differences)
 
 
-def refuse(form, record, *, noun=None, on=None, stale=None) -> int:
+def refuse(form, record, *, noun=None, on=None, stale=None, then=None) -> int:
     """Roll back, tell the user their save was refused and why, keep what they typed; 409.
 
     The message goes in the form's errors (the page's GOV.UK error summary), on the field
     named `on` when given (a visible field the summary can link to), else on the version.
     The form's version becomes the record's current one: the user has been told what
-    changed, so saving again overwrites knowingly.
+    changed, so saving again overwrites knowingly. `then`: what the user should do now, where
+    "your answers are still below" would not be true of the page.
     """
-    opened = _opened(form.version.data)
-    db.session.rollback()
-    message = stale_message(record, opened, form, noun=noun,
-                            differences=getattr(stale, "changed_fields", ()))
+    message = refusal(form, record, noun=noun, stale=stale, then=then)
     field = getattr(form, on) if on else form.version
     field.errors = [*(field.errors or []), message] if on else [message]
-    form.version.data = str(current_version(record))
     return 409
 
 
-def stale_message(record, opened: int, form=None, *, noun=None, differences=()) -> str:
-    """Who changed the record after version `opened`, when, and which of its answers."""
+def refusal(form, record, *, noun=None, stale=None, then=None) -> str:
+    """Roll back and return the refusal's message, for a page whose form has no visible field
+    it is about (a single button): the page shows it in an error summary linking to what is
+    visible (components/stale_refusal.html), not on the hidden version field, where the
+    summary's link would lead nowhere. The form's version becomes the record's current one,
+    as in `refuse`; the caller answers 409."""
+    opened = _opened(form.version.data)
+    db.session.rollback()
+    message = stale_message(record, opened, form, noun=noun, then=then,
+                            differences=getattr(stale, "changed_fields", ()))
+    form.version.data = str(current_version(record))
+    return message
+
+
+def stale_message(record, opened: int, form=None, *, noun=None, differences=(),
+                  then=None) -> str:
+    """Who changed the record after version `opened`, when, and which of its answers; then
+    what the user should do now."""
     noun = noun or getattr(record, "__record_noun__", "record")
     who, when, columns = changes_since(record, opened)
     labels = _labels(columns, form)
@@ -114,9 +129,10 @@ def stale_message(record, opened: int, form=None, *, noun=None, differences=()) 
                if label.lower() not in {known.lower() for known in labels}]
     what = f" ({', '.join(labels)})" if labels else ""
     when = f" on {when}" if when else ""
+    then = then or ("Your answers are still below: check them against the saved record and "
+                    "save again")
     return (f"{who} changed this {noun}{what}{when}, after you opened this page, so your "
-            "changes have not been saved. Your answers are still below: check them against "
-            "the saved record and save again")
+            f"changes have not been saved. {then}")
 
 
 def changes_since(record, opened: int):

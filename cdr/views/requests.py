@@ -296,13 +296,16 @@ def information_complete(case_id):
     form = InformationCompleteForm(notified_on=case.notification_received_on, today=today)
     if not form.validate_on_submit():
         return render_template("cdr/requests/information_complete.html", case=case,
-                               form=form), 400
+                               form=form, refused=None), 400
     try:
         versioning.check(form, case)
-    except versioning.STALE:
-        status = versioning.refuse(form, case)
+    except versioning.STALE as stale:
+        # A button (and a date): the summary links to what the case says now.
+        refused = versioning.refusal(
+            form, case, stale=stale,
+            then="What the case says now is below: check it and save again if you should")
         return render_template("cdr/requests/information_complete.html", case=case,
-                               form=form), status
+                               form=form, refused=refused), 409
     complete = form.complete.data == "yes"
     changing = complete and case.information_complete
     if changing and case.information_complete_on == form.information_complete_on.data:

@@ -276,6 +276,31 @@ def test_marking_information_not_complete_again_clears_its_date(cdop_client, par
     assert (saved.information_complete, saved.information_complete_on) == (False, None)
 
 
+def test_a_stale_information_complete_is_refused_linking_to_what_the_case_says_now(
+        cdop_client, partnership, call):
+    case = make_case(partnership, notification_received_on=date(2025, 3, 2))
+    opened = str(case.version)
+    call(cdop_client, "cdr.information_complete", case_id=case.id,  # someone else, first
+         data={"complete": "yes", "version": opened,
+               "information_complete_on": as_form(date(2025, 3, 20))}, status=302)
+
+    page = call(cdop_client, "cdr.information_complete", case_id=case.id, status=409,
+                data={"complete": "yes", "version": opened,
+                      "information_complete_on": as_form(date(2025, 3, 27))})
+
+    assert page.text("title").startswith("Error: Information for ")
+    assert page.errors[0].endswith("so your changes have not been saved. What the case says "
+                                   "now is below: check it and save again if you should")
+    # Not the hidden version field (which has no id here: the link led nowhere).
+    page.assert_errors_lead_to_visible()
+    assert page.error_targets()[0]["id"] == "information-now"
+    assert page.text("#information-now") == (
+        "The case says the information is complete, since 20 March 2025.")
+    boxes = page.html.select("#information-date-form input[name='information_complete_on']")
+    assert [box["value"] for box in boxes] == ["27", "3", "2025"]  # what was typed, kept
+    assert db.session.get(ChildDeathCase, case.id).information_complete_on == date(2025, 3, 20)
+
+
 def test_the_date_the_information_was_complete_can_be_changed(cdop_client, partnership,
                                                                call, monkeypatch):
     # Issue 24 review: a new date on a case already complete was silently dropped.

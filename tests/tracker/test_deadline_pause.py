@@ -200,18 +200,39 @@ def test_a_stale_pause_is_refused_and_keeps_what_was_typed(call, domain, partner
     page = _pause(call, domain, status=409, version=str(opened))
 
     assert page.errors[0].startswith(f"{domain.client.user.full_name} changed this ")
+    assert page.errors[0].endswith("Your reason is still below: check it against the "
+                                   "deadline as it is now, above, and save again")
+    # The summary leads to the reason, where what was typed is kept, and the field says so.
+    page.assert_errors_lead_to_visible()
+    assert page.error_targets()[0].name == "textarea"
+    assert page.text("#reason-error").startswith("Error: ")
     assert page.html.select_one("textarea[name=reason]").get_text().strip() == REASON
+    assert page.text("#paused-reason") == "Waiting for the inquest"  # as it is now
     assert domain.deadline().paused_reason == "Waiting for the inquest"
 
 
-def test_a_stale_resume_is_refused(call, domain):
+def test_a_stale_resume_is_refused_linking_to_the_deadline_as_it_is_now(call, domain):
     _pause(call, domain)
     opened = domain.version()
     _pause(call, domain, reason="Waiting for the inquest")
 
-    _resume(call, domain, status=409, version=str(opened))
+    page = _resume(call, domain, status=409, version=str(opened))
 
+    assert page.text("title").startswith("Error: Resume a paused deadline")
+    assert page.errors == [
+        f"{domain.client.user.full_name} changed this "
+        f"{'case' if domain.name == 'cdr' else 'incident'} on 9 December 2026 at 12:00pm, "
+        "after you opened this page, so your changes have not been saved. The deadline as "
+        "it is now is below: resume it again if it should be"]
+    # Not the hidden version field: the deadline's summary, with the new reason.
+    page.assert_errors_lead_to_visible()
+    assert page.error_targets()[0]["id"] == "deadline-summary"
+    assert "Waiting for the inquest" in page.text("#deadline-summary")
     assert domain.deadline().paused_reason == "Waiting for the inquest"
+    # Resumed again, knowingly, from the page as refused: it goes through.
+    version = page.html.select_one("input[name=version]")["value"]
+    _resume(call, domain, version=version)
+    assert domain.deadline().paused_reason is None
 
 
 @pytest.mark.parametrize("who", ["auditor_client", "panel_client", "other_domain"])
