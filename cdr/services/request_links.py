@@ -1,6 +1,8 @@
 """A reporting-form request sent to a contact of the partnership's agency directory as a
-personal link (tracker.agency_links): which contacts may be chosen, sending (or sending
-again), revoking, and each link's state for the request page."""
+personal link (tracker.agency_links, which holds the steps shared with a practice review's
+request for information): which contacts may be chosen and offered, sending (or sending
+again), revoking a case's links, each link's state and the forms sent online for the request
+page, and chasing."""
 
 import sqlalchemy as sa
 from flask import url_for
