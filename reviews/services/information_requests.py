@@ -159,11 +159,6 @@ def contacts_of_agency(info) -> list[tuple[AgencyContact, DirectoryAgency]]:
         .order_by(AgencyContact.name, AgencyContact.id))]
 
 
-def link_or_none(info, link_id):
-    """One of this request's links, or None."""
-    return agency_links.link_of(OWNER_TYPE, info.id, link_id)
-
-
 def links_shown(info, now):
     """(link, contact, agency, state label) of each of the request's links, newest first."""
     return agency_links.links_shown(OWNER_TYPE, info.id, now)
