@@ -27,7 +27,7 @@ from markupsafe import escape
 
 from tracker import audit, mail
 from tracker.agencies import AgencyContact
-from tracker.agency_links import AGENCY_PATH, AgencyLink, find_valid, words_for
+from tracker.agency_links import AGENCY_PATH, AgencyLink, find_valid, link_of, words_for
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.timeutil import utcnow
@@ -100,6 +100,25 @@ class AgencyAnswer(db.Model):
 def answer_of(link: AgencyLink) -> AgencyAnswer | None:
     """The link's answers (draft or sent), or None."""
     return db.session.scalar(sa.select(AgencyAnswer).where(AgencyAnswer.link_id == link.id))
+
+
+def answers_sent(owner_type: str, owner_id: int) -> list[tuple[AgencyLink, AgencyAnswer]]:
+    """(link, answer) of each answer sent through the request's links, newest first (drafts
+    are the agency's own): one query."""
+    return list(db.session.execute(
+        sa.select(AgencyLink, AgencyAnswer)
+        .join(AgencyAnswer, AgencyAnswer.link_id == AgencyLink.id)
+        .where(AgencyLink.owner_type == owner_type, AgencyLink.owner_id == owner_id,
+               AgencyAnswer.status != DRAFT)
+        .order_by(AgencyAnswer.id.desc())))
+
+
+def awaiting_link(owner_type: str, owner_id: int, link_id) -> AgencyLink | None:
+    """The request's link, named by a review form, whose sent answer awaits review; or None
+    (already reviewed, or not this request's)."""
+    link = link_of(owner_type, owner_id, link_id)
+    answer = answer_of(link) if link is not None else None
+    return link if answer is not None and answer.status == SUBMITTED else None
 
 
 def save_draft(link: AgencyLink, answers: dict, now=None) -> AgencyAnswer:

@@ -13,7 +13,11 @@ The e-mail names the partnership, the request's reference and its due date, neve
 Sent, renewed and revoked from a reporting-form request's page, and sent from the
 several-agencies page (cdr/views/requests.py, cdr/services/request_links.py), and from a
 practice review's request for information (reviews/views/information_requests.py); each
-names its request in the e-mail by the `Words` its domain registers. The agency side
+names its request in the e-mail by the `Words` its domain registers. The steps both share
+are here, given the domain's owner type and request: the contacts a link may go to
+(`directory_contacts`), sending to a chosen one (`send`, refusing with `Refused`), the
+request's links and their states (`links_shown`, `link_of`); revoking and renewing from a
+request page is tracker/views/agency_links.py. The agency side
 (`/agency/<token>`, the one-time code and the agency session) is tracker.agency_access and
 tracker/views/agency.py; chasing is tracker.agency_chasing. A partnership may set its own
 expiry (Partnership.agency_link_days, on its settings page).
@@ -30,6 +34,7 @@ from flask import current_app
 from markupsafe import escape
 
 from tracker import mail
+from tracker.agencies import AgencyContact, DirectoryAgency
 from tracker.audit import Audited
 from tracker.case_records import PartnershipScoped
 from tracker.extensions import db
@@ -226,3 +231,68 @@ def renew(link, now=None) -> None:
 
     partnership = db.session.get(Partnership, link.partnership_id)
     link.expires_at = (now or utcnow()) + timedelta(days=link_days(partnership))
+
+
+# --- The steps of a request page (each domain gives its owner type and request) ---------------
+
+
+class Refused(Exception):
+    """A contact the rules refuse a link to; the message is for the form."""
+
+
+def directory_contacts(partnership_id) -> list[tuple[AgencyContact, DirectoryAgency]]:
+    """The active contacts of the partnership's agency directory (those a new link may go
+    to), by agency then name: one query."""
+    return list(db.session.execute(
+        sa.select(AgencyContact, DirectoryAgency)
+        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
+        .where(AgencyContact.partnership_id == partnership_id,
+               AgencyContact.active.is_(True))
+        .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
+
+
+def chosen_contact(contact_id, partnership_id, agency_id=None) -> AgencyContact:
+    """The active directory contact of the partnership (and, when given, of that agency) a
+    form names; Refused otherwise."""
+    contact = db.session.get(AgencyContact, contact_id) if contact_id else None
+    if (contact is None or contact.partnership_id != partnership_id
+            or (agency_id is not None and contact.agency_id != agency_id)):
+        raise Refused("Select a contact from the agency directory" if agency_id is None
+                      else "Select a contact of the agency asked")
+    if not contact.active:
+        raise Refused(f"{contact.name} is no longer an active contact: select another")
+    return contact
+
+
+def send(*, owner_type, owner_id, contact_id, partnership_id, reference, due_on, user,
+         agency_id=None, now=None) -> tuple[AgencyLink, AgencyContact]:
+    """Send the request to a contact of its partnership (again: the old link stops working),
+    as `issue` does; Refused for any other contact (chosen_contact)."""
+    from tracker.models import Partnership
+
+    contact = chosen_contact(contact_id, partnership_id, agency_id)
+    link, _token = issue(owner_type=owner_type, owner_id=owner_id, contact=contact,
+                         partnership=db.session.get(Partnership, partnership_id),
+                         reference=reference, due_on=due_on, user=user, now=now)
+    return link, contact
+
+
+def link_of(owner_type: str, owner_id: int, link_id) -> AgencyLink | None:
+    """One of this request's links, or None."""
+    link = db.session.get(AgencyLink, link_id) if link_id else None
+    if link is None or link.owner_type != owner_type or link.owner_id != owner_id:
+        return None
+    return link
+
+
+def links_shown(owner_type: str, owner_id: int, now):
+    """(link, contact, agency, state label) of each of the request's links, newest first:
+    one query."""
+    rows = db.session.execute(
+        sa.select(AgencyLink, AgencyContact, DirectoryAgency)
+        .join(AgencyContact, AgencyContact.id == AgencyLink.contact_id)
+        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
+        .where(AgencyLink.owner_type == owner_type, AgencyLink.owner_id == owner_id)
+        .order_by(AgencyLink.issued_at.desc(), AgencyLink.id.desc()))
+    return [(link, contact, agency, STATE_LABELS[link.state(now)])
+            for link, contact, agency in rows]

@@ -1,6 +1,8 @@
 """A reporting-form request sent to a contact of the partnership's agency directory as a
-personal link (tracker.agency_links): which contacts may be chosen, sending (or sending
-again), revoking, and each link's state for the request page."""
+personal link (tracker.agency_links, which holds the steps shared with a practice review's
+request for information): which contacts may be chosen and offered, sending (or sending
+again), revoking a case's links, each link's state and the forms sent online for the request
+page, and chasing."""
 
 import sqlalchemy as sa
 from flask import url_for
@@ -18,19 +20,14 @@ from tracker.timeutil import format_date, to_london
 OWNER_TYPE = AgencyRequest.__tablename__
 
 
-class Refused(Exception):
-    """A link the rules refuse; the message is for the form."""
+# A contact the rules refuse a link to (the message is for the form).
+Refused = agency_links.Refused
 
 
 def contacts_for(case) -> list[tuple[AgencyContact, DirectoryAgency]]:
     """The active contacts of the case's partnership's directory (those a new link may go
     to), by agency then name: one query."""
-    return list(db.session.execute(
-        sa.select(AgencyContact, DirectoryAgency)
-        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(AgencyContact.partnership_id == case.partnership_id,
-               AgencyContact.active.is_(True))
-        .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
+    return agency_links.directory_contacts(case.partnership_id)
 
 
 def suggested_contacts(contacts, agency_names) -> dict[str, int]:
@@ -72,37 +69,20 @@ def due_on(agency_request):
 def send(case, agency_request, contact_id, user, now=None):
     """Send the request to one of the case's partnership's contacts (again: the old link
     stops working); Refused for a contact of any other partnership."""
-    contact = db.session.get(AgencyContact, contact_id) if contact_id else None
-    if contact is None or contact.partnership_id != case.partnership_id:
-        raise Refused("Select a contact from the agency directory")
-    if not contact.active:
-        raise Refused(f"{contact.name} is no longer an active contact: select another")
-    link, _token = agency_links.issue(
-        owner_type=OWNER_TYPE, owner_id=agency_request.id, contact=contact,
-        partnership=db.session.get(Partnership, case.partnership_id),
-        reference=case.reference, due_on=due_on(agency_request), user=user, now=now)
-    return link, contact
+    return agency_links.send(
+        owner_type=OWNER_TYPE, owner_id=agency_request.id, contact_id=contact_id,
+        partnership_id=case.partnership_id, reference=case.reference,
+        due_on=due_on(agency_request), user=user, now=now)
 
 
 def link_or_none(agency_request, link_id):
     """One of this request's links, or None."""
-    link = db.session.get(agency_links.AgencyLink, link_id) if link_id else None
-    if link is None or link.owner_type != OWNER_TYPE or link.owner_id != agency_request.id:
-        return None
-    return link
+    return agency_links.link_of(OWNER_TYPE, agency_request.id, link_id)
 
 
 def links_shown(agency_request, now):
     """(link, contact, agency, state label) of each of the request's links, newest first."""
-    rows = db.session.execute(
-        sa.select(agency_links.AgencyLink, AgencyContact, DirectoryAgency)
-        .join(AgencyContact, AgencyContact.id == agency_links.AgencyLink.contact_id)
-        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(agency_links.AgencyLink.owner_type == OWNER_TYPE,
-               agency_links.AgencyLink.owner_id == agency_request.id)
-        .order_by(agency_links.AgencyLink.issued_at.desc(), agency_links.AgencyLink.id.desc()))
-    return [(link, contact, agency, agency_links.STATE_LABELS[link.state(now)])
-            for link, contact, agency in rows]
+    return agency_links.links_shown(OWNER_TYPE, agency_request.id, now)
 
 
 def revoke_case_links(case, why: str) -> int:
@@ -161,14 +141,7 @@ def answers_shown(agency_request):
 
     labels = {name: ReportingForm.__dict__[name].args[0] for name in ANSWER_FIELDS}
     labels["supplementary"] = agency_request.reporting_form_label
-    rows = db.session.execute(
-        sa.select(agency_links.AgencyLink, agency_access.AgencyAnswer)
-        .join(agency_access.AgencyAnswer,
-              agency_access.AgencyAnswer.link_id == agency_links.AgencyLink.id)
-        .where(agency_links.AgencyLink.owner_type == OWNER_TYPE,
-               agency_links.AgencyLink.owner_id == agency_request.id,
-               agency_access.AgencyAnswer.status != agency_access.DRAFT)
-        .order_by(agency_access.AgencyAnswer.id.desc()))
+    rows = agency_access.answers_sent(OWNER_TYPE, agency_request.id)
     return [(link, answer, [(labels[name], {"yes": "Yes", "no": "No"}.get(
                 answer.answers.get(name), answer.answers.get(name)) or "Not given")
              for name in ANSWER_FIELDS if name in answer.answers])

@@ -16,13 +16,14 @@ from forms.cdr.requests import (
     ReviewMeetingForm,
     SeveralRequestsForm,
 )
-from tracker import agency_access, agency_links, attachments, submissions, versioning
+from tracker import agency_access, attachments, submissions, versioning
 from tracker.extensions import db
 from tracker.pagination import COUNT_CAP, page_of, pagination_params
 from tracker.roles import Permission
 from tracker.security import permission_required, visible_partnership_ids
 from tracker.timeutil import london_today, utcnow
 from tracker.views import agency_chasing
+from tracker.views import agency_links as agency_link_buttons
 
 
 def _case_url(case, anchor="information"):
@@ -138,13 +139,9 @@ def _render_request(case, agency_request, form, send_form=None, review_form=None
 
 def _sent_answer(agency_request, form):
     """The link of a reporting form sent online and awaiting review that the form names."""
-    link_id = form.link_id.data
-    if not (form.validate_on_submit() and str(link_id or "").isdigit()
-            and int(link_id) < 2**31):
-        return None
-    link = request_links.link_or_none(agency_request, int(link_id))
-    answer = agency_access.answer_of(link) if link is not None else None
-    return link if answer is not None and answer.status == agency_access.SUBMITTED else None
+    link_id = agency_link_buttons.link_id_of(form)
+    return (agency_access.awaiting_link(request_links.OWNER_TYPE, agency_request.id, link_id)
+            if link_id is not None else None)
 
 
 @bp.route("/<int:case_id>/requests/<int:request_id>/attachments/<int:attachment_id>")
@@ -215,19 +212,10 @@ def send_request_link(case_id, request_id):
     case = access.case_or_404(case_id)
     agency_request = service.request_or_404(case, request_id)
     send_form = SendLinkForm(contacts=request_links.contacts_for(case))
-    if send_form.validate_on_submit():
-        try:
-            _link, contact = request_links.send(case, agency_request, send_form.contact.data,
-                                                current_user)
-            db.session.commit()
-        except request_links.Refused as refused:
-            db.session.rollback()
-            send_form.contact.errors.append(str(refused))
-        else:
-            flash(f"The request has been sent to {contact.name} as a personal link",
-                  "success")
-            return redirect(url_for("cdr.edit_request", case_id=case.id,
-                                    request_id=agency_request.id))
+    if agency_link_buttons.send(send_form, lambda contact_id: request_links.send(
+            case, agency_request, contact_id, current_user)[1]):
+        return redirect(url_for("cdr.edit_request", case_id=case.id,
+                                request_id=agency_request.id))
     form = EditRequestForm(obj=agency_request, formdata=None, date_of_death=case.date_of_death,
                            today=london_today())
     form.version.data = str(agency_request.version)
@@ -249,41 +237,22 @@ def request_chasing(case_id, request_id):
 @permission_required(Permission.EDIT_CDR_CASES)
 def revoke_request_link(case_id, request_id):
     """Stop one of the request's links working."""
-    return _change_link(case_id, request_id, agency_links.revoke,
-                        "The link has been revoked: it no longer opens the request")
+    case = access.case_or_404(case_id)
+    agency_request = service.request_or_404(case, request_id)
+    agency_link_buttons.revoke(RevokeLinkForm(), request_links.OWNER_TYPE, agency_request.id)
+    return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id))
 
 
 @bp.route("/<int:case_id>/requests/<int:request_id>/link/renew", methods=["POST"])
 @permission_required(Permission.EDIT_CDR_CASES)
 def renew_request_link(case_id, request_id):
     """Give one of the request's links (live or expired) a new expiry from today."""
-    days = agency_links.link_days(_partnership(access.case_or_404(case_id)))
-    return _change_link(case_id, request_id, agency_links.renew,
-                        f"The link has been renewed: it works for another {days} days")
-
-
-def _partnership(case):
     from tracker.models import Partnership
 
-    return db.session.get(Partnership, case.partnership_id)
-
-
-def _change_link(case_id, request_id, change, message):
-    """Revoke or renew one link of the request (one way each: done twice is done once)."""
     case = access.case_or_404(case_id)
     agency_request = service.request_or_404(case, request_id)
-    form = RevokeLinkForm()
-    link_id = form.link_id.data
-    link = request_links.link_or_none(agency_request, int(link_id)) \
-        if form.validate_on_submit() and str(link_id or "").isdigit() \
-        and int(link_id) < 2**31 else None
-    if link is None or (change is agency_links.renew
-                        and (link.revoked_at is not None or link.returned_at is not None)):
-        flash("Nothing was changed: a revoked or returned link is sent again instead", "error")
-    else:
-        change(link)
-        db.session.commit()
-        flash(message, "success")
+    agency_link_buttons.renew(RevokeLinkForm(), request_links.OWNER_TYPE, agency_request.id,
+                              db.session.get(Partnership, case.partnership_id))
     return redirect(url_for("cdr.edit_request", case_id=case.id, request_id=agency_request.id))
 
 

@@ -61,32 +61,18 @@ def stages_for(incident) -> dict[str, str]:
 def contacts_for(incident) -> list[tuple[AgencyContact, DirectoryAgency]]:
     """The active contacts of the incident's partnership's directory (those a new link may
     go to), by agency then name."""
-    return list(db.session.execute(
-        sa.select(AgencyContact, DirectoryAgency)
-        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(AgencyContact.partnership_id == incident.partnership_id,
-               AgencyContact.active.is_(True))
-        .order_by(DirectoryAgency.name_key, AgencyContact.name, AgencyContact.id)))
+    return agency_links.directory_contacts(incident.partnership_id)
 
 
-def _contact(incident, contact_id, agency_id=None) -> AgencyContact:
-    contact = db.session.get(AgencyContact, contact_id) if contact_id else None
-    if (contact is None or contact.partnership_id != incident.partnership_id
-            or (agency_id is not None and contact.agency_id != agency_id)):
-        raise Refused({"contact": "Select a contact from the agency directory"
-                       if agency_id is None else "Select a contact of the agency asked"})
-    if not contact.active:
-        raise Refused({"contact": f"{contact.name} is no longer an active contact: select "
-                                  "another"})
+def _send(incident, info, contact_id, user, now=None, agency_id=None):
+    """Send the request to the contact as a personal link; agency_links.Refused for a contact
+    the rules refuse (of another partnership, or of another agency than `agency_id`, or no
+    longer active)."""
+    _link, contact = agency_links.send(
+        owner_type=OWNER_TYPE, owner_id=info.id, contact_id=contact_id,
+        partnership_id=incident.partnership_id, reference=incident.reference,
+        due_on=info.due_on, user=user, agency_id=agency_id, now=now)
     return contact
-
-
-def _send(incident, info, contact, user, now=None):
-    link, _token = agency_links.issue(
-        owner_type=OWNER_TYPE, owner_id=info.id, contact=contact,
-        partnership=db.session.get(Partnership, incident.partnership_id),
-        reference=incident.reference, due_on=info.due_on, user=user, now=now)
-    return link
 
 
 def make(incident, *, stage, contact_id, asked, due_on, user, today: date, now=None):
@@ -98,9 +84,9 @@ def make(incident, *, stage, contact_id, asked, due_on, user, today: date, now=N
     if due_on is not None and due_on < today:
         problems["due_on"] = "The due date must be today or in the future"
     try:
-        contact = _contact(incident, contact_id)
-    except Refused as refused:
-        problems.update(refused.problems)
+        contact = agency_links.chosen_contact(contact_id, incident.partnership_id)
+    except agency_links.Refused as refused:
+        problems["contact"] = str(refused)
     if problems:
         raise Refused(problems)
     info = InformationRequest(incident_id=incident.id, partnership_id=incident.partnership_id,
@@ -109,7 +95,7 @@ def make(incident, *, stage, contact_id, asked, due_on, user, today: date, now=N
                               created_by_id=getattr(user, "id", None))
     db.session.add(info)
     db.session.flush()
-    _send(incident, info, contact, user, now)
+    _send(incident, info, contact.id, user, now)
     agency = db.session.get(DirectoryAgency, contact.agency_id)
     timeline.add(incident, "information",
                  f"Request for information for the {INFORMATION_STAGES[stage].lower()} sent "
@@ -119,14 +105,13 @@ def make(incident, *, stage, contact_id, asked, due_on, user, today: date, now=N
 
 def send_again(incident, info, contact_id, user, now=None):
     """Send the request to a contact of its agency (again: the old link stops working, and
-    a fresh response is asked for); refused while a response awaits review, and once one
-    is accepted."""
+    a fresh response is asked for); agency_links.Refused while a response awaits review,
+    once one is accepted, and for a contact of any other agency."""
     if info.status == ACCEPTED:
-        raise Refused({"contact": "The response has been accepted: nothing more is asked"})
+        raise agency_links.Refused("The response has been accepted: nothing more is asked")
     if info.status == RETURNED:
-        raise Refused({"contact": "Accept or query the response awaiting review first"})
-    contact = _contact(incident, contact_id, info.agency_id)
-    _send(incident, info, contact, user, now)
+        raise agency_links.Refused("Accept or query the response awaiting review first")
+    contact = _send(incident, info, contact_id, user, now, agency_id=info.agency_id)
     info.status = SENT
     return contact
 
@@ -174,45 +159,22 @@ def contacts_of_agency(info) -> list[tuple[AgencyContact, DirectoryAgency]]:
         .order_by(AgencyContact.name, AgencyContact.id))]
 
 
-def link_or_none(info, link_id):
-    """One of this request's links, or None."""
-    link = db.session.get(agency_links.AgencyLink, link_id) if link_id else None
-    if link is None or link.owner_type != OWNER_TYPE or link.owner_id != info.id:
-        return None
-    return link
-
-
 def links_shown(info, now):
     """(link, contact, agency, state label) of each of the request's links, newest first."""
-    AgencyLink = agency_links.AgencyLink  # noqa: N806
-    rows = db.session.execute(
-        sa.select(AgencyLink, AgencyContact, DirectoryAgency)
-        .join(AgencyContact, AgencyContact.id == AgencyLink.contact_id)
-        .join(DirectoryAgency, DirectoryAgency.id == AgencyContact.agency_id)
-        .where(AgencyLink.owner_type == OWNER_TYPE, AgencyLink.owner_id == info.id)
-        .order_by(AgencyLink.issued_at.desc(), AgencyLink.id.desc()))
-    return [(link, contact, agency, agency_links.STATE_LABELS[link.state(now)])
-            for link, contact, agency in rows]
+    return agency_links.links_shown(OWNER_TYPE, info.id, now)
 
 
 def answers_shown(info):
-    """(link, answer) of each written response sent through the request's links, newest
-    first (drafts are the agency's own)."""
-    return list(db.session.execute(
-        sa.select(agency_links.AgencyLink, agency_access.AgencyAnswer)
-        .join(agency_access.AgencyAnswer,
-              agency_access.AgencyAnswer.link_id == agency_links.AgencyLink.id)
-        .where(agency_links.AgencyLink.owner_type == OWNER_TYPE,
-               agency_links.AgencyLink.owner_id == info.id,
-               agency_access.AgencyAnswer.status != agency_access.DRAFT)
-        .order_by(agency_access.AgencyAnswer.id.desc())))
+    """(link, answer, rows) of each written response sent through the request's links,
+    newest first: rows are (question, answer) for the request page's review."""
+    return [(link, answer,
+             [("The agency's response", answer.answers.get("response") or "Not given")])
+            for link, answer in agency_access.answers_sent(OWNER_TYPE, info.id)]
 
 
 def awaiting_link(info, link_id):
     """The link of a response awaiting review that the form names, or None."""
-    link = link_or_none(info, link_id)
-    answer = agency_access.answer_of(link) if link is not None else None
-    return link if answer is not None and answer.status == agency_access.SUBMITTED else None
+    return agency_access.awaiting_link(OWNER_TYPE, info.id, link_id)
 
 
 def accept(incident, info, link, user, today: date):

@@ -19,13 +19,14 @@ from reviews import bp
 from reviews.models import INFORMATION_STAGES, INFORMATION_STATUSES
 from reviews.services import access
 from reviews.services import information_requests as service
-from tracker import agency_access, agency_links, submissions
+from tracker import agency_access, submissions
 from tracker.extensions import db
 from tracker.models import Partnership
 from tracker.roles import Permission
 from tracker.security import permission_required
 from tracker.timeutil import london_today, utcnow
 from tracker.views import agency_chasing
+from tracker.views import agency_links as agency_link_buttons
 
 
 def _incident(incident_id, what):
@@ -97,13 +98,6 @@ def _render(incident, info, send_form=None, review_form=None, status=200):
         answer_labels=agency_access.STATUS_LABELS, awaiting=agency_access.SUBMITTED), status
 
 
-def _link_id(form):
-    link_id = form.link_id.data
-    if form.validate_on_submit() and str(link_id or "").isdigit() and int(link_id) < 2**31:
-        return int(link_id)
-    return None
-
-
 @bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/link",
           methods=["POST"])
 @permission_required(Permission.EDIT_REVIEWS)
@@ -112,17 +106,9 @@ def send_information_link(incident_id, information_request_id):
     incident = access.incident_or_404(incident_id)
     info = service.request_or_404(incident, information_request_id)
     send_form = SendLinkForm(contacts=service.contacts_of_agency(info))
-    if send_form.validate_on_submit():
-        try:
-            contact = service.send_again(incident, info, send_form.contact.data, current_user)
-        except service.Refused as refused:
-            db.session.rollback()
-            add_problems(send_form, refused.problems)
-        else:
-            db.session.commit()
-            flash(f"The request has been sent to {contact.name} as a personal link",
-                  "success")
-            return redirect(_page_url(incident, info))
+    if agency_link_buttons.send(send_form, lambda contact_id: service.send_again(
+            incident, info, contact_id, current_user)):
+        return redirect(_page_url(incident, info))
     return _render(incident, info, send_form=send_form, status=400)
 
 
@@ -131,8 +117,10 @@ def send_information_link(incident_id, information_request_id):
 @permission_required(Permission.EDIT_REVIEWS)
 def revoke_information_link(incident_id, information_request_id):
     """Stop one of the request's links working."""
-    return _change_link(incident_id, information_request_id, agency_links.revoke,
-                        "The link has been revoked: it no longer opens the request")
+    incident = access.incident_or_404(incident_id)
+    info = service.request_or_404(incident, information_request_id)
+    agency_link_buttons.revoke(RevokeLinkForm(), service.OWNER_TYPE, info.id)
+    return redirect(_page_url(incident, info))
 
 
 @bp.route("/<int:incident_id>/information-requests/<int:information_request_id>/link/renew",
@@ -142,23 +130,9 @@ def renew_information_link(incident_id, information_request_id):
     """Give one of the request's links (live or expired) a new expiry from now (saying the
     partnership's own number of days, if it set one)."""
     incident = access.incident_or_404(incident_id)
-    days = agency_links.link_days(db.session.get(Partnership, incident.partnership_id))
-    return _change_link(incident_id, information_request_id, agency_links.renew,
-                        f"The link has been renewed: it works for another {days} days")
-
-
-def _change_link(incident_id, information_request_id, change, message):
-    incident = access.incident_or_404(incident_id)
     info = service.request_or_404(incident, information_request_id)
-    link_id = _link_id(RevokeLinkForm())
-    link = service.link_or_none(info, link_id) if link_id is not None else None
-    if link is None or (change is agency_links.renew
-                        and (link.revoked_at is not None or link.returned_at is not None)):
-        flash("Nothing was changed: a revoked or returned link is sent again instead", "error")
-    else:
-        change(link)
-        db.session.commit()
-        flash(message, "success")
+    agency_link_buttons.renew(RevokeLinkForm(), service.OWNER_TYPE, info.id,
+                              db.session.get(Partnership, incident.partnership_id))
     return redirect(_page_url(incident, info))
 
 
@@ -180,7 +154,7 @@ def accept_information_answer(incident_id, information_request_id):
     """Accept the written response awaiting review."""
     incident = access.incident_or_404(incident_id)
     info = service.request_or_404(incident, information_request_id)
-    link_id = _link_id(ReviewAnswerForm())
+    link_id = agency_link_buttons.link_id_of(ReviewAnswerForm())
     link = service.awaiting_link(info, link_id) if link_id is not None else None
     if link is None:
         flash("Nothing was changed: the response was already reviewed", "error")
@@ -199,7 +173,7 @@ def query_information_answer(incident_id, information_request_id):
     incident = access.incident_or_404(incident_id)
     info = service.request_or_404(incident, information_request_id)
     review_form = ReviewAnswerForm()
-    link_id = _link_id(review_form)
+    link_id = agency_link_buttons.link_id_of(review_form)
     if review_form.question.errors:
         return _render(incident, info, review_form=review_form, status=400)
     link = service.awaiting_link(info, link_id) if link_id is not None else None
