@@ -145,7 +145,7 @@ NAMED_NATIONAL_COLUMNS = [
     Column("Senior practitioner present", width=30),
     Column("What the NCMD was alerted to", width=40),
 ]
-# The rest of what the case records, headed as the import's columns (cdr/imports.py) so an
+# The rest of what the case records, headed as the import's columns (cdr/import_columns.py) so an
 # export can be read back: no post-mortem, the inquest and the family's support, the
 # confirmed analysis's grades and texts, and the dates the national forms went to the NCMD.
 LATER_COLUMNS = [

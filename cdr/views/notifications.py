@@ -9,11 +9,9 @@ from cdr import bp
 from cdr.services import access
 from cdr.services import notifications as service
 from cdr.services.meetings import jar_reasons_keys
-from forms.cdr.notification import (
-    CaseDetailsForm,
-    NotificationForm,
-    RegistrarCoronerForm,
-)
+from forms.cdr.case_details import CaseDetailsForm
+from forms.cdr.notification import NotificationForm
+from forms.cdr.registrar_coroner import RegistrarCoronerForm
 from tracker import audit, submissions
 from tracker.extensions import db
 from tracker.models import Partnership

@@ -10,7 +10,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import DataRequired, Length, Regexp
 
-from forms.cdr.notification import AGENCY_ROWS, NotificationForm, _text
+from forms.cdr.notification import AGENCY_ROWS, NotificationForm
+from forms.cdr.notification_questions import _text
 from forms.fields import SingleLineField
 
 # The pages, in order: (slug, title, field names).

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from cdr import demo as cdr_demo
+from cdr import demo_cases
 from cdr.models import ChildDeathCase
 from reviews.models import SeriousIncident
 from tests.factories import make_partnership, make_user
@@ -47,7 +47,7 @@ def _seed_cases(partnership, count):
     """`count` demo cases, bulk-inserted (no identities or deadlines: the export reads each
     case all the same)."""
     rng = random.Random(7)
-    rows = [cdr_demo._fake_death(rng, partnership, number, SEED_DAY, None)  # noqa: SLF001
+    rows = [demo_cases.fake_death(rng, partnership, number, SEED_DAY, None)
             for number in range(1, count + 1)]
     insert_rows(ChildDeathCase.__table__, rows)
     db.session.commit()
