@@ -56,13 +56,11 @@ class CaseFilters:
 
 
 class NextDeadline(NamedTuple):
-    """A case's soonest open deadline (and why it waits, when it is paused: the row's
-    deadline is loaded whole, so this costs no query)."""
+    """A case's soonest open deadline."""
 
     label: str
     due: date
     status: deadlines.DeadlineStatus
-    paused_reason: str | None = None
 
 
 class CaseRow(NamedTuple):
@@ -281,7 +279,6 @@ def _row(found, rules, today, with_identity) -> CaseRow:
             deadlines.get_rule(deadline.rule_key, deadline.edition).label,
             deadline.extended_to or deadline.due_date,
             deadline_service.status_of(deadline, today, rules.get(found.partnership_id)),
-            deadline.paused_reason,
         )
     name = None
     if with_identity and found.given_names is not None:

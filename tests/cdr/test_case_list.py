@@ -52,36 +52,6 @@ def test_the_list_shows_each_case_with_its_next_deadline_and_the_childs_name(cdo
     assert page.text("#case-count") == "2 cases"
 
 
-def _pause_next(case, reason):
-    """Pause the case's first rapid response meeting deadline (its next), as the pause page
-    would leave it."""
-    deadline = db.session.scalar(sa.select(Deadline).where(
-        Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id,
-        Deadline.rule_key == "rr_meeting_1"))
-    deadline.paused_reason = reason
-    db.session.commit()
-
-
-def test_a_paused_next_deadline_says_why_on_the_list_at_no_query_more(cdop_client,
-                                                                    partnership, call):
-    waiting = make_case(partnership, jar_required=True, date_of_death=date(2025, 5, 30))
-    _pause_next(waiting, "Police asked us to wait")
-    call(cdop_client, "cdr.cases")  # a first visit issues a statement more: not counted
-    few = _statements(cdop_client)
-    for day in (27, 28, 29):
-        _pause_next(make_case(partnership, jar_required=True, date_of_death=date(2025, 5, day)),
-                    f"Waiting for the inquest opened on {day} May")
-
-    page = call(cdop_client, "cdr.cases")
-
-    cells = [row.select("td")[-1].get_text(" ", strip=True)
-             for row in page.html.select("#case-list tbody tr")]
-    assert cells[0] == ("First rapid response meeting, 4 June 2025 Paused "
-                        "Police asked us to wait")
-    assert cells[1].endswith("Paused Waiting for the inquest opened on 29 May")
-    assert _statements(cdop_client) == few  # the reason comes with the deadline's row
-
-
 def test_a_panel_member_cannot_reach_the_list(panel_client, call):
     call(panel_client, "cdr.cases", status=403)
 

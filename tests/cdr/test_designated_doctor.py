@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from cdr.models import RapidResponseMeeting
 from tests.cdr.factories import make_case
 from tests.factories import make_user
-from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.roles import Role
 
@@ -127,21 +126,6 @@ def test_the_list_shows_the_doctors_own_cases_that_need_action(doctor_client, pa
     text = page.text("main")
     for hidden in (later, done, closed, theirs, elsewhere):
         assert hidden.reference not in text
-
-
-def test_a_paused_next_deadline_says_why(doctor_client, partnership, call):
-    case = make_case(partnership, designated_doctor_id=doctor_client.user.id,
-                     jar_required=True, date_of_death=date(2025, 3, 3))
-    db.session.scalar(sa.select(Deadline).where(
-        Deadline.owner_type == "cdr_case", Deadline.owner_id == case.id,
-        Deadline.rule_key == "rr_meeting_1")).paused_reason = "Police asked us to wait"
-    db.session.commit()
-
-    page = call(doctor_client, "cdr.my_cases")
-
-    row = page.html.select_one("#my-cases tbody tr")
-    assert "First rapid response meeting" in row.get_text()
-    assert row.select("td")[-1].get_text(" ", strip=True) == "Paused Police asked us to wait"
 
 
 def test_a_case_leaves_the_list_when_its_meetings_are_held(doctor_client, partnership, call):
