@@ -31,11 +31,15 @@ from flask import abort, flash, redirect, render_template, request
 
 from forms.deadlines import DeadlinePauseForm, DeadlineResumeForm
 from tracker import deadline_service, deadlines, timeline, versioning
+from tracker.audit import LABEL_REMOVED
 from tracker.deadline_models import Deadline
 from tracker.extensions import db
 from tracker.reminders.emails import paused_since
 from tracker.timeutil import format_date, utcnow
 
+# A disposal writes this over a paused deadline's reason (tracker.disposal).
+REMOVED = LABEL_REMOVED
+ANONYMISED = "This record was anonymised at disposal: nothing new is recorded on it"
 # Timescales the law sets: nothing pauses them.
 UNPAUSABLE_DUTIES = frozenset({"must"})
 # Chose: what tells the partners, the Panel, Ofsted and the Secretary of State of a death or
@@ -60,6 +64,8 @@ def why_not(deadline: Deadline, today: date | None = None) -> str | None:
     date into neither met nor missed in the compliance figures. A paused one can always be
     resumed (`can_resume`)."""
     rule = rule_of(deadline)
+    if deadline.paused_reason == REMOVED:
+        return ANONYMISED
     if rule is None or deadline.item != "":
         return "This deadline cannot be paused here"
     if deadline.met_on is not None:
@@ -81,15 +87,15 @@ def why_not(deadline: Deadline, today: date | None = None) -> str | None:
 
 
 def pausable(deadline: Deadline, today: date | None = None) -> bool:
-    """Whether the deadline may be paused now (no query); a paused one may always be resumed
-    (its links show either way)."""
-    return bool(deadline.paused_reason) or why_not(deadline, today) is None
+    """Whether the deadline may be paused now, or its reason changed (no query)."""
+    return why_not(deadline, today) is None
 
 
 def can_resume(deadline: Deadline) -> bool:
-    """A paused deadline can always be resumed, even one whose rule has since changed or that
-    no longer applies: else it would stay paused, reminding nobody, for ever."""
-    return bool(deadline.paused_reason)
+    """A paused deadline can be resumed even once its rule has changed or it no longer
+    applies (else it would stay paused, reminding nobody, for ever), but not once its record
+    was anonymised at disposal (its reason is then REMOVED): nothing new is written on it."""
+    return bool(deadline.paused_reason) and deadline.paused_reason != REMOVED
 
 
 def deadline_or_404(case, deadline_id: int) -> Deadline:
@@ -195,6 +201,8 @@ def pause_page(case, deadline_id: int, *, back_url: str, today: date, notes=None
 def resume_page(case, deadline_id: int, *, back_url: str, today: date):
     """Resume a paused deadline (GET asks to confirm, POST resumes it and goes back)."""
     deadline = deadline_or_404(case, deadline_id)
+    if deadline.paused_reason and not can_resume(deadline):
+        return _refused(ANONYMISED, back_url)
     form = DeadlineResumeForm()
     status, refused = 200, None
     if request.method == "GET":

@@ -97,25 +97,33 @@ def scrub_gone(model, column, ids) -> int:
     made, [id, None] when deleted); returns how many audit rows were cleared."""
     from tracker.audit import AuditEvent
 
-    ids = [int(record_id) for record_id in ids]
     if not ids:
         return 0
     key = column.key
-    owners = [str(record_id) for record_id in ids]
+    owners = {str(record_id) for record_id in ids}
 
     def owner(index):  # as text: a scrubbed row already holds REMOVED there
         return sa.cast(AuditEvent.changes[(key, index)].as_string(), sa.String)
 
-    audited = set(db.session.scalars(
-        sa.select(AuditEvent.object_id).distinct()
+    found = [(row_id, object_id) for row_id, object_id in db.session.execute(
+        sa.select(AuditEvent.id, AuditEvent.object_id)
         .where(AuditEvent.object_type == model.__name__,
-               sa.or_(owner(0).in_(owners), owner(1).in_(owners)))))
-    audited = {object_id for object_id in audited if object_id and object_id.isdigit()}
-    if not audited:
+               sa.or_(owner(0).in_(owners), owner(1).in_(owners))))
+        if object_id and object_id.isdigit()]
+    if not found:
         return 0
-    live = {str(row_id) for row_id in db.session.scalars(
-        sa.select(model.id).where(model.id.in_([int(object_id) for object_id in audited])))}
-    return scrub_audit(model.__name__, sorted(audited - live), labels=True)
+    audited = {object_id for _row_id, object_id in found}
+    live = {str(row_id): str(owned_by) for row_id, owned_by in db.session.execute(
+        sa.select(model.id, column).where(model.id.in_([int(i) for i in audited])))}
+    cleared = scrub_audit(model.__name__, sorted(audited - live.keys()), labels=True)
+    # An id SQLite gave again to another record's row (it reuses the highest id once that
+    # row is deleted): only the audit rows that name one of these owners, not the new row's.
+    reused = {object_id for object_id in audited & live.keys() if live[object_id] not in owners}
+    if reused:
+        cleared += scrub_audit(model.__name__, sorted(reused), labels=True,
+                               audit_ids=[row_id for row_id, object_id in found
+                                          if object_id in reused])
+    return cleared
 
 
 def ids_of(model, column, ids) -> list[int]:
@@ -174,11 +182,12 @@ def clear_deadline_reasons(owner_types, owner_ids) -> int:
                       ("not_applicable_reason", "paused_reason", "extension_reason"))
 
 
-def scrub_audit(object_type: str, ids, keys=None, labels=False) -> int:
+def scrub_audit(object_type: str, ids, keys=None, labels=False, audit_ids=None) -> int:
     """Clear identifying values from the audit rows about these records: every value of
     their `changes` (or only those of `keys`), any reason a user wrote in the detail (after
     audit.REASON_MARK), and with
-    `labels` their label (object_label: an action's label is its description). Who did what
+    `labels` their label (object_label: an action's label is its description); with
+    `audit_ids`, only those audit rows of the records. Who did what
     and when stays. The append-only trigger accepts this update (of changes and detail, and
     of a label to REMOVED alone) only while the transaction holds a row of
     audit_scrub_permit, inserted and deleted here. Returns how many rows were cleared."""
@@ -187,10 +196,11 @@ def scrub_audit(object_type: str, ids, keys=None, labels=False) -> int:
     ids = [str(record_id) for record_id in ids]
     if not ids:
         return 0
+    which = [AuditEvent.object_type == object_type, AuditEvent.object_id.in_(ids)]
+    if audit_ids is not None:  # only these rows of those records
+        which.append(AuditEvent.id.in_(list(audit_ids)))
     rows = db.session.execute(sa.select(AuditEvent.id, AuditEvent.changes, AuditEvent.detail,
-                                        AuditEvent.object_label)
-                              .where(AuditEvent.object_type == object_type,
-                                     AuditEvent.object_id.in_(ids))).all()
+                                        AuditEvent.object_label).where(*which)).all()
     updates = []
     for row_id, changes, detail, label in rows:
         cleared = dict(changes or {})

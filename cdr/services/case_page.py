@@ -31,9 +31,11 @@ class DeadlineRow(NamedTuple):
     duty_label: str
     status: deadlines.DeadlineStatus
     about: str  # "" for the case itself, or the agency a request went to
-    # Whether a user who may edit the case may pause it, or resume it (tracker.deadline_pause):
-    # the case's own deadlines only; a request's has its chasing.
+    # Whether a user who may edit the case may pause it (or change why it is paused), and
+    # resume it (tracker.deadline_pause): the case's own deadlines only; a request's has its
+    # chasing.
     pausable: bool = False
+    resumable: bool = False
 
 
 def case_deadlines(case, today: date) -> list[DeadlineRow]:
@@ -59,11 +61,12 @@ def case_deadlines(case, today: date) -> list[DeadlineRow]:
         rule = deadlines.get_rule(row.rule_key, row.edition)
         about = requests.get(row.owner_id, "") if row.owner_type == "cdr_agency_request" else ""
         # Its pause links: a closed case takes no new pause, but a paused one resumes.
-        pausable = (row.owner_type == "cdr_case" and deadline_pause.pausable(row, today)
-                    and (case.closed_on is None or bool(row.paused_reason)))
+        own = row.owner_type == "cdr_case"
         found.append(DeadlineRow(row, rule.label, rule.duty_label,
                                  deadline_service.status_of(row, today, rules), about,
-                                 pausable))
+                                 own and case.closed_on is None
+                                 and deadline_pause.pausable(row, today),
+                                 own and deadline_pause.can_resume(row)))
     return found
 
 

@@ -21,9 +21,10 @@ class DeadlineRow(NamedTuple):
     duty_label: str
     inferred: bool
     status: deadlines.DeadlineStatus
-    # Whether a user who may edit the review may pause it, or resume it
-    # (tracker.deadline_pause).
+    # Whether a user who may edit the review may pause it (or change why it is paused), and
+    # resume it (tracker.deadline_pause).
     pausable: bool = False
+    resumable: bool = False
 
 
 class ReviewPage(NamedTuple):
@@ -45,6 +46,10 @@ class ReviewPage(NamedTuple):
     requests: object = None
 
 
+# A review in these stages takes no new pause (reviews.views.deadlines refuses it too).
+CLOSED_STAGES = ("complete", "no_review")
+
+
 def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
     """The incident's stored deadlines by due date, with their status (two queries)."""
     rows = db.session.scalars(
@@ -58,7 +63,9 @@ def incident_deadlines(incident, today: date) -> list[DeadlineRow]:
         rule = deadlines.get_rule(row.rule_key, row.edition)
         found.append(DeadlineRow(row, rule.label, rule.duty_label, rule.inferred,
                                  deadline_service.status_of(row, today, rules),
-                                 deadline_pause.pausable(row, today)))
+                                 incident.stage not in CLOSED_STAGES
+                                 and deadline_pause.pausable(row, today),
+                                 deadline_pause.can_resume(row)))
     return found
 
 

@@ -5,7 +5,7 @@ from flask import request, url_for
 
 from reviews import bp
 from reviews import retention as reviews_retention
-from reviews.services import access
+from reviews.services import access, review_page
 from tracker import deadline_pause as pausing
 from tracker import retention
 from tracker.roles import Permission
@@ -45,7 +45,7 @@ def _closed(incident) -> str | None:
     """Why the review takes no new pause: it is complete, or was anonymised at disposal."""
     if retention.is_disposed(reviews_retention.KEY, incident.id):
         return "This review was anonymised at disposal: nothing new is recorded on it"
-    if incident.stage in ("complete", "no_review"):
+    if incident.stage in review_page.CLOSED_STAGES:
         return "This review is complete: there is nothing to pause"
     return None
 

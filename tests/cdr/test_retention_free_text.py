@@ -23,6 +23,7 @@ from cdr.models import (
 )
 from cdr.models.public import DECLINED, FORWARDED, NEW_CASE, SUBMITTED, PublicNotification
 from tests import text_dump
+from tests.cdr.factories import make_case
 from tests.cdr.test_retention import AFTER, _admin, _closed_case, _figures
 from tests.conftest import csrf_token_from
 from tracker import audit, retention
@@ -232,3 +233,39 @@ def test_a_disposal_clears_what_was_taken_off_the_case_before_it(app, partnershi
 
     db.session.expire_all()
     assert text_dump.found() == {}
+
+
+def test_an_id_given_again_to_another_cases_row_keeps_that_cases_audit_trail(app, partnership,
+                                                                            clock):
+    """SQLite gives a deleted row's id again to the next row: the disposal clears the audit
+    rows that name the disposed case, never those of the other case's row with that id."""
+    from cdr.services import agencies
+
+    clock.set(AFTER)
+    case, _request_id, _link_id = _closed_case(partnership)
+    open_case = make_case(partnership)
+    gone = CaseAgency(case_id=case.id, name=text_dump.planted(921), kind="gp",
+                      added_on=date(2025, 3, 3), partnership_id=partnership.id)
+    db.session.add(gone)
+    db.session.commit()
+    agencies.remove(case, gone.id, AFTER)
+    db.session.commit()
+    kept = CaseAgency(case_id=open_case.id, name=text_dump.planted(922), kind="gp",
+                      added_on=date(2025, 3, 3), partnership_id=partnership.id)
+    db.session.add(kept)
+    db.session.commit()
+
+    assert retention.list_due(AFTER) == 1
+    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.kind == "cdr_case"))
+    admin_client = _admin(app, partnership)
+    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
+    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
+        admin_client.get(url).text)})
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    left = text_dump.found()
+    assert text_dump.planted(921) not in str(left)
+    # The open case's agency, and its audit row, are untouched.
+    assert left["cdr_case_agency.name"] == [text_dump.planted(922)]
+    assert text_dump.planted(922) in left["audit_event.changes"]

@@ -412,3 +412,20 @@ def test_the_publication_pause_asks_for_the_panel_and_secretary_of_state_to_be_t
     page = call(client, "reviews.incident", **domain.owner_args)
     assert f"Paused {REASON}" in page.text("#publication-summary")
 
+
+
+def test_a_deadline_paused_when_its_case_was_anonymised_stays_as_it_is(call, domain):
+    from tracker.disposal import REMOVED
+
+    _pause(call, domain)
+    domain.deadline().paused_reason = REMOVED  # as a disposal leaves it
+    db.session.commit()
+    version = domain.version()
+
+    assert "Resume" not in _row(call, domain)[1] and "Change reason" not in _row(call, domain)[1]
+    call(domain.client, f"{domain.name}.deadline_resume", status=302,
+         data={"version": str(version)}, form_page=(domain.page, domain.owner_args),
+         **domain.url_values())
+    assert domain.deadline().paused_reason == REMOVED
+    assert "anonymised at disposal" in call(domain.client, domain.page,
+                                            **domain.owner_args).text()
