@@ -14,9 +14,11 @@ The due date stays the rules': no rule stops its clock while something else happ
 resuming runs the case's deadlines through the rules again (deadline_service.sync_case) and
 the deadline is judged against that date as before; if it has passed, it is overdue, and an
 extension is a different record. Which deadlines may be paused (`why_not`): the case's own
-(an agency request's deadline has its own chasing), still open, the partnership's to do, and
-not a statutory duty: the law gives "must" timescales (the registrar's 7 days, the copies
-sent 7 working days before publication) no pause.
+(an agency request's deadline has its own chasing), still open and not yet missed, the
+partnership's to do, not a statutory duty (the law gives "must" timescales, the registrar's
+7 days, the copies sent 7 working days before publication, no pause), and not a notification
+or the rapid review (NOT_HELD_UP). A paused deadline can be resumed whatever has changed since,
+unless its record was anonymised at disposal (`can_resume`).
 
 Every pause and resume is audited (Deadline is Audited: its paused_reason's old and new
 values, which the reminders read for "paused since"), goes on the case's timeline with the
@@ -31,14 +33,13 @@ from flask import abort, flash, redirect, render_template, request
 
 from forms.deadlines import DeadlinePauseForm, DeadlineResumeForm
 from tracker import deadline_service, deadlines, timeline, versioning
-from tracker.audit import LABEL_REMOVED
 from tracker.deadline_models import Deadline
+from tracker.disposal import REMOVED
 from tracker.extensions import db
 from tracker.reminders.emails import paused_since
 from tracker.timeutil import format_date, utcnow
 
-# A disposal writes this over a paused deadline's reason (tracker.disposal).
-REMOVED = LABEL_REMOVED
+# A disposal writes REMOVED over a paused deadline's reason (tracker.disposal).
 ANONYMISED = "This record was anonymised at disposal: nothing new is recorded on it"
 # Timescales the law sets: nothing pauses them.
 UNPAUSABLE_DUTIES = frozenset({"must"})
@@ -61,8 +62,8 @@ def rule_of(deadline: Deadline):
 def why_not(deadline: Deadline, today: date | None = None) -> str | None:
     """Why this deadline cannot be paused, or None when it can (no query). With `today`, a
     deadline not yet paused whose date has passed cannot be: a pause would turn a missed
-    date into neither met nor missed in the compliance figures. A paused one can always be
-    resumed (`can_resume`)."""
+    date into neither met nor missed in the compliance figures. Resuming has its own test
+    (`can_resume`)."""
     rule = rule_of(deadline)
     if deadline.paused_reason == REMOVED:
         return ANONYMISED

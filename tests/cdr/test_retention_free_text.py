@@ -97,6 +97,18 @@ def _every_free_text_filled(case, request_id, link_id, partnership):
     db.session.commit()
 
 
+def _dispose_the_one_case_due(app, partnership):
+    """List what is due on AFTER (one case), and confirm its disposal as a system
+    administrator does, on the retention page."""
+    assert retention.list_due(AFTER) == 1
+    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.kind == "cdr_case"))
+    admin_client = _admin(app, partnership)
+    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
+    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
+        admin_client.get(url).text)})
+    assert response.status_code == 302
+
+
 def test_a_disposed_case_keeps_no_free_text_anywhere(app, partnership, other_partnership,
                                                      clock):
     clock.set(AFTER)
@@ -114,13 +126,7 @@ def test_a_disposed_case_keeps_no_free_text_anywhere(app, partnership, other_par
     retention.set_years(other_partnership.id, "cdr_case", 0, "Kept", None)
     db.session.commit()
 
-    assert retention.list_due(AFTER) == 1
-    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.kind == "cdr_case"))
-    admin_client = _admin(app, partnership)
-    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
-    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
-        admin_client.get(url).text)})
-    assert response.status_code == 302
+    _dispose_the_one_case_due(app, partnership)
 
     db.session.expire_all()
     # Only the other partnership's case keeps its planted text.
@@ -223,13 +229,7 @@ def test_a_disposal_clears_what_was_taken_off_the_case_before_it(app, partnershi
     assert set(planted["audit_event.changes"]) >= {text_dump.planted(n)
                                                    for n in (901, 902, 911, 912)}
 
-    assert retention.list_due(AFTER) == 1
-    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.kind == "cdr_case"))
-    admin_client = _admin(app, partnership)
-    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
-    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
-        admin_client.get(url).text)})
-    assert response.status_code == 302
+    _dispose_the_one_case_due(app, partnership)
 
     db.session.expire_all()
     assert text_dump.found() == {}
@@ -255,13 +255,7 @@ def test_an_id_given_again_to_another_cases_row_keeps_that_cases_audit_trail(app
     db.session.add(kept)
     db.session.commit()
 
-    assert retention.list_due(AFTER) == 1
-    item = db.session.scalar(sa.select(RetentionDue).where(RetentionDue.kind == "cdr_case"))
-    admin_client = _admin(app, partnership)
-    url = f"/retention/{partnership.code}/due/{item.id}/dispose"
-    response = admin_client.post(url, data={"csrf_token": csrf_token_from(
-        admin_client.get(url).text)})
-    assert response.status_code == 302
+    _dispose_the_one_case_due(app, partnership)
 
     db.session.expire_all()
     left = text_dump.found()
